@@ -1,0 +1,1 @@
+"""What is issued: volunteer records -> signed credentials, status lists, PDF certificates."""

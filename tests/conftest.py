@@ -1,0 +1,168 @@
+"""Fixtures: a fresh, migrated database for every test on SQLite or PostgreSQL (chosen by DATABASE_URL),
+the app over ASGI, and the real service under uvicorn for end-to-end tests."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from volcred.db import make_engine, upgrade
+from volcred.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+REFERENCE = REPO.parent / "shared" / "reference"
+TEST_KEK = base64.urlsafe_b64encode(b"k" * 32).decode()
+
+
+def _is_postgres(url: str | None) -> bool:
+    return bool(url) and url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def database_backend(tmp_path_factory):
+    """Migrates once per session; hands out a clean database per test."""
+    url = os.environ.get("DATABASE_URL")
+    if _is_postgres(url):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        upgrade(url)
+        yield PostgresBackend(url, engine)
+        engine.dispose()
+    else:
+        template = tmp_path_factory.mktemp("db-template") / "template.sqlite3"
+        template_url = f"sqlite:///{template}"
+        upgrade(template_url)
+        make_engine(template_url).dispose()
+        yield SqliteBackend(template)
+
+
+class SqliteBackend:
+    name = "sqlite"
+
+    def __init__(self, template: Path):
+        self.template = template
+
+    def fresh(self, directory: Path) -> str:
+        target = directory / "volcred.sqlite3"
+        shutil.copyfile(self.template, target)
+        return f"sqlite:///{target}"
+
+
+class PostgresBackend:
+    name = "postgresql"
+
+    def __init__(self, url: str, engine):
+        self.url = url
+        self.engine = engine
+
+    def fresh(self, directory: Path) -> str:
+        with self.engine.begin() as conn:
+            tables = conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )).scalars().all()
+            if tables:
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        return self.url
+
+
+@pytest.fixture
+def database_url(database_backend, tmp_path) -> str:
+    return database_backend.fresh(tmp_path)
+
+
+@pytest.fixture
+def settings(database_url, tmp_path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "var",
+        database_url=database_url,
+        base_url="http://127.0.0.1:8000",
+        key_encryption_key=TEST_KEK,
+    )
+
+
+@pytest.fixture
+def app(settings):
+    from volcred.app import create_app
+
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def session_factory(app):
+    return app.state.session_factory
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(database_url, tmp_path):
+    """The real service under uvicorn on a free port, in its own process, sharing the test's database."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "BASE_URL": base_url,
+        "KEY_ENCRYPTION_KEY": TEST_KEK,
+        "VOLCRED_DATA_DIR": str(tmp_path / "var"),
+    }
+    log_path = tmp_path / "server.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "volcred.cli", "serve", "--port", str(port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+        )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(base_url + "/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("the service did not start:\n" + log_path.read_text())
+        time.sleep(0.1)
+    server = LiveServer(base_url, process, log_path)
+    yield server
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+class LiveServer:
+    def __init__(self, url: str, process: subprocess.Popen, log_path: Path):
+        self.url = url
+        self.process = process
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text()

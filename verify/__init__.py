@@ -1,0 +1,1 @@
+"""Who checks: verification of credentials, presentations and PDFs, the public page, exports."""

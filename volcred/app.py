@@ -1,0 +1,47 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI, Request
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from catalogue.i18n import messages
+from volcred.db import make_engine, make_session_factory
+from volcred.deps import get_language, get_session
+from volcred.logs import RequestIdMiddleware
+from volcred.problems import install_problem_handlers, problem
+from volcred.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="volunteer-credentials",
+        version="0.1.0",
+        description="Verifiable credentials for volunteer work. Brīvprātīgā darba apliecinājumi, ko var pārbaudīt.",
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.effective_database_url)
+    app.state.session_factory = make_session_factory(app.state.engine)
+    messages()  # fail at start, not at the first error, when a message catalogue is broken
+
+    app.add_middleware(RequestIdMiddleware)
+    install_problem_handlers(app)
+
+    @app.get("/health", tags=["service"], summary="Service and database health")
+    def health(request: Request, session: Session = Depends(get_session), lang: str = Depends(get_language)):
+        try:
+            session.execute(text("SELECT 1"))
+        except Exception:
+            return problem(request, 503, "database-unreachable", messages().get("health.database_unreachable", lang))
+        return {"status": "ok", "database": "ok", "message": messages().get("health.ok", lang)}
+
+    for router in _routers():
+        app.include_router(router)
+    return app
+
+
+def _routers():
+    """Every package's API router, in dependency order."""
+    return []

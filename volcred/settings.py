@@ -1,0 +1,79 @@
+"""Settings from environment variables and an optional `.env` file."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+
+KEY_FILE_NAME = "key-encryption.key"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    # Where the service keeps its SQLite database, generated key and other local state.
+    data_dir: Path = Field(default=Path("var"), validation_alias=AliasChoices("VOLCRED_DATA_DIR", "data_dir"))
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "database_url"))
+    # The public URL used in DIDs, status list URLs and QR codes.
+    base_url: str = Field(default="http://127.0.0.1:8000", validation_alias=AliasChoices("BASE_URL", "base_url"))
+    # 32 bytes, URL-safe base64: encrypts organisations' private keys at rest (AES-GCM).
+    key_encryption_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("KEY_ENCRYPTION_KEY", "key_encryption_key")
+    )
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'volcred.sqlite3').resolve()}"
+
+    @property
+    def public_base_url(self) -> str:
+        return self.base_url.rstrip("/")
+
+    @property
+    def public_host(self) -> str:
+        """Host (and port) of BASE_URL, as it appears in did:web identifiers before encoding."""
+        return urlsplit(self.public_base_url).netloc
+
+    @cached_property
+    def encryption_key(self) -> bytes:
+        """The key-encryption key; generated into the data directory on first use when not configured."""
+        if self.key_encryption_key:
+            return decode_key(self.key_encryption_key)
+        path = self.data_dir / KEY_FILE_NAME
+        if path.exists():
+            return decode_key(path.read_text().strip())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key + "\n")
+        log.warning(
+            "KEY_ENCRYPTION_KEY is not set: generated a new key-encryption key in %s. "
+            "Back it up: without it the organisations' signing keys cannot be used.",
+            path,
+        )
+        return decode_key(key)
+
+
+def decode_key(value: str) -> bytes:
+    raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    if len(raw) != 32:
+        raise ValueError("KEY_ENCRYPTION_KEY must be 32 bytes in URL-safe base64")
+    return raw
+
+
+def get_settings() -> Settings:
+    return Settings()
