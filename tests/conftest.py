@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+os.environ.setdefault("VOLCRED_PASSWORD_HASH", "fast")  # real Argon2id at the cheapest cost; see issuers/auth.py
 from sqlalchemy import create_engine, text
 
 from volcred.db import make_engine, upgrade
@@ -166,3 +168,71 @@ class LiveServer:
 
     def log(self) -> str:
         return self.log_path.read_text()
+
+
+# --- organisations -------------------------------------------------------------------------------------------------
+
+VALID_REG_NUMBERS = ["40001441955", "40109245038", "90002077052", "50006655194", "40003032949", "40008002279"]
+
+
+class OrgHandle:
+    """A registered organisation as tests use it: slug, DID and bearer tokens of each kind of caller."""
+
+    def __init__(self, slug, did, token, admin_session, coordinator_session, org_id):
+        self.slug, self.did, self.token, self.org_id = slug, did, token, org_id
+        self.admin_session, self.coordinator_session = admin_session, coordinator_session
+
+    def headers(self, who: str = "token") -> dict:
+        secret = {"token": self.token, "admin": self.admin_session, "coordinator": self.coordinator_session}[who]
+        return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def make_org(app, settings):
+    """Registers and verifies an organisation with an API token, an admin and a coordinator account."""
+    from issuers import service
+    from issuers.organisations import OrganisationInput
+    from volcred.db import transaction
+
+    used = iter(VALID_REG_NUMBERS)
+
+    def make(slug: str, status: str = "verified", **fields) -> OrgHandle:
+        ctx = service.IssuerContext(settings.public_base_url, settings.encryption_key)
+        with transaction(app.state.session_factory) as session:
+            admin = service.create_user(session, f"admin@{slug}.example.lv", "Admin", "admin-password-1")
+            coordinator = service.create_user(session, f"coord@{slug}.example.lv", "Coordinator", "coord-password-1")
+            data = OrganisationInput(legal_name=fields.pop("legal_name", f"Biedrība {slug}"),
+                                     registration_number=fields.pop("registration_number", next(used)),
+                                     slug=slug, municipality=fields.pop("municipality", "Rīga"), **fields)
+            org = service.register_organisation(session, ctx, data, admin=admin)
+            service.add_member(session, _operator(), slug, coordinator.email, "coordinator")
+            if status != "pending":
+                service.verify_now(session, org)
+            if status == "suspended":
+                org.status = "suspended"
+            _, token = service.issue_organisation_token(session, org, "tests")
+            admin_session = service.login(session, admin.email, "admin-password-1")
+            coordinator_session = service.login(session, coordinator.email, "coord-password-1")
+            return OrgHandle(slug, service.organisation_did(org, settings.public_base_url), token, admin_session,
+                             coordinator_session, org.id)
+
+    return make
+
+
+@pytest.fixture
+def platform_admin(app):
+    """A bearer token of a platform administrator."""
+    from issuers import service
+    from volcred.db import transaction
+
+    with transaction(app.state.session_factory) as session:
+        service.create_user(session, "root@platform.example.lv", "Platform", "platform-password-1",
+                            platform_admin=True)
+        token = service.login(session, "root@platform.example.lv", "platform-password-1")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _operator():
+    from volcred.cli import Runtime
+
+    return Runtime.operator

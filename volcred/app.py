@@ -44,4 +44,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _routers():
     """Every package's API router, in dependency order."""
-    return []
+    from issuers.api import router as issuers_router
+
+    return [issuers_router]

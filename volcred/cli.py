@@ -3,43 +3,94 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from contextlib import contextmanager
+from functools import cached_property
 
 import typer
 
-from catalogue.i18n import t
-from volcred.settings import get_settings
+from catalogue.i18n import UserError, messages, normalise_language, t
+from issuers.auth import Principal
+from issuers.cli import admin_app, org_app
+from issuers.service import IssuerContext
+from volcred.settings import Settings, get_settings
 
 app = typer.Typer(
     help="volunteer-credentials: verifiable proof of skills gained by volunteering.\n\n"
     "Brīvprātīgā darba apliecinājumi ar pārbaudāmām kompetencēm.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(admin_app, name="admin")
 
 
-def _lang() -> str:
-    import os
+def console_language() -> str:
+    """VOLCRED_LANG, else the locale (LANG=en_GB.UTF-8 gives English); Latvian when neither says."""
+    return normalise_language(os.environ.get("VOLCRED_LANG")
+                              or os.environ.get("LANG", "").split(".")[0].replace("_", "-"))
 
-    from catalogue.i18n import normalise_language
 
-    return normalise_language(os.environ.get("VOLCRED_LANG") or os.environ.get("LANG", "").split(".")[0].replace("_", "-"))
+class Runtime:
+    """What package CLIs get as `ctx.obj`: settings, a database transaction, the issuer context, the language."""
+
+    # The operator at the console acts with a platform administrator's rights and as an admin of every organisation.
+    operator = None
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.lang = console_language()
+
+    @cached_property
+    def session_factory(self):
+        from volcred.db import make_engine, make_session_factory, upgrade
+
+        upgrade(self.settings.effective_database_url)
+        return make_session_factory(make_engine(self.settings.effective_database_url))
+
+    @contextmanager
+    def transaction(self):
+        from volcred.db import transaction
+
+        with transaction(self.session_factory) as session:
+            yield session
+
+    @cached_property
+    def issuer_context(self) -> IssuerContext:
+        return IssuerContext(base_url=self.settings.public_base_url, kek=self.settings.encryption_key)
+
+
+class OperatorPrincipal(Principal):
+    """The console operator: may do any organisation action (they hold the database and the key anyway)."""
+
+    def can(self, action: str, organisation_id: str | None = None) -> bool:
+        return True
+
+
+Runtime.operator = OperatorPrincipal(kind="user", is_platform_admin=True)
+
+
+@app.callback()
+def root(ctx: typer.Context):
+    ctx.obj = Runtime(get_settings())
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head", help="Target revision (default: the newest).")):
+def db_upgrade(ctx: typer.Context, revision: str = typer.Argument("head", help="Target revision (default: newest).")):
     """Upgrade the database schema (SQLite under ./var/ unless DATABASE_URL is set)."""
     from volcred.db import upgrade
 
-    settings = get_settings()
-    upgrade(settings.effective_database_url, revision)
-    typer.echo(t("cli.db_upgraded", _lang()))
+    upgrade(ctx.obj.settings.effective_database_url, revision)
+    typer.echo(t("cli.db_upgraded", ctx.obj.lang))
 
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, help="Worker processes."),
@@ -50,37 +101,52 @@ def serve(
     from volcred.db import upgrade
     from volcred.logs import configure_logging
 
-    settings = get_settings()
+    settings = ctx.obj.settings
     configure_logging(settings.log_level)
     upgrade(settings.effective_database_url)
     settings.encryption_key  # generate (and announce) the key before the first request needs it
-    typer.echo(t("cli.serving", _lang(), url=f"http://{host}:{port}"))
+    typer.echo(t("cli.serving", ctx.obj.lang, url=f"http://{host}:{port}"))
     uvicorn.run("volcred.app:create_app", factory=True, host=host, port=port, workers=workers,
                 access_log=False, log_config=None)
 
 
 @app.command()
-def demo(as_json: bool = typer.Option(False, "--json", help="Print what was loaded as JSON.")):
+def demo(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print what was loaded as JSON.")):
     """Load demo organisations, volunteers and records (idempotent)."""
-    from volcred.db import make_engine, make_session_factory, upgrade
     from volcred.demo import load_demo
 
-    settings = get_settings()
-    upgrade(settings.effective_database_url)
-    engine = make_engine(settings.effective_database_url)
-    summary = load_demo(make_session_factory(engine), settings)
-    engine.dispose()
+    summary = load_demo(ctx.obj)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
-        typer.echo(t("cli.demo_loaded", _lang()))
+        typer.echo(t("cli.demo_loaded", ctx.obj.lang))
         for key, value in summary.items():
             typer.echo(f"  {key}: {value}")
 
 
 def main() -> None:
-    app(prog_name="volcred")
+    try:
+        app(prog_name="volcred", standalone_mode=False)
+    except UserError as error:
+        lang = console_language()
+        typer.echo(t("cli.error", lang, message=messages().get(error.key, lang, **error.params)), err=True)
+        for item in error.errors:
+            message = item.get("message")
+            text = message.in_language(lang) if hasattr(message, "in_language") else (message or "")
+            typer.echo(f"  {item.get('field', '')}: {text}", err=True)
+        sys.exit(2)
+    except typer.Abort:
+        sys.exit(1)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except Exception as error:  # click's usage errors and the like
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,12 +1,57 @@
-"""Demo data, so that a new user sees a working service at once. It grows with every part of the service."""
+"""Demo data, so that a new user sees a working service at once. Idempotent; it grows with the service.
+
+The organisations are fictional; their registration numbers are well-formed but belong to nobody we know of.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
 
-from volcred.settings import Settings
+from issuers import service
+from issuers.organisations import OrganisationInput
+from issuers.store import OrganisationRow, UserRow
+
+DEMO_PASSWORD = "demo-parole-2026"
+
+ORGANISATIONS = [
+    OrganisationInput(
+        legal_name="Biedrība „Zaļā Gauja”", registration_number="40001441955", slug="zala-gauja",
+        legal_form="association-or-foundation", municipality="Cēsu novads", website="https://zala-gauja.example.lv",
+        contact_email="info@zala-gauja.example.lv", signatory_name="Ilze Kalniņa", signatory_position="Valdes priekšsēdētāja",
+    ),
+    OrganisationInput(
+        legal_name="Rīgas Jauniešu brīvprātīgo centrs", registration_number="90002077052", slug="rigas-jauniesi",
+        legal_form="municipal-institution", municipality="Rīga", website="https://jauniesi.example.lv",
+        contact_email="centrs@jauniesi.example.lv", signatory_name="Jānis Bērziņš", signatory_position="Direktors",
+    ),
+]
+
+LOGO_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 120" width="120" height="120">
+<circle cx="60" cy="60" r="56" fill="{bg}"/><path d="M30 78 L60 30 L90 78 Z" fill="#ffffff" opacity="0.9"/>
+<circle cx="60" cy="84" r="10" fill="#ffffff"/></svg>"""
+LOGO_COLOURS = ["#2f7d4f", "#7a2f4f"]
 
 
-def load_demo(session_factory: sessionmaker[Session], settings: Settings) -> dict:
-    """Load demo organisations, volunteers and records; idempotent. Returns a summary for the CLI."""
-    return {}
+def load_demo(runtime) -> dict:
+    """Loads demo organisations and accounts; returns what a new user needs to try the service."""
+    summary: dict = {}
+    with runtime.transaction() as session:
+        if session.scalar(select(UserRow.id).where(UserRow.email == "admin@demo.example.lv")) is None:
+            service.create_user(session, "admin@demo.example.lv", "Platformas administrators", DEMO_PASSWORD,
+                                platform_admin=True)
+        summary["platform_admin"] = f"admin@demo.example.lv / {DEMO_PASSWORD}"
+        for index, data in enumerate(ORGANISATIONS):
+            org = session.scalar(select(OrganisationRow).where(OrganisationRow.slug == data.slug))
+            if org is not None:
+                summary[data.slug] = service.organisation_did(org, runtime.issuer_context.base_url)
+                continue
+            email = f"koordinators@{data.slug}.example.lv"
+            user = service.create_user(session, email, "Demo koordinators", DEMO_PASSWORD)
+            org = service.register_organisation(session, runtime.issuer_context, data, admin=user)
+            service.verify_now(session, org)
+            service.set_organisation_image(session, runtime.operator, org.slug, "logo",
+                                           LOGO_SVG.format(bg=LOGO_COLOURS[index % 2]).encode())
+            _, token = service.issue_organisation_token(session, org, "demo")
+            summary[data.slug] = f"{service.organisation_did(org, runtime.issuer_context.base_url)} " \
+                                 f"(login {email} / {DEMO_PASSWORD}; API token {token})"
+    return summary

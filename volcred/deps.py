@@ -1,31 +1,11 @@
-"""FastAPI dependencies shared by every router: settings, database session, language."""
+"""FastAPI dependencies of the wiring; the shared ones live in the packages and are re-exported here."""
 
 from __future__ import annotations
 
-from typing import Iterator
-
 from fastapi import Request
-from sqlalchemy.orm import Session
 
 from catalogue.i18n import normalise_language
-from volcred.settings import Settings
-
-
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the endpoint returns, rolled back when it raises."""
-    session: Session = request.app.state.session_factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+from issuers.http import get_session  # noqa: F401  (re-exported for the wiring's own routes)
 
 
 def get_language(request: Request) -> str:

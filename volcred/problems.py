@@ -64,7 +64,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         extra = {"code": exc.key}
         if exc.errors:
             extra["errors"] = _render_errors(exc.errors, lang)
-        return problem(request, status, exc.key.replace(".", "-").replace("_", "-"), title, detail, **extra)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return problem(request, status, exc.key.replace(".", "-").replace("_", "-"), title, detail, headers=headers,
+                       **extra)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

@@ -1,0 +1,304 @@
+"""HTTP adapter of the issuers package: organisations, keys, members, tokens, DID documents and the registry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from catalogue.i18n import UserError
+from issuers import service
+from issuers.auth import Principal
+from issuers.http import get_issuer_context, get_session, optional_principal, require_principal
+from issuers.images import MAX_IMAGE_BYTES
+from issuers.organisations import OrganisationInput
+from issuers.service import IssuerContext
+from issuers.store import OrganisationRow
+
+router = APIRouter()
+
+
+class AdminAccount(BaseModel):
+    email: str
+    name: str
+    password: str = Field(min_length=10)
+
+
+class OrganisationRegistration(BaseModel):
+    legal_name: str
+    registration_number: str
+    legal_form: str = "association-or-foundation"
+    municipality: str
+    slug: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    website: str | None = None
+    address: str | None = None
+    signatory_name: str | None = None
+    signatory_position: str | None = None
+    admin: AdminAccount | None = Field(None, description="The organisation's first administrator account.")
+
+
+class OrganisationChanges(BaseModel):
+    legal_name: str | None = None
+    legal_form: str | None = None
+    municipality: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    website: str | None = None
+    address: str | None = None
+    signatory_name: str | None = None
+    signatory_position: str | None = None
+    issuer_did_method: str | None = Field(None, description="`web` (default) or `key`.")
+
+
+class CompromiseReport(BaseModel):
+    since: datetime | None = Field(None, description="From when the key is not to be trusted (default: now).")
+
+
+class TokenRequest(BaseModel):
+    name: str
+    scopes: list[str] | None = None
+    expires_at: datetime | None = None
+
+
+class MemberRequest(BaseModel):
+    email: str
+    role: str
+
+
+class LoginRequest(BaseModel):
+    email: str
+    password: str
+
+
+def organisation_view(session: Session, org: OrganisationRow, ctx: IssuerContext, private: bool) -> dict:
+    view = {
+        "slug": org.slug,
+        "did": service.organisation_did(org, ctx.base_url),
+        "legal_name": org.legal_name,
+        "legal_form": org.legal_form,
+        "registration_number": org.registration_number,
+        "municipality": org.municipality,
+        "website": org.website,
+        "status": org.status,
+        "issuer_did_method": org.issuer_did_method,
+        "has_logo": org.logo is not None,
+        "signatory_name": org.signatory_name,
+        "signatory_position": org.signatory_position,
+        "has_signature_image": org.signature_image is not None,
+        "verified_since": org.verified_at.isoformat() if org.verified_at else None,
+    }
+    if private:
+        view.update(contact_email=org.contact_email, contact_phone=org.contact_phone, address=org.address,
+                    keys=[key_view(k, view["did"]) for k in service.organisation_keys(session, org)])
+    return view
+
+
+def key_view(key, did: str) -> dict:
+    return {"id": f"{did}#{key.fragment}", "fragment": key.fragment, "publicKeyMultibase": key.public_multikey,
+            "status": key.status, "created": key.created_at.isoformat(),
+            "retired": key.retired_at.isoformat() if key.retired_at else None,
+            "not_trusted_from": key.compromised_at.isoformat() if key.compromised_at else None}
+
+
+def visible_organisation(session: Session, slug: str, principal: Principal | None) -> OrganisationRow:
+    """Pending organisations are visible only to their members and platform administrators."""
+    org = service.get_organisation(session, slug)
+    if org.status == "pending" and not (principal and (principal.acts_for(org.id) or principal.is_platform_admin)):
+        raise UserError("org.not_found", kind="not_found", slug=slug)
+    return org
+
+
+@router.post("/organisations", status_code=201, tags=["organisations"], summary="Register an organisation")
+def register(body: OrganisationRegistration, session: Session = Depends(get_session),
+             ctx: IssuerContext = Depends(get_issuer_context)):
+    admin = None
+    if body.admin is not None:
+        admin = service.create_user(session, body.admin.email, body.admin.name, body.admin.password)
+    data = OrganisationInput(**body.model_dump(exclude={"admin"}))
+    org = service.register_organisation(session, ctx, data, admin=admin)
+    return organisation_view(session, org, ctx, private=True)
+
+
+@router.get("/organisations/{slug}", tags=["organisations"])
+def read(slug: str, session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context),
+         principal: Principal | None = Depends(optional_principal)):
+    org = visible_organisation(session, slug, principal)
+    private = bool(principal and principal.can("organisation.read", org.id))
+    return organisation_view(session, org, ctx, private=private)
+
+
+@router.patch("/organisations/{slug}", tags=["organisations"])
+def update(slug: str, body: OrganisationChanges, session: Session = Depends(get_session),
+           ctx: IssuerContext = Depends(get_issuer_context), principal: Principal = Depends(require_principal)):
+    org = service.update_organisation(session, principal, slug, body.model_dump(exclude_unset=True))
+    return organisation_view(session, org, ctx, private=True)
+
+
+async def _read_upload(file: UploadFile) -> bytes:
+    data = await file.read(MAX_IMAGE_BYTES + 1)
+    return data
+
+
+@router.put("/organisations/{slug}/logo", tags=["organisations"], summary="Upload the logo (PNG, JPEG or SVG)")
+async def put_logo(slug: str, file: UploadFile = File(...), session: Session = Depends(get_session),
+                   principal: Principal = Depends(require_principal)):
+    service.set_organisation_image(session, principal, slug, "logo", await _read_upload(file))
+    return {"status": "ok"}
+
+
+@router.put("/organisations/{slug}/signature", tags=["organisations"],
+            summary="Upload the signatory's signature image (PNG, JPEG or SVG)")
+async def put_signature(slug: str, file: UploadFile = File(...), session: Session = Depends(get_session),
+                        principal: Principal = Depends(require_principal)):
+    service.set_organisation_image(session, principal, slug, "signature", await _read_upload(file))
+    return {"status": "ok"}
+
+
+def _image_response(data: bytes | None, media_type: str | None, slug: str) -> Response:
+    if data is None:
+        raise UserError("org.not_found", kind="not_found", slug=slug)
+    # An SVG opened directly must not run anything even if sanitising missed something.
+    return Response(data, media_type=media_type, headers={
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=300"})
+
+
+@router.get("/organisations/{slug}/logo", tags=["organisations"])
+def get_logo(slug: str, session: Session = Depends(get_session)):
+    org = service.get_organisation(session, slug)
+    return _image_response(org.logo, org.logo_media_type, slug)
+
+
+def _status_endpoint(status: str):
+    def change_status(slug: str, session: Session = Depends(get_session),
+                      ctx: IssuerContext = Depends(get_issuer_context),
+                      principal: Principal = Depends(require_principal)):
+        org = service.change_status(session, principal, slug, status)
+        return organisation_view(session, org, ctx, private=True)
+
+    return change_status
+
+
+for _action, _status in (("verify", "verified"), ("suspend", "suspended"), ("reinstate", "verified")):
+    router.add_api_route(f"/organisations/{{slug}}/{_action}", _status_endpoint(_status), methods=["POST"],
+                         tags=["platform"], name=f"organisation_{_action}",
+                         summary=f"{_action.capitalize()} an organisation (platform administrators)")
+
+
+@router.get("/organisations/{slug}/keys", tags=["keys"])
+def list_keys(slug: str, session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context),
+              principal: Principal = Depends(require_principal)):
+    org = service.get_organisation(session, slug)
+    principal.require("organisation.read", org.id)
+    did = service.organisation_did(org, ctx.base_url)
+    return [key_view(k, did) for k in service.organisation_keys(session, org)]
+
+
+@router.post("/organisations/{slug}/keys/rotate", status_code=201, tags=["keys"],
+             summary="Make a new key active; the old one retires and keeps verifying old credentials")
+def rotate(slug: str, session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context),
+           principal: Principal = Depends(require_principal)):
+    key = service.rotate_key(session, principal, ctx, slug)
+    return key_view(key, service.organisation_did(service.get_organisation(session, slug), ctx.base_url))
+
+
+@router.post("/organisations/{slug}/keys/{fragment}/compromise", tags=["keys"],
+             summary="Mark a key compromised: it stops asserting; signatures from `since` on are untrusted")
+def compromise(slug: str, fragment: str, body: CompromiseReport | None = None, session: Session = Depends(get_session),
+               ctx: IssuerContext = Depends(get_issuer_context), principal: Principal = Depends(require_principal)):
+    key = service.mark_key_compromised(session, principal, ctx, slug, fragment, body.since if body else None)
+    return key_view(key, service.organisation_did(service.get_organisation(session, slug), ctx.base_url))
+
+
+def token_view(row) -> dict:
+    return {"id": row.id, "name": row.name, "prefix": row.prefix, "scopes": row.scopes,
+            "created": row.created_at.isoformat(),
+            "expires_at": row.expires_at.isoformat() if row.expires_at else None,
+            "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None}
+
+
+@router.get("/organisations/{slug}/tokens", tags=["tokens"])
+def list_tokens(slug: str, session: Session = Depends(get_session), principal: Principal = Depends(require_principal)):
+    return [token_view(row) for row in service.list_tokens(session, principal, slug)]
+
+
+@router.post("/organisations/{slug}/tokens", status_code=201, tags=["tokens"],
+             summary="Create an API token (the secret is shown only in this response)")
+def create_token(slug: str, body: TokenRequest, session: Session = Depends(get_session),
+                 principal: Principal = Depends(require_principal)):
+    row, secret = service.create_token(session, principal, slug, body.name, body.scopes, body.expires_at)
+    return {**token_view(row), "token": secret}
+
+
+@router.post("/organisations/{slug}/tokens/{token_id}/revoke", tags=["tokens"])
+def revoke_token(slug: str, token_id: str, session: Session = Depends(get_session),
+                 principal: Principal = Depends(require_principal)):
+    return token_view(service.revoke_token(session, principal, slug, token_id))
+
+
+@router.post("/organisations/{slug}/members", status_code=201, tags=["members"])
+def add_member(slug: str, body: MemberRequest, session: Session = Depends(get_session),
+               principal: Principal = Depends(require_principal)):
+    membership = service.add_member(session, principal, slug, body.email, body.role)
+    return {"user_id": membership.user_id, "role": membership.role}
+
+
+@router.delete("/organisations/{slug}/members/{user_id}", status_code=204, tags=["members"])
+def remove_member(slug: str, user_id: str, session: Session = Depends(get_session),
+                  principal: Principal = Depends(require_principal)):
+    service.remove_member(session, principal, slug, user_id)
+    return Response(status_code=204)
+
+
+@router.post("/auth/login", tags=["auth"], summary="Log in; returns a bearer token for 12 hours")
+def login(body: LoginRequest, session: Session = Depends(get_session)):
+    return {"token": service.login(session, body.email, body.password), "token_type": "Bearer"}
+
+
+@router.get("/issuers/{slug}/did.json", tags=["registry"], summary="The organisation's did:web DID document")
+def did_json(slug: str, session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context)):
+    org = service.get_organisation(session, slug)
+    if org.status == "pending":
+        raise UserError("org.not_found", kind="not_found", slug=slug)
+    document = service.organisation_did_document(session, org, ctx.base_url)
+    return Response(content=_json(document), media_type="application/did+json",
+                    headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})
+
+
+@router.get("/registry", tags=["registry"], summary="The trust registry: verified (and suspended) issuers")
+def registry(session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context)):
+    return {"issuers": service.registry(session, ctx.base_url)}
+
+
+@router.get("/registry/{did:path}", tags=["registry"], summary="One issuer by any of its DIDs")
+def registry_entry(did: str, request: Request, session: Session = Depends(get_session),
+                   ctx: IssuerContext = Depends(get_issuer_context)):
+    entry = service.registry_lookup(session, ctx.base_url, did_from_raw_path(request, did))
+    if entry is None:
+        raise UserError("registry.unknown_did", kind="not_found")
+    return entry
+
+
+def did_from_raw_path(request: Request, decoded: str) -> str:
+    """A did:web keeps its port as a literal `%3A`, which path decoding would turn into `:`.
+
+    Take the DID from the undecoded path: decoded once when the client percent-encoded it (`%253A`), as is otherwise.
+    """
+    from urllib.parse import unquote
+
+    raw = request.scope.get("raw_path", b"").decode("latin-1")
+    marker = "/registry/"
+    if marker not in raw:
+        return decoded
+    candidate = raw.split(marker, 1)[1].split("?", 1)[0]
+    return unquote(candidate) if "%25" in candidate else candidate
+
+
+def _json(document: dict) -> bytes:
+    import json
+
+    return json.dumps(document, ensure_ascii=False, indent=2).encode()

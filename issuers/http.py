@@ -1,0 +1,53 @@
+"""FastAPI dependencies every package's router uses: the request's transaction, the caller, the issuer context.
+
+They read what the wiring put on `app.state` (settings, session factory), so this package never imports the wiring.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from catalogue.i18n import UserError
+from issuers.auth import Principal
+from issuers.service import IssuerContext, authenticate
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the endpoint returns, rolled back when it raises."""
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_issuer_context(request: Request) -> IssuerContext:
+    settings = request.app.state.settings
+    return IssuerContext(base_url=settings.public_base_url, kek=settings.encryption_key)
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def optional_principal(request: Request, session: Session = Depends(get_session)) -> Principal | None:
+    token = bearer_token(request)
+    principal = authenticate(session, token)
+    if token and principal is None:
+        raise UserError("auth.required", kind="unauthorised")
+    return principal
+
+
+def require_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
+    if principal is None:
+        raise UserError("auth.required", kind="unauthorised")
+    return principal

@@ -1,0 +1,419 @@
+"""The issuers service layer: use cases over the store, each inside the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from catalogue.i18n import UserError
+from issuers.auth import (ORGANISATION_TOKEN_PREFIX, ROLES, SESSION_TOKEN_PREFIX, Principal, hash_password,
+                          hash_token, new_token, password_matches, validate_scopes)
+from issuers.db import utcnow
+from issuers.did import PublicKeyEntry, did_document, did_web_for, slug_from_did_web
+from issuers.images import validate_image
+from issuers.keys import decrypt_private_key, encrypt_private_key, generate_key
+from issuers.multikey import did_key_document, did_key_for, did_key_verification_method_id
+from issuers.organisations import DID_METHODS, OrganisationInput, validate_organisation
+from issuers.store import ApiTokenRow, MembershipRow, OrganisationRow, SigningKeyRow, UserRow, new_id
+
+
+@dataclass(frozen=True)
+class IssuerContext:
+    """What the issuers use cases need from the settings."""
+
+    base_url: str
+    kek: bytes
+
+
+# --- organisations -----------------------------------------------------------------------------------------------
+
+def get_organisation(session: Session, slug: str) -> OrganisationRow:
+    row = session.scalar(select(OrganisationRow).where(OrganisationRow.slug == slug))
+    if row is None:
+        raise UserError("org.not_found", kind="not_found", slug=slug)
+    return row
+
+
+def register_organisation(session: Session, ctx: IssuerContext, data: OrganisationInput,
+                          admin: UserRow | None = None) -> OrganisationRow:
+    """A new organisation (pending until a platform administrator verifies it) with its first signing key."""
+    data = validate_organisation(data)
+    if session.scalar(select(OrganisationRow.id).where(OrganisationRow.slug == data.slug)):
+        raise UserError("org.slug_taken", kind="conflict", slug=data.slug)
+    if session.scalar(select(OrganisationRow.id).where(
+            OrganisationRow.registration_number == data.registration_number)):
+        raise UserError("org.reg_no_taken", kind="conflict")
+    org = OrganisationRow(id=new_id(), status="pending", **vars(data))
+    session.add(org)
+    session.flush()
+    _add_key(session, ctx, org, "key-1")
+    if admin is not None:
+        session.add(MembershipRow(user_id=admin.id, organisation_id=org.id, role="admin"))
+    try:
+        session.flush()
+    except IntegrityError:
+        raise UserError("org.slug_taken", kind="conflict", slug=data.slug) from None
+    return org
+
+
+def update_organisation(session: Session, principal: Principal, slug: str, changes: dict) -> OrganisationRow:
+    org = get_organisation(session, slug)
+    principal.require("organisation.update", org.id)
+    did_method = changes.pop("issuer_did_method", None)
+    current = OrganisationInput(**{f: getattr(org, f) for f in OrganisationInput.__dataclass_fields__})
+    merged = validate_organisation(OrganisationInput(**{**vars(current), **changes, "slug": org.slug,
+                                                        "registration_number": org.registration_number}))
+    for name, value in vars(merged).items():
+        setattr(org, name, value)
+    if did_method is not None:
+        if did_method not in DID_METHODS:
+            raise UserError("org.did_method_unknown")
+        org.issuer_did_method = did_method
+    return org
+
+
+def set_organisation_image(session: Session, principal: Principal, slug: str, which: str, data: bytes | None):
+    """Stores (or with None removes) the logo or the signature image after validation."""
+    org = get_organisation(session, slug)
+    principal.require("organisation.update", org.id)
+    image = validate_image(data, which) if data is not None else None
+    if which == "logo":
+        org.logo, org.logo_media_type = (image.data, image.media_type) if image else (None, None)
+    else:
+        org.signature_image, org.signature_media_type = (image.data, image.media_type) if image else (None, None)
+    return org
+
+
+def change_status(session: Session, principal: Principal, slug: str, status: str) -> OrganisationRow:
+    """Platform administrators verify, suspend and reinstate organisations."""
+    principal.require("platform.organisations")
+    if status not in ("verified", "suspended"):
+        raise UserError("org.status_unknown")
+    org = get_organisation(session, slug)
+    now = utcnow()
+    if status == "verified" and org.verified_at is None:
+        org.verified_at = now
+    org.status, org.status_changed_at = status, now
+    return org
+
+
+def verify_now(session: Session, org: OrganisationRow) -> None:
+    """Verification without an administrator: for the CLI's one-step `org create`, run by the platform operator."""
+    now = utcnow()
+    org.status, org.verified_at, org.status_changed_at = "verified", org.verified_at or now, now
+
+
+# --- keys and DIDs --------------------------------------------------------------------------------------------
+
+def _add_key(session: Session, ctx: IssuerContext, org: OrganisationRow, fragment: str) -> SigningKeyRow:
+    new = generate_key()
+    key_id = new_id()
+    row = SigningKeyRow(id=key_id, organisation_id=org.id, fragment=fragment, public_multikey=new.public_multikey,
+                        encrypted_private_key=encrypt_private_key(new.private_key, ctx.kek, key_id), status="active")
+    session.add(row)
+    session.flush()
+    return row
+
+
+def organisation_keys(session: Session, org: OrganisationRow) -> list[SigningKeyRow]:
+    return list(session.scalars(select(SigningKeyRow).where(SigningKeyRow.organisation_id == org.id)
+                                .order_by(SigningKeyRow.created_at, SigningKeyRow.fragment)))
+
+
+def rotate_key(session: Session, principal: Principal, ctx: IssuerContext, slug: str) -> SigningKeyRow:
+    """A new key becomes active; the old one retires but stays in the DID document, so old credentials verify."""
+    org = get_organisation(session, slug)
+    principal.require("organisation.keys", org.id)
+    keys = organisation_keys(session, org)
+    now = utcnow()
+    for key in keys:
+        if key.status == "active":
+            key.status, key.retired_at = "retired", now
+    session.flush()
+    number = 1 + max((int(k.fragment.split("-")[-1]) for k in keys), default=0)
+    return _add_key(session, ctx, org, f"key-{number}")
+
+
+def mark_key_compromised(session: Session, principal: Principal, ctx: IssuerContext, slug: str, fragment: str,
+                         since: datetime | None = None) -> SigningKeyRow:
+    """The key leaves `assertionMethod`; signatures from `since` on are not trusted. An active key is replaced."""
+    org = get_organisation(session, slug)
+    principal.require("organisation.keys", org.id)
+    key = session.scalar(select(SigningKeyRow).where(SigningKeyRow.organisation_id == org.id,
+                                                     SigningKeyRow.fragment == fragment))
+    if key is None:
+        raise UserError("key.not_found", kind="not_found", fragment=fragment)
+    now = utcnow()
+    since = since or now
+    if since.tzinfo is None:
+        raise UserError("key.compromised_since_needs_zone")
+    if since > now:
+        raise UserError("key.compromised_since_future")
+    was_active = key.status == "active"
+    key.status, key.compromised_at, key.compromise_reported_at = "compromised", since, now
+    session.flush()
+    if was_active:
+        keys = organisation_keys(session, org)
+        number = 1 + max(int(k.fragment.split("-")[-1]) for k in keys)
+        _add_key(session, ctx, org, f"key-{number}")
+    return key
+
+
+def organisation_did(org: OrganisationRow, base_url: str) -> str:
+    return did_web_for(base_url, org.slug)
+
+
+def organisation_did_document(session: Session, org: OrganisationRow, base_url: str) -> dict:
+    keys = [PublicKeyEntry(k.fragment, k.public_multikey, k.status) for k in organisation_keys(session, org)]
+    return did_document(organisation_did(org, base_url), keys)
+
+
+@dataclass(frozen=True)
+class SigningIdentity:
+    """What a credential is signed with: the issuer DID, the verification method and the private key."""
+
+    issuer_did: str
+    verification_method: str
+    private_key: Ed25519PrivateKey
+    key_row_id: str
+
+
+def signing_identity(session: Session, ctx: IssuerContext, org: OrganisationRow) -> SigningIdentity:
+    if org.status != "verified":
+        raise UserError("org.not_verified", kind="forbidden", status=org.status)
+    key = session.scalar(select(SigningKeyRow).where(SigningKeyRow.organisation_id == org.id,
+                                                     SigningKeyRow.status == "active"))
+    if key is None:
+        raise UserError("key.no_active", kind="conflict")
+    private = decrypt_private_key(key.encrypted_private_key, ctx.kek, key.id)
+    if org.issuer_did_method == "key":
+        did = did_key_for(key.public_multikey)
+        method = did_key_verification_method_id(did)
+    else:
+        did = organisation_did(org, ctx.base_url)
+        method = f"{did}#{key.fragment}"
+    return SigningIdentity(did, method, private, key.id)
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """A verification method known to the registry: whose it is and its status."""
+
+    organisation: OrganisationRow
+    key: SigningKeyRow
+
+
+def find_key_by_verification_method(session: Session, base_url: str, method_id: str) -> KeyRecord | None:
+    """Looks a verification method (did:web#fragment or did:key#...) up in the registry."""
+    did, _, fragment = method_id.partition("#")
+    if did.startswith("did:key:"):
+        multikey = did[len("did:key:"):]
+        key = session.scalar(select(SigningKeyRow).where(SigningKeyRow.public_multikey == multikey))
+    else:
+        slug = slug_from_did_web(did, base_url)
+        if slug is None:
+            return None
+        key = session.scalar(select(SigningKeyRow).join(OrganisationRow).where(
+            OrganisationRow.slug == slug, SigningKeyRow.fragment == fragment))
+    if key is None:
+        return None
+    return KeyRecord(session.get(OrganisationRow, key.organisation_id), key)
+
+
+def resolve_did(session: Session, base_url: str, did: str) -> dict | None:
+    """A DID document from the registry (did:web of ours) or computed (did:key); never from the network."""
+    did = did.split("#", 1)[0]
+    if did.startswith("did:key:"):
+        try:
+            return did_key_document(did)
+        except ValueError:
+            return None
+    slug = slug_from_did_web(did, base_url)
+    if slug is None:
+        return None
+    org = session.scalar(select(OrganisationRow).where(OrganisationRow.slug == slug))
+    if org is None:
+        return None
+    return organisation_did_document(session, org, base_url)
+
+
+# --- trust registry -------------------------------------------------------------------------------------------
+
+def registry_entry(session: Session, org: OrganisationRow, base_url: str) -> dict:
+    keys = organisation_keys(session, org)
+    did_web = organisation_did(org, base_url)
+    active = next((k for k in keys if k.status == "active"), None)
+    return {
+        "did": did_web,
+        "issuer_did": did_key_for(active.public_multikey) if org.issuer_did_method == "key" and active else did_web,
+        "dids": [did_web] + [did_key_for(k.public_multikey) for k in keys],
+        "slug": org.slug,
+        "legal_name": org.legal_name,
+        "legal_form": org.legal_form,
+        "registration_number": org.registration_number,
+        "municipality": org.municipality,
+        "website": org.website,
+        "status": org.status,
+        "verified_since": org.verified_at.isoformat() if org.verified_at else None,
+        "status_changed_at": org.status_changed_at.isoformat(),
+        "keys": [{
+            "id": f"{did_web}#{k.fragment}",
+            "did_key": did_key_for(k.public_multikey),
+            "publicKeyMultibase": k.public_multikey,
+            "status": k.status,
+            "created": k.created_at.isoformat(),
+            "retired": k.retired_at.isoformat() if k.retired_at else None,
+            "not_trusted_from": k.compromised_at.isoformat() if k.compromised_at else None,
+        } for k in keys],
+    }
+
+
+def registry(session: Session, base_url: str, include_suspended: bool = True) -> list[dict]:
+    """Organisations that are (or were) verified issuers; pending ones are not listed."""
+    statuses = ("verified", "suspended") if include_suspended else ("verified",)
+    orgs = session.scalars(select(OrganisationRow).where(OrganisationRow.status.in_(statuses))
+                           .order_by(OrganisationRow.legal_name))
+    return [registry_entry(session, org, base_url) for org in orgs]
+
+
+def registry_lookup(session: Session, base_url: str, did: str) -> dict | None:
+    """The registry entry for a did:web of ours or for the did:key of any of an organisation's keys."""
+    did = did.split("#", 1)[0]
+    org = None
+    if did.startswith("did:key:"):
+        key = session.scalar(select(SigningKeyRow).where(SigningKeyRow.public_multikey == did[len("did:key:"):]))
+        org = session.get(OrganisationRow, key.organisation_id) if key else None
+    else:
+        slug = slug_from_did_web(did, base_url)
+        if slug:
+            org = session.scalar(select(OrganisationRow).where(OrganisationRow.slug == slug))
+    if org is None or org.status == "pending":
+        return None
+    return registry_entry(session, org, base_url)
+
+
+# --- people, memberships and tokens -----------------------------------------------------------------------------
+
+def create_user(session: Session, email: str, name: str, password: str, platform_admin: bool = False) -> UserRow:
+    email = (email or "").strip().lower()
+    if "@" not in email:
+        raise UserError("org.email_format", errors=[{"field": "email"}])
+    if session.scalar(select(UserRow.id).where(UserRow.email == email)):
+        raise UserError("user.email_taken", kind="conflict")
+    user = UserRow(id=new_id(), email=email, name=name.strip() or email, password_hash=hash_password(password),
+                   is_platform_admin=platform_admin)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def add_member(session: Session, principal: Principal, slug: str, email: str, role: str) -> MembershipRow:
+    org = get_organisation(session, slug)
+    principal.require("organisation.members", org.id)
+    if role not in ROLES:
+        raise UserError("user.role_unknown", allowed=", ".join(ROLES))
+    user = session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
+    if user is None:
+        raise UserError("user.not_found", kind="not_found")
+    membership = session.scalar(select(MembershipRow).where(MembershipRow.user_id == user.id,
+                                                            MembershipRow.organisation_id == org.id))
+    if membership is None:
+        membership = MembershipRow(user_id=user.id, organisation_id=org.id, role=role)
+        session.add(membership)
+    else:
+        membership.role = role
+    session.flush()
+    return membership
+
+
+def remove_member(session: Session, principal: Principal, slug: str, user_id: str) -> None:
+    org = get_organisation(session, slug)
+    principal.require("organisation.members", org.id)
+    membership = session.scalar(select(MembershipRow).where(MembershipRow.user_id == user_id,
+                                                            MembershipRow.organisation_id == org.id))
+    if membership is None:
+        raise UserError("user.not_found", kind="not_found")
+    admins = session.scalar(select(func.count()).select_from(MembershipRow).where(
+        MembershipRow.organisation_id == org.id, MembershipRow.role == "admin"))
+    if membership.role == "admin" and admins <= 1:
+        raise UserError("user.last_admin", kind="conflict")
+    session.delete(membership)
+
+
+def issue_organisation_token(session: Session, org: OrganisationRow, name: str, scopes: list[str] | None = None,
+                             expires_at: datetime | None = None, created_by: str | None = None) -> tuple[ApiTokenRow, str]:
+    """A new API token; the secret is returned once and only its hash is stored."""
+    if expires_at is not None and expires_at <= utcnow():
+        raise UserError("token.expiry_past")
+    secret = new_token(ORGANISATION_TOKEN_PREFIX)
+    row = ApiTokenRow(id=new_id(), token_hash=hash_token(secret), prefix=secret[:10], name=(name or "API")[:120],
+                      kind="organisation", organisation_id=org.id, scopes=list(validate_scopes(scopes)),
+                      expires_at=expires_at, created_by=created_by)
+    session.add(row)
+    session.flush()
+    return row, secret
+
+
+def create_token(session: Session, principal: Principal, slug: str, name: str, scopes: list[str] | None,
+                 expires_at: datetime | None) -> tuple[ApiTokenRow, str]:
+    org = get_organisation(session, slug)
+    principal.require("organisation.tokens", org.id)
+    return issue_organisation_token(session, org, name, scopes, expires_at, created_by=principal.user_id)
+
+
+def list_tokens(session: Session, principal: Principal, slug: str) -> list[ApiTokenRow]:
+    org = get_organisation(session, slug)
+    principal.require("organisation.tokens", org.id)
+    return list(session.scalars(select(ApiTokenRow).where(ApiTokenRow.organisation_id == org.id,
+                                                          ApiTokenRow.kind == "organisation")
+                                .order_by(ApiTokenRow.created_at)))
+
+
+def revoke_token(session: Session, principal: Principal, slug: str, token_id: str) -> ApiTokenRow:
+    org = get_organisation(session, slug)
+    principal.require("organisation.tokens", org.id)
+    row = session.get(ApiTokenRow, token_id)
+    if row is None or row.organisation_id != org.id:
+        raise UserError("token.not_found", kind="not_found")
+    row.revoked_at = row.revoked_at or utcnow()
+    return row
+
+
+def login(session: Session, email: str, password: str, hours: int = 12) -> str:
+    from datetime import timedelta
+
+    user = session.scalar(select(UserRow).where(UserRow.email == (email or "").strip().lower()))
+    if user is None or user.disabled_at is not None or not password_matches(user.password_hash, password):
+        raise UserError("auth.login_failed", kind="unauthorised")
+    secret = new_token(SESSION_TOKEN_PREFIX)
+    session.add(ApiTokenRow(id=new_id(), token_hash=hash_token(secret), prefix=secret[:10], name="session",
+                            kind="session", user_id=user.id, scopes=[], expires_at=utcnow() + timedelta(hours=hours)))
+    session.flush()
+    return secret
+
+
+def authenticate(session: Session, bearer: str | None) -> Principal | None:
+    """The principal behind a bearer token, or None when it is unknown, expired or revoked."""
+    if not bearer:
+        return None
+    row = session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == hash_token(bearer)))
+    now = utcnow()
+    if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    if row.kind == "organisation":
+        org = session.get(OrganisationRow, row.organisation_id)
+        if org is None:
+            return None
+        return Principal(kind="token", token_id=row.id, organisation_id=org.id, scopes=tuple(row.scopes or ()))
+    user = session.get(UserRow, row.user_id)
+    if user is None or user.disabled_at is not None:
+        return None
+    roles = dict(session.execute(select(MembershipRow.organisation_id, MembershipRow.role)
+                                 .where(MembershipRow.user_id == user.id)).all())
+    return Principal(kind="user", token_id=row.id, user_id=user.id, is_platform_admin=user.is_platform_admin,
+                     roles=roles)
