@@ -183,8 +183,11 @@ class SigningIdentity:
     key_row_id: str
 
 
-def signing_identity(session: Session, ctx: IssuerContext, org: OrganisationRow) -> SigningIdentity:
-    if org.status != "verified":
+def signing_identity(session: Session, ctx: IssuerContext, org: OrganisationRow,
+                     maintenance: bool = False) -> SigningIdentity:
+    """The active key and the DID to sign under. Only verified organisations issue; `maintenance` signing (status
+    lists of credentials already issued) continues while an organisation is suspended, so revocations still show."""
+    if org.status != "verified" and not (maintenance and org.status == "suspended"):
         raise UserError("org.not_verified", kind="forbidden", status=org.status)
     key = session.scalar(select(SigningKeyRow).where(SigningKeyRow.organisation_id == org.id,
                                                      SigningKeyRow.status == "active"))

@@ -16,7 +16,8 @@ def database_snapshot(session_factory) -> dict:
         snapshot = {}
         for table in metadata.sorted_tables:
             columns = [c.name for c in table.columns if c.name != "last_used_at"]
-            rows = session.execute(text(f'SELECT {", ".join(columns)} FROM "{table.name}"')).all()
+            quoted = ", ".join(f'"{name}"' for name in columns)
+            rows = session.execute(text(f'SELECT {quoted} FROM "{table.name}"')).all()
             snapshot[table.name] = sorted(map(repr, rows))
         return snapshot
 

@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _routers():
     """Every package's API router, in dependency order."""
+    from credentials.api import router as credentials_router
     from issuers.api import router as issuers_router
 
-    return [issuers_router]
+    return [issuers_router, credentials_router]

@@ -1,0 +1,207 @@
+"""Records of volunteer work: what one must contain and how it is checked against the catalogue. Pure."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from catalogue.i18n import UserError, messages
+from issuers.municipalities import find_municipality
+
+ATTESTATIONS = ("organiser", "self")
+RECORD_STATUSES = ("draft", "submitted", "returned", "approved", "issued", "superseded")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PSEUDONYM_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class VolunteerInput:
+    name: str | None = None
+    email: str | None = None
+    pseudonym: str | None = None
+
+    @property
+    def pseudonymous(self) -> bool:
+        return self.pseudonym is not None
+
+
+@dataclass(frozen=True)
+class CompetenceClaim:
+    """A competence in a record: who attests it, and optionally the volunteer's own words about it."""
+
+    uri: str
+    attested_by: str = "organiser"
+    note: str | None = None
+
+
+@dataclass
+class RecordInput:
+    volunteer: VolunteerInput
+    mission_type: str
+    start_date: Any
+    end_date: Any
+    hours: Any
+    municipality: str
+    title: str | None = None
+    role: str | None = None
+    competences: list[Any] | None = None  # ESCO URIs or CompetenceClaim; None = the mission type's core ones
+    narrative: str | None = None
+    evidence: list[str] = field(default_factory=list)
+    language: str = "lv"
+
+
+@dataclass(frozen=True)
+class ValidRecord:
+    volunteer: VolunteerInput
+    mission_type: str
+    title: str
+    municipality: str
+    start_date: date
+    end_date: date
+    hours: Decimal
+    role: str | None
+    competences: tuple[CompetenceClaim, ...]
+    narrative: str | None
+    evidence: tuple[str, ...]
+    language: str
+
+
+def _error(field_name: str, key: str, **params) -> dict:
+    return {"field": field_name, "message": messages().text(key, **params)}
+
+
+def parse_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def parse_hours(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        hours = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        return None
+    if not hours.is_finite():
+        return None
+    return hours
+
+
+def format_hours(hours: Decimal) -> str:
+    """Hours as the credential carries them: a string ("42", "7.5"), never a JSON number (jsonld.js mangles some)."""
+    text = format(hours.normalize(), "f")
+    return text
+
+
+def validate_record(data: RecordInput, catalogue, today: date) -> ValidRecord:
+    """Checks a record against the catalogue and common sense; reports every problem at once."""
+    errors: list[dict] = []
+    volunteer = _check_volunteer(data.volunteer, errors)
+
+    mission = catalogue.mission_types_by_code.get(data.mission_type or "")
+    if mission is None:
+        errors.append(_error("mission_type", "record.mission_type_unknown", code=data.mission_type or ""))
+
+    start, end = parse_date(data.start_date), parse_date(data.end_date)
+    if start is None:
+        errors.append(_error("start_date", "record.date_format"))
+    if end is None:
+        errors.append(_error("end_date", "record.date_format"))
+    if start and end:
+        if end < start:
+            errors.append(_error("end_date", "record.end_before_start"))
+        if start > today:
+            errors.append(_error("start_date", "record.date_in_future"))
+        if end > today:
+            errors.append(_error("end_date", "record.date_in_future"))
+
+    hours = parse_hours(data.hours)
+    if hours is None:
+        errors.append(_error("hours", "record.hours_format"))
+    elif hours <= 0:
+        errors.append(_error("hours", "record.hours_not_positive"))
+    elif hours.as_tuple().exponent < -2:
+        errors.append(_error("hours", "record.hours_precision"))
+    elif start and end and end >= start and hours > 24 * ((end - start).days + 1):
+        errors.append(_error("hours", "record.hours_exceed_period", days=(end - start).days + 1,
+                             maximum=24 * ((end - start).days + 1)))
+
+    municipality = find_municipality(data.municipality)
+    if municipality is None:
+        errors.append(_error("municipality", "record.municipality_unknown", value=data.municipality or ""))
+
+    claims = _check_competences(data.competences, mission, catalogue, errors)
+
+    title = (data.title or "").strip()
+    if not title and mission is not None:
+        title = mission.name.in_language(data.language if data.language in ("lv", "en") else "lv")
+    for name, value in (("title", title), ("role", data.role), ("narrative", data.narrative)):
+        if value and len(value) > MAX_TEXT:
+            errors.append(_error(name, "record.text_too_long", limit=MAX_TEXT))
+    evidence = tuple(link.strip() for link in data.evidence or () if link and link.strip())
+    for position, link in enumerate(evidence):
+        if not re.match(r"^https://\S+$", link):
+            errors.append(_error(f"evidence[{position}]", "record.evidence_url"))
+    if data.language not in ("lv", "en"):
+        errors.append(_error("language", "record.language_unknown"))
+
+    if errors:
+        raise UserError("record.invalid", errors=errors)
+    return ValidRecord(
+        volunteer=volunteer, mission_type=mission.code, title=title, municipality=municipality.code,
+        start_date=start, end_date=end, hours=hours, role=(data.role or "").strip() or None, competences=claims,
+        narrative=(data.narrative or "").strip() or None, evidence=evidence, language=data.language,
+    )
+
+
+def _check_volunteer(volunteer: VolunteerInput, errors: list[dict]) -> VolunteerInput:
+    if volunteer.pseudonym is not None:
+        if volunteer.name or volunteer.email:
+            # A pseudonymous volunteer leaves no personal data anywhere: refuse rather than silently drop it.
+            errors.append(_error("volunteer", "record.pseudonym_with_personal_data"))
+        if not PSEUDONYM_RE.match(volunteer.pseudonym):
+            errors.append(_error("volunteer.pseudonym", "record.pseudonym_format"))
+        return VolunteerInput(pseudonym=volunteer.pseudonym)
+    name = (volunteer.name or "").strip()
+    email = (volunteer.email or "").strip().lower() or None
+    if not name:
+        errors.append(_error("volunteer.name", "record.volunteer_name_missing"))
+    elif len(name) > 200:
+        errors.append(_error("volunteer.name", "record.text_too_long", limit=200))
+    if email and not EMAIL_RE.match(email):
+        errors.append(_error("volunteer.email", "record.email_format"))
+    return VolunteerInput(name=name, email=email)
+
+
+def _check_competences(given, mission, catalogue, errors: list[dict]) -> tuple[CompetenceClaim, ...]:
+    if given is None:
+        if mission is None:
+            return ()
+        return tuple(CompetenceClaim(uri) for uri in mission.core_competences)
+    claims: list[CompetenceClaim] = []
+    seen: set[str] = set()
+    for position, item in enumerate(given):
+        claim = item if isinstance(item, CompetenceClaim) else CompetenceClaim(str(item).strip())
+        if claim.uri not in catalogue.competences_by_uri:
+            errors.append(_error(f"competences[{position}]", "record.competence_unknown", uri=claim.uri))
+            continue
+        if claim.attested_by not in ATTESTATIONS:
+            errors.append(_error(f"competences[{position}]", "record.attestation_unknown"))
+            continue
+        if claim.uri in seen:
+            continue
+        seen.add(claim.uri)
+        claims.append(claim)
+    if not claims and not any(e["field"].startswith("competences") for e in errors):
+        errors.append(_error("competences", "record.competences_empty"))
+    return tuple(claims)

@@ -1,0 +1,111 @@
+"""SQLAlchemy tables of the credentials package: volunteers, records, credentials and status lists."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from issuers.db import Base, UTCDateTime, utcnow
+from issuers.store import new_id
+
+
+class VolunteerRow(Base):
+    """A volunteer as one organisation knows them. A pseudonymous one has no personal data: only a keyed hash of
+    the identifier they keep, so the same person can be recognised again without storing the identifier."""
+
+    __tablename__ = "volunteers"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "email"),
+        UniqueConstraint("organisation_id", "pseudonym_lookup"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "named" or "pseudonymous"
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    pseudonym_lookup: Mapped[str | None] = mapped_column(String(64))
+    # Hash of the volunteer's personal access link token (their credentials page); the token itself is shown once.
+    access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RecordRow(Base):
+    __tablename__ = "records"
+    __table_args__ = (Index("ix_records_natural_key", "organisation_id", "natural_key"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    volunteer_id: Mapped[str] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    mission_type: Mapped[str] = mapped_column(String(80))
+    catalogue_version: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(4000))
+    municipality: Mapped[str] = mapped_column(String(40))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    hours: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    role: Mapped[str | None] = mapped_column(String(4000))
+    narrative: Mapped[str | None] = mapped_column(Text)
+    # [{"uri": ..., "attested_by": "organiser"|"self", "note": ...}]
+    competences: Mapped[list] = mapped_column(JSON, default=list)
+    evidence: Mapped[list] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(2), default="lv")
+    # The subject's salt, and for a pseudonymous volunteer the salted hash of their identifier, computed when the
+    # record is made: the identifier itself is never stored, yet the credential can be issued later.
+    subject_salt: Mapped[str] = mapped_column(String(64))
+    subject_hash: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    source: Mapped[str] = mapped_column(String(20), default="organiser")  # organiser, volunteer or batch
+    # Organisation + volunteer + mission + period: what makes a bulk upload idempotent.
+    natural_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_by: Mapped[str | None] = mapped_column(String(32))
+
+
+class StatusListRow(Base):
+    __tablename__ = "status_lists"
+    __table_args__ = (UniqueConstraint("organisation_id", "purpose", "number"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    number: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    bits: Mapped[bytes] = mapped_column(LargeBinary)  # the published status bits
+    allocated: Mapped[bytes] = mapped_column(LargeBinary)  # which indices are taken
+    allocated_count: Mapped[int] = mapped_column(Integer, default=0)
+    is_full: Mapped[bool] = mapped_column(default=False)
+    # Bumped on every bit change; the signed credential is re-signed lazily when it lags behind.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    signed_version: Mapped[int] = mapped_column(Integer, default=0)
+    signed_credential: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CredentialRow(Base):
+    __tablename__ = "credentials"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    record_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"), index=True)
+    volunteer_id: Mapped[str | None] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    # The signed JSON exactly as issued: served byte for byte.
+    document: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    signing_key_id: Mapped[str] = mapped_column(ForeignKey("signing_keys.id"))
+    revocation_list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"))
+    revocation_index: Mapped[int] = mapped_column(Integer)
+    suspension_list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"))
+    suspension_index: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active, suspended, revoked
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    superseded_by: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(2), default="lv")
+    # "records" for credentials built from records; "vc-api" for bodies organisations sent to /credentials/issue.
+    origin: Mapped[str] = mapped_column(String(20), default="records")
