@@ -46,5 +46,6 @@ def _routers():
     """Every package's API router, in dependency order."""
     from credentials.api import router as credentials_router
     from issuers.api import router as issuers_router
+    from verify.api import router as verify_router
 
-    return [issuers_router, credentials_router]
+    return [issuers_router, credentials_router, verify_router]

@@ -14,6 +14,7 @@ from catalogue.i18n import UserError, messages, normalise_language, t
 from issuers.auth import Principal
 from issuers.cli import admin_app, org_app
 from issuers.service import IssuerContext
+from verify.cli import verify_command
 from volcred.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(admin_app, name="admin")
+app.command("verify")(verify_command)
 
 
 def console_language() -> str:

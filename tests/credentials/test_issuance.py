@@ -13,28 +13,13 @@ from credentials.dataintegrity import verify
 from credentials.jsonld import DocumentLoader
 from credentials.statuslist import decode_list, get_bit
 from issuers import service as issuers
+from tests.credentials.helpers import issue, record_body
 from volcred.models import metadata
 
 
 @pytest.fixture
 def mission():
     return load_catalogue().mission_types[0]
-
-
-def record_body(mission, **changes):
-    body = {"volunteer": {"name": "Kārlis Ozoliņš", "email": "karlis@example.lv"}, "mission_type": mission.code,
-            "title": "Jāņu festivāla brīvprātīgais", "municipality": "Cēsu novads", "start_date": "2026-06-20",
-            "end_date": "2026-06-24", "hours": 42, "role": "Informācijas punkts", "narrative": "Palīdzēja apmeklētājiem."}
-    body.update(changes)
-    return body
-
-
-def issue(client, org, body):
-    created = client.post("/records", json=body, headers=org.headers())
-    assert created.status_code == 201, created.text
-    issued = client.post(f"/records/{created.json()['id']}/issue", headers=org.headers())
-    assert issued.status_code == 201, issued.text
-    return created.json(), issued.json()
 
 
 def registry_loader(session_factory, base_url):

@@ -1,0 +1,341 @@
+"""The verifier: every check a credential needs, each with a status and a plain-language reason, and one verdict.
+
+Pure domain code. What it needs from the world comes through `VerificationPorts` (DID documents and the trust
+registry from the service's own data, status lists from the service's own store): verification never fetches
+anything from the network.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Protocol
+
+from catalogue.i18n import Text, messages
+from credentials.dataintegrity import ProofError, VERIFYING_SUITES, verify as verify_proofs
+from credentials.jsonld import DocumentLoader, DocumentLoaderError, UndefinedTermError, to_dataset
+from credentials.statuslist import StatusListError, decode_list, get_bit
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+VC_V1 = "https://www.w3.org/2018/credentials/v1"
+DATE_TIME_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+# From worst to best: the first verdict any check calls for wins.
+VERDICTS = ("invalid", "unknown_issuer", "revoked", "suspended", "expired", "not_yet_valid", "could_not_check",
+            "valid")
+PASSED, FAILED, COULD_NOT_CHECK, WARNING = "passed", "failed", "could_not_check", "warning"
+
+
+class StatusListUnavailable(Exception):
+    """The status list could not be had (not ours and never fetched, or unknown): the check could not run."""
+
+
+@dataclass(frozen=True)
+class KeyHistory:
+    """What the registry knows of a verification method."""
+
+    status: str  # active, retired, compromised
+    compromised_at: datetime | None = None
+
+
+class VerificationPorts(Protocol):
+    loader: DocumentLoader
+
+    def resolve_did(self, did: str) -> dict | None: ...
+
+    def registry_entry(self, did: str) -> dict | None: ...
+
+    def key_history(self, method_id: str) -> KeyHistory | None: ...
+
+    def issued_here_at(self, credential_id: str) -> datetime | None: ...
+
+    def status_list(self, url: str) -> dict: ...
+
+    def now(self) -> datetime: ...
+
+
+@dataclass
+class CheckResult:
+    name: str
+    status: str
+    reason: Text
+    details: dict = field(default_factory=dict)
+    verdict: str | None = None  # the verdict this check calls for when it is not passed
+
+    def as_json(self, lang: str) -> dict:
+        return {"check": self.name, "status": self.status, "reason": self.reason.in_language(lang),
+                "reason_lv": self.reason.lv, "reason_en": self.reason.en, **({"details": self.details}
+                                                                             if self.details else {})}
+
+
+@dataclass
+class Verification:
+    verdict: str
+    checks: list[CheckResult]
+    credential: dict | None
+    issuer: dict | None  # the registry's entry, never the credential's own claims
+
+    @property
+    def verified(self) -> bool:
+        return self.verdict == "valid"
+
+    def verdict_text(self) -> Text:
+        return messages().text(f"verify.verdict.{self.verdict}")
+
+    def as_vc_api(self, lang: str) -> dict:
+        """The VC-API verify response, with our per-check detail beside it."""
+        return {
+            "verified": self.verified,
+            "verdict": self.verdict,
+            "verdict_text": self.verdict_text().in_language(lang),
+            "checks": [c.name for c in self.checks if c.status == PASSED],
+            "warnings": [c.as_json(lang) for c in self.checks if c.status == WARNING],
+            "errors": [c.as_json(lang) for c in self.checks if c.status in (FAILED, COULD_NOT_CHECK)],
+            "results": [c.as_json(lang) for c in self.checks],
+            "issuer": self.issuer,
+        }
+
+
+def _text(key: str, **params) -> Text:
+    return messages().text(key, **params)
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not DATE_TIME_STAMP.match(value):
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def issuer_id(credential: dict) -> str | None:
+    issuer = credential.get("issuer")
+    value = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return value if isinstance(value, str) else None
+
+
+# --- the checks ---------------------------------------------------------------------------------------------------
+
+def check_shape(credential: Any) -> CheckResult:
+    """Well-formed VC 2.0 (required properties, types, dates with time zones) and the OB 3.0 shape."""
+    problems: list[str] = []
+    if not isinstance(credential, dict):
+        return CheckResult("shape", FAILED, _text("verify.shape.not_object"), verdict="invalid")
+    contexts = _as_list(credential.get("@context"))
+    if not contexts or contexts[0] not in (VC_V2, VC_V1):
+        problems.append("@context")
+    types = _as_list(credential.get("type"))
+    if "VerifiableCredential" not in types:
+        problems.append("type")
+    if issuer_id(credential) is None:
+        problems.append("issuer")
+    if not isinstance(credential.get("credentialSubject"), (dict, list)) or not credential.get("credentialSubject"):
+        problems.append("credentialSubject")
+    for name in ("validFrom", "validUntil"):
+        if name in credential and _parse_time(credential[name]) is None:
+            problems.append(name)
+    if "OpenBadgeCredential" in types or "AchievementCredential" in types:
+        subject = credential.get("credentialSubject")
+        achievement = subject.get("achievement") if isinstance(subject, dict) else None
+        if not isinstance(achievement, dict) or "Achievement" not in _as_list(achievement.get("type")):
+            problems.append("credentialSubject.achievement")
+        elif not achievement.get("name") or not isinstance(achievement.get("criteria"), dict):
+            problems.append("credentialSubject.achievement.name/criteria")
+        issuer = credential.get("issuer")
+        if not isinstance(issuer, dict) or "Profile" not in _as_list(issuer.get("type")):
+            problems.append("issuer.type")
+    if problems:
+        return CheckResult("shape", FAILED, _text("verify.shape.failed", fields=", ".join(problems)),
+                           {"fields": problems}, verdict="invalid")
+    return CheckResult("shape", PASSED, _text("verify.shape.ok"))
+
+
+def check_expansion(credential: dict, loader: DocumentLoader) -> CheckResult:
+    """JSON-LD expansion with the bundled contexts only: an unknown context or an undefined term is an error."""
+    try:
+        to_dataset(credential, loader=loader)
+    except DocumentLoaderError as error:
+        return CheckResult("jsonld", FAILED, _text("verify.jsonld.unknown_context", detail=str(error)),
+                           verdict="invalid")
+    except UndefinedTermError as error:
+        return CheckResult("jsonld", FAILED, _text("verify.jsonld.undefined_term", detail=str(error)),
+                           verdict="invalid")
+    except Exception as error:  # PyLD's JsonLdError and kin: malformed JSON-LD
+        return CheckResult("jsonld", FAILED, _text("verify.jsonld.malformed", detail=type(error).__name__),
+                           verdict="invalid")
+    return CheckResult("jsonld", PASSED, _text("verify.jsonld.ok"))
+
+
+def check_dates(credential: dict, now: datetime) -> list[CheckResult]:
+    valid_from, valid_until = _parse_time(credential.get("validFrom")), _parse_time(credential.get("validUntil"))
+    results = []
+    if valid_from and valid_from > now:
+        results.append(CheckResult("validFrom", FAILED, _text("verify.dates.not_yet_valid",
+                                                              when=credential["validFrom"]), verdict="not_yet_valid"))
+    else:
+        results.append(CheckResult("validFrom", PASSED, _text("verify.dates.valid_from_ok")))
+    if valid_until and valid_until < now:
+        results.append(CheckResult("validUntil", FAILED, _text("verify.dates.expired", when=credential["validUntil"]),
+                                   verdict="expired"))
+    elif valid_until:
+        results.append(CheckResult("validUntil", PASSED, _text("verify.dates.valid_until_ok",
+                                                               when=credential["validUntil"])))
+    return results
+
+
+def check_issuer(credential: dict, ports: VerificationPorts) -> tuple[CheckResult, dict | None]:
+    did = issuer_id(credential)
+    entry = ports.registry_entry(did) if did else None
+    if entry is None:
+        return CheckResult("issuer", FAILED, _text("verify.issuer.unknown", did=did or "-"),
+                           verdict="unknown_issuer"), None
+    details = {"legal_name": entry["legal_name"], "registration_number": entry["registration_number"],
+               "status": entry["status"]}
+    if entry["status"] != "verified":
+        return CheckResult("issuer", WARNING, _text("verify.issuer.suspended", name=entry["legal_name"]),
+                           details), entry
+    return CheckResult("issuer", PASSED, _text("verify.issuer.ok", name=entry["legal_name"],
+                                               number=entry["registration_number"]), details), entry
+
+
+def check_proof(credential: dict, ports: VerificationPorts) -> list[CheckResult]:
+    """The Data Integrity proof, with the verification method resolved from the registry (or did:key) and the
+    key's status judged at the credential's time: retired keys are fine, compromised ones are not."""
+    proofs = _as_list(credential.get("proof"))
+    if not proofs:
+        return [CheckResult("proof", FAILED, _text("verify.proof.missing"), verdict="invalid")]
+    results: list[CheckResult] = []
+    key_problem: list[CheckResult] = []
+
+    def resolve(method_id: str) -> tuple[dict, dict]:
+        did = method_id.split("#", 1)[0]
+        document = ports.resolve_did(did)
+        if document is None:
+            raise ProofError(f"{did} is neither in the registry nor a did:key")
+        history = ports.key_history(method_id)
+        if history is not None and history.status == "compromised":
+            issued = ports.issued_here_at(credential.get("id", ""))
+            if issued is not None and history.compromised_at and issued < history.compromised_at:
+                # Our own issuance log proves it was signed before the compromise: judge it with the key as it was.
+                document = _with_assertion(document, method_id)
+                key_problem.append(CheckResult("key", WARNING, _text("verify.key.compromised_later")))
+            else:
+                key_problem.append(CheckResult("key", FAILED, _text("verify.key.compromised"), verdict="invalid"))
+        elif history is not None and history.status == "retired":
+            key_problem.append(CheckResult("key", PASSED, _text("verify.key.retired")))
+        else:
+            key_problem.append(CheckResult("key", PASSED, _text("verify.key.ok")))
+        method = next((m for m in document.get("verificationMethod", []) if m.get("id") == method_id), None)
+        if method is None:
+            raise ProofError(f"{method_id} is not in {did}'s DID document")
+        return {"@context": document.get("@context"), **method}, document
+
+    outcome = verify_proofs(credential, loader=ports.loader, resolve_verification_method=resolve,
+                            suites=VERIFYING_SUITES)
+    results.extend(key_problem)
+    if outcome.verified:
+        suites = sorted({p.get("cryptosuite", "") for p in proofs if isinstance(p, dict)})
+        results.append(CheckResult("proof", PASSED, _text("verify.proof.ok", suites=", ".join(suites))))
+    elif not any(r.status == FAILED for r in key_problem):
+        unresolved = any(check.name == "verificationMethod" and not check.ok
+                         for proof in outcome.proofs for check in proof.checks)
+        results.append(CheckResult("proof", FAILED, _text("verify.proof.failed"),
+                                   {"reasons": outcome.reasons},
+                                   verdict="unknown_issuer" if unresolved else "invalid"))
+    return results
+
+
+def _with_assertion(document: dict, method_id: str) -> dict:
+    assertion = list(document.get("assertionMethod", []))
+    if method_id not in assertion:
+        assertion.append(method_id)
+    return {**document, "assertionMethod": assertion}
+
+
+def check_status(credential: dict, ports: VerificationPorts) -> list[CheckResult]:
+    entries = [e for e in _as_list(credential.get("credentialStatus")) if isinstance(e, dict)]
+    if not entries:
+        return [CheckResult("status", WARNING, _text("verify.status.none"))]
+    results = []
+    for entry in entries:
+        purpose = entry.get("statusPurpose", "")
+        name = f"status:{purpose}"
+        if entry.get("type") != "BitstringStatusListEntry" or purpose not in ("revocation", "suspension"):
+            results.append(CheckResult(name, COULD_NOT_CHECK, _text("verify.status.unsupported"),
+                                       verdict="could_not_check"))
+            continue
+        url = entry.get("statusListCredential")
+        try:
+            index = int(entry.get("statusListIndex"))
+            status_credential = ports.status_list(url)
+            subject = status_credential["credentialSubject"]
+            if subject.get("statusPurpose") != purpose:
+                raise StatusListError("the list's purpose differs from the entry's")
+            if issuer_id(status_credential) != issuer_id(credential) and not _same_registry_issuer(
+                    ports, issuer_id(status_credential), issuer_id(credential)):
+                raise StatusListError("the list is not the credential issuer's")
+            proof = verify_proofs(status_credential, loader=ports.loader,
+                                  resolve_verification_method=_plain_resolver(ports))
+            if not proof.verified:
+                raise StatusListError("the list's signature does not verify")
+            bit = get_bit(decode_list(subject["encodedList"]), index)
+        except (StatusListUnavailable, StatusListError, KeyError, TypeError, ValueError, IndexError) as error:
+            results.append(CheckResult(name, COULD_NOT_CHECK, _text("verify.status.unavailable", purpose=purpose,
+                                                                     detail=str(error)), verdict="could_not_check"))
+            continue
+        if bit:
+            verdict = "revoked" if purpose == "revocation" else "suspended"
+            results.append(CheckResult(name, FAILED, _text(f"verify.status.{verdict}"), verdict=verdict))
+        else:
+            results.append(CheckResult(name, PASSED, _text(f"verify.status.not_{purpose}")))
+    return results
+
+
+def _same_registry_issuer(ports: VerificationPorts, first: str | None, second: str | None) -> bool:
+    if not first or not second:
+        return False
+    a, b = ports.registry_entry(first), ports.registry_entry(second)
+    return bool(a and b and a["did"] == b["did"])
+
+
+def _plain_resolver(ports: VerificationPorts) -> Callable[[str], tuple[dict, dict]]:
+    def resolve(method_id: str) -> tuple[dict, dict]:
+        did = method_id.split("#", 1)[0]
+        document = ports.resolve_did(did)
+        if document is None:
+            raise ProofError(f"{did} cannot be resolved")
+        method = next((m for m in document.get("verificationMethod", []) if m.get("id") == method_id), None)
+        if method is None:
+            raise ProofError(f"{method_id} is not in {did}'s DID document")
+        return {"@context": document.get("@context"), **method}, document
+
+    return resolve
+
+
+def verify_credential(credential: Any, ports: VerificationPorts) -> Verification:
+    """Runs every check that can run and derives one verdict; never `valid` when a check could not run."""
+    shape = check_shape(credential)
+    if shape.status == FAILED and not isinstance(credential, dict):
+        return Verification("invalid", [shape], None, None)
+    checks = [shape]
+    expansion = check_expansion(credential, ports.loader)
+    checks.append(expansion)
+    if expansion.status == PASSED:
+        checks.extend(check_proof(credential, ports))
+    issuer_check, entry = check_issuer(credential, ports)
+    checks.append(issuer_check)
+    checks.extend(check_dates(credential, ports.now()))
+    if expansion.status == PASSED:
+        checks.extend(check_status(credential, ports))
+    wanted = {c.verdict for c in checks if c.verdict and c.status in (FAILED, COULD_NOT_CHECK)}
+    verdict = next((v for v in VERDICTS if v in wanted), "valid")
+    return Verification(verdict, checks, credential, entry)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)

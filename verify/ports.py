@@ -1,0 +1,82 @@
+"""The verifier's view of the world, from the service's own data: registry, keys, issuance log, status lists."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalogue.i18n import UserError
+from credentials import service as credentials
+from credentials.jsonld import DocumentLoader
+from credentials.store import CredentialRow
+from issuers import service as issuers
+from issuers.service import IssuerContext
+from verify.core import KeyHistory, StatusListUnavailable, utc_now
+
+
+@dataclass
+class ServicePorts:
+    """Answers the verifier from one database session; never touches the network."""
+
+    session: Session
+    ctx: IssuerContext
+    clock: callable = utc_now
+    loader: DocumentLoader = field(init=False)
+
+    def __post_init__(self):
+        credentials.credential_loader()  # registers the project's own context
+        self.loader = DocumentLoader(did_resolver=self._resolve_for_loader)
+
+    def _resolve_for_loader(self, did: str) -> dict:
+        document = self.resolve_did(did)
+        if document is None:
+            from credentials.jsonld import DocumentLoaderError
+
+            raise DocumentLoaderError(f"{did} is neither in the registry nor a did:key")
+        return document
+
+    def resolve_did(self, did: str) -> dict | None:
+        return issuers.resolve_did(self.session, self.ctx.base_url, did)
+
+    def registry_entry(self, did: str) -> dict | None:
+        return issuers.registry_lookup(self.session, self.ctx.base_url, did)
+
+    def key_history(self, method_id: str) -> KeyHistory | None:
+        found = issuers.find_key_by_verification_method(self.session, self.ctx.base_url, method_id)
+        if found is None:
+            return None
+        return KeyHistory(found.key.status, found.key.compromised_at)
+
+    def issued_here_at(self, credential_id: str) -> datetime | None:
+        prefix = f"{self.ctx.base_url}/credentials/"
+        if not credential_id.startswith(prefix):
+            return None
+        row = self.session.get(CredentialRow, credential_id[len(prefix):])
+        return row.issued_at if row else None
+
+    def status_list(self, url: str) -> dict:
+        match = re.fullmatch(re.escape(self.ctx.base_url) + r"/status/([a-z0-9-]+)/(revocation|suspension)/(\d+)",
+                             url or "")
+        if match is None:
+            raise StatusListUnavailable("not a status list of this service (lists elsewhere are never fetched)")
+        try:
+            row = credentials.signed_status_list(self.session, self.ctx, match[1], match[2], int(match[3]))
+        except UserError:
+            raise StatusListUnavailable("no such status list") from None
+        return json.loads(row.signed_credential)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+def verify_with_service(session_factory: sessionmaker, ctx: IssuerContext, credential) -> "Verification":
+    from verify.core import verify_credential
+
+    with session_factory() as session:
+        result = verify_credential(credential, ServicePorts(session, ctx))
+        session.commit()  # a status list signed on first use is kept
+        return result
