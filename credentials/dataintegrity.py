@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from credentials.jsonld import DocumentLoader, DocumentLoaderError, UndefinedTermError
+from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
 from credentials.rdfc import CanonicalizationError, canonicalize
 from issuers.multikey import PublicKey, decode_public_multikey, multibase_decode, multibase_encode
 
@@ -417,7 +417,7 @@ def _verify_proof(result: ProofResult, proof: dict, proofs: list, unsecured: dic
         if key not in document_canons:
             document_canons[key] = canonicalize(secured, loader=loader)
         data = hash_data(_proof_config_canon(proof, context, loader), document_canons[key])
-    except (ProofError, UndefinedTermError, DocumentLoaderError, CanonicalizationError) as error:
+    except (ProofError, StrictExpansionError, DocumentLoaderError, CanonicalizationError) as error:
         result.fail("canonicalization", str(error))
         return
 

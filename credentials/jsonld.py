@@ -7,23 +7,29 @@ The loader serves three kinds of URL and nothing else (never the network):
   yields the verification method it names, framed with the DID document's `@context`, the way jsonld-signatures
   expects a loader to answer `documentLoader(verificationMethodId)`.
 
+Documents handed to one `DocumentLoader(documents=...)` (a controller document, a test-only context) are served by
+that loader alone.
+
 Caching. PyLD keeps a process-wide cache of resolved contexts keyed by URL, used only when the loader tags its answer
-`static`; each resolved context also caches its processed form per active context. Every answer here is tagged
-`static` and always hands out the same parsed dict, so each context is read, hashed and processed once per process.
+`static`; each resolved context also caches its processed form per active context. Shared contexts are tagged
+`static` and always handed out as the same parsed dict, so each is read, hashed and processed once per process.
 Because that cache is process-wide, the context registry is process-wide too: one URL, one document, for good.
+PyLD misses its cache for type-scoped contexts (see `_StrictProcessor._process_context`), which is memoised here.
 
 Strict expansion. jsonld.js (which the JavaScript Data Integrity libraries call with `safe: true`) refuses a
 document when expansion would silently lose data; PyLD has no safe mode. `to_dataset` gets the same effect in two
 steps: (1) PyLD's `on_property_dropped` hook fires for every key that does not expand to an absolute IRI or keyword
 (an undefined term such as `"foo"`, or a term defined as null) and raises `UndefinedTermError` naming it; (2) the
 expanded document is walked, and any `@id`, `@type` or datatype that is still a relative IRI (an undefined type
-name such as `"Foo"`, or a relative id, both of which PyLD's toRdf would silently drop) raises as well.
+name such as `"Foo"`, or a relative id, both of which PyLD's toRdf would silently drop) raises as well, as does a
+number jsonld.js would write differently (`UnportableNumberError`). Both errors are `StrictExpansionError`s.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -44,8 +50,16 @@ class DocumentLoaderError(LookupError):
     """A URL the offline loader does not serve, or a bundled context that does not match its recorded hash."""
 
 
-class UndefinedTermError(ValueError):
-    """A document uses a term, type or identifier that its contexts do not define (strict expansion)."""
+class StrictExpansionError(ValueError):
+    """Expansion would lose or alter data silently, or differently from jsonld.js (strict expansion)."""
+
+
+class UndefinedTermError(StrictExpansionError):
+    """A document uses a term, type or identifier that its contexts do not define."""
+
+
+class UnportableNumberError(StrictExpansionError):
+    """A JSON number whose RDF form jsonld.js writes differently from PyLD (see `_check_number`)."""
 
 
 # -- bundled and registered contexts ---------------------------------------------------------------------------------
@@ -240,8 +254,29 @@ def _refuse_dropped(expanded_property: str | None) -> None:
     raise UndefinedTermError(f"undefined term {expanded_property!r}: no context in the document defines it")
 
 
+_JS_SAFE_INTEGER = 2**53
+
+
+def _check_number(value: object) -> None:
+    """Refuses numbers that would sign differently in JavaScript, so a credential never depends on them.
+
+    jsonld.js reads every number as an IEEE double and treats it as an integer when `String(value)` has no "." and
+    is below 1e21: so 1e-7 (String "1e-7") becomes "0"^^xsd:integer, where PyLD writes "1.0E-7"^^xsd:double; and
+    an integer beyond 2^53 loses digits in JavaScript but not in Python. Credentials keep numbers small integers
+    or strings.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    if isinstance(value, int):
+        if _JS_SAFE_INTEGER < abs(value) < 1e21:
+            raise UnportableNumberError(f"integer {value} is beyond 2^53: JavaScript would change it")
+    elif value != 0 and abs(value) < 1e-6 and not float(value).is_integer() and "." not in repr(value):
+        raise UnportableNumberError(f"number {value!r} would be written as 0 by jsonld.js: use a string")
+
+
 def _check_expanded(element: Any) -> None:
-    """Raises on what toRdf would silently drop: relative @id, @type or datatype IRIs."""
+    """Raises on what toRdf would silently drop (relative @id, @type or datatype IRIs) or write differently from
+    jsonld.js (some numbers)."""
     if isinstance(element, list):
         for item in element:
             _check_expanded(item)
@@ -259,12 +294,15 @@ def _check_expanded(element: Any) -> None:
                     continue
                 if not (_is_absolute_iri(item) if is_value else _is_reference(item)):
                     raise UndefinedTermError(f"undefined type {item!r}: no context in the document defines it")
+        elif key == "@value":
+            _check_number(value)
         elif not is_value and isinstance(value, (list, dict)):
             _check_expanded(value)
 
 
 # (active context uuid, id of a shared scoped context, flags) -> processed context
 _scoped_memo: LRUCache = LRUCache(maxsize=4096)
+_scoped_memo_lock = threading.Lock()  # LRUCache reorders itself on reads: not safe across threads unguarded
 
 
 class _StrictProcessor(pyld.JsonLdProcessor):
@@ -283,10 +321,13 @@ class _StrictProcessor(pyld.JsonLdProcessor):
             return super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
                                             validate_scoped, cycles)
         key = (uuid, id(local_ctx), override_protected, propagate, validate_scoped)
-        processed = _scoped_memo.get(key)
+        with _scoped_memo_lock:
+            processed = _scoped_memo.get(key)
         if processed is None:
-            processed = _scoped_memo[key] = super()._process_context(
+            processed = super()._process_context(
                 active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles)
+            with _scoped_memo_lock:
+                _scoped_memo[key] = processed
         return processed
 
     def expand(self, input_, options):
@@ -313,7 +354,7 @@ def to_dataset(document: dict, *, loader: DocumentLoader) -> dict:
     except pyld.JsonLdError as error:
         cause: BaseException | None = error
         while cause is not None:
-            if isinstance(cause, (DocumentLoaderError, UndefinedTermError)):
+            if isinstance(cause, (DocumentLoaderError, StrictExpansionError)):
                 raise cause from None
             cause = cause.__cause__
         raise

@@ -1,19 +1,20 @@
 """RDF Dataset Canonicalization (RDFC-1.0) of JSON-LD documents to canonical N-Quads.
 
-PyLD turns the document into an RDF dataset (strictly, see `credentials.jsonld.to_dataset`); the canonicalization
-itself is implemented here rather than with PyLD's URDNA2015, for two reasons that both change signatures:
+PyLD turns the document into an RDF dataset (strictly, see `credentials.jsonld.to_dataset`, through the template
+cache in `credentials.shapes`); the canonicalization itself is implemented here rather than with PyLD's URDNA2015,
+for two reasons that both change signatures:
 
-- Escaping. RDFC-1.0 serializes with the canonical N-Quads form of RDF 1.2 N-Triples: in literals `\\b \\t \\n \\f
-  \\r \\" \\\\` are written as ECHARs and every other character U+0000-U+001F and U+007F as a UCHAR `\\u00XX` (upper
-  case hex); in IRIs the characters U+0000-U+0020 and `<>"{}|^`\\`` become UCHARs. rdf-canonize 5 (used by jsonld.js
-  and the Digital Bazaar cryptosuites) does exactly this; PyLD 3.3 escapes only `\\ \\t \\n \\r \\"` and writes the
-  rest raw, so a narrative with a form feed or an ESC character would hash differently from JavaScript.
+- Escaping: terms are written in canonical N-Quads form (see `credentials.nquads`), which PyLD does not do for
+  control characters.
 - The blank node to quads map is a set: a quad naming the same blank node twice counts once (PyLD lists it twice,
   which changes first-degree hashes of such nodes).
 
 Like rdf-canonize, the number of Hash N-Degree Quads calls is capped (`max_work_factor`, default 1: at most as
 many calls as there are blank nodes with shared first-degree hashes), so the same "poison" graphs are refused in
 both languages and canonicalizing a hostile document cannot run for minutes.
+
+Sorting is by code point, as RDFC-1.0 says (Python's string order); rdf-canonize sorts by UTF-16 code unit, which
+differs only between a character above U+FFFF and one in U+E000-U+FFFF at the first difference of two quads.
 
 Numbers: JSON-LD writes a JSON number that is not an integer as an xsd:double in canonical form (1.5 ->
 "1.5E0"), and jsonld.js and PyLD can disagree on such forms. Credentials keep numbers integers (or strings).
@@ -27,76 +28,11 @@ import re
 
 from credentials import shapes
 from credentials.jsonld import DocumentLoader
-
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+from credentials.nquads import Quad, serialize
 
 
 class CanonicalizationError(ValueError):
     """The dataset needs more work to canonicalize than the configured limit allows."""
-
-
-# -- canonical N-Quads escaping --------------------------------------------------------------------------------------
-
-_LITERAL_ESCAPES = {chr(n): f"\\u{n:04X}" for n in [*range(0x20), 0x7F]}
-_LITERAL_ESCAPES.update({"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"})
-_LITERAL_SPECIAL = re.compile('[\x00-\x1f\x7f"\\\\]')
-
-_IRI_ESCAPES = {c: f"\\u{ord(c):04X}" for c in [*map(chr, range(0x21)), *'<>"{}|^`\\']}
-_IRI_SPECIAL = re.compile('[\x00-\x20<>"{}|^`\\\\]')
-
-
-def escape_literal(value: str) -> str:
-    """A string literal's lexical form as canonical N-Quads writes it between quotes."""
-    if _LITERAL_SPECIAL.search(value) is None:
-        return value
-    return _LITERAL_SPECIAL.sub(lambda m: _LITERAL_ESCAPES[m.group()], value)
-
-
-def escape_iri(value: str) -> str:
-    """An IRI as canonical N-Quads writes it between angle brackets."""
-    if _IRI_SPECIAL.search(value) is None:
-        return value
-    return _IRI_SPECIAL.sub(lambda m: _IRI_ESCAPES[m.group()], value)
-
-
-def _term(component: dict) -> str:
-    """A PyLD dataset term -> its N-Quads form; blank nodes stay `_:id` (the only form starting with `_`)."""
-    kind = component["type"]
-    if kind == "IRI":
-        return f"<{escape_iri(component['value'])}>"
-    if kind == "blank node":
-        return component["value"]
-    text = f'"{escape_literal(component["value"])}"'
-    datatype = component["datatype"]
-    if datatype == RDF_LANGSTRING:
-        return text + ("@" + component["language"] if component.get("language") else "")
-    if datatype != XSD_STRING:
-        return f"{text}^^<{escape_iri(datatype)}>"
-    return text
-
-
-# A quad is (subject, predicate, object, graph) in N-Quads form; graph is "" for the default graph.
-Quad = tuple[str, str, str, str]
-
-
-def _serialize(s: str, p: str, o: str, g: str) -> str:
-    return f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n"
-
-
-def dataset_quads(dataset: dict) -> list[Quad]:
-    """A PyLD dataset as N-Quads-form tuples (duplicates removed, order kept)."""
-    quads: dict[Quad, None] = {}
-    for graph_name, triples in dataset.items():
-        if graph_name == "@default":
-            graph = ""
-        elif graph_name.startswith("_:"):
-            graph = graph_name
-        else:
-            graph = f"<{escape_iri(graph_name)}>"
-        for triple in triples:
-            quads[(_term(triple["subject"]), _term(triple["predicate"]), _term(triple["object"]), graph)] = None
-    return list(quads)
 
 
 # -- RDFC-1.0 --------------------------------------------------------------------------------------------------------
@@ -140,7 +76,7 @@ class _Canonicalizer:
     def hash_first_degree(self, node: str) -> str:
         lines = []
         for s, p, o, g in self.bnode_quads[node]:
-            lines.append(_serialize(
+            lines.append(serialize(
                 ("_:a" if s == node else "_:z") if s.startswith("_") else s, p,
                 ("_:a" if o == node else "_:z") if o.startswith("_") else o,
                 ("_:a" if g == node else "_:z") if g.startswith("_") else g,
@@ -228,7 +164,7 @@ class _Canonicalizer:
                     self.canonical.get(existing)
         issued = self.canonical.issued
         lines = [
-            _serialize(issued.get(s, s), p, issued.get(o, o), issued.get(g, g))
+            serialize(issued.get(s, s), p, issued.get(o, o), issued.get(g, g))
             for s, p, o, g in self.quads
         ]
         lines.sort()
@@ -250,5 +186,4 @@ def canonicalize_quads(quads: list[Quad], *, max_work_factor: int = 1) -> str:
 
 def canonicalize(document: dict, *, loader: DocumentLoader, max_work_factor: int = 1) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document (strict expansion, offline loader)."""
-    dataset = shapes.dataset(document, loader=loader)
-    return canonicalize_quads(dataset_quads(dataset), max_work_factor=max_work_factor)
+    return canonicalize_quads(shapes.quads(document, loader=loader), max_work_factor=max_work_factor)

@@ -13,30 +13,27 @@ values are never rewritten by expansion unless a context defines a term with tha
    token comes out whole, as a literal's lexical form or (IRI tokens) as a subject/object/graph IRI that is not an
    rdf:type value. Tokens that do anything else mark their positions as structural, and the conversion is redone
    with the real values there.
-3. The first time, the real document is converted too and must give the same quads as the filled-in template;
-   otherwise that shape always takes the slow path.
+3. The real document is converted too and must give the same quads as the filled-in template; otherwise that shape
+   always takes the slow path.
 
-Later documents of the same shape (same keys, structural values and equality pattern) get their dataset by filling
-the template in: a few hundred microseconds instead of a few milliseconds. Documents with inline (object) contexts
-or contexts not shared by every loader always take the slow path, as do strings containing the token markers.
+A template is built the second time a shape is met, so one-off documents cost nothing extra. Later documents of
+the same shape (same keys, structural values and equality pattern) get their quads by filling the template in: a
+few hundred microseconds instead of a few milliseconds. Documents with inline (object) contexts or contexts not
+shared by every loader always take the slow path, as do strings containing the token markers.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from cachetools import LRUCache
 from pyld import jsonld as pyld
 
-from credentials.jsonld import (
-    DocumentLoader,
-    UndefinedTermError,
-    context_urls,
-    shared_term_names,
-    to_dataset,
-)
+from credentials.jsonld import DocumentLoader, StrictExpansionError, context_urls, shared_term_names, to_dataset
+from credentials.nquads import Quad, dataset_quads, escape_iri, escape_literal, graph_term, literal_suffix, term
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 IRI_TOKEN = "urn:x-volcred-token:"
@@ -45,16 +42,20 @@ _IRI_SCHEMES = ("urn", "did", "http", "https")
 _MAX_ROUNDS = 12
 
 Path = tuple  # keys and list indices from the document root to a string
+Leaves = list[tuple[Path, str]]
+# A template quad: each part a finished term, or (prefix, token, suffix, escape) to fill with the token's value.
+Slot = tuple[str, str, str, Callable[[str], str]]
 
 
 class _Unshapeable(Exception):
     """The document cannot use the template cache (the slow path is always correct)."""
 
 
-_lock = threading.Lock()
+_lock = threading.Lock()  # LRUCache reorders itself on reads: not safe across threads unguarded
 _structural_hints: LRUCache = LRUCache(maxsize=512)  # shape key -> paths that keep their real values
-_templates: LRUCache = LRUCache(maxsize=2048)  # template key -> tokenised dataset
+_templates: LRUCache = LRUCache(maxsize=2048)  # template key -> (template quads, whether any part is a slot)
 _refused: LRUCache = LRUCache(maxsize=512)  # shape keys whose templates did not reproduce the real dataset
+_seen_once: LRUCache = LRUCache(maxsize=1024)  # shape keys met once: a template is built on the second meeting
 
 
 def _iri_schemes() -> tuple[str, ...]:
@@ -62,47 +63,42 @@ def _iri_schemes() -> tuple[str, ...]:
     return tuple(scheme + ":" for scheme in _IRI_SCHEMES if scheme not in terms)
 
 
-def _leaves(document: Any) -> list[tuple[Path, str]]:
-    """Every string outside @context, with its path, in a deterministic order (sorted keys)."""
-    found: list[tuple[Path, str]] = []
+def _walk(document: Any) -> tuple[str, Leaves]:
+    """The document's structure (keys, nesting, non-string values, @context) and its strings with their paths,
+    both in a deterministic order (sorted keys)."""
+    parts: list[str] = []
+    leaves: Leaves = []
     shared = context_urls()
 
     def walk(node: Any, path: Path) -> None:
         if isinstance(node, dict):
+            parts.append("{")
             for key in sorted(node):
                 value = node[key]
+                parts.append(json.dumps(key))
                 if key == "@context":
                     for url in value if isinstance(value, list) else [value]:
                         if not isinstance(url, str) or url not in shared:
                             raise _Unshapeable
-                    continue
-                walk(value, (*path, key))
+                    parts.append(json.dumps(value))
+                else:
+                    walk(value, (*path, key))
+            parts.append("}")
         elif isinstance(node, list):
+            parts.append("[")
             for index, item in enumerate(node):
                 walk(item, (*path, index))
+            parts.append("]")
         elif isinstance(node, str):
             if LITERAL_MARK in node or IRI_TOKEN in node:
                 raise _Unshapeable
-            found.append((path, node))
+            parts.append("S")
+            leaves.append((path, node))
+        else:
+            parts.append(json.dumps(node))  # numbers, booleans and null are part of the shape
 
     walk(document, ())
-    return found
-
-
-def _replace(document: Any, replacements: dict[Path, str], path: Path = ()) -> Any:
-    if isinstance(document, dict):
-        return {key: value if key == "@context" else _replace(value, replacements, (*path, key))
-                for key, value in document.items()}
-    if isinstance(document, list):
-        return [_replace(item, replacements, (*path, index)) for index, item in enumerate(document)]
-    if isinstance(document, str):
-        return replacements.get(path, document)
-    return document
-
-
-def _shape_key(document: Any, leaves: list[tuple[Path, str]], schemes: tuple[str, ...]) -> str:
-    kinds = {path: ("\ue000I" if _is_iri_value(value, schemes) else "\ue000L") for path, value in leaves}
-    return json.dumps(_replace(document, kinds), sort_keys=True, ensure_ascii=False)
+    return "\x1f".join(parts), leaves
 
 
 def _is_iri_value(value: str, schemes: tuple[str, ...]) -> bool:
@@ -114,21 +110,32 @@ def _names_a_type(path: Path) -> bool:
     return bool(keys) and keys[-1] in ("type", "@type")
 
 
-def _tokenise(leaves: list[tuple[Path, str]], structural: set[Path],
-              schemes: tuple[str, ...]) -> tuple[dict[Path, str], dict[str, str]]:
-    """Tokens for the non-structural strings: path -> token, token -> real value."""
+def _tokenise(leaves: Leaves, structural: set[Path], schemes: tuple[str, ...]) -> tuple[tuple, dict[str, str]]:
+    """Per leaf its token (or "=" + its real value when structural), and token -> real value."""
     by_value: dict[str, str] = {}
-    by_path: dict[Path, str] = {}
+    entries = []
     for path, value in leaves:
         if path in structural:
+            entries.append("=" + value)
             continue
         token = by_value.get(value)
         if token is None:
             number = len(by_value)
             token = f"{IRI_TOKEN}{number}" if _is_iri_value(value, schemes) else f"{LITERAL_MARK}{number}\ue001"
             by_value[value] = token
-        by_path[path] = token
-    return by_path, {token: value for value, token in by_value.items()}
+        entries.append(token)
+    return tuple(entries), {token: value for value, token in by_value.items()}
+
+
+def _replace(document: Any, replacements: dict[Path, str], path: Path = ()) -> Any:
+    if isinstance(document, dict):
+        return {key: value if key == "@context" else _replace(value, replacements, (*path, key))
+                for key, value in document.items()}
+    if isinstance(document, list):
+        return [_replace(item, replacements, (*path, index)) for index, item in enumerate(document)]
+    if isinstance(document, str):
+        return replacements.get(path, document)
+    return document
 
 
 def _misplaced_tokens(dataset: dict, tokens: dict[str, str]) -> set[str]:
@@ -165,92 +172,94 @@ def _misplaced_tokens(dataset: dict, tokens: dict[str, str]) -> set[str]:
     return bad | (set(tokens) - seen)
 
 
-def _fill(template: dict, values: dict[str, str]) -> dict:
-    def term(component: dict) -> dict:
-        real = values.get(component["value"])
-        return component if real is None else {**component, "value": real}
+def _compile(dataset: dict, tokens: dict[str, str]) -> list[tuple]:
+    """The tokenised dataset as template quads, with a slot wherever a token stands."""
+    def part(component: dict) -> str | Slot:
+        value = component["value"]
+        if value not in tokens:
+            return term(component)
+        if component["type"] == "literal":
+            return ('"', value, literal_suffix(component), escape_literal)
+        return ("<", value, ">", escape_iri)
 
-    return {
-        values.get(graph, graph): [
-            {"subject": term(t["subject"]), "predicate": t["predicate"], "object": term(t["object"])}
-            for t in triples
-        ]
-        for graph, triples in template.items()
-    }
+    quads = []
+    for graph_name, triples in dataset.items():
+        graph: str | Slot = ("<", graph_name, ">", escape_iri) if graph_name in tokens else graph_term(graph_name)
+        for triple in triples:
+            quads.append((part(triple["subject"]), term(triple["predicate"]), part(triple["object"]), graph))
+    return quads
 
 
-def _comparable(dataset: dict) -> list[tuple]:
+def _fill(template: list[tuple], values: dict[str, str]) -> list[Quad]:
+    filled: dict[Quad, None] = {}
+    for quad in template:
+        filled[tuple(part if part.__class__ is str else part[0] + part[3](values[part[1]]) + part[2]
+                     for part in quad)] = None
+    return list(filled)
+
+
+def _comparable(quads: list[Quad]) -> list[Quad]:
     """Quads with blank node labels erased (value substitution cannot rewire blank nodes)."""
-    def term(component: dict) -> tuple:
-        if component["type"] == "blank node":
-            return ("_",)
-        return (component["type"], component["value"], component.get("datatype"), component.get("language"))
-
-    return sorted(
-        ("_" if graph.startswith("_:") else graph, term(t["subject"]), term(t["predicate"]), term(t["object"]))
-        for graph, triples in dataset.items() for t in triples
-    )
+    return sorted(tuple("_" if part.startswith("_") else part for part in quad) for quad in quads)
 
 
-def _template_key(document: Any, by_path: dict[Path, str]) -> str:
-    return json.dumps(_replace(document, by_path), sort_keys=True, ensure_ascii=False)
-
-
-def _build(document: Any, leaves: list[tuple[Path, str]], structural: set[Path], schemes: tuple[str, ...],
-           loader: DocumentLoader) -> tuple[dict, set[Path], str, dict[str, str]] | None:
+def _build(document: Any, leaves: Leaves, structural: set[Path], schemes: tuple[str, ...],
+           loader: DocumentLoader) -> tuple[list[tuple], set[Path], tuple, dict[str, str]] | None:
     """Finds the structural paths and the template for this document; None if the shape does not template."""
     for _ in range(_MAX_ROUNDS):
-        by_path, tokens = _tokenise(leaves, structural, schemes)
+        entries, tokens = _tokenise(leaves, structural, schemes)
+        by_path = {path: entry for (path, _), entry in zip(leaves, entries) if not entry.startswith("=")}
         try:
-            template = to_dataset(_replace(document, by_path), loader=loader)
-        except (UndefinedTermError, pyld.JsonLdError) as error:
+            dataset = to_dataset(_replace(document, by_path), loader=loader)
+        except (StrictExpansionError, pyld.JsonLdError) as error:
             message = str(error)  # errors quote values with repr(), which escapes the private-use marks
-            named = {token for token in tokens if token in message or repr(token)[1:-1] in message}
-            if not named:
-                return None
-            bad = named
-        else:
-            bad = _misplaced_tokens(template, tokens)
+            bad = {token for token in tokens if token in message or repr(token)[1:-1] in message}
             if not bad:
-                return template, structural, _template_key(document, by_path), tokens
+                return None
+        else:
+            bad = _misplaced_tokens(dataset, tokens)
+            if not bad:
+                return _compile(dataset, tokens), structural, entries, tokens
         bad_values = {tokens[token] for token in bad}
         structural = structural | {path for path, value in leaves if value in bad_values}
     return None
 
 
-def dataset(document: dict, *, loader: DocumentLoader) -> dict:
-    """Same result as `to_dataset(document, loader=loader)`, from a template when the shape has been seen."""
+def quads(document: dict, *, loader: DocumentLoader) -> list[Quad]:
+    """`dataset_quads(to_dataset(document, loader=loader))`, from a template when the shape has been seen before."""
     try:
-        leaves = _leaves(document)
+        structure, leaves = _walk(document)
     except _Unshapeable:
-        return to_dataset(document, loader=loader)
-    if any(url in loader.documents for url in context_urls()):
-        return to_dataset(document, loader=loader)  # this loader serves its own copy of a shared URL
+        return dataset_quads(to_dataset(document, loader=loader))
+    if loader.documents.keys() & context_urls():
+        return dataset_quads(to_dataset(document, loader=loader))  # this loader serves its own copy of a shared URL
     schemes = _iri_schemes()
-    shape = _shape_key(document, leaves, schemes)
+    shape = structure + "\x1e" + "".join("I" if _is_iri_value(value, schemes) else "L" for _, value in leaves)
     with _lock:
         refused = shape in _refused
         structural = _structural_hints.get(shape)
-    if refused:
-        return to_dataset(document, loader=loader)
+        first_meeting = structural is None and _seen_once.get(shape) is None
+        _seen_once[shape] = True
+    if refused or first_meeting:
+        # building costs two or three conversions: only worth it for shapes that come back
+        return dataset_quads(to_dataset(document, loader=loader))
     if structural is None:
         structural = {path for path, _ in leaves if _names_a_type(path)}
-    by_path, tokens = _tokenise(leaves, structural, schemes)
-    key = _template_key(document, by_path)
+    entries, values = _tokenise(leaves, structural, schemes)
     with _lock:
-        cached = _templates.get(key)
-    if cached is not None:
-        return _fill(cached, tokens)  # same key: the same tokens stand at the same places
+        template = _templates.get((structure, entries))
+    if template is not None:
+        return _fill(template, values)  # same key: the same tokens stand at the same places
 
-    real = to_dataset(document, loader=loader)  # raises the document's own errors, if any
+    real = dataset_quads(to_dataset(document, loader=loader))  # raises the document's own errors, if any
     built = _build(document, leaves, structural, schemes, loader)
     if built is None or _comparable(_fill(built[0], built[3])) != _comparable(real):
         with _lock:
             _refused[shape] = True
         return real
-    template, structural, key, _ = built
+    template, structural, entries, _ = built
     with _lock:
         # the union: documents of one shape may differ in which strings steer processing
         _structural_hints[shape] = structural | _structural_hints.get(shape, set())
-        _templates[key] = template
+        _templates[(structure, entries)] = template
     return real

@@ -11,7 +11,14 @@ import pytest
 from pyld import jsonld as pyld
 
 from credentials import jsonld
-from credentials.jsonld import DocumentLoader, DocumentLoaderError, UndefinedTermError, register_context, to_dataset
+from credentials.jsonld import (
+    DocumentLoader,
+    DocumentLoaderError,
+    UndefinedTermError,
+    UnportableNumberError,
+    register_context,
+    to_dataset,
+)
 from tests.credentials.conftest import fixture, vector
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -184,3 +191,18 @@ def test_documents_given_to_one_loader_stay_with_it(citizenship_loader, loader):
     assert citizenship_loader("https://w3id.org/citizenship/v4rc1")["tag"] is None
     with pytest.raises(DocumentLoaderError, match="citizenship/v4rc1"):
         to_dataset(document, loader=loader)  # not left behind in PyLD's process-wide cache
+
+
+@pytest.mark.parametrize("number", [1e-7, 5e-324, 2**53 + 1, -(10**20)])
+def test_numbers_javascript_would_write_differently_are_refused(loader, number):
+    document = fixture("volunteer-ob3.json")
+    document["credentialSubject"]["achievement"]["creditsAvailable"] = number
+    with pytest.raises(UnportableNumberError):
+        to_dataset(document, loader=loader)
+
+
+@pytest.mark.parametrize("number", [42, 0, 1.5, 1.5e-7, 0.1, 100.0, 2**53, 1e21, True])
+def test_numbers_both_languages_write_alike_are_accepted(loader, number):
+    document = fixture("volunteer-ob3.json")
+    document["credentialSubject"]["achievement"]["creditsAvailable"] = number
+    assert to_dataset(document, loader=loader)

@@ -11,14 +11,8 @@ from pyld import jsonld as pyld
 
 from credentials import shapes
 from credentials.jsonld import UndefinedTermError, to_dataset
-from credentials.rdfc import (
-    CanonicalizationError,
-    canonicalize,
-    canonicalize_quads,
-    dataset_quads,
-    escape_iri,
-    escape_literal,
-)
+from credentials.nquads import dataset_quads, escape_iri, escape_literal
+from credentials.rdfc import CanonicalizationError, canonicalize, canonicalize_quads
 from tests.credentials.conftest import fixture, vector, vector_text
 
 
@@ -148,7 +142,7 @@ def _vary(document: dict, rng: random.Random) -> dict:
     varied = copy.deepcopy(document)
 
     def text() -> str:
-        return "".join(rng.choice(string.ascii_letters + " āčē\"\\\n") for _ in range(rng.randint(1, 30)))
+        return "".join(rng.choice(string.ascii_letters + " āčē\"\\\n\x0c") for _ in range(rng.randint(8, 30)))
 
     varied["id"] = f"urn:uuid:{rng.getrandbits(128):032x}"
     varied["name"] = text()
@@ -165,14 +159,22 @@ def _vary(document: dict, rng: random.Random) -> dict:
     return varied
 
 
-def test_shape_cache_gives_the_slow_path_result_for_many_documents(loader):
+def test_shape_cache_gives_the_slow_path_result_for_many_documents(loader, monkeypatch):
     rng = random.Random(20261122)
     base = fixture("volunteer-ob3.json")
-    for _ in range(12):
+    base["credentialSubject"]["achievement"]["tag"] = ["unique to this test"]  # a shape no other test has met
+    conversions = []
+    monkeypatch.setattr(shapes, "to_dataset", lambda document, loader: conversions.append(1) or to_dataset(
+        document, loader=loader))
+    for round_ in range(12):
         document = _vary(base, rng)
-        fast = canonicalize_quads(dataset_quads(shapes.dataset(document, loader=loader)))
+        fast = canonicalize_quads(shapes.quads(document, loader=loader))
         slow = canonicalize_quads(dataset_quads(to_dataset(document, loader=loader)))
         assert fast == slow
+        if round_ == 1:
+            assert len(conversions) >= 3  # first meeting: converted; second: converted, template built
+            conversions.clear()
+    assert conversions == []  # every later document filled the template in
 
 
 def test_shape_cache_keeps_values_that_steer_processing(loader):

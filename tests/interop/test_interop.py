@@ -172,3 +172,16 @@ def test_one_shot_scripts(loader, issuer_key):
         k: issuer_key[k] for k in ("secretKeyMultibase", "publicKeyMultibase", "verificationMethod")}})
     assert signed == _python_sign(_credential(), issuer_key, loader)
     assert run("verify.mjs", {"credential": signed}) == {"verified": True, "error": None}
+
+
+@pytest.mark.parametrize("number", [42, 1.5, 0.1, 1.5e-7, 1e21])
+def test_numbers_we_accept_canonicalize_alike(node, loader, number):
+    credential = _credential()
+    credential["credentialSubject"]["achievement"]["creditsAvailable"] = number
+    assert node("canonize", document=credential) == canonicalize(credential, loader=loader)
+
+
+def test_the_numbers_we_refuse_are_those_jsonld_js_writes_as_zero(node):
+    credential = _credential()
+    credential["credentialSubject"]["achievement"]["creditsAvailable"] = 1e-7
+    assert '"0"^^<https://www.w3.org/2001/XMLSchema#float>' in node("canonize", document=credential)
