@@ -246,7 +246,7 @@ class ProofResult:
     def fail(self, name: str, reason: str) -> None:
         self.checks.append(Check(name, False, reason))
 
-    def pass_(self, name: str) -> None:
+    def ok(self, name: str) -> None:
         self.checks.append(Check(name, True))
 
 
@@ -297,8 +297,7 @@ def _references(controller: dict, relationship: str) -> set[str]:
     return found
 
 
-def _check_method(result: ProofResult, proof: dict, suite: Suite,
-                  resolve: VerificationMethodResolver) -> PublicKey | None:
+def _check_method(result: ProofResult, proof: dict, resolve: VerificationMethodResolver) -> PublicKey | None:
     """Resolves the proof's verification method and checks its key and its controller's authorisation."""
     method_id = result.verification_method
     if not isinstance(method_id, str):
@@ -306,7 +305,7 @@ def _check_method(result: ProofResult, proof: dict, suite: Suite,
         return None
     try:
         method, controller = resolve(method_id)
-    except (DocumentLoaderError, ProofError, ValueError) as error:
+    except (LookupError, ValueError) as error:
         result.fail("verificationMethod", f"cannot resolve {method_id}: {error}")
         return None
     if method.get("type") != "Multikey" or not isinstance(method.get("publicKeyMultibase"), str):
@@ -317,7 +316,7 @@ def _check_method(result: ProofResult, proof: dict, suite: Suite,
     except ValueError as error:
         result.fail("verificationMethod", f"{method_id}: {error}")
         return None
-    result.pass_("verificationMethod")
+    result.ok("verificationMethod")
 
     purpose = proof.get("proofPurpose")
     if controller.get("id") != method.get("controller"):
@@ -326,7 +325,7 @@ def _check_method(result: ProofResult, proof: dict, suite: Suite,
         result.fail("proofPurpose",
                     f"{method_id} is not authorised for {purpose} by its controller {controller.get('id')}")
     else:
-        result.pass_("proofPurpose")
+        result.ok("proofPurpose")
     return public_key
 
 
@@ -343,93 +342,102 @@ def verify(
     `resolve_verification_method` defaults to the loader (did:key and the documents the loader was given).
     `expected_proof_purpose` (None to accept any) is what the caller relies on: `assertionMethod` for credentials.
     """
-    suites = VERIFYING_SUITES if suites is None else suites
-    resolve = resolve_verification_method or loader_method_resolver(loader)
     if not isinstance(document, dict) or "@context" not in document:
         return VerificationResult([], ["the document is not a JSON-LD object with an @context"])
     proofs = _as_list(document.get("proof"))
     if not proofs:
         return VerificationResult([], ["the document has no proof"])
-    unsecured = _without_proof(document)
-    document_canons: dict[tuple[str, ...], str] = {}
-    results = []
-    for index, proof in enumerate(proofs):
+    verifier = _ProofSetVerifier(
+        unsecured=_without_proof(document), proofs=proofs, loader=loader,
+        resolve=resolve_verification_method or loader_method_resolver(loader),
+        suites=VERIFYING_SUITES if suites is None else suites, expected_purpose=expected_proof_purpose,
+    )
+    return VerificationResult([verifier.check(index, proof) for index, proof in enumerate(proofs)])
+
+
+@dataclass
+class _ProofSetVerifier:
+    """What the proofs of one document share, including its canonical forms (one per distinct variant)."""
+
+    unsecured: dict
+    proofs: list
+    loader: DocumentLoader
+    resolve: VerificationMethodResolver
+    suites: dict[str, Suite]
+    expected_purpose: str | None
+    document_canons: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    def check(self, index: int, proof: Any) -> ProofResult:
         if not isinstance(proof, dict):
             result = ProofResult(index, None, None)
             result.fail("proof", "a proof must be a JSON object")
-            results.append(result)
-            continue
+            return result
         result = ProofResult(index, proof.get("id"), proof.get("verificationMethod"))
-        results.append(result)
-        _verify_proof(result, proof, proofs, unsecured, document_canons, suites, resolve, expected_proof_purpose,
-                      loader)
-    return VerificationResult(results)
+        self._check(result, proof)
+        return result
 
-
-def _verify_proof(result: ProofResult, proof: dict, proofs: list, unsecured: dict,
-                  document_canons: dict[tuple[str, ...], str], suites: dict[str, Suite],
-                  resolve: VerificationMethodResolver, expected_purpose: str | None,
-                  loader: DocumentLoader) -> None:
-    if proof.get("type") != PROOF_TYPE:
-        result.fail("type", f"proof type {proof.get('type')!r} is not {PROOF_TYPE}")
-        return
-    result.pass_("type")
-    suite = suites.get(proof.get("cryptosuite"))
-    if suite is None:
-        result.fail("cryptosuite", f"unsupported cryptosuite {proof.get('cryptosuite')!r}")
-        return
-    result.pass_("cryptosuite")
-
-    try:
-        signature = multibase_decode(proof.get("proofValue"))
-    except ValueError as error:
-        result.fail("proofValue", str(error))
-        return
-    result.pass_("proofValue")
-
-    context = unsecured["@context"]
-    if "@context" in proof:
-        # the document's @context must start with the proof's, which then stands for it (vc-di-eddsa 3.2.2)
-        proof_context, document_context = _as_list(proof["@context"]), _as_list(context)
-        if document_context[:len(proof_context)] != proof_context:
-            result.fail("@context", "the document's @context does not start with the proof's @context")
+    def _check(self, result: ProofResult, proof: dict) -> None:
+        if proof.get("type") != PROOF_TYPE:
+            result.fail("type", f"proof type {proof.get('type')!r} is not {PROOF_TYPE}")
             return
-        context = proof["@context"]
-        result.pass_("@context")
+        result.ok("type")
+        suite = self.suites.get(proof.get("cryptosuite"))
+        if suite is None:
+            result.fail("cryptosuite", f"unsupported cryptosuite {proof.get('cryptosuite')!r}")
+            return
+        result.ok("cryptosuite")
+        try:
+            signature = multibase_decode(proof.get("proofValue"))
+        except ValueError as error:
+            result.fail("proofValue", str(error))
+            return
+        result.ok("proofValue")
 
-    for name in ("created", "expires"):
-        if name in proof and not is_date_time_stamp(proof[name]):
-            result.fail(name, f"{proof[name]!r} is not an XSD dateTimeStamp")
+        context = self.unsecured["@context"]
+        if "@context" in proof:
+            # the document's @context must start with the proof's, which then stands for it (vc-di-eddsa 3.2.2)
+            proof_context = _as_list(proof["@context"])
+            if _as_list(context)[:len(proof_context)] != proof_context:
+                result.fail("@context", "the document's @context does not start with the proof's @context")
+                return
+            context = proof["@context"]
+            result.ok("@context")
+        for name in ("created", "expires"):
+            if name in proof and not is_date_time_stamp(proof[name]):
+                result.fail(name, f"{proof[name]!r} is not an XSD dateTimeStamp")
+                return
+        purpose = proof.get("proofPurpose")
+        if self.expected_purpose is not None and purpose != self.expected_purpose:
+            result.fail("proofPurpose", f"proof purpose {purpose!r} is not the expected {self.expected_purpose!r}")
             return
 
-    purpose = proof.get("proofPurpose")
-    if expected_purpose is not None and purpose != expected_purpose:
-        result.fail("proofPurpose", f"proof purpose {purpose!r} is not the expected {expected_purpose!r}")
-        return
-
-    previous = tuple(_as_list(proof.get("previousProof")))
-    secured = {**unsecured, "@context": context}
-    try:
+        secured = {**self.unsecured, "@context": context}
+        previous = tuple(_as_list(proof.get("previousProof")))
         if previous:
-            secured = _chain_document(secured, [p for p in proofs if p is not proof], list(previous))
-            result.pass_("previousProof")
-        key = (repr(context), *previous)
-        if key not in document_canons:
-            document_canons[key] = canonicalize(secured, loader=loader)
-        data = hash_data(_proof_config_canon(proof, context, loader), document_canons[key])
-    except (ProofError, StrictExpansionError, DocumentLoaderError, CanonicalizationError) as error:
-        result.fail("canonicalization", str(error))
-        return
+            try:
+                secured = _chain_document(secured, [p for p in self.proofs if p is not proof], list(previous))
+            except ProofError as error:
+                result.fail("previousProof", str(error))
+                return
+            result.ok("previousProof")
+        try:
+            key = (repr(context), *previous)
+            if key not in self.document_canons:
+                self.document_canons[key] = canonicalize(secured, loader=self.loader)
+            data = hash_data(_proof_config_canon(proof, context, self.loader), self.document_canons[key])
+        except (StrictExpansionError, DocumentLoaderError, CanonicalizationError) as error:
+            result.fail("canonicalization", str(error))
+            return
 
-    public_key = _check_method(result, proof, suite, resolve)
-    if public_key is None:
-        return
-    try:
-        valid = suite.verify(public_key, signature, data)
-    except ProofError as error:
-        result.fail("signature", str(error))
-        return
-    if valid:
-        result.pass_("signature")
-    else:
-        result.fail("signature", "the signature does not match the document and proof options")
+        public_key = _check_method(result, proof, self.resolve)
+        if public_key is None:
+            return
+        try:
+            valid = suite.verify(public_key, signature, data)
+        except ProofError as error:
+            result.fail("signature", str(error))
+            return
+        if valid:
+            result.ok("signature")
+        else:
+            result.fail("signature", "the signature does not match the document and proof options")

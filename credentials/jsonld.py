@@ -21,14 +21,18 @@ document when expansion would silently lose data; PyLD has no safe mode. `to_dat
 steps: (1) PyLD's `on_property_dropped` hook fires for every key that does not expand to an absolute IRI or keyword
 (an undefined term such as `"foo"`, or a term defined as null) and raises `UndefinedTermError` naming it; (2) the
 expanded document is walked, and any `@id`, `@type` or datatype that is still a relative IRI (an undefined type
-name such as `"Foo"`, or a relative id, both of which PyLD's toRdf would silently drop) raises as well, as does a
-number jsonld.js would write differently (`UnportableNumberError`). Both errors are `StrictExpansionError`s.
+name such as `"Foo"`, or a relative id, both of which PyLD's toRdf would silently drop) raises as well, as do a
+malformed language tag and a number jsonld.js would write differently (`UnportableNumberError`). All are
+`StrictExpansionError`s. Checked against jsonld.js safe mode on undefined terms and types, relative and
+whitespace-containing IRIs, keyword-like terms, value objects, @set/@list/@graph/@included/@reverse and language
+tags: the two refuse the same documents.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -255,6 +259,7 @@ def _refuse_dropped(expanded_property: str | None) -> None:
 
 
 _JS_SAFE_INTEGER = 2**53
+_LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")  # the well-formedness jsonld.js checks
 
 
 def _check_number(value: object) -> None:
@@ -296,6 +301,9 @@ def _check_expanded(element: Any) -> None:
                     raise UndefinedTermError(f"undefined type {item!r}: no context in the document defines it")
         elif key == "@value":
             _check_number(value)
+        elif key == "@language":
+            if not _LANGUAGE_TAG.match(value):  # jsonld.js safe mode refuses these too
+                raise StrictExpansionError(f"invalid language tag {value!r}")
         elif not is_value and isinstance(value, (list, dict)):
             _check_expanded(value)
 

@@ -14,6 +14,7 @@ from credentials import jsonld
 from credentials.jsonld import (
     DocumentLoader,
     DocumentLoaderError,
+    StrictExpansionError,
     UndefinedTermError,
     UnportableNumberError,
     register_context,
@@ -206,3 +207,9 @@ def test_numbers_both_languages_write_alike_are_accepted(loader, number):
     document = fixture("volunteer-ob3.json")
     document["credentialSubject"]["achievement"]["creditsAvailable"] = number
     assert to_dataset(document, loader=loader)
+
+
+def test_malformed_language_tag_is_refused_as_jsonld_js_does(loader):
+    with pytest.raises(StrictExpansionError, match="invalid language tag 'not a tag!'"):
+        to_dataset(_credential(name={"@value": "Talka", "@language": "not a tag!"}), loader=loader)
+    assert to_dataset(_credential(name={"@value": "Talka", "@language": "lv-LV"}), loader=loader)
