@@ -115,6 +115,14 @@ def test_canonical_forms_are_identical_for_control_characters(node, loader):
     assert "\\u001B" in ours and "\\f" in ours and "\\b" in ours
 
 
+def test_canonical_forms_are_identical_for_iris_with_characters_n_quads_escapes(node, loader):
+    credential = _credential()
+    credential["credentialSubject"]["achievement"]["id"] = "urn:example:{badge}|2026^`q`"
+    ours = canonicalize(credential, loader=loader)
+    assert node("canonize", document=credential) == ours
+    assert "<urn:example:\\u007Bbadge\\u007D\\u007C2026\\u005E\\u0060q\\u0060>" in ours
+
+
 def test_w3c_vector_document_both_ways(node, loader):
     pair = vector("eddsa-rdfc-2022/keyPair.json")
     key = {"secretKeyMultibase": pair["privateKeyMultibase"], "publicKeyMultibase": pair["publicKeyMultibase"],
