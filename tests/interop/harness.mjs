@@ -1,0 +1,121 @@
+/*
+ * The JavaScript reference side of the interop tests: sign, verify and canonize with the Digital Bazaar
+ * libraries, offline. The document loader knows only the contexts bundled in credentials/contexts/ (the same
+ * files the Python service uses), did:key documents built from the key itself, and controller documents the
+ * caller passes in.
+ */
+import {readFileSync} from 'node:fs';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import * as EcdsaMultikey from '@digitalbazaar/ecdsa-multikey';
+import {cryptosuite as ecdsaRdfc2019} from '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite';
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
+import * as vc from '@digitalbazaar/vc';
+import jsigs from 'jsonld-signatures';
+
+const {purposes: {AssertionProofPurpose}} = jsigs;
+const CONTEXTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'credentials', 'contexts');
+
+const contexts = new Map();
+for(const [url, entry] of Object.entries(
+  JSON.parse(readFileSync(join(CONTEXTS, 'index.json'), 'utf8')))) {
+  contexts.set(url, JSON.parse(readFileSync(join(CONTEXTS, entry.file), 'utf8')));
+}
+
+function didKeyDocument(did) {
+  const multikey = did.slice('did:key:'.length);
+  const id = `${did}#${multikey}`;
+  return {
+    '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'],
+    id: did,
+    verificationMethod: [{id, type: 'Multikey', controller: did, publicKeyMultibase: multikey}],
+    authentication: [id],
+    assertionMethod: [id],
+    capabilityInvocation: [id],
+    capabilityDelegation: [id]
+  };
+}
+
+// as did-io resolvers answer for a verification method id: the node, framed with its document's @context
+function fragmentNode(document, url) {
+  const node = (document.verificationMethod || []).find(
+    m => m.id === url || m.id === url.slice(url.indexOf('#')));
+  if(!node) {
+    throw new Error(`${url} is not in its controller document`);
+  }
+  return {'@context': document['@context'], ...node, id: url};
+}
+
+export function documentLoader({documents = {}} = {}) {
+  return async url => {
+    let document = contexts.get(url) ?? documents[url];
+    if(document === undefined) {
+      const base = url.split('#')[0];
+      const container = documents[base] ??
+        (base.startsWith('did:key:') ? didKeyDocument(base) : undefined);
+      if(container === undefined) {
+        throw new Error(`offline loader: ${url} is unknown`);
+      }
+      document = base === url ? container : fragmentNode(container, url);
+    }
+    return {contextUrl: null, documentUrl: url, document};
+  };
+}
+
+async function keyPair({secretKeyMultibase, publicKeyMultibase, verificationMethod}) {
+  const controller = verificationMethod.split('#')[0];
+  const key = {
+    '@context': 'https://w3id.org/security/multikey/v1',
+    type: 'Multikey', id: verificationMethod, controller, publicKeyMultibase, secretKeyMultibase
+  };
+  return publicKeyMultibase.startsWith('z6Mk') ?
+    {pair: await Ed25519Multikey.from(key), cryptosuite: eddsaRdfc2022} :
+    {pair: await EcdsaMultikey.from(key), cryptosuite: ecdsaRdfc2019};
+}
+
+// mode "vc": @digitalbazaar/vc issue / verifyCredential (credential checks, issuer must control the key);
+// mode "jsigs": plain jsonld-signatures with an assertionMethod purpose (for documents whose issuer is not the
+// key's controller, like the W3C test vector)
+export async function sign({credential, secretKeyMultibase, publicKeyMultibase, verificationMethod, created,
+  documents, mode = 'vc'}) {
+  const {pair, cryptosuite} = await keyPair({secretKeyMultibase, publicKeyMultibase, verificationMethod});
+  const suite = new DataIntegrityProof({signer: pair.signer(), cryptosuite, date: created});
+  const loader = documentLoader({documents});
+  if(mode === 'vc') {
+    return vc.issue({credential: structuredClone(credential), suite, documentLoader: loader});
+  }
+  return jsigs.sign(structuredClone(credential), {
+    suite, purpose: new AssertionProofPurpose(), documentLoader: loader
+  });
+}
+
+export async function verify({credential, documents, mode = 'vc'}) {
+  const suite = [
+    new DataIntegrityProof({cryptosuite: eddsaRdfc2022}),
+    new DataIntegrityProof({cryptosuite: ecdsaRdfc2019})
+  ];
+  const loader = documentLoader({documents});
+  const result = mode === 'vc' ?
+    await vc.verifyCredential({credential, suite, documentLoader: loader}) :
+    await jsigs.verify(credential, {suite, purpose: new AssertionProofPurpose(), documentLoader: loader});
+  const errors = [result.error, ...(result.results || []).map(r => r.error)].filter(Boolean)
+    .flatMap(e => e.errors || [e]).map(e => e.message || String(e));
+  return {verified: result.verified, error: errors.length ? errors.join('; ') : null};
+}
+
+export async function canonize({document, documents}) {
+  return eddsaRdfc2022.canonize(document, {documentLoader: documentLoader({documents})});
+}
+
+export const operations = {sign, verify, canonize};
+
+export async function readStdin() {
+  const chunks = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
