@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 from catalogue import load_catalogue
 from catalogue.i18n import UserError
 from credentials.dataintegrity import Ed25519Signature, format_created, sign
-from credentials.document import (VOLUNTEER_CONTEXT, CompetenceLine, IssuerProfile, SubjectIdentity,
-                                  build_credential, new_salt, volunteer_context_document)
-from credentials.jsonld import DocumentLoader, DocumentLoaderError, UndefinedTermError, register_context
+from credentials.document import CompetenceLine, IssuerProfile, SubjectIdentity, build_credential, new_salt
+from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
 from credentials.records import (CompetenceClaim, RecordInput, ValidRecord, VolunteerInput, format_hours,
                                 validate_record)
 from credentials.statuslist import (MIN_LIST_SIZE, PURPOSES, StatusEntry, empty_bits, get_bit, random_free_index,
@@ -42,8 +41,7 @@ def today_in_latvia() -> date:
 
 @lru_cache(maxsize=1)
 def credential_loader() -> DocumentLoader:
-    """The offline loader for signing: bundled contexts plus the project's own."""
-    register_context(VOLUNTEER_CONTEXT, volunteer_context_document())
+    """The offline loader for signing: the bundled contexts, the project's own among them."""
     return DocumentLoader()
 
 
@@ -401,7 +399,7 @@ def sign_document(document: dict, identity, created: str) -> dict:
     try:
         return sign(document, suite=Ed25519Signature(identity.private_key),
                     verification_method=identity.verification_method, created=created, loader=credential_loader())
-    except UndefinedTermError as error:
+    except StrictExpansionError as error:
         raise UserError("credential.undefined_term", detail=str(error)) from None
     except DocumentLoaderError as error:
         raise UserError("credential.unknown_context", detail=str(error)) from None

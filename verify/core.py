@@ -14,7 +14,7 @@ from typing import Any, Callable, Protocol
 
 from catalogue.i18n import Text, messages
 from credentials.dataintegrity import ProofError, VERIFYING_SUITES, verify as verify_proofs
-from credentials.jsonld import DocumentLoader, DocumentLoaderError, UndefinedTermError, to_dataset
+from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError, to_dataset
 from credentials.statuslist import StatusListError, decode_list, get_bit
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -162,7 +162,7 @@ def check_expansion(credential: dict, loader: DocumentLoader) -> CheckResult:
     except DocumentLoaderError as error:
         return CheckResult("jsonld", FAILED, _text("verify.jsonld.unknown_context", detail=str(error)),
                            verdict="invalid")
-    except UndefinedTermError as error:
+    except StrictExpansionError as error:
         return CheckResult("jsonld", FAILED, _text("verify.jsonld.undefined_term", detail=str(error)),
                            verdict="invalid")
     except Exception as error:  # PyLD's JsonLdError and kin: malformed JSON-LD
@@ -214,6 +214,9 @@ def check_proof(credential: dict, ports: VerificationPorts) -> list[CheckResult]
 
     def resolve(method_id: str) -> tuple[dict, dict]:
         did = method_id.split("#", 1)[0]
+        if did != issuer_id(credential):
+            # As @digitalbazaar/vc does: a key speaks for the issuer only if the issuer controls it.
+            raise ProofError(f"{method_id} is not controlled by the issuer {issuer_id(credential)}")
         document = ports.resolve_did(did)
         if document is None:
             raise ProofError(f"{did} is neither in the registry nor a did:key")

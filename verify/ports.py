@@ -28,7 +28,6 @@ class ServicePorts:
     loader: DocumentLoader = field(init=False)
 
     def __post_init__(self):
-        credentials.credential_loader()  # registers the project's own context
         self.loader = DocumentLoader(did_resolver=self._resolve_for_loader)
 
     def _resolve_for_loader(self, did: str) -> dict:

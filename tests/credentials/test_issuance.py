@@ -27,9 +27,6 @@ def registry_loader(session_factory, base_url):
         with session_factory() as session:
             return issuers.resolve_did(session, base_url, did)
 
-    from credentials.service import credential_loader
-
-    credential_loader()  # registers the project's context
     return DocumentLoader(did_resolver=resolve)
 
 

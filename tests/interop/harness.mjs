@@ -4,6 +4,7 @@
  * files the Python service uses), did:key documents built from the key itself, and controller documents the
  * caller passes in.
  */
+import {gunzipSync} from 'node:zlib';
 import {readFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -92,16 +93,42 @@ export async function sign({credential, secretKeyMultibase, publicKeyMultibase, 
   });
 }
 
-export async function verify({credential, documents, mode = 'vc'}) {
+// Bitstring Status List check for @digitalbazaar/vc, from status list credentials the caller hands over (offline):
+// each list credential is verified with the same suites, then the entry's bit is read (index 0 = left-most bit).
+function statusChecker({statusLists = {}, suite, loader}) {
+  return async ({credential}) => {
+    const entries = [credential.credentialStatus].flat().filter(Boolean);
+    for(const entry of entries) {
+      const list = statusLists[entry.statusListCredential];
+      if(!list) {
+        return {verified: false, error: new Error(`no status list ${entry.statusListCredential}`)};
+      }
+      const listResult = await vc.verifyCredential({credential: list, suite, documentLoader: loader});
+      if(!listResult.verified) {
+        return {verified: false, error: new Error('status list credential does not verify')};
+      }
+      const bits = gunzipSync(Buffer.from(list.credentialSubject.encodedList.slice(1), 'base64url'));
+      const index = Number(entry.statusListIndex);
+      if(bits[index >> 3] & (0x80 >> (index & 7))) {
+        return {verified: false, error: new Error(`credential is marked ${entry.statusPurpose}`)};
+      }
+    }
+    return {verified: true};
+  };
+}
+
+export async function verify({credential, documents, statusLists, mode = 'vc'}) {
   const suite = [
     new DataIntegrityProof({cryptosuite: eddsaRdfc2022}),
     new DataIntegrityProof({cryptosuite: ecdsaRdfc2019})
   ];
   const loader = documentLoader({documents});
+  const checkStatus = statusLists ? statusChecker({statusLists, suite, loader}) : undefined;
   const result = mode === 'vc' ?
-    await vc.verifyCredential({credential, suite, documentLoader: loader}) :
+    await vc.verifyCredential({credential, suite, documentLoader: loader, checkStatus}) :
     await jsigs.verify(credential, {suite, purpose: new AssertionProofPurpose(), documentLoader: loader});
-  const errors = [result.error, ...(result.results || []).map(r => r.error)].filter(Boolean)
+  const errors = [result.error, ...(result.results || []).map(r => r.error), result.statusResult?.error]
+    .filter(Boolean)
     .flatMap(e => e.errors || [e]).map(e => e.message || String(e));
   return {verified: result.verified, error: errors.length ? errors.join('; ') : null};
 }
