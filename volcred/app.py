@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from catalogue.api import router as catalogue_router
 from catalogue.i18n import messages
+from catalogue.web import STATIC_DIR, STATIC_URL
 from volcred.db import make_engine, make_session_factory
 from volcred.deps import get_language, get_session
 from volcred.logs import RequestIdMiddleware
@@ -39,9 +42,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in _routers():
         app.include_router(router)
+    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
 
 def _routers():
     """Every package's API router, in dependency order."""
-    return []
+    return [catalogue_router]

@@ -7,6 +7,7 @@ import sys
 
 import typer
 
+from catalogue.cli import app as catalogue_app
 from catalogue.i18n import t
 from volcred.settings import get_settings
 
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(catalogue_app, name="catalogue")
 
 
 def _lang() -> str:
