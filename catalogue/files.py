@@ -113,6 +113,7 @@ def dump_yaml(data: Any, header: str = "") -> str:
 
 
 M = TypeVar("M", bound=BaseModel)
+_UNREADABLE = object()  # what `_Reader.load` returns for a missing or unparsable file (already reported)
 
 
 class _Reader:
@@ -131,14 +132,14 @@ class _Reader:
     def load(self, path: Path) -> Any:
         if not path.is_file():
             self.add(self.name(path), "", "", "file_missing")
-            return None
+            return _UNREADABLE
         try:
             return read_yaml(path)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark else "?"
             self.add(self.name(path), "", "", "yaml_syntax", line=line, detail=getattr(exc, "problem", None) or exc)
-            return None
+            return _UNREADABLE
 
     def validate(self, model: type[M], raw: Any, file: str, entry: str) -> M | None:
         try:
@@ -152,8 +153,9 @@ class _Reader:
     def entries(self, path: Path, model: type[M]) -> list[M]:
         """A file holding a YAML list of entries; each entry is checked on its own."""
         raw = self.load(path)
-        if raw is None:
+        if raw is _UNREADABLE:
             return []
+        raw = [] if raw is None else raw  # an empty file is an empty list
         file = self.name(path)
         if not isinstance(raw, list):
             self.add(file, "", "", "not_list")
@@ -209,7 +211,7 @@ def read_catalogue(data_dir: Path = DATA_DIR, esco_uris: Collection[str] | None 
     reader = _Reader(data_dir)
 
     info_raw = reader.load(data_dir / INFO_FILE)
-    info = reader.validate(CatalogueInfo, info_raw, INFO_FILE, "") if info_raw is not None else None
+    info = reader.validate(CatalogueInfo, info_raw, INFO_FILE, "") if info_raw is not _UNREADABLE else None
     key_competences = reader.entries(data_dir / KEY_COMPETENCES_FILE, KeyCompetence)
     domains = reader.entries(data_dir / DOMAINS_FILE, Domain)
     competences = reader.entries(data_dir / COMPETENCES_FILE, Competence)
@@ -263,6 +265,7 @@ def read_catalogue(data_dir: Path = DATA_DIR, esco_uris: Collection[str] | None 
 
 def _check_key_competences(reader: _Reader, key_competences: list[KeyCompetence]) -> None:
     numbers = sorted(entry.number for entry in key_competences)
+    # Only when every entry was read: a broken entry has been reported already and is missing here.
     if numbers != list(range(1, 9)) and not reader.issues:
         reader.add(KEY_COMPETENCES_FILE, "", "number", "key_competences_incomplete")
 

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from functools import cached_property
-from typing import Annotated, Any, Literal, Mapping
+from typing import Annotated, Any, Literal, Mapping, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
@@ -18,12 +18,8 @@ from pydantic_core import PydanticCustomError
 from catalogue.i18n import UserError
 
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-ESCO_SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
 ESCO_URI_PATTERN = r"^http://data\.europa\.eu/esco/skill/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 SEMVER_PATTERN = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
-
-ROLES = ("core", "optional")
-LABEL_SOURCES = ("esco", "project")
 
 
 def _tidy(value: Any) -> Any:
@@ -155,14 +151,23 @@ def canonical_form(value: Any) -> Any:
     return value
 
 
-def canonical_json(content: CatalogueContent) -> bytes:
+def content_data(content: CatalogueContent) -> dict:
+    """The content as JSON data. Fields left at their defaults are omitted, so that a new optional field in a later
+    schema does not change the hash of content that does not use it."""
+    return content.model_dump(mode="json", exclude_defaults=True)
+
+
+def canonical_json(data: dict) -> bytes:
     """Sorted keys, no insignificant whitespace, UTF-8: the same meaning always gives the same bytes."""
-    data = canonical_form(content.model_dump(mode="json"))
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(canonical_form(data), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def data_hash(data: dict) -> str:
+    return "sha256:" + hashlib.sha256(canonical_json(data)).hexdigest()
 
 
 def content_hash(content: CatalogueContent) -> str:
-    return "sha256:" + hashlib.sha256(canonical_json(content)).hexdigest()
+    return data_hash(content_data(content))
 
 
 def version_key(version: str) -> tuple[int, int, int]:
@@ -181,14 +186,26 @@ def mission_type_uri(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/catalogue/mission-types/{code}"
 
 
+E = TypeVar("E")
+
+
+def _find(index: Mapping[str, E], key: str, message_key: str, **params: object) -> E:
+    try:
+        return index[key]
+    except KeyError:
+        raise UserError(message_key, kind="not_found", **params) from None
+
+
 class Catalogue:
     """One version of the catalogue, indexed for lookups. Build it with `catalogue.load_catalogue()` (the current
     version) or `catalogue.catalogue_version(v)` (any released one)."""
 
-    def __init__(self, version: str, content: CatalogueContent):
+    def __init__(self, version: str, content: CatalogueContent, hash: str | None = None):
         version_key(version)
         self.version = version
         self.content = content
+        if hash is not None:
+            self.__dict__["hash"] = hash  # a release keeps the hash it was published with
         self._mission_types = {entry.code: entry for entry in content.mission_types}
         self._competences = {entry.uri: entry for entry in content.competences}
         self._key_competences = {entry.code: entry for entry in content.key_competences}
@@ -238,28 +255,16 @@ class Catalogue:
         return self._competences
 
     def mission_type(self, code: str) -> MissionType:
-        try:
-            return self._mission_types[code]
-        except KeyError:
-            raise UserError("catalogue.unknown_mission_type", kind="not_found", code=code) from None
+        return _find(self._mission_types, code, "catalogue.unknown_mission_type", code=code)
 
     def competence(self, uri: str) -> Competence:
-        try:
-            return self._competences[uri]
-        except KeyError:
-            raise UserError("catalogue.unknown_competence", kind="not_found", uri=uri) from None
+        return _find(self._competences, uri, "catalogue.unknown_competence", uri=uri)
 
     def key_competence(self, code: str) -> KeyCompetence:
-        try:
-            return self._key_competences[code]
-        except KeyError:
-            raise UserError("catalogue.unknown_key_competence", kind="not_found", code=code) from None
+        return _find(self._key_competences, code, "catalogue.unknown_key_competence", code=code)
 
     def domain(self, code: str) -> Domain:
-        try:
-            return self._domains[code]
-        except KeyError:
-            raise UserError("catalogue.unknown_domain", kind="not_found", code=code) from None
+        return _find(self._domains, code, "catalogue.unknown_domain", code=code)
 
     def default_competences(self, code: str) -> tuple[str, ...]:
         """ESCO URIs a record of this mission type gets when the organiser names none: its core competences."""

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from catalogue.files import DATA_DIR, RELEASES_DIR, CatalogueError, Issue, load_catalogue
 from catalogue.i18n import UserError, messages
-from catalogue.model import Catalogue, CatalogueContent, version_key
+from catalogue.model import Catalogue, CatalogueContent, content_data, data_hash, version_key
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def snapshot(catalogue: Catalogue, released: date) -> dict:
         "version": catalogue.version,
         "hash": catalogue.hash,
         "released": released.isoformat(),
-        "content": catalogue.content.model_dump(mode="json"),
+        "content": content_data(catalogue.content),
     }
 
 
@@ -52,7 +52,9 @@ def read_releases(data_dir: Path = DATA_DIR) -> dict[str, Release]:
         name = f"{RELEASES_DIR}/{path.name}"
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            catalogue = Catalogue(data["version"], CatalogueContent.model_validate(data["content"]))
+            # The hash is checked over the stored data itself, not over today's model of it.
+            catalogue = Catalogue(data["version"], CatalogueContent.model_validate(data["content"]),
+                                  hash=data_hash(data["content"]))
         except (ValueError, KeyError, TypeError, ValidationError):
             raise CatalogueError([_issue(name, "", "catalogue.error.snapshot_unreadable")]) from None
         if path.stem != catalogue.version or catalogue.hash != data.get("hash"):
@@ -104,8 +106,8 @@ def catalogue_version(version: str, data_dir: Path | None = None) -> Catalogue:
     Raises a not-found `UserError` for other versions."""
     current = load_catalogue(data_dir)
     release = released_versions(data_dir).get(version)
+    if version == current.version and (release is None or release.hash == current.hash):
+        return current  # the same content: share the current catalogue's caches
     if release is not None:
         return release.catalogue
-    if version == current.version:
-        return current
     raise UserError("catalogue.unknown_version", kind="not_found", version=version)
