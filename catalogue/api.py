@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from catalogue.files import load_catalogue
 from catalogue.i18n import UserError, messages, normalise_language
-from catalogue.model import Catalogue, Competence, MissionType, mission_type_uri, version_uri
+from catalogue.model import Catalogue, Competence, MissionType, content_data, mission_type_uri, version_uri
 from catalogue.search import search_competences, search_mission_types
 from catalogue.skos import JSON_LD, skos_document
 from catalogue.versions import ReleaseState, catalogue_version, release_state, released_versions
@@ -73,6 +73,17 @@ def mission_type_json(catalogue: Catalogue, entry: MissionType, lang: str, base:
     }
 
 
+def domains_json(catalogue: Catalogue, lang: str) -> list[dict]:
+    return [{"code": entry.code, "name": entry.name.in_language(lang), "description": entry.description.in_language(lang),
+             "mission_types": len(catalogue.mission_types_in(entry.code))} for entry in catalogue.domains]
+
+
+def key_competences_json(catalogue: Catalogue, lang: str) -> list[dict]:
+    return [{"code": entry.code, "number": entry.number, "name": entry.name.in_language(lang),
+             "description": entry.description.in_language(lang), "source": entry.source}
+            for entry in catalogue.key_competences]
+
+
 @router.get("", summary="The current catalogue version and what it holds")
 def catalogue_summary(request: Request, lang: str = Depends(page_language)):
     catalogue = load_catalogue()
@@ -88,15 +99,8 @@ def catalogue_summary(request: Request, lang: str = Depends(page_language)):
             "competences": len(catalogue.competences),
             "key_competences": len(catalogue.key_competences),
         },
-        "domains": [
-            {"code": entry.code, "name": entry.name.in_language(lang),
-             "mission_types": len(catalogue.mission_types_in(entry.code))}
-            for entry in catalogue.domains
-        ],
-        "key_competences": [
-            {"code": entry.code, "number": entry.number, "name": entry.name.in_language(lang), "source": entry.source}
-            for entry in catalogue.key_competences
-        ],
+        "domains": domains_json(catalogue, lang),
+        "key_competences": key_competences_json(catalogue, lang),
         "links": {
             "mission_types": f"{base}/catalogue/mission-types",
             "competences": f"{base}/catalogue/competences",
@@ -105,6 +109,18 @@ def catalogue_summary(request: Request, lang: str = Depends(page_language)):
             "browse": f"{base}/catalogue/browse",
         },
     }
+
+
+@router.get("/domains", summary="The domains of volunteering (the SKOS export's top concepts)")
+def list_domains(lang: str = Depends(page_language)):
+    catalogue = load_catalogue()
+    return {"version": catalogue.version, "lang": lang, "items": domains_json(catalogue, lang)}
+
+
+@router.get("/key-competences", summary="The eight EU key competences (Council Recommendation 2018/C 189/01)")
+def list_key_competences(lang: str = Depends(page_language)):
+    catalogue = load_catalogue()
+    return {"version": catalogue.version, "lang": lang, "items": key_competences_json(catalogue, lang)}
 
 
 @router.get("/mission-types", summary="Mission types, optionally of one domain")
@@ -153,7 +169,7 @@ def get_version(version: str, request: Request):
     catalogue = catalogue_version(version)
     release = released_versions().get(version)
     return {**catalogue.citation(base_url(request)), "released": release.released if release else None,
-            "content": catalogue.content.model_dump(mode="json")}
+            "content": content_data(catalogue.content)}
 
 
 @router.get("/skos", summary="The catalogue as a SKOS concept scheme in JSON-LD",
