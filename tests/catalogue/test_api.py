@@ -20,6 +20,14 @@ def test_summary_cites_version_and_counts(client, settings):
     assert body["title"] == "Brīvprātīgā darba kompetenču katalogs"
 
 
+def test_domains_and_key_competences(client):
+    domains = client.get("/catalogue/domains", params={"lang": "en"}).json()["items"]
+    assert {"code": "crisis", "name": "Crisis response and civil protection"}.items() <= domains[9].items()
+    key_competences = client.get("/catalogue/key-competences").json()["items"]
+    assert [item["number"] for item in key_competences] == list(range(1, 9))
+    assert key_competences[0]["name"] == "Lasītprasmes kompetence"
+
+
 def test_mission_types_filter_by_domain_and_language(client):
     body = client.get("/catalogue/mission-types", params={"domain": "crisis", "lang": "en"}).json()
     assert body["lang"] == "en" and body["total"] == len(body["items"]) >= 3

@@ -66,6 +66,14 @@ def test_unknown_field_and_yaml_syntax_error(data_copy):
     assert file == ELDERLY and message.startswith("YAML syntax error on line ")
 
 
+def test_missing_and_empty_files(data_copy):
+    (data_copy / "catalogue.yaml").write_text("", encoding="utf-8")
+    (data_copy / "domains.yaml").unlink()
+    found = issues(data_copy)
+    assert ("catalogue.yaml", "", "", "must be a mapping (key: value)") in found
+    assert ("domains.yaml", "", "", "file not found") in found
+
+
 def test_issue_texts_are_bilingual(data_copy):
     edit(data_copy / "catalogue.yaml", "version: 1.0.0", "version: one")
     with pytest.raises(CatalogueError) as caught:
