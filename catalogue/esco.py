@@ -9,8 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
-from catalogue.files import COMPETENCES_FILE, DATA_DIR, dump_yaml, read_yaml
-from catalogue.i18n import LANGUAGES, UserError
+from catalogue.files import COMPETENCES_FILE, DATA_DIR, CatalogueError, Issue, dump_yaml, read_raw
+from catalogue.i18n import LANGUAGES, UserError, messages
 
 REFERENCE_FILE = DATA_DIR / "esco" / "esco_volunteer_extract.csv"
 
@@ -108,9 +108,13 @@ def import_esco_labels(csv_path: Path, language: str, data_dir: Path = DATA_DIR,
         raise UserError("catalogue.unsupported_language", kind="invalid", lang=language, allowed=", ".join(LANGUAGES))
     labels = read_esco_labels(csv_path, language)
     path = Path(data_dir) / COMPETENCES_FILE
-    entries = read_yaml(path) or []
+    entries = read_raw(data_dir, COMPETENCES_FILE)
+    if not isinstance(entries, list):
+        raise CatalogueError([Issue(COMPETENCES_FILE, "", "", messages().text("catalogue.error.not_list"))])
     report = ImportReport()
     for entry in entries:
+        if not isinstance(entry, dict):
+            continue  # left as it is, for `validate` to report
         uri = entry.get("uri")
         found = labels.get(uri)
         if found is None:
@@ -131,7 +135,8 @@ def import_esco_labels(csv_path: Path, language: str, data_dir: Path = DATA_DIR,
         _set_alternatives(entry, language, alternatives)
         report.updated.append(uri)
     if report.updated:
-        path.write_text(dump_yaml([_ordered(entry) for entry in entries], COMPETENCES_HEADER), encoding="utf-8")
+        rewritten = [_ordered(entry) if isinstance(entry, dict) else entry for entry in entries]
+        path.write_text(dump_yaml(rewritten, COMPETENCES_HEADER), encoding="utf-8")
     return report
 
 

@@ -278,6 +278,16 @@ def _check_unique(reader: _Reader, file: str, keys: list[str]) -> None:
         seen.add(key)
 
 
+def read_raw(data_dir: Path, name: str) -> Any:
+    """One data file as plain YAML data, for tools that rewrite it. Raises `CatalogueError` when it cannot be read."""
+    data_dir = Path(data_dir).resolve()
+    reader = _Reader(data_dir)
+    raw = reader.load(data_dir / name)
+    if reader.issues:
+        raise CatalogueError(reader.issues)
+    return raw
+
+
 @lru_cache(maxsize=8)
 def _load_cached(data_dir: Path) -> Catalogue:
     return read_catalogue(data_dir)

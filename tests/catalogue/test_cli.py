@@ -11,8 +11,9 @@ from pyld import jsonld
 from typer.testing import CliRunner
 
 from catalogue import read_catalogue
-from volcred.cli import app
+from catalogue.search import search_competences
 from tests.catalogue.conftest import edit
+from volcred.cli import app
 
 SHOW_EMPATHY = "http://data.europa.eu/esco/skill/77b636e8-fab3-41a8-8022-1e0a354059dc"
 SORT_WASTE = "http://data.europa.eu/esco/skill/110d7aa3-e44e-4cce-a927-8d4de615f3d9"
@@ -84,7 +85,6 @@ def test_import_esco_labels(run, data_copy, tmp_path):
 
     catalogue = read_catalogue(data_copy)
     assert catalogue.competence(SHOW_EMPATHY).label.lv == "izrādīt līdzjūtību"
-    from catalogue.search import search_competences
     assert search_competences(catalogue, "iejutigam")[0].uri == SHOW_EMPATHY  # alternative labels are searchable
 
     second = run("import-esco", export, "--language", "lv", "--data-dir", data_copy)
@@ -132,3 +132,11 @@ def test_show(run):
     assert "Pasākumu atbalsts (event-support)" in detail.stdout and "[Galvenā]" in detail.stdout
     missing = run("show", "no-such-mission")
     assert missing.exit_code == 1 and "There is no mission type 'no-such-mission'" in missing.stderr
+
+
+def test_import_esco_into_a_broken_file_reports_it(run, data_copy, tmp_path):
+    export = tmp_path / "skills_lv.csv"
+    write_esco_csv(export, [{"conceptUri": SHOW_EMPATHY, "preferredLabel": "izrādīt līdzjūtību", "altLabels": ""}])
+    (data_copy / "competences.yaml").write_text("- uri: [unclosed\n", encoding="utf-8")
+    result = run("import-esco", export, "--language", "lv", "--data-dir", data_copy)
+    assert result.exit_code == 1 and "competences.yaml: YAML syntax error on line" in result.stderr
