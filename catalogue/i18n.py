@@ -13,6 +13,7 @@ every other one may import.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,11 @@ def normalise_language(value: str | None) -> str:
         if primary in LANGUAGES:
             return primary
     return DEFAULT_LANGUAGE
+
+
+def environment_language(environ: Mapping[str, str] = os.environ) -> str:
+    """The language of command-line output: VOLCRED_LANG, else the locale in LANG (`lv_LV.UTF-8` gives lv)."""
+    return normalise_language(environ.get("VOLCRED_LANG") or environ.get("LANG", "").split(".")[0].replace("_", "-"))
 
 
 @dataclass(frozen=True)

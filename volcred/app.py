@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from catalogue import load_catalogue
+from catalogue.api import router as catalogue_router
 from catalogue.i18n import messages
+from catalogue.web import STATIC_DIR, STATIC_URL
 from volcred.db import make_engine, make_session_factory
 from volcred.deps import get_language, get_session
 from volcred.logs import RequestIdMiddleware
@@ -25,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.effective_database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
     messages()  # fail at start, not at the first error, when a message catalogue is broken
+    load_catalogue()  # likewise for the competence catalogue (and the first request need not parse it)
 
     app.add_middleware(RequestIdMiddleware)
     install_problem_handlers(app)
@@ -39,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in _routers():
         app.include_router(router)
+    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
 
@@ -48,4 +54,4 @@ def _routers():
     from issuers.api import router as issuers_router
     from verify.api import router as verify_router
 
-    return [issuers_router, credentials_router, verify_router]
+    return [catalogue_router, issuers_router, credentials_router, verify_router]

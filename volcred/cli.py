@@ -10,7 +10,8 @@ from functools import cached_property
 
 import typer
 
-from catalogue.i18n import UserError, messages, normalise_language, t
+from catalogue.cli import app as catalogue_app
+from catalogue.i18n import UserError, environment_language, messages, t
 from issuers.auth import Principal
 from issuers.cli import admin_app, org_app
 from issuers.service import IssuerContext
@@ -26,15 +27,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(org_app, name="org")
 app.add_typer(admin_app, name="admin")
 app.command("verify")(verify_command)
-
-
-def console_language() -> str:
-    """VOLCRED_LANG, else the locale (LANG=en_GB.UTF-8 gives English); Latvian when neither says."""
-    return normalise_language(os.environ.get("VOLCRED_LANG")
-                              or os.environ.get("LANG", "").split(".")[0].replace("_", "-"))
 
 
 class Runtime:
@@ -45,7 +41,7 @@ class Runtime:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.lang = console_language()
+        self.lang = environment_language()
 
     @cached_property
     def session_factory(self):
@@ -130,7 +126,7 @@ def main() -> None:
     try:
         app(prog_name="volcred", standalone_mode=False)
     except UserError as error:
-        lang = console_language()
+        lang = environment_language()
         typer.echo(t("cli.error", lang, message=messages().get(error.key, lang, **error.params)), err=True)
         for item in error.errors:
             message = item.get("message")
