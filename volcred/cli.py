@@ -68,6 +68,9 @@ class OperatorPrincipal(Principal):
     def can(self, action: str, organisation_id: str | None = None) -> bool:
         return True
 
+    def acts_for(self, organisation_id: str) -> bool:
+        return True
+
 
 Runtime.operator = OperatorPrincipal(kind="user", is_platform_admin=True)
 

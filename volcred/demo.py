@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from credentials import service as credentials
+from credentials.records import RecordInput, VolunteerInput
+from credentials.store import RecordRow
 from issuers import service
 from issuers.organisations import OrganisationInput
 from issuers.store import OrganisationRow, UserRow
@@ -24,6 +27,22 @@ ORGANISATIONS = [
         legal_form="municipal-institution", municipality="Rīga", website="https://jauniesi.example.lv",
         contact_email="centrs@jauniesi.example.lv", signatory_name="Jānis Bērziņš", signatory_position="Direktors",
     ),
+]
+
+# (organisation, volunteer, mission type, title, municipality, start, end, hours, role, revoke?)
+RECORDS = [
+    ("zala-gauja", VolunteerInput(name="Anna Ozola", email="anna.ozola@example.lv"), "clean-up",
+     "Gaujas krastu sakopšanas talka", "Cēsu novads", "2026-04-25", "2026-04-26", "14", "Talkas grupas vadītāja",
+     False),
+    ("zala-gauja", VolunteerInput(pseudonym="VOL-GAUJA-7F3K29QD"), "nature-conservation",
+     "Dabas takas atjaunošana", "Cēsu novads", "2026-05-02", "2026-08-29", "56", "Takas uzturētājs", False),
+    ("rigas-jauniesi", VolunteerInput(name="Mārtiņš Kalniņš", email="martins@example.lv"), "festival-support",
+     "Rīgas svētku brīvprātīgais", "Rīga", "2026-08-14", "2026-08-17", "32", "Informācijas punkts", False),
+    ("rigas-jauniesi", VolunteerInput(name="Elīna Liepa"), "homework-tutoring",
+     "Mājasdarbu atbalsts Imantas jauniešu centrā", "Rīga", "2026-01-12", "2026-05-29", "120",
+     "Matemātikas konsultante", False),
+    ("rigas-jauniesi", VolunteerInput(name="Jānis Paraugs"), "youth-centre-work",
+     "Atsaukta apliecinājuma piemērs", "Rīga", "2026-03-01", "2026-03-02", "8", None, True),
 ]
 
 LOGO_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 120" width="120" height="120">
@@ -54,4 +73,22 @@ def load_demo(runtime) -> dict:
             _, token = service.issue_organisation_token(session, org, "demo")
             summary[data.slug] = f"{service.organisation_did(org, runtime.issuer_context.base_url)} " \
                                  f"(login {email} / {DEMO_PASSWORD}; API token {token})"
+        if session.scalar(select(RecordRow.id).limit(1)) is None:
+            summary["credentials"] = _issue_demo_credentials(session, runtime)
     return summary
+
+
+def _issue_demo_credentials(session, runtime) -> list[str]:
+    """Signed demo credentials (one revoked), so the verification page has something to show at once."""
+    links = []
+    for slug, volunteer, mission, title, municipality, start, end, hours, role, revoke in RECORDS:
+        org = service.get_organisation(session, slug)
+        created = credentials.create_record(session, runtime.operator, runtime.issuer_context, org, RecordInput(
+            volunteer=volunteer, mission_type=mission, title=title, municipality=municipality, start_date=start,
+            end_date=end, hours=hours, role=role))
+        issued = credentials.issue_record(session, runtime.operator, runtime.issuer_context, created.record.id)
+        if revoke:
+            credentials.change_credential_status(session, runtime.operator, issued.credential.id, "revoke",
+                                                 "Demonstrācija: atsaukts apliecinājums")
+        links.append(credentials.verify_page_url(runtime.issuer_context.base_url, issued.credential.id))
+    return links

@@ -60,11 +60,10 @@ class Settings(BaseSettings):
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(key + "\n")
-        log.warning(
-            "KEY_ENCRYPTION_KEY is not set: generated a new key-encryption key in %s. "
-            "Back it up: without it the organisations' signing keys cannot be used.",
-            path,
-        )
+        from catalogue.i18n import messages
+
+        text = messages().text("settings.key_generated", path=str(path))
+        log.warning("%s / %s", text.lv, text.en)
         return decode_key(key)
 
 

@@ -158,3 +158,12 @@ def test_malformed_credential(client):
     assert body["verdict"] == "invalid"
     missing = client.post("/credentials/verify", json={"credential": {}})
     assert missing.status_code == 422 and missing.headers["content-type"] == "application/problem+json"
+
+
+def test_key_of_another_organisation_cannot_speak_for_the_issuer(client, make_org, session_factory, settings):
+    signer, claimed = make_org("signer"), make_org("claimed", legal_name="Biedrība „Uzdotā”")
+    credential = plain_credential(claimed.did, validFrom=format_created(datetime.now(timezone.utc)))
+    signed, _ = sign_as(session_factory, settings, signer.slug, credential)
+    body = verify(client, signed).json()
+    assert body["verdict"] != "valid"
+    assert any(e["check"] == "proof" for e in body["errors"])
