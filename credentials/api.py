@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from catalogue.i18n import UserError
 from credentials import service
 from credentials.document import volunteer_context_document
-from credentials.records import CompetenceClaim, RecordInput, VolunteerInput
+from credentials.records import CompetenceClaim, RecordInput, VolunteerInput, format_hours
 from issuers import service as issuers
 from issuers.auth import Principal
 from issuers.http import get_issuer_context, get_session, require_principal
@@ -82,7 +82,7 @@ def record_view(row) -> dict:
     return {
         "id": row.id, "status": row.status, "mission_type": row.mission_type, "title": row.title,
         "municipality": row.municipality, "start_date": row.start_date.isoformat(),
-        "end_date": row.end_date.isoformat(), "hours": service.format_hours(row.hours), "role": row.role,
+        "end_date": row.end_date.isoformat(), "hours": format_hours(row.hours), "role": row.role,
         "competences": row.competences, "narrative": row.narrative, "evidence": row.evidence,
         "language": row.language, "catalogue_version": row.catalogue_version, "volunteer_id": row.volunteer_id,
     }

@@ -16,13 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalogue import load_catalogue
+from catalogue import catalogue_version, load_catalogue
 from catalogue.i18n import UserError
 from credentials.dataintegrity import Ed25519Signature, format_created, sign
 from credentials.document import CompetenceLine, IssuerProfile, SubjectIdentity, build_credential, new_salt
 from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
-from credentials.records import (CompetenceClaim, RecordInput, ValidRecord, VolunteerInput, format_hours,
-                                validate_record)
+from credentials.records import (CompetenceClaim, RecordInput, ValidRecord, VolunteerInput, validate_record)
 from credentials.statuslist import (MIN_LIST_SIZE, PURPOSES, StatusEntry, empty_bits, get_bit, random_free_index,
                                     set_bit, status_list_credential)
 from issuers import service as issuers
@@ -246,6 +245,39 @@ def signed_status_list(session: Session, ctx: IssuerContext, slug: str, purpose:
 # --- issuance -----------------------------------------------------------------------------------------------------
 
 @dataclass
+class StatusAllocation:
+    """A new credential's place in its organisation's revocation and suspension lists."""
+
+    lists: dict[str, tuple[StatusListRow, int]]
+    entries: list[dict]
+
+
+def allocate_status_entries(session: Session, ctx: IssuerContext, org: OrganisationRow) -> StatusAllocation:
+    lists, entries = {}, []
+    for purpose in PURPOSES:
+        status_list, index = allocate_status_index(session, org, purpose)
+        lists[purpose] = (status_list, index)
+        entries.append(StatusEntry(purpose, index, status_list_url(ctx.base_url, org.slug, purpose,
+                                                                   status_list.number)).as_json())
+    return StatusAllocation(lists, entries)
+
+
+def store_credential(session: Session, credential_id: str, org: OrganisationRow, identity, signed: dict,
+                     allocation: StatusAllocation, **fields) -> CredentialRow:
+    """Keeps the signed JSON exactly as issued, with where its status bits live."""
+    (revocation_list, revocation_index), (suspension_list, suspension_index) = (
+        allocation.lists["revocation"], allocation.lists["suspension"])
+    row = CredentialRow(id=credential_id, organisation_id=org.id,
+                        document=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
+                        signing_key_id=identity.key_row_id, revocation_list_id=revocation_list.id,
+                        revocation_index=revocation_index, suspension_list_id=suspension_list.id,
+                        suspension_index=suspension_index, **fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+@dataclass
 class Issued:
     credential: CredentialRow
     document: dict
@@ -264,18 +296,11 @@ def issue_record(session: Session, principal: Principal, ctx: IssuerContext, rec
     identity = issuers.signing_identity(session, ctx, org)
     catalogue = load_catalogue()
     if record.catalogue_version != catalogue.version:
-        from catalogue import catalogue_version
-
         catalogue = catalogue_version(record.catalogue_version)
 
     credential_id = new_credential_id()
     url = credential_url(ctx.base_url, credential_id)
-    entries, lists = [], {}
-    for purpose in PURPOSES:
-        status_list, index = allocate_status_index(session, org, purpose)
-        lists[purpose] = (status_list, index)
-        entries.append(StatusEntry(purpose, index, status_list_url(ctx.base_url, org.slug, purpose,
-                                                                   status_list.number)).as_json())
+    allocation = allocate_status_entries(session, ctx, org)
     mission = catalogue.mission_type(record.mission_type)
     lang = record.language
     lines = []
@@ -301,15 +326,11 @@ def issue_record(session: Session, principal: Principal, ctx: IssuerContext, rec
         record=valid, mission_name=mission.name.in_language(lang),
         mission_description=mission.description.in_language(lang),
         mission_tasks=[task.in_language(lang) for task in mission.tasks], competences=lines,
-        catalogue_citation=catalogue.citation(ctx.base_url), status_entries=entries, valid_from=now,
+        catalogue_citation=catalogue.citation(ctx.base_url), status_entries=allocation.entries, valid_from=now,
         subject_identity=subject)
     signed = sign_document(document, identity, now)
-    row = CredentialRow(
-        id=credential_id, organisation_id=org.id, record_id=record.id, volunteer_id=volunteer.id,
-        document=json.dumps(signed, ensure_ascii=False, separators=(",", ":")), signing_key_id=identity.key_row_id,
-        revocation_list_id=lists["revocation"][0].id, revocation_index=lists["revocation"][1],
-        suspension_list_id=lists["suspension"][0].id, suspension_index=lists["suspension"][1], language=lang)
-    session.add(row)
+    row = store_credential(session, credential_id, org, identity, signed, allocation, record_id=record.id,
+                           volunteer_id=volunteer.id, language=lang)
     record.status = "issued"
     session.flush()
     return Issued(row, signed)
@@ -375,22 +396,10 @@ def issue_document(session: Session, principal: Principal, ctx: IssuerContext, o
     document.setdefault("id", credential_url(ctx.base_url, credential_id))
     now = format_created(datetime.now(timezone.utc))
     document.setdefault("validFrom", now)
-    lists = {}
-    entries = []
-    for purpose in PURPOSES:
-        status_list, index = allocate_status_index(session, org, purpose)
-        lists[purpose] = (status_list, index)
-        entries.append(StatusEntry(purpose, index, status_list_url(ctx.base_url, org.slug, purpose,
-                                                                   status_list.number)).as_json())
-    document["credentialStatus"] = entries
+    allocation = allocate_status_entries(session, ctx, org)
+    document["credentialStatus"] = allocation.entries
     signed = sign_document(document, identity, now)
-    row = CredentialRow(
-        id=credential_id, organisation_id=org.id, document=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
-        signing_key_id=identity.key_row_id, revocation_list_id=lists["revocation"][0].id,
-        revocation_index=lists["revocation"][1], suspension_list_id=lists["suspension"][0].id,
-        suspension_index=lists["suspension"][1], origin="vc-api")
-    session.add(row)
-    session.flush()
+    row = store_credential(session, credential_id, org, identity, signed, allocation, origin="vc-api")
     return Issued(row, signed)
 
 

@@ -15,7 +15,7 @@ from credentials.jsonld import DocumentLoader
 from credentials.store import CredentialRow
 from issuers import service as issuers
 from issuers.service import IssuerContext
-from verify.core import KeyHistory, StatusListUnavailable, utc_now
+from verify.core import KeyHistory, StatusListUnavailable, Verification, utc_now, verify_credential
 
 
 @dataclass
@@ -72,9 +72,7 @@ class ServicePorts:
         return self.clock()
 
 
-def verify_with_service(session_factory: sessionmaker, ctx: IssuerContext, credential) -> "Verification":
-    from verify.core import verify_credential
-
+def verify_with_service(session_factory: sessionmaker, ctx: IssuerContext, credential) -> Verification:
     with session_factory() as session:
         result = verify_credential(credential, ServicePorts(session, ctx))
         session.commit()  # a status list signed on first use is kept
