@@ -73,7 +73,9 @@ def caller_organisation(session: Session, principal: Principal, slug: str | None
         if not principal.acts_for(org.id):
             raise UserError("auth.forbidden", kind="forbidden")
         return org
-    if len(principal.roles) != 1:
+    if not principal.roles:
+        raise UserError("auth.forbidden", kind="forbidden")
+    if len(principal.roles) > 1:
         raise UserError("record.organisation_needed")
     return session.get(OrganisationRow, next(iter(principal.roles)))
 

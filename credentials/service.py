@@ -387,6 +387,9 @@ def issue_document(session: Session, principal: Principal, ctx: IssuerContext, o
     """Signs a VC 2.0 credential an organisation sends (VC-API `/credentials/issue`): its issuer must be the
     organisation's own DID; the service adds an id, validFrom and the two status entries when absent."""
     principal.require("credentials.issue", org.id)
+    claimed = issuers.registry_lookup(session, ctx.base_url, _issuer_of(credential) or "")
+    if claimed is not None and claimed["slug"] != org.slug:
+        raise UserError("auth.forbidden", kind="forbidden")  # another organisation's DID: never sign for it
     identity = issuers.signing_identity(session, ctx, org)
     errors = _check_issue_body(credential, identity.issuer_did)
     if errors:
@@ -414,6 +417,12 @@ def sign_document(document: dict, identity, created: str) -> dict:
         raise UserError("credential.unknown_context", detail=str(error)) from None
 
 
+def _issuer_of(credential: dict) -> str | None:
+    issuer = credential.get("issuer")
+    value = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return value if isinstance(value, str) else None
+
+
 def _check_issue_body(credential: dict, issuer_did: str) -> list[dict]:
     from catalogue.i18n import messages
 
@@ -427,9 +436,7 @@ def _check_issue_body(credential: dict, issuer_did: str) -> list[dict]:
     types = credential.get("type")
     if not isinstance(types, list) or "VerifiableCredential" not in types:
         errors.append(error("type", "credential.type_missing"))
-    issuer = credential.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    if issuer_id != issuer_did:
+    if _issuer_of(credential) != issuer_did:
         errors.append(error("issuer", "credential.issuer_not_yours", did=issuer_did))
     if "proof" in credential:
         errors.append(error("proof", "credential.already_signed"))

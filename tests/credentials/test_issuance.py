@@ -211,3 +211,30 @@ def test_concurrent_allocation_never_repeats_an_index(make_org, session_factory)
         thread.join()
     assert errors == []
     assert len(results) == 1000 and len(set(results)) == 1000
+
+
+def test_a_new_status_list_begins_when_one_fills(make_org, session_factory):
+    from sqlalchemy import select
+
+    from credentials.service import allocate_status_index
+    from credentials.statuslist import MIN_LIST_SIZE, get_bit
+    from credentials.store import StatusListRow
+    from issuers.store import OrganisationRow
+    from volcred.db import transaction
+
+    org = make_org("filling")
+    with transaction(session_factory) as session:
+        first, _ = allocate_status_index(session, session.get(OrganisationRow, org.org_id), "suspension")
+        # Every index but one taken: the next allocation must find exactly that one.
+        allocated = bytearray(b"\xff" * (MIN_LIST_SIZE // 8))
+        allocated[1000] = 0b11101111
+        first.allocated, first.allocated_count = bytes(allocated), MIN_LIST_SIZE - 1
+    with transaction(session_factory) as session:
+        row, index = allocate_status_index(session, session.get(OrganisationRow, org.org_id), "suspension")
+        assert (row.number, index) == (1, 8003) and row.is_full
+    with transaction(session_factory) as session:
+        row, index = allocate_status_index(session, session.get(OrganisationRow, org.org_id), "suspension")
+        assert row.number == 2 and row.size >= MIN_LIST_SIZE and get_bit(row.allocated, index)
+    with session_factory() as session:
+        lists = session.scalars(select(StatusListRow).where(StatusListRow.purpose == "suspension")).all()
+        assert sorted(item.number for item in lists) == [1, 2]
