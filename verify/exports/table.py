@@ -2,7 +2,8 @@
 
 UTF-8 with a byte-order mark (so Excel reads Latvian letters), CRLF line ends. The separator is a comma, or a
 semicolon for spreadsheets in a Latvian locale, which also read numbers with a decimal comma: with `;` the hours
-are written `7,5`. Lists inside a cell (competences) are joined with `; ` and the cell is quoted.
+are written `7,5`. Lists inside a cell (competences) are joined with `; `, the cell quoted where the separator
+requires it.
 
 The volunteer's name is a column because the credential itself states it in plain text (to whoever holds the
 credential, which is what both the public single-credential export and the organisation's own export start
