@@ -196,6 +196,8 @@ def check_issuer(credential: dict, ports: VerificationPorts) -> tuple[CheckResul
                            verdict="unknown_issuer"), None
     details = {"legal_name": entry["legal_name"], "registration_number": entry["registration_number"],
                "status": entry["status"]}
+    if entry.get("kind") == "platform":  # the service itself, signing a bundle (CLR) of issuers' credentials
+        return CheckResult("issuer", PASSED, _text("verify.issuer.platform", name=entry["legal_name"]), details), entry
     if entry["status"] != "verified":
         return CheckResult("issuer", WARNING, _text("verify.issuer.suspended", name=entry["legal_name"]),
                            details), entry

@@ -16,6 +16,8 @@ from credentials.store import CredentialRow
 from issuers import service as issuers
 from issuers.service import IssuerContext
 from verify.core import KeyHistory, StatusListUnavailable, Verification, utc_now, verify_credential
+from verify.exports.platform import platform_did, platform_registry_entry
+from verify.exports.service import platform_document
 
 
 @dataclass
@@ -38,10 +40,17 @@ class ServicePorts:
             raise DocumentLoaderError(f"{did} is neither in the registry nor a did:key")
         return document
 
+    def _is_platform(self, did: str) -> bool:
+        return did.split("#", 1)[0] == platform_did(self.ctx.base_url)
+
     def resolve_did(self, did: str) -> dict | None:
+        if self._is_platform(did):  # the platform signs the CLR bundles (verify.exports)
+            return platform_document(self.session, self.ctx, create=False)
         return issuers.resolve_did(self.session, self.ctx.base_url, did)
 
     def registry_entry(self, did: str) -> dict | None:
+        if self._is_platform(did):
+            return platform_registry_entry(self.ctx.base_url)
         return issuers.registry_lookup(self.session, self.ctx.base_url, did)
 
     def key_history(self, method_id: str) -> KeyHistory | None:

@@ -53,5 +53,6 @@ def _routers():
     from credentials.api import router as credentials_router
     from issuers.api import router as issuers_router
     from verify.api import router as verify_router
+    from verify.export_api import router as export_router
 
-    return [catalogue_router, issuers_router, credentials_router, verify_router]
+    return [catalogue_router, issuers_router, credentials_router, verify_router, export_router]

@@ -15,6 +15,7 @@ from issuers.auth import Principal
 from issuers.cli import admin_app, org_app
 from issuers.service import IssuerContext
 from verify.cli import verify_command
+from verify.exports.cli import export_command
 from volcred.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(org_app, name="org")
 app.add_typer(admin_app, name="admin")
 app.command("verify")(verify_command)
+app.command("export")(export_command)
 
 
 class Runtime:

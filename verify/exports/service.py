@@ -1,0 +1,244 @@
+"""The exports' service layer: stored credentials in, EDC / CLR / CSV documents out; the platform's signing key.
+
+Who may export what (the HTTP adapter and the CLI pass the caller in):
+- a single credential as EDC or CSV: whoever holds its id, like the credential's JSON itself (the random id is the
+  capability);
+- a volunteer's CLR (all their credentials): the organisation for its own volunteers, or the volunteer through their
+  personal link. A person known to several organisations has one volunteer row, and one personal link, per
+  organisation: each sees the credentials of that row only;
+- an organisation's CSV of its credentials: its own people and tokens; another organisation's look like not found.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from catalogue import Catalogue, catalogue_version, load_catalogue
+from catalogue.i18n import UserError, messages
+from credentials.dataintegrity import format_created
+from credentials.service import credential_url, sign_document, verify_page_url
+from credentials.store import CredentialRow, VolunteerRow
+from issuers import service as issuers
+from issuers.auth import Principal, hash_token
+from issuers.did import PublicKeyEntry
+from issuers.keys import decrypt_private_key, encrypt_private_key, generate_key
+from issuers.service import IssuerContext, SigningIdentity
+from issuers.store import OrganisationRow, new_id
+from verify.exports import clr, edc, table
+from verify.exports.platform import platform_did, platform_did_document, platform_host, platform_profile
+from verify.exports.store import PlatformKeyRow
+
+RIGA = ZoneInfo("Europe/Riga")
+FORMATS = ("edc", "clr", "csv")
+
+
+# --- the platform's signing identity -------------------------------------------------------------------------------
+
+def platform_keys(session: Session) -> list[PlatformKeyRow]:
+    return list(session.scalars(select(PlatformKeyRow).order_by(PlatformKeyRow.created_at, PlatformKeyRow.fragment)))
+
+
+def ensure_platform_key(session: Session, ctx: IssuerContext) -> PlatformKeyRow:
+    """The platform's active key, made on first use. Two first uses at once: one insert wins, the other reads it."""
+    for _ in range(3):
+        key = session.scalar(select(PlatformKeyRow).where(PlatformKeyRow.status == "active"))
+        if key is not None:
+            return key
+        new = generate_key()
+        key_id = new_id()
+        row = PlatformKeyRow(id=key_id, fragment=f"key-{len(platform_keys(session)) + 1}",
+                             public_multikey=new.public_multikey,
+                             encrypted_private_key=encrypt_private_key(new.private_key, ctx.kek, key_id))
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+            return row
+        except IntegrityError:
+            continue
+    raise UserError("key.no_active", kind="conflict")
+
+
+def platform_document(session: Session, ctx: IssuerContext, *, create: bool) -> dict | None:
+    """The platform's DID document; None when it has no key yet and `create` is false (the verifier never writes)."""
+    if create:
+        ensure_platform_key(session, ctx)
+    keys = platform_keys(session)
+    if not keys:
+        return None
+    return platform_did_document(ctx.base_url, [PublicKeyEntry(k.fragment, k.public_multikey, k.status)
+                                                for k in keys])
+
+
+def platform_signing_identity(session: Session, ctx: IssuerContext) -> SigningIdentity:
+    key = ensure_platform_key(session, ctx)
+    did = platform_did(ctx.base_url)
+    return SigningIdentity(did, f"{did}#{key.fragment}", decrypt_private_key(key.encrypted_private_key, ctx.kek,
+                                                                               key.id), key.id)
+
+
+# --- reading stored credentials --------------------------------------------------------------------------------------
+
+@dataclass
+class StoredCredential:
+    row: CredentialRow
+    document: dict
+
+
+def _load(row: CredentialRow) -> StoredCredential:
+    return StoredCredential(row, json.loads(row.document))
+
+
+def stored_credential(session: Session, credential_id: str) -> StoredCredential:
+    row = session.get(CredentialRow, credential_id)
+    if row is None:
+        raise UserError("credential.not_found", kind="not_found")
+    return _load(row)
+
+
+def stored_credential_for_document(session: Session, ctx: IssuerContext, document: dict) -> StoredCredential:
+    """The stored credential a file holds (for the CLI): found by its id, and only if the file is what was issued."""
+    prefix = credential_url(ctx.base_url, "")
+    url = document.get("id") if isinstance(document, dict) else None
+    if not isinstance(url, str) or not url.startswith(prefix):
+        raise UserError("credential.not_found", kind="not_found")
+    stored = stored_credential(session, url[len(prefix):])
+    if stored.document != document:
+        raise UserError("export.file_differs", kind="conflict")
+    return stored
+
+
+def credential_catalogue(credential: dict) -> Catalogue:
+    """The catalogue version the credential cites (its labels), or the current one when it cites none we know."""
+    subject = credential.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    citation = achievement.get("catalogue") if isinstance(achievement, dict) else None
+    version = citation.get("catalogueVersion") if isinstance(citation, dict) else None
+    if isinstance(version, str):
+        try:
+            return catalogue_version(version)
+        except UserError:
+            pass
+    return load_catalogue()
+
+
+def awarding_body(session: Session, ctx: IssuerContext, row: CredentialRow) -> edc.AwardingBody:
+    """The issuing organisation as the registry has it now."""
+    org = session.get(OrganisationRow, row.organisation_id)
+    return edc.AwardingBody(did=issuers.organisation_did(org, ctx.base_url), legal_name=org.legal_name,
+                            registration_number=org.registration_number, address=org.address, website=org.website)
+
+
+# --- EDC ------------------------------------------------------------------------------------------------------------
+
+def edc_document(session: Session, ctx: IssuerContext, stored: StoredCredential) -> dict:
+    """The EDC of a credential in force: a revoked or suspended one is not handed on to Europass, where sealing
+    would give it a second life without its status list."""
+    if stored.row.status == "revoked":
+        raise UserError("export.revoked", kind="gone")
+    if stored.row.status == "suspended":
+        raise UserError("export.suspended", kind="conflict")
+    return edc.build_edc(stored.document, catalogue=credential_catalogue(stored.document),
+                         awarding_body=awarding_body(session, ctx, stored.row),
+                         verify_url=verify_page_url(ctx.base_url, stored.row.id))
+
+
+# --- CSV ------------------------------------------------------------------------------------------------------------
+
+def csv_row(session: Session, ctx: IssuerContext, stored: StoredCredential) -> dict[str, str]:
+    row = table.credential_row(stored.document, catalogue=credential_catalogue(stored.document),
+                               awarding_body=awarding_body(session, ctx, stored.row), status=stored.row.status,
+                               verify_url=verify_page_url(ctx.base_url, stored.row.id))
+    row["volunteer_id"] = stored.row.volunteer_id or ""
+    return row
+
+
+def check_separator(separator: str) -> str:
+    if separator not in table.SEPARATORS:
+        raise UserError("export.separator_unknown", sep=separator)
+    return separator
+
+
+def organisation_csv(session: Session, ctx: IssuerContext, principal: Principal, slug: str,
+                     start: date | None, end: date | None, separator: str) -> bytes:
+    """Every credential the organisation issued, optionally those issued (in Latvian time) from `start` to `end`."""
+    check_separator(separator)
+    org = issuers.get_organisation(session, slug)
+    if not principal.acts_for(org.id):
+        raise UserError("org.not_found", kind="not_found", slug=slug)
+    principal.require("organisation.read", org.id)
+    if start and end and start > end:
+        raise UserError("export.period_invalid")
+    query = select(CredentialRow).where(CredentialRow.organisation_id == org.id)
+    if start:
+        query = query.where(CredentialRow.issued_at >= _riga_midnight(start))
+    if end:
+        query = query.where(CredentialRow.issued_at < _riga_midnight(end + timedelta(days=1)))
+    rows = session.scalars(query.order_by(CredentialRow.issued_at, CredentialRow.id))
+    return table.to_csv([csv_row(session, ctx, _load(row)) for row in rows], columns=table.ORGANISATION_COLUMNS,
+                        separator=separator)
+
+
+def _riga_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=RIGA).astimezone(timezone.utc)
+
+
+# --- CLR ------------------------------------------------------------------------------------------------------------
+
+def volunteer_credentials(session: Session, volunteer: VolunteerRow) -> list[dict]:
+    """The volunteer's credentials in force, oldest first, each as issued. Revoked and superseded ones are left
+    out (their issuer withdrew or replaced them); a suspended one stays, and its status list says so."""
+    rows = session.scalars(select(CredentialRow).where(
+        CredentialRow.volunteer_id == volunteer.id, CredentialRow.status != "revoked",
+        CredentialRow.superseded_by.is_(None)).order_by(CredentialRow.issued_at, CredentialRow.id))
+    return [_load(row).document for row in rows]
+
+
+def clr_for_volunteer(session: Session, ctx: IssuerContext, volunteer: VolunteerRow, lang: str) -> dict:
+    """The signed CLR of the volunteer row's credentials. Authorisation is the caller's."""
+    documents = volunteer_credentials(session, volunteer)
+    if not documents:
+        raise UserError("export.nothing_to_bundle", kind="conflict")
+    identity = platform_signing_identity(session, ctx)
+    now = format_created(datetime.now(timezone.utc))
+    text = messages()
+    document = clr.build_clr(documents, clr_id=f"urn:uuid:{uuid.uuid4()}", issuer=platform_profile(ctx.base_url),
+                             valid_from=now, name=text.get("export.clr_name", lang),
+                             description=text.get("export.clr_description", lang, host=platform_host(ctx.base_url)))
+    return sign_document(document, identity, now)
+
+
+def organisation_volunteer_clr(session: Session, ctx: IssuerContext, principal: Principal, volunteer_id: str,
+                               lang: str) -> dict:
+    volunteer = session.get(VolunteerRow, volunteer_id)
+    if volunteer is None or not principal.acts_for(volunteer.organisation_id):
+        raise UserError("export.volunteer_not_found", kind="not_found")
+    principal.require("organisation.read", volunteer.organisation_id)
+    return clr_for_volunteer(session, ctx, volunteer, lang)
+
+
+def credential_volunteer_clr(session: Session, ctx: IssuerContext, principal: Principal, credential_id: str,
+                             lang: str) -> dict:
+    """`/credentials/{id}/export/clr`: the CLR of that credential's volunteer, for the issuing organisation."""
+    row = session.get(CredentialRow, credential_id)
+    if row is None or not principal.acts_for(row.organisation_id):
+        raise UserError("credential.not_found", kind="not_found")
+    if row.volunteer_id is None:
+        raise UserError("export.not_volunteer_credential", detail="credentialSubject")
+    return organisation_volunteer_clr(session, ctx, principal, row.volunteer_id, lang)
+
+
+def personal_clr(session: Session, ctx: IssuerContext, token: str, lang: str) -> dict:
+    """The CLR the volunteer's personal link (`/me/{token}`) sees: its own volunteer row's credentials."""
+    volunteer = session.scalar(select(VolunteerRow).where(VolunteerRow.access_token_hash == hash_token(token)))
+    if volunteer is None:
+        raise UserError("export.link_not_found", kind="not_found")
+    return clr_for_volunteer(session, ctx, volunteer, lang)
