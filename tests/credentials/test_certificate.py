@@ -22,7 +22,6 @@ from pypdf import PdfReader
 from credentials import certificate
 from credentials.certificate import (
     CertificateCompetence,
-    CertificateData,
     CertificateRenderer,
     EmbeddedCredentialError,
     Image,
@@ -218,6 +217,14 @@ def test_twenty_competences_and_a_long_title_continue_on_a_second_page_without_o
     assert "Anna Bērziņa · turpinājums / continued" in second
     assert "2/2" in second and data.signatory_name in second
     assert qr_codes(pdf, tmp_path, page=2) == [data.verify_url]  # with the signature, at the end
+
+
+def test_long_words_wrap_inside_the_page(renderer):
+    word = "Pašvaldībaspārvaldesbrīvprātīgodarbakoordinācijasnodaļa" * 2
+    competence = replace(samples.competences(1)[0], label_lv=word, label_en=word)
+    data = samples.named("bilingual", organisation_name=word, volunteer_name=word, mission_title=word,
+                         competences=[competence])
+    assert overflowing_boxes(renderer.document(data)) == []
 
 
 def test_the_overflow_check_sees_overflow():
