@@ -283,14 +283,16 @@ MAX_IMAGE_PIXELS = 650
 
 
 def _prepare_image(image: Image) -> Image:
-    """A raster image as WeasyPrint embeds it cheaply: at most `MAX_IMAGE_PIXELS` on its longest side, and a PNG
-    without transparency, flattened onto the white page (WeasyPrint re-encodes PNGs on every render and splits an
-    alpha channel into a second image). A JPEG of fitting size is embedded as it is. SVG stays vector."""
+    """A raster image as WeasyPrint embeds it cheaply and PDF/A allows it: RGB or grey (the output intent is sRGB,
+    so CMYK is converted), at most `MAX_IMAGE_PIXELS` on its longest side, without transparency (flattened onto the
+    white page: WeasyPrint re-encodes PNGs on every render and splits an alpha channel into a second image).
+    A JPEG that already fits is embedded as it is, other JPEGs stay JPEGs, the rest become PNG. SVG stays vector."""
     if image.media_type == "image/svg+xml":
         return image
     with PILImage.open(io.BytesIO(image.data)) as picture:
+        jpeg = picture.format == "JPEG"
         oversized = max(picture.size) > MAX_IMAGE_PIXELS
-        if picture.format == "JPEG" and not oversized:
+        if jpeg and not oversized and picture.mode in ("RGB", "L"):
             return image
         picture.load()
         if oversized:
@@ -302,6 +304,9 @@ def _prepare_image(image: Image) -> Image:
         elif picture.mode not in ("RGB", "L"):
             picture = picture.convert("RGB")
         buffer = io.BytesIO()
+        if jpeg:
+            picture.save(buffer, format="JPEG", quality=92)
+            return Image(buffer.getvalue(), "image/jpeg")
         picture.save(buffer, format="PNG")
     return Image(buffer.getvalue(), "image/png")
 

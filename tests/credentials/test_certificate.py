@@ -269,6 +269,17 @@ def test_large_transparent_images_are_scaled_down_and_flattened():
         assert result.getpixel((10, 10)) == (255, 255, 255)
 
 
+@pytest.mark.parametrize("mode", ["RGB", "L", "CMYK"])
+def test_jpeg_logos_keep_the_pdf_pdfa(renderer, mode):
+    buffer = io.BytesIO()
+    PILImage.new(mode, (800, 200), "navy" if mode != "L" else 60).save(buffer, format="JPEG")
+    pdf = renderer.render(samples.named("lv", organisation_logo=Image(buffer.getvalue(), "image/jpeg")))
+    report = pdf_validator.validate_pdf_bytes(pdf)
+    assert report.is_compliant, [failure.rule_id for failure in report.failures]  # CMYK would break PDF/A
+    (logo,) = [image for image in PdfReader(io.BytesIO(pdf)).pages[0].images if image.image.size[0] > 100]
+    assert logo.image.size == (certificate.MAX_IMAGE_PIXELS, 163)  # scaled down, proportions kept
+
+
 def test_images_from_the_same_bytes_are_prepared_once(renderer):
     logo = samples.png_logo()
     url = renderer.resources.url(logo)
