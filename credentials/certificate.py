@@ -1,0 +1,569 @@
+"""PDF certificates of volunteer work: one A4 document per credential, in Latvian, English or both.
+
+The domain core of the certificate: plain data in (`CertificateData`), PDF bytes out. It knows nothing of the
+database or HTTP; the caller gathers the record, the organisation and the signed credential and hands them over.
+
+The PDF is PDF/A-3b with the signed credential JSON attached as `credential.json`, so that the file alone can be
+verified offline (`extract_embedded_credential`). Rendering goes through WeasyPrint; the parsed stylesheet, the fonts
+and the Jinja template are prepared once per `CertificateRenderer` and reused, since preparing them costs more than
+laying out a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import gc
+import hashlib
+import io
+import json
+import logging
+import multiprocessing
+import os
+import threading
+import zipfile
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+from itertools import groupby
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
+
+import qrcode
+from PIL import Image as PILImage
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from catalogue.i18n import Messages, messages
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+LANGUAGE_MODES: tuple[str, ...] = ("lv", "en", "bilingual")
+
+#: The eight key competences of the 2018 Council Recommendation on key competences for lifelong learning, in its
+#: order; certificates group competences under the first one each serves. Labels: `certificate.key_competence.<code>`.
+KEY_COMPETENCES: tuple[str, ...] = (
+    "literacy",
+    "multilingual",
+    "stem",
+    "digital",
+    "personal-social-learning",
+    "citizenship",
+    "entrepreneurship",
+    "cultural-awareness",
+)
+
+IMAGE_MEDIA_TYPES: tuple[str, ...] = ("image/png", "image/jpeg", "image/svg+xml")
+ATTESTERS: tuple[str, ...] = ("organiser", "self")
+
+CREDENTIAL_FILENAME = "credential.json"
+CREDENTIAL_MEDIA_TYPE = "application/json"
+PDF_VARIANT = "pdf/a-3b"
+
+
+@dataclass(frozen=True)
+class Image:
+    """A picture supplied by the organisation (logo, signature): the file's bytes and its media type."""
+
+    data: bytes
+    media_type: str
+
+    def __post_init__(self):
+        if self.media_type not in IMAGE_MEDIA_TYPES:
+            raise ValueError(f"image media type must be one of {', '.join(IMAGE_MEDIA_TYPES)}, not {self.media_type!r}")
+        if not self.data:
+            raise ValueError("image is empty")
+
+
+@dataclass(frozen=True)
+class CertificateCompetence:
+    """One competence as the certificate shows it.
+
+    `core`: a core competence of the mission type (listed first) rather than an optional one.
+    `attested_by`: `organiser` or `self` (described by the volunteer; marked as such on the certificate).
+    `key_competences`: codes from `KEY_COMPETENCES` the competence serves, most relevant first.
+    """
+
+    uri: str
+    label_lv: str
+    label_en: str
+    core: bool = True
+    attested_by: str = "organiser"
+    key_competences: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.attested_by not in ATTESTERS:
+            raise ValueError(f"attested_by must be one of {', '.join(ATTESTERS)}, not {self.attested_by!r}")
+        unknown = [code for code in self.key_competences if code not in KEY_COMPETENCES]
+        if unknown:
+            raise ValueError(f"unknown key competence(s): {', '.join(unknown)}")
+        object.__setattr__(self, "key_competences", tuple(self.key_competences))
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    """Everything one certificate shows, plus the signed credential it embeds.
+
+    `language`: `lv`, `en` or `bilingual` (Latvian first).
+    Volunteer: a named volunteer has `volunteer_name`. A pseudonymous one (`pseudonymous=True`) shows only what the
+    volunteer chose: `volunteer_name` may then be a chosen display name or None, and `volunteer_reference` the
+    pseudonymous reference printed under it (when no name is shown the certificate says "Volunteer").
+    `verify_url`: the absolute `/v/<id>` address the QR code opens.
+    `credential`: the signed credential, as the JSON bytes to embed or as a mapping (serialised as UTF-8 JSON).
+    """
+
+    language: str
+    organisation_name: str
+    organisation_reg_no: str
+    signatory_name: str
+    signatory_position: str
+    mission_title: str
+    mission_type_lv: str
+    mission_type_en: str
+    municipality: str
+    start_date: date
+    end_date: date
+    hours: int | Decimal
+    competences: Sequence[CertificateCompetence]
+    catalogue_version: str
+    issue_date: date
+    credential_id: str
+    verify_url: str
+    credential: bytes | Mapping
+    volunteer_name: str | None = None
+    pseudonymous: bool = False
+    volunteer_reference: str | None = None
+    organisation_logo: Image | None = None
+    signature_image: Image | None = None
+
+    def __post_init__(self):
+        if self.language not in LANGUAGE_MODES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGE_MODES)}, not {self.language!r}")
+        if not self.pseudonymous and not (self.volunteer_name or "").strip():
+            raise ValueError("a named volunteer needs a name")
+        if self.end_date < self.start_date:
+            raise ValueError("the period ends before it starts")
+        if isinstance(self.hours, bool) or not isinstance(self.hours, (int, Decimal)) or self.hours <= 0:
+            raise ValueError("hours must be a positive int or Decimal")
+        if urlsplit(self.verify_url).scheme not in ("http", "https"):
+            raise ValueError("verify_url must be an absolute http(s) URL")
+        object.__setattr__(self, "competences", tuple(self.competences))
+
+    def credential_bytes(self) -> bytes:
+        if isinstance(self.credential, (bytes, bytearray)):
+            return bytes(self.credential)
+        return json.dumps(self.credential, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+class EmbeddedCredentialError(ValueError):
+    """The PDF carries no readable `credential.json`."""
+
+
+# --- presentation helpers: language-aware text ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Languages:
+    """Turns message keys and LV/EN pairs into the markup one language mode shows."""
+
+    mode: str
+    catalogue: Messages
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        return ("lv", "en") if self.mode == "bilingual" else (self.mode,)
+
+    @property
+    def primary(self) -> str:
+        return self.shown[0]
+
+    def pair(self, lv: str, en: str, block: bool = False) -> Markup:
+        """One text, or in bilingual mode the Latvian followed by the English in a `.en` span: after a slash, or on
+        a line of its own (`block`). Plain text otherwise: every extra element costs layout time."""
+        if self.mode == "bilingual":
+            if block:
+                return Markup('{}<span class="en block" lang="en">{}</span>').format(lv, en)
+            return Markup('{}<span class="en" lang="en"> / {}</span>').format(lv, en)
+        return escape(lv if self.mode == "lv" else en)
+
+    def t(self, key: str, block: bool = False, **params: object) -> Markup:
+        text = self.catalogue.text(key, **params)
+        return self.pair(text.lv, text.en, block)
+
+    def plain(self, key: str, **params: object) -> str:
+        """A message as plain text (PDF metadata): `lv / en` in bilingual mode."""
+        text = self.catalogue.text(key, **params)
+        return " / ".join(text.in_language(lang) for lang in self.shown)
+
+    def date(self, value: date) -> str:
+        """LV: 01.06.2024. (the Latvian custom); EN: 1 June 2024. Bilingual documents use the Latvian form."""
+        month = self.catalogue.get(f"certificate.month.{value.month}", self.primary)
+        return self.catalogue.get("certificate.date", self.primary, day=value.day, month=value.month,
+                                  month_name=month, year=value.year)
+
+    def number(self, value: int | Decimal) -> str:
+        text = format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
+        return text.replace(".", ",") if self.primary == "lv" else text
+
+
+@dataclass
+class _CompetenceGroup:
+    heading: Markup
+    competences: list[CertificateCompetence]
+
+
+def _group_competences(competences: Sequence[CertificateCompetence], languages: _Languages) -> list[_CompetenceGroup]:
+    """Group by the first key competence each serves, in the Recommendation's order; the rest last, core first."""
+
+    def group_of(competence: CertificateCompetence) -> int:
+        return KEY_COMPETENCES.index(competence.key_competences[0]) if competence.key_competences else len(KEY_COMPETENCES)
+
+    ordered = sorted(competences, key=lambda c: (group_of(c), not c.core, c.attested_by == "self"))
+    groups = []
+    for index, members in groupby(ordered, key=group_of):
+        code = KEY_COMPETENCES[index] if index < len(KEY_COMPETENCES) else None
+        heading = languages.t(f"certificate.key_competence.{code}" if code else "certificate.key_competence.other",
+                              block=True)
+        groups.append(_CompetenceGroup(heading, list(members)))
+    return groups
+
+
+def _qr_png(url: str) -> str:
+    """The QR code as a PNG data URI, one pixel per module (the stylesheet scales it up without smoothing).
+
+    A raster image is drawn in one operation; the same code as an SVG path costs WeasyPrint tens of milliseconds.
+    """
+    # A fixed mask: choosing the best of eight costs ~9 ms per code, and any mask decodes.
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=0)
+    code.add_data(url)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    picture = PILImage.new("L", (len(matrix), len(matrix)), 255)
+    picture.putdata([0 if dark else 255 for row in matrix for dark in row])
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+# --- rendering -----------------------------------------------------------------------------------------------------
+
+
+class _ImageCache(OrderedDict):
+    """WeasyPrint's image cache, bounded: least recently used entries go first.
+
+    Images reach WeasyPrint under content-addressed URLs (`_Resources`), so a logo shared by a batch is parsed and
+    decoded once per process. WeasyPrint stores a few entries per image and reads them back during the same render;
+    the bound is far above what one certificate adds, so nothing in use is evicted.
+    """
+
+    def __init__(self, limit: int = 256):
+        super().__init__()
+        self.limit = limit
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        self.move_to_end(key)
+        return value
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.limit:
+            self.popitem(last=False)
+
+
+#: Longest side of a raster image as embedded: 300 dpi over the widest box an image gets (55 mm).
+MAX_IMAGE_PIXELS = 650
+
+
+def _prepare_image(image: Image) -> Image:
+    """A raster image as WeasyPrint embeds it cheaply and PDF/A allows it: RGB or grey (the output intent is sRGB,
+    so CMYK is converted), at most `MAX_IMAGE_PIXELS` on its longest side, without transparency (flattened onto the
+    white page: WeasyPrint re-encodes PNGs on every render and splits an alpha channel into a second image).
+    A JPEG that already fits is embedded as it is, other JPEGs stay JPEGs, the rest become PNG. SVG stays vector."""
+    if image.media_type == "image/svg+xml":
+        return image
+    with PILImage.open(io.BytesIO(image.data)) as picture:
+        jpeg = picture.format == "JPEG"
+        oversized = max(picture.size) > MAX_IMAGE_PIXELS
+        if jpeg and not oversized and picture.mode in ("RGB", "L"):
+            return image
+        picture.load()
+        if oversized:
+            picture.thumbnail((MAX_IMAGE_PIXELS, MAX_IMAGE_PIXELS), PILImage.LANCZOS)
+        if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
+            rgba = picture.convert("RGBA")
+            picture = PILImage.new("RGB", rgba.size, (255, 255, 255))
+            picture.paste(rgba, mask=rgba.getchannel("A"))
+        elif picture.mode not in ("RGB", "L"):
+            picture = picture.convert("RGB")
+        buffer = io.BytesIO()
+        if jpeg:
+            picture.save(buffer, format="JPEG", quality=92)
+            return Image(buffer.getvalue(), "image/jpeg")
+        picture.save(buffer, format="PNG")
+    return Image(buffer.getvalue(), "image/png")
+
+
+class _Resources:
+    """What WeasyPrint may load: bundled static files and the images registered here, nothing else (an
+    organisation's SVG logo must not make the server fetch from the network or read local files)."""
+
+    SCHEME = "certificate-image"
+
+    def __init__(self, limit: int = 64):
+        self.images: OrderedDict[str, Image] = OrderedDict()
+        self.limit = limit
+        self.fetcher = self._make_fetcher()
+
+    def url(self, image: Image) -> str:
+        """A URL naming the image by its content: the same logo gets the same URL in every certificate, and is
+        prepared (`_prepare_image`) once."""
+        url = f"{self.SCHEME}:{hashlib.sha256(image.data).hexdigest()}"
+        if url in self.images:
+            self.images.move_to_end(url)
+        else:
+            self.images[url] = _prepare_image(image)
+            while len(self.images) > self.limit:
+                self.images.popitem(last=False)
+        return url
+
+    def _make_fetcher(self):
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+        resources = self
+
+        class LocalURLFetcher(URLFetcher):
+            def fetch(self, url, headers=None):
+                if url.startswith(resources.SCHEME + ":"):
+                    image = resources.images[url]
+                    return URLFetcherResponse(url, image.data, {"Content-Type": image.media_type})
+                if url.startswith("file:") and not Path(urlsplit(url).path).resolve().is_relative_to(STATIC):
+                    raise ValueError(f"certificates may load only bundled files, not {url[:80]!r}")
+                return super().fetch(url, headers)
+
+        return LocalURLFetcher(allowed_protocols=("data", "file", self.SCHEME))
+
+
+_subset_warning_logged = False
+
+
+def _check_font_subsetting() -> None:
+    """WeasyPrint subsets fonts with HarfBuzz when it can, about five times faster than its fontTools fallback."""
+    global _subset_warning_logged
+    from weasyprint.text.ffi import harfbuzz_subset
+
+    if harfbuzz_subset is None and not _subset_warning_logged:
+        _subset_warning_logged = True
+        log.warning("libharfbuzz-subset0 is missing: certificates render several times slower (fontTools subsetting)")
+
+
+class CertificateRenderer:
+    """Renders certificates; holds the parsed stylesheet, the fonts and the compiled template for reuse.
+
+    Build one per process and keep it (`default_renderer`): construction parses CSS and registers fonts, rendering
+    reuses them. Renders are serialised by a lock: WeasyPrint's font state is not made for concurrent use, and the
+    work is CPU-bound Python that threads would not run in parallel anyway (`render_many` uses processes).
+    """
+
+    def __init__(self, catalogue: Messages | None = None):
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        _check_font_subsetting()
+        self.catalogue = catalogue or messages()
+        self.font_config = FontConfiguration()
+        self.resources = _Resources()
+        self.url_fetcher = self.resources.fetcher
+        self.image_cache = _ImageCache()
+        self.stylesheet = CSS(filename=str(STATIC / "certificate.css"), font_config=self.font_config,
+                              url_fetcher=self.url_fetcher)
+        environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.template = environment.get_template("certificate.html")
+        self._lock = threading.RLock()
+
+    def html(self, data: CertificateData) -> str:
+        """The certificate as HTML (what WeasyPrint lays out); useful to inspect the template's output."""
+        languages = _Languages(data.language, self.catalogue)
+        with self._lock:  # the image registry is shared
+            logo = self.resources.url(data.organisation_logo) if data.organisation_logo else None
+            signature = self.resources.url(data.signature_image) if data.signature_image else None
+        return self.template.render(
+            c=data,
+            t=languages.t,
+            text=self.catalogue.get,
+            pair=languages.pair,
+            plain=languages.plain,
+            date=languages.date,
+            lang=languages.primary,
+            bilingual=data.language == "bilingual",
+            hours=languages.number(data.hours),
+            groups=_group_competences(data.competences, languages),
+            has_self_attested=any(c.attested_by == "self" for c in data.competences),
+            qr=_qr_png(data.verify_url),
+            logo=logo,
+            signature=signature,
+        )
+
+    def document(self, data: CertificateData):
+        """The laid-out certificate (a WeasyPrint `Document`) before it is written: its pages can be inspected."""
+        from weasyprint import HTML
+
+        with self._lock:
+            html = HTML(string=self.html(data), base_url=str(STATIC) + "/", url_fetcher=self.url_fetcher)
+            return html.render(stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.image_cache,
+                               pdf_variant=PDF_VARIANT)
+
+    def render(self, data: CertificateData) -> bytes:
+        """The certificate as PDF/A-3b bytes with the signed credential attached."""
+        from weasyprint import Attachment
+
+        issued = datetime.combine(data.issue_date, time(0, 0), tzinfo=timezone.utc)
+        credential = base64.b64encode(data.credential_bytes()).decode("ascii")
+        attachment = Attachment(
+            url=f"data:{CREDENTIAL_MEDIA_TYPE};base64,{credential}",
+            url_fetcher=self.url_fetcher,
+            name=CREDENTIAL_FILENAME,
+            description=_Languages(data.language, self.catalogue).plain("certificate.attachment_description"),
+            created=issued,
+            modified=issued,
+            relationship="Source",
+        )
+        with self._lock:
+            return self.document(data).write_pdf(
+                attachments=[attachment],
+                pdf_variant=PDF_VARIANT,
+                # Identical input gives identical bytes: the identifier is a hash of the content, not random.
+                pdf_identifier=True,
+                finisher=_finish_pdfa,
+            )
+
+
+def _finish_pdfa(document, pdf) -> None:
+    """Two fixes to WeasyPrint 70's PDF/A-3 output, applied just before the file is written.
+
+    PDF/A-2 and -3 forbid a Filter on the XMP metadata stream (ISO 19005-2, 6.6.2.1), which WeasyPrint compresses
+    for every PDF/A version but the first; and WeasyPrint lists each attachment twice in the catalog's /AF array.
+    """
+    number = int(pdf.catalog["Metadata"].split()[0])
+    pdf.objects[number].compress = False
+    if "AF" in pdf.catalog:
+        unique = list(dict.fromkeys(pdf.catalog["AF"]))
+        pdf.catalog["AF"].clear()
+        pdf.catalog["AF"].extend(unique)
+
+
+_renderer: CertificateRenderer | None = None
+_renderer_lock = threading.Lock()
+
+
+def default_renderer() -> CertificateRenderer:
+    """This process's renderer, made on first use."""
+    global _renderer
+    with _renderer_lock:
+        if _renderer is None:
+            _renderer = CertificateRenderer()
+        return _renderer
+
+
+def render_certificate(data: CertificateData) -> bytes:
+    """One certificate as PDF/A-3b bytes, with this process's renderer."""
+    return default_renderer().render(data)
+
+
+def _init_worker() -> None:
+    default_renderer()
+    # What the renderer holds lives as long as the worker: keep the collector from scanning it on every pass.
+    gc.freeze()
+
+
+def _pool_context():
+    """How `render_many` starts workers: never by forking the caller, which may be a server with threads and
+    fontconfig state. A fork server started clean, with WeasyPrint already imported, starts workers in a fraction
+    of the second a fresh interpreter (spawn) needs."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["credentials.certificate", "weasyprint"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def render_many(items: Iterable[CertificateData], processes: int | None = None) -> list[bytes]:
+    """Render a batch over a pool of processes (all cores by default), in the order given.
+
+    Each worker builds its renderer once. With one process, or one item, renders here without a pool.
+    """
+    items = list(items)
+    processes = max(1, min(processes or _available_cores(), len(items)))
+    if processes == 1:
+        renderer = default_renderer()
+        return [renderer.render(item) for item in items]
+    chunksize = max(1, min(8, len(items) // (processes * 4)))
+    with ProcessPoolExecutor(processes, mp_context=_pool_context(), initializer=_init_worker) as pool:
+        return list(pool.map(render_certificate, items, chunksize=chunksize))
+
+
+def _available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def certificate_filename(data: CertificateData) -> str:
+    """A file name safe on every system, derived from the credential id."""
+    tail = data.credential_id.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in tail).strip("-.") or "certificate"
+    return f"certificate-{safe}.pdf"
+
+
+def zip_certificates(items: Iterable[CertificateData], processes: int | None = None) -> bytes:
+    """One ZIP archive holding a certificate PDF per item, named by credential id."""
+    items = list(items)
+    pdfs = render_many(items, processes=processes)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        seen: set[str] = set()
+        for item, pdf in zip(items, pdfs):
+            name = certificate_filename(item)
+            if name in seen:
+                raise ValueError(f"two certificates would share the file name {name}")
+            seen.add(name)
+            archive.writestr(name, pdf)
+    return buffer.getvalue()
+
+
+def extract_embedded_credential(pdf_bytes: bytes) -> dict:
+    """The signed credential attached to a certificate PDF, parsed; raises `EmbeddedCredentialError` if absent."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        attachments = PdfReader(io.BytesIO(pdf_bytes)).attachments
+        contents = attachments.get(CREDENTIAL_FILENAME)
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise EmbeddedCredentialError(f"not a readable PDF: {exc}") from exc
+    if not contents:
+        raise EmbeddedCredentialError(f"the PDF has no attached {CREDENTIAL_FILENAME}")
+    try:
+        credential = json.loads(contents[0])
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EmbeddedCredentialError(f"{CREDENTIAL_FILENAME} is not JSON: {exc}") from exc
+    if not isinstance(credential, dict):
+        raise EmbeddedCredentialError(f"{CREDENTIAL_FILENAME} is not a JSON object")
+    return credential
+
+
+__all__ = [
+    "ATTESTERS", "CREDENTIAL_FILENAME", "CREDENTIAL_MEDIA_TYPE", "CertificateCompetence", "CertificateData",
+    "CertificateRenderer", "EmbeddedCredentialError", "IMAGE_MEDIA_TYPES", "Image", "KEY_COMPETENCES",
+    "LANGUAGE_MODES", "certificate_filename", "default_renderer", "extract_embedded_credential", "render_certificate",
+    "render_many", "zip_certificates",
+]
