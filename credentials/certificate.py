@@ -36,6 +36,7 @@ from PIL import Image as PILImage
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from catalogue import load_catalogue
 from catalogue.i18n import Messages, messages
 
 log = logging.getLogger(__name__)
@@ -46,18 +47,11 @@ STATIC = HERE / "static"
 
 LANGUAGE_MODES: tuple[str, ...] = ("lv", "en", "bilingual")
 
-#: The eight key competences of the 2018 Council Recommendation on key competences for lifelong learning, in its
-#: order; certificates group competences under the first one each serves. Labels: `certificate.key_competence.<code>`.
-KEY_COMPETENCES: tuple[str, ...] = (
-    "literacy",
-    "multilingual",
-    "stem",
-    "digital",
-    "personal-social-learning",
-    "citizenship",
-    "entrepreneurship",
-    "cultural-awareness",
-)
+def key_competence_codes() -> tuple[str, ...]:
+    """The eight key competences (2018/C 189/01) in the Recommendation's order; the catalogue owns them.
+    Certificates group competences under the first one each serves."""
+    return tuple(entry.code for entry in sorted(load_catalogue().key_competences, key=lambda entry: entry.number))
+
 
 IMAGE_MEDIA_TYPES: tuple[str, ...] = ("image/png", "image/jpeg", "image/svg+xml")
 ATTESTERS: tuple[str, ...] = ("organiser", "self")
@@ -87,7 +81,7 @@ class CertificateCompetence:
 
     `core`: a core competence of the mission type (listed first) rather than an optional one.
     `attested_by`: `organiser` or `self` (described by the volunteer; marked as such on the certificate).
-    `key_competences`: codes from `KEY_COMPETENCES` the competence serves, most relevant first.
+    `key_competences`: the catalogue's key competence codes the competence serves, most relevant first.
     """
 
     uri: str
@@ -100,7 +94,7 @@ class CertificateCompetence:
     def __post_init__(self):
         if self.attested_by not in ATTESTERS:
             raise ValueError(f"attested_by must be one of {', '.join(ATTESTERS)}, not {self.attested_by!r}")
-        unknown = [code for code in self.key_competences if code not in KEY_COMPETENCES]
+        unknown = [code for code in self.key_competences if code not in key_competence_codes()]
         if unknown:
             raise ValueError(f"unknown key competence(s): {', '.join(unknown)}")
         object.__setattr__(self, "key_competences", tuple(self.key_competences))
@@ -221,15 +215,20 @@ class _CompetenceGroup:
 def _group_competences(competences: Sequence[CertificateCompetence], languages: _Languages) -> list[_CompetenceGroup]:
     """Group by the first key competence each serves, in the Recommendation's order; the rest last, core first."""
 
+    codes = key_competence_codes()
+    catalogue = load_catalogue()
+
     def group_of(competence: CertificateCompetence) -> int:
-        return KEY_COMPETENCES.index(competence.key_competences[0]) if competence.key_competences else len(KEY_COMPETENCES)
+        return codes.index(competence.key_competences[0]) if competence.key_competences else len(codes)
 
     ordered = sorted(competences, key=lambda c: (group_of(c), not c.core, c.attested_by == "self"))
     groups = []
     for index, members in groupby(ordered, key=group_of):
-        code = KEY_COMPETENCES[index] if index < len(KEY_COMPETENCES) else None
-        heading = languages.t(f"certificate.key_competence.{code}" if code else "certificate.key_competence.other",
-                              block=True)
+        if index < len(codes):
+            name = catalogue.key_competence(codes[index]).name
+            heading = languages.pair(name.lv, name.en, block=True)
+        else:
+            heading = languages.t("certificate.key_competence.other", block=True)
         groups.append(_CompetenceGroup(heading, list(members)))
     return groups
 
@@ -563,7 +562,7 @@ def extract_embedded_credential(pdf_bytes: bytes) -> dict:
 
 __all__ = [
     "ATTESTERS", "CREDENTIAL_FILENAME", "CREDENTIAL_MEDIA_TYPE", "CertificateCompetence", "CertificateData",
-    "CertificateRenderer", "EmbeddedCredentialError", "IMAGE_MEDIA_TYPES", "Image", "KEY_COMPETENCES",
+    "CertificateRenderer", "EmbeddedCredentialError", "IMAGE_MEDIA_TYPES", "Image", "key_competence_codes",
     "LANGUAGE_MODES", "certificate_filename", "default_renderer", "extract_embedded_credential", "render_certificate",
     "render_many", "zip_certificates",
 ]
