@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any, Union
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -139,6 +139,28 @@ def issued_view(issued: service.Issued, base_url: str) -> dict:
 def issue_record(record_id: str, session: Session = Depends(get_session),
                  ctx: IssuerContext = Depends(get_issuer_context), principal: Principal = Depends(require_principal)):
     return issued_view(service.issue_record(session, principal, ctx, record_id), ctx.base_url)
+
+
+def pdf_response(session: Session, ctx: IssuerContext, row, language: str) -> Response:
+    from credentials.certificate import certificate_filename, render_certificate
+    from credentials.certificates import certificate_data
+
+    data = certificate_data(session, ctx, row, language)
+    return Response(render_certificate(data), media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{certificate_filename(data)}"',
+        "Cache-Control": "private, no-store"})
+
+
+# Declared before /credentials/{credential_id}, which would otherwise take "<id>.pdf" as an id.
+@router.get("/credentials/{credential_id}.pdf", tags=["credentials"],
+            summary="The PDF certificate (the organisation's token; volunteers use their personal link)")
+def read_certificate(credential_id: str, language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
+                     session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context),
+                     principal: Principal = Depends(require_principal)):
+    row = service.get_credential(session, credential_id)
+    if not principal.acts_for(row.organisation_id):
+        raise UserError("credential.not_found", kind="not_found")
+    return pdf_response(session, ctx, row, language)
 
 
 @router.get("/credentials/{credential_id}", tags=["credentials"], summary="The signed credential (JSON)")

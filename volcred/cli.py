@@ -128,7 +128,10 @@ def demo(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=
 
 def main() -> None:
     try:
-        app(prog_name="volcred", standalone_mode=False)
+        # Without standalone mode click returns a command's exit code instead of exiting: pass it on.
+        code = app(prog_name="volcred", standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except UserError as error:
         lang = environment_language()
         typer.echo(t("cli.error", lang, message=messages().get(error.key, lang, **error.params)), err=True)

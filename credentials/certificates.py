@@ -1,0 +1,95 @@
+"""From a stored credential to the certificate that shows it: gathers what `credentials.certificate` renders."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalogue import catalogue_version
+from catalogue.i18n import UserError
+from credentials.certificate import CertificateCompetence, CertificateData, Image, LANGUAGE_MODES
+from credentials.service import RIGA, verify_page_url
+from credentials.store import CredentialRow, RecordRow, VolunteerRow
+from issuers.auth import hash_token
+from issuers.municipalities import find_municipality
+from issuers.service import IssuerContext
+from issuers.store import OrganisationRow
+
+
+def certificate_data(session: Session, ctx: IssuerContext, row: CredentialRow, language: str) -> CertificateData:
+    """What the certificate of `row` shows, in `language` (`lv`, `en` or `bilingual`)."""
+    if language not in LANGUAGE_MODES:
+        raise UserError("certificate.language_unknown", allowed=", ".join(LANGUAGE_MODES))
+    record = session.get(RecordRow, row.record_id) if row.record_id else None
+    if record is None:
+        # Credentials organisations sign through VC-API carry no record of volunteer work to print.
+        raise UserError("certificate.not_available", kind="not_found")
+    document = json.loads(row.document)
+    organisation = session.get(OrganisationRow, row.organisation_id)
+    volunteer = session.get(VolunteerRow, row.volunteer_id)
+    catalogue = catalogue_version(record.catalogue_version)
+    mission = catalogue.mission_type(record.mission_type)
+    core = set(mission.core_competences)
+    competences = []
+    for item in record.competences:
+        competence = catalogue.competence(item["uri"])
+        competences.append(CertificateCompetence(
+            uri=item["uri"], label_lv=competence.label.lv, label_en=competence.label.en, core=item["uri"] in core,
+            attested_by=item.get("attested_by", "organiser"), key_competences=tuple(competence.key_competences)))
+    municipality = find_municipality(record.municipality)
+    return CertificateData(
+        language=language,
+        organisation_name=organisation.legal_name,
+        organisation_reg_no=organisation.registration_number,
+        signatory_name=organisation.signatory_name or "",
+        signatory_position=organisation.signatory_position or "",
+        mission_title=record.title,
+        mission_type_lv=mission.name.lv,
+        mission_type_en=mission.name.en,
+        municipality=municipality.name("en" if language == "en" else "lv") if municipality else record.municipality,
+        start_date=record.start_date,
+        end_date=record.end_date,
+        hours=record.hours,
+        competences=competences,
+        catalogue_version=record.catalogue_version,
+        issue_date=row.issued_at.astimezone(RIGA).date(),
+        credential_id=document.get("id", row.id),
+        verify_url=verify_page_url(ctx.base_url, row.id),
+        credential=row.document.encode("utf-8"),  # the signed bytes exactly as issued
+        volunteer_name=_name_in_credential(document) if volunteer.kind == "named" else None,
+        pseudonymous=volunteer.kind == "pseudonymous",
+        volunteer_reference=_pseudonymous_reference(record) if volunteer.kind == "pseudonymous" else None,
+        organisation_logo=Image(organisation.logo, organisation.logo_media_type) if organisation.logo else None,
+        signature_image=(Image(organisation.signature_image, organisation.signature_media_type)
+                         if organisation.signature_image else None),
+    )
+
+
+def _name_in_credential(document: dict) -> str | None:
+    """The name as the credential states it (what was signed), not as the organiser's records say today."""
+    for identity in document.get("credentialSubject", {}).get("identifier", []):
+        if identity.get("identityType") == "name" and not identity.get("hashed"):
+            return identity.get("identityHash")
+    return None
+
+
+def _pseudonymous_reference(record: RecordRow) -> str:
+    """A short reference the volunteer can match against their own identifier's hash; not personal data."""
+    digest = (record.subject_hash or "").removeprefix("sha256$")
+    return f"VK-{digest[:4].upper()}-{digest[4:8].upper()}"
+
+
+def volunteers_by_link(session: Session, token: str) -> list[VolunteerRow]:
+    """The volunteer rows a personal link opens (one per organisation that recorded the volunteer's work)."""
+    rows = list(session.scalars(select(VolunteerRow).where(VolunteerRow.access_token_hash == hash_token(token))))
+    if not rows:
+        raise UserError("volunteer.link_unknown", kind="not_found")
+    return rows
+
+
+def credentials_of(session: Session, volunteers: list[VolunteerRow]) -> list[CredentialRow]:
+    ids = [v.id for v in volunteers]
+    return list(session.scalars(select(CredentialRow).where(CredentialRow.volunteer_id.in_(ids))
+                                .order_by(CredentialRow.issued_at.desc())))

@@ -1,0 +1,100 @@
+"""Certificates through the service: the organisation's download, the volunteer's page, and offline verification."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+from pypdf import PdfReader
+
+from credentials.certificate import extract_embedded_credential
+from tests.conftest import TEST_KEK
+from tests.credentials.helpers import issue, record_body
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_organisation_downloads_the_certificate_with_the_credential_inside(client, make_org):
+    org = make_org("certs", signatory_name="Ilze Kļaviņa", signatory_position="Valdes priekšsēdētāja")
+    record, issued = issue(client, org, record_body(volunteer={"name": "Žanis Ķēniņš", "email": "z@example.lv"}))
+    response = client.get(f"/credentials/{issued['credential_id']}.pdf", headers=org.headers("coordinator"))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert extract_embedded_credential(response.content) == issued["credential"]
+    text = pdf_text(response.content)
+    assert "Žanis Ķēniņš" in text and "42" in text and "Ilze Kļaviņa" in text
+    english = client.get(f"/credentials/{issued['credential_id']}.pdf?language=en", headers=org.headers())
+    assert "CERTIFICATE" in pdf_text(english.content).upper()
+
+
+def test_certificate_is_not_for_strangers(client, make_org):
+    own, other = make_org("cert-own"), make_org("cert-other")
+    _, issued = issue(client, own)
+    assert client.get(f"/credentials/{issued['credential_id']}.pdf").status_code == 401
+    assert client.get(f"/credentials/{issued['credential_id']}.pdf", headers=other.headers()).status_code == 404
+    bad = client.get(f"/credentials/{issued['credential_id']}.pdf?language=de", headers=own.headers())
+    assert bad.status_code == 422
+
+
+def test_volunteer_page_lists_credentials_with_downloads(client, make_org):
+    org = make_org("my-page")
+    record, issued = issue(client, org)
+    link = record["volunteer_link"].removeprefix("http://127.0.0.1:8000")
+    second = client.post("/records", json=record_body(start_date="2026-07-01", end_date="2026-07-02", hours=10),
+                         headers=org.headers()).json()
+    client.post(f"/records/{second['id']}/issue", headers=org.headers())
+    page = client.get(link)
+    assert page.status_code == 200 and page.headers["referrer-policy"] == "no-referrer"
+    assert "Mani apliecinājumi" in page.text and "Kopā derīgajos apliecinājumos: 52 stundas" in page.text
+    assert client.get(link + "?lang=en").text.count("Bilingual PDF") == 2
+    pdf = client.get(f"{link}/credentials/{issued['credential_id']}.pdf?language=bilingual")
+    assert pdf.status_code == 200 and extract_embedded_credential(pdf.content)["id"] == issued["credential"]["id"]
+    as_json = client.get(f"{link}/credentials/{issued['credential_id']}.json")
+    assert as_json.json() == issued["credential"]
+    assert client.get("/me/not-a-real-link").status_code == 404
+
+
+def test_volunteer_link_opens_only_own_credentials(client, make_org):
+    org = make_org("separate")
+    mine, _ = issue(client, org)
+    _, theirs = issue(client, org, record_body(volunteer={"name": "Cits Cilvēks", "email": "cits@example.lv"}))
+    link = mine["volunteer_link"].removeprefix("http://127.0.0.1:8000")
+    assert client.get(f"{link}/credentials/{theirs['credential_id']}.pdf").status_code == 404
+    assert client.get(f"{link}/credentials/{theirs['credential_id']}.json").status_code == 404
+
+
+def test_pseudonymous_certificate_shows_no_name(client, make_org):
+    org = make_org("pseudo-cert")
+    _, issued = issue(client, org, record_body(volunteer={"pseudonym": "VOL-QX7P-2M4K-ZZ"}))
+    text = pdf_text(client.get(f"/credentials/{issued['credential_id']}.pdf", headers=org.headers()).content)
+    assert "Brīvprātīgais" in text and "VK-" in text
+    assert "VOL-QX7P" not in text and "Kārlis" not in text
+
+
+def test_volcred_verify_accepts_the_certificate_pdf(client, make_org, database_url, tmp_path):
+    org = make_org("offline-pdf")
+    _, issued = issue(client, org)
+    pdf = tmp_path / "certificate.pdf"
+    pdf.write_bytes(client.get(f"/credentials/{issued['credential_id']}.pdf", headers=org.headers()).content)
+    env = {**os.environ, "DATABASE_URL": database_url, "KEY_ENCRYPTION_KEY": TEST_KEK, "VOLCRED_LANG": "en",
+           "VOLCRED_DATA_DIR": str(tmp_path / "var")}
+    result = subprocess.run([sys.executable, "-m", "volcred.cli", "verify", str(pdf), "--json"], capture_output=True,
+                            text=True, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["verdict"] == "valid"
+    tampered = tmp_path / "tampered.json"
+    credential = dict(issued["credential"], name="Cits nosaukums")
+    tampered.write_text(json.dumps(credential))
+    refused = subprocess.run([sys.executable, "-m", "volcred.cli", "verify", str(tampered)], capture_output=True,
+                             text=True, env=env, cwd=tmp_path)
+    assert refused.returncode == 1 and "Invalid" in refused.stdout, refused.stdout
+    garbage = tmp_path / "garbage.pdf"
+    garbage.write_bytes(b"%PDF-1.7 nothing here")
+    unreadable = subprocess.run([sys.executable, "-m", "volcred.cli", "verify", str(garbage)], capture_output=True,
+                                text=True, env=env, cwd=tmp_path)
+    assert unreadable.returncode == 2 and "cannot be read" in unreadable.stderr
