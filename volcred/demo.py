@@ -74,13 +74,14 @@ def load_demo(runtime) -> dict:
             summary[data.slug] = f"{service.organisation_did(org, runtime.issuer_context.base_url)} " \
                                  f"(login {email} / {DEMO_PASSWORD}; API token {token})"
         if session.scalar(select(RecordRow.id).limit(1)) is None:
-            summary["credentials"] = _issue_demo_credentials(session, runtime)
+            summary["credentials"], summary["volunteer_pages"] = _issue_demo_credentials(session, runtime)
     return summary
 
 
-def _issue_demo_credentials(session, runtime) -> list[str]:
-    """Signed demo credentials (one revoked), so the verification page has something to show at once."""
-    links = []
+def _issue_demo_credentials(session, runtime) -> tuple[list[str], list[str]]:
+    """Signed demo credentials (one revoked), so the verification page has something to show at once; and the
+    volunteers' personal pages (the links are shown only now: only their hashes are stored)."""
+    links, pages = [], []
     for slug, volunteer, mission, title, municipality, start, end, hours, role, revoke in RECORDS:
         org = service.get_organisation(session, slug)
         created = credentials.create_record(session, runtime.operator, runtime.issuer_context, org, RecordInput(
@@ -91,4 +92,6 @@ def _issue_demo_credentials(session, runtime) -> list[str]:
             credentials.change_credential_status(session, runtime.operator, issued.credential.id, "revoke",
                                                  "Demonstrācija: atsaukts apliecinājums")
         links.append(credentials.verify_page_url(runtime.issuer_context.base_url, issued.credential.id))
-    return links
+        if created.volunteer.access_token:
+            pages.append(f"{runtime.issuer_context.base_url}/me/{created.volunteer.access_token}")
+    return links, pages
