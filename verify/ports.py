@@ -82,11 +82,15 @@ class ServicePorts:
         return self.clock()
 
 
+def verify_in_session(session: Session, ctx: IssuerContext, credential) -> Verification:
+    result = verify_credential(credential, ServicePorts(session, ctx))
+    session.commit()  # a status list signed on first use is kept
+    return result
+
+
 def verify_with_service(session_factory: sessionmaker, ctx: IssuerContext, credential) -> Verification:
     with session_factory() as session:
-        result = verify_credential(credential, ServicePorts(session, ctx))
-        session.commit()  # a status list signed on first use is kept
-        return result
+        return verify_in_session(session, ctx, credential)
 
 
 def verify_presentation_with_service(session_factory: sessionmaker, ctx: IssuerContext, presentation, *,
