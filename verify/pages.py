@@ -60,10 +60,11 @@ def _stored_id(ctx: IssuerContext, session: Session, credential) -> str | None:
 
 
 def _result_page(request: Request, session: Session, ctx: IssuerContext, lang: str, credential,
-                 source: str) -> HTMLResponse:
+                 uploaded: bool) -> HTMLResponse:
     result = verify_in_session(session, ctx, credential)
     view = verification_view(result, lang, stored_id=_stored_id(ctx, session, credential))
-    return _page(request, "verify/result.html", lang, source=source, **view)
+    return _page(request, "verify/result.html", lang, other_lang="en" if lang == "lv" else "lv",
+                 resubmit=json.dumps(credential, ensure_ascii=False) if uploaded else None, **view)
 
 
 @router.get("/v/{credential_id}", response_class=HTMLResponse)
@@ -73,7 +74,7 @@ def verification_page(credential_id: str, request: Request, lang: str = Depends(
     if row is None:
         return _error_page(request, lang, 404, "verify.page.not_found_title",
                            messages().get("verify.page.not_found", lang, id=credential_id), "/verify")
-    return _result_page(request, session, ctx, lang, json.loads(row.document), "link")
+    return _result_page(request, session, ctx, lang, json.loads(row.document), uploaded=False)
 
 
 @router.get("/verify", response_class=HTMLResponse)
@@ -87,16 +88,16 @@ def verify_upload(request: Request, lang: str = Depends(public_language), creden
                   ctx: IssuerContext = Depends(get_issuer_context)):
     try:
         if file is not None and file.filename:
-            parsed, source = credential_from_bytes(file.file.read(MAX_FILE_BYTES + 1)), "file"
+            parsed = credential_from_bytes(file.file.read(MAX_FILE_BYTES + 1))
         elif credential.strip():
-            parsed, source = credential_from_text(credential), "pasted"
+            parsed = credential_from_text(credential)
         else:
             raise UnreadableInput(messages().get("verify.page.nothing_given", lang))
     except UnreadableInput as error:
         message = messages().get("cli.verify_unreadable", lang, detail=str(error))
         return _page(request, "verify/form.html", lang, 400, pasted=credential, error=message,
                      max_mb=MAX_FILE_BYTES // 2 ** 20)
-    return _result_page(request, session, ctx, lang, parsed, source)
+    return _result_page(request, session, ctx, lang, parsed, uploaded=True)
 
 
 @router.get("/verify/bulk", response_class=HTMLResponse)

@@ -20,6 +20,11 @@ class Competence:
     uri: str
     self_attested: bool
 
+    @property
+    def linkable(self) -> bool:
+        """Only web addresses become links: a pasted credential could carry a `javascript:` URI."""
+        return self.uri.startswith(("http://", "https://"))
+
 
 def _as_list(value: Any) -> list:
     if value is None:

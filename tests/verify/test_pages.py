@@ -92,3 +92,25 @@ def test_form_is_accessible_html(client):
     for field in ("file", "credential"):
         assert f'<label for="{field}">' in html and f'id="{field}"' in html
     assert 'enctype="multipart/form-data"' in html and "<script" not in html
+
+
+def test_uploaded_result_switches_language_without_uploading_again(client, make_org):
+    org = make_org("page-switch")
+    _, issued = issue(client, org)
+    html = client.post("/verify", data={"credential": json.dumps(issued["credential"])}).text
+    form = re.search(r'<form method="post" action="(/verify\?lang=en)".*?value="([^"]*)"', html, re.S)
+    assert form, html
+    import html as html_lib
+
+    again = client.post(form[1], data={"credential": html_lib.unescape(form[2])})
+    assert '<html lang="en">' in again.text and verdict_of(again.text) == "valid"
+
+
+def test_competence_links_are_only_web_addresses(client, make_org):
+    org = make_org("page-xss")
+    _, issued = issue(client, org)
+    changed = copy.deepcopy(issued["credential"])
+    changed["credentialSubject"]["achievement"]["alignment"][0]["targetUrl"] = "javascript:alert(1)"
+    html = client.post("/verify", data={"credential": json.dumps(changed)}).text
+    assert verdict_of(html) == "invalid"
+    assert 'href="javascript:' not in html and "<code>javascript:alert(1)</code>" in html
