@@ -25,8 +25,8 @@ def test_verification_page_is_latvian_by_default_and_english_on_request(client, 
     assert "Jāņu festivāla brīvprātīgais" in html and "2026-06-20 – 2026-06-24" in html
     assert re.search(r'id="hours">\s*42', html)
     assert 'href="http://data.europa.eu/esco/skill/' in html
-    # the verdict comes before the details
-    assert html.index('data-verdict=') < html.index('id="issuer"')
+    # the verdict first, then the checks, then the details
+    assert html.index('data-verdict=') < html.index('data-check=') < html.index('id="issuer"')
     english = client.get(f"/v/{issued['credential_id']}?lang=en").text
     assert '<html lang="en">' in english and "Valid" in english and "Issued by" in english
     assert f'href="/v/{issued["credential_id"]}?lang=en"' in html  # one click away
@@ -114,3 +114,12 @@ def test_competence_links_are_only_web_addresses(client, make_org):
     html = client.post("/verify", data={"credential": json.dumps(changed)}).text
     assert verdict_of(html) == "invalid"
     assert 'href="javascript:' not in html and "<code>javascript:alert(1)</code>" in html
+
+
+def test_every_verdict_has_a_plain_explanation_in_both_languages():
+    from catalogue.i18n import messages
+    from verify.core import VERDICTS
+
+    for verdict in VERDICTS:
+        lv, en = (messages().get(f"verify.page.explain.{verdict}", lang) for lang in ("lv", "en"))
+        assert lv and en and lv != en
