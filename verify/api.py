@@ -41,7 +41,8 @@ class VerifyPresentationRequest(BaseModel):
 
 @router.post("/presentations/verify", tags=["VC-API"],
              summary="VC-API: verify a presentation (the holder's authentication proof bound to `options.challenge` "
-                     "and `options.domain`, and every credential in it); 200 when verified, 422 with the reasons")
+                     "and `options.domain`, and every credential in it); 200 when verified, 422 with the reasons. "
+                     "`options.challenge` is required: without it a replayed presentation cannot be told apart")
 def verify_presentation(body: VerifyPresentationRequest, request: Request,
                         ctx: IssuerContext = Depends(get_issuer_context), lang: str = Depends(page_language)):
     result = verify_presentation_with_service(request.app.state.session_factory, ctx, body.verifiablePresentation,

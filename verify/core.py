@@ -246,9 +246,8 @@ def check_proof(credential: dict, ports: VerificationPorts) -> list[CheckResult]
     if outcome.verified:
         suites = sorted({p.get("cryptosuite", "") for p in proofs if isinstance(p, dict)})
         results.append(CheckResult("proof", PASSED, _text("verify.proof.ok", suites=", ".join(suites))))
-    elif _too_complex(outcome):
-        results.append(CheckResult("proof", FAILED, _text("verify.proof.too_complex"), {"reasons": outcome.reasons},
-                                   verdict="invalid"))
+    elif too_complex := _too_complex(outcome):
+        results.append(too_complex)
     elif not any(r.status == FAILED for r in key_problem):
         unresolved = any(check.name == "verificationMethod" and not check.ok
                          for proof in outcome.proofs for check in proof.checks)
@@ -258,10 +257,13 @@ def check_proof(credential: dict, ports: VerificationPorts) -> list[CheckResult]
     return results
 
 
-def _too_complex(outcome) -> bool:
+def _too_complex(outcome) -> CheckResult | None:
     """Canonicalization refused the document as a "poison" graph (see credentials.rdfc): say so, not "altered"."""
-    return any(check.name == "canonicalization" and not check.ok and "too symmetric" in check.reason
-               for proof in outcome.proofs for check in proof.checks)
+    if any(check.name == "canonicalization" and not check.ok and "too symmetric" in check.reason
+           for proof in outcome.proofs for check in proof.checks):
+        return CheckResult("proof", FAILED, _text("verify.proof.too_complex"), {"reasons": outcome.reasons},
+                           verdict="invalid")
+    return None
 
 
 def _with_assertion(document: dict, method_id: str) -> dict:
@@ -346,12 +348,18 @@ def verify_credential(credential: Any, ports: VerificationPorts) -> Verification
     checks.extend(check_dates(credential, ports.now()))
     if expansion.status == PASSED:
         checks.extend(check_status(credential, ports))
-    wanted = {c.verdict for c in checks if c.verdict and c.status in (FAILED, COULD_NOT_CHECK)}
-    verdict = next((v for v in VERDICTS if v in wanted), "valid")
-    return Verification(verdict, checks, credential, entry)
+    return Verification(worst_verdict(checks), checks, credential, entry)
+
+
+def worst_verdict(checks: list[CheckResult], also: set[str] = frozenset()) -> str:
+    """The first verdict, from worst to best, that a check not passed (or `also`) calls for; else valid."""
+    wanted = {c.verdict for c in checks if c.verdict and c.status in (FAILED, COULD_NOT_CHECK)} | also
+    return next((v for v in VERDICTS if v in wanted), "valid")
 
 
 # --- presentations ------------------------------------------------------------------------------------------------
+
+MAX_PRESENTED_CREDENTIALS = 50  # each costs a full verification; a real presentation carries a few
 
 @dataclass
 class PresentationVerification:
@@ -388,8 +396,9 @@ def check_presentation_shape(presentation: Any) -> CheckResult:
         problems.append("@context")
     if "VerifiablePresentation" not in _as_list(presentation.get("type")):
         problems.append("type")
-    if not all(isinstance(c, dict) for c in _as_list(presentation.get("verifiableCredential"))):
-        problems.append("verifiableCredential")
+    credentials = _as_list(presentation.get("verifiableCredential"))
+    if not all(isinstance(c, dict) for c in credentials) or len(credentials) > MAX_PRESENTED_CREDENTIALS:
+        problems.append(f"verifiableCredential (JSON objects, at most {MAX_PRESENTED_CREDENTIALS})")
     if problems:
         return CheckResult("shape", FAILED, _text("verify.presentation.shape_failed", fields=", ".join(problems)),
                            {"fields": problems}, verdict="invalid")
@@ -407,7 +416,7 @@ def check_presentation_proof(presentation: dict, ports: VerificationPorts, chall
     holder = holder.get("id") if isinstance(holder, dict) else holder
 
     def resolve_holder_key(method_id: str) -> tuple[dict, dict]:
-        if holder and method_id.split("#", 1)[0] != holder:  # a key speaks for the holder only if the holder's
+        if holder and method_id.split("#", 1)[0] != holder:  # only the holder's own keys speak for the holder
             raise ProofError(f"{method_id} is not controlled by the holder {holder}")
         return resolve(method_id)
 
@@ -416,9 +425,8 @@ def check_presentation_proof(presentation: dict, ports: VerificationPorts, chall
     results = []
     if outcome.verified:
         results.append(CheckResult("proof", PASSED, _text("verify.presentation.proof_ok")))
-    elif _too_complex(outcome):
-        results.append(CheckResult("proof", FAILED, _text("verify.proof.too_complex"), {"reasons": outcome.reasons},
-                                   verdict="invalid"))
+    elif too_complex := _too_complex(outcome):
+        results.append(too_complex)
     else:
         results.append(CheckResult("proof", FAILED, _text("verify.presentation.proof_failed"),
                                    {"reasons": outcome.reasons}, verdict="invalid"))
@@ -451,14 +459,10 @@ def verify_presentation(presentation: Any, ports: VerificationPorts, *, challeng
     if checks[-1].status == PASSED:
         checks.extend(check_presentation_proof(presentation, ports, challenge, domain))
     credentials = [verify_credential(c, ports) for c in _as_list(presentation.get("verifiableCredential"))]
-    wanted = {c.verdict for c in checks if c.verdict and c.status in (FAILED, COULD_NOT_CHECK)}
-    wanted |= {result.verdict for result in credentials}
     if not credentials:
-        wanted.add("invalid")
         checks.append(CheckResult("verifiableCredential", FAILED, _text("verify.presentation.no_credentials"),
                                   verdict="invalid"))
-    verdict = next((v for v in VERDICTS if v in wanted), "valid")
-    return PresentationVerification(verdict, checks, credentials)
+    return PresentationVerification(worst_verdict(checks, {r.verdict for r in credentials}), checks, credentials)
 
 
 def utc_now() -> datetime:

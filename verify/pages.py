@@ -123,7 +123,8 @@ def bulk_check(request: Request, file: UploadFile = File(...), page: str = Form(
     except UserError as error:
         if not page:  # the API answers with problem details
             raise
-        return _error_page(request, lang, 413 if "too" in error.key else 400, "verify.bulk.error_title",
+        status = 413 if error.key in ("bulk.too_large", "bulk.too_large_unpacked") else 400
+        return _error_page(request, lang, status, "verify.bulk.error_title",
                            messages().get(error.key, lang, **error.params), "/verify/bulk")
     ports = ServicePorts(session, ctx)
     rows = list(bulk.report_rows(entries, lambda credential: verify_credential(credential, ports), lang))

@@ -130,3 +130,14 @@ def test_presentation_of_near_identical_credentials_is_refused_quickly(client, m
     assert body["verdict"] == "invalid"
     proof_error = next(e for e in body["errors"] if e["check"] == "proof")
     assert "pārāk simetriska" in proof_error["reason_lv"] and "too symmetric" in proof_error["reason_en"]
+
+
+def test_challenge_is_required_and_too_many_credentials_are_refused(client, make_org):
+    org = make_org("vp-limits")
+    _, issued = issue(client, org)
+    vp = presentation(issued["credential"])
+    body = client.post("/presentations/verify", json={"verifiablePresentation": vp}).json()
+    assert body["verdict"] == "invalid" and any(e["check"] == "challenge" for e in body["errors"])
+    crowded = {**vp, "verifiableCredential": [issued["credential"]] * 51}
+    response = post(client, crowded)
+    assert response.status_code == 422 and response.json()["errors"][0]["check"] == "shape"
