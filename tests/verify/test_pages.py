@@ -4,6 +4,7 @@ links to the public JSON and exports, and a readable 404."""
 from __future__ import annotations
 
 import copy
+import html as html_lib
 import json
 import re
 
@@ -100,8 +101,6 @@ def test_uploaded_result_switches_language_without_uploading_again(client, make_
     html = client.post("/verify", data={"credential": json.dumps(issued["credential"])}).text
     form = re.search(r'<form method="post" action="(/verify\?lang=en)".*?value="([^"]*)"', html, re.S)
     assert form, html
-    import html as html_lib
-
     again = client.post(form[1], data={"credential": html_lib.unescape(form[2])})
     assert '<html lang="en">' in again.text and verdict_of(again.text) == "valid"
 
