@@ -55,5 +55,7 @@ def _routers():
     from issuers.api import router as issuers_router
     from verify.api import router as verify_router
     from verify.export_api import router as export_router
+    from verify.pages import api_router as bulk_router, router as verify_pages
 
-    return [catalogue_router, issuers_router, credentials_router, volunteer_pages, verify_router, export_router]
+    return [catalogue_router, issuers_router, credentials_router, volunteer_pages, verify_router, export_router,
+            verify_pages, bulk_router]
