@@ -40,7 +40,7 @@ class CompetenceClaim:
 
 @dataclass
 class RecordInput:
-    volunteer: VolunteerInput
+    volunteer: VolunteerInput | None  # None: a stored record's volunteer, already checked (reviews, revisions)
     mission_type: str
     start_date: Any
     end_date: Any
@@ -56,7 +56,7 @@ class RecordInput:
 
 @dataclass(frozen=True)
 class ValidRecord:
-    volunteer: VolunteerInput
+    volunteer: VolunteerInput | None
     mission_type: str
     title: str
     municipality: str
@@ -68,6 +68,38 @@ class ValidRecord:
     narrative: str | None
     evidence: tuple[str, ...]
     language: str
+
+
+@dataclass(frozen=True)
+class RecordChanges:
+    """An organiser's edits to a record under review or in a correction: only the fields given change."""
+
+    title: str | None = None
+    municipality: str | None = None
+    start_date: Any = None
+    end_date: Any = None
+    hours: Any = None
+    role: str | None = None
+    narrative: str | None = None
+    competences: list[Any] | None = None
+    evidence: list[str] | None = None
+
+    def given(self) -> dict:
+        return {name: value for name, value in self.__dict__.items() if value is not None}
+
+
+def merge_competences(current: list[CompetenceClaim], given: list[Any]) -> list[CompetenceClaim]:
+    """A reviewer's competence list: a bare URI keeps the provenance (and the volunteer's words) the record already
+    has for it, or is the organiser's own; an explicit claim says what it says."""
+    known = {claim.uri: claim for claim in current}
+    merged = []
+    for item in given:
+        if isinstance(item, CompetenceClaim):
+            merged.append(item)
+        else:
+            uri = str(item).strip()
+            merged.append(known.get(uri, CompetenceClaim(uri)))
+    return merged
 
 
 def _error(field_name: str, key: str, **params) -> dict:
@@ -106,7 +138,7 @@ def format_hours(hours: Decimal) -> str:
 def validate_record(data: RecordInput, catalogue, today: date) -> ValidRecord:
     """Checks a record against the catalogue and common sense; reports every problem at once."""
     errors: list[dict] = []
-    volunteer = _check_volunteer(data.volunteer, errors)
+    volunteer = None if data.volunteer is None else _check_volunteer(data.volunteer, errors)
 
     mission = catalogue.mission_types_by_code.get(data.mission_type or "")
     if mission is None:
