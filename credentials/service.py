@@ -72,7 +72,9 @@ class VolunteerResult:
 
 
 def find_or_create_volunteer(session: Session, ctx: IssuerContext, org: OrganisationRow,
-                             volunteer: VolunteerInput) -> VolunteerResult:
+                             volunteer: VolunteerInput, rename: bool = True) -> VolunteerResult:
+    """The organisation's volunteer with this e-mail or pseudonym, or a new one. `rename=False` (self-service
+    drafts) leaves a known volunteer's name as the organisation has it."""
     if volunteer.pseudonymous:
         lookup = pseudonym_lookup(ctx.kek, org.id, volunteer.pseudonym)
         row = session.scalar(select(VolunteerRow).where(VolunteerRow.organisation_id == org.id,
@@ -86,7 +88,8 @@ def find_or_create_volunteer(session: Session, ctx: IssuerContext, org: Organisa
             row = session.scalar(select(VolunteerRow).where(VolunteerRow.organisation_id == org.id,
                                                             VolunteerRow.email == volunteer.email))
         if row is not None:
-            row.name = volunteer.name
+            if rename:
+                row.name = volunteer.name
             return VolunteerResult(row, None)
         row = VolunteerRow(organisation_id=org.id, kind="named", name=volunteer.name, email=volunteer.email)
     token = secrets.token_urlsafe(24)
@@ -114,22 +117,30 @@ def create_record(session: Session, principal: Principal, ctx: IssuerContext, or
                   data: RecordInput, source: str = "organiser") -> CreatedRecord:
     """An organiser's record: validated against the current catalogue and approved at once."""
     principal.require("records.write", org.id)
+    actor = principal.user_id or principal.token_id
+    created = new_record(session, ctx, org, data, status="approved", source=source, created_by=actor)
+    created.record.approved_at, created.record.approved_by = created.record.created_at, actor
+    session.flush()
+    return created
+
+
+def new_record(session: Session, ctx: IssuerContext, org: OrganisationRow, data: RecordInput, *, status: str,
+               source: str, created_by: str | None, rename_volunteer: bool = True) -> CreatedRecord:
+    """Validates a new record (volunteer included) and stores it with its volunteer and subject salt."""
     catalogue = load_catalogue()
     valid = validate_record(data, catalogue, today_in_latvia())
-    volunteer = find_or_create_volunteer(session, ctx, org, valid.volunteer)
+    volunteer = find_or_create_volunteer(session, ctx, org, valid.volunteer, rename=rename_volunteer)
     salt = new_salt()
     subject_hash = (SubjectIdentity.pseudonymous(valid.volunteer.pseudonym, salt).pseudonym_hash
                     if valid.volunteer.pseudonymous else None)
-    now = utcnow()
     row = RecordRow(
         organisation_id=org.id, volunteer_id=volunteer.row.id, mission_type=valid.mission_type,
         catalogue_version=catalogue.version, title=valid.title, municipality=valid.municipality,
         start_date=valid.start_date, end_date=valid.end_date, hours=valid.hours, role=valid.role,
         narrative=valid.narrative, competences=[claim_json(c) for c in valid.competences],
         evidence=list(valid.evidence), language=valid.language, subject_salt=salt, subject_hash=subject_hash,
-        status="approved", source=source,
-        natural_key=natural_key(org.id, volunteer.row.id, valid), created_by=principal.user_id or principal.token_id,
-        approved_at=now, approved_by=principal.user_id or principal.token_id,
+        status=status, source=source, natural_key=natural_key(org.id, volunteer.row.id, valid),
+        created_by=created_by, created_at=utcnow(),
     )
     session.add(row)
     session.flush()
@@ -178,6 +189,15 @@ def apply_changes(row: RecordRow, changes: RecordChanges | None) -> None:
     row.start_date, row.end_date, row.hours = valid.start_date, valid.end_date, valid.hours
     row.competences, row.evidence = [claim_json(c) for c in valid.competences], list(valid.evidence)
     row.natural_key = natural_key(row.organisation_id, row.volunteer_id, valid)
+
+
+def list_records(session: Session, principal: Principal, org: OrganisationRow, status: str | None) -> list[RecordRow]:
+    if not principal.acts_for(org.id):
+        raise UserError("auth.forbidden", kind="forbidden")
+    query = select(RecordRow).where(RecordRow.organisation_id == org.id).order_by(RecordRow.created_at, RecordRow.id)
+    if status:
+        query = query.where(RecordRow.status == status)
+    return list(session.scalars(query))
 
 
 # A volunteer's statement is reviewed only once they submit it; an organiser's own draft any time.
