@@ -4,7 +4,7 @@ in HTML)."""
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Union
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
@@ -92,13 +92,13 @@ def read_statement(token: str, response: Response, lang: str = Depends(page_lang
     return statement_view(session, drafts.invitation_by_token(session, token), lang)
 
 
-class NamedDrafter(BaseModel):
-    name: str
+class Drafter(BaseModel):
+    """Who drafts: a name (and optional e-mail), or `pseudonymous: true` and nothing else (the service then gives a
+    random identifier); a name together with the pseudonymous flag is refused, never silently kept."""
+
+    name: str | None = None
     email: str | None = None
-
-
-class PseudonymousDrafter(BaseModel):
-    pseudonymous: Literal[True] = Field(description="No personal data: the service gives a random identifier.")
+    pseudonymous: bool = False
 
 
 class DraftCompetence(BaseModel):
@@ -107,8 +107,7 @@ class DraftCompetence(BaseModel):
 
 
 class DraftBody(BaseModel):
-    volunteer: Union[NamedDrafter, PseudonymousDrafter, None] = Field(
-        None, description="Needed on the first save only.")
+    volunteer: Drafter | None = Field(None, description="Needed on the first save only.")
     start_date: str | None = None
     end_date: str | None = None
     hours: float | int | str | None = None
@@ -127,9 +126,8 @@ def draft_input(body: DraftBody) -> drafts.DraftInput:
         narrative=body.narrative,
         competences=[CompetenceClaim(item, "self") if isinstance(item, str) else
                      CompetenceClaim(item.uri, "self", item.note) for item in body.competences],
-        volunteer_name=volunteer.name if isinstance(volunteer, NamedDrafter) else None,
-        volunteer_email=volunteer.email if isinstance(volunteer, NamedDrafter) else None,
-        pseudonymous=isinstance(volunteer, PseudonymousDrafter))
+        volunteer_name=volunteer.name if volunteer else None, volunteer_email=volunteer.email if volunteer else None,
+        pseudonymous=bool(volunteer and volunteer.pseudonymous))
 
 
 def saved_view(session: Session, ctx: IssuerContext, saved: drafts.SavedDraft, lang: str) -> dict:
