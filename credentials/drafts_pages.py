@@ -23,6 +23,8 @@ from issuers.service import IssuerContext
 router = APIRouter(include_in_schema=False)
 _templates = template_environment([Path(__file__).parent / "templates"])
 NOTE_PREFIX = "note:"
+# What the page's errors can be (the invitation unknown or expired, the statement locked).
+PAGE_ERROR_STATUS = {"not_found": 404, "gone": 410, "conflict": 409}
 
 
 def _competence_choices(view: dict, lang: str) -> tuple[list[dict], list[dict]]:
@@ -73,10 +75,21 @@ def _page(request: Request, session: Session, token: str, lang: str, *, form: di
     return HTMLResponse(body, status_code=status_code, headers=PRIVATE)
 
 
+def _error_page(request: Request, error: UserError, lang: str) -> HTMLResponse:
+    """A person followed a link: answer with a readable page, not with problem+json."""
+    body = render_page(_templates, "error.html", lang=lang, url=str(request.url),
+                       title=messages().get(f"problem.{error.kind}", lang),
+                       detail=messages().get(error.key, lang, **error.params), back_href=None)
+    return HTMLResponse(body, status_code=PAGE_ERROR_STATUS.get(error.kind, 400), headers=PRIVATE)
+
+
 @router.get("/invite/{token}", response_class=HTMLResponse)
 def statement_page(token: str, request: Request, lang: str = Depends(page_language),
                    session: Session = Depends(get_session)):
-    return _page(request, session, token, lang)
+    try:
+        return _page(request, session, token, lang)
+    except UserError as error:
+        return _error_page(request, error, lang)
 
 
 def _form_values(form) -> dict:
@@ -119,7 +132,7 @@ async def save_statement_form(token: str, request: Request, lang: str = Depends(
             saved = drafts.save_draft(session, ctx, token, data, submit=submit)
     except UserError as error:
         if error.kind != "invalid":
-            raise
+            return _error_page(request, error, lang)
         return _page(request, session, token, lang, form=values, errors=_field_errors(error, lang),
                      status_code=422)
     notice = messages().get("draft.page.submitted_notice" if submit else "draft.page.saved_notice", lang)

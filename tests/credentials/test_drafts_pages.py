@@ -79,4 +79,6 @@ def test_pseudonymous_form_shows_the_identifier_once(client, make_org, mission):
 
 
 def test_unknown_invitation_page_is_not_found(client):
-    assert client.get("/invite/nope").status_code == 404
+    page = client.get("/invite/nope?lang=en")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "There is no such invitation." in page.text
