@@ -121,6 +121,9 @@ def create_record(session: Session, principal: Principal, ctx: IssuerContext, or
     created = new_record(session, ctx, org, data, status="approved", source=source, created_by=actor)
     created.record.approved_at, created.record.approved_by = created.record.created_at, actor
     session.flush()
+    # The organiser's own record is approved as it is made: that is an approval for the audit log too.
+    append_audit(session, "record.approve", organisation_id=org.id, subject_id=created.record.id,
+                 principal=principal, details={"created": True})
     return created
 
 

@@ -132,15 +132,21 @@ def test_audit_log_records_actions_and_detects_tampering(client, make_org, sessi
     assert (result["broken_entry"], result["reason"]) == (5, "link")
 
 
-def test_dropping_the_last_audit_entry_is_detected(client, make_org, session_factory, database_url, tmp_path):
+def test_dropping_audit_entries_is_detected(client, make_org, session_factory, database_url, tmp_path):
     org = make_org("truncated")
     issue(client, org)
     issue(client, org)
+    # Two records made (approved at once) and issued: four entries.
+    assert [row.action for row in audit_rows(session_factory)] == ["record.approve", "credential.issue"] * 2
     with session_factory() as session, session.begin():
-        session.execute(text("DELETE FROM audit_log WHERE seq = 2"))
+        session.execute(text("DELETE FROM audit_log WHERE seq = 4"))
     result = volcred(["audit", "verify", "--json"], database_url, tmp_path)
     assert result.returncode == 1
-    assert json.loads(result.stdout)["reason"] == "head"
+    assert json.loads(result.stdout) == {"ok": False, "entries": 3, "broken_entry": 4, "reason": "head"}
+    with session_factory() as session, session.begin():
+        session.execute(text("DELETE FROM audit_log WHERE seq = 2"))
+    result = json.loads(volcred(["audit", "verify", "--json"], database_url, tmp_path).stdout)
+    assert (result["broken_entry"], result["reason"]) == (2, "sequence")
 
 
 def test_concurrent_issuance_keeps_one_chain(client, make_org, session_factory):
@@ -164,4 +170,4 @@ def test_concurrent_issuance_keeps_one_chain(client, make_org, session_factory):
 
     with session_factory() as session:
         result = verify_audit_log(session)
-    assert result.ok and result.entries == 6
+    assert result.ok and result.entries == 12  # six approvals as made, six issuances
