@@ -212,15 +212,17 @@ def approve_record(session: Session, principal: Principal, record_id: str,
     """Approves a record, optionally with the organiser's edits first; only an approved record can be issued."""
     row = get_record(session, principal, record_id)
     principal.require("records.write", row.organisation_id)
-    if row.status in ("approved", "issued") and not (changes and changes.given()):
+    edited = bool(changes and changes.given())
+    if row.status in ("approved", "issued") and not edited:
         return row
-    if row.status not in APPROVABLE.get(row.source, ("draft", "submitted")):
+    # Edits to an approved, not yet issued record are a fresh approval of the edited record.
+    if row.status not in APPROVABLE.get(row.source, ("draft", "submitted")) + (("approved",) if edited else ()):
         raise UserError("record.cannot_approve", kind="conflict", status=row.status)
     apply_changes(row, changes)
     row.status, row.approved_at = "approved", utcnow()
     row.approved_by = principal.user_id or principal.token_id
     append_audit(session, "record.approve", organisation_id=row.organisation_id, subject_id=row.id,
-                 principal=principal, details={"edited": bool(changes and changes.given())})
+                 principal=principal, details={"edited": edited})
     return row
 
 
@@ -248,6 +250,11 @@ def revise_record(session: Session, principal: Principal, record_id: str, change
     principal.require("records.write", old.organisation_id)
     if old.status != "issued":
         raise UserError("record.cannot_revise", kind="conflict", status=old.status)
+    pending = session.scalar(select(RecordRow.id).where(RecordRow.revises_id == old.id,
+                                                        RecordRow.status != "issued").limit(1))
+    if pending is not None:
+        # One correction at a time: two issued corrections of one record would both stand.
+        raise UserError("record.revision_pending", kind="conflict", record_id=pending)
     now = utcnow()
     row = RecordRow(
         organisation_id=old.organisation_id, volunteer_id=old.volunteer_id, mission_type=old.mission_type,

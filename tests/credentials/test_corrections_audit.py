@@ -21,14 +21,19 @@ def test_revision_supersedes_the_old_credential(client, make_org, session_factor
     old_id = issued["credential_id"]
     assert client.get(f"/credentials/{old_id}/status").json()["status"] == "active"
 
-    revised = client.post(f"/records/{record['id']}/revise", json={"hours": 40, "role": "Informācijas punkts (vadītājs)"},
+    bad = client.post(f"/records/{record['id']}/revise", json={"hours": 0}, headers=org.headers())
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "hours"
+    revised = client.post(f"/records/{record['id']}/revise", json={"hours": 39, "role": "Informācijas punkts (vadītājs)"},
                           headers=org.headers())
     assert revised.status_code == 201, revised.text
     assert revised.json()["status"] == "approved" and revised.json()["revises_id"] == record["id"]
     # Until the correction is issued, the old credential stands.
     assert client.get(f"/credentials/{old_id}/status").json()["status"] == "active"
-    bad = client.post(f"/records/{record['id']}/revise", json={"hours": 0}, headers=org.headers())
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "hours"
+    second = client.post(f"/records/{record['id']}/revise", json={"hours": 41}, headers=org.headers())
+    assert second.status_code == 409 and revised.json()["id"] in second.json()["detail"]
+    # The correction can still be edited before it is issued.
+    edited = client.post(f"/records/{revised.json()['id']}/approve", json={"hours": 40}, headers=org.headers())
+    assert edited.status_code == 200 and edited.json()["hours"] == "40"
 
     new = client.post(f"/records/{revised.json()['id']}/issue", headers=org.headers())
     assert new.status_code == 201, new.text
