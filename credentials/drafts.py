@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from catalogue import load_catalogue
-from catalogue.i18n import UserError, messages
-from credentials.records import (CompetenceClaim, RecordChanges, RecordInput, VolunteerInput, parse_date)
+from catalogue.i18n import UserError
+from credentials.records import (CompetenceClaim, RecordChanges, RecordInput, VolunteerInput, field_error,
+                                 parse_date)
 from credentials.service import CreatedRecord, apply_changes, new_record
 from credentials.store import InvitationRow, RecordRow
 from issuers.auth import Principal, hash_token
@@ -42,10 +43,6 @@ class InvitationInput:
     valid_days: int = DEFAULT_VALID_DAYS
 
 
-def _error(field_name: str, key: str, **params) -> dict:
-    return {"field": field_name, "message": messages().text(key, **params)}
-
-
 def create_invitation(session: Session, principal: Principal, org: OrganisationRow,
                       data: InvitationInput) -> tuple[InvitationRow, str]:
     """A new invitation and its link token (returned once; only its hash is stored)."""
@@ -54,27 +51,27 @@ def create_invitation(session: Session, principal: Principal, org: OrganisationR
     errors = []
     mission = catalogue.mission_types_by_code.get(data.mission_type or "")
     if mission is None:
-        errors.append(_error("mission_type", "record.mission_type_unknown", code=data.mission_type or ""))
+        errors.append(field_error("mission_type", "record.mission_type_unknown", code=data.mission_type or ""))
     municipality = None
     if data.municipality:
         municipality = find_municipality(data.municipality)
         if municipality is None:
-            errors.append(_error("municipality", "record.municipality_unknown", value=data.municipality))
+            errors.append(field_error("municipality", "record.municipality_unknown", value=data.municipality))
     start, end = (parse_date(data.start_date) if data.start_date else None,
                   parse_date(data.end_date) if data.end_date else None)
     if data.start_date and start is None:
-        errors.append(_error("start_date", "record.date_format"))
+        errors.append(field_error("start_date", "record.date_format"))
     if data.end_date and end is None:
-        errors.append(_error("end_date", "record.date_format"))
+        errors.append(field_error("end_date", "record.date_format"))
     if start and end and end < start:
-        errors.append(_error("end_date", "record.end_before_start"))
+        errors.append(field_error("end_date", "record.end_before_start"))
     if data.language not in ("lv", "en"):
-        errors.append(_error("language", "record.language_unknown"))
+        errors.append(field_error("language", "record.language_unknown"))
     if not 1 <= data.valid_days <= MAX_VALID_DAYS:
-        errors.append(_error("valid_days", "invitation.valid_days", maximum=MAX_VALID_DAYS))
+        errors.append(field_error("valid_days", "invitation.valid_days", maximum=MAX_VALID_DAYS))
     title = (data.title or "").strip()
     if len(title) > 4000:
-        errors.append(_error("title", "record.text_too_long", limit=4000))
+        errors.append(field_error("title", "record.text_too_long", limit=4000))
     if errors:
         raise UserError("invitation.invalid", errors=errors)
     token = secrets.token_urlsafe(32)
@@ -156,7 +153,7 @@ def _first_save(session: Session, ctx: IssuerContext, invitation: InvitationRow,
     pseudonym = None
     if data.pseudonymous:
         if data.volunteer_name or data.volunteer_email:
-            raise UserError("record.invalid", errors=[_error("volunteer", "record.pseudonym_with_personal_data")])
+            raise UserError("record.invalid", errors=[field_error("volunteer", "record.pseudonym_with_personal_data")])
         # The volunteer keeps this identifier; only its keyed and salted hashes are stored.
         pseudonym = secrets.token_urlsafe(12)
         volunteer = VolunteerInput(pseudonym=pseudonym)

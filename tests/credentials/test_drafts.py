@@ -11,7 +11,7 @@ from sqlalchemy import text
 from catalogue import load_catalogue
 from credentials.jsonld import DocumentLoader, to_dataset
 from tests.authz import database_snapshot
-from tests.credentials.helpers import issue, record_body
+from tests.credentials.helpers import issue
 
 
 @pytest.fixture
