@@ -1,15 +1,18 @@
 """The audit log's tables and the two things done with them: append an entry, verify the chain.
 
-Appends run in the caller's transaction (the entry commits or rolls back with the action it records). A single
-head row holds the last sequence number and hash; an append first bumps it with an UPDATE, which takes the row
-lock on PostgreSQL and the write lock on SQLite, so concurrent writers queue instead of forking the chain.
+Entries belong to the caller's transaction: `append_audit` queues them on the session and they are written just
+before it commits (inside the same transaction), or dropped if it, or the savepoint they were made in, rolls back.
+A single head row holds the last sequence number and hash; writing first bumps it with an UPDATE, which takes the
+row lock on PostgreSQL and the write lock on SQLite, so concurrent writers queue instead of forking the chain.
+Writing last means the head lock is always the last lock a transaction takes and is held only for the commit: no
+lock-order deadlock with status lists or keys, and little waiting.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, Integer, String, select, update
+from sqlalchemy import JSON, Integer, String, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -18,6 +21,7 @@ from issuers.auth import Principal
 from issuers.db import Base, utcnow
 
 HEAD_ID = 1
+PENDING = "audit_pending"  # session.info key: entries queued for the commit
 
 
 class AuditEntryRow(Base):
@@ -56,16 +60,51 @@ def actor_of(principal: Principal | None) -> str | None:
 
 
 def append_audit(session: Session, action: str, *, organisation_id: str | None = None, subject_id: str | None = None,
-                 principal: Principal | None = None, details: dict | None = None) -> AuditEntryRow:
-    """Appends one entry after the current head. `details` holds ids and codes only, never personal data."""
+                 principal: Principal | None = None, details: dict | None = None) -> None:
+    """Queues one entry for the session's commit. `details` holds ids and codes only, never personal data."""
+    pending = session.info.setdefault(PENDING, [])
+    made_in = session.get_nested_transaction() or session.get_transaction()
+    pending.append((made_in, {"action": action, "organisation_id": organisation_id, "subject_id": subject_id,
+                              "actor_id": actor_of(principal), "details": dict(details or {})}))
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    if session.in_nested_transaction() or not session.info.get(PENDING):
+        return  # a savepoint's release: its entries wait for the outer commit
+    pending = session.info.pop(PENDING)
+    for _, fields in pending:
+        _write_entry(session, **fields)
+    session.flush()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction) -> None:
+    """Drops the entries made in the rolled-back transaction or savepoint (or in savepoints inside it)."""
+    pending = session.info.get(PENDING)
+    if not pending:
+        return
+
+    def inside(transaction) -> bool:
+        while transaction is not None:
+            if transaction is previous_transaction:
+                return True
+            transaction = transaction.parent
+        return False
+
+    session.info[PENDING] = [item for item in pending if not inside(item[0])]
+
+
+def _write_entry(session: Session, *, action: str, organisation_id: str | None, subject_id: str | None,
+                 actor_id: str | None, details: dict) -> AuditEntryRow:
     head = _locked_head(session)
     entry = AuditEntry(seq=head.seq, at=utcnow().isoformat(timespec="microseconds"), action=action,
-                       organisation_id=organisation_id, subject_id=subject_id, actor_id=actor_of(principal),
-                       details=dict(details or {}), prev_hash=head.hash)
+                       organisation_id=organisation_id, subject_id=subject_id, actor_id=actor_id, details=details,
+                       prev_hash=head.hash)
     digest = entry.hash()
     row = AuditEntryRow(seq=entry.seq, at=entry.at, action=action, organisation_id=organisation_id,
-                        subject_id=subject_id, actor_id=entry.actor_id, details=entry.details,
-                        prev_hash=entry.prev_hash, hash=digest)
+                        subject_id=subject_id, actor_id=actor_id, details=details, prev_hash=entry.prev_hash,
+                        hash=digest)
     session.add(row)
     head.hash = digest
     session.flush()

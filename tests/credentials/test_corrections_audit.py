@@ -176,3 +176,26 @@ def test_concurrent_issuance_keeps_one_chain(client, make_org, session_factory):
     with session_factory() as session:
         result = verify_audit_log(session)
     assert result.ok and result.entries == 12  # six approvals as made, six issuances
+
+
+def test_audit_entries_commit_and_roll_back_with_their_transaction(client, session_factory):
+    from issuers.audit_store import append_audit, verify_audit_log
+
+    with session_factory() as session:
+        with session.begin():
+            append_audit(session, "record.approve", subject_id="kept-1")
+            try:
+                with session.begin_nested():
+                    append_audit(session, "record.approve", subject_id="dropped-savepoint")
+                    raise ValueError("the action failed")
+            except ValueError:
+                pass
+            with session.begin_nested():
+                append_audit(session, "record.approve", subject_id="kept-2")
+        session.begin()
+        append_audit(session, "record.approve", subject_id="dropped-rollback")
+        session.rollback()
+    rows = audit_rows(session_factory)
+    assert [row.subject_id for row in rows] == ["kept-1", "kept-2"]
+    with session_factory() as session:
+        assert verify_audit_log(session).ok
