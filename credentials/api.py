@@ -8,7 +8,7 @@ from typing import Any, Union
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 from sqlalchemy.orm import Session
 
 from catalogue.i18n import UserError
@@ -144,7 +144,9 @@ class RecordEdit(BaseModel):
 
 
 class ReturnBody(BaseModel):
-    comment: str = Field(description="What the volunteer should change (they see it with their draft).")
+    review_comment: str = Field(validation_alias=AliasChoices("review_comment", "comment"),
+                                description="What the volunteer should change (they see it with their draft); "
+                                            "`comment` is accepted too.")
 
 
 @router.get("/records", tags=["records"], summary="The organisation's records, e.g. statements waiting for review")
@@ -167,7 +169,7 @@ def approve_record(record_id: str, body: RecordEdit | None = None, session: Sess
              summary="Return a volunteer's submitted statement with a comment")
 def return_record(record_id: str, body: ReturnBody, session: Session = Depends(get_session),
                   principal: Principal = Depends(require_principal)):
-    return record_view(service.return_record(session, principal, record_id, body.comment))
+    return record_view(service.return_record(session, principal, record_id, body.review_comment))
 
 
 @router.post("/records/{record_id}/revise", status_code=201, tags=["records"],

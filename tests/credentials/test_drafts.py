@@ -69,9 +69,12 @@ def test_statement_from_invitation_to_issued_credential_keeps_provenance(client,
     locked = client.put(f"/invitations/{token}/statement", json=statement(mission))
     assert locked.status_code == 409
 
-    returned = client.post(f"/records/{record_id}/return", json={"comment": "Lūdzu, norādi precīzas stundas."},
+    returned = client.post(f"/records/{record_id}/return", json={"review_comment": "Lūdzu, norādi precīzas stundas."},
                            headers=org.headers())
     assert returned.status_code == 200 and returned.json()["status"] == "returned"
+    assert returned.json()["review_comment"] == "Lūdzu, norādi precīzas stundas."
+    empty = client.post(f"/records/{record_id}/return", json={"comment": "  "}, headers=org.headers())
+    assert empty.status_code == 422
     seen = client.get(f"/invitations/{token}/statement").json()
     assert seen["status"] == "returned" and seen["review_comment"] == "Lūdzu, norādi precīzas stundas."
     assert client.post(f"/records/{record_id}/issue", headers=org.headers()).status_code == 409
