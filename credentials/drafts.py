@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue import load_catalogue
@@ -85,8 +86,10 @@ def create_invitation(session: Session, principal: Principal, org: OrganisationR
     return row, token
 
 
-def invitation_by_token(session: Session, token: str) -> InvitationRow:
-    row = session.query(InvitationRow).filter_by(token_hash=hash_token(token or "")).one_or_none()
+def invitation_by_token(session: Session, token: str, lock: bool = False) -> InvitationRow:
+    """`lock` for writers: two first saves of one invitation at once must not make two drafts."""
+    query = select(InvitationRow).where(InvitationRow.token_hash == hash_token(token or ""))
+    row = session.scalar(query.with_for_update() if lock else query)
     if row is None:
         raise UserError("invitation.not_found", kind="not_found")
     return row
@@ -102,7 +105,7 @@ def draft_of(session: Session, invitation: InvitationRow) -> RecordRow | None:
 
 @dataclass
 class DraftInput:
-    """What the volunteer writes. `volunteer` only on the first save (named, or pseudonymous=True)."""
+    """What the volunteer writes. The volunteer_* fields and `pseudonymous` count only on the first save."""
 
     start_date: str | None
     end_date: str | None
@@ -126,7 +129,7 @@ class SavedDraft:
 
 def save_draft(session: Session, ctx: IssuerContext, token: str, data: DraftInput, submit: bool) -> SavedDraft:
     """Creates or updates the invitation's draft; `submit` hands it to the organiser for review."""
-    invitation = invitation_by_token(session, token)
+    invitation = invitation_by_token(session, token, lock=True)
     record = draft_of(session, invitation)
     claims = [CompetenceClaim(c.uri, "self", (c.note or "").strip() or None) for c in data.competences]
     if record is None:
@@ -170,7 +173,7 @@ def _first_save(session: Session, ctx: IssuerContext, invitation: InvitationRow,
 
 def submit_draft(session: Session, token: str) -> RecordRow:
     """Hands the saved draft, unchanged, to the organiser."""
-    record = draft_of(session, invitation_by_token(session, token))
+    record = draft_of(session, invitation_by_token(session, token, lock=True))
     if record is None:
         raise UserError("draft.not_saved", kind="conflict")
     if record.status not in EDITABLE:
