@@ -58,6 +58,13 @@ class RecordBody(BaseModel):
                                                        "belongs to several organisations.")
 
 
+def competence_claims(items: list[Union[str, CompetenceItem]] | None) -> list | None:
+    """Bare URIs stay strings (their provenance is decided by the caller); objects become claims."""
+    if items is None:
+        return None
+    return [item if isinstance(item, str) else CompetenceClaim(item.uri, item.attested_by, item.note) for item in items]
+
+
 class StatusChange(BaseModel):
     reason: str | None = None
 
@@ -100,9 +107,7 @@ def create_record(body: RecordBody, request: Request, session: Session = Depends
         volunteer = VolunteerInput(pseudonym=body.volunteer.pseudonym)
     else:
         volunteer = VolunteerInput(name=body.volunteer.name, email=body.volunteer.email)
-    competences = None if body.competences is None else [
-        item if isinstance(item, str) else CompetenceClaim(item.uri, item.attested_by, item.note)
-        for item in body.competences]
+    competences = competence_claims(body.competences)
     created = service.create_record(session, principal, ctx, org, RecordInput(
         volunteer=volunteer, mission_type=body.mission_type, title=body.title, municipality=body.municipality,
         start_date=body.start_date, end_date=body.end_date, hours=body.hours, role=body.role,
@@ -135,9 +140,7 @@ class RecordEdit(BaseModel):
     evidence: list[str] | None = None
 
     def changes(self) -> RecordChanges:
-        competences = None if self.competences is None else [
-            item if isinstance(item, str) else CompetenceClaim(item.uri, item.attested_by, item.note)
-            for item in self.competences]
+        competences = competence_claims(self.competences)
         return RecordChanges(title=self.title, municipality=self.municipality, start_date=self.start_date,
                              end_date=self.end_date, hours=self.hours, role=self.role, narrative=self.narrative,
                              competences=competences, evidence=self.evidence)

@@ -98,7 +98,6 @@ def _form_values(form) -> dict:
     values = {name: (form.get(name) or "").strip() for name in (
         "start_date", "end_date", "hours", "municipality", "role", "narrative", "volunteer_kind", "volunteer_name",
         "volunteer_email")}
-    values["narrative"] = (form.get("narrative") or "").strip()
     return {**values, "competences": competences, "notes": notes, "action": form.get("action") or "save"}
 
 
