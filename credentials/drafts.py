@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,15 +34,16 @@ MAX_VALID_DAYS = 365
 EDITABLE = ("draft", "returned")
 
 
-@dataclass(frozen=True)
-class InvitationInput:
+class InvitationInput(BaseModel):
+    """What an organiser fixes for the statement: the mission, and optionally the place and period."""
+
     mission_type: str
     title: str | None = None
     municipality: str | None = None
     start_date: str | None = None
     end_date: str | None = None
     language: str = "lv"
-    valid_days: int = DEFAULT_VALID_DAYS
+    valid_days: int = Field(DEFAULT_VALID_DAYS, description="Days the link may be used to start a draft.")
 
 
 def create_invitation(session: Session, principal: Principal, org: OrganisationRow,

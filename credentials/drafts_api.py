@@ -29,14 +29,7 @@ def invitation_url(base_url: str, token: str) -> str:
     return f"{base_url}/invite/{token}"
 
 
-class InvitationBody(BaseModel):
-    mission_type: str
-    title: str | None = None
-    municipality: str | None = None
-    start_date: str | None = None
-    end_date: str | None = None
-    language: str = "lv"
-    valid_days: int = Field(drafts.DEFAULT_VALID_DAYS, description="Days the link may be used to start a draft.")
+class InvitationBody(drafts.InvitationInput):
     organisation: str | None = Field(None, description="The organisation's slug (for a person in several).")
 
 
@@ -46,9 +39,7 @@ def create_invitation(body: InvitationBody, session: Session = Depends(get_sessi
                       ctx: IssuerContext = Depends(get_issuer_context),
                       principal: Principal = Depends(require_principal)):
     org = caller_organisation(session, principal, body.organisation)
-    row, token = drafts.create_invitation(session, principal, org, drafts.InvitationInput(
-        mission_type=body.mission_type, title=body.title, municipality=body.municipality,
-        start_date=body.start_date, end_date=body.end_date, language=body.language, valid_days=body.valid_days))
+    row, token = drafts.create_invitation(session, principal, org, body)
     return {"id": row.id, "url": invitation_url(ctx.base_url, token), "token": token,
             "api_url": f"{ctx.base_url}/invitations/{token}/statement", "mission_type": row.mission_type,
             "title": row.title, "expires_at": row.expires_at.isoformat()}

@@ -192,3 +192,20 @@ def test_record_body_can_still_be_issued_twice_in_one_organisation(client, make_
     org = make_org("twice")
     issue(client, org)
     issue(client, org)
+
+
+def test_invitation_is_checked_against_the_catalogue(client, make_org, mission):
+    org = make_org("inviting")
+    bad = client.post("/invitations", json={"mission_type": "no-such-mission", "municipality": "Atlantīda",
+                                            "start_date": "2026-10-05", "end_date": "2026-10-01", "valid_days": 0},
+                      headers=org.headers())
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"mission_type", "municipality", "end_date", "valid_days"}
+    good = invite(client, org, mission, municipality="Cēsu novads", title=None)
+    assert good["title"] == mission.name.lv
+    prefilled = client.get(f"/invitations/{good['token']}/statement").json()["invitation"]
+    assert prefilled["municipality"] and prefilled["start_date"] == "2026-10-01"
+    # The link's token is not stored, only its hash.
+    with client.app.state.session_factory() as session:
+        stored = session.execute(text("SELECT token_hash FROM invitations")).scalars().all()
+    assert good["token"] not in stored and len(stored) == 1
