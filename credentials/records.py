@@ -166,7 +166,7 @@ def validate_record(data: RecordInput, catalogue, today: date) -> ValidRecord:
         errors.append(field_error("hours", "record.hours_precision"))
     elif start and end and end >= start and hours > 24 * ((end - start).days + 1):
         errors.append(field_error("hours", "record.hours_exceed_period", days=(end - start).days + 1,
-                             maximum=24 * ((end - start).days + 1)))
+                                  maximum=24 * ((end - start).days + 1)))
 
     municipality = find_municipality(data.municipality)
     if municipality is None:

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Integer, String, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from issuers.audit import GENESIS, AuditEntry, ChainBreak, check_chain
+from issuers.audit import ACTIONS, GENESIS, AuditEntry, ChainBreak, check_chain
 from issuers.auth import Principal
 from issuers.db import Base, utcnow
 
@@ -62,6 +62,8 @@ def actor_of(principal: Principal | None) -> str | None:
 def append_audit(session: Session, action: str, *, organisation_id: str | None = None, subject_id: str | None = None,
                  principal: Principal | None = None, details: dict | None = None) -> None:
     """Queues one entry for the session's commit. `details` holds ids and codes only, never personal data."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
     pending = session.info.setdefault(PENDING, [])
     made_in = session.get_nested_transaction() or session.get_transaction()
     pending.append((made_in, {"action": action, "organisation_id": organisation_id, "subject_id": subject_id,
