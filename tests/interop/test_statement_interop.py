@@ -16,14 +16,19 @@ from tests.credentials.helpers import record_body
 from tests.interop.test_interop import node  # noqa: F401  (the session's Node process)
 
 
-def test_drafted_statement_and_its_correction_in_the_reference_library(node, live_server, database_url,  # noqa: F811
-                                                                       tmp_path):
+def create_org_with_cli(live_server, database_url, tmp_path, name: str) -> dict:
+    """`volcred org create --json` against the live server's database: {"slug", "did", "token"}."""
     env = {**os.environ, "BASE_URL": live_server.url, "KEY_ENCRYPTION_KEY": TEST_KEK, "DATABASE_URL": database_url}
-    created = subprocess.run([sys.executable, "-m", "volcred.cli", "org", "create", "--name", "Biedrība „Talka”",
+    created = subprocess.run([sys.executable, "-m", "volcred.cli", "org", "create", "--name", name,
                               "--reg-no", "40008002279", "--json"], capture_output=True, text=True, env=env,
                              cwd=tmp_path)
     assert created.returncode == 0, created.stderr
-    org = json.loads(created.stdout)
+    return json.loads(created.stdout)
+
+
+def test_drafted_statement_and_its_correction_in_the_reference_library(node, live_server, database_url,  # noqa: F811
+                                                                       tmp_path):
+    org = create_org_with_cli(live_server, database_url, tmp_path, "Biedrība „Talka”")
     headers = {"Authorization": f"Bearer {org['token']}"}
     mission = load_catalogue().mission_types[0]
     invitation = httpx.post(f"{live_server.url}/invitations", json={"mission_type": mission.code},
