@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.i18n import UserError, messages, normalise_language
 from catalogue.web import render_page, template_environment
+from credentials.service import credential_status_summary, verify_page_url
 from credentials.store import CredentialRow
 from issuers.http import get_issuer_context, get_session
 from issuers.service import IssuerContext
@@ -62,9 +63,14 @@ def _stored_id(ctx: IssuerContext, session: Session, credential) -> str | None:
 def _result_page(request: Request, session: Session, ctx: IssuerContext, lang: str, credential,
                  uploaded: bool) -> HTMLResponse:
     result = verify_in_session(session, ctx, credential)
-    view = verification_view(result, lang, stored_id=_stored_id(ctx, session, credential))
+    stored_id = _stored_id(ctx, session, credential)
+    view = verification_view(result, lang, stored_id=stored_id)
+    # A corrected credential replaces this one: the holder of the old QR code must find the new one.
+    successor = credential_status_summary(session, stored_id).superseded_by if stored_id else None
     return _page(request, "verify/result.html", lang, other_lang="en" if lang == "lv" else "lv",
-                 resubmit=json.dumps(credential, ensure_ascii=False) if uploaded else None, **view)
+                 resubmit=json.dumps(credential, ensure_ascii=False) if uploaded else None,
+                 superseded_url=verify_page_url(ctx.base_url, successor) + f"?lang={lang}" if successor else None,
+                 **view)
 
 
 @router.get("/v/{credential_id}", response_class=HTMLResponse)
