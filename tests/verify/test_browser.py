@@ -11,6 +11,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.credentials.helpers import record_body
 
@@ -41,8 +43,15 @@ def paste(browser, live_server, credential: dict) -> str:
     field = browser.find_element(By.ID, "credential")
     # Filling a 6 kB textarea key by key is slow; the form itself is submitted as a person would.
     browser.execute_script("arguments[0].value = arguments[1];", field, json.dumps(credential))
-    browser.find_element(By.CSS_SELECTOR, "form.verify-form button[type=submit]").click()
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.verify-form button[type=submit]"))
     return verdict(browser)
+
+
+def click_and_wait(browser, element) -> None:
+    """Click and wait for the next page: reading too early would read the old page (or none) on a busy machine."""
+    old_page = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(old_page))
 
 
 def verdict(browser) -> str:
@@ -71,7 +80,7 @@ def test_verdicts_read_off_the_page(browser, live_server, make_org):
     browser.get(f"{live_server.url}/v/{valid['credential_id']}")
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "lv"
     assert verdict(browser) == "Derīgs"
-    browser.find_element(By.CSS_SELECTOR, '.language-switch a[hreflang="en"]').click()
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, '.language-switch a[hreflang="en"]'))
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     assert verdict(browser) == "Valid"
     assert browser.find_element(By.CSS_SELECTOR, "#issuer").text.startswith("Biedrība „Pārlūks”")
