@@ -8,10 +8,10 @@ import json
 import httpx
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.credentials.helpers import record_body
@@ -49,9 +49,10 @@ def paste(browser, live_server, credential: dict) -> str:
 
 def click_and_wait(browser, element) -> None:
     """Click and wait for the next page: reading too early would read the old page (or none) on a busy machine."""
-    old_page = browser.find_element(By.TAG_NAME, "html")
+    browser.execute_script("window.previousPage = true;")
     element.click()
-    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(old_page))
+    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(lambda driver: driver.execute_script(
+        "return window.previousPage === undefined && document.readyState === 'complete';"))
 
 
 def verdict(browser) -> str:
