@@ -69,8 +69,30 @@ class VolunteerResult:
     access_token: str | None  # only when the volunteer is new: their personal link is shown once
 
 
+def find_volunteer(session: Session, ctx: IssuerContext, org: OrganisationRow, volunteer: VolunteerInput,
+                   match_name: bool = False) -> VolunteerRow | None:
+    """The organisation's known volunteer: by pseudonym, by e-mail, or (with `match_name`, for bulk uploads, where a
+    row without e-mail must still find its earlier self) by the name of a named volunteer without e-mail."""
+    if volunteer.pseudonymous:
+        lookup = pseudonym_lookup(ctx.kek, org.id, volunteer.pseudonym)
+        return session.scalar(select(VolunteerRow).where(VolunteerRow.organisation_id == org.id,
+                                                         VolunteerRow.pseudonym_lookup == lookup))
+    if volunteer.email:
+        return session.scalar(select(VolunteerRow).where(VolunteerRow.organisation_id == org.id,
+                                                         VolunteerRow.email == volunteer.email))
+    if match_name:
+        return session.scalar(select(VolunteerRow).where(
+            VolunteerRow.organisation_id == org.id, VolunteerRow.kind == "named", VolunteerRow.email.is_(None),
+            VolunteerRow.name == volunteer.name).order_by(VolunteerRow.created_at).limit(1))
+    return None
+
+
 def find_or_create_volunteer(session: Session, ctx: IssuerContext, org: OrganisationRow,
-                             volunteer: VolunteerInput) -> VolunteerResult:
+                             volunteer: VolunteerInput, match_name: bool = False) -> VolunteerResult:
+    if match_name:
+        row = find_volunteer(session, ctx, org, volunteer, match_name=True)
+        if row is not None:
+            return VolunteerResult(row, None)
     if volunteer.pseudonymous:
         lookup = pseudonym_lookup(ctx.kek, org.id, volunteer.pseudonym)
         row = session.scalar(select(VolunteerRow).where(VolunteerRow.organisation_id == org.id,
@@ -114,23 +136,44 @@ def create_record(session: Session, principal: Principal, ctx: IssuerContext, or
     principal.require("records.write", org.id)
     catalogue = load_catalogue()
     valid = validate_record(data, catalogue, today_in_latvia())
-    volunteer = find_or_create_volunteer(session, ctx, org, valid.volunteer)
+    return create_valid_record(session, principal, ctx, org, valid, catalogue.version, source)
+
+
+def live_record(session: Session, organisation_id: str, key: str) -> RecordRow | None:
+    """The record (not superseded) holding a natural key in an organisation."""
+    return session.scalar(select(RecordRow).where(RecordRow.organisation_id == organisation_id,
+                                                  RecordRow.natural_key == key, RecordRow.status != "superseded"))
+
+
+def create_valid_record(session: Session, principal: Principal, ctx: IssuerContext, org: OrganisationRow,
+                        valid: ValidRecord, catalogue_version: str, source: str = "organiser",
+                        match_name: bool = False) -> CreatedRecord:
+    """Stores a validated record, approved; a second record of the same volunteer, mission type and period in the
+    organisation is a conflict (the unique natural key backs this check against concurrent writers)."""
+    volunteer = find_or_create_volunteer(session, ctx, org, valid.volunteer, match_name=match_name)
+    key = natural_key(org.id, volunteer.row.id, valid)
+    if live_record(session, org.id, key) is not None:
+        raise UserError("record.duplicate", kind="conflict")
     salt = new_salt()
     subject_hash = (SubjectIdentity.pseudonymous(valid.volunteer.pseudonym, salt).pseudonym_hash
                     if valid.volunteer.pseudonymous else None)
     now = utcnow()
     row = RecordRow(
         organisation_id=org.id, volunteer_id=volunteer.row.id, mission_type=valid.mission_type,
-        catalogue_version=catalogue.version, title=valid.title, municipality=valid.municipality,
+        catalogue_version=catalogue_version, title=valid.title, municipality=valid.municipality,
         start_date=valid.start_date, end_date=valid.end_date, hours=valid.hours, role=valid.role,
         narrative=valid.narrative, competences=[_claim_json(c) for c in valid.competences],
         evidence=list(valid.evidence), language=valid.language, subject_salt=salt, subject_hash=subject_hash,
         status="approved", source=source,
-        natural_key=natural_key(org.id, volunteer.row.id, valid), created_by=principal.user_id or principal.token_id,
+        natural_key=key, created_by=principal.user_id or principal.token_id,
         approved_at=now, approved_by=principal.user_id or principal.token_id,
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise UserError("record.duplicate", kind="conflict") from None
     return CreatedRecord(row, volunteer)
 
 
