@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -21,6 +23,7 @@ from volcred.settings import Settings, get_settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=_lifespan,
         title="volunteer-credentials",
         version="0.1.0",
         description="Verifiable credentials for volunteer work. Brīvprātīgā darba apliecinājumi, ko var pārbaudīt.",
@@ -48,12 +51,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    """Starts the bulk-issuance runner (it also resumes batches a killed process left half done)."""
+    from credentials.batch_runner import BatchRunner
+    from issuers.service import IssuerContext
+
+    settings = app.state.settings
+    runner = BatchRunner(app.state.session_factory, IssuerContext(settings.public_base_url, settings.encryption_key),
+                         settings.batch_lease_seconds)
+    app.state.batch_runner = runner
+    runner.start()
+    yield
+    runner.stop()
+
+
 def _routers():
     """Every package's API router, in dependency order."""
     from credentials.api import router as credentials_router
+    from credentials.batch_api import router as batches_router
     from credentials.pages import router as volunteer_pages
     from issuers.api import router as issuers_router
     from verify.api import router as verify_router
     from verify.export_api import router as export_router
 
-    return [catalogue_router, issuers_router, credentials_router, volunteer_pages, verify_router, export_router]
+    return [catalogue_router, issuers_router, credentials_router, batches_router, volunteer_pages, verify_router,
+            export_router]

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("KEY_ENCRYPTION_KEY", "key_encryption_key")
     )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+    # A running batch whose runner has been silent this long (its process died) is taken over by another runner.
+    batch_lease_seconds: float = Field(default=30, validation_alias=AliasChoices("VOLCRED_BATCH_LEASE_SECONDS",
+                                                                                 "batch_lease_seconds"))
 
     @property
     def effective_database_url(self) -> str:
