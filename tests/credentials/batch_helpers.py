@@ -21,13 +21,13 @@ def good_row(i: int) -> dict:
             "narrative": "Palīdzēja apmeklētājiem; ā č ē ģ ī ķ ļ ņ š ū ž."}
 
 
-def csv_bytes(rows: list[dict], delimiter: str = ",", bom: bool = False, preamble: bytes = b"") -> bytes:
+def csv_bytes(rows: list[dict], delimiter: str = ",", bom: bool = False, header: bool = True) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, delimiter=delimiter, lineterminator="\r\n")
-    writer.writeheader()
+    if header:
+        writer.writeheader()
     writer.writerows(rows)
-    data = buffer.getvalue().encode("utf-8")
-    return (b"\xef\xbb\xbf" if bom else b"") + preamble + data
+    return (b"\xef\xbb\xbf" if bom else b"") + buffer.getvalue().encode("utf-8")
 
 
 def xlsx_bytes(rows: list[dict]) -> bytes:
