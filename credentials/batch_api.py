@@ -26,8 +26,9 @@ class RevokeBody(BaseModel):
 
 
 @router.get("/batches/template.csv", summary="The CSV template for bulk issuance (LV/EN explanation on top)")
-def csv_template(separator: str = Query(",", pattern="^[,;]$", description="`,` or `;` (Latvian spreadsheets).")):
-    return Response(template_csv(separator), media_type="text/csv; charset=utf-8",
+def csv_template(sep: str = Query("comma", pattern="^(comma|semicolon)$",
+                                  description="`comma`, or `semicolon` for spreadsheets in a Latvian locale.")):
+    return Response(template_csv(";" if sep == "semicolon" else ","), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="volunteer-credentials-batch.csv"'})
 
 

@@ -48,9 +48,9 @@ def upload(
             batch = batch_service.create_batch(session, runtime.operator, runtime.issuer_context, organisation,
                                                content, file.name)
             batch_id = batch.id
-    if not dry_run:
-        with runtime.transaction() as session:
+            # Claimed in the same transaction, so a running service's runner does not take it meanwhile.
             claimed = batch_service.claim_batch(session, runtime.settings.batch_lease_seconds, batch_id=batch_id)
+    if not dry_run:
         if claimed is not None:
             batch_service.run_claimed(runtime.session_factory, runtime.issuer_context, batch_id)
         with runtime.transaction() as session:

@@ -61,7 +61,8 @@ def create_batch(session: Session, principal: Principal, ctx: IssuerContext, org
     batch = BatchRow(organisation_id=org.id, status="queued" if checked.valid else "done",
                      filename=(filename or "")[:255] or None, rows=checked.rows, valid=len(checked.valid),
                      errors=[error.as_json() for error in checked.errors],
-                     created_by=principal.user_id or principal.token_id, finished_at=None if checked.valid else utcnow())
+                     created_by=principal.user_id or principal.token_id,
+                     finished_at=None if checked.valid else utcnow())
     session.add(batch)
     session.flush()
     for row, _ in checked.valid:

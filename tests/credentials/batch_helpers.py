@@ -15,7 +15,8 @@ COLUMNS = ("volunteer_name", "volunteer_email", "volunteer_pseudonym", "mission_
 def good_row(i: int) -> dict:
     start = date(2026, 1, 1) + timedelta(days=i % 300)
     return {"volunteer_name": f"Brīvprātīgais Nr. {i}", "volunteer_email": f"vol{i}@example.lv",
-            "volunteer_pseudonym": "", "mission_type": MISSION, "title": "Jāņu festivāls", "municipality": "Cēsu novads",
+            "volunteer_pseudonym": "", "mission_type": MISSION, "title": "Jāņu festivāls",
+            "municipality": "Cēsu novads",
             "start_date": start.isoformat(), "end_date": (start + timedelta(days=1)).isoformat(),
             "hours": f"{6 + i % 10},5", "role": "Informācijas punkts", "competences": "",
             "narrative": "Palīdzēja apmeklētājiem; ā č ē ģ ī ķ ļ ņ š ū ž."}

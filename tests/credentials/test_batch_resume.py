@@ -65,8 +65,8 @@ def test_killed_service_resumes_the_batch_when_started_again(make_org, session_f
     org = make_org("killed-service")
     url, first = start_service(database_url, tmp_path, "first")
     try:
-        response = httpx.post(url + "/batches", files={"file": ("b.csv", csv_bytes([good_row(i) for i in range(ROWS)]))},
-                              headers=org.headers(), timeout=30)
+        content = csv_bytes([good_row(i) for i in range(ROWS)])
+        response = httpx.post(url + "/batches", files={"file": ("b.csv", content)}, headers=org.headers(), timeout=30)
         assert response.status_code == 202, response.text
         batch_id = response.json()["id"]
         deadline = time.monotonic() + 60

@@ -42,7 +42,7 @@ def test_templates_explain_every_column_in_both_languages(client, make_org):
     assert "Pašvaldība" in comments and "Municipality" in comments
     for column in COLUMNS:
         assert f"# {column}: " in comments
-    semicolon = client.get("/batches/template.csv", params={"separator": ";"}).content.decode("utf-8-sig")
+    semicolon = client.get("/batches/template.csv", params={"sep": "semicolon"}).content.decode("utf-8-sig")
     assert semicolon.splitlines()[-1].split(";") == list(COLUMNS)
 
     workbook = load_workbook(io.BytesIO(client.get("/batches/template.xlsx").content))
