@@ -186,16 +186,18 @@ def issue_row(session: Session, ctx: IssuerContext, batch: BatchRow, cells: dict
     org = session.get(OrganisationRow, batch.organisation_id)
     catalogue = load_catalogue()
     valid = validate_record(record_input(SheetRow(line, cells)), catalogue, service.today_in_latvia())
-    volunteer = service.find_volunteer(session, ctx, org, valid.volunteer, match_name=True)
-    record = (service.live_record(session, org.id, service.natural_key(org.id, volunteer.id, valid))
-              if volunteer is not None else None)
+    found = service.find_volunteer(session, ctx, org, valid.volunteer, match_name=True)
+    record = (service.live_record(session, org.id, service.natural_key(org.id, found.id, valid))
+              if found is not None else None)
     if record is not None and record.status != "approved":
         credential_id = session.scalar(select(CredentialRow.id).where(CredentialRow.record_id == record.id)
                                        .order_by(CredentialRow.issued_at.desc()).limit(1))
         return RowOutcome("skipped", record.id, credential_id)
     if record is None:
+        volunteer = (service.VolunteerResult(found, None) if found is not None
+                     else service.find_or_create_volunteer(session, ctx, org, valid.volunteer))
         record = service.create_valid_record(session, principal, ctx, org, valid, catalogue.version, source="batch",
-                                             match_name=True).record
+                                             volunteer=volunteer).record
     issued = service.issue_record(session, principal, ctx, record.id)
     return RowOutcome("issued", record.id, issued.credential.id)
 

@@ -88,26 +88,16 @@ def find_volunteer(session: Session, ctx: IssuerContext, org: OrganisationRow, v
 
 
 def find_or_create_volunteer(session: Session, ctx: IssuerContext, org: OrganisationRow,
-                             volunteer: VolunteerInput, match_name: bool = False) -> VolunteerResult:
-    if match_name:
-        row = find_volunteer(session, ctx, org, volunteer, match_name=True)
-        if row is not None:
-            return VolunteerResult(row, None)
-    if volunteer.pseudonymous:
-        lookup = pseudonym_lookup(ctx.kek, org.id, volunteer.pseudonym)
-        row = session.scalar(select(VolunteerRow).where(VolunteerRow.organisation_id == org.id,
-                                                        VolunteerRow.pseudonym_lookup == lookup))
-        if row is not None:
-            return VolunteerResult(row, None)
-        row = VolunteerRow(organisation_id=org.id, kind="pseudonymous", pseudonym_lookup=lookup)
-    else:
-        row = None
-        if volunteer.email:
-            row = session.scalar(select(VolunteerRow).where(VolunteerRow.organisation_id == org.id,
-                                                            VolunteerRow.email == volunteer.email))
-        if row is not None:
+                             volunteer: VolunteerInput) -> VolunteerResult:
+    row = find_volunteer(session, ctx, org, volunteer)
+    if row is not None:
+        if not volunteer.pseudonymous:
             row.name = volunteer.name
-            return VolunteerResult(row, None)
+        return VolunteerResult(row, None)
+    if volunteer.pseudonymous:
+        row = VolunteerRow(organisation_id=org.id, kind="pseudonymous",
+                           pseudonym_lookup=pseudonym_lookup(ctx.kek, org.id, volunteer.pseudonym))
+    else:
         row = VolunteerRow(organisation_id=org.id, kind="named", name=volunteer.name, email=volunteer.email)
     token = secrets.token_urlsafe(24)
     row.access_token_hash = hash_token(token)
@@ -147,12 +137,13 @@ def live_record(session: Session, organisation_id: str, key: str) -> RecordRow |
 
 def create_valid_record(session: Session, principal: Principal, ctx: IssuerContext, org: OrganisationRow,
                         valid: ValidRecord, catalogue_version: str, source: str = "organiser",
-                        match_name: bool = False) -> CreatedRecord:
+                        volunteer: VolunteerResult | None = None) -> CreatedRecord:
     """Stores a validated record, approved; a second record of the same volunteer, mission type and period in the
     organisation is a conflict (the unique natural key backs this check against concurrent writers)."""
-    volunteer = find_or_create_volunteer(session, ctx, org, valid.volunteer, match_name=match_name)
+    volunteer = volunteer or find_or_create_volunteer(session, ctx, org, valid.volunteer)
     key = natural_key(org.id, volunteer.row.id, valid)
-    if live_record(session, org.id, key) is not None:
+    # A volunteer new to the organisation (they got an access token just now) has no records to collide with.
+    if volunteer.access_token is None and live_record(session, org.id, key) is not None:
         raise UserError("record.duplicate", kind="conflict")
     salt = new_salt()
     subject_hash = (SubjectIdentity.pseudonymous(valid.volunteer.pseudonym, salt).pseudonym_hash
@@ -168,11 +159,11 @@ def create_valid_record(session: Session, principal: Principal, ctx: IssuerConte
         natural_key=key, created_by=principal.user_id or principal.token_id,
         approved_at=now, approved_by=principal.user_id or principal.token_id,
     )
+    session.add(row)
     try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
+        session.flush()
     except IntegrityError:
+        # A concurrent writer made the same record first; the caller's transaction is rolled back.
         raise UserError("record.duplicate", kind="conflict") from None
     return CreatedRecord(row, volunteer)
 
