@@ -202,35 +202,43 @@ def issue_row(session: Session, ctx: IssuerContext, batch: BatchRow, cells: dict
     return RowOutcome("issued", record.id, issued.credential.id)
 
 
+def _locked_pending_item(session: Session, batch_id: str, item_id: str) -> tuple[BatchRow | None, BatchItemRow]:
+    """The batch (locked: a cancel waits for the row in progress) and the item; no batch when it stopped running."""
+    batch = session.scalar(select(BatchRow).where(BatchRow.id == batch_id).with_for_update())
+    return (batch if batch.status == "running" else None), session.get(BatchItemRow, item_id)
+
+
+def _finish_item(batch: BatchRow, item: BatchItemRow, status: str) -> None:
+    item.status, item.payload = status, None
+    setattr(batch, status, getattr(batch, status) + 1)
+    batch.heartbeat_at = utcnow()
+
+
 def run_item(session: Session, ctx: IssuerContext, batch_id: str, item_id: str) -> bool:
     """Issues one pending row in the caller's transaction, with the batch's progress; False when the batch was
-    cancelled meanwhile (the row is left alone)."""
-    batch = session.scalar(select(BatchRow).where(BatchRow.id == batch_id).with_for_update())
-    if batch.status != "running":
+    cancelled meanwhile (the row is left alone). A row that cannot be issued raises `UserError`: the caller rolls
+    the transaction back and records the failure with `fail_item`."""
+    batch, item = _locked_pending_item(session, batch_id, item_id)
+    if batch is None:
         return False
-    item = session.get(BatchItemRow, item_id)
-    if item.status != "pending":
-        return True
-    cells = _unseal(ctx.kek, item.id, item.payload)
-    try:
-        with session.begin_nested():
-            outcome = issue_row(session, ctx, batch, cells, item.line)
-    except UserError as error:
+    if item.status == "pending":
+        outcome = issue_row(session, ctx, batch, _unseal(ctx.kek, item.id, item.payload), item.line)
+        item.record_id, item.credential_id = outcome.record_id, outcome.credential_id
+        _finish_item(batch, item, outcome.status)
+        session.flush()
+    return True
+
+
+def fail_item(session: Session, batch_id: str, item_id: str, error: UserError) -> bool:
+    batch, item = _locked_pending_item(session, batch_id, item_id)
+    if batch is None:
+        return False
+    if item.status == "pending":
         detail = messages().text(error.key, **error.params)
-        item.status = "failed"
         item.error = {"message_lv": messages().get("batch.row_failed", "lv", detail=detail.lv),
-                      "message_en": messages().get("batch.row_failed", "en", detail=detail.en),
-                      "code": error.key}
-        batch.failed += 1
-    else:
-        item.status, item.record_id, item.credential_id = outcome.status, outcome.record_id, outcome.credential_id
-        if outcome.status == "issued":
-            batch.issued += 1
-        else:
-            batch.skipped += 1
-    item.payload = None
-    batch.heartbeat_at = utcnow()
-    session.flush()
+                      "message_en": messages().get("batch.row_failed", "en", detail=detail.en), "code": error.key}
+        _finish_item(batch, item, "failed")
+        session.flush()
     return True
 
 
@@ -265,9 +273,14 @@ def run_claimed(factory: sessionmaker[Session], ctx: IssuerContext, batch_id: st
                 # Stopped on purpose (shutdown): release the batch so the next runner takes it without waiting.
                 session.get(BatchRow, batch_id).heartbeat_at = None
             return "running"
-        with _transaction(factory) as session:
-            if not run_item(session, ctx, batch_id, item_id):
-                break
+        try:
+            with _transaction(factory) as session:
+                running = run_item(session, ctx, batch_id, item_id)
+        except UserError as error:  # the row's transaction was rolled back: nothing of it remains
+            with _transaction(factory) as session:
+                running = fail_item(session, batch_id, item_id, error)
+        if not running:
+            break
     with _transaction(factory) as session:
         batch = session.scalar(select(BatchRow).where(BatchRow.id == batch_id).with_for_update())
         if batch.status == "running":

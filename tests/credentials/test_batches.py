@@ -230,3 +230,33 @@ def test_unreadable_uploads_are_refused_with_reasons(client, make_org):
     for content, code in cases.items():
         response = upload(client, org, content, dry_run=True)
         assert response.status_code == 422 and response.json()["code"] == code, response.text
+
+
+def test_a_row_that_cannot_be_issued_leaves_nothing_behind(make_org, session_factory, settings):
+    """Rows are all-or-nothing: when signing fails (the organisation was suspended after the upload), the row's
+    volunteer and record are rolled back with it, and the report says why, per line."""
+    from credentials import batch_service
+    from issuers.service import IssuerContext
+    from issuers.store import OrganisationRow
+    from credentials.store import VolunteerRow
+    from volcred.cli import Runtime
+    from volcred.db import transaction
+
+    org = make_org("suspended-later")
+    ctx = IssuerContext(settings.public_base_url, settings.encryption_key)
+    with transaction(session_factory) as session:
+        row = session.get(OrganisationRow, org.org_id)
+        batch = batch_service.create_batch(session, Runtime.operator, ctx, row, csv_bytes([good_row(1), good_row(2)]),
+                                           "batch.csv")
+        row.status = "suspended"
+    with transaction(session_factory) as session:
+        assert batch_service.claim_batch(session, lease_seconds=30, batch_id=batch.id) is not None
+    assert batch_service.run_claimed(session_factory, ctx, batch.id) == "done"
+    with transaction(session_factory) as session:
+        done = session.get(BatchRow, batch.id)
+        assert (done.issued, done.failed) == (0, 2)
+        failures = batch_service.failures(session, done)
+    assert [f["line"] for f in failures] == [2, 3]
+    assert all(f["code"] == "org.not_verified" and f["message_lv"] and f["message_en"] for f in failures)
+    assert count(session_factory, RecordRow) == count(session_factory, VolunteerRow) == 0
+    assert count(session_factory, CredentialRow) == 0
