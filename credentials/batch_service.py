@@ -26,7 +26,7 @@ from credentials import service
 from credentials.batch_store import BatchItemRow, BatchRow
 from credentials.batches import CheckedUpload, SheetRow, check_rows, read_upload, record_input
 from credentials.records import validate_record
-from credentials.store import CredentialRow
+from credentials.store import CredentialRow, RecordRow
 from issuers.auth import Principal
 from issuers.db import utcnow
 from issuers.service import IssuerContext
@@ -202,10 +202,12 @@ def issue_row(session: Session, ctx: IssuerContext, batch: BatchRow, cells: dict
     return RowOutcome("issued", record.id, issued.credential.id)
 
 
-def _locked_pending_item(session: Session, batch_id: str, item_id: str) -> tuple[BatchRow | None, BatchItemRow]:
+def _locked_pending_item(session: Session, batch_id: str,
+                         item_id: str | None) -> tuple[BatchRow | None, BatchItemRow | None]:
     """The batch (locked: a cancel waits for the row in progress) and the item; no batch when it stopped running."""
     batch = session.scalar(select(BatchRow).where(BatchRow.id == batch_id).with_for_update())
-    return (batch if batch.status == "running" else None), session.get(BatchItemRow, item_id)
+    item = session.get(BatchItemRow, item_id) if item_id else None
+    return (batch if batch.status == "running" else None), item
 
 
 def _finish_item(batch: BatchRow, item: BatchItemRow, status: str) -> None:
@@ -242,6 +244,44 @@ def fail_item(session: Session, batch_id: str, item_id: str, error: UserError) -
     return True
 
 
+def skip_known_rows(session: Session, ctx: IssuerContext, batch_id: str) -> int:
+    """Marks, in one transaction, the pending rows whose record exists already (the same rows uploaded before):
+    re-uploading a corrected file then costs one transaction per new row only. Rows this misses (a record that is
+    approved but not issued, a row that no longer validates) go the per-row way."""
+    batch, _ = _locked_pending_item(session, batch_id, None)
+    if batch is None:
+        return 0
+    org = session.get(OrganisationRow, batch.organisation_id)
+    catalogue, today = load_catalogue(), service.today_in_latvia()
+    by_key: dict[str, BatchItemRow] = {}
+    for item in session.scalars(select(BatchItemRow).where(BatchItemRow.batch_id == batch_id,
+                                                           BatchItemRow.status == "pending")):
+        try:
+            valid = validate_record(record_input(SheetRow(item.line, _unseal(ctx.kek, item.id, item.payload))),
+                                    catalogue, today)
+        except UserError:
+            continue
+        volunteer = service.find_volunteer(session, ctx, org, valid.volunteer, match_name=True)
+        if volunteer is not None:
+            by_key[service.natural_key(org.id, volunteer.id, valid)] = item
+    keys = list(by_key)
+    skipped = 0
+    for start in range(0, len(keys), 500):
+        records = session.execute(
+            select(RecordRow.id, RecordRow.natural_key, CredentialRow.id)
+            .outerjoin(CredentialRow, CredentialRow.record_id == RecordRow.id)
+            .where(RecordRow.organisation_id == org.id, RecordRow.natural_key.in_(keys[start:start + 500]),
+                   RecordRow.status.not_in(("approved", "superseded"))))
+        for record_id, key, credential_id in records:
+            item = by_key[key]
+            if item.status == "pending":
+                item.record_id, item.credential_id = record_id, credential_id
+                _finish_item(batch, item, "skipped")
+                skipped += 1
+    session.flush()
+    return skipped
+
+
 def pending_items(session: Session, batch_id: str) -> list[str]:
     return list(session.scalars(select(BatchItemRow.id).where(BatchItemRow.batch_id == batch_id,
                                                               BatchItemRow.status == "pending")
@@ -265,6 +305,8 @@ def run_claimed(factory: sessionmaker[Session], ctx: IssuerContext, batch_id: st
                 should_stop: Callable[[], bool] = lambda: False) -> str:
     """Runs a claimed batch to its end, one transaction per row; returns the batch's final status (`running` when
     `should_stop` asked to stop early: the batch is then resumed later, by this or another process)."""
+    with _transaction(factory) as session:
+        skip_known_rows(session, ctx, batch_id)
     with _transaction(factory) as session:
         items = pending_items(session, batch_id)
     for item_id in items:

@@ -104,6 +104,13 @@ def test_thousand_rows_with_five_bad_ones(client, make_org, session_factory, cap
     again_seconds = time.perf_counter() - started
     assert (again["issued"], again["skipped"]) == (0, 995)
     assert count(session_factory, CredentialRow) == 995 and count(session_factory, RecordRow) == 995
+
+    # The organiser corrects the five rows and uploads the whole file once more: only they are issued.
+    fixed = [good_row(i) for i in range(1000)]
+    fixed[500]["start_date"], fixed[500]["end_date"] = "2026-05-01", "2026-05-10"
+    final = wait_for(client, org, upload(client, org, csv_bytes(fixed)).json()["id"])
+    assert (final["errors"], final["issued"], final["skipped"]) == ([], 5, 995)
+    assert count(session_factory, CredentialRow) == 1000
     with capsys.disabled():
         print(f"\n1,000-row batch: dry run {dry_seconds:.2f} s, issuing 995 {run_seconds:.1f} s, "
               f"same upload again {again_seconds:.1f} s")
