@@ -31,7 +31,7 @@ def test_duplicate_records_from_before_keep_one_natural_key(make_org, session_fa
     table = RecordRow.__table__
     engine = create_engine(database_url)
     try:
-        downgrade(database_url, "0004p")
+        downgrade(database_url, "0006-1")  # just below this migration, wherever it sits in the history
         with engine.begin() as conn:
             original = conn.execute(select(table)).mappings().one()
             for n in (1, 2):  # what a second identical POST /records used to make
