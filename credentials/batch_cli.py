@@ -52,7 +52,7 @@ def upload(
             claimed = batch_service.claim_batch(session, runtime.settings.batch_lease_seconds, batch_id=batch_id)
     if not dry_run:
         if claimed is not None:
-            batch_service.run_claimed(runtime.session_factory, runtime.issuer_context, batch_id)
+            batch_service.run_claimed(runtime.transaction, runtime.issuer_context, batch_id)
         with runtime.transaction() as session:
             report = _report(session, batch_service.get_batch(session, runtime.operator, batch_id))
     _show(report, as_json, runtime.lang)
@@ -81,7 +81,7 @@ def resume(
 ):
     """Finish batches that were interrupted (a killed process) or are still queued."""
     runtime = ctx.obj
-    ran = batch_service.run_pending(runtime.session_factory, runtime.issuer_context,
+    ran = batch_service.run_pending(runtime.transaction, runtime.issuer_context,
                                     runtime.settings.batch_lease_seconds, force=force)
     with runtime.transaction() as session:
         reports = [_report(session, batch_service.get_batch(session, runtime.operator, batch_id)) for batch_id in ran]

@@ -7,18 +7,16 @@ from __future__ import annotations
 import logging
 import threading
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from credentials.batch_service import run_pending
+from credentials.batch_service import UnitOfWork, run_pending
 from issuers.service import IssuerContext
 
 log = logging.getLogger(__name__)
 
 
 class BatchRunner:
-    def __init__(self, factory: sessionmaker[Session], ctx: IssuerContext, lease_seconds: float,
+    def __init__(self, transaction: UnitOfWork, ctx: IssuerContext, lease_seconds: float,
                  poll_seconds: float = 2.0):
-        self.factory, self.ctx = factory, ctx
+        self.transaction, self.ctx = transaction, ctx
         self.lease_seconds, self.poll_seconds = lease_seconds, poll_seconds
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -43,7 +41,7 @@ class BatchRunner:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                run_pending(self.factory, self.ctx, self.lease_seconds, should_stop=self._stop.is_set)
+                run_pending(self.transaction, self.ctx, self.lease_seconds, should_stop=self._stop.is_set)
             except Exception as error:  # a database hiccup must not end the thread; the batch is retried
                 log.exception("batch runner: %s", type(error).__name__)
             self._wake.wait(self.poll_seconds)

@@ -3,7 +3,7 @@
 A row is all-or-nothing (record, credential and status entries in one transaction, with the row's own state), and
 idempotent through the records' natural key (organisation, volunteer, mission type, period): a row whose record
 already exists is skipped, so uploading the same file again, or resuming a run that was killed, issues nothing twice.
-Runs outside any request: `run_batch` opens its own transactions from a session factory.
+Runs outside any request: `run_claimed` opens a transaction per row through the unit of work it is given.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable, Iterator
+from typing import Callable, ContextManager
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from catalogue import load_catalogue
 from catalogue.i18n import UserError, messages
@@ -288,60 +287,52 @@ def pending_items(session: Session, batch_id: str) -> list[str]:
                                 .order_by(BatchItemRow.line)))
 
 
-@contextmanager
-def _transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+# How the runner opens a transaction: a callable giving a context manager that commits on success and rolls back on
+# error (the wiring's `volcred.db.transaction` over its session factory).
+UnitOfWork = Callable[[], ContextManager[Session]]
 
 
-def run_claimed(factory: sessionmaker[Session], ctx: IssuerContext, batch_id: str,
+def run_claimed(transaction: UnitOfWork, ctx: IssuerContext, batch_id: str,
                 should_stop: Callable[[], bool] = lambda: False) -> str:
     """Runs a claimed batch to its end, one transaction per row; returns the batch's final status (`running` when
     `should_stop` asked to stop early: the batch is then resumed later, by this or another process)."""
-    with _transaction(factory) as session:
+    with transaction() as session:
         skip_known_rows(session, ctx, batch_id)
-    with _transaction(factory) as session:
+    with transaction() as session:
         items = pending_items(session, batch_id)
     for item_id in items:
         if should_stop():
-            with _transaction(factory) as session:
+            with transaction() as session:
                 # Stopped on purpose (shutdown): release the batch so the next runner takes it without waiting.
                 session.get(BatchRow, batch_id).heartbeat_at = None
             return "running"
         try:
-            with _transaction(factory) as session:
+            with transaction() as session:
                 running = run_item(session, ctx, batch_id, item_id)
         except UserError as error:  # the row's transaction was rolled back: nothing of it remains
-            with _transaction(factory) as session:
+            with transaction() as session:
                 running = fail_item(session, batch_id, item_id, error)
         if not running:
             break
-    with _transaction(factory) as session:
+    with transaction() as session:
         batch = session.scalar(select(BatchRow).where(BatchRow.id == batch_id).with_for_update())
         if batch.status == "running":
             batch.status, batch.finished_at = "done", utcnow()
         return batch.status
 
 
-def run_pending(factory: sessionmaker[Session], ctx: IssuerContext, lease_seconds: float = DEFAULT_LEASE_SECONDS,
+def run_pending(transaction: UnitOfWork, ctx: IssuerContext, lease_seconds: float = DEFAULT_LEASE_SECONDS,
                 force: bool = False, should_stop: Callable[[], bool] = lambda: False) -> list[str]:
     """Claims and runs batches until none is left to run; returns the ids it ran."""
     ran: list[str] = []
     while not should_stop():
-        with _transaction(factory) as session:
+        with transaction() as session:
             batch = claim_batch(session, lease_seconds, force=force)
             batch_id = batch.id if batch is not None else None
         if batch_id is None or batch_id in ran:
             break
         log.info("batch %s: running", batch_id)
-        status = run_claimed(factory, ctx, batch_id, should_stop)
+        status = run_claimed(transaction, ctx, batch_id, should_stop)
         log.info("batch %s: %s", batch_id, status)
         ran.append(batch_id)
     return ran

@@ -78,11 +78,22 @@ def _read_csv(content: bytes) -> list[SheetRow]:
     except UnicodeDecodeError:
         raise UserError("batch.not_utf8") from None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+
+    def numbered():
+        next_line = 1
+        for cells in reader:
+            # A quoted cell may span lines: a row's line is where it starts.
+            line, next_line = next_line, reader.line_num + 1
+            yield line, cells
+
+    return _sheet_rows(numbered())
+
+
+def _sheet_rows(lines: Iterable[tuple[int, list[str]]]) -> list[SheetRow]:
+    """The data rows below the header; blank lines, and comment lines (#) above the header, are skipped."""
     header: list[str] | None = None
     rows: list[SheetRow] = []
-    next_line = 1
-    for cells in reader:
-        line, next_line = next_line, reader.line_num + 1
+    for line, cells in lines:
         if _is_blank(cells) or (header is None and _is_comment(cells)):
             continue
         if header is None:
@@ -113,22 +124,10 @@ def _read_xlsx(content: bytes) -> list[SheetRow]:
     except (BadZipFile, KeyError, ValueError, OSError):
         raise UserError("batch.xlsx_unreadable") from None
     try:
-        sheet = workbook.worksheets[0]
-        header: list[str] | None = None
-        rows: list[SheetRow] = []
-        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = [_xlsx_cell(value) for value in values]
-            if _is_blank(cells) or (header is None and _is_comment(cells)):
-                continue
-            if header is None:
-                header = _header(cells)
-                continue
-            rows.append(_sheet_row(line, header, cells))
+        values = workbook.worksheets[0].iter_rows(values_only=True)
+        return _sheet_rows((line, [_xlsx_cell(value) for value in row]) for line, row in enumerate(values, start=1))
     finally:
         workbook.close()
-    if header is None:
-        raise UserError("batch.empty")
-    return rows
 
 
 def _xlsx_cell(value: Any) -> str:

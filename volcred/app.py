@@ -13,7 +13,7 @@ from catalogue import load_catalogue
 from catalogue.api import router as catalogue_router
 from catalogue.i18n import messages
 from catalogue.web import STATIC_DIR, STATIC_URL
-from volcred.db import make_engine, make_session_factory
+from volcred.db import make_engine, make_session_factory, transaction
 from volcred.deps import get_language, get_session
 from volcred.logs import RequestIdMiddleware
 from volcred.problems import install_problem_handlers, problem
@@ -58,8 +58,8 @@ async def _lifespan(app: FastAPI):
     from issuers.service import IssuerContext
 
     settings = app.state.settings
-    runner = BatchRunner(app.state.session_factory, IssuerContext(settings.public_base_url, settings.encryption_key),
-                         settings.batch_lease_seconds)
+    runner = BatchRunner(lambda: transaction(app.state.session_factory),
+                         IssuerContext(settings.public_base_url, settings.encryption_key), settings.batch_lease_seconds)
     app.state.batch_runner = runner
     runner.start()
     yield

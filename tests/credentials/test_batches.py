@@ -258,7 +258,7 @@ def test_a_row_that_cannot_be_issued_leaves_nothing_behind(make_org, session_fac
         row.status = "suspended"
     with transaction(session_factory) as session:
         assert batch_service.claim_batch(session, lease_seconds=30, batch_id=batch.id) is not None
-    assert batch_service.run_claimed(session_factory, ctx, batch.id) == "done"
+    assert batch_service.run_claimed(lambda: transaction(session_factory), ctx, batch.id) == "done"
     with transaction(session_factory) as session:
         done = session.get(BatchRow, batch.id)
         assert (done.issued, done.failed) == (0, 2)
