@@ -52,7 +52,8 @@ def upload(
             claimed = batch_service.claim_batch(session, runtime.settings.batch_lease_seconds, batch_id=batch_id)
     if not dry_run:
         if claimed is not None:
-            batch_service.run_claimed(runtime.transaction, runtime.issuer_context, batch_id)
+            batch_service.run_claimed(runtime.transaction, runtime.issuer_context, batch_id,
+                                      pause=runtime.settings.batch_row_pause)
         with runtime.transaction() as session:
             report = _report(session, batch_service.get_batch(session, runtime.operator, batch_id))
     _show(report, as_json, runtime.lang)
@@ -82,7 +83,8 @@ def resume(
     """Finish batches that were interrupted (a killed process) or are still queued."""
     runtime = ctx.obj
     ran = batch_service.run_pending(runtime.transaction, runtime.issuer_context,
-                                    runtime.settings.batch_lease_seconds, force=force)
+                                    runtime.settings.batch_lease_seconds, force=force,
+                                    pause=runtime.settings.batch_row_pause)
     with runtime.transaction() as session:
         reports = [_report(session, batch_service.get_batch(session, runtime.operator, batch_id)) for batch_id in ran]
     if as_json:

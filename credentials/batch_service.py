@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable, ContextManager
@@ -293,7 +294,7 @@ UnitOfWork = Callable[[], ContextManager[Session]]
 
 
 def run_claimed(transaction: UnitOfWork, ctx: IssuerContext, batch_id: str,
-                should_stop: Callable[[], bool] = lambda: False) -> str:
+                should_stop: Callable[[], bool] = lambda: False, pause: float = 0.0) -> str:
     """Runs a claimed batch to its end, one transaction per row; returns the batch's final status (`running` when
     `should_stop` asked to stop early: the batch is then resumed later, by this or another process)."""
     with transaction() as session:
@@ -314,6 +315,8 @@ def run_claimed(transaction: UnitOfWork, ctx: IssuerContext, batch_id: str,
                 running = fail_item(session, batch_id, item_id, error)
         if not running:
             break
+        if pause:
+            time.sleep(pause)  # room for other writers between rows
     with transaction() as session:
         batch = session.scalar(select(BatchRow).where(BatchRow.id == batch_id).with_for_update())
         if batch.status == "running":
@@ -322,7 +325,8 @@ def run_claimed(transaction: UnitOfWork, ctx: IssuerContext, batch_id: str,
 
 
 def run_pending(transaction: UnitOfWork, ctx: IssuerContext, lease_seconds: float = DEFAULT_LEASE_SECONDS,
-                force: bool = False, should_stop: Callable[[], bool] = lambda: False) -> list[str]:
+                force: bool = False, should_stop: Callable[[], bool] = lambda: False,
+                pause: float = 0.0) -> list[str]:
     """Claims and runs batches until none is left to run; returns the ids it ran."""
     ran: list[str] = []
     while not should_stop():
@@ -332,7 +336,7 @@ def run_pending(transaction: UnitOfWork, ctx: IssuerContext, lease_seconds: floa
         if batch_id is None or batch_id in ran:
             break
         log.info("batch %s: running", batch_id)
-        status = run_claimed(transaction, ctx, batch_id, should_stop)
+        status = run_claimed(transaction, ctx, batch_id, should_stop, pause)
         log.info("batch %s: %s", batch_id, status)
         ran.append(batch_id)
     return ran

@@ -59,7 +59,8 @@ async def _lifespan(app: FastAPI):
 
     settings = app.state.settings
     runner = BatchRunner(lambda: transaction(app.state.session_factory),
-                         IssuerContext(settings.public_base_url, settings.encryption_key), settings.batch_lease_seconds)
+                         IssuerContext(settings.public_base_url, settings.encryption_key), settings.batch_lease_seconds,
+                         settings.batch_row_pause)
     app.state.batch_runner = runner
     runner.start()
     yield
