@@ -81,7 +81,7 @@ def test_killed_service_resumes_the_batch_when_started_again(make_org, session_f
     interrupted = credentials_issued(session_factory)
     assert 20 <= interrupted < ROWS, "the kill must land mid-run"
 
-    url, second = start_service(database_url, tmp_path, "second", VOLCRED_BATCH_ROW_PAUSE_SECONDS="0")
+    url, second = start_service(database_url, tmp_path, "second", VOLCRED_BATCH_ROW_PAUSE_SECONDS="0.005")
     try:
         deadline = time.monotonic() + 180
         while (report := httpx.get(f"{url}/batches/{batch_id}", headers=org.headers()).json())["status"] != "done":
