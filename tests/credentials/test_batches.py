@@ -267,3 +267,18 @@ def test_a_row_that_cannot_be_issued_leaves_nothing_behind(make_org, session_fac
     assert all(f["code"] == "org.not_verified" and f["message_lv"] and f["message_en"] for f in failures)
     assert count(session_factory, RecordRow) == count(session_factory, VolunteerRow) == 0
     assert count(session_factory, CredentialRow) == 0
+
+
+def test_who_may_upload(client, make_org, session_factory, platform_admin):
+    from tests.authz import check_matrix
+
+    own, other = make_org("uploader"), make_org("bystander")
+    limited = client.post(f"/organisations/{own.slug}/tokens", json={"name": "status only",
+                                                                     "scopes": ["credentials:status"]},
+                          headers=own.headers("admin")).json()["token"]
+    files = iter(csv_bytes([good_row(i)]) for i in range(20))
+    # The form names the organisation: another organisation's caller is then trying to act for it.
+    check_matrix(client, session_factory, own, other, platform_admin,
+                 lambda headers, caller: client.post("/batches", files={"file": ("b.csv", next(files))},
+                                                     data={"organisation": own.slug}, headers=headers),
+                 {"own_token", "own_admin", "own_coordinator"}, limited)
