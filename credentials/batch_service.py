@@ -189,15 +189,17 @@ def issue_row(session: Session, ctx: IssuerContext, batch: BatchRow, cells: dict
     found = service.find_volunteer(session, ctx, org, valid.volunteer, match_name=True)
     record = (service.live_record(session, org.id, service.natural_key(org.id, found.id, valid))
               if found is not None else None)
-    if record is not None and record.status != "approved":
+    # Issued, a volunteer's draft, or a correction waiting to be issued: the row's record exists, nothing to do.
+    if record is not None and (record.status != "approved" or record.revises_id is not None):
         credential_id = session.scalar(select(CredentialRow.id).where(CredentialRow.record_id == record.id)
                                        .order_by(CredentialRow.issued_at.desc()).limit(1))
         return RowOutcome("skipped", record.id, credential_id)
     if record is None:
         volunteer = (service.VolunteerResult(found, None) if found is not None
                      else service.find_or_create_volunteer(session, ctx, org, valid.volunteer))
-        record = service.create_valid_record(session, principal, ctx, org, valid, catalogue.version, source="batch",
-                                             volunteer=volunteer).record
+        record = service.store_record(session, org, valid, catalogue.version, volunteer, status="approved",
+                                      source="batch", created_by=principal.token_id).record
+        service.approved_as_made(session, principal, record)
     issued = service.issue_record(session, principal, ctx, record.id)
     return RowOutcome("issued", record.id, issued.credential.id)
 

@@ -15,7 +15,8 @@ from credentials.jsonld import DocumentLoader
 from credentials.store import CredentialRow
 from issuers import service as issuers
 from issuers.service import IssuerContext
-from verify.core import KeyHistory, StatusListUnavailable, Verification, utc_now, verify_credential
+from verify.core import (KeyHistory, PresentationVerification, StatusListUnavailable, Verification, utc_now,
+                         verify_credential, verify_presentation)
 from verify.exports.platform import platform_did, platform_registry_entry
 from verify.exports.service import platform_document
 
@@ -81,8 +82,20 @@ class ServicePorts:
         return self.clock()
 
 
+def verify_in_session(session: Session, ctx: IssuerContext, credential) -> Verification:
+    result = verify_credential(credential, ServicePorts(session, ctx))
+    session.commit()  # a status list signed on first use is kept
+    return result
+
+
 def verify_with_service(session_factory: sessionmaker, ctx: IssuerContext, credential) -> Verification:
     with session_factory() as session:
-        result = verify_credential(credential, ServicePorts(session, ctx))
-        session.commit()  # a status list signed on first use is kept
+        return verify_in_session(session, ctx, credential)
+
+
+def verify_presentation_with_service(session_factory: sessionmaker, ctx: IssuerContext, presentation, *,
+                                     challenge: str | None, domain: str | None) -> PresentationVerification:
+    with session_factory() as session:
+        result = verify_presentation(presentation, ServicePorts(session, ctx), challenge=challenge, domain=domain)
+        session.commit()
         return result

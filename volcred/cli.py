@@ -13,7 +13,7 @@ from catalogue.cli import app as catalogue_app
 from catalogue.i18n import UserError, environment_language, messages, t
 from credentials.batch_cli import batches_app
 from issuers.auth import Principal
-from issuers.cli import admin_app, org_app
+from issuers.cli import admin_app, audit_app, org_app
 from issuers.service import IssuerContext
 from verify.cli import verify_command
 from verify.exports.cli import export_command
@@ -32,6 +32,7 @@ app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(org_app, name="org")
 app.add_typer(admin_app, name="admin")
 app.add_typer(batches_app, name="batches")
+app.add_typer(audit_app, name="audit")
 app.command("verify")(verify_command)
 app.command("export")(export_command)
 

@@ -2,6 +2,7 @@
 
 import credentials.batch_store  # noqa: F401
 import credentials.store  # noqa: F401
+import issuers.audit_store  # noqa: F401
 import issuers.store  # noqa: F401
 import verify.exports.store  # noqa: F401
 from issuers.db import Base

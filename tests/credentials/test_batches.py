@@ -285,3 +285,33 @@ def test_who_may_upload(client, make_org, session_factory, platform_admin):
                  lambda headers, caller: client.post("/batches", files={"file": ("b.csv", next(files))},
                                                      data={"organisation": own.slug}, headers=headers),
                  {"own_token", "own_admin", "own_coordinator"}, limited)
+
+
+def test_corrections_and_batches_keep_one_credential_per_row(client, make_org, session_factory):
+    org = make_org("corrected")
+    rows = [good_row(1), good_row(2)]
+    wait_for(client, org, upload(client, org, csv_bytes(rows)).json()["id"])
+    with session_factory() as session:
+        first, second = session.scalars(select(RecordRow).order_by(RecordRow.start_date)).all()
+    # A correction waiting to be issued, and one issued: the same upload again still issues nothing.
+    pending = client.post(f"/records/{first.id}/revise", json={"hours": 3}, headers=org.headers())
+    issued = client.post(f"/records/{second.id}/revise", json={"hours": 4}, headers=org.headers())
+    assert pending.status_code == issued.status_code == 201, issued.text
+    assert client.post(f"/records/{issued.json()['id']}/issue", headers=org.headers()).status_code == 201
+    again = wait_for(client, org, upload(client, org, csv_bytes(rows)).json()["id"])
+    assert (again["issued"], again["skipped"]) == (0, 2)
+    assert count(session_factory, CredentialRow) == 3  # two from the batch, one correction
+    # Moving a record onto another record's period is a conflict, not a second record of it.
+    moved = client.post(f"/records/{pending.json()['id']}/approve", json={"start_date": rows[1]["start_date"],
+                                                                          "end_date": rows[1]["end_date"]},
+                        headers=org.headers())
+    assert moved.status_code == 200  # a correction carries its original's key, so it may
+    other = client.post("/records", json=record_body(start_date="2026-08-01", end_date="2026-08-02", hours=5,
+                                                     mission_type=rows[0]["mission_type"],
+                                                     volunteer={"name": "X", "email": rows[0]["volunteer_email"]}),
+                        headers=org.headers())
+    assert other.status_code == 201, other.text
+    onto = client.post(f"/records/{other.json()['id']}/approve", json={"start_date": rows[0]["start_date"],
+                                                                       "end_date": rows[0]["end_date"]},
+                       headers=org.headers())
+    assert onto.status_code == 409 and onto.json()["code"] == "record.duplicate"
