@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from catalogue import catalogue_version, load_catalogue
 from catalogue.i18n import UserError
@@ -71,26 +71,37 @@ class VolunteerResult:
     access_token: str | None  # only when the volunteer is new: their personal link is shown once
 
 
+def find_volunteer(session: Session, ctx: IssuerContext, org: OrganisationRow, volunteer: VolunteerInput,
+                   match_name: bool = False) -> VolunteerRow | None:
+    """The organisation's known volunteer: by pseudonym, by e-mail, or (with `match_name`, for bulk uploads, where a
+    row without e-mail must still find its earlier self) by the name of a named volunteer without e-mail."""
+    if volunteer.pseudonymous:
+        lookup = pseudonym_lookup(ctx.kek, org.id, volunteer.pseudonym)
+        return session.scalar(select(VolunteerRow).where(VolunteerRow.organisation_id == org.id,
+                                                         VolunteerRow.pseudonym_lookup == lookup))
+    if volunteer.email:
+        return session.scalar(select(VolunteerRow).where(VolunteerRow.organisation_id == org.id,
+                                                         VolunteerRow.email == volunteer.email))
+    if match_name:
+        return session.scalar(select(VolunteerRow).where(
+            VolunteerRow.organisation_id == org.id, VolunteerRow.kind == "named", VolunteerRow.email.is_(None),
+            VolunteerRow.name == volunteer.name).order_by(VolunteerRow.created_at).limit(1))
+    return None
+
+
 def find_or_create_volunteer(session: Session, ctx: IssuerContext, org: OrganisationRow,
                              volunteer: VolunteerInput, rename: bool = True) -> VolunteerResult:
     """The organisation's volunteer with this e-mail or pseudonym, or a new one. `rename=False` (self-service
     drafts) leaves a known volunteer's name as the organisation has it."""
+    row = find_volunteer(session, ctx, org, volunteer)
+    if row is not None:
+        if rename and not volunteer.pseudonymous:
+            row.name = volunteer.name
+        return VolunteerResult(row, None)
     if volunteer.pseudonymous:
-        lookup = pseudonym_lookup(ctx.kek, org.id, volunteer.pseudonym)
-        row = session.scalar(select(VolunteerRow).where(VolunteerRow.organisation_id == org.id,
-                                                        VolunteerRow.pseudonym_lookup == lookup))
-        if row is not None:
-            return VolunteerResult(row, None)
-        row = VolunteerRow(organisation_id=org.id, kind="pseudonymous", pseudonym_lookup=lookup)
+        row = VolunteerRow(organisation_id=org.id, kind="pseudonymous",
+                           pseudonym_lookup=pseudonym_lookup(ctx.kek, org.id, volunteer.pseudonym))
     else:
-        row = None
-        if volunteer.email:
-            row = session.scalar(select(VolunteerRow).where(VolunteerRow.organisation_id == org.id,
-                                                            VolunteerRow.email == volunteer.email))
-        if row is not None:
-            if rename:
-                row.name = volunteer.name
-            return VolunteerResult(row, None)
         row = VolunteerRow(organisation_id=org.id, kind="named", name=volunteer.name, email=volunteer.email)
     token = secrets.token_urlsafe(24)
     row.access_token_hash = hash_token(token)
@@ -117,14 +128,18 @@ def create_record(session: Session, principal: Principal, ctx: IssuerContext, or
                   data: RecordInput, source: str = "organiser") -> CreatedRecord:
     """An organiser's record: validated against the current catalogue and approved at once."""
     principal.require("records.write", org.id)
-    actor = principal.user_id or principal.token_id
-    created = new_record(session, ctx, org, data, status="approved", source=source, created_by=actor)
-    created.record.approved_at, created.record.approved_by = created.record.created_at, actor
-    session.flush()
-    # The organiser's own record is approved as it is made: that is an approval for the audit log too.
-    append_audit(session, "record.approve", organisation_id=org.id, subject_id=created.record.id,
-                 principal=principal, details={"created": True})
+    created = new_record(session, ctx, org, data, status="approved", source=source,
+                         created_by=principal.user_id or principal.token_id)
+    approved_as_made(session, principal, created.record)
     return created
+
+
+def approved_as_made(session: Session, principal: Principal, record: RecordRow) -> None:
+    """The organiser's own record is approved as it is made: that is an approval for the audit log too."""
+    record.approved_at, record.approved_by = record.created_at, principal.user_id or principal.token_id
+    session.flush()
+    append_audit(session, "record.approve", organisation_id=record.organisation_id, subject_id=record.id,
+                 principal=principal, details={"created": True})
 
 
 def new_record(session: Session, ctx: IssuerContext, org: OrganisationRow, data: RecordInput, *, status: str,
@@ -133,20 +148,42 @@ def new_record(session: Session, ctx: IssuerContext, org: OrganisationRow, data:
     catalogue = load_catalogue()
     valid = validate_record(data, catalogue, today_in_latvia())
     volunteer = find_or_create_volunteer(session, ctx, org, valid.volunteer, rename=rename_volunteer)
+    return store_record(session, org, valid, catalogue.version, volunteer, status=status, source=source,
+                        created_by=created_by)
+
+
+def live_record(session: Session, organisation_id: str, key: str) -> RecordRow | None:
+    """A record (not superseded) holding a natural key in an organisation: the original, or a correction of it."""
+    return session.scalar(select(RecordRow).where(RecordRow.organisation_id == organisation_id,
+                                                  RecordRow.natural_key == key, RecordRow.status != "superseded")
+                          .order_by(RecordRow.created_at).limit(1))
+
+
+def store_record(session: Session, org: OrganisationRow, valid: ValidRecord, catalogue_version: str,
+                 volunteer: VolunteerResult, *, status: str, source: str, created_by: str | None) -> CreatedRecord:
+    """Stores a validated record; a second record of the same volunteer, mission type and period in the organisation
+    is a conflict (the unique natural key backs this check against concurrent writers)."""
+    key = natural_key(org.id, volunteer.row.id, valid)
+    # A volunteer new to the organisation (they got an access token just now) has no records to collide with.
+    if volunteer.access_token is None and live_record(session, org.id, key) is not None:
+        raise UserError("record.duplicate", kind="conflict")
     salt = new_salt()
     subject_hash = (SubjectIdentity.pseudonymous(valid.volunteer.pseudonym, salt).pseudonym_hash
                     if valid.volunteer.pseudonymous else None)
     row = RecordRow(
         organisation_id=org.id, volunteer_id=volunteer.row.id, mission_type=valid.mission_type,
-        catalogue_version=catalogue.version, title=valid.title, municipality=valid.municipality,
+        catalogue_version=catalogue_version, title=valid.title, municipality=valid.municipality,
         start_date=valid.start_date, end_date=valid.end_date, hours=valid.hours, role=valid.role,
         narrative=valid.narrative, competences=[claim_json(c) for c in valid.competences],
         evidence=list(valid.evidence), language=valid.language, subject_salt=salt, subject_hash=subject_hash,
-        status=status, source=source, natural_key=natural_key(org.id, volunteer.row.id, valid),
-        created_by=created_by, created_at=utcnow(),
+        status=status, source=source, natural_key=key, created_by=created_by, created_at=utcnow(),
     )
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # A concurrent writer made the same record first; the caller's transaction is rolled back.
+        raise UserError("record.duplicate", kind="conflict") from None
     return CreatedRecord(row, volunteer)
 
 
@@ -191,7 +228,14 @@ def apply_changes(row: RecordRow, changes: RecordChanges | None) -> None:
     row.title, row.municipality, row.role, row.narrative = valid.title, valid.municipality, valid.role, valid.narrative
     row.start_date, row.end_date, row.hours = valid.start_date, valid.end_date, valid.hours
     row.competences, row.evidence = [claim_json(c) for c in valid.competences], list(valid.evidence)
-    row.natural_key = natural_key(row.organisation_id, row.volunteer_id, valid)
+    key = natural_key(row.organisation_id, row.volunteer_id, valid)
+    session = object_session(row)
+    if key != row.natural_key and row.revises_id is None and session is not None:
+        # New dates may be another record's period: a clear conflict rather than the unique index failing later.
+        other = live_record(session, row.organisation_id, key)
+        if other is not None and other.id != row.id:
+            raise UserError("record.duplicate", kind="conflict")
+    row.natural_key = key
 
 
 def list_records(session: Session, principal: Principal, org: OrganisationRow, status: str | None) -> list[RecordRow]:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from issuers.db import Base, UTCDateTime, utcnow
@@ -33,9 +34,17 @@ class VolunteerRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+LIVE_ORIGINAL = "status <> 'superseded' AND revises_id IS NULL"
+
+
 class RecordRow(Base):
     __tablename__ = "records"
-    __table_args__ = (Index("ix_records_natural_key", "organisation_id", "natural_key"),)
+    __table_args__ = (
+        # One live record per organisation, volunteer, mission type and period: what makes bulk uploads idempotent.
+        # Corrections share their original's key and are left out, as is a superseded record.
+        Index("ux_records_natural_key", "organisation_id", "natural_key", unique=True,
+              sqlite_where=text(LIVE_ORIGINAL), postgresql_where=text(LIVE_ORIGINAL)),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)

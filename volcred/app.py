@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -11,7 +13,7 @@ from catalogue import load_catalogue
 from catalogue.api import router as catalogue_router
 from catalogue.i18n import messages
 from catalogue.web import STATIC_DIR, STATIC_URL
-from volcred.db import make_engine, make_session_factory
+from volcred.db import make_engine, make_session_factory, transaction
 from volcred.deps import get_language, get_session
 from volcred.logs import RequestIdMiddleware
 from volcred.problems import install_problem_handlers, problem
@@ -21,6 +23,7 @@ from volcred.settings import Settings, get_settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=_lifespan,
         title="volunteer-credentials",
         version="0.1.0",
         description="Verifiable credentials for volunteer work. Brīvprātīgā darba apliecinājumi, ko var pārbaudīt.",
@@ -48,9 +51,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    """Starts the bulk-issuance runner (it also resumes batches a killed process left half done)."""
+    from credentials.batch_runner import BatchRunner
+    from issuers.service import IssuerContext
+
+    settings = app.state.settings
+    runner = BatchRunner(lambda: transaction(app.state.session_factory),
+                         IssuerContext(settings.public_base_url, settings.encryption_key), settings.batch_lease_seconds,
+                         settings.batch_row_pause)
+    app.state.batch_runner = runner
+    runner.start()
+    yield
+    runner.stop()
+
+
 def _routers():
     """Every package's API router, in dependency order."""
     from credentials.api import router as credentials_router
+    from credentials.batch_api import router as batches_router
     from credentials.drafts_api import router as drafts_router
     from credentials.drafts_pages import router as drafts_pages
     from credentials.pages import router as volunteer_pages
@@ -59,5 +79,5 @@ def _routers():
     from verify.export_api import router as export_router
     from verify.pages import api_router as bulk_router, router as verify_pages
 
-    return [catalogue_router, issuers_router, credentials_router, drafts_router, volunteer_pages, drafts_pages,
-            verify_router, export_router, verify_pages, bulk_router]
+    return [catalogue_router, issuers_router, credentials_router, batches_router, drafts_router, volunteer_pages,
+            drafts_pages, verify_router, export_router, verify_pages, bulk_router]

@@ -31,12 +31,26 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("KEY_ENCRYPTION_KEY", "key_encryption_key")
     )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+    # A running batch whose runner has been silent this long (its process died) is taken over by another runner.
+    batch_lease_seconds: float = Field(default=30, validation_alias=AliasChoices("VOLCRED_BATCH_LEASE_SECONDS",
+                                                                                 "batch_lease_seconds"))
+    # A pause between a batch's rows; default 5 ms on SQLite, none elsewhere (see `batch_row_pause`).
+    batch_row_pause_seconds: float | None = Field(
+        default=None, validation_alias=AliasChoices("VOLCRED_BATCH_ROW_PAUSE_SECONDS", "batch_row_pause_seconds"))
 
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'volcred.sqlite3').resolve()}"
+
+    @property
+    def batch_row_pause(self) -> float:
+        """SQLite has one writer at a time, and a batch that commits row after row would leave a waiting request
+        little chance to take the lock: the pause gives it one."""
+        if self.batch_row_pause_seconds is not None:
+            return self.batch_row_pause_seconds
+        return 0.005 if self.effective_database_url.startswith("sqlite") else 0.0
 
     @property
     def public_base_url(self) -> str:

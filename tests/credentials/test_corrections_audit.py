@@ -145,7 +145,7 @@ def test_audit_log_records_actions_and_detects_tampering(client, make_org, sessi
 def test_dropping_audit_entries_is_detected(client, make_org, session_factory, database_url, tmp_path):
     org = make_org("truncated")
     issue(client, org)
-    issue(client, org)
+    issue(client, org, record_body(start_date="2026-07-01", end_date="2026-07-02", hours=8))
     # Two records made (approved at once) and issued: four entries.
     assert [row.action for row in audit_rows(session_factory)] == ["record.approve", "credential.issue"] * 2
     with session_factory() as session, session.begin():

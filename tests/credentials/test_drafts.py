@@ -11,7 +11,7 @@ from sqlalchemy import text
 from catalogue import load_catalogue
 from credentials.jsonld import DocumentLoader, to_dataset
 from tests.authz import database_snapshot
-from tests.credentials.helpers import issue
+from tests.credentials.helpers import issue, record_body
 
 
 @pytest.fixture
@@ -188,10 +188,13 @@ def test_only_the_own_organisation_reviews_and_the_token_reaches_only_its_draft(
     assert client.post(f"/records/{record_id}/approve", headers=own.headers("coordinator")).status_code == 200
 
 
-def test_record_body_can_still_be_issued_twice_in_one_organisation(client, make_org):
+def test_record_body_can_be_issued_twice_in_one_organisation_for_two_periods(client, make_org):
     org = make_org("twice")
     issue(client, org)
-    issue(client, org)
+    issue(client, org, record_body(start_date="2026-07-01", end_date="2026-07-02", hours=8))
+    # The same volunteer, mission type and period once more is the same record: a conflict, not a second one.
+    again = client.post("/records", json=record_body(), headers=org.headers())
+    assert again.status_code == 409 and again.json()["code"] == "record.duplicate"
 
 
 def test_invitation_is_checked_against_the_catalogue(client, make_org, mission):

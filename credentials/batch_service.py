@@ -1,0 +1,351 @@
+"""The bulk issuance service: an upload becomes a batch of rows, each row issued in its own transaction.
+
+A row is all-or-nothing (record, credential and status entries in one transaction, with the row's own state), and
+idempotent through the records' natural key (organisation, volunteer, mission type, period): a row whose record
+already exists is skipped, so uploading the same file again, or resuming a run that was killed, issues nothing twice.
+Runs outside any request: `run_claimed` opens a transaction per row through the unit of work it is given.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable, ContextManager
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from catalogue import load_catalogue
+from catalogue.i18n import UserError, messages
+from credentials import service
+from credentials.batch_store import BatchItemRow, BatchRow
+from credentials.batches import CheckedUpload, SheetRow, check_rows, read_upload, record_input
+from credentials.records import validate_record
+from credentials.store import CredentialRow, RecordRow
+from issuers.auth import Principal
+from issuers.db import utcnow
+from issuers.service import IssuerContext
+from issuers.store import OrganisationRow, new_id
+
+log = logging.getLogger(__name__)
+
+NONCE_BYTES = 12
+DEFAULT_LEASE_SECONDS = 30
+
+
+def check_upload(content: bytes, filename: str | None) -> CheckedUpload:
+    """Reads and checks an upload against the current catalogue; writes nothing (the dry run)."""
+    return check_rows(read_upload(content, filename), load_catalogue(), service.today_in_latvia())
+
+
+def _require_issuer(principal: Principal, organisation_id: str) -> None:
+    principal.require("records.write", organisation_id)
+    principal.require("credentials.issue", organisation_id)
+
+
+def dry_run(principal: Principal, org: OrganisationRow, content: bytes, filename: str | None) -> CheckedUpload:
+    _require_issuer(principal, org.id)
+    return check_upload(content, filename)
+
+
+def create_batch(session: Session, principal: Principal, ctx: IssuerContext, org: OrganisationRow, content: bytes,
+                 filename: str | None) -> BatchRow:
+    """Stores the checked upload as a queued batch: the bad rows in its report, the valid ones as pending items."""
+    _require_issuer(principal, org.id)
+    checked = check_upload(content, filename)
+    batch = BatchRow(organisation_id=org.id, status="queued" if checked.valid else "done",
+                     filename=(filename or "")[:255] or None, rows=checked.rows, valid=len(checked.valid),
+                     errors=[error.as_json() for error in checked.errors],
+                     created_by=principal.user_id or principal.token_id,
+                     finished_at=None if checked.valid else utcnow())
+    session.add(batch)
+    session.flush()
+    for row, _ in checked.valid:
+        item = BatchItemRow(id=new_id(), batch_id=batch.id, line=row.line, status="pending")
+        item.payload = _seal(ctx.kek, item.id, row.cells)
+        session.add(item)
+    session.flush()
+    return batch
+
+
+# The row's cells may name a volunteer or carry the pseudonym they keep: sealed at rest, erased once the row is done.
+def _seal(kek: bytes, item_id: str, cells: dict) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    plain = json.dumps(cells, ensure_ascii=False).encode()
+    return nonce + AESGCM(kek).encrypt(nonce, plain, b"batch-item\x00" + item_id.encode())
+
+
+def _unseal(kek: bytes, item_id: str, blob: bytes) -> dict:
+    plain = AESGCM(kek).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], b"batch-item\x00" + item_id.encode())
+    return json.loads(plain)
+
+
+# --- reading and managing batches ---------------------------------------------------------------------------------
+
+def get_batch(session: Session, principal: Principal, batch_id: str) -> BatchRow:
+    """A batch of the caller's organisation; another organisation's batches do not exist for the caller."""
+    batch = session.get(BatchRow, batch_id)
+    if batch is None or not principal.acts_for(batch.organisation_id):
+        raise UserError("batch.not_found", kind="not_found")
+    return batch
+
+
+def failures(session: Session, batch: BatchRow) -> list[dict]:
+    rows = session.scalars(select(BatchItemRow).where(BatchItemRow.batch_id == batch.id,
+                                                      BatchItemRow.status == "failed").order_by(BatchItemRow.line))
+    return [{"line": row.line, **(row.error or {})} for row in rows]
+
+
+def cancel_batch(session: Session, principal: Principal, batch_id: str) -> BatchRow:
+    """Stops a queued or running batch before its next row; rows already issued stay issued."""
+    batch = get_batch(session, principal, batch_id)
+    _require_issuer(principal, batch.organisation_id)
+    batch = session.scalar(select(BatchRow).where(BatchRow.id == batch_id).with_for_update())
+    if batch.status not in ("queued", "running"):
+        raise UserError("batch.not_cancellable", kind="conflict", status=batch.status)
+    batch.status, batch.finished_at = "cancelled", utcnow()
+    _erase_pending_payloads(session, batch.id)
+    session.flush()
+    return batch
+
+
+def _erase_pending_payloads(session: Session, batch_id: str) -> None:
+    for item in session.scalars(select(BatchItemRow).where(BatchItemRow.batch_id == batch_id,
+                                                           BatchItemRow.payload.is_not(None))):
+        item.payload = None
+
+
+def issued_credentials(session: Session, batch: BatchRow) -> list[CredentialRow]:
+    """The credentials this batch issued (not those of rows it skipped as issued before), in upload order."""
+    return list(session.scalars(
+        select(CredentialRow).join(BatchItemRow, BatchItemRow.credential_id == CredentialRow.id)
+        .where(BatchItemRow.batch_id == batch.id, BatchItemRow.status == "issued").order_by(BatchItemRow.line)))
+
+
+def revoke_batch(session: Session, principal: Principal, batch_id: str, reason: str | None) -> BatchRow:
+    """Revokes every credential the batch issued, with one reason, in one transaction."""
+    batch = get_batch(session, principal, batch_id)
+    principal.require("credentials.status", batch.organisation_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise UserError("batch.reason_required", errors=[{"field": "reason",
+                                                          "message": messages().text("batch.reason_required")}])
+    if batch.status in ("queued", "running"):
+        raise UserError("batch.still_running", kind="conflict")
+    for credential in issued_credentials(session, batch):
+        if credential.status != "revoked":
+            service.change_credential_status(session, principal, credential.id, "revoke", reason)
+    batch.revoked_at, batch.revocation_reason = utcnow(), reason
+    session.flush()
+    return batch
+
+
+# --- running ------------------------------------------------------------------------------------------------------
+
+def claim_batch(session: Session, lease_seconds: float, batch_id: str | None = None,
+                force: bool = False) -> BatchRow | None:
+    """Takes a batch to run: a queued one, or a running one whose runner has been silent for longer than the lease
+    (its process was killed). `force` takes running batches at once (the operator knows their runner is gone)."""
+    stale = utcnow() - timedelta(seconds=lease_seconds)
+    runnable = or_(BatchRow.status == "queued",
+                   and_(BatchRow.status == "running",
+                        or_(BatchRow.heartbeat_at.is_(None), BatchRow.heartbeat_at < stale) if not force else True))
+    query = select(BatchRow).where(runnable).order_by(BatchRow.created_at).limit(1)
+    if batch_id:
+        query = query.where(BatchRow.id == batch_id)
+    batch = session.scalar(query.with_for_update(skip_locked=True))
+    if batch is None:
+        return None
+    batch.status, batch.heartbeat_at = "running", utcnow()
+    session.flush()
+    return batch
+
+
+@dataclass
+class RowOutcome:
+    status: str  # issued or skipped
+    record_id: str
+    credential_id: str | None
+
+
+def batch_principal(batch: BatchRow) -> Principal:
+    """Who a batch acts as when it runs: its organisation, with the rights the uploader proved at upload."""
+    return Principal(kind="token", token_id=batch.created_by, organisation_id=batch.organisation_id,
+                     scopes=("records:write", "credentials:issue"))
+
+
+def issue_row(session: Session, ctx: IssuerContext, batch: BatchRow, cells: dict, line: int) -> RowOutcome:
+    """One row: its record and credential, unless a live record of the same natural key exists (then skipped, or
+    issued if it was approved and never issued)."""
+    principal = batch_principal(batch)
+    org = session.get(OrganisationRow, batch.organisation_id)
+    catalogue = load_catalogue()
+    valid = validate_record(record_input(SheetRow(line, cells)), catalogue, service.today_in_latvia())
+    found = service.find_volunteer(session, ctx, org, valid.volunteer, match_name=True)
+    record = (service.live_record(session, org.id, service.natural_key(org.id, found.id, valid))
+              if found is not None else None)
+    # Issued, a volunteer's draft, or a correction waiting to be issued: the row's record exists, nothing to do.
+    if record is not None and (record.status != "approved" or record.revises_id is not None):
+        credential_id = session.scalar(select(CredentialRow.id).where(CredentialRow.record_id == record.id)
+                                       .order_by(CredentialRow.issued_at.desc()).limit(1))
+        return RowOutcome("skipped", record.id, credential_id)
+    if record is None:
+        volunteer = (service.VolunteerResult(found, None) if found is not None
+                     else service.find_or_create_volunteer(session, ctx, org, valid.volunteer))
+        record = service.store_record(session, org, valid, catalogue.version, volunteer, status="approved",
+                                      source="batch", created_by=principal.token_id).record
+        service.approved_as_made(session, principal, record)
+    issued = service.issue_record(session, principal, ctx, record.id)
+    return RowOutcome("issued", record.id, issued.credential.id)
+
+
+def _locked_pending_item(session: Session, batch_id: str,
+                         item_id: str | None) -> tuple[BatchRow | None, BatchItemRow | None]:
+    """The batch (locked: a cancel waits for the row in progress) and the item; no batch when it stopped running."""
+    batch = session.scalar(select(BatchRow).where(BatchRow.id == batch_id).with_for_update())
+    item = session.get(BatchItemRow, item_id) if item_id else None
+    return (batch if batch.status == "running" else None), item
+
+
+def _finish_item(batch: BatchRow, item: BatchItemRow, status: str) -> None:
+    item.status, item.payload = status, None
+    setattr(batch, status, getattr(batch, status) + 1)
+    batch.heartbeat_at = utcnow()
+
+
+def run_item(session: Session, ctx: IssuerContext, batch_id: str, item_id: str) -> bool:
+    """Issues one pending row in the caller's transaction, with the batch's progress; False when the batch was
+    cancelled meanwhile (the row is left alone). A row that cannot be issued raises `UserError`: the caller rolls
+    the transaction back and records the failure with `fail_item`."""
+    batch, item = _locked_pending_item(session, batch_id, item_id)
+    if batch is None:
+        return False
+    if item.status == "pending":
+        outcome = issue_row(session, ctx, batch, _unseal(ctx.kek, item.id, item.payload), item.line)
+        item.record_id, item.credential_id = outcome.record_id, outcome.credential_id
+        _finish_item(batch, item, outcome.status)
+        session.flush()
+    return True
+
+
+def fail_item(session: Session, batch_id: str, item_id: str, error: UserError) -> bool:
+    batch, item = _locked_pending_item(session, batch_id, item_id)
+    if batch is None:
+        return False
+    if item.status == "pending":
+        detail = messages().text(error.key, **error.params)
+        item.error = {"message_lv": messages().get("batch.row_failed", "lv", detail=detail.lv),
+                      "message_en": messages().get("batch.row_failed", "en", detail=detail.en), "code": error.key}
+        _finish_item(batch, item, "failed")
+        session.flush()
+    return True
+
+
+def skip_known_rows(session: Session, ctx: IssuerContext, batch_id: str) -> int:
+    """Marks, in one transaction, the pending rows whose record exists already (the same rows uploaded before):
+    re-uploading a corrected file then costs one transaction per new row only. Rows this misses (a record that is
+    approved but not issued, a row that no longer validates) go the per-row way."""
+    batch, _ = _locked_pending_item(session, batch_id, None)
+    if batch is None:
+        return 0
+    org = session.get(OrganisationRow, batch.organisation_id)
+    catalogue, today = load_catalogue(), service.today_in_latvia()
+    by_key: dict[str, BatchItemRow] = {}
+    for item in session.scalars(select(BatchItemRow).where(BatchItemRow.batch_id == batch_id,
+                                                           BatchItemRow.status == "pending")):
+        try:
+            valid = validate_record(record_input(SheetRow(item.line, _unseal(ctx.kek, item.id, item.payload))),
+                                    catalogue, today)
+        except UserError:
+            continue
+        volunteer = service.find_volunteer(session, ctx, org, valid.volunteer, match_name=True)
+        if volunteer is not None:
+            by_key[service.natural_key(org.id, volunteer.id, valid)] = item
+    keys = list(by_key)
+    skipped = 0
+    for start in range(0, len(keys), 500):
+        records = session.execute(
+            select(RecordRow.id, RecordRow.natural_key, CredentialRow.id)
+            .outerjoin(CredentialRow, CredentialRow.record_id == RecordRow.id)
+            .where(RecordRow.organisation_id == org.id, RecordRow.natural_key.in_(keys[start:start + 500]),
+                   RecordRow.status.not_in(("approved", "superseded"))))
+        for record_id, key, credential_id in records:
+            item = by_key[key]
+            if item.status == "pending":
+                item.record_id, item.credential_id = record_id, credential_id
+                _finish_item(batch, item, "skipped")
+                skipped += 1
+    session.flush()
+    return skipped
+
+
+def pending_items(session: Session, batch_id: str) -> list[str]:
+    return list(session.scalars(select(BatchItemRow.id).where(BatchItemRow.batch_id == batch_id,
+                                                              BatchItemRow.status == "pending")
+                                .order_by(BatchItemRow.line)))
+
+
+# How the runner opens a transaction: a callable giving a context manager that commits on success and rolls back on
+# error (the wiring's `volcred.db.transaction` over its session factory).
+UnitOfWork = Callable[[], ContextManager[Session]]
+
+
+def run_claimed(transaction: UnitOfWork, ctx: IssuerContext, batch_id: str,
+                should_stop: Callable[[], bool] = lambda: False, pause: float = 0.0) -> str:
+    """Runs a claimed batch to its end, one transaction per row; returns the batch's final status (`running` when
+    `should_stop` asked to stop early: the batch is then resumed later, by this or another process)."""
+    with transaction() as session:
+        skip_known_rows(session, ctx, batch_id)
+    with transaction() as session:
+        items = pending_items(session, batch_id)
+    for item_id in items:
+        if should_stop():
+            with transaction() as session:
+                # Stopped on purpose (shutdown): release the batch so the next runner takes it without waiting.
+                session.get(BatchRow, batch_id).heartbeat_at = None
+            return "running"
+        try:
+            with transaction() as session:
+                running = run_item(session, ctx, batch_id, item_id)
+        except UserError as error:  # the row's transaction was rolled back: nothing of it remains
+            with transaction() as session:
+                running = fail_item(session, batch_id, item_id, error)
+        if not running:
+            break
+        if pause:
+            time.sleep(pause)  # room for other writers between rows
+    with transaction() as session:
+        batch = session.scalar(select(BatchRow).where(BatchRow.id == batch_id).with_for_update())
+        if batch.status == "running":
+            batch.status, batch.finished_at = "done", utcnow()
+        return batch.status
+
+
+def run_pending(transaction: UnitOfWork, ctx: IssuerContext, lease_seconds: float = DEFAULT_LEASE_SECONDS,
+                force: bool = False, should_stop: Callable[[], bool] = lambda: False,
+                pause: float = 0.0) -> list[str]:
+    """Claims and runs batches until none is left to run; returns the ids it ran."""
+    ran: list[str] = []
+    while not should_stop():
+        with transaction() as session:
+            batch = claim_batch(session, lease_seconds, force=force)
+            batch_id = batch.id if batch is not None else None
+        if batch_id is None or batch_id in ran:
+            break
+        log.info("batch %s: running", batch_id)
+        status = run_claimed(transaction, ctx, batch_id, should_stop, pause)
+        log.info("batch %s: %s", batch_id, status)
+        ran.append(batch_id)
+    return ran
+
+
+def progress_counts(session: Session, batch: BatchRow) -> dict:
+    pending = session.scalar(select(func.count()).select_from(BatchItemRow).where(
+        BatchItemRow.batch_id == batch.id, BatchItemRow.status == "pending"))
+    return {"issued": batch.issued, "skipped": batch.skipped, "failed": batch.failed, "pending": pending}
+
