@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable, ContextManager
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -261,7 +262,7 @@ def skip_known_rows(session: Session, ctx: IssuerContext, batch_id: str) -> int:
         try:
             valid = validate_record(record_input(SheetRow(item.line, _unseal(ctx.kek, item.id, item.payload))),
                                     catalogue, today)
-        except UserError:
+        except (UserError, InvalidTag):  # left for the row's own run, which reports it
             continue
         volunteer = service.find_volunteer(session, ctx, org, valid.volunteer, match_name=True)
         if volunteer is not None:
@@ -315,6 +316,13 @@ def run_claimed(transaction: UnitOfWork, ctx: IssuerContext, batch_id: str,
         except UserError as error:  # the row's transaction was rolled back: nothing of it remains
             with transaction() as session:
                 running = fail_item(session, batch_id, item_id, error)
+        except Exception as error:
+            # Not the row's data (e.g. its sealed input no longer opens): retrying it after every lease would never
+            # end, so the row fails with a plain reason and the rest of the batch goes on. A database outage makes
+            # fail_item raise too, and then the runner retries the whole batch later, as it should.
+            log.error("batch %s: a row failed unexpectedly: %s", batch_id, type(error).__name__)
+            with transaction() as session:
+                running = fail_item(session, batch_id, item_id, UserError("batch.row_unexpected_error"))
         if not running:
             break
         if pause:

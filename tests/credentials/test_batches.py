@@ -272,6 +272,34 @@ def test_a_row_that_cannot_be_issued_leaves_nothing_behind(make_org, session_fac
     assert count(session_factory, CredentialRow) == 0
 
 
+def test_a_row_that_fails_unexpectedly_is_reported_not_retried_forever(make_org, session_factory, settings):
+    """A row whose sealed input no longer opens (a broken payload) fails with a plain reason; the others issue."""
+    from credentials import batch_service
+    from issuers.service import IssuerContext
+    from issuers.store import OrganisationRow
+    from volcred.cli import Runtime
+    from volcred.db import transaction
+
+    org = make_org("broken-row")
+    ctx = IssuerContext(settings.public_base_url, settings.encryption_key)
+    with transaction(session_factory) as session:
+        row = session.get(OrganisationRow, org.org_id)
+        batch = batch_service.create_batch(session, Runtime.operator, ctx, row,
+                                           csv_bytes([good_row(i) for i in range(3)]), "batch.csv")
+    with transaction(session_factory) as session:
+        broken = session.scalar(select(BatchItemRow).where(BatchItemRow.batch_id == batch.id, BatchItemRow.line == 3))
+        broken.payload = b"\x00" * len(broken.payload)
+        assert batch_service.claim_batch(session, lease_seconds=30, batch_id=batch.id) is not None
+    assert batch_service.run_claimed(lambda: transaction(session_factory), ctx, batch.id) == "done"
+    with transaction(session_factory) as session:
+        done = session.get(BatchRow, batch.id)
+        assert (done.issued, done.failed, done.status) == (2, 1, "done")
+        failures = batch_service.failures(session, done)
+    assert [(f["line"], f["code"]) for f in failures] == [(3, "batch.row_unexpected_error")]
+    assert "iekšēja kļūda" in failures[0]["message_lv"] and "internal error" in failures[0]["message_en"]
+    assert count(session_factory, CredentialRow) == 2
+
+
 def test_who_may_upload(client, make_org, session_factory, platform_admin):
     from tests.authz import check_matrix
 
