@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from credentials import service as credentials
+from credentials.drafts import InvitationInput, create_invitation
 from credentials.records import RecordInput, VolunteerInput
 from credentials.store import RecordRow
 from issuers import service
@@ -75,6 +76,7 @@ def load_demo(runtime) -> dict:
                                  f"(login {email} / {DEMO_PASSWORD}; API token {token})"
         if session.scalar(select(RecordRow.id).limit(1)) is None:
             summary["credentials"], summary["volunteer_pages"] = _issue_demo_credentials(session, runtime)
+            summary["invitation"] = _demo_invitation(session, runtime)
     return summary
 
 
@@ -95,3 +97,11 @@ def _issue_demo_credentials(session, runtime) -> tuple[list[str], list[str]]:
         if created.volunteer.access_token:
             pages.append(f"{runtime.issuer_context.base_url}/me/{created.volunteer.access_token}")
     return links, pages
+
+
+def _demo_invitation(session, runtime) -> str:
+    """An invitation link, so a new user can draft a statement as a volunteer and then review it as the organiser."""
+    org = service.get_organisation(session, "rigas-jauniesi")
+    _, token = create_invitation(session, runtime.operator, org, InvitationInput(
+        mission_type="festival-support", title="Rīgas svētku brīvprātīgais", municipality="Rīga"))
+    return f"{runtime.issuer_context.base_url}/invite/{token}"

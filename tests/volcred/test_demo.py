@@ -25,6 +25,8 @@ def test_demo_loads_once_and_its_credentials_verify(live_server, database_url, t
         verdicts.append(httpx.post(f"{live_server.url}/credentials/verify",
                                    json={"verifiableCredential": credential}).json()["verdict"])
     assert verdicts == ["valid", "valid", "valid", "valid", "revoked"]
+    invitation = httpx.get(summary["invitation"])  # a volunteer can start drafting a statement at once
+    assert invitation.status_code == 200 and "Rīgas svētku brīvprātīgais" in invitation.text
     again = subprocess.run([sys.executable, "-m", "volcred.cli", "demo", "--json"], capture_output=True, text=True,
                            env=env, cwd=tmp_path)
     assert again.returncode == 0 and "credentials" not in json.loads(again.stdout)
