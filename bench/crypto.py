@@ -31,7 +31,7 @@ class Case:
 
 def service_case(count: int) -> tuple[Case, callable]:
     """The service's own credentials, and a function verifying one with every check the service makes."""
-    from credentials.dataintegrity import _without_proof
+    from credentials.dataintegrity import without_proof
     from issuers import service as issuers
     from issuers.multikey import encode_ed25519_secret, encode_public_multikey
     from issuers.store import OrganisationRow
@@ -49,7 +49,7 @@ def service_case(count: int) -> tuple[Case, callable]:
     key = {"secretKeyMultibase": encode_ed25519_secret(identity.private_key),
            "publicKeyMultibase": encode_public_multikey(identity.private_key.public_key()),
            "verificationMethod": identity.verification_method}
-    case = Case("service OB 3.0 credential", [_without_proof(item.document) for item in issued], key,
+    case = Case("service OB 3.0 credential", [without_proof(item.document) for item in issued], key,
                 {identity.issuer_did: did_document}, "vc")
     documents = [item.document for item in issued]
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from catalogue import catalogue_version, load_catalogue
 from catalogue.i18n import UserError
@@ -174,7 +174,7 @@ def allocate_status_index(session: Session, org: OrganisationRow, purpose: str) 
             select(StatusListRow)
             .where(StatusListRow.organisation_id == org.id, StatusListRow.purpose == purpose,
                    StatusListRow.is_full.is_(False))
-            .order_by(StatusListRow.number).limit(1).with_for_update())
+            .order_by(StatusListRow.number).limit(1).options(undefer(StatusListRow.allocated)).with_for_update())
         if current is None:
             current = _new_status_list(session, org, purpose)
             if current is None:
@@ -210,7 +210,8 @@ def _new_status_list(session: Session, org: OrganisationRow, purpose: str) -> St
 
 
 def _set_status_bit(session: Session, list_id: str, index: int, value: bool) -> None:
-    row = session.scalar(select(StatusListRow).where(StatusListRow.id == list_id).with_for_update())
+    row = session.scalar(select(StatusListRow).where(StatusListRow.id == list_id)
+                         .options(undefer(StatusListRow.bits)).with_for_update())
     bits = bytearray(row.bits)
     if get_bit(bits, index) == value:
         return

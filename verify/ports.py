@@ -7,14 +7,18 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalogue.i18n import UserError
 from credentials import service as credentials
 from credentials.jsonld import DocumentLoader
-from credentials.store import CredentialRow
+from credentials.store import CredentialRow, StatusListRow
 from issuers import service as issuers
+from issuers.db import READ_MOSTLY
 from issuers.service import IssuerContext
+from issuers.store import OrganisationRow
 from verify.core import KeyHistory, StatusListUnavailable, Verification, utc_now, verify_credential
 from verify.exports.platform import platform_did, platform_registry_entry
 from verify.exports.service import platform_document
@@ -71,6 +75,14 @@ class ServicePorts:
                              url or "")
         if match is None:
             raise StatusListUnavailable("not a status list of this service (lists elsewhere are never fetched)")
+        current = self.session.execute(
+            select(StatusListRow.signed_credential)
+            .join(OrganisationRow, OrganisationRow.id == StatusListRow.organisation_id)
+            .where(OrganisationRow.slug == match[1], StatusListRow.purpose == match[2],
+                   StatusListRow.number == int(match[3]), StatusListRow.signed_version >= StatusListRow.version)
+        ).scalar()
+        if current is not None:  # signed and current: one query, no status bits loaded
+            return json.loads(current)
         try:
             row = credentials.signed_status_list(self.session, self.ctx, match[1], match[2], int(match[3]))
         except UserError:
@@ -82,7 +94,20 @@ class ServicePorts:
 
 
 def verify_with_service(session_factory: sessionmaker, ctx: IssuerContext, credential) -> Verification:
+    """Verifies in a read-mostly transaction (SQLite: no write lock, so verifications run side by side). The one
+    write, a status list signed on first use, is kept; if it collides with another writer, the verification runs
+    again as a writer."""
+    try:
+        return _verify_in_session(session_factory, ctx, credential, {READ_MOSTLY: True})
+    except OperationalError as error:
+        if "locked" not in str(error) and "busy" not in str(error).lower():
+            raise
+        return _verify_in_session(session_factory, ctx, credential, {})
+
+
+def _verify_in_session(session_factory: sessionmaker, ctx: IssuerContext, credential, options: dict) -> Verification:
     with session_factory() as session:
+        session.connection(execution_options=options)
         result = verify_credential(credential, ServicePorts(session, ctx))
-        session.commit()  # a status list signed on first use is kept
+        session.commit()
         return result
