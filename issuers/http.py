@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.i18n import UserError
 from issuers.auth import Principal
+from issuers.db import READ_MOSTLY
 from issuers.service import IssuerContext, authenticate
 
 
@@ -19,6 +20,21 @@ def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the endpoint returns, rolled back when it raises."""
     session: Session = request.app.state.session_factory()
     try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A transaction for endpoints that only read: on SQLite it takes no write lock (see issuers.db.READ_MOSTLY),
+    so such requests run side by side with each other and with one writer."""
+    session: Session = request.app.state.session_factory()
+    try:
+        session.connection(execution_options={READ_MOSTLY: True})
         yield session
         session.commit()
     except BaseException:
