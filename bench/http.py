@@ -70,12 +70,40 @@ def load(url: str, *, rate: float, duration: float, closed: bool = False, bodies
     return json.loads(completed.stdout)
 
 
+def server_cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU time (user + system) of the server process and its workers so far, from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [process.pid]
+    try:
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        pids += [int(pid) for pid in children]
+    except OSError:
+        pass
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def _report(name: str, result: dict) -> None:
     statuses = ", ".join(f"{status}: {count}" for status, count in sorted(result["statuses"].items()))
     offered = f"offered {result['offered_per_s']:.0f}/s" if result["offered_per_s"] else "saturation (closed loop)"
-    print(f"{name:34} {offered:26} {result['requests_per_s']:7.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
-          f"p99 {result['p99_ms']:6.1f} ms  max {result['max_ms']:6.1f} ms  [{statuses}; errors {result['errors']}]",
-          flush=True)
+    print(f"{name:30} {offered:26} {result['requests_per_s']:6.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
+          f"p99 {result['p99_ms']:6.1f} ms  max {result['max_ms']:6.1f} ms  server CPU {result['server_cpu_ms']:.2f} ms"
+          f"/request  [{statuses}; errors {result['errors']}]", flush=True)
+
+
+def measured(process: subprocess.Popen, url: str, **options) -> dict:
+    """`load`, with the server's CPU time per request (steadier than wall-clock figures on a shared machine)."""
+    before = server_cpu_seconds(process)
+    result = load(url, **options)
+    served = max(1, sum(result["statuses"].values()))
+    result["server_cpu_ms"] = (server_cpu_seconds(process) - before) / served * 1000
+    return result
 
 
 def run(quick: bool = False, path: str | None = None, rate: float | None = None, workers: int | None = None,
@@ -108,10 +136,10 @@ def run(quick: bool = False, path: str | None = None, rate: float | None = None,
                                        (f"GET {path}", url + path.format(id=ids[0]), "paths")):
                 files = {kind: bodies if kind == "bodies" else paths}
                 load(target, rate=rate, duration=min(2.0, duration), **files)  # warm every worker up
-                fixed = load(target, rate=rate, duration=duration, **files)
+                fixed = measured(process, target, rate=rate, duration=duration, **files)
                 _report(name, fixed)
-                saturated = load(target, rate=rate, duration=min(10.0, duration), closed=True, connections=16,
-                                 **files)
+                saturated = measured(process, target, rate=rate, duration=min(10.0, duration), closed=True,
+                                     connections=16, **files)
                 _report(name, saturated)
                 results[name] = {"fixed_rate": fixed, "saturation": saturated}
             return results
