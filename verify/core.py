@@ -320,17 +320,21 @@ def check_status(credential: dict, ports: VerificationPorts) -> list[CheckResult
     return results
 
 
-# (list URL, SHA-256 of the list credential as JSON) -> its decoded bits, for lists whose signature verified: a list
-# version is checked and decoded once per process, not once per credential that points into it (a new version has
-# new bytes, hence a new key).
+# SHA-256 of (a status list credential, the DID documents its proofs name as the registry has them now) -> the
+# list's decoded bits, for lists whose signature verified: a list version is checked and decoded once per process,
+# not once per credential that points into it. A new version (new bits, new proof) or a change to the signer's DID
+# document (a key added or dropped) makes a new key, so nothing stale is ever answered.
 _verified_lists: LRUCache = LRUCache(maxsize=256)
 _verified_lists_lock = threading.Lock()
 
 
 def verified_list_bits(status_credential: dict, ports: VerificationPorts) -> bytes:
     """The decoded bits of a status list credential whose proof verifies; raises StatusListError otherwise."""
-    content = json.dumps(status_credential, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    key = (status_credential.get("id"), hashlib.sha256(content).digest())
+    signers = sorted({proof["verificationMethod"].split("#", 1)[0] for proof in _as_list(status_credential.get("proof"))
+                      if isinstance(proof, dict) and isinstance(proof.get("verificationMethod"), str)})
+    content = json.dumps([status_credential, [ports.resolve_did(did) for did in signers]], sort_keys=True,
+                         ensure_ascii=False, default=str)
+    key = hashlib.sha256(content.encode("utf-8")).digest()
     with _verified_lists_lock:
         bits = _verified_lists.get(key)
     if bits is None:
