@@ -342,8 +342,8 @@ def verify(
 
     `resolve_verification_method` defaults to the loader (did:key and the documents the loader was given).
     `expected_proof_purpose` (None to accept any) is what the caller relies on: `assertionMethod` for credentials.
-    `canonical_form` is the caller's canonical form of the document without its proofs, when it already has it (a verifier that has
-    expanded the document for its own checks), so the document is canonicalised once.
+    `canonical_form` is the canonical form of the document without its proofs, when the caller already has it (a
+    verifier that expanded the document for its own checks), so that the document is canonicalised once.
     """
     if not isinstance(document, dict) or "@context" not in document:
         return VerificationResult([], ["the document is not a JSON-LD object with an @context"])

@@ -17,7 +17,6 @@ method `did:key:<mk>#<mk>` usable for assertions and authentication (and capabil
 from __future__ import annotations
 
 from functools import lru_cache
-
 from typing import Union
 
 import base58
