@@ -7,13 +7,14 @@ import json
 from typing import Any, Union
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field
+from fastapi.responses import JSONResponse
+from pydantic import AliasChoices, BaseModel, Field
 from sqlalchemy.orm import Session
 
 from catalogue.i18n import UserError
 from credentials import service
 from credentials.document import volunteer_context_document
-from credentials.records import CompetenceClaim, RecordInput, VolunteerInput, format_hours
+from credentials.records import CompetenceClaim, RecordChanges, RecordInput, VolunteerInput, format_hours
 from issuers import service as issuers
 from issuers.auth import Principal
 from issuers.http import get_issuer_context, get_read_session, get_session, require_principal
@@ -57,6 +58,13 @@ class RecordBody(BaseModel):
                                                        "belongs to several organisations.")
 
 
+def competence_claims(items: list[Union[str, CompetenceItem]] | None) -> list | None:
+    """Bare URIs stay strings (their provenance is decided by the caller); objects become claims."""
+    if items is None:
+        return None
+    return [item if isinstance(item, str) else CompetenceClaim(item.uri, item.attested_by, item.note) for item in items]
+
+
 class StatusChange(BaseModel):
     reason: str | None = None
 
@@ -87,6 +95,7 @@ def record_view(row) -> dict:
         "end_date": row.end_date.isoformat(), "hours": format_hours(row.hours), "role": row.role,
         "competences": row.competences, "narrative": row.narrative, "evidence": row.evidence,
         "language": row.language, "catalogue_version": row.catalogue_version, "volunteer_id": row.volunteer_id,
+        "source": row.source, "review_comment": row.review_comment, "revises_id": row.revises_id,
     }
 
 
@@ -98,9 +107,7 @@ def create_record(body: RecordBody, request: Request, session: Session = Depends
         volunteer = VolunteerInput(pseudonym=body.volunteer.pseudonym)
     else:
         volunteer = VolunteerInput(name=body.volunteer.name, email=body.volunteer.email)
-    competences = None if body.competences is None else [
-        item if isinstance(item, str) else CompetenceClaim(item.uri, item.attested_by, item.note)
-        for item in body.competences]
+    competences = competence_claims(body.competences)
     created = service.create_record(session, principal, ctx, org, RecordInput(
         volunteer=volunteer, mission_type=body.mission_type, title=body.title, municipality=body.municipality,
         start_date=body.start_date, end_date=body.end_date, hours=body.hours, role=body.role,
@@ -118,10 +125,61 @@ def read_record(record_id: str, session: Session = Depends(get_session),
     return record_view(service.get_record(session, principal, record_id))
 
 
-@router.post("/records/{record_id}/approve", tags=["records"])
-def approve_record(record_id: str, session: Session = Depends(get_session),
+class RecordEdit(BaseModel):
+    """An organiser's edits (review or correction): only the fields given change. In `competences` a bare URI keeps
+    the provenance the record has for it (or is the organiser's own); an object states `attested_by` explicitly."""
+
+    title: str | None = None
+    municipality: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+    hours: float | int | str | None = None
+    role: str | None = None
+    narrative: str | None = None
+    competences: list[Union[str, CompetenceItem]] | None = None
+    evidence: list[str] | None = None
+
+    def changes(self) -> RecordChanges:
+        competences = competence_claims(self.competences)
+        return RecordChanges(title=self.title, municipality=self.municipality, start_date=self.start_date,
+                             end_date=self.end_date, hours=self.hours, role=self.role, narrative=self.narrative,
+                             competences=competences, evidence=self.evidence)
+
+
+class ReturnBody(BaseModel):
+    review_comment: str = Field(validation_alias=AliasChoices("review_comment", "comment"),
+                                description="What the volunteer should change (they see it with their draft); "
+                                            "`comment` is accepted too.")
+
+
+@router.get("/records", tags=["records"], summary="The organisation's records, e.g. statements waiting for review")
+def list_records(status: str | None = Query(None, description="draft, submitted, returned, approved, issued or "
+                                                                  "superseded"),
+                 organisation: str | None = Query(None), session: Session = Depends(get_session),
+                 principal: Principal = Depends(require_principal)):
+    org = caller_organisation(session, principal, organisation)
+    return {"records": [record_view(row) for row in service.list_records(session, principal, org, status)]}
+
+
+@router.post("/records/{record_id}/approve", tags=["records"],
+             summary="Approve a record (optionally with edits first); only approved records are issued")
+def approve_record(record_id: str, body: RecordEdit | None = None, session: Session = Depends(get_session),
                    principal: Principal = Depends(require_principal)):
-    return record_view(service.approve_record(session, principal, record_id))
+    return record_view(service.approve_record(session, principal, record_id, body.changes() if body else None))
+
+
+@router.post("/records/{record_id}/return", tags=["records"],
+             summary="Return a volunteer's submitted statement with a comment")
+def return_record(record_id: str, body: ReturnBody, session: Session = Depends(get_session),
+                  principal: Principal = Depends(require_principal)):
+    return record_view(service.return_record(session, principal, record_id, body.review_comment))
+
+
+@router.post("/records/{record_id}/revise", status_code=201, tags=["records"],
+             summary="A corrected copy of an issued record; issuing it supersedes the old credential")
+def revise_record(record_id: str, body: RecordEdit | None = None, session: Session = Depends(get_session),
+                  principal: Principal = Depends(require_principal)):
+    return record_view(service.revise_record(session, principal, record_id, body.changes() if body else None))
 
 
 def issued_view(issued: service.Issued, base_url: str) -> dict:
@@ -161,6 +219,15 @@ def read_certificate(credential_id: str, language: str = Query("lv", pattern="^(
     if not principal.acts_for(row.organisation_id):
         raise UserError("credential.not_found", kind="not_found")
     return pdf_response(session, ctx, row, language)
+
+
+@router.get("/credentials/{credential_id}/status", tags=["credentials"],
+            summary="A credential's status (public): active, suspended or revoked, the reason, and its successor")
+def credential_status(credential_id: str, session: Session = Depends(get_session),
+                      ctx: IssuerContext = Depends(get_issuer_context)):
+    summary = service.credential_status_summary(session, credential_id)
+    return JSONResponse(summary.as_json(ctx.base_url), headers={"Access-Control-Allow-Origin": "*",
+                                                                "Cache-Control": "no-cache"})
 
 
 @router.get("/credentials/{credential_id}", tags=["credentials"], summary="The signed credential (JSON)")

@@ -178,12 +178,15 @@ def sign(
     loader: DocumentLoader,
     proof_id: str | None = None,
     previous_proof: str | list[str] | None = None,
+    challenge: str | None = None,
+    domain: str | list[str] | None = None,
 ) -> dict:
     """Returns a copy of `document` with one more `DataIntegrityProof` (the input is not changed).
 
     `created` defaults to now; a string must already be an XSD dateTimeStamp. Existing proofs are kept: the new
     proof joins the proof set, signing the document without them, unless `previous_proof` names some, which makes
-    it a proof chain link signing the document together with those proofs.
+    it a proof chain link signing the document together with those proofs. `challenge` and `domain` go into the
+    proof options (a presentation's `authentication` proof binds them, so a verifier can refuse replays).
     """
     if not isinstance(document, dict) or "@context" not in document:
         raise ProofError("the document to sign must be a JSON-LD object with an @context")
@@ -209,6 +212,10 @@ def sign(
         "verificationMethod": verification_method,
         "proofPurpose": proof_purpose,
     })
+    if challenge is not None:
+        proof["challenge"] = challenge
+    if domain is not None:
+        proof["domain"] = domain
     existing = _as_list(document.get("proof"))
     unsecured = without_proof(document)
     previous = _as_list(previous_proof)

@@ -11,7 +11,9 @@ for two reasons that both change signatures:
 
 Like rdf-canonize, the number of Hash N-Degree Quads calls is capped (`max_work_factor`, default 1: at most as
 many calls as there are blank nodes with shared first-degree hashes), so the same "poison" graphs are refused in
-both languages and canonicalizing a hostile document cannot run for minutes.
+both languages. The permutations those calls try are capped too (`MAX_PERMUTATIONS` in all): a group of n related
+blank nodes with equal hashes has n! orders, and trying them can take minutes even within the call cap, so a
+hostile document (say, a presentation of near-identical credentials) is refused quickly instead.
 
 Sorting is by code point, as RDFC-1.0 says (Python's string order); rdf-canonize sorts by UTF-16 code unit, which
 differs only between a character above U+FFFF and one in U+E000-U+FFFF at the first difference of two quads.
@@ -33,6 +35,10 @@ from credentials.nquads import Quad, serialize
 
 class CanonicalizationError(ValueError):
     """The dataset needs more work to canonicalize than the configured limit allows."""
+
+
+# Far above what a credential or a presentation of distinct credentials needs (tens), far below minutes of work.
+MAX_PERMUTATIONS = 20_000
 
 
 # -- RDFC-1.0 --------------------------------------------------------------------------------------------------------
@@ -72,6 +78,7 @@ class _Canonicalizer:
                     self.bnode_quads.setdefault(term, []).append(quad)
         self.first_degree: dict[str, str] = {}
         self.remaining_calls = 0
+        self.remaining_permutations = MAX_PERMUTATIONS
 
     def hash_first_degree(self, node: str) -> str:
         lines = []
@@ -113,6 +120,12 @@ class _Canonicalizer:
             chosen_path = ""
             chosen_issuer = None
             for permutation in itertools.permutations(sorted(related_by_hash[related_hash])):
+                self.remaining_permutations -= 1
+                if self.remaining_permutations < 0:
+                    raise CanonicalizationError(
+                        "the dataset's blank nodes are too symmetric to canonicalize within the work limit "
+                        f"({MAX_PERMUTATIONS} permutations)"
+                    )
                 issuer_copy = issuer.copy()
                 path = ""
                 recursion = []

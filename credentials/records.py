@@ -40,7 +40,7 @@ class CompetenceClaim:
 
 @dataclass
 class RecordInput:
-    volunteer: VolunteerInput
+    volunteer: VolunteerInput | None  # None: a stored record's volunteer, already checked (reviews, revisions)
     mission_type: str
     start_date: Any
     end_date: Any
@@ -56,7 +56,7 @@ class RecordInput:
 
 @dataclass(frozen=True)
 class ValidRecord:
-    volunteer: VolunteerInput
+    volunteer: VolunteerInput | None
     mission_type: str
     title: str
     municipality: str
@@ -70,7 +70,39 @@ class ValidRecord:
     language: str
 
 
-def _error(field_name: str, key: str, **params) -> dict:
+@dataclass(frozen=True)
+class RecordChanges:
+    """An organiser's edits to a record under review or in a correction: only the fields given change."""
+
+    title: str | None = None
+    municipality: str | None = None
+    start_date: Any = None
+    end_date: Any = None
+    hours: Any = None
+    role: str | None = None
+    narrative: str | None = None
+    competences: list[Any] | None = None
+    evidence: list[str] | None = None
+
+    def given(self) -> dict:
+        return {name: value for name, value in self.__dict__.items() if value is not None}
+
+
+def merge_competences(current: list[CompetenceClaim], given: list[Any]) -> list[CompetenceClaim]:
+    """A reviewer's competence list: a bare URI keeps the provenance (and the volunteer's words) the record already
+    has for it, or is the organiser's own; an explicit claim says what it says."""
+    known = {claim.uri: claim for claim in current}
+    merged = []
+    for item in given:
+        if isinstance(item, CompetenceClaim):
+            merged.append(item)
+        else:
+            uri = str(item).strip()
+            merged.append(known.get(uri, CompetenceClaim(uri)))
+    return merged
+
+
+def field_error(field_name: str, key: str, **params) -> dict:
     return {"field": field_name, "message": messages().text(key, **params)}
 
 
@@ -106,39 +138,39 @@ def format_hours(hours: Decimal) -> str:
 def validate_record(data: RecordInput, catalogue, today: date) -> ValidRecord:
     """Checks a record against the catalogue and common sense; reports every problem at once."""
     errors: list[dict] = []
-    volunteer = _check_volunteer(data.volunteer, errors)
+    volunteer = None if data.volunteer is None else _check_volunteer(data.volunteer, errors)
 
     mission = catalogue.mission_types_by_code.get(data.mission_type or "")
     if mission is None:
-        errors.append(_error("mission_type", "record.mission_type_unknown", code=data.mission_type or ""))
+        errors.append(field_error("mission_type", "record.mission_type_unknown", code=data.mission_type or ""))
 
     start, end = parse_date(data.start_date), parse_date(data.end_date)
     if start is None:
-        errors.append(_error("start_date", "record.date_format"))
+        errors.append(field_error("start_date", "record.date_format"))
     if end is None:
-        errors.append(_error("end_date", "record.date_format"))
+        errors.append(field_error("end_date", "record.date_format"))
     if start and end:
         if end < start:
-            errors.append(_error("end_date", "record.end_before_start"))
+            errors.append(field_error("end_date", "record.end_before_start"))
         if start > today:
-            errors.append(_error("start_date", "record.date_in_future"))
+            errors.append(field_error("start_date", "record.date_in_future"))
         if end > today:
-            errors.append(_error("end_date", "record.date_in_future"))
+            errors.append(field_error("end_date", "record.date_in_future"))
 
     hours = parse_hours(data.hours)
     if hours is None:
-        errors.append(_error("hours", "record.hours_format"))
+        errors.append(field_error("hours", "record.hours_format"))
     elif hours <= 0:
-        errors.append(_error("hours", "record.hours_not_positive"))
+        errors.append(field_error("hours", "record.hours_not_positive"))
     elif hours.as_tuple().exponent < -2:
-        errors.append(_error("hours", "record.hours_precision"))
+        errors.append(field_error("hours", "record.hours_precision"))
     elif start and end and end >= start and hours > 24 * ((end - start).days + 1):
-        errors.append(_error("hours", "record.hours_exceed_period", days=(end - start).days + 1,
-                             maximum=24 * ((end - start).days + 1)))
+        errors.append(field_error("hours", "record.hours_exceed_period", days=(end - start).days + 1,
+                                  maximum=24 * ((end - start).days + 1)))
 
     municipality = find_municipality(data.municipality)
     if municipality is None:
-        errors.append(_error("municipality", "record.municipality_unknown", value=data.municipality or ""))
+        errors.append(field_error("municipality", "record.municipality_unknown", value=data.municipality or ""))
 
     claims = _check_competences(data.competences, mission, catalogue, errors)
 
@@ -147,13 +179,13 @@ def validate_record(data: RecordInput, catalogue, today: date) -> ValidRecord:
         title = mission.name.in_language(data.language if data.language in ("lv", "en") else "lv")
     for name, value in (("title", title), ("role", data.role), ("narrative", data.narrative)):
         if value and len(value) > MAX_TEXT:
-            errors.append(_error(name, "record.text_too_long", limit=MAX_TEXT))
+            errors.append(field_error(name, "record.text_too_long", limit=MAX_TEXT))
     evidence = tuple(link.strip() for link in data.evidence or () if link and link.strip())
     for position, link in enumerate(evidence):
         if not re.match(r"^https://\S+$", link):
-            errors.append(_error(f"evidence[{position}]", "record.evidence_url"))
+            errors.append(field_error(f"evidence[{position}]", "record.evidence_url"))
     if data.language not in ("lv", "en"):
-        errors.append(_error("language", "record.language_unknown"))
+        errors.append(field_error("language", "record.language_unknown"))
 
     if errors:
         raise UserError("record.invalid", errors=errors)
@@ -168,18 +200,18 @@ def _check_volunteer(volunteer: VolunteerInput, errors: list[dict]) -> Volunteer
     if volunteer.pseudonym is not None:
         if volunteer.name or volunteer.email:
             # A pseudonymous volunteer leaves no personal data anywhere: refuse rather than silently drop it.
-            errors.append(_error("volunteer", "record.pseudonym_with_personal_data"))
+            errors.append(field_error("volunteer", "record.pseudonym_with_personal_data"))
         if not PSEUDONYM_RE.match(volunteer.pseudonym):
-            errors.append(_error("volunteer.pseudonym", "record.pseudonym_format"))
+            errors.append(field_error("volunteer.pseudonym", "record.pseudonym_format"))
         return VolunteerInput(pseudonym=volunteer.pseudonym)
     name = (volunteer.name or "").strip()
     email = (volunteer.email or "").strip().lower() or None
     if not name:
-        errors.append(_error("volunteer.name", "record.volunteer_name_missing"))
+        errors.append(field_error("volunteer.name", "record.volunteer_name_missing"))
     elif len(name) > 200:
-        errors.append(_error("volunteer.name", "record.text_too_long", limit=200))
+        errors.append(field_error("volunteer.name", "record.text_too_long", limit=200))
     if email and not EMAIL_RE.match(email):
-        errors.append(_error("volunteer.email", "record.email_format"))
+        errors.append(field_error("volunteer.email", "record.email_format"))
     return VolunteerInput(name=name, email=email)
 
 
@@ -193,15 +225,15 @@ def _check_competences(given, mission, catalogue, errors: list[dict]) -> tuple[C
     for position, item in enumerate(given):
         claim = item if isinstance(item, CompetenceClaim) else CompetenceClaim(str(item).strip())
         if claim.uri not in catalogue.competences_by_uri:
-            errors.append(_error(f"competences[{position}]", "record.competence_unknown", uri=claim.uri))
+            errors.append(field_error(f"competences[{position}]", "record.competence_unknown", uri=claim.uri))
             continue
         if claim.attested_by not in ATTESTATIONS:
-            errors.append(_error(f"competences[{position}]", "record.attestation_unknown"))
+            errors.append(field_error(f"competences[{position}]", "record.attestation_unknown"))
             continue
         if claim.uri in seen:
             continue
         seen.add(claim.uri)
         claims.append(claim)
     if not claims and not any(e["field"].startswith("competences") for e in errors):
-        errors.append(_error("competences", "record.competences_empty"))
+        errors.append(field_error("competences", "record.competences_empty"))
     return tuple(claims)

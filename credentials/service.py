@@ -21,10 +21,12 @@ from catalogue.i18n import UserError
 from credentials.dataintegrity import Ed25519Signature, format_created, sign
 from credentials.document import CompetenceLine, IssuerProfile, SubjectIdentity, build_credential, new_salt
 from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
-from credentials.records import (CompetenceClaim, RecordInput, ValidRecord, VolunteerInput, validate_record)
+from credentials.records import (CompetenceClaim, RecordChanges, RecordInput, ValidRecord, VolunteerInput,
+                                 merge_competences, validate_record)
 from credentials.statuslist import (MIN_LIST_SIZE, PURPOSES, StatusEntry, empty_bits, get_bit, random_free_index,
                                     set_bit, status_list_credential)
 from issuers import service as issuers
+from issuers.audit_store import append_audit
 from issuers.auth import Principal, hash_token
 from issuers.db import utcnow
 from issuers.service import IssuerContext
@@ -70,7 +72,9 @@ class VolunteerResult:
 
 
 def find_or_create_volunteer(session: Session, ctx: IssuerContext, org: OrganisationRow,
-                             volunteer: VolunteerInput) -> VolunteerResult:
+                             volunteer: VolunteerInput, rename: bool = True) -> VolunteerResult:
+    """The organisation's volunteer with this e-mail or pseudonym, or a new one. `rename=False` (self-service
+    drafts) leaves a known volunteer's name as the organisation has it."""
     if volunteer.pseudonymous:
         lookup = pseudonym_lookup(ctx.kek, org.id, volunteer.pseudonym)
         row = session.scalar(select(VolunteerRow).where(VolunteerRow.organisation_id == org.id,
@@ -84,7 +88,8 @@ def find_or_create_volunteer(session: Session, ctx: IssuerContext, org: Organisa
             row = session.scalar(select(VolunteerRow).where(VolunteerRow.organisation_id == org.id,
                                                             VolunteerRow.email == volunteer.email))
         if row is not None:
-            row.name = volunteer.name
+            if rename:
+                row.name = volunteer.name
             return VolunteerResult(row, None)
         row = VolunteerRow(organisation_id=org.id, kind="named", name=volunteer.name, email=volunteer.email)
     token = secrets.token_urlsafe(24)
@@ -112,29 +117,40 @@ def create_record(session: Session, principal: Principal, ctx: IssuerContext, or
                   data: RecordInput, source: str = "organiser") -> CreatedRecord:
     """An organiser's record: validated against the current catalogue and approved at once."""
     principal.require("records.write", org.id)
+    actor = principal.user_id or principal.token_id
+    created = new_record(session, ctx, org, data, status="approved", source=source, created_by=actor)
+    created.record.approved_at, created.record.approved_by = created.record.created_at, actor
+    session.flush()
+    # The organiser's own record is approved as it is made: that is an approval for the audit log too.
+    append_audit(session, "record.approve", organisation_id=org.id, subject_id=created.record.id,
+                 principal=principal, details={"created": True})
+    return created
+
+
+def new_record(session: Session, ctx: IssuerContext, org: OrganisationRow, data: RecordInput, *, status: str,
+               source: str, created_by: str | None, rename_volunteer: bool = True) -> CreatedRecord:
+    """Validates a new record (volunteer included) and stores it with its volunteer and subject salt."""
     catalogue = load_catalogue()
     valid = validate_record(data, catalogue, today_in_latvia())
-    volunteer = find_or_create_volunteer(session, ctx, org, valid.volunteer)
+    volunteer = find_or_create_volunteer(session, ctx, org, valid.volunteer, rename=rename_volunteer)
     salt = new_salt()
     subject_hash = (SubjectIdentity.pseudonymous(valid.volunteer.pseudonym, salt).pseudonym_hash
                     if valid.volunteer.pseudonymous else None)
-    now = utcnow()
     row = RecordRow(
         organisation_id=org.id, volunteer_id=volunteer.row.id, mission_type=valid.mission_type,
         catalogue_version=catalogue.version, title=valid.title, municipality=valid.municipality,
         start_date=valid.start_date, end_date=valid.end_date, hours=valid.hours, role=valid.role,
-        narrative=valid.narrative, competences=[_claim_json(c) for c in valid.competences],
+        narrative=valid.narrative, competences=[claim_json(c) for c in valid.competences],
         evidence=list(valid.evidence), language=valid.language, subject_salt=salt, subject_hash=subject_hash,
-        status="approved", source=source,
-        natural_key=natural_key(org.id, volunteer.row.id, valid), created_by=principal.user_id or principal.token_id,
-        approved_at=now, approved_by=principal.user_id or principal.token_id,
+        status=status, source=source, natural_key=natural_key(org.id, volunteer.row.id, valid),
+        created_by=created_by, created_at=utcnow(),
     )
     session.add(row)
     session.flush()
     return CreatedRecord(row, volunteer)
 
 
-def _claim_json(claim: CompetenceClaim) -> dict:
+def claim_json(claim: CompetenceClaim) -> dict:
     item = {"uri": claim.uri, "attested_by": claim.attested_by}
     if claim.note:
         item["note"] = claim.note
@@ -149,15 +165,110 @@ def get_record(session: Session, principal: Principal, record_id: str) -> Record
     return row
 
 
-def approve_record(session: Session, principal: Principal, record_id: str) -> RecordRow:
+def stored_claims(row: RecordRow) -> list[CompetenceClaim]:
+    return [CompetenceClaim(item["uri"], item.get("attested_by", "organiser"), item.get("note"))
+            for item in row.competences]
+
+
+def apply_changes(row: RecordRow, changes: RecordChanges | None) -> None:
+    """Validates the record as it would be after `changes` (all of it, against its catalogue version) and writes
+    the changed fields; the volunteer is never changed here."""
+    given = changes.given() if changes else {}
+    if not given:
+        return
+    catalogue = load_catalogue()
+    if row.catalogue_version != catalogue.version:
+        catalogue = catalogue_version(row.catalogue_version)
+    competences = stored_claims(row)
+    if "competences" in given:
+        competences = merge_competences(competences, given["competences"])
+    valid = validate_record(RecordInput(
+        volunteer=None, mission_type=row.mission_type, title=given.get("title", row.title),
+        municipality=given.get("municipality", row.municipality), start_date=given.get("start_date", row.start_date),
+        end_date=given.get("end_date", row.end_date), hours=given.get("hours", row.hours),
+        role=given.get("role", row.role), competences=competences, narrative=given.get("narrative", row.narrative),
+        evidence=given.get("evidence", row.evidence), language=row.language), catalogue, today_in_latvia())
+    row.title, row.municipality, row.role, row.narrative = valid.title, valid.municipality, valid.role, valid.narrative
+    row.start_date, row.end_date, row.hours = valid.start_date, valid.end_date, valid.hours
+    row.competences, row.evidence = [claim_json(c) for c in valid.competences], list(valid.evidence)
+    row.natural_key = natural_key(row.organisation_id, row.volunteer_id, valid)
+
+
+def list_records(session: Session, principal: Principal, org: OrganisationRow, status: str | None) -> list[RecordRow]:
+    if not principal.acts_for(org.id):
+        raise UserError("auth.forbidden", kind="forbidden")
+    query = select(RecordRow).where(RecordRow.organisation_id == org.id).order_by(RecordRow.created_at, RecordRow.id)
+    if status:
+        query = query.where(RecordRow.status == status)
+    return list(session.scalars(query))
+
+
+# A volunteer's statement is reviewed only once they submit it; an organiser's own draft any time.
+APPROVABLE = {"organiser": ("draft", "submitted"), "batch": ("draft", "submitted"), "volunteer": ("submitted",)}
+
+
+def approve_record(session: Session, principal: Principal, record_id: str,
+                   changes: RecordChanges | None = None) -> RecordRow:
+    """Approves a record, optionally with the organiser's edits first; only an approved record can be issued."""
     row = get_record(session, principal, record_id)
     principal.require("records.write", row.organisation_id)
-    if row.status in ("approved", "issued"):
+    edited = bool(changes and changes.given())
+    if row.status in ("approved", "issued") and not edited:
         return row
-    if row.status not in ("draft", "submitted"):
+    # Edits to an approved, not yet issued record are a fresh approval of the edited record.
+    if row.status not in APPROVABLE.get(row.source, ("draft", "submitted")) + (("approved",) if edited else ()):
         raise UserError("record.cannot_approve", kind="conflict", status=row.status)
+    apply_changes(row, changes)
     row.status, row.approved_at = "approved", utcnow()
     row.approved_by = principal.user_id or principal.token_id
+    append_audit(session, "record.approve", organisation_id=row.organisation_id, subject_id=row.id,
+                 principal=principal, details={"edited": edited})
+    return row
+
+
+def return_record(session: Session, principal: Principal, record_id: str, comment: str) -> RecordRow:
+    """Sends a submitted statement back to the volunteer with the organiser's comment."""
+    row = get_record(session, principal, record_id)
+    principal.require("records.write", row.organisation_id)
+    comment = (comment or "").strip()
+    if not comment:
+        raise UserError("record.comment_required", errors=[{"field": "comment"}])
+    if len(comment) > 4000:
+        raise UserError("record.comment_too_long", errors=[{"field": "comment"}])
+    if row.status != "submitted":
+        raise UserError("record.cannot_return", kind="conflict", status=row.status)
+    row.status, row.review_comment = "returned", comment
+    append_audit(session, "record.return", organisation_id=row.organisation_id, subject_id=row.id,
+                 principal=principal)
+    return row
+
+
+def revise_record(session: Session, principal: Principal, record_id: str, changes: RecordChanges | None) -> RecordRow:
+    """A corrected copy of an issued record, approved by the organiser who makes it; issuing it supersedes the
+    old credential."""
+    old = get_record(session, principal, record_id)
+    principal.require("records.write", old.organisation_id)
+    if old.status != "issued":
+        raise UserError("record.cannot_revise", kind="conflict", status=old.status)
+    pending = session.scalar(select(RecordRow.id).where(RecordRow.revises_id == old.id,
+                                                        RecordRow.status != "issued").limit(1))
+    if pending is not None:
+        # One correction at a time: two issued corrections of one record would both stand.
+        raise UserError("record.revision_pending", kind="conflict", record_id=pending)
+    now = utcnow()
+    row = RecordRow(
+        organisation_id=old.organisation_id, volunteer_id=old.volunteer_id, mission_type=old.mission_type,
+        catalogue_version=old.catalogue_version, title=old.title, municipality=old.municipality,
+        start_date=old.start_date, end_date=old.end_date, hours=old.hours, role=old.role, narrative=old.narrative,
+        competences=list(old.competences), evidence=list(old.evidence), language=old.language,
+        subject_salt=old.subject_salt, subject_hash=old.subject_hash, status="approved", source=old.source,
+        natural_key=old.natural_key, created_by=principal.user_id or principal.token_id, approved_at=now,
+        approved_by=principal.user_id or principal.token_id, revises_id=old.id)
+    apply_changes(row, changes)
+    session.add(row)
+    session.flush()
+    append_audit(session, "record.revise", organisation_id=row.organisation_id, subject_id=row.id,
+                 principal=principal, details={"revises": old.id})
     return row
 
 
@@ -331,14 +442,14 @@ def issue_records(session: Session, principal: Principal, ctx: IssuerContext, re
     org = session.get(OrganisationRow, records[0].organisation_id)
     identity = issuers.signing_identity(session, ctx, org)
     allocations = allocate_status_entries(session, ctx, org, len(records))
-    issued = [_issue(session, ctx, org, identity, record, allocation)
+    issued = [_issue(session, principal, ctx, org, identity, record, allocation)
               for record, allocation in zip(records, allocations)]
     session.flush()  # once for all: the credentials go in as one multi-row INSERT (a round trip each on PostgreSQL)
     return issued
 
 
-def _issue(session: Session, ctx: IssuerContext, org: OrganisationRow, identity, record: RecordRow,
-           allocation: StatusAllocation) -> Issued:
+def _issue(session: Session, principal: Principal, ctx: IssuerContext, org: OrganisationRow, identity,
+           record: RecordRow, allocation: StatusAllocation) -> Issued:
     volunteer = session.get(VolunteerRow, record.volunteer_id)
     catalogue = load_catalogue()
     if record.catalogue_version != catalogue.version:
@@ -377,7 +488,25 @@ def _issue(session: Session, ctx: IssuerContext, org: OrganisationRow, identity,
     row = store_credential(session, credential_id, org, identity, signed, allocation, record_id=record.id,
                            volunteer_id=volunteer.id, language=lang)
     record.status = "issued"
+    append_audit(session, "credential.issue", organisation_id=org.id, subject_id=credential_id, principal=principal,
+                 details={"record": record.id, "key": identity.key_row_id})
+    if record.revises_id:
+        _supersede(session, principal, record.revises_id, credential_id)
     return Issued(row, signed)
+
+
+SUPERSEDED = "superseded"
+
+
+def _supersede(session: Session, principal: Principal, old_record_id: str, new_credential_id: str) -> None:
+    """The corrected record's credential replaces the old record's: revoked with reason "superseded", linked."""
+    old_record = session.get(RecordRow, old_record_id)
+    old_record.status = "superseded"
+    for old in session.scalars(select(CredentialRow).where(CredentialRow.record_id == old_record_id)):
+        if old.status != "revoked":
+            _apply_status(session, principal, old, "revoke", SUPERSEDED,
+                          extra={"superseded_by": new_credential_id})
+            old.superseded_by = new_credential_id
 
 
 def new_credential_id() -> str:
@@ -406,7 +535,6 @@ def change_credential_status(session: Session, principal: Principal, credential_
     if row is None or not principal.acts_for(row.organisation_id):
         raise UserError("credential.not_found", kind="not_found")
     principal.require("credentials.status", row.organisation_id)
-    purpose, value, new_status = STATUS_ACTIONS[action]
     reason = (reason or "").strip()
     if action in ("revoke", "suspend") and not reason:
         raise UserError("credential.reason_required", errors=[{"field": "reason"}])
@@ -414,14 +542,49 @@ def change_credential_status(session: Session, principal: Principal, credential_
         raise UserError("credential.already_revoked", kind="conflict")
     if action == "unsuspend" and row.status != "suspended":
         raise UserError("credential.not_suspended", kind="conflict")
+    return _apply_status(session, principal, row, action, reason or None)
+
+
+def _apply_status(session: Session, principal: Principal, row: CredentialRow, action: str, reason: str | None,
+                  extra: dict | None = None) -> CredentialRow:
+    purpose, value, new_status = STATUS_ACTIONS[action]
     if purpose == "revocation":
         _set_status_bit(session, row.revocation_list_id, row.revocation_index, True)
         # A revoked credential is not also left suspended: revocation is the final word.
         _set_status_bit(session, row.suspension_list_id, row.suspension_index, False)
     else:
         _set_status_bit(session, row.suspension_list_id, row.suspension_index, value)
-    row.status, row.status_reason, row.status_changed_at = new_status, reason or None, utcnow()
+    row.status, row.status_reason, row.status_changed_at = new_status, reason, utcnow()
+    # The reason is the organiser's free text and could name a person: the audit entry records only that one was
+    # given (and the fixed "superseded" reason, which is a code).
+    details = {"reason": SUPERSEDED if reason == SUPERSEDED else ("given" if reason else None), **(extra or {})}
+    append_audit(session, f"credential.{action}", organisation_id=row.organisation_id, subject_id=row.id,
+                 principal=principal, details=details)
     return row
+
+
+@dataclass(frozen=True)
+class CredentialStatusSummary:
+    """What anyone may learn about a credential's status (the public verification page shows this)."""
+
+    credential_id: str
+    status: str  # active, suspended or revoked
+    reason: str | None
+    changed_at: datetime | None
+    superseded_by: str | None
+
+    def as_json(self, base_url: str) -> dict:
+        return {
+            "credential_id": self.credential_id, "status": self.status, "reason": self.reason,
+            "changed_at": self.changed_at.isoformat() if self.changed_at else None,
+            "superseded_by": self.superseded_by,
+            "superseded_by_url": credential_url(base_url, self.superseded_by) if self.superseded_by else None,
+        }
+
+
+def credential_status_summary(session: Session, credential_id: str) -> CredentialStatusSummary:
+    row = get_credential(session, credential_id)
+    return CredentialStatusSummary(row.id, row.status, row.status_reason, row.status_changed_at, row.superseded_by)
 
 
 # --- VC-API: organisations' own credential bodies ------------------------------------------------------------------
@@ -447,6 +610,8 @@ def issue_document(session: Session, principal: Principal, ctx: IssuerContext, o
     document["credentialStatus"] = allocation.entries
     signed = sign_document(document, identity, now)
     row = store_credential(session, credential_id, org, identity, signed, allocation, origin="vc-api")
+    append_audit(session, "credential.issue", organisation_id=org.id, subject_id=credential_id, principal=principal,
+                 details={"origin": "vc-api", "key": identity.key_row_id})
     session.flush()
     return Issued(row, signed)
 

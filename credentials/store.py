@@ -65,6 +65,32 @@ class RecordRow(Base):
     created_by: Mapped[str | None] = mapped_column(String(32))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_by: Mapped[str | None] = mapped_column(String(32))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The organiser's comment when returning a volunteer's draft; kept until the next review.
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    # A correction: the issued record this one replaces (its credential is superseded when this one is issued).
+    revises_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"), index=True)
+
+
+class InvitationRow(Base):
+    """An organiser's invitation to draft a statement for a mission. The link's token is stored only as a hash;
+    one invitation leads to one draft (`record_id`, set when the volunteer first saves)."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    mission_type: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(4000))
+    municipality: Mapped[str | None] = mapped_column(String(40))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    language: Mapped[str] = mapped_column(String(2), default="lv")
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    record_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"), unique=True)
 
 
 class StatusListRow(Base):

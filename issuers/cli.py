@@ -83,3 +83,28 @@ def create_admin(
     with runtime.transaction() as session:
         service.create_user(session, email, name, password, platform_admin=True)
     typer.echo(t("cli.admin_created", runtime.lang, email=email))
+
+
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+
+
+@audit_app.command("verify")
+def verify_audit(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print the result as JSON.")):
+    """Check the audit log's hash chain; names the first broken entry and exits 1 if there is one."""
+    from issuers.audit_store import verify_audit_log
+
+    runtime = ctx.obj
+    with runtime.transaction() as session:
+        result = verify_audit_log(session)
+    broken = result.broken
+    if as_json:
+        typer.echo(json.dumps({"ok": result.ok, "entries": result.entries,
+                               "broken_entry": broken.seq if broken else None,
+                               "reason": broken.reason if broken else None}))
+    elif broken is None:
+        typer.echo(t("cli.audit_intact", runtime.lang, entries=result.entries))
+    else:
+        typer.echo(t("cli.audit_broken", runtime.lang, seq=broken.seq if broken.seq is not None else "-",
+                     reason=t(f"cli.audit_reason.{broken.reason}", runtime.lang), entries=result.entries), err=True)
+    if broken is not None:
+        raise typer.Exit(1)

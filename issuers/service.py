@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import event, func, select
@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalogue.i18n import UserError
+from issuers.audit_store import append_audit
 from issuers.auth import (ORGANISATION_TOKEN_PREFIX, ROLES, SESSION_TOKEN_PREFIX, Principal, hash_password,
                           hash_token, new_token, password_matches, validate_scopes)
 from issuers.db import utcnow
@@ -171,7 +172,9 @@ def rotate_key(session: Session, principal: Principal, ctx: IssuerContext, slug:
             key.status, key.retired_at = "retired", now
     session.flush()
     number = 1 + max((int(k.fragment.split("-")[-1]) for k in keys), default=0)
-    return _add_key(session, ctx, org, f"key-{number}")
+    key = _add_key(session, ctx, org, f"key-{number}")
+    append_audit(session, "key.rotate", organisation_id=org.id, subject_id=key.id, principal=principal)
+    return key
 
 
 def mark_key_compromised(session: Session, principal: Principal, ctx: IssuerContext, slug: str, fragment: str,
@@ -196,6 +199,8 @@ def mark_key_compromised(session: Session, principal: Principal, ctx: IssuerCont
         keys = organisation_keys(session, org)
         number = 1 + max(int(k.fragment.split("-")[-1]) for k in keys)
         _add_key(session, ctx, org, f"key-{number}")
+    append_audit(session, "key.compromise", organisation_id=org.id, subject_id=key.id, principal=principal,
+                 details={"since": since.astimezone(timezone.utc).isoformat()})
     return key
 
 

@@ -1,4 +1,4 @@
-"""HTTP adapter of the verifier: VC-API `POST /credentials/verify`."""
+"""HTTP adapter of the verifier: VC-API `POST /credentials/verify` and `POST /presentations/verify`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from catalogue.api import page_language
 from issuers.http import get_issuer_context
 from issuers.service import IssuerContext
-from verify.ports import verify_with_service
+from verify.ports import verify_presentation_with_service, verify_with_service
 
 router = APIRouter()
 
@@ -26,4 +26,25 @@ class VerifyCredentialRequest(BaseModel):
 def verify_credential(body: VerifyCredentialRequest, request: Request,
                       ctx: IssuerContext = Depends(get_issuer_context), lang: str = Depends(page_language)):
     result = verify_with_service(request.app.state.session_factory, ctx, body.verifiableCredential)
+    return JSONResponse(result.as_vc_api(lang), status_code=200 if result.verified else 422)
+
+
+class VerifyPresentationOptions(BaseModel, extra="allow"):  # unknown options are accepted, as VC-API asks
+    challenge: str | None = None
+    domain: str | None = None
+
+
+class VerifyPresentationRequest(BaseModel):
+    verifiablePresentation: dict[str, Any]
+    options: VerifyPresentationOptions = VerifyPresentationOptions()
+
+
+@router.post("/presentations/verify", tags=["VC-API"],
+             summary="VC-API: verify a presentation (the holder's authentication proof bound to `options.challenge` "
+                     "and `options.domain`, and every credential in it); 200 when verified, 422 with the reasons. "
+                     "`options.challenge` is required: without it a replayed presentation cannot be told apart")
+def verify_presentation(body: VerifyPresentationRequest, request: Request,
+                        ctx: IssuerContext = Depends(get_issuer_context), lang: str = Depends(page_language)):
+    result = verify_presentation_with_service(request.app.state.session_factory, ctx, body.verifiablePresentation,
+                                              challenge=body.options.challenge, domain=body.options.domain)
     return JSONResponse(result.as_vc_api(lang), status_code=200 if result.verified else 422)

@@ -8,16 +8,8 @@ from pathlib import Path
 import typer
 
 from catalogue.i18n import t
+from verify.inputs import UnreadableInput, credential_from_bytes
 from verify.ports import verify_with_service
-
-
-def read_credential(path: Path) -> dict:
-    data = path.read_bytes()
-    if data.startswith(b"%PDF"):
-        from credentials.certificate import extract_embedded_credential
-
-        return extract_embedded_credential(data)
-    return json.loads(data.decode("utf-8-sig"))
 
 
 def verify_command(
@@ -28,8 +20,8 @@ def verify_command(
     """Verify a credential or certificate offline; exit 0 only if it verifies."""
     runtime = ctx.obj
     try:
-        credential = read_credential(file)
-    except Exception as error:  # unreadable input is the user's to fix, said plainly
+        credential = credential_from_bytes(file.read_bytes())
+    except (UnreadableInput, OSError) as error:  # unreadable input is the user's to fix, said plainly
         typer.echo(t("cli.verify_unreadable", runtime.lang, detail=str(error) or type(error).__name__), err=True)
         raise typer.Exit(2)
     result = verify_with_service(runtime.session_factory, runtime.issuer_context, credential)

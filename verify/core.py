@@ -269,6 +269,8 @@ def check_proof(credential: dict, ports: VerificationPorts, canonical_form: str 
     if outcome.verified:
         suites = sorted({p.get("cryptosuite", "") for p in proofs if isinstance(p, dict)})
         results.append(CheckResult("proof", PASSED, _text("verify.proof.ok", suites=", ".join(suites))))
+    elif too_complex := _too_complex(outcome):
+        results.append(too_complex)
     elif not any(r.status == FAILED for r in key_problem):
         unresolved = any(check.name == "verificationMethod" and not check.ok
                          for proof in outcome.proofs for check in proof.checks)
@@ -276,6 +278,15 @@ def check_proof(credential: dict, ports: VerificationPorts, canonical_form: str 
                                    {"reasons": outcome.reasons},
                                    verdict="unknown_issuer" if unresolved else "invalid"))
     return results
+
+
+def _too_complex(outcome) -> CheckResult | None:
+    """Canonicalization refused the document as a "poison" graph (see credentials.rdfc): say so, not "altered"."""
+    if any(check.name == "canonicalization" and not check.ok and "too symmetric" in check.reason
+           for proof in outcome.proofs for check in proof.checks):
+        return CheckResult("proof", FAILED, _text("verify.proof.too_complex"), {"reasons": outcome.reasons},
+                           verdict="invalid")
+    return None
 
 
 def _with_assertion(document: dict, method_id: str) -> dict:
@@ -385,9 +396,121 @@ def verify_credential(credential: Any, ports: VerificationPorts) -> Verification
     checks.extend(check_dates(credential, ports.now()))
     if expanded:
         checks.extend(check_status(credential, ports))
-    wanted = {c.verdict for c in checks if c.verdict and c.status in (FAILED, COULD_NOT_CHECK)}
-    verdict = next((v for v in VERDICTS if v in wanted), "valid")
-    return Verification(verdict, checks, credential, entry)
+    return Verification(worst_verdict(checks), checks, credential, entry)
+
+
+def worst_verdict(checks: list[CheckResult], also: set[str] = frozenset()) -> str:
+    """The first verdict, from worst to best, that a check not passed (or `also`) calls for; else valid."""
+    wanted = {c.verdict for c in checks if c.verdict and c.status in (FAILED, COULD_NOT_CHECK)} | also
+    return next((v for v in VERDICTS if v in wanted), "valid")
+
+
+# --- presentations ------------------------------------------------------------------------------------------------
+
+MAX_PRESENTED_CREDENTIALS = 50  # each costs a full verification; a real presentation carries a few
+
+@dataclass
+class PresentationVerification:
+    """The presentation's own checks (shape, proof, challenge, domain) and one verification per credential."""
+
+    verdict: str
+    checks: list[CheckResult]
+    credentials: list[Verification]
+
+    @property
+    def verified(self) -> bool:
+        return self.verdict == "valid"
+
+    def as_vc_api(self, lang: str) -> dict:
+        """The VC-API verify-presentation response, with per-check detail and each credential's result."""
+        return {
+            "verified": self.verified,
+            "verdict": self.verdict,
+            "verdict_text": messages().get(f"verify.verdict.{self.verdict}", lang),
+            "checks": [c.name for c in self.checks if c.status == PASSED],
+            "warnings": [c.as_json(lang) for c in self.checks if c.status == WARNING],
+            "errors": [c.as_json(lang) for c in self.checks if c.status in (FAILED, COULD_NOT_CHECK)],
+            "presentationResult": {"verified": all(c.status != FAILED for c in self.checks),
+                                   "results": [c.as_json(lang) for c in self.checks]},
+            "credentialResults": [result.as_vc_api(lang) for result in self.credentials],
+        }
+
+
+def check_presentation_shape(presentation: Any) -> CheckResult:
+    if not isinstance(presentation, dict):
+        return CheckResult("shape", FAILED, _text("verify.shape.not_object"), verdict="invalid")
+    problems = []
+    if _as_list(presentation.get("@context"))[:1] != [VC_V2]:
+        problems.append("@context")
+    if "VerifiablePresentation" not in _as_list(presentation.get("type")):
+        problems.append("type")
+    credentials = _as_list(presentation.get("verifiableCredential"))
+    if not all(isinstance(c, dict) for c in credentials) or len(credentials) > MAX_PRESENTED_CREDENTIALS:
+        problems.append(f"verifiableCredential (JSON objects, at most {MAX_PRESENTED_CREDENTIALS})")
+    if problems:
+        return CheckResult("shape", FAILED, _text("verify.presentation.shape_failed", fields=", ".join(problems)),
+                           {"fields": problems}, verdict="invalid")
+    return CheckResult("shape", PASSED, _text("verify.presentation.shape_ok"))
+
+
+def check_presentation_proof(presentation: dict, ports: VerificationPorts, challenge: str | None,
+                             domain: str | None) -> list[CheckResult]:
+    """The holder's `authentication` proof over the presentation, bound to the verifier's challenge and domain."""
+    proofs = [p for p in _as_list(presentation.get("proof")) if isinstance(p, dict)]
+    if not proofs:
+        return [CheckResult("proof", FAILED, _text("verify.presentation.proof_missing"), verdict="invalid")]
+    resolve = _plain_resolver(ports)
+    holder = presentation.get("holder")
+    holder = holder.get("id") if isinstance(holder, dict) else holder
+
+    def resolve_holder_key(method_id: str) -> tuple[dict, dict]:
+        if holder and method_id.split("#", 1)[0] != holder:  # only the holder's own keys speak for the holder
+            raise ProofError(f"{method_id} is not controlled by the holder {holder}")
+        return resolve(method_id)
+
+    outcome = verify_proofs(presentation, loader=ports.loader, resolve_verification_method=resolve_holder_key,
+                            suites=VERIFYING_SUITES, expected_proof_purpose="authentication")
+    results = []
+    if outcome.verified:
+        results.append(CheckResult("proof", PASSED, _text("verify.presentation.proof_ok")))
+    elif too_complex := _too_complex(outcome):
+        results.append(too_complex)
+    else:
+        results.append(CheckResult("proof", FAILED, _text("verify.presentation.proof_failed"),
+                                   {"reasons": outcome.reasons}, verdict="invalid"))
+    # Signed values: only meaningful once the proof verified, but reported either way so the reason is plain.
+    given_challenges = {p.get("challenge") for p in proofs}
+    if challenge is None:
+        results.append(CheckResult("challenge", FAILED, _text("verify.presentation.challenge_not_given"),
+                                   verdict="invalid"))
+    elif given_challenges != {challenge}:
+        results.append(CheckResult("challenge", FAILED, _text("verify.presentation.challenge_mismatch"),
+                                   verdict="invalid"))
+    else:
+        results.append(CheckResult("challenge", PASSED, _text("verify.presentation.challenge_ok")))
+    if domain is not None:
+        if not all(domain in _as_list(p.get("domain")) for p in proofs):
+            results.append(CheckResult("domain", FAILED, _text("verify.presentation.domain_mismatch", domain=domain),
+                                       verdict="invalid"))
+        else:
+            results.append(CheckResult("domain", PASSED, _text("verify.presentation.domain_ok", domain=domain)))
+    return results
+
+
+def verify_presentation(presentation: Any, ports: VerificationPorts, *, challenge: str | None = None,
+                        domain: str | None = None) -> PresentationVerification:
+    """Verifies the presentation's proof (challenge, domain) and each credential in it; the worst verdict wins."""
+    shape = check_presentation_shape(presentation)
+    if shape.status == FAILED:
+        return PresentationVerification("invalid", [shape], [])
+    checks = [shape, check_expansion(presentation, ports.loader).check]
+    if checks[-1].status == PASSED:
+        checks.extend(check_presentation_proof(presentation, ports, challenge, domain))
+    credentials = [verify_credential(c, ports) for c in _as_list(presentation.get("verifiableCredential"))]
+    if not credentials:
+        checks.append(CheckResult("verifiableCredential", FAILED, _text("verify.presentation.no_credentials"),
+                                  verdict="invalid"))
+    return PresentationVerification(worst_verdict(checks, {r.verdict for r in credentials}), checks, credentials)
 
 
 def utc_now() -> datetime:

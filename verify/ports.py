@@ -19,7 +19,8 @@ from issuers import service as issuers
 from issuers.db import READ_MOSTLY
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
-from verify.core import KeyHistory, StatusListUnavailable, Verification, utc_now, verify_credential
+from verify.core import (KeyHistory, PresentationVerification, StatusListUnavailable, Verification, utc_now,
+                         verify_credential, verify_presentation)
 from verify.exports.platform import platform_did, platform_registry_entry
 from verify.exports.service import platform_document
 
@@ -93,6 +94,12 @@ class ServicePorts:
         return self.clock()
 
 
+def verify_in_session(session: Session, ctx: IssuerContext, credential) -> Verification:
+    result = verify_credential(credential, ServicePorts(session, ctx))
+    session.commit()  # a status list signed on first use is kept
+    return result
+
+
 def verify_with_service(session_factory: sessionmaker, ctx: IssuerContext, credential) -> Verification:
     """Verifies in a read-mostly transaction (SQLite: no write lock, so verifications run side by side). The one
     write, a status list signed on first use, is kept; if it collides with another writer, the verification runs
@@ -108,6 +115,12 @@ def verify_with_service(session_factory: sessionmaker, ctx: IssuerContext, crede
 def _verify_in_session(session_factory: sessionmaker, ctx: IssuerContext, credential, options: dict) -> Verification:
     with session_factory() as session:
         session.connection(execution_options=options)
-        result = verify_credential(credential, ServicePorts(session, ctx))
+        return verify_in_session(session, ctx, credential)
+
+
+def verify_presentation_with_service(session_factory: sessionmaker, ctx: IssuerContext, presentation, *,
+                                     challenge: str | None, domain: str | None) -> PresentationVerification:
+    with session_factory() as session:
+        result = verify_presentation(presentation, ServicePorts(session, ctx), challenge=challenge, domain=domain)
         session.commit()
         return result

@@ -51,9 +51,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _routers():
     """Every package's API router, in dependency order."""
     from credentials.api import router as credentials_router
+    from credentials.drafts_api import router as drafts_router
+    from credentials.drafts_pages import router as drafts_pages
     from credentials.pages import router as volunteer_pages
     from issuers.api import router as issuers_router
     from verify.api import router as verify_router
     from verify.export_api import router as export_router
+    from verify.pages import api_router as bulk_router, router as verify_pages
 
-    return [catalogue_router, issuers_router, credentials_router, volunteer_pages, verify_router, export_router]
+    return [catalogue_router, issuers_router, credentials_router, drafts_router, volunteer_pages, drafts_pages,
+            verify_router, export_router, verify_pages, bulk_router]

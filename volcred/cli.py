@@ -12,7 +12,7 @@ import typer
 from catalogue.cli import app as catalogue_app
 from catalogue.i18n import UserError, environment_language, messages, t
 from issuers.auth import Principal
-from issuers.cli import admin_app, org_app
+from issuers.cli import admin_app, audit_app, org_app
 from issuers.service import IssuerContext
 from verify.cli import verify_command
 from verify.exports.cli import export_command
@@ -30,6 +30,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(org_app, name="org")
 app.add_typer(admin_app, name="admin")
+app.add_typer(audit_app, name="audit")
 app.command("verify")(verify_command)
 app.command("export")(export_command)
 

@@ -1,6 +1,7 @@
 """Imports every package's tables so that `Base.metadata` is complete (for Alembic and tests)."""
 
 import credentials.store  # noqa: F401
+import issuers.audit_store  # noqa: F401
 import issuers.store  # noqa: F401
 import verify.exports.store  # noqa: F401
 from issuers.db import Base

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import random
 import string
+import time
 
 import pytest
 from pyld import jsonld as pyld
@@ -194,3 +195,13 @@ def test_shape_cache_still_refuses_what_the_slow_path_refuses(loader):
     document["credentialSubject"]["achievement"]["type"] = ["Achievement", "VolunteerAchievement"]
     with pytest.raises(UndefinedTermError, match="VolunteerAchievement"):
         canonicalize(document, loader=loader)
+
+
+def test_too_many_permutations_are_refused_quickly_even_when_calls_are_allowed():
+    # A clique of 10 blank nodes: 9! orders of the related nodes in the first call alone. Within a generous call
+    # cap it would still take minutes; the permutation cap ends it at once.
+    clique = [(f"_:n{i}", P, f"_:n{j}", "") for i in range(10) for j in range(10) if i != j]
+    started = time.monotonic()
+    with pytest.raises(CanonicalizationError, match="permutations"):
+        canonicalize_quads(clique, max_work_factor=6)
+    assert time.monotonic() - started < 5

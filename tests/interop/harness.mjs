@@ -133,11 +133,34 @@ export async function verify({credential, documents, statusLists, mode = 'vc'}) 
   return {verified: result.verified, error: errors.length ? errors.join('; ') : null};
 }
 
+// Presentations: @digitalbazaar/vc signPresentation / verify (an authentication proof bound to a
+// challenge and a domain; verify also checks every credential in the presentation).
+export async function signPresentation({presentation, secretKeyMultibase, publicKeyMultibase, verificationMethod,
+  challenge, domain, created}) {
+  const {pair, cryptosuite} = await keyPair({secretKeyMultibase, publicKeyMultibase, verificationMethod});
+  const suite = new DataIntegrityProof({signer: pair.signer(), cryptosuite, date: created});
+  return vc.signPresentation({presentation: structuredClone(presentation), suite, challenge, domain,
+    documentLoader: documentLoader()});
+}
+
+export async function verifyPresentation({presentation, challenge, domain, documents}) {
+  const suite = [
+    new DataIntegrityProof({cryptosuite: eddsaRdfc2022}),
+    new DataIntegrityProof({cryptosuite: ecdsaRdfc2019})
+  ];
+  const result = await vc.verify({presentation, suite, challenge, domain,
+    documentLoader: documentLoader({documents})});
+  const errors = [result.error, ...(result.credentialResults || []).map(r => r.error)]
+    .filter(Boolean)
+    .flatMap(e => e.errors || [e]).map(e => e.message || String(e));
+  return {verified: result.verified, error: errors.length ? errors.join('; ') : null};
+}
+
 export async function canonize({document, documents}) {
   return eddsaRdfc2022.canonize(document, {documentLoader: documentLoader({documents})});
 }
 
-export const operations = {sign, verify, canonize};
+export const operations = {sign, verify, canonize, signPresentation, verifyPresentation};
 
 export async function readStdin() {
   const chunks = [];

@@ -1,4 +1,4 @@
-// Long-lived form for the test suite: one JSON request per stdin line, {"op": "sign" | "verify" | "canonize",
+// Long-lived form for the test suite: one JSON request per stdin line, {"op": "sign" | "verify" | "canonize" | …,
 // ...arguments}; one JSON line back per request, {"result": ...} or {"error": message}, in order.
 import {createInterface} from 'node:readline';
 import {operations} from './harness.mjs';

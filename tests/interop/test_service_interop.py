@@ -16,18 +16,10 @@ def fetch(live_server, url: str) -> dict:
 def test_issued_credential_verifies_in_the_reference_library_until_revoked(node, live_server, database_url,  # noqa: F811
                                                                             tmp_path):
     import json
-    import os
-    import subprocess
-    import sys
 
-    from tests.conftest import TEST_KEK
+    from tests.interop.test_statement_interop import create_org_with_cli
 
-    env = {**os.environ, "BASE_URL": live_server.url, "KEY_ENCRYPTION_KEY": TEST_KEK, "DATABASE_URL": database_url}
-    created = subprocess.run([sys.executable, "-m", "volcred.cli", "org", "create", "--name", "Biedrība „Sadarbība”",
-                              "--reg-no", "40008002279", "--json"], capture_output=True, text=True, env=env,
-                             cwd=tmp_path)
-    assert created.returncode == 0, created.stderr
-    org = json.loads(created.stdout)
+    org = create_org_with_cli(live_server, database_url, tmp_path, "Biedrība „Sadarbība”")
     headers = {"Authorization": f"Bearer {org['token']}"}
     record = httpx.post(f"{live_server.url}/records", json=record_body(), headers=headers).json()
     issued = httpx.post(f"{live_server.url}/records/{record['id']}/issue", headers=headers).json()

@@ -17,9 +17,9 @@ def _stored(session, ctx, reference: str) -> service.StoredCredential:
     """A credential file (JSON, or a certificate PDF with the credential inside) or a credential id or URL."""
     path = Path(reference)
     if path.is_file():
-        from verify.cli import read_credential
+        from verify.inputs import credential_from_bytes
 
-        return service.stored_credential_for_document(session, ctx, read_credential(path))
+        return service.stored_credential_for_document(session, ctx, credential_from_bytes(path.read_bytes()))
     return service.stored_credential(session, reference.rsplit("/", 1)[-1])
 
 

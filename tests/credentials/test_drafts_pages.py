@@ -1,0 +1,84 @@
+"""The volunteer's statement page behind the invitation link: plain HTML forms, Latvian first, English a click away."""
+
+from __future__ import annotations
+
+import re
+
+from tests.credentials.test_drafts import invite, mission  # noqa: F401  (the fixture)
+
+
+def labels_cover_inputs(html: str) -> None:
+    """Every visible form control has a <label for=...>: screen readers name each one."""
+    ids = set(re.findall(r'<(?:input|textarea|select)(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', html))
+    labelled = set(re.findall(r'<label for="([^"]+)"', html))
+    assert ids and ids <= labelled, ids - labelled
+
+
+def form_of(mission, **changes) -> dict:
+    core = list(mission.core_competences)
+    data = {"volunteer_kind": "named", "volunteer_name": "Anna Kalniņa", "volunteer_email": "", "start_date": "2026-10-01",
+            "end_date": "2026-10-02", "hours": "8", "municipality": "Rīga", "role": "", "narrative": "Stādīju kokus.",
+            "competence": [core[0], core[1]], f"note:{core[1]}": "Strādāju komandā.", "action": "save"}
+    data.update(changes)
+    return data
+
+
+def test_invitation_form_in_latvian_and_english_saves_and_submits(client, make_org, mission):  # noqa: F811
+    org = make_org("forms-org")
+    token = invite(client, org, mission)["token"]
+    page = client.get(f"/invite/{token}")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert '<html lang="lv">' in html and "Jūsu brīvprātīgā darba apliecinājums" in html
+    assert f'action="/invite/{token}?lang=lv"' in html and "<script" not in html
+    assert f'href="/invite/{token}?lang=en"' in html
+    assert page.headers["referrer-policy"] == "no-referrer"
+    labels_cover_inputs(html)
+    for core in mission.core_competences:
+        assert f'value="{core}"' in html
+
+    english = client.get(f"/invite/{token}?lang=en").text
+    assert '<html lang="en">' in english and "Your volunteering statement" in english
+
+    # A mistake keeps what was typed and says what is wrong, next to the field.
+    bad = client.post(f"/invite/{token}?lang=en", data=form_of(mission, hours="0"))
+    assert bad.status_code == 422
+    assert "Hours must be greater than zero." in bad.text and 'aria-invalid="true"' in bad.text
+    assert 'value="Anna Kalniņa"' in bad.text and "Strādāju komandā." in bad.text
+
+    saved = client.post(f"/invite/{token}", data=form_of(mission))
+    assert saved.status_code == 200, saved.text
+    assert "melnraksts" in saved.text and 'id="personal-link"' in saved.text
+    again = client.get(f"/invite/{token}").text
+    assert "Strādāju komandā." in again and 'id="personal-link"' not in again
+    assert 'name="volunteer_kind"' not in again  # who the volunteer is was settled by the first save
+
+    submitted = client.post(f"/invite/{token}", data=form_of(mission, action="submit"))
+    assert submitted.status_code == 200
+    assert "iesniegts" in submitted.text and "<form" not in submitted.text.split("</header>", 1)[1]
+    api = client.get(f"/invitations/{token}/statement").json()
+    assert api["status"] == "submitted" and api["statement"]["narrative"] == "Stādīju kokus."
+    notes = {c["uri"]: c for c in api["statement"]["competences"]}
+    assert notes[list(mission.core_competences)[1]] == {"uri": list(mission.core_competences)[1],
+                                                        "attested_by": "self", "note": "Strādāju komandā."}
+
+    # Returned: the comment is on the page and the form is back.
+    client.post(f"/records/{api['statement']['id']}/return", json={"comment": "Pievieno lomu."}, headers=org.headers())
+    returned = client.get(f"/invite/{token}").text
+    assert "Pievieno lomu." in returned and "<form" in returned
+
+
+def test_pseudonymous_form_shows_the_identifier_once(client, make_org, mission):  # noqa: F811
+    org = make_org("forms-anon")
+    token = invite(client, org, mission)["token"]
+    page = client.post(f"/invite/{token}?lang=en", data=form_of(mission, volunteer_kind="pseudonymous",
+                                                                volunteer_name=""))
+    assert page.status_code == 200, page.text
+    assert re.search(r'<code id="pseudonym">[A-Za-z0-9_-]{16}</code>', page.text)
+    assert 'id="pseudonym"' not in client.get(f"/invite/{token}").text
+
+
+def test_unknown_invitation_page_is_not_found(client):
+    page = client.get("/invite/nope?lang=en")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "There is no such invitation." in page.text

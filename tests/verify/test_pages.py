@@ -1,0 +1,124 @@
+"""The public verification pages over the real app: /v/{id}, /verify (paste, PDF or JSON upload), languages,
+links to the public JSON and exports, and a readable 404."""
+
+from __future__ import annotations
+
+import copy
+import html as html_lib
+import json
+import re
+
+from tests.credentials.helpers import issue
+
+
+def verdict_of(html: str) -> str:
+    return re.search(r'data-verdict="([a-z_]+)"', html)[1]
+
+
+def test_verification_page_is_latvian_by_default_and_english_on_request(client, make_org):
+    org = make_org("page-org", legal_name="Biedrība „Lapa”")
+    _, issued = issue(client, org)
+    page = client.get(f"/v/{issued['credential_id']}", headers={"Accept-Language": "en-GB"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert '<html lang="lv">' in html and verdict_of(html) == "valid"
+    assert "Derīgs" in html and "Biedrība „Lapa”" in html and "Kārlis Ozoliņš" in html
+    assert "Jāņu festivāla brīvprātīgais" in html and "2026-06-20 – 2026-06-24" in html
+    assert re.search(r'id="hours">\s*42', html)
+    assert 'href="http://data.europa.eu/esco/skill/' in html
+    # the verdict first, then the checks, then the details
+    assert html.index('data-verdict=') < html.index('data-check=') < html.index('id="issuer"')
+    english = client.get(f"/v/{issued['credential_id']}?lang=en").text
+    assert '<html lang="en">' in english and "Valid" in english and "Issued by" in english
+    assert f'href="/v/{issued["credential_id"]}?lang=en"' in html  # one click away
+
+
+def test_downloads_and_exports_linked_from_the_page_are_public(client, make_org):
+    org = make_org("page-links")
+    _, issued = issue(client, org)
+    html = client.get(f"/v/{issued['credential_id']}").text
+    links = re.findall(r'href="(/credentials/[^"]+)"', html)
+    assert links and not any(link.endswith(".pdf") for link in links)
+    for link in links:
+        response = client.get(link.replace("&amp;", "&"))
+        assert response.status_code == 200, (link, response.text)
+    assert json.loads(client.get(links[0]).text) == issued["credential"]
+
+
+def test_revoked_credential_page(client, make_org):
+    org = make_org("page-revoked")
+    _, issued = issue(client, org)
+    client.post(f"/credentials/{issued['credential_id']}/revoke", json={"reason": "Kļūda"}, headers=org.headers())
+    html = client.get(f"/v/{issued['credential_id']}?lang=en").text
+    assert verdict_of(html) == "revoked" and "The issuer has revoked the credential." in html
+    assert 'class="verdict verdict--bad"' in html
+
+
+def test_unknown_id_is_a_readable_404(client):
+    response = client.get("/v/does-not-exist")
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+    assert "Apliecinājums nav atrasts" in response.text and "does-not-exist" in response.text
+
+
+def test_pasting_json_and_uploading_files(client, make_org):
+    org = make_org("page-upload")
+    _, issued = issue(client, org)
+    pasted = client.post("/verify?lang=en", data={"credential": json.dumps(issued["credential"])})
+    assert pasted.status_code == 200 and verdict_of(pasted.text) == "valid"
+    tampered = copy.deepcopy(issued["credential"])
+    tampered["credentialSubject"]["result"][0]["value"] = "43"
+    bad = client.post("/verify", data={"credential": json.dumps(tampered)})
+    assert verdict_of(bad.text) == "invalid" and "Nederīgs" in bad.text
+    assert "/export/edc" not in bad.text  # no downloads offered for an altered credential
+    uploaded = client.post("/verify", files={"file": ("c.json", json.dumps(issued["credential"]).encode(),
+                                                      "application/json")})
+    assert verdict_of(uploaded.text) == "valid"
+    pdf = client.get(f"/credentials/{issued['credential_id']}.pdf", headers=org.headers()).content
+    from_pdf = client.post("/verify", files={"file": ("certificate.pdf", pdf, "application/pdf")})
+    assert verdict_of(from_pdf.text) == "valid" and "Kārlis Ozoliņš" in from_pdf.text
+
+
+def test_unreadable_input_is_explained_on_the_form(client):
+    response = client.post("/verify?lang=en", data={"credential": "{not json"})
+    assert response.status_code == 400
+    assert 'role="alert"' in response.text and "not JSON" in response.text
+    assert "{not json" in response.text  # what was pasted is kept for correction
+    empty = client.post("/verify", data={"credential": ""})
+    assert empty.status_code == 400 and "nav ne faila, ne teksta" in empty.text
+
+
+def test_form_is_accessible_html(client):
+    html = client.get("/verify").text
+    assert '<html lang="lv">' in html
+    for field in ("file", "credential"):
+        assert f'<label for="{field}">' in html and f'id="{field}"' in html
+    assert 'enctype="multipart/form-data"' in html and "<script" not in html
+
+
+def test_uploaded_result_switches_language_without_uploading_again(client, make_org):
+    org = make_org("page-switch")
+    _, issued = issue(client, org)
+    html = client.post("/verify", data={"credential": json.dumps(issued["credential"])}).text
+    form = re.search(r'<form method="post" action="(/verify\?lang=en)".*?value="([^"]*)"', html, re.S)
+    assert form, html
+    again = client.post(form[1], data={"credential": html_lib.unescape(form[2])})
+    assert '<html lang="en">' in again.text and verdict_of(again.text) == "valid"
+
+
+def test_competence_links_are_only_web_addresses(client, make_org):
+    org = make_org("page-xss")
+    _, issued = issue(client, org)
+    changed = copy.deepcopy(issued["credential"])
+    changed["credentialSubject"]["achievement"]["alignment"][0]["targetUrl"] = "javascript:alert(1)"
+    html = client.post("/verify", data={"credential": json.dumps(changed)}).text
+    assert verdict_of(html) == "invalid"
+    assert 'href="javascript:' not in html and "<code>javascript:alert(1)</code>" in html
+
+
+def test_every_verdict_has_a_plain_explanation_in_both_languages():
+    from catalogue.i18n import messages
+    from verify.core import VERDICTS
+
+    for verdict in VERDICTS:
+        lv, en = (messages().get(f"verify.page.explain.{verdict}", lang) for lang in ("lv", "en"))
+        assert lv and en and lv != en

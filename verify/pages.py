@@ -1,0 +1,139 @@
+"""The public verification pages: `/v/{id}` (the QR code on every certificate), `/verify` (paste JSON or upload a
+PDF or JSON file) and `/verify/bulk` (a CSV of links or a ZIP of files in, a CSV of verdicts out).
+
+Latvian unless `?lang=en` (the link in the header switches): a certificate is read by whoever holds it, and the
+page should not change language with the reader's browser. Plain HTML forms, no JavaScript needed.
+
+The certificate PDF is not linked from here: `GET /credentials/{id}.pdf` is for the organisation and the volunteer
+only, because the PDF is the volunteer's document to hand out. Whoever checks it already holds it (they scanned its
+QR code or uploaded it); the signed JSON, which carries the same facts, and the exports are public.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from catalogue.i18n import UserError, messages, normalise_language
+from catalogue.web import render_page, template_environment
+from credentials.service import credential_status_summary, verify_page_url
+from credentials.store import CredentialRow
+from issuers.http import get_issuer_context, get_session
+from issuers.service import IssuerContext
+from verify import bulk
+from verify.core import verify_credential
+from verify.inputs import MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_from_text
+from verify.ports import ServicePorts, verify_in_session
+from verify.view import verification_view
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter()
+_templates = template_environment([Path(__file__).parent / "templates"])
+
+
+def public_language(lang: str | None = Query(None, description="`lv` (default) or `en`.")) -> str:
+    return normalise_language(lang)
+
+
+def _page(request: Request, template: str, lang: str, status_code: int = 200, **context) -> HTMLResponse:
+    return HTMLResponse(render_page(_templates, template, lang=lang, url=str(request.url), **context),
+                        status_code=status_code)
+
+
+def _error_page(request: Request, lang: str, status_code: int, title_key: str, detail: str,
+                back_href: str) -> HTMLResponse:
+    text = messages()
+    return _page(request, "error.html", lang, status_code, title=text.get(title_key, lang), detail=detail,
+                 back_href=f"{back_href}?lang={lang}", back_label=text.get("verify.page.back", lang))
+
+
+def _stored_id(ctx: IssuerContext, session: Session, credential) -> str | None:
+    """The id of `credential` in this service's store, if it claims to be one of ours and is."""
+    prefix = f"{ctx.base_url}/credentials/"
+    claimed = credential.get("id") if isinstance(credential, dict) else None
+    if not isinstance(claimed, str) or not claimed.startswith(prefix):
+        return None
+    return claimed[len(prefix):] if session.get(CredentialRow, claimed[len(prefix):]) else None
+
+
+def _result_page(request: Request, session: Session, ctx: IssuerContext, lang: str, credential,
+                 uploaded: bool) -> HTMLResponse:
+    result = verify_in_session(session, ctx, credential)
+    stored_id = _stored_id(ctx, session, credential)
+    view = verification_view(result, lang, stored_id=stored_id)
+    # A corrected credential replaces this one: the holder of the old QR code must find the new one.
+    successor = credential_status_summary(session, stored_id).superseded_by if stored_id else None
+    return _page(request, "verify/result.html", lang, other_lang="en" if lang == "lv" else "lv",
+                 resubmit=json.dumps(credential, ensure_ascii=False) if uploaded else None,
+                 superseded_url=verify_page_url(ctx.base_url, successor) + f"?lang={lang}" if successor else None,
+                 **view)
+
+
+@router.get("/v/{credential_id}", response_class=HTMLResponse)
+def verification_page(credential_id: str, request: Request, lang: str = Depends(public_language),
+                      session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context)):
+    row = session.get(CredentialRow, credential_id)
+    if row is None:
+        return _error_page(request, lang, 404, "verify.page.not_found_title",
+                           messages().get("verify.page.not_found", lang, id=credential_id), "/verify")
+    return _result_page(request, session, ctx, lang, json.loads(row.document), uploaded=False)
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify_form(request: Request, lang: str = Depends(public_language)):
+    return _page(request, "verify/form.html", lang, pasted="", error=None, max_mb=MAX_FILE_BYTES // 2 ** 20)
+
+
+@router.post("/verify", response_class=HTMLResponse)
+def verify_upload(request: Request, lang: str = Depends(public_language), credential: str = Form(""),
+                  file: UploadFile | None = File(None), session: Session = Depends(get_session),
+                  ctx: IssuerContext = Depends(get_issuer_context)):
+    try:
+        if file is not None and file.filename:
+            parsed = credential_from_bytes(file.file.read(MAX_FILE_BYTES + 1))
+        elif credential.strip():
+            parsed = credential_from_text(credential)
+        else:
+            raise UnreadableInput(messages().get("verify.page.nothing_given", lang))
+    except UnreadableInput as error:
+        message = messages().get("cli.verify_unreadable", lang, detail=str(error))
+        return _page(request, "verify/form.html", lang, 400, pasted=credential, error=message,
+                     max_mb=MAX_FILE_BYTES // 2 ** 20)
+    return _result_page(request, session, ctx, lang, parsed, uploaded=True)
+
+
+@router.get("/verify/bulk", response_class=HTMLResponse)
+def bulk_form(request: Request, lang: str = Depends(public_language)):
+    return _page(request, "verify/bulk.html", lang, limits={
+        "entries": bulk.MAX_ENTRIES, "megabytes": bulk.MAX_UPLOAD_BYTES // 2 ** 20})
+
+
+@api_router.post("/verify/bulk", tags=["verification"],
+                 summary="Bulk check: a CSV of verification links or a ZIP of credential JSON files and certificate "
+                         "PDFs (multipart field `file`); returns a CSV with one verdict per row")
+def bulk_check(request: Request, file: UploadFile = File(...), page: str = Form(""),
+               lang: str = Depends(public_language), session: Session = Depends(get_session),
+               ctx: IssuerContext = Depends(get_issuer_context)):
+    data = file.file.read(bulk.MAX_UPLOAD_BYTES + 1)
+
+    def lookup(credential_id: str):
+        row = session.get(CredentialRow, credential_id)
+        return None if row is None else json.loads(row.document)
+
+    try:
+        entries = bulk.entries_from_upload(data, ctx.base_url, lookup)
+    except UserError as error:
+        if not page:  # the API answers with problem details
+            raise
+        status = 413 if error.key in ("bulk.too_large", "bulk.too_large_unpacked") else 400
+        return _error_page(request, lang, status, "verify.bulk.error_title",
+                           messages().get(error.key, lang, **error.params), "/verify/bulk")
+    ports = ServicePorts(session, ctx)
+    rows = list(bulk.report_rows(entries, lambda credential: verify_credential(credential, ports), lang))
+    session.commit()  # a status list signed on first use is kept
+    return Response(bulk.to_csv(rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="verification-results.csv"'})
