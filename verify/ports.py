@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalogue.i18n import UserError
@@ -84,8 +83,18 @@ class ServicePorts:
         ).scalar()
         if current is not None:  # signed and current: one query, no status bits loaded
             return json.loads(current)
+        if self.session.connection().get_execution_options().get(READ_MOSTLY):
+            # A read-mostly verification never writes itself: the list is re-signed in a short transaction of its
+            # own, which also keeps it for every later verification.
+            with Session(bind=self.session.get_bind()) as writer:
+                signed = self._signed_list(writer, match)
+                writer.commit()
+            return signed
+        return self._signed_list(self.session, match)
+
+    def _signed_list(self, session: Session, match: re.Match) -> dict:
         try:
-            row = credentials.signed_status_list(self.session, self.ctx, match[1], match[2], int(match[3]))
+            row = credentials.signed_status_list(session, self.ctx, match[1], match[2], int(match[3]))
         except UserError:
             raise StatusListUnavailable("no such status list") from None
         return json.loads(row.signed_credential)
@@ -101,20 +110,10 @@ def verify_in_session(session: Session, ctx: IssuerContext, credential) -> Verif
 
 
 def verify_with_service(session_factory: sessionmaker, ctx: IssuerContext, credential) -> Verification:
-    """Verifies in a read-mostly transaction (SQLite: no write lock, so verifications run side by side). The one
-    write, a status list signed on first use, is kept; if it collides with another writer, the verification runs
-    again as a writer."""
-    try:
-        return _verify_in_session(session_factory, ctx, credential, {READ_MOSTLY: True})
-    except OperationalError as error:
-        if "locked" not in str(error) and "busy" not in str(error).lower():
-            raise
-        return _verify_in_session(session_factory, ctx, credential, {})
-
-
-def _verify_in_session(session_factory: sessionmaker, ctx: IssuerContext, credential, options: dict) -> Verification:
+    """Verifies in a read-mostly transaction (on SQLite no write lock: verifications run side by side, and beside
+    an issuing transaction)."""
     with session_factory() as session:
-        session.connection(execution_options=options)
+        session.connection(execution_options={READ_MOSTLY: True})
         return verify_in_session(session, ctx, credential)
 
 

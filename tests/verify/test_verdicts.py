@@ -194,11 +194,16 @@ def test_verification_does_not_wait_for_an_issuing_transaction(client, make_org,
     try:
         # a long write transaction (a bulk issuance, say) holds the database's write lock
         writer.execute(update(OrganisationRow).where(OrganisationRow.id == org.org_id).values(website=None))
-        verdicts = []
-        reader = threading.Thread(target=lambda: verdicts.append(verify(client, issued["credential"]).json()))
+        answers = []
+
+        def read():
+            answers.append(verify(client, issued["credential"]).json()["verdict"])
+            answers.append(client.get(f"/v/{issued['credential_id']}").status_code)  # the page the QR code opens
+
+        reader = threading.Thread(target=read)
         reader.start()
         reader.join(timeout=10)
-        assert verdicts and verdicts[0]["verdict"] == "valid"
+        assert answers == ["valid", 200]
     finally:
         writer.rollback()
         writer.close()
