@@ -1,6 +1,6 @@
 """Certificate rendering throughput: one process, and a process pool over all cores.
 
-    .venv/bin/python bench/certificates.py [--runs 5] [--batch 60]
+    .venv/bin/python bench/certificates.py [--runs 5] [--batch 60]    (or: python -m bench certificates)
 
 Prints medians over the runs; on a machine shared with other work, the CPU time per certificate is the steadier
 figure. The batch mixes what organisations issue: Latvian, English and bilingual certificates,
@@ -41,19 +41,13 @@ def batch(size: int):
             for i in range(size)]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--batch", type=int, default=60)
-    args = parser.parse_args()
-    items = batch(args.batch)
+def measure(items: list, runs: int) -> dict:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
     renderer = CertificateRenderer()
     pages = sum(len(PdfReader(io.BytesIO(renderer.render(item))).pages) for item in items)  # also warms up
 
     single, cpu = [], []
-    for _ in range(args.runs):
+    for _ in range(runs):
         start, start_cpu = time.perf_counter(), time.process_time()
         for item in items:
             renderer.render(item)
@@ -61,7 +55,7 @@ def main() -> None:
         cpu.append(time.process_time() - start_cpu)
 
     pooled = []
-    for _ in range(args.runs):
+    for _ in range(runs):
         start = time.perf_counter()
         render_many(items, processes=cores)
         pooled.append(time.perf_counter() - start)
@@ -69,13 +63,67 @@ def main() -> None:
     render_many(items[:cores], processes=cores)
     startup = time.perf_counter() - start
 
-    single_s, pooled_s = statistics.median(single), statistics.median(pooled)
-    print(f"batch: {len(items)} certificates, {pages} pages; {cores} cores; median of {args.runs} runs")
+    single_s, pooled_s, cpu_s = statistics.median(single), statistics.median(pooled), statistics.median(cpu)
+    print(f"batch: {len(items)} certificates, {pages} pages; {cores} cores; median of {runs} runs")
     print(f"single process: {len(items) / single_s:6.1f} certificates/s  {single_s / len(items) * 1000:6.1f} ms each"
-          f"  ({pages / single_s:.1f} pages/s; CPU {statistics.median(cpu) / len(items) * 1000:.1f} ms each)")
+          f"  ({pages / single_s:.1f} pages/s; CPU {cpu_s / len(items) * 1000:.1f} ms each, "
+          f"{pages / cpu_s:.1f} pages per CPU-second)", flush=True)
     print(f"pool of {cores}:      {len(items) / pooled_s:6.1f} certificates/s  {pooled_s / len(items) * 1000:6.1f} ms each"
           f"  ({pages / pooled_s / cores:.1f} pages/s per core, pool start-up included)")
-    print(f"pool start-up (spawn, import, first render per worker): {startup:.2f} s")
+    print(f"pool start-up (spawn, import, first render per worker): {startup:.2f} s", flush=True)
+    return {"certificates": len(items), "pages": pages, "single_per_s": len(items) / single_s,
+            "single_cpu_ms": cpu_s / len(items) * 1000, "pages_per_cpu_s": pages / cpu_s,
+            "pool_per_s": len(items) / pooled_s, "pool_processes": cores, "pool_startup_s": startup}
+
+
+# where WeasyPrint spends a render, by the module that does the work
+PHASES = (("html parse", ("html5lib", "tinyhtml5", "cssselect2")), ("style cascade", ("weasyprint/css",)),
+          ("layout", ("weasyprint/layout", "weasyprint/formatting_structure")),
+          ("text shaping (Pango)", ("weasyprint/text",)), ("drawing", ("weasyprint/draw",)),
+          ("PDF write, fonts, images", ("weasyprint/pdf", "pydyf", "fontTools", "weasyprint/images", "PIL")),
+          ("template, QR", ("jinja2", "qrcode", "segno", "credentials/certificate")))
+
+
+def profile(items: list) -> dict:
+    """Own (tottime) CPU time per render, grouped by what WeasyPrint is doing."""
+    import cProfile
+    import pstats
+
+    renderer = CertificateRenderer()
+    renderer.render(items[0])
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for item in items:
+        renderer.render(item)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    totals: dict[str, float] = {}
+    for (filename, _, _), (_, _, tottime, _, _) in stats.items():
+        phase = next((name for name, parts in PHASES if any(part in filename for part in parts)), "other")
+        totals[phase] = totals.get(phase, 0.0) + tottime
+    whole = sum(totals.values())
+    print("profile of a render (own CPU time by phase, under cProfile): " + ", ".join(
+        f"{name} {value / len(items) * 1000:.0f} ms ({value / whole:.0%})"
+        for name, value in sorted(totals.items(), key=lambda kv: -kv[1])))
+    return {name: value / len(items) * 1000 for name, value in totals.items()}
+
+
+def run(quick: bool = False) -> dict:
+    from bench.common import section
+
+    section("certificates: one-page PDF/A-3b certificates with QR and the embedded credential")
+    items = batch(6 if quick else 60)
+    result = measure(items, 1 if quick else 5)
+    result["profile_ms"] = profile(items[:6] if quick else items[:12])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=60)
+    args = parser.parse_args()
+    measure(batch(args.batch), args.runs)
 
 
 if __name__ == "__main__":

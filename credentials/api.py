@@ -17,7 +17,7 @@ from credentials.document import volunteer_context_document
 from credentials.records import CompetenceClaim, RecordChanges, RecordInput, VolunteerInput, format_hours
 from issuers import service as issuers
 from issuers.auth import Principal
-from issuers.http import get_issuer_context, get_session, require_principal
+from issuers.http import get_issuer_context, get_read_session, get_session, require_principal
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 
@@ -231,7 +231,7 @@ def credential_status(credential_id: str, session: Session = Depends(get_session
 
 
 @router.get("/credentials/{credential_id}", tags=["credentials"], summary="The signed credential (JSON)")
-def read_credential(credential_id: str, session: Session = Depends(get_session)):
+def read_credential(credential_id: str, session: Session = Depends(get_read_session)):
     row = service.get_credential(session, credential_id)
     return Response(row.document.encode(), media_type="application/json",
                     headers={"Access-Control-Allow-Origin": "*"})

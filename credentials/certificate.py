@@ -19,6 +19,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import threading
 import zipfile
 from collections import OrderedDict
@@ -363,6 +364,36 @@ def _check_font_subsetting() -> None:
         log.warning("libharfbuzz-subset0 is missing: certificates render several times slower (fontTools subsetting)")
 
 
+_SIZED_ARRAY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_ ]*?)\s*\[(\d+)\]\s*$")
+_arrays_patched = False
+
+
+def _parse_array_types_once() -> None:
+    """WeasyPrint subsets each font with `ffi.new(f"hb_codepoint_t[{n}]", values)`, and cffi parses every distinct
+    type string with pycparser (pure Python), so with n changing from certificate to certificate about a fifth of
+    a render went to parsing C declarations. The same array asked for as `T[]`, sized by its initialiser (or by the
+    count), is the same memory with the same contents, and its type is parsed once per process."""
+    global _arrays_patched
+    from weasyprint.text.ffi import ffi
+
+    if _arrays_patched:
+        return
+    _arrays_patched = True
+    new = ffi.new
+
+    def new_sized_array(cdecl, init=None):
+        match = _SIZED_ARRAY.match(cdecl) if isinstance(cdecl, str) else None
+        if match is not None:
+            size = int(match[2])
+            if init is None:
+                return new(f"{match[1]}[]", size)
+            if isinstance(init, (list, tuple)) and len(init) == size:
+                return new(f"{match[1]}[]", init)
+        return new(cdecl, init)
+
+    ffi.new = new_sized_array
+
+
 class CertificateRenderer:
     """Renders certificates; holds the parsed stylesheet, the fonts and the compiled template for reuse.
 
@@ -376,6 +407,7 @@ class CertificateRenderer:
         from weasyprint.text.fonts import FontConfiguration
 
         _check_font_subsetting()
+        _parse_array_types_once()
         self.catalogue = catalogue or messages()
         self.font_config = FontConfiguration()
         self.resources = _Resources()

@@ -142,7 +142,7 @@ def _as_list(value: Any) -> list:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _without_proof(document: dict) -> dict:
+def without_proof(document: dict) -> dict:
     return {key: value for key, value in document.items() if key != "proof"}
 
 
@@ -217,7 +217,7 @@ def sign(
     if domain is not None:
         proof["domain"] = domain
     existing = _as_list(document.get("proof"))
-    unsecured = _without_proof(document)
+    unsecured = without_proof(document)
     previous = _as_list(previous_proof)
     if previous:
         proof["previousProof"] = previous_proof
@@ -225,7 +225,7 @@ def sign(
 
     data = hash_data(_proof_config_canon(proof, context, loader), canonicalize(unsecured, loader=loader))
     proof["proofValue"] = multibase_encode(suite.sign(data))
-    return {**_without_proof(document), "proof": [*existing, proof] if existing else proof}
+    return {**without_proof(document), "proof": [*existing, proof] if existing else proof}
 
 
 # -- verify ----------------------------------------------------------------------------------------------------------
@@ -343,11 +343,14 @@ def verify(
     resolve_verification_method: VerificationMethodResolver | None = None,
     suites: dict[str, Suite] | None = None,
     expected_proof_purpose: str | None = "assertionMethod",
+    canonical_form: str | None = None,
 ) -> VerificationResult:
     """Verifies every Data Integrity proof of `document` (a proof set and/or chain).
 
     `resolve_verification_method` defaults to the loader (did:key and the documents the loader was given).
     `expected_proof_purpose` (None to accept any) is what the caller relies on: `assertionMethod` for credentials.
+    `canonical_form` is the canonical form of the document without its proofs, when the caller already has it (a
+    verifier that expanded the document for its own checks), so that the document is canonicalised once.
     """
     if not isinstance(document, dict) or "@context" not in document:
         return VerificationResult([], ["the document is not a JSON-LD object with an @context"])
@@ -355,10 +358,12 @@ def verify(
     if not proofs:
         return VerificationResult([], ["the document has no proof"])
     verifier = _ProofSetVerifier(
-        unsecured=_without_proof(document), proofs=proofs, loader=loader,
+        unsecured=without_proof(document), proofs=proofs, loader=loader,
         resolve=resolve_verification_method or loader_method_resolver(loader),
         suites=VERIFYING_SUITES if suites is None else suites, expected_purpose=expected_proof_purpose,
     )
+    if canonical_form is not None:
+        verifier.document_canons[(repr(document["@context"]),)] = canonical_form
     return VerificationResult([verifier.check(index, proof) for index, proof in enumerate(proofs)])
 
 

@@ -111,8 +111,9 @@ class StatusListRow(Base):
     purpose: Mapped[str] = mapped_column(String(20))
     number: Mapped[int] = mapped_column(Integer)
     size: Mapped[int] = mapped_column(Integer)
-    bits: Mapped[bytes] = mapped_column(LargeBinary)  # the published status bits
-    allocated: Mapped[bytes] = mapped_column(LargeBinary)  # which indices are taken
+    # 16 KiB each, so loaded only where used (reading a list's signed form or allocating needs one or neither)
+    bits: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # the published status bits
+    allocated: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # which indices are taken
     allocated_count: Mapped[int] = mapped_column(Integer, default=0)
     is_full: Mapped[bool] = mapped_column(default=False)
     # Bumped on every bit change; the signed credential is re-signed lazily when it lags behind.

@@ -20,6 +20,11 @@ NAMING_CONVENTION = {
 }
 
 
+# A connection execution option for sessions that mostly read (verification): on SQLite they start a deferred
+# transaction instead of taking the write lock at once (volcred.db), and retry as writers if they must write.
+READ_MOSTLY = "read_mostly"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -12,13 +12,15 @@ from sqlalchemy.orm import Session
 
 from catalogue.i18n import UserError
 from issuers.auth import Principal
+from issuers.db import READ_MOSTLY
 from issuers.service import IssuerContext, authenticate
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the endpoint returns, rolled back when it raises."""
+def _request_transaction(request: Request, options: dict) -> Iterator[Session]:
     session: Session = request.app.state.session_factory()
     try:
+        if options:
+            session.connection(execution_options=options)
         yield session
         session.commit()
     except BaseException:
@@ -26,6 +28,17 @@ def get_session(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the endpoint returns, rolled back when it raises."""
+    yield from _request_transaction(request, {})
+
+
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A transaction for endpoints that only read: on SQLite it takes no write lock (see issuers.db.READ_MOSTLY),
+    so such requests run side by side with each other and with one writer."""
+    yield from _request_transaction(request, {READ_MOSTLY: True})
 
 
 def get_issuer_context(request: Request) -> IssuerContext:

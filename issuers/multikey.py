@@ -16,6 +16,7 @@ method `did:key:<mk>#<mk>` usable for assertions and authentication (and capabil
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Union
 
 import base58
@@ -106,8 +107,10 @@ def encode_public_multikey(key: PublicKey) -> str:
     raise TypeError(f"unsupported public key type {type(key).__name__}")
 
 
+@lru_cache(maxsize=1024)
 def decode_public_multikey(value: str) -> PublicKey:
-    """`z6Mk...` -> Ed25519PublicKey, `zDn...` -> EllipticCurvePublicKey (P-256)."""
+    """`z6Mk...` -> Ed25519PublicKey, `zDn...` -> EllipticCurvePublicKey (P-256). Cached: verifiers meet the same
+    few keys again and again, and key objects are immutable."""
     kind, body = _split(value, "public", _PUBLIC_HEADERS)
     if kind == "Ed25519":
         return Ed25519PublicKey.from_public_bytes(body)

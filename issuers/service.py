@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,7 @@ class IssuerContext:
 # --- organisations -----------------------------------------------------------------------------------------------
 
 def get_organisation(session: Session, slug: str) -> OrganisationRow:
-    row = session.scalar(select(OrganisationRow).where(OrganisationRow.slug == slug))
+    row = organisation_by_slug(session, slug)
     if row is None:
         raise UserError("org.not_found", kind="not_found", slug=slug)
     return row
@@ -121,9 +121,44 @@ def _add_key(session: Session, ctx: IssuerContext, org: OrganisationRow, fragmen
     return row
 
 
+# Reads of the registry (an organisation by slug, its keys) are remembered for the rest of a session's transaction
+# while it has nothing unflushed: a verification asks for the same organisation and keys up to four times
+# (DID document, key history, registry entry, status lists). Any flush, commit or rollback forgets them.
+_MEMO = "issuers.registry_reads"
+
+
+def _memo(session: Session) -> dict | None:
+    if session.new or session.dirty or session.deleted:
+        return None  # a query would autoflush these first: let it
+    return session.info.setdefault(_MEMO, {})
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_registry_reads(session: Session, *_args) -> None:
+    session.info.pop(_MEMO, None)
+
+
 def organisation_keys(session: Session, org: OrganisationRow) -> list[SigningKeyRow]:
-    return list(session.scalars(select(SigningKeyRow).where(SigningKeyRow.organisation_id == org.id)
+    memo = _memo(session)
+    if memo is not None and ("keys", org.id) in memo:
+        return list(memo["keys", org.id])
+    keys = list(session.scalars(select(SigningKeyRow).where(SigningKeyRow.organisation_id == org.id)
                                 .order_by(SigningKeyRow.created_at, SigningKeyRow.fragment)))
+    if memo is not None:
+        memo["keys", org.id] = tuple(keys)
+    return keys
+
+
+def organisation_by_slug(session: Session, slug: str) -> OrganisationRow | None:
+    memo = _memo(session)
+    if memo is not None and ("org", slug) in memo:
+        return memo["org", slug]
+    org = session.scalar(select(OrganisationRow).where(OrganisationRow.slug == slug))
+    if memo is not None:
+        memo["org", slug] = org
+    return org
 
 
 def rotate_key(session: Session, principal: Principal, ctx: IssuerContext, slug: str) -> SigningKeyRow:
@@ -224,10 +259,10 @@ def find_key_by_verification_method(session: Session, base_url: str, method_id: 
         key = session.scalar(select(SigningKeyRow).where(SigningKeyRow.public_multikey == multikey))
     else:
         slug = slug_from_did_web(did, base_url)
-        if slug is None:
+        org = organisation_by_slug(session, slug) if slug else None
+        if org is None:
             return None
-        key = session.scalar(select(SigningKeyRow).join(OrganisationRow).where(
-            OrganisationRow.slug == slug, SigningKeyRow.fragment == fragment))
+        key = next((k for k in organisation_keys(session, org) if k.fragment == fragment), None)
     if key is None:
         return None
     return KeyRecord(session.get(OrganisationRow, key.organisation_id), key)
@@ -242,9 +277,7 @@ def resolve_did(session: Session, base_url: str, did: str) -> dict | None:
         except ValueError:
             return None
     slug = slug_from_did_web(did, base_url)
-    if slug is None:
-        return None
-    org = session.scalar(select(OrganisationRow).where(OrganisationRow.slug == slug))
+    org = organisation_by_slug(session, slug) if slug else None
     if org is None:
         return None
     return organisation_did_document(session, org, base_url)
@@ -299,7 +332,7 @@ def registry_lookup(session: Session, base_url: str, did: str) -> dict | None:
     else:
         slug = slug_from_did_web(did, base_url)
         if slug:
-            org = session.scalar(select(OrganisationRow).where(OrganisationRow.slug == slug))
+            org = organisation_by_slug(session, slug)
     if org is None or org.status == "pending":
         return None
     return registry_entry(session, org, base_url)

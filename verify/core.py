@@ -7,14 +7,21 @@ anything from the network.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Protocol
 
+from cachetools import LRUCache
+
 from catalogue.i18n import Text, messages
-from credentials.dataintegrity import ProofError, VERIFYING_SUITES, verify as verify_proofs
-from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError, to_dataset
+from credentials import shapes
+from credentials.dataintegrity import ProofError, VERIFYING_SUITES, verify as verify_proofs, without_proof
+from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
+from credentials.rdfc import CanonicalizationError, canonicalize_quads
 from credentials.statuslist import StatusListError, decode_list, get_bit
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -155,20 +162,36 @@ def check_shape(credential: Any) -> CheckResult:
     return CheckResult("shape", PASSED, _text("verify.shape.ok"))
 
 
-def check_expansion(credential: dict, loader: DocumentLoader) -> CheckResult:
-    """JSON-LD expansion with the bundled contexts only: an unknown context or an undefined term is an error."""
+@dataclass
+class Expansion:
+    """The expansion check, and the document's canonical form that came with it (None when it could not be made):
+    the proof check signs over the same form, so each credential is expanded and canonicalised once."""
+
+    check: CheckResult
+    canonical_form: str | None = None
+
+
+def check_expansion(credential: dict, loader: DocumentLoader) -> Expansion:
+    """JSON-LD expansion with the bundled contexts only: an unknown context or an undefined term is an error.
+
+    The document is expanded without its proofs (each proof is expanded, as strictly, when its signature is
+    checked), which is the form its proofs sign."""
     try:
-        to_dataset(credential, loader=loader)
+        quads = shapes.quads(without_proof(credential), loader=loader)
     except DocumentLoaderError as error:
-        return CheckResult("jsonld", FAILED, _text("verify.jsonld.unknown_context", detail=str(error)),
-                           verdict="invalid")
+        return Expansion(CheckResult("jsonld", FAILED, _text("verify.jsonld.unknown_context", detail=str(error)),
+                                     verdict="invalid"))
     except StrictExpansionError as error:
-        return CheckResult("jsonld", FAILED, _text("verify.jsonld.undefined_term", detail=str(error)),
-                           verdict="invalid")
+        return Expansion(CheckResult("jsonld", FAILED, _text("verify.jsonld.undefined_term", detail=str(error)),
+                                     verdict="invalid"))
     except Exception as error:  # PyLD's JsonLdError and kin: malformed JSON-LD
-        return CheckResult("jsonld", FAILED, _text("verify.jsonld.malformed", detail=type(error).__name__),
-                           verdict="invalid")
-    return CheckResult("jsonld", PASSED, _text("verify.jsonld.ok"))
+        return Expansion(CheckResult("jsonld", FAILED, _text("verify.jsonld.malformed", detail=type(error).__name__),
+                                     verdict="invalid"))
+    try:
+        canonical_form = canonicalize_quads(quads)
+    except CanonicalizationError:
+        canonical_form = None  # the proof check reports it
+    return Expansion(CheckResult("jsonld", PASSED, _text("verify.jsonld.ok")), canonical_form)
 
 
 def check_dates(credential: dict, now: datetime) -> list[CheckResult]:
@@ -205,7 +228,7 @@ def check_issuer(credential: dict, ports: VerificationPorts) -> tuple[CheckResul
                                                number=entry["registration_number"]), details), entry
 
 
-def check_proof(credential: dict, ports: VerificationPorts) -> list[CheckResult]:
+def check_proof(credential: dict, ports: VerificationPorts, canonical_form: str | None = None) -> list[CheckResult]:
     """The Data Integrity proof, with the verification method resolved from the registry (or did:key) and the
     key's status judged at the credential's time: retired keys are fine, compromised ones are not."""
     proofs = _as_list(credential.get("proof"))
@@ -241,7 +264,7 @@ def check_proof(credential: dict, ports: VerificationPorts) -> list[CheckResult]
         return {"@context": document.get("@context"), **method}, document
 
     outcome = verify_proofs(credential, loader=ports.loader, resolve_verification_method=resolve,
-                            suites=VERIFYING_SUITES)
+                            suites=VERIFYING_SUITES, canonical_form=canonical_form)
     results.extend(key_problem)
     if outcome.verified:
         suites = sorted({p.get("cryptosuite", "") for p in proofs if isinstance(p, dict)})
@@ -295,11 +318,7 @@ def check_status(credential: dict, ports: VerificationPorts) -> list[CheckResult
             if issuer_id(status_credential) != issuer_id(credential) and not _same_registry_issuer(
                     ports, issuer_id(status_credential), issuer_id(credential)):
                 raise StatusListError("the list is not the credential issuer's")
-            proof = verify_proofs(status_credential, loader=ports.loader,
-                                  resolve_verification_method=_plain_resolver(ports))
-            if not proof.verified:
-                raise StatusListError("the list's signature does not verify")
-            bit = get_bit(decode_list(subject["encodedList"]), index)
+            bit = get_bit(verified_list_bits(status_credential, ports), index)
         except (StatusListUnavailable, StatusListError, KeyError, TypeError, ValueError, IndexError) as error:
             results.append(CheckResult(name, COULD_NOT_CHECK, _text("verify.status.unavailable", purpose=purpose,
                                                                      detail=str(error)), verdict="could_not_check"))
@@ -310,6 +329,34 @@ def check_status(credential: dict, ports: VerificationPorts) -> list[CheckResult
         else:
             results.append(CheckResult(name, PASSED, _text(f"verify.status.not_{purpose}")))
     return results
+
+
+# SHA-256 of (a status list credential, the DID documents its proofs name as the registry has them now) -> the
+# list's decoded bits, for lists whose signature verified: a list version is checked and decoded once per process,
+# not once per credential that points into it. A new version (new bits, new proof) or a change to the signer's DID
+# document (a key added or dropped) makes a new key, so nothing stale is ever answered.
+_verified_lists: LRUCache = LRUCache(maxsize=256)
+_verified_lists_lock = threading.Lock()
+
+
+def verified_list_bits(status_credential: dict, ports: VerificationPorts) -> bytes:
+    """The decoded bits of a status list credential whose proof verifies; raises StatusListError otherwise."""
+    signers = sorted({proof["verificationMethod"].split("#", 1)[0] for proof in _as_list(status_credential.get("proof"))
+                      if isinstance(proof, dict) and isinstance(proof.get("verificationMethod"), str)})
+    content = json.dumps([status_credential, [ports.resolve_did(did) for did in signers]], sort_keys=True,
+                         ensure_ascii=False, default=str)
+    key = hashlib.sha256(content.encode("utf-8")).digest()
+    with _verified_lists_lock:
+        bits = _verified_lists.get(key)
+    if bits is None:
+        proof = verify_proofs(status_credential, loader=ports.loader,
+                              resolve_verification_method=_plain_resolver(ports))
+        if not proof.verified:
+            raise StatusListError("the list's signature does not verify")
+        bits = decode_list(status_credential["credentialSubject"]["encodedList"])
+        with _verified_lists_lock:
+            _verified_lists[key] = bits
+    return bits
 
 
 def _same_registry_issuer(ports: VerificationPorts, first: str | None, second: str | None) -> bool:
@@ -340,13 +387,14 @@ def verify_credential(credential: Any, ports: VerificationPorts) -> Verification
         return Verification("invalid", [shape], None, None)
     checks = [shape]
     expansion = check_expansion(credential, ports.loader)
-    checks.append(expansion)
-    if expansion.status == PASSED:
-        checks.extend(check_proof(credential, ports))
+    checks.append(expansion.check)
+    expanded = expansion.check.status == PASSED
+    if expanded:
+        checks.extend(check_proof(credential, ports, expansion.canonical_form))
     issuer_check, entry = check_issuer(credential, ports)
     checks.append(issuer_check)
     checks.extend(check_dates(credential, ports.now()))
-    if expansion.status == PASSED:
+    if expanded:
         checks.extend(check_status(credential, ports))
     return Verification(worst_verdict(checks), checks, credential, entry)
 
@@ -455,7 +503,7 @@ def verify_presentation(presentation: Any, ports: VerificationPorts, *, challeng
     shape = check_presentation_shape(presentation)
     if shape.status == FAILED:
         return PresentationVerification("invalid", [shape], [])
-    checks = [shape, check_expansion(presentation, ports.loader)]
+    checks = [shape, check_expansion(presentation, ports.loader).check]
     if checks[-1].status == PASSED:
         checks.extend(check_presentation_proof(presentation, ports, challenge, domain))
     credentials = [verify_credential(c, ports) for c in _as_list(presentation.get("verifiableCredential"))]

@@ -22,7 +22,7 @@ from catalogue.i18n import UserError, messages, normalise_language
 from catalogue.web import render_page, template_environment
 from credentials.service import credential_status_summary, verify_page_url
 from credentials.store import CredentialRow
-from issuers.http import get_issuer_context, get_session
+from issuers.http import get_issuer_context, get_read_session, get_session
 from issuers.service import IssuerContext
 from verify import bulk
 from verify.core import verify_credential
@@ -75,7 +75,8 @@ def _result_page(request: Request, session: Session, ctx: IssuerContext, lang: s
 
 @router.get("/v/{credential_id}", response_class=HTMLResponse)
 def verification_page(credential_id: str, request: Request, lang: str = Depends(public_language),
-                      session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context)):
+                      session: Session = Depends(get_read_session),
+                      ctx: IssuerContext = Depends(get_issuer_context)):
     row = session.get(CredentialRow, credential_id)
     if row is None:
         return _error_page(request, lang, 404, "verify.page.not_found_title",

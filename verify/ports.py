@@ -7,14 +7,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalogue.i18n import UserError
 from credentials import service as credentials
 from credentials.jsonld import DocumentLoader
-from credentials.store import CredentialRow
+from credentials.store import CredentialRow, StatusListRow
 from issuers import service as issuers
+from issuers.db import READ_MOSTLY
 from issuers.service import IssuerContext
+from issuers.store import OrganisationRow
 from verify.core import (KeyHistory, PresentationVerification, StatusListUnavailable, Verification, utc_now,
                          verify_credential, verify_presentation)
 from verify.exports.platform import platform_did, platform_registry_entry
@@ -72,8 +75,26 @@ class ServicePorts:
                              url or "")
         if match is None:
             raise StatusListUnavailable("not a status list of this service (lists elsewhere are never fetched)")
+        current = self.session.execute(
+            select(StatusListRow.signed_credential)
+            .join(OrganisationRow, OrganisationRow.id == StatusListRow.organisation_id)
+            .where(OrganisationRow.slug == match[1], StatusListRow.purpose == match[2],
+                   StatusListRow.number == int(match[3]), StatusListRow.signed_version >= StatusListRow.version)
+        ).scalar()
+        if current is not None:  # signed and current: one query, no status bits loaded
+            return json.loads(current)
+        if self.session.connection().get_execution_options().get(READ_MOSTLY):
+            # A read-mostly verification never writes itself: the list is re-signed in a short transaction of its
+            # own, which also keeps it for every later verification.
+            with Session(bind=self.session.get_bind()) as writer:
+                signed = self._signed_list(writer, match)
+                writer.commit()
+            return signed
+        return self._signed_list(self.session, match)
+
+    def _signed_list(self, session: Session, match: re.Match) -> dict:
         try:
-            row = credentials.signed_status_list(self.session, self.ctx, match[1], match[2], int(match[3]))
+            row = credentials.signed_status_list(session, self.ctx, match[1], match[2], int(match[3]))
         except UserError:
             raise StatusListUnavailable("no such status list") from None
         return json.loads(row.signed_credential)
@@ -89,7 +110,10 @@ def verify_in_session(session: Session, ctx: IssuerContext, credential) -> Verif
 
 
 def verify_with_service(session_factory: sessionmaker, ctx: IssuerContext, credential) -> Verification:
+    """Verifies in a read-mostly transaction (on SQLite no write lock: verifications run side by side, and beside
+    an issuing transaction)."""
     with session_factory() as session:
+        session.connection(execution_options={READ_MOSTLY: True})
         return verify_in_session(session, ctx, credential)
 
 

@@ -11,6 +11,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from issuers.db import READ_MOSTLY
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -39,8 +41,13 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin_immediate(connection):
             # Take the write lock up front: a deferred transaction that reads, then writes after another writer
-            # committed fails at once with "database is locked" instead of waiting its turn.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # committed fails at once with "database is locked" instead of waiting its turn. Sessions that mostly
+            # read (READ_MOSTLY, e.g. verification) start deferred, so readers never queue behind each other; the
+            # rare one that must write retries as a writer (see verify.ports).
+            if connection.get_execution_options().get(READ_MOSTLY):
+                connection.exec_driver_sql("BEGIN")
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

@@ -238,3 +238,33 @@ def test_a_new_status_list_begins_when_one_fills(make_org, session_factory):
     with session_factory() as session:
         lists = session.scalars(select(StatusListRow).where(StatusListRow.purpose == "suspension")).all()
         assert sorted(item.number for item in lists) == [1, 2]
+
+
+def test_many_records_issue_together_with_distinct_status_places(client, make_org, mission, session_factory,
+                                                                  settings):
+    from catalogue.i18n import UserError
+    from credentials import service as credentials
+    from volcred.cli import Runtime
+    from volcred.db import transaction
+
+    org = make_org("together")
+    ids = [client.post("/records", json=record_body(mission, volunteer={"name": f"V {i}", "email": f"v{i}@example.lv"}),
+                       headers=org.headers()).json()["id"] for i in range(4)]
+    ctx = issuers.IssuerContext(settings.public_base_url, settings.encryption_key)
+    already, _ = issue(client, org, record_body(mission, volunteer={"name": "Cits", "email": "cits@example.lv"}))
+    with pytest.raises(UserError):  # all or nothing: one record issued before stops the whole batch
+        with transaction(session_factory) as session:
+            credentials.issue_records(session, Runtime.operator, ctx, ids + [already["id"]])
+    assert all(client.get(f"/records/{i}", headers=org.headers()).json()["status"] == "approved" for i in ids)
+    with pytest.raises(ValueError):
+        with transaction(session_factory) as session:
+            credentials.issue_records(session, Runtime.operator, ctx, ids + ids[:1])
+    with transaction(session_factory) as session:
+        issued = credentials.issue_records(session, Runtime.operator, ctx, ids)
+        documents = [item.document for item in issued]
+    places = {(entry["statusListCredential"], entry["statusListIndex"])
+              for document in documents for entry in document["credentialStatus"]}
+    assert len(places) == 8  # 4 credentials x (revocation, suspension), never shared
+    loader = registry_loader(session_factory, settings.public_base_url)
+    assert all(verify(document, loader=loader).verified for document in documents)
+    assert all(client.get(f"/records/{i}", headers=org.headers()).json()["status"] == "issued" for i in ids)

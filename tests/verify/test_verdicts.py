@@ -167,3 +167,43 @@ def test_key_of_another_organisation_cannot_speak_for_the_issuer(client, make_or
     body = verify(client, signed).json()
     assert body["verdict"] != "valid"
     assert any(e["check"] == "proof" for e in body["errors"])
+
+
+def test_revocation_shows_although_the_list_was_verified_before(client, make_org):
+    # Status lists are verified once per version and remembered: a new bit makes a new version.
+    org = make_org("remembered")
+    _, issued = issue(client, org)
+    assert verify(client, issued["credential"]).json()["verdict"] == "valid"
+    client.post(f"/credentials/{issued['credential_id']}/revoke", json={"reason": "Kļūda"}, headers=org.headers())
+    assert verify(client, issued["credential"]).json()["verdict"] == "revoked"
+    client.post(f"/credentials/{issued['credential_id']}/unsuspend", headers=org.headers())
+    assert verify(client, issued["credential"]).json()["verdict"] == "revoked"
+
+
+def test_verification_does_not_wait_for_an_issuing_transaction(client, make_org, session_factory):
+    import threading
+
+    from sqlalchemy import update
+
+    from issuers.store import OrganisationRow
+
+    org = make_org("busy")
+    _, issued = issue(client, org)
+    assert verify(client, issued["credential"]).json()["verdict"] == "valid"  # its status lists are signed now
+    writer = session_factory()
+    try:
+        # a long write transaction (a bulk issuance, say) holds the database's write lock
+        writer.execute(update(OrganisationRow).where(OrganisationRow.id == org.org_id).values(website=None))
+        answers = []
+
+        def read():
+            answers.append(verify(client, issued["credential"]).json()["verdict"])
+            answers.append(client.get(f"/v/{issued['credential_id']}").status_code)  # the page the QR code opens
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join(timeout=10)
+        assert answers == ["valid", 200]
+    finally:
+        writer.rollback()
+        writer.close()

@@ -1,0 +1,56 @@
+"""python -m bench [--quick] [crypto|certificates|bulk|http ...]: runs the benchmarks named (default: all)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+
+from bench.common import cores
+
+BENCHMARKS = ("crypto", "certificates", "bulk", "http")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split(":")[0])
+    parser.add_argument("benchmarks", nargs="*", choices=[*BENCHMARKS, []], metavar="BENCHMARK",
+                        help=f"any of {', '.join(BENCHMARKS)} (default: all)")
+    parser.add_argument("--quick", action="store_true", help="small sizes and few runs: checks the bench works")
+    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL URL for the bulk run (default: "
+                        "$BENCH_DATABASE_URL; without one, bulk runs on SQLite only)")
+    parser.add_argument("--http-path", default=None, help="the GET path benchmarked besides POST "
+                        "/credentials/verify, with {id} for a credential id (default /v/{id} if served, else "
+                        "/credentials/{id}/status)")
+    parser.add_argument("--rate", type=float, default=None, help="the offered request rate for http (per second)")
+    parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
+    args = parser.parse_args(argv)
+    chosen = args.benchmarks or list(BENCHMARKS)
+    print(f"volunteer-credentials bench: {platform.python_implementation()} {platform.python_version()}, "
+          f"{cores()} cores, {'quick' if args.quick else 'full'} run; medians over runs; the machine may be shared, "
+          f"so CPU-time rates and paired ratios are steadier than wall-clock ones", flush=True)
+    results: dict = {}
+    started = time.perf_counter()
+    for name in chosen:
+        if name == "crypto":
+            from bench import crypto
+            results[name] = crypto.run(args.quick)
+        elif name == "certificates":
+            from bench import certificates
+            results[name] = certificates.run(args.quick)
+        elif name == "bulk":
+            from bench import bulk
+            results[name] = bulk.run(args.quick, args.postgres)
+        elif name == "http":
+            from bench import http
+            results[name] = http.run(args.quick, path=args.http_path, rate=args.rate)
+    print(f"\nbench done in {time.perf_counter() - started:.0f} s")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""The benchmarks run (they are not timed here: figures come from `bench/run.sh`, see README.md)."""
+
+from __future__ import annotations
+
+import math
+
+from bench import crypto, http
+
+
+def test_crypto_bench_compares_with_the_javascript_libraries_on_identical_signatures():
+    case = crypto.vector_case(2)
+    result = crypto.measure(case, runs=1, rounds=1)
+    assert result["byte_identical"] is True
+    for operation in ("sign", "verify"):
+        assert result[operation]["python_per_s"] > 0 and result[operation]["js_per_s"] > 0
+        assert math.isfinite(result[operation]["ratio_cpu"])
+
+
+def test_load_generator_holds_the_offered_rate_against_the_live_service(live_server):
+    result = http.load(live_server.url + "/health", rate=20, duration=1.0, connections=4)
+    assert result["statuses"] == {"200": 20} and result["errors"] == 0
+    assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
+    closed = http.load(live_server.url + "/health", rate=1, duration=0.5, closed=True, connections=2)
+    assert closed["offered_per_s"] is None and closed["sent"] > 0
