@@ -19,6 +19,7 @@ from credentials.drafts_api import PRIVATE, statement_view
 from credentials.records import CompetenceClaim
 from issuers.http import get_issuer_context, get_session
 from issuers.service import IssuerContext
+from issuers.municipalities import find_municipality
 
 router = APIRouter(include_in_schema=False)
 _templates = template_environment([Path(__file__).parent / "templates"])
@@ -32,6 +33,8 @@ def _competence_choices(view: dict, lang: str) -> tuple[list[dict], list[dict]]:
     catalogue (to add more)."""
     catalogue = load_catalogue()
     statement = view["statement"] or {}
+    if view["statement"]:  # people read the municipality's name, not its code
+        view["statement"] = {**statement, "municipality": _municipality_label(statement.get("municipality"), lang)}
     chosen = {item["uri"]: item.get("note") or "" for item in statement.get("competences") or []}
     main_uris = list(view["invitation"]["suggested_competences"])
     main_uris += [uri for uri in chosen if uri not in main_uris]
@@ -58,11 +61,14 @@ def _page(request: Request, session: Session, token: str, lang: str, *, form: di
             item["checked"] = item["uri"] in picked
             item["note"] = form.get("notes", {}).get(item["uri"], item["note"])
     statement = view["statement"] or {}
+    if view["statement"]:  # people read the municipality's name, not its code
+        view["statement"] = {**statement, "municipality": _municipality_label(statement.get("municipality"), lang)}
     values = form or {
         "start_date": statement.get("start_date") or view["invitation"]["start_date"] or "",
         "end_date": statement.get("end_date") or view["invitation"]["end_date"] or "",
-        "hours": statement.get("hours") or "", "municipality": statement.get("municipality") or
-        view["invitation"]["municipality"] or "", "role": statement.get("role") or "",
+        "hours": statement.get("hours") or "",
+        "municipality": _municipality_label(statement.get("municipality") or view["invitation"]["municipality"], lang),
+        "role": statement.get("role") or "",
         "narrative": statement.get("narrative") or "", "volunteer_kind": "named", "volunteer_name": "",
         "volunteer_email": ""}
     editable = view["status"] in ("new", *drafts.EDITABLE) and not (view["status"] == "new" and
@@ -136,3 +142,8 @@ async def save_statement_form(token: str, request: Request, lang: str = Depends(
                      status_code=422)
     notice = messages().get("draft.page.submitted_notice" if submit else "draft.page.saved_notice", lang)
     return _page(request, session, token, lang, notice=notice, saved=saved, base_url=ctx.base_url)
+
+
+def _municipality_label(value: str | None, lang: str) -> str:
+    found = find_municipality(value)
+    return found.name(lang) if found else (value or "")

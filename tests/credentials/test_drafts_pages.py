@@ -51,11 +51,13 @@ def test_invitation_form_in_latvian_and_english_saves_and_submits(client, make_o
     assert "melnraksts" in saved.text and 'id="personal-link"' in saved.text
     again = client.get(f"/invite/{token}").text
     assert "Strādāju komandā." in again and 'id="personal-link"' not in again
+    assert 'value="Rīga"' in again and 'value="riga"' not in again  # the name, not the catalogue code
     assert 'name="volunteer_kind"' not in again  # who the volunteer is was settled by the first save
 
     submitted = client.post(f"/invite/{token}", data=form_of(mission, action="submit"))
     assert submitted.status_code == 200
     assert "iesniegts" in submitted.text and "<form" not in submitted.text.split("</header>", 1)[1]
+    assert "<dd>Rīga</dd>" in submitted.text
     api = client.get(f"/invitations/{token}/statement").json()
     assert api["status"] == "submitted" and api["statement"]["narrative"] == "Stādīju kokus."
     notes = {c["uri"]: c for c in api["statement"]["competences"]}
