@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 
 from bench.common import bench_organisation, bench_runtime, cores, record_input, section
@@ -19,11 +19,11 @@ CHUNK = 100
 
 def issue_all(runtime, organisation_id: str, count: int, pdfs: bool, directory: Path) -> dict:
     from credentials import service as credentials
-    from credentials.certificate import _init_worker, _pool_context, render_certificate
+    from credentials.certificate import certificate_pool
     from credentials.certificates import certificate_data
     from issuers.store import OrganisationRow
 
-    pool = ProcessPoolExecutor(cores(), mp_context=_pool_context(), initializer=_init_worker) if pdfs else None
+    pool = certificate_pool(cores()) if pdfs else None
     pending: list[tuple[list[str], Future]] = []
     written = 0
     start = time.perf_counter()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
-import time
 from dataclasses import dataclass
 
 from bench.common import INTEROP, REFERENCE, REPO, Timing, bench_organisation, bench_runtime, issue_records, \

@@ -223,7 +223,7 @@ def read_certificate(credential_id: str, language: str = Query("lv", pattern="^(
 
 @router.get("/credentials/{credential_id}/status", tags=["credentials"],
             summary="A credential's status (public): active, suspended or revoked, the reason, and its successor")
-def credential_status(credential_id: str, session: Session = Depends(get_session),
+def credential_status(credential_id: str, session: Session = Depends(get_read_session),
                       ctx: IssuerContext = Depends(get_issuer_context)):
     summary = service.credential_status_summary(session, credential_id)
     return JSONResponse(summary.as_json(ctx.base_url), headers={"Access-Control-Allow-Origin": "*",

@@ -196,8 +196,9 @@ def issue_row(session: Session, ctx: IssuerContext, batch: BatchRow, cells: dict
                                        .order_by(CredentialRow.issued_at.desc()).limit(1))
         return RowOutcome("skipped", record.id, credential_id)
     if record is None:
+        # `found` already looked the volunteer up: a new one is created without asking again.
         volunteer = (service.VolunteerResult(found, None) if found is not None
-                     else service.find_or_create_volunteer(session, ctx, org, valid.volunteer))
+                     else service.create_volunteer(session, ctx, org, valid.volunteer))
         record = service.store_record(session, org, valid, catalogue.version, volunteer, status="approved",
                                       source="batch", created_by=principal.token_id).record
         service.approved_as_made(session, principal, record)

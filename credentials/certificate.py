@@ -537,8 +537,14 @@ def render_many(items: Iterable[CertificateData], processes: int | None = None) 
         renderer = default_renderer()
         return [renderer.render(item) for item in items]
     chunksize = max(1, min(8, len(items) // (processes * 4)))
-    with ProcessPoolExecutor(processes, mp_context=_pool_context(), initializer=_init_worker) as pool:
+    with certificate_pool(processes) as pool:
         return list(pool.map(render_certificate, items, chunksize=chunksize))
+
+
+def certificate_pool(processes: int | None = None) -> ProcessPoolExecutor:
+    """A pool of rendering workers, each with its renderer built once (all cores by default), for callers that
+    render in several rounds, such as issuing and rendering side by side; the caller shuts it down."""
+    return ProcessPoolExecutor(processes or _available_cores(), mp_context=_pool_context(), initializer=_init_worker)
 
 
 def _available_cores() -> int:

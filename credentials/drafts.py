@@ -147,7 +147,7 @@ def save_draft(session: Session, ctx: IssuerContext, token: str, data: DraftInpu
         record.status = "draft"
         saved = SavedDraft(invitation, record)
     if submit:
-        saved.record.status, saved.record.submitted_at = "submitted", utcnow()
+        _submit(saved.record)
     session.flush()
     return saved
 
@@ -180,6 +180,10 @@ def submit_draft(session: Session, token: str) -> RecordRow:
         raise UserError("draft.not_saved", kind="conflict")
     if record.status not in EDITABLE:
         raise UserError("draft.locked", kind="conflict", status=record.status)
-    record.status, record.submitted_at = "submitted", utcnow()
+    _submit(record)
     session.flush()
     return record
+
+
+def _submit(record: RecordRow) -> None:
+    record.status, record.submitted_at = "submitted", utcnow()

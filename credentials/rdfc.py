@@ -39,6 +39,8 @@ class CanonicalizationError(ValueError):
 
 # Far above what a credential or a presentation of distinct credentials needs (tens), far below minutes of work.
 MAX_PERMUTATIONS = 20_000
+# Both limits refuse with this reason; verifiers recognise a refused "poison" graph by it.
+WORK_LIMIT_REASON = "the dataset's blank nodes are too symmetric to canonicalize within the work limit"
 
 
 # -- RDFC-1.0 --------------------------------------------------------------------------------------------------------
@@ -104,10 +106,7 @@ class _Canonicalizer:
 
     def hash_n_degree(self, node: str, issuer: _Issuer) -> tuple[str, _Issuer]:
         if self.remaining_calls <= 0:
-            raise CanonicalizationError(
-                "the dataset's blank nodes are too symmetric to canonicalize within the work limit "
-                f"(work factor {self.max_work_factor})"
-            )
+            raise CanonicalizationError(f"{WORK_LIMIT_REASON} (work factor {self.max_work_factor})")
         self.remaining_calls -= 1
         related_by_hash: dict[str, list[str]] = {}
         for quad in self.bnode_quads[node]:
@@ -122,10 +121,7 @@ class _Canonicalizer:
             for permutation in itertools.permutations(sorted(related_by_hash[related_hash])):
                 self.remaining_permutations -= 1
                 if self.remaining_permutations < 0:
-                    raise CanonicalizationError(
-                        "the dataset's blank nodes are too symmetric to canonicalize within the work limit "
-                        f"({MAX_PERMUTATIONS} permutations)"
-                    )
+                    raise CanonicalizationError(f"{WORK_LIMIT_REASON} ({MAX_PERMUTATIONS} permutations)")
                 issuer_copy = issuer.copy()
                 path = ""
                 recursion = []

@@ -98,6 +98,12 @@ def find_or_create_volunteer(session: Session, ctx: IssuerContext, org: Organisa
         if rename and not volunteer.pseudonymous:
             row.name = volunteer.name
         return VolunteerResult(row, None)
+    return create_volunteer(session, ctx, org, volunteer)
+
+
+def create_volunteer(session: Session, ctx: IssuerContext, org: OrganisationRow,
+                     volunteer: VolunteerInput) -> VolunteerResult:
+    """A volunteer new to the organisation, with their personal link (shown once: only its hash is stored)."""
     if volunteer.pseudonymous:
         row = VolunteerRow(organisation_id=org.id, kind="pseudonymous",
                            pseudonym_lookup=pseudonym_lookup(ctx.kek, org.id, volunteer.pseudonym))

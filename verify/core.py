@@ -21,7 +21,7 @@ from catalogue.i18n import Text, messages
 from credentials import shapes
 from credentials.dataintegrity import ProofError, VERIFYING_SUITES, verify as verify_proofs, without_proof
 from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
-from credentials.rdfc import CanonicalizationError, canonicalize_quads
+from credentials.rdfc import WORK_LIMIT_REASON, CanonicalizationError, canonicalize_quads
 from credentials.statuslist import StatusListError, decode_list, get_bit
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -169,6 +169,7 @@ class Expansion:
 
     check: CheckResult
     canonical_form: str | None = None
+    refused: CheckResult | None = None  # canonicalization refused a "poison" graph: what the proof check reports
 
 
 def check_expansion(credential: dict, loader: DocumentLoader) -> Expansion:
@@ -187,11 +188,17 @@ def check_expansion(credential: dict, loader: DocumentLoader) -> Expansion:
     except Exception as error:  # PyLD's JsonLdError and kin: malformed JSON-LD
         return Expansion(CheckResult("jsonld", FAILED, _text("verify.jsonld.malformed", detail=type(error).__name__),
                                      verdict="invalid"))
+    passed = CheckResult("jsonld", PASSED, _text("verify.jsonld.ok"))
     try:
-        canonical_form = canonicalize_quads(quads)
-    except CanonicalizationError:
-        canonical_form = None  # the proof check reports it
-    return Expansion(CheckResult("jsonld", PASSED, _text("verify.jsonld.ok")), canonical_form)
+        return Expansion(passed, canonicalize_quads(quads))
+    except CanonicalizationError as error:
+        # Reported as the proof's failure, without a second canonicalization at the work limit.
+        return Expansion(passed, refused=_too_complex_result([str(error)]))
+
+
+def proof_checks(expansion: Expansion, check: Callable[[str | None], list[CheckResult]]) -> list[CheckResult]:
+    """The proof checks over the expanded document's canonical form, or the refusal when there is none."""
+    return [expansion.refused] if expansion.refused else check(expansion.canonical_form)
 
 
 def check_dates(credential: dict, now: datetime) -> list[CheckResult]:
@@ -282,11 +289,14 @@ def check_proof(credential: dict, ports: VerificationPorts, canonical_form: str 
 
 def _too_complex(outcome) -> CheckResult | None:
     """Canonicalization refused the document as a "poison" graph (see credentials.rdfc): say so, not "altered"."""
-    if any(check.name == "canonicalization" and not check.ok and "too symmetric" in check.reason
+    if any(check.name == "canonicalization" and not check.ok and WORK_LIMIT_REASON in check.reason
            for proof in outcome.proofs for check in proof.checks):
-        return CheckResult("proof", FAILED, _text("verify.proof.too_complex"), {"reasons": outcome.reasons},
-                           verdict="invalid")
+        return _too_complex_result(outcome.reasons)
     return None
+
+
+def _too_complex_result(reasons: list[str]) -> CheckResult:
+    return CheckResult("proof", FAILED, _text("verify.proof.too_complex"), {"reasons": reasons}, verdict="invalid")
 
 
 def _with_assertion(document: dict, method_id: str) -> dict:
@@ -390,7 +400,7 @@ def verify_credential(credential: Any, ports: VerificationPorts) -> Verification
     checks.append(expansion.check)
     expanded = expansion.check.status == PASSED
     if expanded:
-        checks.extend(check_proof(credential, ports, expansion.canonical_form))
+        checks.extend(proof_checks(expansion, lambda canonical_form: check_proof(credential, ports, canonical_form)))
     issuer_check, entry = check_issuer(credential, ports)
     checks.append(issuer_check)
     checks.extend(check_dates(credential, ports.now()))
@@ -454,7 +464,7 @@ def check_presentation_shape(presentation: Any) -> CheckResult:
 
 
 def check_presentation_proof(presentation: dict, ports: VerificationPorts, challenge: str | None,
-                             domain: str | None) -> list[CheckResult]:
+                             domain: str | None, canonical_form: str | None = None) -> list[CheckResult]:
     """The holder's `authentication` proof over the presentation, bound to the verifier's challenge and domain."""
     proofs = [p for p in _as_list(presentation.get("proof")) if isinstance(p, dict)]
     if not proofs:
@@ -469,7 +479,8 @@ def check_presentation_proof(presentation: dict, ports: VerificationPorts, chall
         return resolve(method_id)
 
     outcome = verify_proofs(presentation, loader=ports.loader, resolve_verification_method=resolve_holder_key,
-                            suites=VERIFYING_SUITES, expected_proof_purpose="authentication")
+                            suites=VERIFYING_SUITES, expected_proof_purpose="authentication",
+                            canonical_form=canonical_form)
     results = []
     if outcome.verified:
         results.append(CheckResult("proof", PASSED, _text("verify.presentation.proof_ok")))
@@ -503,9 +514,11 @@ def verify_presentation(presentation: Any, ports: VerificationPorts, *, challeng
     shape = check_presentation_shape(presentation)
     if shape.status == FAILED:
         return PresentationVerification("invalid", [shape], [])
-    checks = [shape, check_expansion(presentation, ports.loader).check]
-    if checks[-1].status == PASSED:
-        checks.extend(check_presentation_proof(presentation, ports, challenge, domain))
+    expansion = check_expansion(presentation, ports.loader)
+    checks = [shape, expansion.check]
+    if expansion.check.status == PASSED:
+        checks.extend(proof_checks(expansion, lambda canonical_form: check_presentation_proof(
+            presentation, ports, challenge, domain, canonical_form)))
     credentials = [verify_credential(c, ports) for c in _as_list(presentation.get("verifiableCredential"))]
     if not credentials:
         checks.append(CheckResult("verifiableCredential", FAILED, _text("verify.presentation.no_credentials"),
