@@ -17,7 +17,7 @@ router = APIRouter(prefix="/catalogue", tags=["catalogue"])
 _templates = template_environment()
 
 
-def page_language(
+async def page_language(  # async: a pure function needs no worker thread
     lang: str | None = Query(None, description="`lv` or `en`; else from Accept-Language; Latvian by default."),
     accept_language: str | None = Header(None),
 ) -> str:

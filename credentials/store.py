@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from issuers.db import Base, UTCDateTime, utcnow
 from issuers.store import new_id
+from issuers.verification_version import track
 
 
 class VolunteerRow(Base):
@@ -121,6 +122,11 @@ class StatusListRow(Base):
     signed_version: Mapped[int] = mapped_column(Integer, default=0)
     signed_credential: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# Verifiers keep signed status lists per organisation version: a change of bits (not of allocation, nor a re-signing
+# of the same bits) must raise it.
+track(StatusListRow, lambda row: row.organisation_id, attributes=("version",))
 
 
 class CredentialRow(Base):

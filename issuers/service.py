@@ -21,6 +21,7 @@ from issuers.keys import decrypt_private_key, encrypt_private_key, generate_key
 from issuers.multikey import did_key_document, did_key_for, did_key_verification_method_id
 from issuers.organisations import DID_METHODS, OrganisationInput, validate_organisation
 from issuers.store import ApiTokenRow, MembershipRow, OrganisationRow, SigningKeyRow, UserRow, new_id
+from issuers import verification_version  # noqa: F401  (registers the listener that keeps verifiers' caches honest)
 
 
 @dataclass(frozen=True)

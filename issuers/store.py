@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from issuers.db import Base, UTCDateTime, utcnow
@@ -40,6 +40,9 @@ class OrganisationRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Raised whenever something a verifier reads about this organisation changes (its registry entry, its keys, its
+    # status lists' bits): verifiers keep what they read per version (issuers.verification_version).
+    verification_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     keys: Mapped[list["SigningKeyRow"]] = relationship(back_populates="organisation", order_by="SigningKeyRow.created_at")
 

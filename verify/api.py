@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from catalogue.api import page_language
-from issuers.http import get_issuer_context
+from issuers.http import get_issuer_context, run_cpu_bound
 from issuers.service import IssuerContext
 from verify.ports import verify_presentation_with_service, verify_with_service
 
@@ -23,9 +23,10 @@ class VerifyCredentialRequest(BaseModel):
 
 @router.post("/credentials/verify", tags=["VC-API"],
              summary="VC-API: verify a credential (200 when verified, 422 with the reasons when not)")
-def verify_credential(body: VerifyCredentialRequest, request: Request,
-                      ctx: IssuerContext = Depends(get_issuer_context), lang: str = Depends(page_language)):
-    result = verify_with_service(request.app.state.session_factory, ctx, body.verifiableCredential)
+async def verify_credential(body: VerifyCredentialRequest, request: Request,
+                            ctx: IssuerContext = Depends(get_issuer_context), lang: str = Depends(page_language)):
+    result = await run_cpu_bound(request, verify_with_service, request.app.state.session_factory, ctx,
+                                 body.verifiableCredential)
     return JSONResponse(result.as_vc_api(lang), status_code=200 if result.verified else 422)
 
 
@@ -43,8 +44,9 @@ class VerifyPresentationRequest(BaseModel):
              summary="VC-API: verify a presentation (the holder's authentication proof bound to `options.challenge` "
                      "and `options.domain`, and every credential in it); 200 when verified, 422 with the reasons. "
                      "`options.challenge` is required: without it a replayed presentation cannot be told apart")
-def verify_presentation(body: VerifyPresentationRequest, request: Request,
-                        ctx: IssuerContext = Depends(get_issuer_context), lang: str = Depends(page_language)):
-    result = verify_presentation_with_service(request.app.state.session_factory, ctx, body.verifiablePresentation,
-                                              challenge=body.options.challenge, domain=body.options.domain)
+async def verify_presentation(body: VerifyPresentationRequest, request: Request,
+                              ctx: IssuerContext = Depends(get_issuer_context), lang: str = Depends(page_language)):
+    result = await run_cpu_bound(request, lambda: verify_presentation_with_service(
+        request.app.state.session_factory, ctx, body.verifiablePresentation,
+        challenge=body.options.challenge, domain=body.options.domain))
     return JSONResponse(result.as_vc_api(lang), status_code=200 if result.verified else 422)

@@ -22,7 +22,7 @@ from catalogue.i18n import UserError, messages, normalise_language
 from catalogue.web import render_page, template_environment
 from credentials.service import credential_status_summary, verify_page_url
 from credentials.store import CredentialRow
-from issuers.http import get_issuer_context, get_read_session, get_session
+from issuers.http import get_issuer_context, get_read_session, read_transaction, run_cpu_bound
 from issuers.service import IssuerContext
 from verify import bulk
 from verify.core import verify_credential
@@ -35,7 +35,7 @@ api_router = APIRouter()
 _templates = template_environment([Path(__file__).parent / "templates"])
 
 
-def public_language(lang: str | None = Query(None, description="`lv` (default) or `en`.")) -> str:
+async def public_language(lang: str | None = Query(None, description="`lv` (default) or `en`.")) -> str:
     return normalise_language(lang)
 
 
@@ -74,14 +74,18 @@ def _result_page(request: Request, session: Session, ctx: IssuerContext, lang: s
 
 
 @router.get("/v/{credential_id}", response_class=HTMLResponse)
-def verification_page(credential_id: str, request: Request, lang: str = Depends(public_language),
-                      session: Session = Depends(get_read_session),
-                      ctx: IssuerContext = Depends(get_issuer_context)):
-    row = session.get(CredentialRow, credential_id)
-    if row is None:
-        return _error_page(request, lang, 404, "verify.page.not_found_title",
-                           messages().get("verify.page.not_found", lang, id=credential_id), "/verify")
-    return _result_page(request, session, ctx, lang, json.loads(row.document), uploaded=False)
+async def verification_page(credential_id: str, request: Request, lang: str = Depends(public_language),
+                            ctx: IssuerContext = Depends(get_issuer_context)):
+    return await run_cpu_bound(request, _verification_page, request, credential_id, lang, ctx)
+
+
+def _verification_page(request: Request, credential_id: str, lang: str, ctx: IssuerContext) -> HTMLResponse:
+    with read_transaction(request) as session:
+        row = session.get(CredentialRow, credential_id)
+        if row is None:
+            return _error_page(request, lang, 404, "verify.page.not_found_title",
+                               messages().get("verify.page.not_found", lang, id=credential_id), "/verify")
+        return _result_page(request, session, ctx, lang, json.loads(row.document), uploaded=False)
 
 
 @router.get("/verify", response_class=HTMLResponse)
@@ -91,7 +95,7 @@ def verify_form(request: Request, lang: str = Depends(public_language)):
 
 @router.post("/verify", response_class=HTMLResponse)
 def verify_upload(request: Request, lang: str = Depends(public_language), credential: str = Form(""),
-                  file: UploadFile | None = File(None), session: Session = Depends(get_session),
+                  file: UploadFile | None = File(None), session: Session = Depends(get_read_session),
                   ctx: IssuerContext = Depends(get_issuer_context)):
     try:
         if file is not None and file.filename:
@@ -117,7 +121,7 @@ def bulk_form(request: Request, lang: str = Depends(public_language)):
                  summary="Bulk check: a CSV of verification links or a ZIP of credential JSON files and certificate "
                          "PDFs (multipart field `file`); returns a CSV with one verdict per row")
 def bulk_check(request: Request, file: UploadFile = File(...), page: str = Form(""),
-               lang: str = Depends(public_language), session: Session = Depends(get_session),
+               lang: str = Depends(public_language), session: Session = Depends(get_read_session),
                ctx: IssuerContext = Depends(get_issuer_context)):
     data = file.file.read(bulk.MAX_UPLOAD_BYTES + 1)
 
