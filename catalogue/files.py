@@ -296,4 +296,9 @@ def _load_cached(data_dir: Path) -> Catalogue:
 def load_catalogue(data_dir: Path | None = None) -> Catalogue:
     """The current catalogue, read once per data directory and kept (the data files do not change while the service
     runs). Raises `CatalogueError` when the data is invalid."""
-    return _load_cached(Path(data_dir or DATA_DIR).resolve())
+    if data_dir is None:  # the common case, asked for several times per credential: no path resolution
+        return _load_cached(_DEFAULT_DIR)
+    return _load_cached(Path(data_dir).resolve())
+
+
+_DEFAULT_DIR = Path(DATA_DIR).resolve()
