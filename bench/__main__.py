@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
                         "/credentials/verify, with {id} for a credential id (default /v/{id} if served, else "
                         "/credentials/{id}/status)")
     parser.add_argument("--rate", type=float, default=None, help="the offered request rate for http (per second)")
+    parser.add_argument("--http-database", metavar="URL", default=None, help="serve the http run from this "
+                        "PostgreSQL database, which is emptied first (default: a temporary SQLite database)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
     args = parser.parse_args(argv)
     chosen = args.benchmarks or list(BENCHMARKS)
@@ -44,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = bulk.run(args.quick, args.postgres)
         elif name == "http":
             from bench import http
-            results[name] = http.run(args.quick, path=args.http_path, rate=args.rate)
+            results[name] = http.run(args.quick, path=args.http_path, rate=args.rate, database_url=args.http_database)
     print(f"\nbench done in {time.perf_counter() - started:.0f} s")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:

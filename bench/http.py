@@ -94,7 +94,8 @@ def _report(name: str, result: dict) -> None:
     offered = f"offered {result['offered_per_s']:.0f}/s" if result["offered_per_s"] else "saturation (closed loop)"
     print(f"{name:30} {offered:26} {result['requests_per_s']:6.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
           f"p99 {result['p99_ms']:6.1f} ms  max {result['max_ms']:6.1f} ms  server CPU {result['server_cpu_ms']:.2f} ms"
-          f"/request  [{statuses}; errors {result['errors']}]", flush=True)
+          f"/request (load generator {result['client_cpu_ms']:.2f} ms)  [{statuses}; errors {result['errors']}]",
+          flush=True)
 
 
 def measured(process: subprocess.Popen, url: str, **options) -> dict:
