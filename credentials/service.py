@@ -408,7 +408,8 @@ def signed_status_list(session: Session, ctx: IssuerContext, slug: str, purpose:
                                                      StatusListRow.number == number))
     if row is None:
         raise UserError("status.list_not_found", kind="not_found")
-    if row.signed_version < row.version or row.signed_credential is None:
+    if row.signed_version < row.version or row.signed_credential is None or _signed_by_untrusted_key(
+            session, ctx, row.signed_credential):
         identity = issuers.signing_identity(session, ctx, org, maintenance=True)
         url = status_list_url(ctx.base_url, slug, purpose, number)
         now = format_created(datetime.now(timezone.utc))
@@ -419,6 +420,18 @@ def signed_status_list(session: Session, ctx: IssuerContext, slug: str, purpose:
         row.signed_version = row.version
         session.flush()
     return row
+
+
+def _signed_by_untrusted_key(session: Session, ctx: IssuerContext, signed_credential: str) -> bool:
+    """Whether a stored list was signed by a key since reported compromised (or no longer known): no verifier can
+    trust that signature, so the list is signed again with the active key, though its bits did not change."""
+    proofs = json.loads(signed_credential).get("proof")
+    for proof in proofs if isinstance(proofs, list) else [proofs]:
+        method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+        found = issuers.find_key_by_verification_method(session, ctx.base_url, method) if method else None
+        if found is None or found.key.status == "compromised":
+            return True
+    return False
 
 
 # --- issuance -----------------------------------------------------------------------------------------------------

@@ -198,11 +198,11 @@ class ServicePorts:
         place = (match[2], int(match[3]))
         signed = snapshot.status_lists.get(place)
         if signed is None:
-            signed = self._current_list(match)
+            signed = self._current_list(match, snapshot)
             snapshot.status_lists[place] = signed
         return signed
 
-    def _current_list(self, match: re.Match) -> dict:
+    def _current_list(self, match: re.Match, snapshot: IssuerSnapshot) -> dict:
         current = self.session.execute(
             select(StatusListRow.signed_credential)
             .join(OrganisationRow, OrganisationRow.id == StatusListRow.organisation_id)
@@ -210,7 +210,10 @@ class ServicePorts:
                    StatusListRow.number == int(match[3]), StatusListRow.signed_version >= StatusListRow.version)
         ).scalar()
         if current is not None:  # signed and current: one query, no status bits loaded
-            return json.loads(current)
+            signed = json.loads(current)
+            if not _signed_by_untrusted_key(signed, snapshot):
+                return signed
+            # else signed before its key was reported compromised: credentials.signed_status_list signs it again
         if self.session.connection().get_execution_options().get(READ_MOSTLY):
             # A read-mostly verification never writes itself: the list is re-signed in a short transaction of its
             # own, which also keeps it for every later verification.
@@ -229,6 +232,16 @@ class ServicePorts:
 
     def now(self) -> datetime:
         return self.clock()
+
+
+def _signed_by_untrusted_key(signed: dict, snapshot: IssuerSnapshot) -> bool:
+    proofs = signed.get("proof")
+    for proof in proofs if isinstance(proofs, list) else [proofs]:
+        method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+        history = snapshot.key_histories.get(method) if isinstance(method, str) else None
+        if history is None or history.status == "compromised":
+            return True
+    return False
 
 
 def verify_in_session(session: Session, ctx: IssuerContext, credential) -> Verification:

@@ -150,3 +150,19 @@ def test_a_verification_of_a_known_issuer_costs_one_query(client, make_org, sess
         event.remove(engine, "before_cursor_execute", count)
     queries = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(queries) == 1 and "verification_version" in queries[0], statements
+
+
+def test_status_lists_signed_before_a_key_compromise_are_signed_again(client, make_org):
+    """Lists signed with a key later reported compromised cannot be trusted by anyone: without signing them again,
+    every credential of the organisation would be 'could not check' until its next status change."""
+    org = make_org("snap-leak-lists")
+    _, issued = issue(client, org)
+    assert verify(client, issued["credential"]).json()["verdict"] == "valid"  # the lists are now signed by key-1
+    answer = client.post(f"/organisations/{org.slug}/keys/key-1/compromise", json={}, headers=org.headers("admin"))
+    assert answer.status_code == 200, answer.text
+
+    body = verify(client, issued["credential"]).json()
+    assert body["verdict"] == "valid", body  # issued before the compromise: valid, with a warning about the key
+    assert any(w["check"] == "key" for w in body["warnings"])
+    status_list = client.get(issued["credential"]["credentialStatus"][0]["statusListCredential"]).json()
+    assert status_list["proof"]["verificationMethod"].endswith("#key-2")
