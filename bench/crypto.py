@@ -34,8 +34,7 @@ def service_case(count: int) -> tuple[Case, callable]:
     from issuers import service as issuers
     from issuers.multikey import encode_ed25519_secret, encode_public_multikey
     from issuers.store import OrganisationRow
-    from verify.core import verify_credential
-    from verify.ports import ServicePorts
+    from verify.ports import verify_with_service
 
     runtime_cm = bench_runtime()
     runtime = runtime_cm.__enter__()
@@ -53,10 +52,8 @@ def service_case(count: int) -> tuple[Case, callable]:
     documents = [item.document for item in issued]
 
     def verify_all():
-        for document in documents:
-            with runtime.session_factory() as session:
-                outcome = verify_credential(document, ServicePorts(session, runtime.issuer_context))
-                session.commit()
+        for document in documents:  # as `POST /credentials/verify` does it
+            outcome = verify_with_service(runtime.session_factory, runtime.issuer_context, document)
             if not outcome.verified:
                 raise AssertionError(f"the service's verifier refused its own credential: {outcome.verdict}")
 
