@@ -297,42 +297,61 @@ def pending_items(session: Session, batch_id: str) -> list[str]:
 UnitOfWork = Callable[[], ContextManager[Session]]
 
 
+# Rows go in transactions of up to GROUP_ROWS rows or about GROUP_SECONDS, each row in a savepoint of its own: a row
+# is still all or nothing, and a commit (a disk flush) and the status lists' rewrite are shared by a group instead
+# of paid per row. The bound keeps what waits on the group short: a cancel, another issuer of the organisation.
+GROUP_ROWS = 50
+GROUP_SECONDS = 0.5
+
+
 def run_claimed(transaction: UnitOfWork, ctx: IssuerContext, batch_id: str,
                 should_stop: Callable[[], bool] = lambda: False, pause: float = 0.0) -> str:
-    """Runs a claimed batch to its end, one transaction per row; returns the batch's final status (`running` when
-    `should_stop` asked to stop early: the batch is then resumed later, by this or another process)."""
+    """Runs a claimed batch to its end, in groups of rows with a savepoint per row; returns the batch's final status
+    (`running` when `should_stop` asked to stop early: the batch is then resumed later, by this or another
+    process). A killed run loses at most its group in progress, which the next runner issues again."""
     with transaction() as session:
         skip_known_rows(session, ctx, batch_id)
     with transaction() as session:
         items = pending_items(session, batch_id)
-    for item_id in items:
+    position, running = 0, True
+    while running and position < len(items):
         if should_stop():
             with transaction() as session:
                 # Stopped on purpose (shutdown): release the batch so the next runner takes it without waiting.
                 session.get(BatchRow, batch_id).heartbeat_at = None
             return "running"
-        try:
-            with transaction() as session:
-                running = run_item(session, ctx, batch_id, item_id)
-        except UserError as error:  # the row's transaction was rolled back: nothing of it remains
-            with transaction() as session:
-                running = fail_item(session, batch_id, item_id, error)
-        except Exception as error:
-            # Not the row's data (e.g. its sealed input no longer opens): retrying it after every lease would never
-            # end, so the row fails with a plain reason and the rest of the batch goes on. A database outage makes
-            # fail_item raise too, and then the runner retries the whole batch later, as it should.
-            log.error("batch %s: a row failed unexpectedly: %s", batch_id, type(error).__name__)
-            with transaction() as session:
-                running = fail_item(session, batch_id, item_id, UserError("batch.row_unexpected_error"))
-        if not running:
-            break
+        with transaction() as session:
+            done, running = _run_group(session, ctx, batch_id, items[position:position + GROUP_ROWS])
+        position += done
         if pause:
-            time.sleep(pause)  # room for other writers between rows
+            time.sleep(pause)  # room for other writers between groups
     with transaction() as session:
         batch = session.scalar(select(BatchRow).where(BatchRow.id == batch_id).with_for_update())
         if batch.status == "running":
             batch.status, batch.finished_at = "done", utcnow()
         return batch.status
+
+
+def _run_group(session: Session, ctx: IssuerContext, batch_id: str, item_ids: list[str]) -> tuple[int, bool]:
+    """Rows in the caller's transaction until the group is full or old enough; returns (rows done, still running)."""
+    started = time.monotonic()
+    done = 0
+    for item_id in item_ids:
+        try:
+            with session.begin_nested():
+                running = run_item(session, ctx, batch_id, item_id)
+        except UserError as error:  # the row's savepoint was rolled back: nothing of it remains
+            running = fail_item(session, batch_id, item_id, error)
+        except Exception as error:
+            # Not the row's data (e.g. its sealed input no longer opens): retrying it after every lease would never
+            # end, so the row fails with a plain reason and the rest of the batch goes on. A database outage makes
+            # fail_item raise too, and then the runner retries the whole batch later, as it should.
+            log.error("batch %s: a row failed unexpectedly: %s", batch_id, type(error).__name__)
+            running = fail_item(session, batch_id, item_id, UserError("batch.row_unexpected_error"))
+        done += 1
+        if not running or time.monotonic() - started >= GROUP_SECONDS:
+            break
+    return done, running
 
 
 def run_pending(transaction: UnitOfWork, ctx: IssuerContext, lease_seconds: float = DEFAULT_LEASE_SECONDS,

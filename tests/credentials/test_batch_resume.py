@@ -23,9 +23,10 @@ ROWS = 200
 def service_env(database_url: str, tmp_path, **extra) -> dict:
     return {**os.environ, "DATABASE_URL": database_url, "KEY_ENCRYPTION_KEY": TEST_KEK,
             "VOLCRED_DATA_DIR": str(tmp_path / "var"), "BASE_URL": "http://127.0.0.1:8000",
-            # A short lease, so the next service takes the killed batch over quickly; rows paced a little, so the
-            # kill lands mid-run and this test's reads get their turn at a SQLite database.
-            "VOLCRED_BATCH_LEASE_SECONDS": "1", "VOLCRED_BATCH_ROW_PAUSE_SECONDS": "0.03", **extra}
+            # A short lease, so the next service takes the killed batch over quickly; a pause between groups of rows
+            # (SQLite's default, here on PostgreSQL too), so the kill lands mid-run and this test's queries, which
+            # take SQLite's write lock, get their turn.
+            "VOLCRED_BATCH_LEASE_SECONDS": "1", "VOLCRED_BATCH_PAUSE_SECONDS": "0.1", **extra}
 
 
 def start_service(database_url: str, tmp_path, name: str, **extra) -> tuple[str, subprocess.Popen]:
@@ -81,7 +82,7 @@ def test_killed_service_resumes_the_batch_when_started_again(make_org, session_f
     interrupted = credentials_issued(session_factory)
     assert 20 <= interrupted < ROWS, "the kill must land mid-run"
 
-    url, second = start_service(database_url, tmp_path, "second", VOLCRED_BATCH_ROW_PAUSE_SECONDS="0.005")
+    url, second = start_service(database_url, tmp_path, "second", VOLCRED_BATCH_PAUSE_SECONDS="0.005")
     try:
         deadline = time.monotonic() + 180
         while (report := httpx.get(f"{url}/batches/{batch_id}", headers=org.headers()).json())["status"] != "done":
@@ -113,7 +114,7 @@ def test_killed_cli_upload_is_finished_by_volcred_batches_resume(make_org, sessi
     assert 20 <= credentials_issued(session_factory) < ROWS, "the kill must land mid-run"
 
     resumed = subprocess.run([sys.executable, "-m", "volcred.cli", "batches", "resume", "--force", "--json"],
-                             env=env | {"VOLCRED_BATCH_ROW_PAUSE_SECONDS": "0"}, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                             env=env | {"VOLCRED_BATCH_PAUSE_SECONDS": "0"}, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     reports = json.loads(resumed.stdout)
     assert [(r["status"], r["issued"], r["pending"]) for r in reports] == [("done", ROWS, 0)]
