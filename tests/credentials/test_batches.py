@@ -343,3 +343,41 @@ def test_corrections_and_batches_keep_one_credential_per_row(client, make_org, s
                                                                        "end_date": rows[0]["end_date"]},
                        headers=org.headers())
     assert onto.status_code == 409 and onto.json()["code"] == "record.duplicate"
+
+
+def test_a_group_of_rows_mixes_new_waiting_and_issued_records(make_org, session_factory, settings):
+    """Rows are signed a group at a time: in one group, new rows get new records, a row whose record the organiser
+    made but never issued gets that record issued, and a row already issued is skipped."""
+    from credentials import batch_service
+    from credentials import service
+    from credentials.records import RecordInput, VolunteerInput
+    from issuers.service import IssuerContext
+    from issuers.store import OrganisationRow
+    from volcred.cli import Runtime
+    from volcred.db import transaction
+
+    def by_hand(cells: dict) -> RecordInput:
+        return RecordInput(volunteer=VolunteerInput(name=cells["volunteer_name"], email=cells["volunteer_email"]),
+                           mission_type=cells["mission_type"], title=cells["title"],
+                           municipality=cells["municipality"], start_date=cells["start_date"],
+                           end_date=cells["end_date"], hours=cells["hours"].replace(",", "."))
+
+    org = make_org("mixed-group")
+    ctx = IssuerContext(settings.public_base_url, settings.encryption_key)
+    rows = [good_row(i) for i in range(6)]
+    with transaction(session_factory) as session:
+        row = session.get(OrganisationRow, org.org_id)
+        waiting = service.create_record(session, Runtime.operator, ctx, row, by_hand(rows[1])).record.id
+        issued_before = service.create_record(session, Runtime.operator, ctx, row, by_hand(rows[2])).record.id
+        earlier = service.issue_record(session, Runtime.operator, ctx, issued_before).credential.id
+        batch = batch_service.create_batch(session, Runtime.operator, ctx, row, csv_bytes(rows), "batch.csv")
+        assert batch_service.claim_batch(session, lease_seconds=30, batch_id=batch.id) is not None
+    assert batch_service.run_claimed(lambda: transaction(session_factory), ctx, batch.id) == "done"
+    with transaction(session_factory) as session:
+        done = session.get(BatchRow, batch.id)
+        assert (done.issued, done.skipped, done.failed) == (5, 1, 0)
+        items = {item.line: item for item in session.scalars(select(BatchItemRow).where(
+            BatchItemRow.batch_id == batch.id))}
+    assert (items[3].status, items[3].record_id) == ("issued", waiting)  # line 3 is rows[1]
+    assert (items[4].status, items[4].credential_id) == ("skipped", earlier)
+    assert count(session_factory, CredentialRow) == 6 and count(session_factory, RecordRow) == 6
