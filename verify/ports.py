@@ -48,7 +48,8 @@ class IssuerSnapshots:
     (issuers.verification_version), so nothing stale is answered. The base URL is part of the key because the
     documents carry it; the organisation id because a test or a restored database may reuse a slug."""
 
-    def __init__(self, maxsize: int = 4096):
+    # A snapshot holds a few kilobytes, plus its signed status lists (up to ~22 KB each when their bits are dense).
+    def __init__(self, maxsize: int = 1024):
         self._snapshots: LRUCache = LRUCache(maxsize=maxsize)
         self._slugs_by_multikey: LRUCache = LRUCache(maxsize=4 * maxsize)  # a key never changes organisation
         self._lock = threading.Lock()
