@@ -359,9 +359,10 @@ def test_same_data_gives_the_same_bytes(renderer):
 
 
 @pytest.mark.parametrize("language", ["lv", "en", "bilingual"])
-def test_the_fast_xml_parse_gives_the_pdf_weasyprint_parsing_would(renderer, language):
-    """The template's output is parsed as XML (`_parsed_html`); WeasyPrint's own HTML parser must give the same PDF,
-    so a template edit that parses differently, or stops being well-formed, shows up here."""
+def test_fast_parsing_and_the_reduced_user_agent_sheet_give_the_pdf_weasyprint_would(renderer, language):
+    """The renderer parses the template's output as XML and gives WeasyPrint a user agent stylesheet reduced to the
+    template's elements (`_parsed_html`); WeasyPrint's own parser and full sheet must give the same PDF, so a
+    template edit that parses differently, stops being well-formed or needs a missing rule shows up here."""
     from weasyprint import HTML
 
     data = samples.long_certificate(language, organisation_logo=samples.png_logo(),
@@ -371,14 +372,14 @@ def test_the_fast_xml_parse_gives_the_pdf_weasyprint_parsing_would(renderer, lan
     fast = certificate._parsed_html(markup, base_url, renderer.url_fetcher)
     # The XML path is taken, not the fallback: the markup is well-formed and `HTML` is built as expected.
     assert certificate.ElementTree.fromstring(markup).tag == "html" and certificate._xml_parsing_checked is True
-    parsed_by_weasyprint = HTML(string=markup, base_url=base_url, url_fetcher=renderer.url_fetcher)
+    weasyprint_defaults = HTML(string=markup, base_url=base_url, url_fetcher=renderer.url_fetcher)
 
     def pdf(html):
         document = html.render(stylesheets=[renderer.stylesheet], font_config=renderer.font_config,
                                cache=renderer.image_cache, pdf_variant=certificate.PDF_VARIANT)
         return document.write_pdf(pdf_variant=certificate.PDF_VARIANT, pdf_identifier=True)
 
-    assert pdf(fast) == pdf(parsed_by_weasyprint)
+    assert pdf(fast) == pdf(weasyprint_defaults)
 
 
 def test_a_name_that_is_not_valid_xml_still_renders(renderer):
