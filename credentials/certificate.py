@@ -570,9 +570,6 @@ class CertificateRenderer:
                 pdf_variant=PDF_VARIANT,
                 # Identical input gives identical bytes: the identifier is a hash of the content, not random.
                 pdf_identifier=True,
-                # Streams are compressed once, by `_finish_pdfa`: pydyf would deflate each at level 9, and again
-                # for the identifier's hash.
-                uncompressed_pdf=True,
                 finisher=_finish_pdfa,
             )
 
@@ -606,16 +603,16 @@ def _collecting_once():
 def _finish_pdfa(document, pdf) -> None:
     """Fixes to WeasyPrint 70's PDF/A-3 output and the streams' compression, applied just before the file is written.
 
-    PDF/A-2 and -3 forbid a Filter on the XMP metadata stream (ISO 19005-2, 6.6.2.1), so it stays uncompressed; and
-    WeasyPrint lists each attachment twice in the catalog's /AF array.
-    The document is rendered with `uncompressed_pdf`, and every other stream without a filter of its own (page
-    content, fonts, their Unicode maps, the colour profile, the attached credential) is deflated here, once: pydyf
-    would compress it a second time to hash the file for its identifier. The file then has a classic cross-reference
-    table rather than object streams, which PDF/A allows; it is a few hundred bytes larger.
+    PDF/A-2 and -3 forbid a Filter on the XMP metadata stream (ISO 19005-2, 6.6.2.1), which WeasyPrint compresses
+    for every PDF/A version but the first; and WeasyPrint lists each attachment twice in the catalog's /AF array.
+    The other streams that WeasyPrint leaves to pydyf to compress (page content, fonts, their Unicode maps, the
+    colour profile, the attached credential) are deflated here, once, at `STREAM_COMPRESSION_LEVEL`: pydyf would
+    deflate each at level 9 while writing, and again to hash the file for its identifier.
     """
     metadata = int(pdf.catalog["Metadata"].split()[0])
-    for number, item in enumerate(pdf.objects):
-        if number != metadata and isinstance(item, pydyf.Stream) and "Filter" not in item.extra:
+    pdf.objects[metadata].compress = False
+    for item in pdf.objects:
+        if isinstance(item, pydyf.Stream) and item.compress:
             raw = b"\n".join(pydyf._to_bytes(part) for part in item.stream)  # what Stream.data would join
             item.stream = [zlib.compress(raw, STREAM_COMPRESSION_LEVEL)]
             item.extra["Filter"] = "/FlateDecode"
