@@ -358,6 +358,38 @@ def test_same_data_gives_the_same_bytes(renderer):
     assert renderer.render(data) == CertificateRenderer().render(data)
 
 
+@pytest.mark.parametrize("language", ["lv", "en", "bilingual"])
+def test_fast_parsing_and_the_reduced_user_agent_sheet_give_the_pdf_weasyprint_would(renderer, language):
+    """The renderer parses the template's output as XML and gives WeasyPrint a user agent stylesheet reduced to the
+    template's elements (`_parsed_html`); WeasyPrint's own parser and full sheet must give the same PDF, so a
+    template edit that parses differently, stops being well-formed or needs a missing rule shows up here."""
+    from weasyprint import HTML
+
+    data = samples.long_certificate(language, organisation_logo=samples.png_logo(),
+                                    signature_image=samples.png_signature())
+    markup = renderer.html(data)
+    base_url = str(certificate.STATIC) + "/"
+    fast = certificate._parsed_html(markup, base_url, renderer.url_fetcher)
+    # The XML path is taken, not the fallback: the markup is well-formed and `HTML` is built as expected.
+    assert certificate.ElementTree.fromstring(markup).tag == "html" and certificate._xml_parsing_checked is True
+    weasyprint_defaults = HTML(string=markup, base_url=base_url, url_fetcher=renderer.url_fetcher)
+
+    def pdf(html):
+        document = html.render(stylesheets=[renderer.stylesheet], font_config=renderer.font_config,
+                               cache=renderer.image_cache, pdf_variant=certificate.PDF_VARIANT)
+        return document.write_pdf(pdf_variant=certificate.PDF_VARIANT, pdf_identifier=True)
+
+    assert pdf(fast) == pdf(weasyprint_defaults)
+
+
+def test_a_name_that_is_not_valid_xml_still_renders(renderer):
+    data = samples.named("lv", volunteer_name="Anna\x0bBērziņa")  # a vertical tab pasted from a spreadsheet
+    with pytest.raises(Exception):
+        certificate.ElementTree.fromstring(renderer.html(data))
+    pdf = renderer.render(data)  # WeasyPrint's own parser takes markup that is not XML
+    assert page_count(pdf) == 1 and extract_embedded_credential(pdf) == samples.signed_credential()
+
+
 # --- batches -------------------------------------------------------------------------------------------------------
 
 
@@ -366,6 +398,25 @@ def test_render_many_over_processes_matches_single_renders(renderer):
     assert render_many(items, processes=2) == [renderer.render(item) for item in items]
     assert render_many(items[:1], processes=1) == [renderer.render(items[0])]
     assert render_many([]) == []
+
+
+def test_batches_share_one_pool_which_is_replaced_when_a_worker_dies(renderer):
+    import os
+    import signal
+
+    items = [samples.named("lv"), samples.pseudonymous("en")]
+    expected = [renderer.render(item) for item in items]
+    assert render_many(items, processes=2) == expected
+    pool = certificate.shared_pool(2)
+    workers = set(pool._processes)
+    assert render_many(items, processes=2) == expected
+    assert certificate.shared_pool(2) is pool and set(pool._processes) == workers  # the same workers again
+
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    assert render_many(items, processes=2) == expected
+    assert certificate.shared_pool(2) is not pool
+    certificate.shutdown_shared_pools()
 
 
 def test_zip_holds_one_pdf_per_certificate():
