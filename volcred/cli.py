@@ -101,18 +101,16 @@ def serve(
     workers: int = typer.Option(1, help="Worker processes."),
 ):
     """Run the service (upgrades the database first)."""
-    import uvicorn
-
     from volcred.db import upgrade
     from volcred.logs import configure_logging
+    from volcred.serving import serve as run_service
 
     settings = ctx.obj.settings
     configure_logging(settings.log_level)
     upgrade(settings.effective_database_url)
     settings.encryption_key  # generate (and announce) the key before the first request needs it
     typer.echo(t("cli.serving", ctx.obj.lang, url=f"http://{host}:{port}"))
-    uvicorn.run("volcred.app:create_app", factory=True, host=host, port=port, workers=workers,
-                access_log=False, log_config=None)
+    run_service(host, port, workers, settings.log_level)
 
 
 @app.command()
