@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -24,7 +25,7 @@ from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpans
 from credentials.records import (CompetenceClaim, RecordChanges, RecordInput, ValidRecord, VolunteerInput,
                                  merge_competences, validate_record)
 from credentials.statuslist import (MIN_LIST_SIZE, PURPOSES, StatusEntry, empty_bits, get_bit, random_free_index,
-                                    set_bit, status_list_credential)
+                                    set_bit, signed_by_untrusted_key, status_list_credential)
 from issuers import service as issuers
 from issuers.audit_store import append_audit
 from issuers.auth import Principal, hash_token
@@ -408,8 +409,8 @@ def signed_status_list(session: Session, ctx: IssuerContext, slug: str, purpose:
                                                      StatusListRow.number == number))
     if row is None:
         raise UserError("status.list_not_found", kind="not_found")
-    if row.signed_version < row.version or row.signed_credential is None or _signed_by_untrusted_key(
-            session, ctx, row.signed_credential):
+    if row.signed_version < row.version or row.signed_credential is None or signed_by_untrusted_key(
+            json.loads(row.signed_credential), _key_status(session, ctx)):
         identity = issuers.signing_identity(session, ctx, org, maintenance=True)
         url = status_list_url(ctx.base_url, slug, purpose, number)
         now = format_created(datetime.now(timezone.utc))
@@ -422,16 +423,12 @@ def signed_status_list(session: Session, ctx: IssuerContext, slug: str, purpose:
     return row
 
 
-def _signed_by_untrusted_key(session: Session, ctx: IssuerContext, signed_credential: str) -> bool:
-    """Whether a stored list was signed by a key since reported compromised (or no longer known): no verifier can
-    trust that signature, so the list is signed again with the active key, though its bits did not change."""
-    proofs = json.loads(signed_credential).get("proof")
-    for proof in proofs if isinstance(proofs, list) else [proofs]:
-        method = proof.get("verificationMethod") if isinstance(proof, dict) else None
-        found = issuers.find_key_by_verification_method(session, ctx.base_url, method) if method else None
-        if found is None or found.key.status == "compromised":
-            return True
-    return False
+def _key_status(session: Session, ctx: IssuerContext) -> Callable[[str], str | None]:
+    def status(method_id: str) -> str | None:
+        found = issuers.find_key_by_verification_method(session, ctx.base_url, method_id)
+        return found.key.status if found is not None else None
+
+    return status
 
 
 # --- issuance -----------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import base64
 import gzip
 import secrets
 from dataclasses import dataclass
+from typing import Callable
 
 MIN_LIST_SIZE = 131_072  # bits; the spec's minimum, so that one credential hides among many (herd privacy)
 PURPOSES = ("revocation", "suspension")
@@ -100,3 +101,16 @@ def status_list_credential(list_url: str, issuer: str, purpose: str, bits: bytes
             "encodedList": encode_list(bits),
         },
     }
+
+
+def signed_by_untrusted_key(signed_list: dict, key_status: Callable[[str], str | None]) -> bool:
+    """Whether a signed list carries a proof by a key that is unknown (`key_status` gives None) or was reported
+    compromised: no verifier can trust that signature, so the list must be signed again, though its bits did not
+    change."""
+    proofs = signed_list.get("proof")
+    for proof in proofs if isinstance(proofs, list) else [proofs]:
+        method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+        status = key_status(method) if isinstance(method, str) else None
+        if status is None or status == "compromised":
+            return True
+    return False

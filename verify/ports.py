@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from catalogue.i18n import UserError
 from credentials import service as credentials
 from credentials.jsonld import DocumentLoader
+from credentials.statuslist import signed_by_untrusted_key
 from credentials.store import CredentialRow, StatusListRow
 from issuers import service as issuers
 from issuers.db import READ_MOSTLY
@@ -212,7 +213,8 @@ class ServicePorts:
         ).scalar()
         if current is not None:  # signed and current: one query, no status bits loaded
             signed = json.loads(current)
-            if not _signed_by_untrusted_key(signed, snapshot):
+            if not signed_by_untrusted_key(signed, lambda method: getattr(
+                    snapshot.key_histories.get(method), "status", None)):
                 return signed
             # else signed before its key was reported compromised: credentials.signed_status_list signs it again
         if self.session.connection().get_execution_options().get(READ_MOSTLY):
@@ -233,16 +235,6 @@ class ServicePorts:
 
     def now(self) -> datetime:
         return self.clock()
-
-
-def _signed_by_untrusted_key(signed: dict, snapshot: IssuerSnapshot) -> bool:
-    proofs = signed.get("proof")
-    for proof in proofs if isinstance(proofs, list) else [proofs]:
-        method = proof.get("verificationMethod") if isinstance(proof, dict) else None
-        history = snapshot.key_histories.get(method) if isinstance(method, str) else None
-        if history is None or history.status == "compromised":
-            return True
-    return False
 
 
 def verify_in_session(session: Session, ctx: IssuerContext, credential) -> Verification:
