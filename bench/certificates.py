@@ -4,7 +4,9 @@
 
 Prints medians over the runs; on a machine shared with other work, the CPU time per certificate is the steadier
 figure. The batch mixes what organisations issue: Latvian, English and bilingual certificates,
-named and pseudonymous volunteers, with and without a logo and a signature image; all fit on one page.
+named and pseudonymous volunteers, with and without a logo and a signature image; all fit on one page. One kind in
+six has an SVG logo, which the typesetter leaves to WeasyPrint: the mixed figures include those renders. The two
+paths are also timed apart on the same batch (the typesetter on what it sets, WeasyPrint on everything).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pypdf import PdfReader  # noqa: E402
 
 from credentials.certificate import CertificateRenderer, render_many, shutdown_shared_pools  # noqa: E402
+from credentials.certificate_typeset import NotTypesettable  # noqa: E402
 from tests.credentials import samples  # noqa: E402
 
 
@@ -66,17 +69,47 @@ def measure(items: list, runs: int) -> dict:
         pooled.append(time.perf_counter() - start)
     shutdown_shared_pools()
 
+    typeset, weasyprint = _paths_apart(renderer, items, runs)
+
     single_s, pooled_s, cpu_s = statistics.median(single), statistics.median(pooled), statistics.median(cpu)
-    print(f"batch: {len(items)} certificates, {pages} pages; {cores} cores; median of {runs} runs")
+    print(f"batch: {len(items)} certificates, {pages} pages; {cores} cores; median of {runs} runs; "
+          f"{typeset['count']} set by the typesetter, {len(items) - typeset['count']} by WeasyPrint")
     print(f"single process: {len(items) / single_s:6.1f} certificates/s  {single_s / len(items) * 1000:6.1f} ms each"
           f"  ({pages / single_s:.1f} pages/s; CPU {cpu_s / len(items) * 1000:.1f} ms each, "
           f"{pages / cpu_s:.1f} pages per CPU-second)", flush=True)
     print(f"pool of {cores}:      {len(items) / pooled_s:6.1f} certificates/s  {pooled_s / len(items) * 1000:6.1f} ms each"
           f"  ({pages / pooled_s / cores:.1f} pages/s per core, the shared pool already started)")
     print(f"pool start-up (workers, import, first render each; once per process): {startup:.2f} s", flush=True)
+    print(f"paths apart, one process: typesetter {typeset['cpu_ms']:.1f} ms CPU each "
+          f"({1000 / typeset['cpu_ms']:.1f} pages per CPU-second, {typeset['count']} certificates); "
+          f"WeasyPrint {weasyprint['cpu_ms']:.1f} ms ({1000 / weasyprint['cpu_ms']:.1f} pages per CPU-second, all "
+          f"{weasyprint['count']})", flush=True)
     return {"certificates": len(items), "pages": pages, "single_per_s": len(items) / single_s,
             "single_cpu_ms": cpu_s / len(items) * 1000, "pages_per_cpu_s": pages / cpu_s,
-            "pool_per_s": len(items) / pooled_s, "pool_processes": cores, "pool_startup_s": startup}
+            "pool_per_s": len(items) / pooled_s, "pool_processes": cores, "pool_startup_s": startup,
+            "typeset_cpu_ms": typeset["cpu_ms"], "typeset_count": typeset["count"],
+            "weasyprint_cpu_ms": weasyprint["cpu_ms"]}
+
+
+def _paths_apart(renderer: CertificateRenderer, items: list, runs: int) -> tuple[dict, dict]:
+    """CPU time per one-page certificate of each path: the typesetter on the items it sets, WeasyPrint on all."""
+    typesettable = []
+    for item in items:
+        try:
+            renderer.typeset(item)
+            typesettable.append(item)
+        except NotTypesettable:
+            pass
+    figures = []
+    for render, chosen in ((renderer.typeset, typesettable), (renderer.render_with_weasyprint, items)):
+        cpu = []
+        for _ in range(runs):
+            start = time.process_time()
+            for item in chosen:
+                render(item)
+            cpu.append(time.process_time() - start)
+        figures.append({"count": len(chosen), "cpu_ms": statistics.median(cpu) / max(1, len(chosen)) * 1000})
+    return figures[0], figures[1]
 
 
 # where WeasyPrint spends a render, by the module that does the work
@@ -88,11 +121,12 @@ PHASES = (("html parse", ("html5lib", "tinyhtml5", "cssselect2")), ("style casca
 
 
 def profile(items: list) -> dict:
-    """Own (tottime) CPU time per render, grouped by what WeasyPrint is doing."""
+    """Own (tottime) CPU time per WeasyPrint render (the path for what the typesetter leaves), grouped by what
+    WeasyPrint is doing."""
     import cProfile
     import pstats
 
-    renderer = CertificateRenderer()
+    renderer = CertificateRenderer(typeset=False)
     renderer.render(items[0])
     profiler = cProfile.Profile()
     profiler.enable()
@@ -105,7 +139,7 @@ def profile(items: list) -> dict:
         phase = next((name for name, parts in PHASES if any(part in filename for part in parts)), "other")
         totals[phase] = totals.get(phase, 0.0) + tottime
     whole = sum(totals.values())
-    print("profile of a render (own CPU time by phase, under cProfile): " + ", ".join(
+    print("profile of a WeasyPrint render (own CPU time by phase, under cProfile): " + ", ".join(
         f"{name} {value / len(items) * 1000:.0f} ms ({value / whole:.0%})"
         for name, value in sorted(totals.items(), key=lambda kv: -kv[1])))
     return {name: value / len(items) * 1000 for name, value in totals.items()}

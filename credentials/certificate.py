@@ -46,6 +46,8 @@ from markupsafe import Markup, escape
 
 from catalogue import load_catalogue
 from catalogue.i18n import Messages, messages
+from credentials.certificate_pdf import SafeEndStream
+from credentials.certificate_typeset import CertificateTypesetter, NotTypesettable
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +220,8 @@ class _Languages:
 class _CompetenceGroup:
     heading: Markup
     competences: list[CertificateCompetence]
+    label_lv: str
+    label_en: str
 
 
 def _group_competences(competences: Sequence[CertificateCompetence], languages: _Languages) -> list[_CompetenceGroup]:
@@ -234,15 +238,14 @@ def _group_competences(competences: Sequence[CertificateCompetence], languages: 
     for index, members in groupby(ordered, key=group_of):
         if index < len(codes):
             name = catalogue.key_competence(codes[index]).name
-            heading = languages.pair(name.lv, name.en, block=True)
         else:
-            heading = languages.t("certificate.key_competence.other", block=True)
-        groups.append(_CompetenceGroup(heading, list(members)))
+            name = languages.catalogue.text("certificate.key_competence.other")
+        groups.append(_CompetenceGroup(languages.pair(name.lv, name.en, block=True), list(members), name.lv, name.en))
     return groups
 
 
-def _qr_png(url: str) -> str:
-    """The QR code as a PNG data URI, one pixel per module (the stylesheet scales it up without smoothing).
+def _qr_picture(url: str) -> PILImage.Image:
+    """The QR code as a greyscale picture, one pixel per module (drawn scaled up without smoothing).
 
     A raster image is drawn in one operation; the same code as an SVG path costs WeasyPrint tens of milliseconds.
     """
@@ -253,8 +256,13 @@ def _qr_png(url: str) -> str:
     matrix = code.get_matrix()
     picture = PILImage.new("L", (len(matrix), len(matrix)), 255)
     picture.putdata([0 if dark else 255 for row in matrix for dark in row])
+    return picture
+
+
+def _qr_png(url: str) -> str:
+    """The QR code as a PNG data URI, for the template."""
     buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
+    _qr_picture(url).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -500,7 +508,7 @@ class CertificateRenderer:
     work is CPU-bound Python that threads would not run in parallel anyway (`render_many` uses processes).
     """
 
-    def __init__(self, catalogue: Messages | None = None):
+    def __init__(self, catalogue: Messages | None = None, typeset: bool = True):
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
@@ -518,6 +526,8 @@ class CertificateRenderer:
                                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.template = environment.get_template("certificate.html")
         self._lock = threading.RLock()
+        # The fast path (`certificate_typeset`); without it every certificate goes through WeasyPrint.
+        self.typesetter = CertificateTypesetter() if typeset else None
 
     def html(self, data: CertificateData) -> str:
         """The certificate as HTML (what WeasyPrint lays out); useful to inspect the template's output."""
@@ -550,7 +560,30 @@ class CertificateRenderer:
                                pdf_variant=PDF_VARIANT)
 
     def render(self, data: CertificateData) -> bytes:
-        """The certificate as PDF/A-3b bytes with the signed credential attached."""
+        """The certificate as PDF/A-3b bytes with the signed credential attached: set directly when the typesetter
+        can (one page, bundled fonts, raster images), else with WeasyPrint."""
+        if self.typesetter is not None:
+            try:
+                return self.typeset(data)
+            except NotTypesettable as reason:
+                log.debug("certificate rendered with WeasyPrint: %s", reason)  # the reason names no text
+        return self.render_with_weasyprint(data)
+
+    def typeset(self, data: CertificateData) -> bytes:
+        """The certificate set by `CertificateTypesetter`; raises `NotTypesettable` when it needs WeasyPrint."""
+        if self.typesetter is None:
+            raise NotTypesettable("the typesetter is switched off")
+        languages = _Languages(data.language, self.catalogue)
+        with self._lock:
+            images = [self.resources.images[self.resources.url(image)] if image else None
+                      for image in (data.organisation_logo, data.signature_image)]
+            if any(image is not None and image.media_type == "image/svg+xml" for image in images):
+                raise NotTypesettable("an SVG image")
+            return self.typesetter.render(data, languages, _group_competences(data.competences, languages),
+                                          _qr_picture(data.verify_url), *images, hours=languages.number(data.hours))
+
+    def render_with_weasyprint(self, data: CertificateData) -> bytes:
+        """The certificate as WeasyPrint lays it out from the template and the stylesheet."""
         from weasyprint import Attachment
 
         issued = datetime.combine(data.issue_date, time(0, 0), tzinfo=timezone.utc)
@@ -617,6 +650,7 @@ def _finish_pdfa(document, pdf) -> None:
             item.stream = [zlib.compress(raw, STREAM_COMPRESSION_LEVEL)]
             item.extra["Filter"] = "/FlateDecode"
             item.compress = False
+            item.__class__ = SafeEndStream  # data ending with CR keeps its last byte (see SafeEndStream)
     if "AF" in pdf.catalog:
         unique = list(dict.fromkeys(pdf.catalog["AF"]))
         pdf.catalog["AF"].clear()

@@ -172,6 +172,18 @@ def png_logo(width: int = 240, height: int = 240) -> Image:
     return Image(buffer.getvalue(), "image/png")
 
 
+def jpeg_logo() -> Image:
+    """The same emblem as a wide JPEG (a photo-like logo, embedded as it is)."""
+    from PIL import Image as PILImage
+
+    wide = PILImage.new("RGB", (480, 240), (255, 255, 255))
+    with PILImage.open(io.BytesIO(png_logo().data)) as emblem:
+        wide.paste(emblem, (0, 0), emblem)
+    buffer = io.BytesIO()
+    wide.save(buffer, format="JPEG", quality=90)
+    return Image(buffer.getvalue(), "image/jpeg")
+
+
 SVG_LOGO = Image(
     """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 100" width="360" height="100">
   <circle cx="50" cy="50" r="46" fill="#1c3553"/>

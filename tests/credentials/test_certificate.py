@@ -30,6 +30,7 @@ from credentials.certificate import (
     render_many,
     zip_certificates,
 )
+from credentials.certificate_typeset import NotTypesettable
 from tests.conftest import REFERENCE
 from tests.credentials import samples
 
@@ -388,6 +389,103 @@ def test_a_name_that_is_not_valid_xml_still_renders(renderer):
         certificate.ElementTree.fromstring(renderer.html(data))
     pdf = renderer.render(data)  # WeasyPrint's own parser takes markup that is not XML
     assert page_count(pdf) == 1 and extract_embedded_credential(pdf) == samples.signed_credential()
+
+
+# --- the typeset certificate (WeasyPrint's layout, set without WeasyPrint) -----------------------------------------
+
+
+def word_boxes(pdf: bytes, tmp_path, name: str) -> dict[str, list[tuple[float, float, float]]]:
+    """Every word poppler finds on the page, with its box (top, left, right) in points, by text."""
+    import html
+
+    source = tmp_path / f"{name}.pdf"
+    source.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-bbox", str(source), "-"], capture_output=True, text=True, check=True).stdout
+    boxes: dict[str, list[tuple[float, float, float]]] = {}
+    for match in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>', out):
+        left, top, right = (float(match[i]) for i in (1, 2, 3))
+        boxes.setdefault(html.unescape(match[4]), []).append((top, left, right))
+    return {word: sorted(found) for word, found in boxes.items()}
+
+
+LONG_WORD = "Pašvaldībaspārvaldesbrīvprātīgodarbakoordinācijasnodaļa"
+TYPESET_CASES = {
+    "named-lv-images": lambda: samples.named("lv", organisation_logo=samples.png_logo(),
+                                             signature_image=samples.png_signature()),
+    "named-en": lambda: samples.named("en"),
+    "named-bilingual-images": lambda: samples.named("bilingual", organisation_logo=samples.png_logo(),
+                                                    signature_image=samples.png_signature()),
+    "pseudonymous-en": lambda: samples.pseudonymous("en"),
+    "pseudonymous-bilingual-logo": lambda: samples.pseudonymous("bilingual", organisation_logo=samples.png_logo()),
+    "nine-competences-self-described": lambda: samples.named("lv", competences=samples.competences(9)),
+    "long-words-cut": lambda: samples.named(
+        "bilingual", organisation_name=LONG_WORD, volunteer_name=LONG_WORD, mission_title=LONG_WORD,
+        competences=[replace(samples.competences(1)[0], label_lv=LONG_WORD, label_en=LONG_WORD)]),
+    "long-municipality-jpeg": lambda: samples.pseudonymous("lv", municipality="Dienvidkurzemes novads",
+                                                           organisation_logo=samples.jpeg_logo()),
+}
+
+
+@pytest.mark.parametrize("case", TYPESET_CASES)
+def test_the_typeset_certificate_puts_every_word_where_weasyprint_does(renderer, case, tmp_path):
+    """The typesetter reproduces the template and stylesheet: the same words on the same lines, each within a
+    point of where WeasyPrint puts it. A change to either side that the other does not follow fails here."""
+    data = TYPESET_CASES[case]()
+    typeset = renderer.typeset(data)  # raises if the certificate needed WeasyPrint
+    assert renderer.render(data) == typeset
+    expected = word_boxes(renderer.render_with_weasyprint(data), tmp_path, "weasyprint")
+    actual = word_boxes(typeset, tmp_path, "typeset")
+    assert sorted(actual) == sorted(expected)
+    misplaced = [
+        (word, theirs, ours)
+        for word in expected
+        for theirs, ours in zip(expected[word], actual[word], strict=True)
+        if max(abs(a - b) for a, b in zip(theirs, ours)) > 1.0
+    ]
+    assert misplaced == []
+
+
+def test_the_typeset_certificate_looks_like_weasyprints(renderer, tmp_path):
+    """Rules, border, images and QR code too: wherever one rendering has ink (the faintest rule included), the
+    other is not blank within a pixel at 100 dpi (anti-aliasing spreads a 0.6 pt rule differently over the rows)."""
+    from PIL import ImageChops, ImageFilter
+
+    data = samples.named("bilingual", organisation_logo=samples.png_logo(), signature_image=samples.png_signature())
+    pages = [page_png(pdf, tmp_path, dpi=100).convert("L")
+             for pdf in (renderer.typeset(data), renderer.render_with_weasyprint(data))]
+
+    def ink_without_ink_nearby(picture, other):
+        ink = picture.point(lambda value: 255 if value < 230 else 0)
+        no_ink_nearby = other.filter(ImageFilter.MinFilter(3)).point(lambda value: 255 if value >= 250 else 0)
+        return ImageChops.multiply(ink, no_ink_nearby).histogram()[255]
+
+    assert ink_without_ink_nearby(pages[0], pages[1]) < 20
+    assert ink_without_ink_nearby(pages[1], pages[0]) < 20
+
+
+@pytest.mark.parametrize("reason, data", [
+    ("two pages", lambda: samples.long_certificate("bilingual")),
+    ("an SVG logo", lambda: samples.named("en", organisation_logo=samples.SVG_LOGO)),
+    ("a script the bundled fonts lack", lambda: samples.named("lv", volunteer_name="שרה כהן")),
+    ("a control character", lambda: samples.named("lv", volunteer_name="Anna\x0bBērziņa")),
+])
+def test_what_the_typesetter_cannot_set_weasyprint_renders(renderer, reason, data):
+    data = data()
+    with pytest.raises(NotTypesettable):
+        renderer.typeset(data)
+    pdf = renderer.render(data)
+    assert pdf == renderer.render_with_weasyprint(data)
+    assert extract_embedded_credential(pdf) == samples.signed_credential()
+    if "\x0b" not in data.volunteer_name:
+        assert data.volunteer_name in text_of(pdf)
+
+
+def test_a_renderer_without_the_typesetter_renders_with_weasyprint():
+    data = samples.named("lv")
+    plain = CertificateRenderer(typeset=False)
+    with pytest.raises(NotTypesettable):
+        plain.typeset(data)
+    assert plain.render(data) == plain.render_with_weasyprint(data) != CertificateRenderer().render(data)
 
 
 # --- batches -------------------------------------------------------------------------------------------------------

@@ -1,0 +1,663 @@
+"""The certificate set directly, without WeasyPrint: the same design, laid out by this module, about ten times faster.
+
+WeasyPrint spends some 60 ms on a certificate, mostly Python work per box and per line of a general CSS engine; a
+certificate is always the same dozen blocks. This module lays those blocks out the way `templates/certificate.html`
+and `static/certificate.css` describe them (the stylesheet stays the reference: a test compares the position of
+every word with WeasyPrint's), shapes the text with HarfBuzz (the shaper Pango uses, so glyphs and advances agree)
+and draws into `certificate_pdf`, a small PDF/A-3b writer.
+
+It sets only what it can set faithfully: one page, the bundled fonts covering every character, words that fit their
+lines, raster images. Anything else raises `NotTypesettable`, and the caller renders with WeasyPrint, which handles
+page breaks, font fallback, SVG logos and long words in mixed styles.
+
+Lengths are in points; the CSS's millimetres are converted where they are defined.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, time, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import uharfbuzz as hb
+
+from credentials.certificate_pdf import (
+    FontProgram,
+    PageCanvas,
+    PdfAttachment,
+    PdfImage,
+    PdfMetadata,
+    write_pdfa3b,
+)
+
+if TYPE_CHECKING:  # the renderer module imports this one
+    from credentials.certificate import CertificateData, _CompetenceGroup, _Languages
+
+MM = 72 / 25.4
+FONTS = Path(__file__).resolve().parent / "static" / "fonts"
+
+
+class NotTypesettable(Exception):
+    """The certificate needs something only WeasyPrint does (a second page, a fallback font, an SVG image, a word
+    broken inside). The message names the reason, never the text (it may be personal data)."""
+
+
+def _rgb(hex_colour: str) -> tuple[float, float, float]:
+    return tuple(int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+# The stylesheet's colours
+INK, MUTED, NAVY, GOLD, RULE = (_rgb(c) for c in ("#1f2933", "#5b6675", "#1c3553", "#9a7b3f", "#d9d3c4"))
+
+# @page: A4, margins 13/13/15/13 mm, a 3 pt double border, padding 11/13/9/13 mm
+PAGE_WIDTH, PAGE_HEIGHT = 210 * MM, 297 * MM
+BORDER = 3.0
+BORDER_LEFT, BORDER_TOP = 13 * MM, 13 * MM
+BORDER_RIGHT, BORDER_BOTTOM = PAGE_WIDTH - 13 * MM, PAGE_HEIGHT - 15 * MM
+CONTENT_LEFT = BORDER_LEFT + BORDER + 13 * MM
+CONTENT_TOP = BORDER_TOP + BORDER + 11 * MM
+CONTENT_WIDTH = BORDER_RIGHT - BORDER - 13 * MM - CONTENT_LEFT
+CONTENT_BOTTOM = BORDER_BOTTOM - BORDER - 9 * MM
+RULE_WIDTH = 0.6
+
+
+class Fonts:
+    """The four bundled faces, loaded once per process."""
+
+    _lock = threading.Lock()
+    _loaded: "Fonts | None" = None
+
+    def __init__(self):
+        self.serif = FontProgram(FONTS / "EBGaramond12-Regular.ttf")
+        self.serif_italic = FontProgram(FONTS / "EBGaramond12-Italic.ttf")
+        self.sans = FontProgram(FONTS / "Lato-Regular.ttf")
+        self.sans_bold = FontProgram(FONTS / "Lato-Bold.ttf")
+
+    @classmethod
+    def load(cls) -> "Fonts":
+        with cls._lock:
+            if cls._loaded is None:
+                cls._loaded = cls()
+            return cls._loaded
+
+
+@dataclass(frozen=True)
+class Style:
+    """What CSS computes for a run of text: face, size, colour, line-height (a factor, as the stylesheet gives it),
+    letter-spacing (points) and uppercase."""
+
+    font: FontProgram
+    size: float
+    color: tuple[float, float, float] = INK
+    line_height: float = 1.4
+    letter_spacing: float = 0.0
+    upper: bool = False
+
+    def but(self, **changes) -> "Style":
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        values.update(changes)
+        return Style(**values)
+
+    def strut(self) -> tuple[float, float]:
+        """(above, below) the baseline of this style's line-height box (CSS half-leading model)."""
+        scale = self.size / self.font.upem
+        ascent, descent = self.font.ascender * scale, -self.font.descender * scale
+        height = self.size * self.line_height
+        above = (height - (ascent + descent)) / 2 + ascent
+        return above, height - above
+
+
+# --- shaping -------------------------------------------------------------------------------------------------------
+
+Glyphs = tuple[tuple[int, float, str], ...]  # (glyph id, advance in points, text) as `PageCanvas.text` takes them
+
+_NO_LIGATURES = {"liga": False, "clig": False, "dlig": False}
+
+
+class _Shaper:
+    """Shapes words with HarfBuzz, keeping recent results: most words of a batch's certificates are the same."""
+
+    def __init__(self, limit: int = 50_000):
+        self.cache: OrderedDict[tuple, tuple[Glyphs, float]] = OrderedDict()
+        self.limit = limit
+        self.lock = threading.Lock()
+
+    def shape(self, text: str, style: Style) -> tuple[Glyphs, float]:
+        key = (text, style.font.path, style.size, style.letter_spacing)
+        with self.lock:
+            hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        font = style.font
+        missing = [ch for ch in text if ord(ch) not in font.unicodes]
+        if missing:
+            raise NotTypesettable("a character the bundled fonts lack")
+        buffer = hb.Buffer()
+        buffer.add_str(text)
+        buffer.guess_segment_properties()
+        if buffer.direction != "ltr":
+            raise NotTypesettable("right-to-left or vertical text")
+        # Pango (and so WeasyPrint) turns optional ligatures off when letters are spaced.
+        hb.shape(font.font, buffer, _NO_LIGATURES if style.letter_spacing else {})
+        infos, positions = buffer.glyph_infos, buffer.glyph_positions
+        scale = style.size / font.upem
+        # The text each glyph stands for: a cluster's characters go to its first glyph.
+        starts = [info.cluster for info in infos]
+        ends = sorted(set(starts)) + [len(text)]
+        next_start = {start: ends[i + 1] for i, start in enumerate(ends[:-1])}
+        glyphs, width, seen = [], 0.0, set()
+        for info, position in zip(infos, positions):
+            first = info.cluster not in seen
+            seen.add(info.cluster)
+            advance = position.x_advance * scale + (style.letter_spacing if first else 0.0)
+            glyphs.append((info.codepoint, advance, text[info.cluster:next_start[info.cluster]] if first else ""))
+            width += advance
+        result = (tuple(glyphs), width)
+        with self.lock:
+            self.cache[key] = result
+            while len(self.cache) > self.limit:
+                self.cache.popitem(last=False)
+        return result
+
+
+_shaper = _Shaper()
+
+
+# --- paragraphs ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Piece:
+    text: str
+    style: Style
+    glyphs: Glyphs = ()
+    width: float = 0.0
+
+
+@dataclass
+class _Word:
+    pieces: list[_Piece]
+    space_before: _Piece | None  # the collapsed space in front of it, if any
+    forced_break_before: bool = False
+
+    @property
+    def width(self) -> float:
+        return sum(piece.width for piece in self.pieces)
+
+
+@dataclass
+class Line:
+    pieces: list[tuple[float, _Piece]]  # x from the line's start
+    width: float
+    above: float  # baseline below the line box's top
+    height: float
+
+
+@dataclass
+class Paragraph:
+    """A block of text laid out in lines: `lines`, `height`, and where it starts once placed."""
+
+    lines: list[Line]
+    width: float
+    align: str
+    link: str | None = None
+    x: float = 0.0
+    y: float = 0.0
+
+    @property
+    def height(self) -> float:
+        return sum(line.height for line in self.lines)
+
+    @property
+    def max_line_width(self) -> float:
+        return max((line.width for line in self.lines), default=0.0)
+
+    def place(self, x: float, y: float) -> "Paragraph":
+        self.x, self.y = x, y
+        return self
+
+    def draw(self, canvas: PageCanvas) -> None:
+        top = self.y
+        for line in self.lines:
+            offset = {"left": 0.0, "center": (self.width - line.width) / 2, "right": self.width - line.width}[self.align]
+            baseline = top + line.above
+            for x, piece in line.pieces:
+                if piece.glyphs:
+                    style = piece.style
+                    canvas.text(self.x + offset + x, baseline, style.font, style.size, style.color, piece.glyphs,
+                                style.letter_spacing)
+            if self.link and line.width:
+                canvas.link(self.x + offset, top, line.width, line.height, self.link)
+            top += line.height
+
+
+def _add_piece(current: _Word | None, piece: _Piece, words: list[_Word], space: _Piece | None,
+               forced_break: bool) -> _Word:
+    """`piece` appended to the word being read, or starting a new one after `space` (none at a paragraph's start
+    or after a line feed)."""
+    if current is None:
+        current = _Word([], space if words and not forced_break else None, forced_break)
+    current.pieces.append(piece)
+    return current
+
+
+def _words(runs: Sequence[tuple[str, Style]], pre_line: bool) -> list[_Word]:
+    """Runs of styled text as words, with white space collapsed the CSS way (`normal`, or `pre-line` keeping line
+    feeds as forced breaks). A word may span runs ("reference" + ":" in two styles)."""
+    words: list[_Word] = []
+    pending_space: _Piece | None = None
+    pending_break = False
+    current: _Word | None = None
+    for text, style in runs:
+        if style.upper:
+            text = text.upper()
+        token = ""
+        for ch in text:
+            if ch not in " \t\n\r":
+                token += ch
+                continue
+            if token:
+                current = _add_piece(current, _Piece(token, style), words, pending_space, pending_break)
+                pending_space, pending_break, token = None, False, ""
+            if current is not None:
+                words.append(current)
+                current = None
+            if ch == "\n" and pre_line:
+                pending_break, pending_space = True, None
+            elif not pending_break:
+                pending_space = _Piece(" ", style)
+        if token:  # the word may go on in the next run
+            current = _add_piece(current, _Piece(token, style), words, pending_space, pending_break)
+            pending_space, pending_break = None, False
+    if current is not None:
+        words.append(current)
+    for word in words:
+        for piece in word.pieces:
+            piece.glyphs, piece.width = _shaper.shape(piece.text, piece.style)
+        if word.space_before is not None:
+            space = word.space_before
+            space.glyphs, space.width = _shaper.shape(" ", space.style)
+    return words
+
+
+def _break_word(word: _Word, width: float) -> list[_Word]:
+    """A word wider than its line, cut as WeasyPrint (Pango) cuts it under `overflow-wrap`: after a slash, or a
+    hyphen followed by a letter, if that fits, else after the last character that fits. Single-style words only."""
+    (piece,) = word.pieces
+    text, parts = piece.text, []
+    fits = lambda candidate: _shaper.shape(candidate, piece.style)[1] <= width + 0.01  # noqa: E731
+    while text:
+        if fits(text):
+            parts.append(text)
+            break
+        cut = next((index for index in range(len(text) - 1, 0, -1)
+                    if (text[index - 1] == "/" or text[index - 1] == "-" and not text[index].isdigit())
+                    and fits(text[:index])), None)
+        if cut is None:
+            cut = next((index for index in range(len(text) - 1, 0, -1) if fits(text[:index])), 1)
+        parts.append(text[:cut])
+        text = text[cut:]
+    words = []
+    for index, part in enumerate(parts):
+        glyphs, advance = _shaper.shape(part, piece.style)
+        words.append(_Word([_Piece(part, piece.style, glyphs, advance)],
+                           word.space_before if index == 0 else None,
+                           word.forced_break_before if index == 0 else True))
+    return words
+
+
+def paragraph(runs: Sequence[tuple[str, Style]], width: float, strut: Style, align: str = "left",
+              pre_line: bool = False, link: str | None = None) -> Paragraph:
+    """Lays runs out in lines of `width`, breaking at spaces (and line feeds with `pre_line`); a word wider than
+    the line is cut (`overflow-wrap`). `strut` is the block's own style: its line-height box sits on every line,
+    as CSS has it."""
+    words = _words(runs, pre_line)
+    lines: list[list[_Word]] = []
+    line: list[_Word] = []
+    used = 0.0
+    queue = list(words)
+    while queue:
+        word = queue.pop(0)
+        space = word.space_before.width if (line and word.space_before is not None) else 0.0
+        if line and not word.forced_break_before and used + space + word.width <= width + 0.01:
+            line.append(word)
+            used += space + word.width
+            continue
+        if line:
+            lines.append(line)
+            line, used = [], 0.0
+        if word.width > width + 0.01:
+            if len(word.pieces) != 1:
+                raise NotTypesettable("a word in two styles wider than its line")
+            parts = _break_word(word, width)
+            word, queue = parts[0], parts[1:] + queue
+        line = [word]
+        used = word.width
+    if line:
+        lines.append(line)
+    strut_above, strut_below = strut.strut()
+    laid: list[Line] = []
+    for words_of_line in lines:
+        pieces: list[tuple[float, _Piece]] = []
+        x = 0.0
+        above, below = strut_above, strut_below
+        for index, word in enumerate(words_of_line):
+            if index and word.space_before is not None:
+                pieces.append((x, word.space_before))
+                x += word.space_before.width
+                a, b = word.space_before.style.strut()
+                above, below = max(above, a), max(below, b)
+            for piece in word.pieces:
+                pieces.append((x, piece))
+                x += piece.width
+                a, b = piece.style.strut()
+                above, below = max(above, a), max(below, b)
+        laid.append(Line(pieces, x, above, above + below))
+    return Paragraph(laid, width, align, link)
+
+
+# --- the design ----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Drawing:
+    """What the page holds, placed: paragraphs, rules, images."""
+
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    rules: list[tuple[float, float, float, tuple]] = field(default_factory=list)  # x, y (top), width, colour
+    images: list[tuple[float, float, float, float, PdfImage]] = field(default_factory=list)
+
+    def text(self, block: Paragraph, x: float, y: float) -> float:
+        self.paragraphs.append(block.place(x, y))
+        return y + block.height
+
+    def rule(self, x: float, y: float, width: float, colour=RULE) -> float:
+        self.rules.append((x, y, width, colour))
+        return y + RULE_WIDTH
+
+
+def _replaced_size(width_px: int, height_px: int, max_width: float, max_height: float) -> tuple[float, float]:
+    """An image's used size with auto width and height under max-width and max-height (CSS 2.1, 10.4), from its
+    intrinsic size in CSS pixels (0.75 pt)."""
+    width, height = width_px * 0.75, height_px * 0.75
+    if width > max_width or height > max_height:
+        scale = min(max_width / width, max_height / height)
+        width, height = width * scale, height * scale
+    return width, height
+
+
+class CertificateTypesetter:
+    """Lays out and writes certificates; one per process (fonts, shaped words and images are kept)."""
+
+    def __init__(self):
+        self.fonts = Fonts.load()
+        self.base = Style(self.fonts.sans, 10)
+        self.images: OrderedDict[tuple, PdfImage] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def image(self, key: tuple, make) -> PdfImage:
+        with self.lock:
+            if key in self.images:
+                self.images.move_to_end(key)
+                return self.images[key]
+        image = make()
+        with self.lock:
+            self.images[key] = image
+            while len(self.images) > 64:
+                self.images.popitem(last=False)
+        return image
+
+    def render(self, data: "CertificateData", languages: "_Languages", groups: "list[_CompetenceGroup]",
+               qr_picture, logo, signature, hours: str) -> bytes:
+        """The certificate as PDF/A-3b bytes; `logo` and `signature` are prepared `Image`s (raster) or None."""
+        drawing = self._lay_out(data, languages, groups, qr_picture, logo, signature, hours)
+        canvas = PageCanvas(PAGE_WIDTH, PAGE_HEIGHT)
+        self._draw_border(canvas)
+        for x, y, width, colour in drawing.rules:
+            canvas.line(x, y + RULE_WIDTH / 2, x + width, y + RULE_WIDTH / 2, RULE_WIDTH, colour)
+        for x, y, width, height, image in drawing.images:
+            canvas.image(x, y, width, height, image)
+        for block in drawing.paragraphs:
+            block.draw(canvas)
+        self._draw_footer(canvas, data, languages)
+        issued = datetime.combine(data.issue_date, time(0, 0), tzinfo=timezone.utc)
+        name = data.volunteer_name or languages.plain("certificate.volunteer")
+        metadata = PdfMetadata(
+            title=f"{languages.plain('certificate.document_title')} – {name}",
+            author=data.organisation_name, subject=data.mission_title, creator="volunteer-credentials",
+            created=issued, language=languages.primary)
+        attachment = PdfAttachment(
+            filename="credential.json", data=data.credential_bytes(), media_type="application/json",
+            description=languages.plain("certificate.attachment_description"), created=issued)
+        return write_pdfa3b([canvas], metadata, [attachment])
+
+    # -- texts in the certificate's language(s) --
+
+    def _pair(self, lv: str, en: str, style: Style, en_style: Style, languages: "_Languages",
+              block: bool = False) -> list[list[tuple[str, Style]]]:
+        """Like the template's `pair`: paragraphs (lists of runs). Bilingual: the English after a slash in
+        `en_style`, or (`block`) as a paragraph of its own."""
+        if languages.mode == "bilingual":
+            if block:
+                return [[(lv, style)], [(en, en_style)]]
+            return [[(lv, style), (" / " + en, en_style)]]
+        return [[(lv if languages.mode == "lv" else en, style)]]
+
+    def _t(self, key: str, style: Style, en_style: Style, languages: "_Languages", block: bool = False):
+        text = languages.catalogue.text(key)
+        return self._pair(text.lv, text.en, style, en_style, languages, block)
+
+    @staticmethod
+    def _stack(drawing: _Drawing, blocks: list[list[tuple[str, Style]]], x: float, y: float, width: float,
+               align: str = "left", **options) -> float:
+        for runs in blocks:
+            y = drawing.text(paragraph(runs, width, runs[0][1], align, **options), x, y)
+        return y
+
+    def _lay_out(self, data, languages, groups, qr_picture, logo, signature, hours) -> _Drawing:
+        f, base = self.fonts, self.base
+        drawing = _Drawing()
+        left, width = CONTENT_LEFT, CONTENT_WIDTH
+        en = lambda style, **changes: style.but(color=MUTED, **changes)  # noqa: E731 - the `.en` rule
+        y = CONTENT_TOP
+
+        # Issuer: logo and name side by side, centred (inline blocks, vertical-align: middle)
+        name_style = Style(f.serif, 15, NAVY, 1.2)
+        reg_style = base.but(size=8, color=MUTED, letter_spacing=0.06 * 8)
+        reg = self._t("certificate.reg_no", reg_style, en(reg_style), languages)
+        reg[-1] = reg[-1] + [(" " + data.organisation_reg_no, reg_style)]
+        text_max = 125 * MM
+        name_runs = [(data.organisation_name, name_style)]
+        natural = max(paragraph(runs, 1e6, runs[0][1]).max_line_width for runs in [name_runs] + reg)
+        logo_size = None
+        if logo is not None:
+            logo_image = self.image(("image", logo.data), lambda: PdfImage.from_bytes(logo.data, logo.media_type))
+            logo_size = _replaced_size(logo_image.width, logo_image.height, 45 * MM, 16 * MM)
+        text_width = min(natural, text_max, width - ((logo_size[0] + 5 * MM) if logo_size else 0))
+        if logo_size and logo_size[0] + 5 * MM + min(natural, text_max) > width + 0.01:
+            raise NotTypesettable("the issuer's name and logo do not fit side by side")
+        text_align = "left" if logo_size else "center"
+        name_block = paragraph(name_runs, text_width, name_style, text_align)
+        reg_blocks = [paragraph(runs, text_width, reg_style, text_align) for runs in reg]
+        text_height = name_block.height + 1 * MM + sum(block.height for block in reg_blocks)
+        row_width = text_width + ((logo_size[0] + 5 * MM) if logo_size else 0)
+        x = left + (width - row_width) / 2
+        # vertical-align: middle puts each box's middle half an x-height above the strut's baseline
+        strut_above, strut_below = base.strut()
+        middle = strut_above - base.font.x_height * base.size / base.font.upem / 2
+        heights = [text_height] + ([logo_size[1]] if logo_size else [])
+        top = min([0.0] + [middle - h / 2 for h in heights])
+        bottom = max([strut_above + strut_below] + [middle + h / 2 for h in heights])
+        if logo_size:
+            drawing.images.append((x, y + middle - logo_size[1] / 2 - top, *logo_size, logo_image))
+            x += logo_size[0] + 5 * MM
+        text_y = y + middle - text_height / 2 - top
+        text_y = drawing.text(name_block, x, text_y) + 1 * MM
+        for block in reg_blocks:
+            text_y = drawing.text(block, x, text_y)
+        y += bottom - top + 5 * MM
+        y = drawing.rule(left, y, width, GOLD)
+
+        # Title, volunteer, mission: centred
+        title = Style(f.serif, 30, NAVY, 1.1, 0.12 * 30, upper=True)
+        y = self._stack(drawing, [[(languages.catalogue.get("certificate.title", languages.primary), title)]],
+                        left, y + 4.5 * MM, width, "center")
+        subtitle = Style(f.serif_italic, 14, MUTED)
+        y = self._stack(drawing, [[(languages.catalogue.get("certificate.subtitle", languages.primary), subtitle)]],
+                        left, y + 1.5 * MM, width, "center")
+        if languages.mode == "bilingual":
+            heading_en = base.but(size=8, color=MUTED, letter_spacing=0.2 * 8, upper=True)
+            y = self._stack(drawing, [[(languages.catalogue.get("certificate.document_title", "en"), heading_en)]],
+                            left, y + 2 * MM, width, "center")
+        intro = base.but(size=9.5, color=MUTED, letter_spacing=0.02 * 9.5)
+        y = self._stack(drawing, self._t("certificate.intro", intro, en(intro), languages), left, y + 5 * MM, width,
+                        "center")
+        name = Style(f.serif, 28 if data.volunteer_name else 22, INK, 1.15)
+        if data.volunteer_name:
+            name_blocks = [[(data.volunteer_name, name)]]
+        else:
+            name_blocks = self._t("certificate.volunteer", name, en(name), languages)
+        y = self._stack(drawing, name_blocks, left, y + 2.5 * MM, width, "center")
+        after_name = 2.5 * MM
+        if data.pseudonymous and data.volunteer_reference:
+            label = base.but(size=8.5, color=MUTED)
+            reference = self._t("certificate.pseudonymous_reference", label, en(label), languages)
+            reference[-1] = reference[-1] + [(": ", label), (data.volunteer_reference,
+                                                              label.but(font=f.sans_bold, color=INK,
+                                                                        letter_spacing=0.05 * 8.5))]
+            y = self._stack(drawing, reference, left, y + after_name - 1 * MM, width, "center")  # margins collapse
+        y = self._stack(drawing, self._t("certificate.carried_out", intro, en(intro), languages), left,
+                        y + after_name, width, "center")
+        mission = Style(f.serif_italic, 17, NAVY, 1.25)
+        y = self._stack(drawing, [[(data.mission_title, mission)]], left + 8 * MM, y + 2 * MM, width - 16 * MM,
+                        "center")
+
+        # Key facts: four inline blocks between two rules
+        y += 7 * MM
+        y = drawing.rule(left, y, width)
+        y += 2.5 * MM
+        fact = base.but(line_height=1.3)
+        label = base.but(font=f.sans_bold, size=7, color=GOLD, line_height=1.35, letter_spacing=0.07 * 7,
+                         upper=True)
+        label_en = label.but(font=f.sans, color=MUTED)
+        value_en = fact.but(size=8.5, color=MUTED)
+        number = Style(f.serif, 22, NAVY, 1.0)
+        period = f"{languages.date(data.start_date)} – {languages.date(data.end_date)}"
+        facts = [
+            (0.33, "certificate.mission_type",
+             self._pair(data.mission_type_lv, data.mission_type_en, fact, value_en, languages, block=True)),
+            (0.18, "certificate.municipality", [[(data.municipality, fact)]]),
+            (0.31, "certificate.period", [[(period, fact)]]),
+            (0.18, "certificate.hours", [[(hours, number)]]),
+        ]
+        x, row = left, 0.0
+        for index, (share, key, value) in enumerate(facts):
+            box = share * width
+            inner = box - (4 * MM if index < len(facts) - 1 else 0)
+            bottom = self._stack(drawing, self._t(key, label, label_en, languages, block=True), x, y, inner)
+            bottom = self._stack(drawing, value, x, bottom + 1.2 * MM, inner)
+            row = max(row, bottom - y)
+            x += box
+        y += max(row, sum(base.strut())) + 2.5 * MM
+        y = drawing.rule(left, y, width)
+
+        # Competences: a heading, a note, one row per key competence
+        if groups:
+            h2 = Style(f.serif, 14, NAVY)
+            y = self._stack(drawing, self._t("certificate.competences", h2, en(h2), languages), left, y + 6 * MM,
+                            width)
+            note = base.but(size=7.5, color=MUTED)
+            y = self._stack(drawing, self._t("certificate.competences_note", note, en(note), languages), left,
+                            y + 0.5 * MM, width)
+            h3 = label.but(size=6.8, letter_spacing=0.07 * 6.8)
+            h3_en = h3.but(font=f.sans, color=MUTED)
+            item = base.but(size=9.5, line_height=1.45)
+            item_en = item.but(size=8.5, color=MUTED)
+            y += 2.5 * MM
+            y = drawing.rule(left, y, width)
+            for group in groups:
+                y += 1.6 * MM
+                heading_bottom = self._stack(
+                    drawing, self._pair(group.label_lv, group.label_en, h3, h3_en, languages, block=True),
+                    left, y + 0.6 * MM, 0.36 * width - 5 * MM)
+                runs: list[tuple[str, Style]] = []
+                for index, competence in enumerate(group.competences):
+                    (pair,) = self._pair(competence.label_lv, competence.label_en, item, item_en, languages)
+                    runs.extend(pair)
+                    if competence.attested_by == "self":
+                        runs.append((" *", item))
+                    if index < len(group.competences) - 1:
+                        runs.append(("\n", item))
+                list_bottom = drawing.text(paragraph(runs, 0.64 * width, item, pre_line=True), left + 0.36 * width, y)
+                y = max(heading_bottom, list_bottom, y + sum(base.strut())) + 1.6 * MM
+                y = drawing.rule(left, y, width)
+            if any(c.attested_by == "self" for group in groups for c in group.competences):
+                (self_note,) = self._t("certificate.self_attested_note", note, en(note), languages)
+                y = self._stack(drawing, [[("* ", note)] + self_note], left, y + 2 * MM, width)
+
+        # Closing: signature, QR code, how to verify (inline blocks, vertical-align: top)
+        y += 6 * MM
+        signature_width = 0.31 * width
+        space = 14 * MM
+        if signature is not None:
+            signature_image = self.image(("image", signature.data),
+                                         lambda: PdfImage.from_bytes(signature.data, signature.media_type))
+            size = _replaced_size(signature_image.width, signature_image.height, 55 * MM, 13 * MM)
+            drawing.images.append((left + 2 * MM, y + space - 0.5 * MM - size[1], *size, signature_image))
+        column = drawing.rule(left, y + space, signature_width, INK)
+        signatory = base.but(font=f.sans_bold)
+        column = self._stack(drawing, [[(data.signatory_name, signatory)]], left, column + 1.5 * MM, signature_width)
+        small = base.but(size=8.5)
+        column = self._stack(drawing, [[(data.signatory_position, small.but(color=MUTED))]], left, column,
+                             signature_width)
+        issued = self._t("certificate.issue_date", small, en(small), languages)
+        issued[-1] = issued[-1] + [(": " + languages.date(data.issue_date), small)]
+        column = self._stack(drawing, issued, left, column + 2.5 * MM, signature_width)
+        bottom = column
+        x = left + signature_width + 8 * MM
+        qr = self.image(("qr", data.verify_url), lambda: PdfImage.from_pil(qr_picture))
+        drawing.images.append((x, y, 27 * MM, 27 * MM, qr))
+        bottom = max(bottom, y + 27 * MM)
+        x += 27 * MM + 4 * MM
+        how_width = 0.69 * width - 39 * MM
+        heading = base.but(font=f.sans_bold, size=8.5, color=NAVY)
+        column = self._stack(drawing, self._t("certificate.verify_heading", heading, en(heading), languages, True),
+                             x, y, how_width)
+        howto = base.but(size=7, line_height=1.3, color=MUTED)
+        column = self._stack(drawing, self._t("certificate.verify_howto", howto, howto, languages, True), x,
+                             column + 0.8 * MM, how_width)
+        url = base.but(size=7.5, color=NAVY)
+        column = drawing.text(paragraph([(data.verify_url, url)], how_width, url,
+                                        link=data.verify_url), x, column + 1.2 * MM)
+        bottom = max(bottom, column, y + sum(base.strut()))
+        if bottom > CONTENT_BOTTOM + 0.01:
+            raise NotTypesettable("more than one page")
+        return drawing
+
+    @staticmethod
+    def _draw_border(canvas: PageCanvas) -> None:
+        """The page's double border: two lines of a third of its width each."""
+        third = BORDER / 3
+        for inset in (third / 2, BORDER - third / 2):
+            canvas.rectangle(BORDER_LEFT + inset, BORDER_TOP + inset, BORDER_RIGHT - BORDER_LEFT - 2 * inset,
+                             BORDER_BOTTOM - BORDER_TOP - 2 * inset, third, NAVY)
+
+    def _draw_footer(self, canvas: PageCanvas, data, languages) -> None:
+        """The page's bottom margin boxes: the credential's id and catalogue version, the page number."""
+        footer_style = Style(self.fonts.sans, 7.5, MUTED, line_height=0)  # line-height: normal, below
+        footer_style = footer_style.but(line_height=self._normal_line_height(footer_style))
+        text = (f"{languages.plain('certificate.credential_id')}: {data.credential_id} · "
+                f"{languages.plain('certificate.catalogue_version')} {data.catalogue_version}")
+        top = BORDER_BOTTOM + 2.5 * MM
+        paragraph([(text, footer_style)], 170 * MM, footer_style).place(BORDER_LEFT, top).draw(canvas)
+        paragraph([("1/1", footer_style)], 14 * MM, footer_style, "right").place(
+            BORDER_RIGHT - 14 * MM, top).draw(canvas)
+
+    @staticmethod
+    def _normal_line_height(style: Style) -> float:
+        """`line-height: normal` as a factor: the font's ascent, descent and line gap."""
+        extents = style.font.font.get_font_extents("ltr")
+        return (extents.ascender - extents.descender + extents.line_gap) / style.font.upem
