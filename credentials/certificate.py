@@ -46,7 +46,7 @@ from markupsafe import Markup, escape
 
 from catalogue import load_catalogue
 from catalogue.i18n import Messages, messages
-from credentials.certificate_pdf import SafeEndStream
+from credentials.certificate_pdf import PdfForm, SafeEndStream
 from credentials.certificate_typeset import CertificateTypesetter, NotTypesettable
 
 log = logging.getLogger(__name__)
@@ -528,6 +528,7 @@ class CertificateRenderer:
         self._lock = threading.RLock()
         # The fast path (`certificate_typeset`); without it every certificate goes through WeasyPrint.
         self.typesetter = CertificateTypesetter() if typeset else None
+        self._vector_images: dict[tuple[str, str], PdfForm] = {}
 
     def html(self, data: CertificateData) -> str:
         """The certificate as HTML (what WeasyPrint lays out); useful to inspect the template's output."""
@@ -575,12 +576,58 @@ class CertificateRenderer:
             raise NotTypesettable("the typesetter is switched off")
         languages = _Languages(data.language, self.catalogue)
         with self._lock:
-            images = [self.resources.images[self.resources.url(image)] if image else None
-                      for image in (data.organisation_logo, data.signature_image)]
-            if any(image is not None and image.media_type == "image/svg+xml" for image in images):
-                raise NotTypesettable("an SVG image")
+            logo, signature = (self._typesettable_image(image, place) if image else None
+                               for image, place in ((data.organisation_logo, "logo"), (data.signature_image, "signature")))
             return self.typesetter.render(data, languages, _group_competences(data.competences, languages),
-                                          _qr_picture(data.verify_url), *images, hours=languages.number(data.hours))
+                                          _qr_picture(data.verify_url), logo, signature,
+                                          hours=languages.number(data.hours))
+
+    #: How the stylesheet sizes an image, for drawing an SVG alone at the size it has on a certificate: its limits
+    #: and the width of the box it is in (which sizes an SVG that gives only a ratio). The signature is absolutely
+    #: positioned on the certificate, which sizes a replaced element the same way.
+    _IMAGE_PLACES = {
+        "logo": ("{content}pt", "max-height: 16mm; max-width: 45mm"),
+        "signature": ("{signature}pt", "max-height: 13mm; max-width: 55mm"),
+    }
+
+    def _typesettable_image(self, image: Image, place: str):
+        """A raster image prepared for embedding (`Image`), or an SVG drawn by WeasyPrint once, at the size the
+        stylesheet gives it in `place`, as a `PdfForm` (kept per image and place)."""
+        url = self.resources.url(image)
+        prepared = self.resources.images[url]
+        if prepared.media_type != "image/svg+xml":
+            return prepared
+        key = (url, place)
+        form = self._vector_images.get(key)
+        if form is None:
+            form = self._vector_images[key] = self._draw_svg(url, place)
+            while len(self._vector_images) > 32:
+                self._vector_images.pop(next(iter(self._vector_images)))
+        return form
+
+    def _draw_svg(self, url: str, place: str) -> PdfForm:
+        from weasyprint import HTML
+        from weasyprint.formatting_structure.boxes import ReplacedBox
+
+        from credentials.certificate_typeset import CONTENT_WIDTH
+
+        container, limits = self._IMAGE_PLACES[place]
+        container = container.format(content=CONTENT_WIDTH, signature=0.31 * CONTENT_WIDTH)
+
+        def page(size: str, image_rules: str):
+            markup = (f"<!DOCTYPE html><html><head><style>@page {{ size: {size}; margin: 0 }} body {{ margin: 0 }}"
+                      f"</style></head><body><div style=\"width: {container}\"><img style=\"{image_rules}\" "
+                      f"src=\"{url}\"/></div></body></html>")
+            return HTML(string=markup, base_url=str(STATIC) + "/", url_fetcher=self.url_fetcher).render(
+                font_config=self.font_config, cache=self.image_cache, pdf_variant=PDF_VARIANT)
+
+        sized = page("400mm 400mm", "display: inline-block; " + limits)
+        box = next(box for box in sized.pages[0]._page_box.descendants() if isinstance(box, ReplacedBox))
+        width, height = box.width, box.height  # CSS pixels
+        if width < 0.5 or height < 0.5:
+            raise NotTypesettable("an SVG image without area")
+        drawn = page(f"{width}px {height}px", f"display: block; width: {width}px; height: {height}px")
+        return PdfForm(drawn.write_pdf(pdf_variant=PDF_VARIANT))
 
     def render_with_weasyprint(self, data: CertificateData) -> bytes:
         """The certificate as WeasyPrint lays it out from the template and the stylesheet."""

@@ -376,7 +376,7 @@ class PdfImage:
                 cls._cache.popitem(last=False)
         return image
 
-    def _xobject(self) -> pydyf.Stream:
+    def _xobject(self, pdf: pydyf.PDF) -> pydyf.Stream:
         return SafeEndStream([self._data], {
             "Type": "/XObject",
             "Subtype": "/Image",
@@ -390,6 +390,90 @@ class PdfImage:
 
 
 # --- pages ---------------------------------------------------------------------------------------------------------
+
+
+class PdfForm:
+    """A vector drawing made by another PDF writer (an SVG logo as WeasyPrint draws it), embedded as a Form XObject:
+    the first page's content and resources, read once, copied into each document that shows it.
+
+    The form's matrix maps its page onto the unit square, so `PageCanvas.image` places it like a raster image.
+    """
+
+    def __init__(self, pdf_bytes: bytes):
+        from pypdf import PdfReader
+
+        page = PdfReader(io.BytesIO(pdf_bytes)).pages[0]
+        left, bottom, right, top = (float(value) for value in page.mediabox)
+        self.width, self.height = right - left, top - bottom  # points
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError("the drawing has no area")
+        self._box = (left, bottom, right, top)
+        contents = page.get_contents()
+        self._content = contents.get_data() if contents is not None else b""
+        self._resources = page.get("/Resources")
+        self._group = page.get("/Group")
+        self._digest = hashlib.sha256(pdf_bytes).digest()
+
+    def _xobject(self, pdf: pydyf.PDF) -> pydyf.Stream:
+        left, bottom, right, top = self._box
+        copied: dict[int, bytes] = {}
+        extra = {
+            "Type": "/XObject",
+            "Subtype": "/Form",
+            "BBox": pydyf.Array([_num(left), _num(bottom), _num(right), _num(top)]),
+            # Full precision: at three decimals, 1/127.6 would come out 2 % too large.
+            "Matrix": pydyf.Array([repr(1 / self.width), 0, 0, repr(1 / self.height),
+                                   repr(-left / self.width), repr(-bottom / self.height)]),
+            "Resources": _copy_object(self._resources, pdf, copied) if self._resources is not None
+            else pydyf.Dictionary(),
+        }
+        if self._group is not None:
+            extra["Group"] = _copy_object(self._group, pdf, copied)
+        return _stream(self._content, extra)
+
+
+def _copy_object(value, pdf: pydyf.PDF, copied: dict[int, bytes]):
+    """A pypdf object as pydyf objects in `pdf`: indirect objects added once each (`copied`: their new references),
+    streams kept as they are encoded, everything else written as the source wrote it."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+
+    if isinstance(value, IndirectObject):
+        reference = copied.get(value.idnum)
+        if reference is None:
+            target = value.get_object()
+            if isinstance(target, StreamObject):
+                made = SafeEndStream([target._data], None)
+            elif isinstance(target, DictionaryObject):
+                made = pydyf.Dictionary()
+            elif isinstance(target, ArrayObject):
+                made = pydyf.Array()
+            else:
+                return _copy_object(target, pdf, copied)  # an indirect number or name: inlined
+            pdf.add_object(made)
+            reference = copied[value.idnum] = made.reference  # before the contents, which may point back
+            _fill(made, target, pdf, copied)
+        return reference
+    if isinstance(value, StreamObject):  # a direct stream cannot be: streams are always indirect
+        raise ValueError("a stream that is not an indirect object")
+    if isinstance(value, DictionaryObject):
+        return _fill(pydyf.Dictionary(), value, pdf, copied)
+    if isinstance(value, ArrayObject):
+        return _fill(pydyf.Array(), value, pdf, copied)
+    buffer = io.BytesIO()
+    value.write_to_stream(buffer)
+    return buffer.getvalue()
+
+
+def _fill(made, source, pdf: pydyf.PDF, copied: dict[int, bytes]):
+    if isinstance(made, pydyf.Stream):
+        made.extra = {key[1:]: _copy_object(item, pdf, copied) for key, item in source.items()
+                      if key != "/Length"}
+    elif isinstance(made, pydyf.Dictionary):
+        for key, item in source.items():
+            made[key[1:]] = _copy_object(item, pdf, copied)
+    else:
+        made.extend(_copy_object(item, pdf, copied) for item in source)
+    return made
 
 
 class PageCanvas:
@@ -641,7 +725,7 @@ def write_pdfa3b(pages: Sequence[PageCanvas], metadata: PdfMetadata, attachments
             for digest, (name, image) in page._images.items():
                 reference = image_references.get(digest)
                 if reference is None:
-                    xobject = image._xobject()
+                    xobject = image._xobject(pdf)
                     pdf.add_object(xobject)
                     reference = image_references[digest] = xobject.reference
                 xobjects[name] = reference

@@ -6,9 +6,9 @@ and `static/certificate.css` describe them (the stylesheet stays the reference: 
 every word with WeasyPrint's), shapes the text with HarfBuzz (the shaper Pango uses, so glyphs and advances agree)
 and draws into `certificate_pdf`, a small PDF/A-3b writer.
 
-It sets only what it can set faithfully: one page, the bundled fonts covering every character, words that fit their
-lines, raster images. Anything else raises `NotTypesettable`, and the caller renders with WeasyPrint, which handles
-page breaks, font fallback, SVG logos and long words in mixed styles.
+It sets only what it can set faithfully: one page, the bundled fonts covering every character, long words in one
+style. Anything else raises `NotTypesettable`, and the caller renders with WeasyPrint, which handles page breaks,
+font fallback and the rest. SVG images come drawn by WeasyPrint (once per image) as PDF forms.
 
 Lengths are in points; the CSS's millimetres are converted where they are defined.
 """
@@ -16,7 +16,7 @@ Lengths are in points; the CSS's millimetres are converted where they are define
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 from pathlib import Path
@@ -28,6 +28,7 @@ from credentials.certificate_pdf import (
     FontProgram,
     PageCanvas,
     PdfAttachment,
+    PdfForm,
     PdfImage,
     PdfMetadata,
     write_pdfa3b,
@@ -318,9 +319,9 @@ def paragraph(runs: Sequence[tuple[str, Style]], width: float, strut: Style, ali
     lines: list[list[_Word]] = []
     line: list[_Word] = []
     used = 0.0
-    queue = list(words)
+    queue = deque(words)
     while queue:
-        word = queue.pop(0)
+        word = queue.popleft()
         space = word.space_before.width if (line and word.space_before is not None) else 0.0
         if line and not word.forced_break_before and used + space + word.width <= width + 0.01:
             line.append(word)
@@ -332,8 +333,8 @@ def paragraph(runs: Sequence[tuple[str, Style]], width: float, strut: Style, ali
         if word.width > width + 0.01:
             if len(word.pieces) != 1:
                 raise NotTypesettable("a word in two styles wider than its line")
-            parts = _break_word(word, width)
-            word, queue = parts[0], parts[1:] + queue
+            word, *rest = _break_word(word, width)
+            queue.extendleft(reversed(rest))
         line = [word]
         used = word.width
     if line:
@@ -368,7 +369,7 @@ class _Drawing:
 
     paragraphs: list[Paragraph] = field(default_factory=list)
     rules: list[tuple[float, float, float, tuple]] = field(default_factory=list)  # x, y (top), width, colour
-    images: list[tuple[float, float, float, float, PdfImage]] = field(default_factory=list)
+    images: list[tuple[float, float, float, float, PdfImage | PdfForm]] = field(default_factory=list)
 
     def text(self, block: Paragraph, x: float, y: float) -> float:
         self.paragraphs.append(block.place(x, y))
@@ -389,30 +390,65 @@ def _replaced_size(width_px: int, height_px: int, max_width: float, max_height: 
     return width, height
 
 
+class _Styles:
+    """The stylesheet's rules as `Style`s (sizes in points, letter-spacing in ems times the size)."""
+
+    def __init__(self, fonts: Fonts):
+        base = self.base = Style(fonts.sans, 10)
+        self.issuer_name = Style(fonts.serif, 15, NAVY, 1.2)
+        self.reg = base.but(size=8, color=MUTED, letter_spacing=0.06 * 8)
+        self.title = Style(fonts.serif, 30, NAVY, 1.1, 0.12 * 30, upper=True)
+        self.subtitle = Style(fonts.serif_italic, 14, MUTED)
+        self.heading_en = base.but(size=8, color=MUTED, letter_spacing=0.2 * 8, upper=True)
+        self.intro = base.but(size=9.5, color=MUTED, letter_spacing=0.02 * 9.5)
+        self.volunteer = Style(fonts.serif, 28, INK, 1.15)
+        self.anonymous = self.volunteer.but(size=22)
+        self.reference = base.but(size=8.5, color=MUTED)
+        self.reference_code = self.reference.but(font=fonts.sans_bold, color=INK, letter_spacing=0.05 * 8.5)
+        self.mission = Style(fonts.serif_italic, 17, NAVY, 1.25)
+        self.fact = base.but(line_height=1.3)
+        self.fact_en = self.fact.but(size=8.5, color=MUTED)
+        self.label = base.but(font=fonts.sans_bold, size=7, color=GOLD, line_height=1.35, letter_spacing=0.07 * 7,
+                              upper=True)
+        self.label_en = self.label.but(font=fonts.sans, color=MUTED)
+        self.number = Style(fonts.serif, 22, NAVY, 1.0)
+        self.h2 = Style(fonts.serif, 14, NAVY)
+        self.note = base.but(size=7.5, color=MUTED)
+        self.h3 = self.label.but(size=6.8, letter_spacing=0.07 * 6.8)
+        self.h3_en = self.h3.but(font=fonts.sans, color=MUTED)
+        self.item = base.but(size=9.5, line_height=1.45)
+        self.item_en = self.item.but(size=8.5, color=MUTED)
+        self.signatory = base.but(font=fonts.sans_bold)
+        self.small = base.but(size=8.5)
+        self.how_heading = base.but(font=fonts.sans_bold, size=8.5, color=NAVY)
+        self.how_text = base.but(size=7, line_height=1.3, color=MUTED)
+        self.url = base.but(size=7.5, color=NAVY)
+
+    @staticmethod
+    def en(style: Style) -> Style:
+        """The `.en` rule: the second language in the muted colour."""
+        return style.but(color=MUTED)
+
+
 class CertificateTypesetter:
-    """Lays out and writes certificates; one per process (fonts, shaped words and images are kept)."""
+    """Lays out and writes certificates; one per process (the fonts are loaded once, shaped words are kept)."""
 
     def __init__(self):
         self.fonts = Fonts.load()
-        self.base = Style(self.fonts.sans, 10)
-        self.images: OrderedDict[tuple, PdfImage] = OrderedDict()
-        self.lock = threading.Lock()
+        self.styles = _Styles(self.fonts)
 
-    def image(self, key: tuple, make) -> PdfImage:
-        with self.lock:
-            if key in self.images:
-                self.images.move_to_end(key)
-                return self.images[key]
-        image = make()
-        with self.lock:
-            self.images[key] = image
-            while len(self.images) > 64:
-                self.images.popitem(last=False)
-        return image
+    def _sized(self, picture, max_width: float, max_height: float) -> tuple:
+        """(what to draw, its size): a raster `Image` sized by the stylesheet's limits, or a `PdfForm`, which
+        WeasyPrint drew at its size on the certificate."""
+        if isinstance(picture, PdfForm):
+            return picture, (picture.width, picture.height)
+        image = PdfImage.from_bytes(picture.data, picture.media_type)  # decoded once, kept by content
+        return image, _replaced_size(image.width, image.height, max_width, max_height)
 
     def render(self, data: "CertificateData", languages: "_Languages", groups: "list[_CompetenceGroup]",
                qr_picture, logo, signature, hours: str) -> bytes:
-        """The certificate as PDF/A-3b bytes; `logo` and `signature` are prepared `Image`s (raster) or None."""
+        """The certificate as PDF/A-3b bytes; `logo` and `signature` are prepared raster `Image`s, `PdfForm`s (SVG
+        drawn by WeasyPrint at their size on the certificate) or None."""
         drawing = self._lay_out(data, languages, groups, qr_picture, logo, signature, hours)
         canvas = PageCanvas(PAGE_WIDTH, PAGE_HEIGHT)
         self._draw_border(canvas)
@@ -458,184 +494,151 @@ class CertificateTypesetter:
         return y
 
     def _lay_out(self, data, languages, groups, qr_picture, logo, signature, hours) -> _Drawing:
-        f, base = self.fonts, self.base
+        """The page's blocks top to bottom, as the template orders them; raises if they need a second page."""
         drawing = _Drawing()
-        left, width = CONTENT_LEFT, CONTENT_WIDTH
-        en = lambda style, **changes: style.but(color=MUTED, **changes)  # noqa: E731 - the `.en` rule
-        y = CONTENT_TOP
+        y = self._issuer(drawing, data, languages, logo, CONTENT_TOP)
+        y = self._heading(drawing, data, languages, y)
+        y = self._facts(drawing, data, languages, hours, y)
+        if groups:
+            y = self._competences(drawing, groups, languages, y)
+        bottom = self._closing(drawing, data, languages, qr_picture, signature, y + 6 * MM)
+        if bottom > CONTENT_BOTTOM + 0.01:
+            raise NotTypesettable("more than one page")
+        return drawing
 
-        # Issuer: logo and name side by side, centred (inline blocks, vertical-align: middle)
-        name_style = Style(f.serif, 15, NAVY, 1.2)
-        reg_style = base.but(size=8, color=MUTED, letter_spacing=0.06 * 8)
-        reg = self._t("certificate.reg_no", reg_style, en(reg_style), languages)
-        reg[-1] = reg[-1] + [(" " + data.organisation_reg_no, reg_style)]
-        text_max = 125 * MM
-        name_runs = [(data.organisation_name, name_style)]
+    def _issuer(self, drawing: _Drawing, data, languages, logo, y: float) -> float:
+        """Logo and name side by side, centred (inline blocks, vertical-align: middle), over a gold rule."""
+        st, left, width = self.styles, CONTENT_LEFT, CONTENT_WIDTH
+        reg = self._t("certificate.reg_no", st.reg, st.en(st.reg), languages)
+        reg[-1] = reg[-1] + [(" " + data.organisation_reg_no, st.reg)]
+        name_runs = [(data.organisation_name, st.issuer_name)]
         natural = max(paragraph(runs, 1e6, runs[0][1]).max_line_width for runs in [name_runs] + reg)
         logo_size = None
         if logo is not None:
-            logo_image = self.image(("image", logo.data), lambda: PdfImage.from_bytes(logo.data, logo.media_type))
-            logo_size = _replaced_size(logo_image.width, logo_image.height, 45 * MM, 16 * MM)
-        text_width = min(natural, text_max, width - ((logo_size[0] + 5 * MM) if logo_size else 0))
-        if logo_size and logo_size[0] + 5 * MM + min(natural, text_max) > width + 0.01:
-            raise NotTypesettable("the issuer's name and logo do not fit side by side")
+            logo_image, logo_size = self._sized(logo, 45 * MM, 16 * MM)
+            if logo_size[0] + 5 * MM + min(natural, 125 * MM) > width + 0.01:
+                raise NotTypesettable("the issuer's name and logo do not fit side by side")
+        beside = logo_size[0] + 5 * MM if logo_size else 0.0
+        text_width = min(natural, 125 * MM, width - beside)  # shrink-to-fit under max-width
         text_align = "left" if logo_size else "center"
-        name_block = paragraph(name_runs, text_width, name_style, text_align)
-        reg_blocks = [paragraph(runs, text_width, reg_style, text_align) for runs in reg]
+        name_block = paragraph(name_runs, text_width, st.issuer_name, text_align)
+        reg_blocks = [paragraph(runs, text_width, st.reg, text_align) for runs in reg]
         text_height = name_block.height + 1 * MM + sum(block.height for block in reg_blocks)
-        row_width = text_width + ((logo_size[0] + 5 * MM) if logo_size else 0)
-        x = left + (width - row_width) / 2
-        # vertical-align: middle puts each box's middle half an x-height above the strut's baseline
-        strut_above, strut_below = base.strut()
-        middle = strut_above - base.font.x_height * base.size / base.font.upem / 2
+        x = left + (width - text_width - beside) / 2
+        # vertical-align: middle puts each box's middle half an x-height above the line's baseline
+        strut_above, strut_below = st.base.strut()
+        middle = strut_above - st.base.font.x_height * st.base.size / st.base.font.upem / 2
         heights = [text_height] + ([logo_size[1]] if logo_size else [])
         top = min([0.0] + [middle - h / 2 for h in heights])
         bottom = max([strut_above + strut_below] + [middle + h / 2 for h in heights])
         if logo_size:
             drawing.images.append((x, y + middle - logo_size[1] / 2 - top, *logo_size, logo_image))
-            x += logo_size[0] + 5 * MM
-        text_y = y + middle - text_height / 2 - top
-        text_y = drawing.text(name_block, x, text_y) + 1 * MM
+        text_y = drawing.text(name_block, x + beside, y + middle - text_height / 2 - top) + 1 * MM
         for block in reg_blocks:
-            text_y = drawing.text(block, x, text_y)
-        y += bottom - top + 5 * MM
-        y = drawing.rule(left, y, width, GOLD)
+            text_y = drawing.text(block, x + beside, text_y)
+        return drawing.rule(left, y + bottom - top + 5 * MM, width, GOLD)
 
-        # Title, volunteer, mission: centred
-        title = Style(f.serif, 30, NAVY, 1.1, 0.12 * 30, upper=True)
-        y = self._stack(drawing, [[(languages.catalogue.get("certificate.title", languages.primary), title)]],
-                        left, y + 4.5 * MM, width, "center")
-        subtitle = Style(f.serif_italic, 14, MUTED)
-        y = self._stack(drawing, [[(languages.catalogue.get("certificate.subtitle", languages.primary), subtitle)]],
-                        left, y + 1.5 * MM, width, "center")
+    def _heading(self, drawing: _Drawing, data, languages, y: float) -> float:
+        """Title, volunteer and mission, centred."""
+        st, left, width = self.styles, CONTENT_LEFT, CONTENT_WIDTH
+        text = languages.catalogue.get
+        y = self._stack(drawing, [[(text("certificate.title", languages.primary), st.title)]], left,
+                        y + 4.5 * MM, width, "center")
+        y = self._stack(drawing, [[(text("certificate.subtitle", languages.primary), st.subtitle)]], left,
+                        y + 1.5 * MM, width, "center")
         if languages.mode == "bilingual":
-            heading_en = base.but(size=8, color=MUTED, letter_spacing=0.2 * 8, upper=True)
-            y = self._stack(drawing, [[(languages.catalogue.get("certificate.document_title", "en"), heading_en)]],
-                            left, y + 2 * MM, width, "center")
-        intro = base.but(size=9.5, color=MUTED, letter_spacing=0.02 * 9.5)
-        y = self._stack(drawing, self._t("certificate.intro", intro, en(intro), languages), left, y + 5 * MM, width,
-                        "center")
-        name = Style(f.serif, 28 if data.volunteer_name else 22, INK, 1.15)
+            y = self._stack(drawing, [[(text("certificate.document_title", "en"), st.heading_en)]], left,
+                            y + 2 * MM, width, "center")
+        y = self._stack(drawing, self._t("certificate.intro", st.intro, st.en(st.intro), languages), left,
+                        y + 5 * MM, width, "center")
         if data.volunteer_name:
-            name_blocks = [[(data.volunteer_name, name)]]
+            name_blocks = [[(data.volunteer_name, st.volunteer)]]
         else:
-            name_blocks = self._t("certificate.volunteer", name, en(name), languages)
+            name_blocks = self._t("certificate.volunteer", st.anonymous, st.en(st.anonymous), languages)
         y = self._stack(drawing, name_blocks, left, y + 2.5 * MM, width, "center")
-        after_name = 2.5 * MM
         if data.pseudonymous and data.volunteer_reference:
-            label = base.but(size=8.5, color=MUTED)
-            reference = self._t("certificate.pseudonymous_reference", label, en(label), languages)
-            reference[-1] = reference[-1] + [(": ", label), (data.volunteer_reference,
-                                                              label.but(font=f.sans_bold, color=INK,
-                                                                        letter_spacing=0.05 * 8.5))]
-            y = self._stack(drawing, reference, left, y + after_name - 1 * MM, width, "center")  # margins collapse
-        y = self._stack(drawing, self._t("certificate.carried_out", intro, en(intro), languages), left,
-                        y + after_name, width, "center")
-        mission = Style(f.serif_italic, 17, NAVY, 1.25)
-        y = self._stack(drawing, [[(data.mission_title, mission)]], left + 8 * MM, y + 2 * MM, width - 16 * MM,
-                        "center")
+            reference = self._t("certificate.pseudonymous_reference", st.reference, st.en(st.reference), languages)
+            reference[-1] = reference[-1] + [(": ", st.reference), (data.volunteer_reference, st.reference_code)]
+            y = self._stack(drawing, reference, left, y + 2.5 * MM - 1 * MM, width, "center")  # margins collapse
+        y = self._stack(drawing, self._t("certificate.carried_out", st.intro, st.en(st.intro), languages), left,
+                        y + 2.5 * MM, width, "center")
+        return self._stack(drawing, [[(data.mission_title, st.mission)]], left + 8 * MM, y + 2 * MM,
+                           width - 16 * MM, "center")
 
-        # Key facts: four inline blocks between two rules
-        y += 7 * MM
-        y = drawing.rule(left, y, width)
-        y += 2.5 * MM
-        fact = base.but(line_height=1.3)
-        label = base.but(font=f.sans_bold, size=7, color=GOLD, line_height=1.35, letter_spacing=0.07 * 7,
-                         upper=True)
-        label_en = label.but(font=f.sans, color=MUTED)
-        value_en = fact.but(size=8.5, color=MUTED)
-        number = Style(f.serif, 22, NAVY, 1.0)
+    def _facts(self, drawing: _Drawing, data, languages, hours: str, y: float) -> float:
+        """Four labelled values side by side (inline blocks of fixed widths) between two rules."""
+        st, left, width = self.styles, CONTENT_LEFT, CONTENT_WIDTH
+        y = drawing.rule(left, y + 7 * MM, width) + 2.5 * MM
         period = f"{languages.date(data.start_date)} – {languages.date(data.end_date)}"
         facts = [
             (0.33, "certificate.mission_type",
-             self._pair(data.mission_type_lv, data.mission_type_en, fact, value_en, languages, block=True)),
-            (0.18, "certificate.municipality", [[(data.municipality, fact)]]),
-            (0.31, "certificate.period", [[(period, fact)]]),
-            (0.18, "certificate.hours", [[(hours, number)]]),
+             self._pair(data.mission_type_lv, data.mission_type_en, st.fact, st.fact_en, languages, block=True)),
+            (0.18, "certificate.municipality", [[(data.municipality, st.fact)]]),
+            (0.31, "certificate.period", [[(period, st.fact)]]),
+            (0.18, "certificate.hours", [[(hours, st.number)]]),
         ]
-        x, row = left, 0.0
+        x, row = left, sum(st.base.strut())
         for index, (share, key, value) in enumerate(facts):
-            box = share * width
-            inner = box - (4 * MM if index < len(facts) - 1 else 0)
-            bottom = self._stack(drawing, self._t(key, label, label_en, languages, block=True), x, y, inner)
+            inner = share * width - (4 * MM if index < len(facts) - 1 else 0)  # padding-right, box-sizing
+            bottom = self._stack(drawing, self._t(key, st.label, st.label_en, languages, block=True), x, y, inner)
             bottom = self._stack(drawing, value, x, bottom + 1.2 * MM, inner)
             row = max(row, bottom - y)
-            x += box
-        y += max(row, sum(base.strut())) + 2.5 * MM
-        y = drawing.rule(left, y, width)
+            x += share * width
+        return drawing.rule(left, y + row + 2.5 * MM, width)
 
-        # Competences: a heading, a note, one row per key competence
-        if groups:
-            h2 = Style(f.serif, 14, NAVY)
-            y = self._stack(drawing, self._t("certificate.competences", h2, en(h2), languages), left, y + 6 * MM,
-                            width)
-            note = base.but(size=7.5, color=MUTED)
-            y = self._stack(drawing, self._t("certificate.competences_note", note, en(note), languages), left,
-                            y + 0.5 * MM, width)
-            h3 = label.but(size=6.8, letter_spacing=0.07 * 6.8)
-            h3_en = h3.but(font=f.sans, color=MUTED)
-            item = base.but(size=9.5, line_height=1.45)
-            item_en = item.but(size=8.5, color=MUTED)
-            y += 2.5 * MM
-            y = drawing.rule(left, y, width)
-            for group in groups:
-                y += 1.6 * MM
-                heading_bottom = self._stack(
-                    drawing, self._pair(group.label_lv, group.label_en, h3, h3_en, languages, block=True),
-                    left, y + 0.6 * MM, 0.36 * width - 5 * MM)
-                runs: list[tuple[str, Style]] = []
-                for index, competence in enumerate(group.competences):
-                    (pair,) = self._pair(competence.label_lv, competence.label_en, item, item_en, languages)
-                    runs.extend(pair)
-                    if competence.attested_by == "self":
-                        runs.append((" *", item))
-                    if index < len(group.competences) - 1:
-                        runs.append(("\n", item))
-                list_bottom = drawing.text(paragraph(runs, 0.64 * width, item, pre_line=True), left + 0.36 * width, y)
-                y = max(heading_bottom, list_bottom, y + sum(base.strut())) + 1.6 * MM
-                y = drawing.rule(left, y, width)
-            if any(c.attested_by == "self" for group in groups for c in group.competences):
-                (self_note,) = self._t("certificate.self_attested_note", note, en(note), languages)
-                y = self._stack(drawing, [[("* ", note)] + self_note], left, y + 2 * MM, width)
+    def _competences(self, drawing: _Drawing, groups, languages, y: float) -> float:
+        """A heading, a note, then one row per key competence: its name left, the competences right."""
+        st, left, width = self.styles, CONTENT_LEFT, CONTENT_WIDTH
+        y = self._stack(drawing, self._t("certificate.competences", st.h2, st.en(st.h2), languages), left,
+                        y + 6 * MM, width)
+        y = self._stack(drawing, self._t("certificate.competences_note", st.note, st.en(st.note), languages),
+                        left, y + 0.5 * MM, width)
+        y = drawing.rule(left, y + 2.5 * MM, width)
+        for group in groups:
+            y += 1.6 * MM
+            heading_bottom = self._stack(
+                drawing, self._pair(group.label_lv, group.label_en, st.h3, st.h3_en, languages, block=True),
+                left, y + 0.6 * MM, 0.36 * width - 5 * MM)
+            runs: list[tuple[str, Style]] = []
+            for index, competence in enumerate(group.competences):
+                if index:
+                    runs.append(("\n", st.item))
+                (pair,) = self._pair(competence.label_lv, competence.label_en, st.item, st.item_en, languages)
+                runs.extend(pair)
+                if competence.attested_by == "self":
+                    runs.append((" *", st.item))
+            list_bottom = drawing.text(paragraph(runs, 0.64 * width, st.item, pre_line=True), left + 0.36 * width, y)
+            y = drawing.rule(left, max(heading_bottom, list_bottom, y + sum(st.base.strut())) + 1.6 * MM, width)
+        if any(c.attested_by == "self" for group in groups for c in group.competences):
+            (self_note,) = self._t("certificate.self_attested_note", st.note, st.en(st.note), languages)
+            y = self._stack(drawing, [[("* ", st.note)] + self_note], left, y + 2 * MM, width)
+        return y
 
-        # Closing: signature, QR code, how to verify (inline blocks, vertical-align: top)
-        y += 6 * MM
-        signature_width = 0.31 * width
-        space = 14 * MM
+    def _closing(self, drawing: _Drawing, data, languages, qr_picture, signature, y: float) -> float:
+        """Signature, QR code and how to verify (inline blocks, vertical-align: top); returns the bottom."""
+        st, left, width = self.styles, CONTENT_LEFT, CONTENT_WIDTH
+        signature_width, space = 0.31 * width, 14 * MM
         if signature is not None:
-            signature_image = self.image(("image", signature.data),
-                                         lambda: PdfImage.from_bytes(signature.data, signature.media_type))
-            size = _replaced_size(signature_image.width, signature_image.height, 55 * MM, 13 * MM)
+            signature_image, size = self._sized(signature, 55 * MM, 13 * MM)
             drawing.images.append((left + 2 * MM, y + space - 0.5 * MM - size[1], *size, signature_image))
         column = drawing.rule(left, y + space, signature_width, INK)
-        signatory = base.but(font=f.sans_bold)
-        column = self._stack(drawing, [[(data.signatory_name, signatory)]], left, column + 1.5 * MM, signature_width)
-        small = base.but(size=8.5)
-        column = self._stack(drawing, [[(data.signatory_position, small.but(color=MUTED))]], left, column,
+        column = self._stack(drawing, [[(data.signatory_name, st.signatory)]], left, column + 1.5 * MM,
                              signature_width)
-        issued = self._t("certificate.issue_date", small, en(small), languages)
-        issued[-1] = issued[-1] + [(": " + languages.date(data.issue_date), small)]
-        column = self._stack(drawing, issued, left, column + 2.5 * MM, signature_width)
-        bottom = column
+        column = self._stack(drawing, [[(data.signatory_position, st.en(st.small))]], left, column, signature_width)
+        issued = self._t("certificate.issue_date", st.small, st.en(st.small), languages)
+        issued[-1] = issued[-1] + [(": " + languages.date(data.issue_date), st.small)]
+        bottom = self._stack(drawing, issued, left, column + 2.5 * MM, signature_width)
         x = left + signature_width + 8 * MM
-        qr = self.image(("qr", data.verify_url), lambda: PdfImage.from_pil(qr_picture))
-        drawing.images.append((x, y, 27 * MM, 27 * MM, qr))
-        bottom = max(bottom, y + 27 * MM)
+        drawing.images.append((x, y, 27 * MM, 27 * MM, PdfImage.from_pil(qr_picture)))
         x += 27 * MM + 4 * MM
         how_width = 0.69 * width - 39 * MM
-        heading = base.but(font=f.sans_bold, size=8.5, color=NAVY)
-        column = self._stack(drawing, self._t("certificate.verify_heading", heading, en(heading), languages, True),
-                             x, y, how_width)
-        howto = base.but(size=7, line_height=1.3, color=MUTED)
-        column = self._stack(drawing, self._t("certificate.verify_howto", howto, howto, languages, True), x,
-                             column + 0.8 * MM, how_width)
-        url = base.but(size=7.5, color=NAVY)
-        column = drawing.text(paragraph([(data.verify_url, url)], how_width, url,
-                                        link=data.verify_url), x, column + 1.2 * MM)
-        bottom = max(bottom, column, y + sum(base.strut()))
-        if bottom > CONTENT_BOTTOM + 0.01:
-            raise NotTypesettable("more than one page")
-        return drawing
+        column = self._stack(drawing, self._t("certificate.verify_heading", st.how_heading,
+                                              st.en(st.how_heading), languages, True), x, y, how_width)
+        column = self._stack(drawing, self._t("certificate.verify_howto", st.how_text, st.how_text, languages, True),
+                             x, column + 0.8 * MM, how_width)
+        column = drawing.text(paragraph([(data.verify_url, st.url)], how_width, st.url, link=data.verify_url), x,
+                              column + 1.2 * MM)
+        return max(bottom, y + 27 * MM, column, y + sum(st.base.strut()))
 
     @staticmethod
     def _draw_border(canvas: PageCanvas) -> None:

@@ -195,6 +195,13 @@ SVG_LOGO = Image(
 )
 
 
+def svg_emblem(colour: str = "#2f7d4f") -> Image:
+    """The demo organisations' SVG emblem (shapes only, one of them translucent)."""
+    from volcred.demo import LOGO_SVG
+
+    return Image(LOGO_SVG.format(bg=colour).encode(), "image/svg+xml")
+
+
 def png_signature() -> Image:
     """A handwritten-looking stroke on a transparent background."""
     import math

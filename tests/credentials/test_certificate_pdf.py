@@ -22,6 +22,7 @@ from credentials.certificate_pdf import (
     FontProgram,
     PageCanvas,
     PdfAttachment,
+    PdfForm,
     PdfImage,
     PdfMetadata,
     write_pdfa3b,
@@ -437,3 +438,44 @@ def test_what_cannot_be_written_is_refused(fonts):
         write_pdfa3b([], metadata(), [])
     with pytest.raises(ValueError, match="unique"):
         write_pdfa3b([PageCanvas(*A4)], metadata(), [attachment(), attachment(b"{}")])
+
+
+# --- drawings from other PDFs, stream ends -------------------------------------------------------------------------
+
+
+def test_a_drawing_from_another_pdf_is_placed_as_a_form_at_the_size_asked(fonts, tmp_path):
+    """How an SVG logo drawn by WeasyPrint reaches a certificate: the other PDF's page, scaled into a box."""
+    drawing = PageCanvas(130, 70)
+    drawing.image(0, 0, 60, 70, PdfImage.from_bytes(png((255, 0, 0)), "image/png"))
+    drawing.text(70, 40, fonts["Lato-Regular"], 12, BLACK, shape(fonts["Lato-Regular"], "Emblēma", 12))
+    form = PdfForm(write_pdfa3b([drawing], metadata(), []))
+    assert (form.width, form.height) == (130, 70)
+
+    page = PageCanvas(*A4)
+    scale = 127.6 / 130  # 1/130 needs more than three decimals
+    page.image(300, 400, 130 * scale, 70 * scale, form)
+    pdf = write_pdfa3b([page], metadata(), [attachment()])
+
+    report = pdf_validator.validate_pdf_bytes(pdf)
+    assert report.is_compliant, [f"{failure.rule_id}: {failure.message}" for failure in report.failures]
+    source = tmp_path / "form.pdf"
+    source.write_bytes(pdf)
+    words = subprocess.run(["pdftotext", "-bbox", str(source), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    x_min = float(re.search(r'<word xMin="([\d.]+)"[^>]*>Emblēma</word>', words)[1])
+    assert abs(x_min - (300 + 70 * scale)) < 0.3
+    picture = render(pdf, tmp_path, dpi=72)
+    assert picture.getpixel((300 + 30, 400 + 30))[0] > 200 and picture.getpixel((300 + 30, 400 + 30))[1] < 60
+    assert picture.getpixel((300 + 30, 400 + 75)) == (255, 255, 255)  # below the box: nothing
+
+
+def test_a_stream_that_ends_with_a_carriage_return_keeps_its_last_byte():
+    """One compressed stream in 256 ends with CR (its checksum's last byte); written before LF, readers would take
+    CR LF as the end-of-line marker and lose a byte."""
+    ids = (hashlib.sha256(str(n).encode()).hexdigest() for n in range(100_000))
+    data = next(candidate for candidate in (f'{{"id": "{id_}"}}'.encode() for id_ in ids)
+                if zlib.compress(candidate, 6).endswith(b"\r"))
+    pdf = write_pdfa3b([PageCanvas(*A4)], metadata(), [attachment(data)])
+    assert PdfReader(io.BytesIO(pdf)).attachments["credential.json"] == [data]
+    report = pdf_validator.validate_pdf_bytes(pdf)
+    assert report.is_compliant, [f"{failure.rule_id}: {failure.message}" for failure in report.failures]
