@@ -528,7 +528,7 @@ class CertificateRenderer:
         self._lock = threading.RLock()
         # The fast path (`certificate_typeset`); without it every certificate goes through WeasyPrint.
         self.typesetter = CertificateTypesetter() if typeset else None
-        self._vector_images: dict[tuple[str, str], PdfForm] = {}
+        self._vector_images: dict[tuple[str, str], PdfForm | None] = {}
 
     def html(self, data: CertificateData) -> str:
         """The certificate as HTML (what WeasyPrint lays out); useful to inspect the template's output."""
@@ -577,7 +577,8 @@ class CertificateRenderer:
         languages = _Languages(data.language, self.catalogue)
         with self._lock:
             logo, signature = (self._typesettable_image(image, place) if image else None
-                               for image, place in ((data.organisation_logo, "logo"), (data.signature_image, "signature")))
+                               for image, place in ((data.organisation_logo, "logo"),
+                                                    (data.signature_image, "signature")))
             return self.typesetter.render(data, languages, _group_competences(data.competences, languages),
                                           _qr_picture(data.verify_url), logo, signature,
                                           hours=languages.number(data.hours))
@@ -598,14 +599,18 @@ class CertificateRenderer:
         if prepared.media_type != "image/svg+xml":
             return prepared
         key = (url, place)
-        form = self._vector_images.get(key)
-        if form is None:
-            form = self._vector_images[key] = self._draw_svg(url, place)
+        if key not in self._vector_images:
+            self._vector_images[key] = self._draw_svg(url, place)
             while len(self._vector_images) > 32:
                 self._vector_images.pop(next(iter(self._vector_images)))
+        form = self._vector_images[key]
+        if form is None:
+            raise NotTypesettable("an SVG image WeasyPrint does not draw")
         return form
 
-    def _draw_svg(self, url: str, place: str) -> PdfForm:
+    def _draw_svg(self, url: str, place: str) -> PdfForm | None:
+        """The SVG at `url` drawn by WeasyPrint alone on a page of its size on the certificate (found by laying it
+        out under the same rules first); None if WeasyPrint draws nothing for it (an SVG it cannot read)."""
         from weasyprint import HTML
         from weasyprint.formatting_structure.boxes import ReplacedBox
 
@@ -622,10 +627,10 @@ class CertificateRenderer:
                 font_config=self.font_config, cache=self.image_cache, pdf_variant=PDF_VARIANT)
 
         sized = page("400mm 400mm", "display: inline-block; " + limits)
-        box = next(box for box in sized.pages[0]._page_box.descendants() if isinstance(box, ReplacedBox))
+        box = next((box for box in sized.pages[0]._page_box.descendants() if isinstance(box, ReplacedBox)), None)
+        if box is None or box.width < 0.5 or box.height < 0.5:
+            return None
         width, height = box.width, box.height  # CSS pixels
-        if width < 0.5 or height < 0.5:
-            raise NotTypesettable("an SVG image without area")
         drawn = page(f"{width}px {height}px", f"display: block; width: {width}px; height: {height}px")
         return PdfForm(drawn.write_pdf(pdf_variant=PDF_VARIANT))
 

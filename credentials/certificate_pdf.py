@@ -276,7 +276,7 @@ _CMAP_HEADER = (
     "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
     "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
 )
-_CMAP_FOOTER = "endcmap\nCMapName currentdict /CMapResource defineresource pop\nend\nend\n"
+_CMAP_FOOTER = "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
 
 
 def _to_unicode_cmap(used: dict[int, str]) -> bytes:

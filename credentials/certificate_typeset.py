@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -42,8 +42,8 @@ FONTS = Path(__file__).resolve().parent / "static" / "fonts"
 
 
 class NotTypesettable(Exception):
-    """The certificate needs something only WeasyPrint does (a second page, a fallback font, an SVG image, a word
-    broken inside). The message names the reason, never the text (it may be personal data)."""
+    """The certificate needs something only WeasyPrint does (a second page, a fallback font, a long word in two
+    styles). The message names the reason, never the text (it may be personal data)."""
 
 
 def _rgb(hex_colour: str) -> tuple[float, float, float]:
@@ -98,9 +98,7 @@ class Style:
     upper: bool = False
 
     def but(self, **changes) -> "Style":
-        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        values.update(changes)
-        return Style(**values)
+        return replace(self, **changes)
 
     def strut(self) -> tuple[float, float]:
         """(above, below) the baseline of this style's line-height box (CSS half-leading model)."""
@@ -121,7 +119,7 @@ _NO_LIGATURES = {"liga": False, "clig": False, "dlig": False}
 class _Shaper:
     """Shapes words with HarfBuzz, keeping recent results: most words of a batch's certificates are the same."""
 
-    def __init__(self, limit: int = 50_000):
+    def __init__(self, limit: int = 20_000):
         self.cache: OrderedDict[tuple, tuple[Glyphs, float]] = OrderedDict()
         self.limit = limit
         self.lock = threading.Lock()
@@ -223,7 +221,8 @@ class Paragraph:
     def draw(self, canvas: PageCanvas) -> None:
         top = self.y
         for line in self.lines:
-            offset = {"left": 0.0, "center": (self.width - line.width) / 2, "right": self.width - line.width}[self.align]
+            spare = self.width - line.width
+            offset = {"left": 0.0, "center": spare / 2, "right": spare}[self.align]
             baseline = top + line.above
             for x, piece in line.pieces:
                 if piece.glyphs:
@@ -423,6 +422,11 @@ class _Styles:
         self.how_heading = base.but(font=fonts.sans_bold, size=8.5, color=NAVY)
         self.how_text = base.but(size=7, line_height=1.3, color=MUTED)
         self.url = base.but(size=7.5, color=NAVY)
+        # The page's margin boxes: the `font` shorthand of @page resets line-height to `normal`, which is the
+        # font's ascent, descent and line gap.
+        extents = fonts.sans.font.get_font_extents("ltr")
+        normal = (extents.ascender - extents.descender + extents.line_gap) / fonts.sans.upem
+        self.footer = Style(fonts.sans, 7.5, MUTED, normal)
 
     @staticmethod
     def en(style: Style) -> Style:
@@ -650,17 +654,10 @@ class CertificateTypesetter:
 
     def _draw_footer(self, canvas: PageCanvas, data, languages) -> None:
         """The page's bottom margin boxes: the credential's id and catalogue version, the page number."""
-        footer_style = Style(self.fonts.sans, 7.5, MUTED, line_height=0)  # line-height: normal, below
-        footer_style = footer_style.but(line_height=self._normal_line_height(footer_style))
+        footer_style = self.styles.footer
         text = (f"{languages.plain('certificate.credential_id')}: {data.credential_id} · "
                 f"{languages.plain('certificate.catalogue_version')} {data.catalogue_version}")
         top = BORDER_BOTTOM + 2.5 * MM
         paragraph([(text, footer_style)], 170 * MM, footer_style).place(BORDER_LEFT, top).draw(canvas)
         paragraph([("1/1", footer_style)], 14 * MM, footer_style, "right").place(
             BORDER_RIGHT - 14 * MM, top).draw(canvas)
-
-    @staticmethod
-    def _normal_line_height(style: Style) -> float:
-        """`line-height: normal` as a factor: the font's ascent, descent and line gap."""
-        extents = style.font.font.get_font_extents("ltr")
-        return (extents.ascender - extents.descender + extents.line_gap) / style.font.upem

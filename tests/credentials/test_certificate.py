@@ -474,6 +474,8 @@ def test_the_typeset_certificate_looks_like_weasyprints(renderer, images, tmp_pa
 
 @pytest.mark.parametrize("reason, data", [
     ("two pages", lambda: samples.long_certificate("bilingual")),
+    ("an SVG logo WeasyPrint cannot read", lambda: samples.named("lv", organisation_logo=Image(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle', "image/svg+xml"))),
     ("a script the bundled fonts lack", lambda: samples.named("lv", volunteer_name="שרה כהן")),
     ("a control character", lambda: samples.named("lv", volunteer_name="Anna\x0bBērziņa")),
 ])

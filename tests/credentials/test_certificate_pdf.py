@@ -12,12 +12,12 @@ from pathlib import Path
 
 import page as pdf_validator
 import pytest
-import qrcode
 import uharfbuzz as hb
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
+from credentials.certificate import _qr_picture as qr_picture
 from credentials.certificate_pdf import (
     FontProgram,
     PageCanvas,
@@ -68,16 +68,6 @@ def png(color: tuple[int, int, int], size=(20, 10), mode="RGB") -> bytes:
     buffer = io.BytesIO()
     Image.new(mode, size, color if mode == "RGB" else (*color, 128)).save(buffer, "PNG")
     return buffer.getvalue()
-
-
-def qr_picture(url: str) -> Image.Image:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=0)
-    code.add_data(url)
-    code.make(fit=True)
-    matrix = code.get_matrix()
-    picture = Image.new("L", (len(matrix), len(matrix)), 255)
-    picture.putdata([0 if dark else 255 for row in matrix for dark in row])
-    return picture
 
 
 def metadata(**changes) -> PdfMetadata:
