@@ -82,9 +82,9 @@ def measure(items: list, runs: int) -> dict:
     print(f"pool of {cores}:      {len(items) / pooled_s:6.1f} certificates/s  {pooled_s / len(items) * 1000:6.1f} ms each"
           f"  ({pages / pooled_s / cores:.1f} pages/s per core, the shared pool already started)")
     print(f"pool start-up (workers, import, first render each; once per process): {startup:.2f} s", flush=True)
-    print(f"paths apart, one process: typesetter {typeset['cpu_ms']:.1f} ms CPU each "
-          f"({1000 / typeset['cpu_ms']:.1f} pages per CPU-second, {typeset['count']} certificates); "
-          f"WeasyPrint {weasyprint['cpu_ms']:.1f} ms ({1000 / weasyprint['cpu_ms']:.1f} pages per CPU-second, all "
+    print(f"paths apart, one process: typesetter {typeset['cpu_ms']:.1f} ms CPU per certificate "
+          f"({1000 / typeset['cpu_ms']:.1f} per CPU-second, the {typeset['count']} one-page certificates it sets); "
+          f"WeasyPrint {weasyprint['cpu_ms']:.1f} ms ({1000 / weasyprint['cpu_ms']:.1f} per CPU-second, all "
           f"{weasyprint['count']})", flush=True)
     return {"certificates": len(items), "pages": pages, "single_per_s": len(items) / single_s,
             "single_cpu_ms": cpu_s / len(items) * 1000, "pages_per_cpu_s": pages / cpu_s,
