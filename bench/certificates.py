@@ -4,10 +4,9 @@
 
 Prints medians over the runs; on a machine shared with other work, the CPU time per certificate is the steadier
 figure. The batch mixes what organisations issue: Latvian, English and bilingual certificates,
-named and pseudonymous volunteers, with and without a logo (PNG or SVG) and a signature image. One kind in seven
-runs to a second page (twenty competences), which the typesetter leaves to WeasyPrint: the mixed figures include
-those renders. The two paths are also timed apart on the same batch (the typesetter on what it sets, WeasyPrint on
-everything).
+named and pseudonymous volunteers, with and without a logo (PNG or SVG) and a signature image; one kind in seven
+runs to a second page (twenty competences). The renderer sets what it can itself and leaves the rest to WeasyPrint;
+the two paths are also timed apart on the same batch (the typesetter on what it sets, WeasyPrint on everything).
 """
 
 from __future__ import annotations
@@ -83,7 +82,7 @@ def measure(items: list, runs: int) -> dict:
           f"  ({pages / pooled_s / cores:.1f} pages/s per core, the shared pool already started)")
     print(f"pool start-up (workers, import, first render each; once per process): {startup:.2f} s", flush=True)
     print(f"paths apart, one process: typesetter {typeset['cpu_ms']:.1f} ms CPU per certificate "
-          f"({1000 / typeset['cpu_ms']:.1f} per CPU-second, the {typeset['count']} one-page certificates it sets); "
+          f"({1000 / typeset['cpu_ms']:.1f} per CPU-second, the {typeset['count']} certificates it sets); "
           f"WeasyPrint {weasyprint['cpu_ms']:.1f} ms ({1000 / weasyprint['cpu_ms']:.1f} per CPU-second, all "
           f"{weasyprint['count']})", flush=True)
     return {"certificates": len(items), "pages": pages, "single_per_s": len(items) / single_s,
@@ -94,7 +93,7 @@ def measure(items: list, runs: int) -> dict:
 
 
 def _paths_apart(renderer: CertificateRenderer, items: list, runs: int) -> tuple[dict, dict]:
-    """CPU time per one-page certificate of each path: the typesetter on the items it sets, WeasyPrint on all."""
+    """CPU time per certificate of each path: the typesetter on the items it sets, WeasyPrint on all."""
     typesettable = []
     for item in items:
         try:
@@ -150,7 +149,7 @@ def profile(items: list) -> dict:
 def run(quick: bool = False) -> dict:
     from bench.common import section
 
-    section("certificates: one-page PDF/A-3b certificates with QR and the embedded credential")
+    section("certificates: A4 PDF/A-3b certificates with QR and the embedded credential")
     items = batch(7 if quick else 70)
     result = measure(items, 1 if quick else 5)
     result["profile_ms"] = profile(items[:7] if quick else items[:14])

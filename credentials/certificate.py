@@ -562,7 +562,7 @@ class CertificateRenderer:
 
     def render(self, data: CertificateData) -> bytes:
         """The certificate as PDF/A-3b bytes with the signed credential attached: set directly when the typesetter
-        can (one page, bundled fonts, raster images), else with WeasyPrint."""
+        can (up to two pages, the bundled fonts; see `certificate_typeset`), else with WeasyPrint."""
         if self.typesetter is not None:
             try:
                 return self.typeset(data)

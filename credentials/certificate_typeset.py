@@ -6,9 +6,10 @@ and `static/certificate.css` describe them (the stylesheet stays the reference: 
 every word with WeasyPrint's), shapes the text with HarfBuzz (the shaper Pango uses, so glyphs and advances agree)
 and draws into `certificate_pdf`, a small PDF/A-3b writer.
 
-It sets only what it can set faithfully: one page, the bundled fonts covering every character, long words in one
-style. Anything else raises `NotTypesettable`, and the caller renders with WeasyPrint, which handles page breaks,
-font fallback and the rest. SVG images come drawn by WeasyPrint (once per image) as PDF forms.
+It sets what it can set faithfully: one or two pages, cut where WeasyPrint cuts them, the bundled fonts covering
+every character, long words in one style. Anything else (a third page, a paragraph split between pages, a fallback
+font) raises `NotTypesettable`, and the caller renders with WeasyPrint. SVG images come drawn by WeasyPrint (once
+per image) as PDF forms.
 
 Lengths are in points; the CSS's millimetres are converted where they are defined.
 """
@@ -42,8 +43,9 @@ FONTS = Path(__file__).resolve().parent / "static" / "fonts"
 
 
 class NotTypesettable(Exception):
-    """The certificate needs something only WeasyPrint does (a second page, a fallback font, a long word in two
-    styles). The message names the reason, never the text (it may be personal data)."""
+    """The certificate needs something only WeasyPrint does (a third page, a paragraph split between pages, a
+    fallback font, a long word in two styles). The message names the reason, never the text (it may be personal
+    data)."""
 
 
 def _rgb(hex_colour: str) -> tuple[float, float, float]:
@@ -309,6 +311,23 @@ def _break_word(word: _Word, width: float) -> list[_Word]:
     return words
 
 
+def _shaped_width(words: list[_Word]) -> float:
+    """A line's width as the line breaker of WeasyPrint (Pango) measures it: each run of one face, size and
+    spacing shaped as a whole, so that kerning across the spaces counts. Words are shaped one by one (and cached);
+    this is asked only when a line is within a couple of points of full."""
+    runs: list[tuple[str, Style]] = []
+    for index, word in enumerate(words):
+        pieces = ([word.space_before] if index and word.space_before is not None else []) + word.pieces
+        for piece in pieces:
+            style = piece.style
+            if runs and (runs[-1][1].font, runs[-1][1].size, runs[-1][1].letter_spacing) == (
+                    style.font, style.size, style.letter_spacing):
+                runs[-1] = (runs[-1][0] + piece.text, runs[-1][1])
+            else:
+                runs.append((piece.text, style))
+    return sum(_shaper.shape(text, style)[1] for text, style in runs)
+
+
 def paragraph(runs: Sequence[tuple[str, Style]], width: float, strut: Style, align: str = "left",
               pre_line: bool = False, link: str | None = None) -> Paragraph:
     """Lays runs out in lines of `width`, breaking at spaces (and line feeds with `pre_line`); a word wider than
@@ -322,7 +341,9 @@ def paragraph(runs: Sequence[tuple[str, Style]], width: float, strut: Style, ali
     while queue:
         word = queue.popleft()
         space = word.space_before.width if (line and word.space_before is not None) else 0.0
-        if line and not word.forced_break_before and used + space + word.width <= width + 0.01:
+        wanted = used + space + word.width
+        if line and not word.forced_break_before and (
+                wanted <= width + 0.01 if abs(wanted - width) > 2 else _shaped_width(line + [word]) <= width + 0.01):
             line.append(word)
             used += space + word.width
             continue
@@ -363,12 +384,31 @@ def paragraph(runs: Sequence[tuple[str, Style]], width: float, strut: Style, ali
 
 
 @dataclass
+class _Block:
+    """Where a block of the page's flow starts: the y its top margin starts at, the margin, whether it is a
+    paragraph (lines that could be split between pages) or a row of inline blocks (moves whole), whether a page
+    may not break after it (`break-after: avoid`), and how many of each drawn thing came before it."""
+
+    y: float
+    margin: float
+    text: bool
+    keep_with_next: bool
+    counts: tuple[int, int, int]
+    # Padding and border below the content: WeasyPrint 70 counts them twice when it checks that a block fits
+    # (once in the block's height, once more as space to keep free), so a block fits when its bottom plus these
+    # stays on the page.
+    below: float = 0.0
+
+
+@dataclass
 class _Drawing:
-    """What the page holds, placed: paragraphs, rules, images."""
+    """What the flow holds, placed: paragraphs, rules, images, and where each block starts."""
 
     paragraphs: list[Paragraph] = field(default_factory=list)
     rules: list[tuple[float, float, float, tuple]] = field(default_factory=list)  # x, y (top), width, colour
     images: list[tuple[float, float, float, float, PdfImage | PdfForm]] = field(default_factory=list)
+    blocks: list[_Block] = field(default_factory=list)
+    bottom: float = 0.0
 
     def text(self, block: Paragraph, x: float, y: float) -> float:
         self.paragraphs.append(block.place(x, y))
@@ -377,6 +417,46 @@ class _Drawing:
     def rule(self, x: float, y: float, width: float, colour=RULE) -> float:
         self.rules.append((x, y, width, colour))
         return y + RULE_WIDTH
+
+    def block(self, y: float, margin: float, text: bool = True, keep_with_next: bool = False,
+              below: float = 0.0) -> float:
+        """Marks the start of a block of the flow (a child of the body); returns where its border box starts."""
+        self.blocks.append(_Block(y, margin, text, keep_with_next,
+                                  (len(self.paragraphs), len(self.rules), len(self.images)), below))
+        return y + margin
+
+    def pages(self) -> list["_Drawing"]:
+        """The flow cut into pages as WeasyPrint cuts it: before the first block that does not fit, or before the
+        block it is kept with; the block starts the next page with its top margin truncated. A paragraph of four
+        lines or more that does not fit would be split between its lines (orphans and widows of two): that, or
+        a third page, is left to WeasyPrint."""
+        if self.bottom <= CONTENT_BOTTOM + 0.01:
+            return [self]
+        ends = [block.y for block in self.blocks[1:]] + [self.bottom]
+        index = next(i for i, (block, end) in enumerate(zip(self.blocks, ends))
+                     if end + block.below > CONTENT_BOTTOM + 0.01)
+        if self.blocks[index].text and self._lines(index) >= 4:
+            raise NotTypesettable("a paragraph split between pages")
+        while index > 0 and self.blocks[index - 1].keep_with_next:
+            index -= 1
+        if index == 0:
+            raise NotTypesettable("a block taller than a page")
+        cut = self.blocks[index]
+        shift = CONTENT_TOP - (cut.y + cut.margin)
+        if self.bottom + shift > CONTENT_BOTTOM + 0.01:
+            raise NotTypesettable("more than two pages")
+        paragraphs, rules, images = cut.counts
+        first = _Drawing(self.paragraphs[:paragraphs], self.rules[:rules], self.images[:images])
+        second = _Drawing(
+            [block.place(block.x, block.y + shift) for block in self.paragraphs[paragraphs:]],
+            [(x, y + shift, width, colour) for x, y, width, colour in self.rules[rules:]],
+            [(x, y + shift, width, height, image) for x, y, width, height, image in self.images[images:]])
+        return [first, second]
+
+    def _lines(self, index: int) -> int:
+        start = self.blocks[index].counts[0]
+        end = self.blocks[index + 1].counts[0] if index + 1 < len(self.blocks) else len(self.paragraphs)
+        return sum(len(block.lines) for block in self.paragraphs[start:end])
 
 
 def _replaced_size(width_px: int, height_px: int, max_width: float, max_height: float) -> tuple[float, float]:
@@ -422,11 +502,9 @@ class _Styles:
         self.how_heading = base.but(font=fonts.sans_bold, size=8.5, color=NAVY)
         self.how_text = base.but(size=7, line_height=1.3, color=MUTED)
         self.url = base.but(size=7.5, color=NAVY)
-        # The page's margin boxes: the `font` shorthand of @page resets line-height to `normal`, which is the
-        # font's ascent, descent and line gap.
-        extents = fonts.sans.font.get_font_extents("ltr")
-        normal = (extents.ascender - extents.descender + extents.line_gap) / fonts.sans.upem
-        self.footer = Style(fonts.sans, 7.5, MUTED, normal)
+        # The page's margin boxes: the `font` shorthand of @page resets line-height to `normal`, which Pango
+        # makes the font's ascent plus descent (without the line gap).
+        self.footer = Style(fonts.sans, 7.5, MUTED, (fonts.sans.ascender - fonts.sans.descender) / fonts.sans.upem)
 
     @staticmethod
     def en(style: Style) -> Style:
@@ -453,16 +531,19 @@ class CertificateTypesetter:
                qr_picture, logo, signature, hours: str) -> bytes:
         """The certificate as PDF/A-3b bytes; `logo` and `signature` are prepared raster `Image`s, `PdfForm`s (SVG
         drawn by WeasyPrint at their size on the certificate) or None."""
-        drawing = self._lay_out(data, languages, groups, qr_picture, logo, signature, hours)
-        canvas = PageCanvas(PAGE_WIDTH, PAGE_HEIGHT)
-        self._draw_border(canvas)
-        for x, y, width, colour in drawing.rules:
-            canvas.line(x, y + RULE_WIDTH / 2, x + width, y + RULE_WIDTH / 2, RULE_WIDTH, colour)
-        for x, y, width, height, image in drawing.images:
-            canvas.image(x, y, width, height, image)
-        for block in drawing.paragraphs:
-            block.draw(canvas)
-        self._draw_footer(canvas, data, languages)
+        pages = self._lay_out(data, languages, groups, qr_picture, logo, signature, hours).pages()
+        canvases = []
+        for number, drawing in enumerate(pages, 1):
+            canvas = PageCanvas(PAGE_WIDTH, PAGE_HEIGHT)
+            self._draw_border(canvas)
+            for x, y, width, colour in drawing.rules:
+                canvas.line(x, y + RULE_WIDTH / 2, x + width, y + RULE_WIDTH / 2, RULE_WIDTH, colour)
+            for x, y, width, height, image in drawing.images:
+                canvas.image(x, y, width, height, image)
+            for block in drawing.paragraphs:
+                block.draw(canvas)
+            self._draw_margin_boxes(canvas, data, languages, number, len(pages))
+            canvases.append(canvas)
         issued = datetime.combine(data.issue_date, time(0, 0), tzinfo=timezone.utc)
         name = data.volunteer_name or languages.plain("certificate.volunteer")
         metadata = PdfMetadata(
@@ -472,7 +553,7 @@ class CertificateTypesetter:
         attachment = PdfAttachment(
             filename="credential.json", data=data.credential_bytes(), media_type="application/json",
             description=languages.plain("certificate.attachment_description"), created=issued)
-        return write_pdfa3b([canvas], metadata, [attachment])
+        return write_pdfa3b(canvases, metadata, [attachment])
 
     # -- texts in the certificate's language(s) --
 
@@ -498,81 +579,87 @@ class CertificateTypesetter:
         return y
 
     def _lay_out(self, data, languages, groups, qr_picture, logo, signature, hours) -> _Drawing:
-        """The page's blocks top to bottom, as the template orders them; raises if they need a second page."""
+        """The flow's blocks top to bottom, as the template orders them, on one page as tall as need be."""
         drawing = _Drawing()
         y = self._issuer(drawing, data, languages, logo, CONTENT_TOP)
         y = self._heading(drawing, data, languages, y)
         y = self._facts(drawing, data, languages, hours, y)
         if groups:
             y = self._competences(drawing, groups, languages, y)
-        bottom = self._closing(drawing, data, languages, qr_picture, signature, y + 6 * MM)
-        if bottom > CONTENT_BOTTOM + 0.01:
-            raise NotTypesettable("more than one page")
+        drawing.bottom = self._closing(drawing, data, languages, qr_picture, signature, y)
         return drawing
 
     def _issuer(self, drawing: _Drawing, data, languages, logo, y: float) -> float:
-        """Logo and name side by side, centred (inline blocks, vertical-align: middle), over a gold rule."""
+        """Logo and name side by side, centred (inline blocks, vertical-align: middle), over a gold rule. When the
+        two do not fit on one line, the name goes to a line of its own under the logo, as inline blocks wrap."""
         st, left, width = self.styles, CONTENT_LEFT, CONTENT_WIDTH
         reg = self._t("certificate.reg_no", st.reg, st.en(st.reg), languages)
         reg[-1] = reg[-1] + [(" " + data.organisation_reg_no, st.reg)]
         name_runs = [(data.organisation_name, st.issuer_name)]
         natural = max(paragraph(runs, 1e6, runs[0][1]).max_line_width for runs in [name_runs] + reg)
-        logo_size = None
-        if logo is not None:
-            logo_image, logo_size = self._sized(logo, 45 * MM, 16 * MM)
-            if logo_size[0] + 5 * MM + min(natural, 125 * MM) > width + 0.01:
-                raise NotTypesettable("the issuer's name and logo do not fit side by side")
-        beside = logo_size[0] + 5 * MM if logo_size else 0.0
-        text_width = min(natural, 125 * MM, width - beside)  # shrink-to-fit under max-width
-        text_align = "left" if logo_size else "center"
+        text_width = min(natural, 125 * MM)  # shrink-to-fit under max-width
+        text_align = "left" if logo is not None else "center"  # `.issuer-text:first-child` centres
         name_block = paragraph(name_runs, text_width, st.issuer_name, text_align)
         reg_blocks = [paragraph(runs, text_width, st.reg, text_align) for runs in reg]
         text_height = name_block.height + 1 * MM + sum(block.height for block in reg_blocks)
-        x = left + (width - text_width - beside) / 2
-        # vertical-align: middle puts each box's middle half an x-height above the line's baseline
+
+        def place_text(x: float, top: float) -> None:
+            top = drawing.text(name_block, x, top) + 1 * MM
+            for block in reg_blocks:
+                top = drawing.text(block, x, top)
+
+        # Each line's boxes: (width with margins, height, draws it at (x, top)); logo's margin-right is 5 mm.
+        text_box = (text_width, text_height, place_text)
+        lines = [[text_box]]
+        if logo is not None:
+            logo_image, (logo_width, logo_height) = self._sized(logo, 45 * MM, 16 * MM)
+            logo_box = (logo_width + 5 * MM, logo_height,
+                        lambda x, top: drawing.images.append((x, top, logo_width, logo_height, logo_image)))
+            fits = logo_width + 5 * MM + text_width <= width + 0.01
+            lines = [[logo_box, text_box]] if fits else [[logo_box], [text_box]]
+        # vertical-align: middle puts a box's middle half an x-height above the line's baseline
         strut_above, strut_below = st.base.strut()
         middle = strut_above - st.base.font.x_height * st.base.size / st.base.font.upem / 2
-        heights = [text_height] + ([logo_size[1]] if logo_size else [])
-        top = min([0.0] + [middle - h / 2 for h in heights])
-        bottom = max([strut_above + strut_below] + [middle + h / 2 for h in heights])
-        if logo_size:
-            drawing.images.append((x, y + middle - logo_size[1] / 2 - top, *logo_size, logo_image))
-        text_y = drawing.text(name_block, x + beside, y + middle - text_height / 2 - top) + 1 * MM
-        for block in reg_blocks:
-            text_y = drawing.text(block, x + beside, text_y)
-        return drawing.rule(left, y + bottom - top + 5 * MM, width, GOLD)
+        drawing.block(y, 0, text=False, below=5 * MM + RULE_WIDTH)
+        for boxes in lines:
+            top = min([0.0] + [middle - height / 2 for _, height, _ in boxes])
+            bottom = max([strut_above + strut_below] + [middle + height / 2 for _, height, _ in boxes])
+            x = left + (width - sum(box_width for box_width, _, _ in boxes)) / 2
+            for box_width, height, draw in boxes:
+                draw(x, y + middle - height / 2 - top)
+                x += box_width
+            y += bottom - top
+        return drawing.rule(left, y + 5 * MM, width, GOLD)
 
     def _heading(self, drawing: _Drawing, data, languages, y: float) -> float:
         """Title, volunteer and mission, centred."""
         st, left, width = self.styles, CONTENT_LEFT, CONTENT_WIDTH
         text = languages.catalogue.get
-        y = self._stack(drawing, [[(text("certificate.title", languages.primary), st.title)]], left,
-                        y + 4.5 * MM, width, "center")
-        y = self._stack(drawing, [[(text("certificate.subtitle", languages.primary), st.subtitle)]], left,
-                        y + 1.5 * MM, width, "center")
+
+        def centred(blocks, y: float, margin: float, inset: float = 0.0) -> float:
+            return self._stack(drawing, blocks, left + inset, drawing.block(y, margin), width - 2 * inset, "center")
+
+        y = centred([[(text("certificate.title", languages.primary), st.title)]], y, 4.5 * MM)
+        y = centred([[(text("certificate.subtitle", languages.primary), st.subtitle)]], y, 1.5 * MM)
         if languages.mode == "bilingual":
-            y = self._stack(drawing, [[(text("certificate.document_title", "en"), st.heading_en)]], left,
-                            y + 2 * MM, width, "center")
-        y = self._stack(drawing, self._t("certificate.intro", st.intro, st.en(st.intro), languages), left,
-                        y + 5 * MM, width, "center")
+            y = centred([[(text("certificate.document_title", "en"), st.heading_en)]], y, 2 * MM)
+        y = centred(self._t("certificate.intro", st.intro, st.en(st.intro), languages), y, 5 * MM)
         if data.volunteer_name:
             name_blocks = [[(data.volunteer_name, st.volunteer)]]
         else:
             name_blocks = self._t("certificate.volunteer", st.anonymous, st.en(st.anonymous), languages)
-        y = self._stack(drawing, name_blocks, left, y + 2.5 * MM, width, "center")
+        y = centred(name_blocks, y, 2.5 * MM)
         if data.pseudonymous and data.volunteer_reference:
             reference = self._t("certificate.pseudonymous_reference", st.reference, st.en(st.reference), languages)
             reference[-1] = reference[-1] + [(": ", st.reference), (data.volunteer_reference, st.reference_code)]
-            y = self._stack(drawing, reference, left, y + 2.5 * MM - 1 * MM, width, "center")  # margins collapse
-        y = self._stack(drawing, self._t("certificate.carried_out", st.intro, st.en(st.intro), languages), left,
-                        y + 2.5 * MM, width, "center")
-        return self._stack(drawing, [[(data.mission_title, st.mission)]], left + 8 * MM, y + 2 * MM,
-                           width - 16 * MM, "center")
+            y = centred(reference, y, 2.5 * MM - 1 * MM)  # the name's bottom margin collapses with this one's
+        y = centred(self._t("certificate.carried_out", st.intro, st.en(st.intro), languages), y, 2.5 * MM)
+        return centred([[(data.mission_title, st.mission)]], y, 2 * MM, inset=8 * MM)
 
     def _facts(self, drawing: _Drawing, data, languages, hours: str, y: float) -> float:
         """Four labelled values side by side (inline blocks of fixed widths) between two rules."""
         st, left, width = self.styles, CONTENT_LEFT, CONTENT_WIDTH
-        y = drawing.rule(left, y + 7 * MM, width) + 2.5 * MM
+        y = drawing.rule(left, drawing.block(y, 7 * MM, text=False, below=2.5 * MM + RULE_WIDTH), width) + 2.5 * MM
         period = f"{languages.date(data.start_date)} – {languages.date(data.end_date)}"
         facts = [
             (0.33, "certificate.mission_type",
@@ -594,11 +681,15 @@ class CertificateTypesetter:
         """A heading, a note, then one row per key competence: its name left, the competences right."""
         st, left, width = self.styles, CONTENT_LEFT, CONTENT_WIDTH
         y = self._stack(drawing, self._t("certificate.competences", st.h2, st.en(st.h2), languages), left,
-                        y + 6 * MM, width)
+                        drawing.block(y, 6 * MM, keep_with_next=True), width)  # break-after: avoid
         y = self._stack(drawing, self._t("certificate.competences_note", st.note, st.en(st.note), languages),
-                        left, y + 0.5 * MM, width)
-        y = drawing.rule(left, y + 2.5 * MM, width)
-        for group in groups:
+                        left, drawing.block(y, 0.5 * MM), width)
+        for index, group in enumerate(groups):
+            below = 1.6 * MM + RULE_WIDTH
+            if index == 0:  # `.note + .group`: a margin and a rule above
+                y = drawing.rule(left, drawing.block(y, 2.5 * MM, text=False, below=below), width)
+            else:
+                y = drawing.block(y, 0, text=False, below=below)
             y += 1.6 * MM
             heading_bottom = self._stack(
                 drawing, self._pair(group.label_lv, group.label_en, st.h3, st.h3_en, languages, block=True),
@@ -615,12 +706,13 @@ class CertificateTypesetter:
             y = drawing.rule(left, max(heading_bottom, list_bottom, y + sum(st.base.strut())) + 1.6 * MM, width)
         if any(c.attested_by == "self" for group in groups for c in group.competences):
             (self_note,) = self._t("certificate.self_attested_note", st.note, st.en(st.note), languages)
-            y = self._stack(drawing, [[("* ", st.note)] + self_note], left, y + 2 * MM, width)
+            y = self._stack(drawing, [[("* ", st.note)] + self_note], left, drawing.block(y, 2 * MM), width)
         return y
 
     def _closing(self, drawing: _Drawing, data, languages, qr_picture, signature, y: float) -> float:
         """Signature, QR code and how to verify (inline blocks, vertical-align: top); returns the bottom."""
         st, left, width = self.styles, CONTENT_LEFT, CONTENT_WIDTH
+        y = drawing.block(y, 6 * MM, text=False)
         signature_width, space = 0.31 * width, 14 * MM
         if signature is not None:
             signature_image, size = self._sized(signature, 55 * MM, 13 * MM)
@@ -652,12 +744,21 @@ class CertificateTypesetter:
             canvas.rectangle(BORDER_LEFT + inset, BORDER_TOP + inset, BORDER_RIGHT - BORDER_LEFT - 2 * inset,
                              BORDER_BOTTOM - BORDER_TOP - 2 * inset, third, NAVY)
 
-    def _draw_footer(self, canvas: PageCanvas, data, languages) -> None:
-        """The page's bottom margin boxes: the credential's id and catalogue version, the page number."""
-        footer_style = self.styles.footer
+    def _draw_margin_boxes(self, canvas: PageCanvas, data, languages, number: int, count: int) -> None:
+        """The page's margin boxes: at the foot the credential's id and catalogue version and the page number; on
+        pages after the first, whose certificate this is (bottom-aligned above the border)."""
+        style = self.styles.footer
         text = (f"{languages.plain('certificate.credential_id')}: {data.credential_id} · "
                 f"{languages.plain('certificate.catalogue_version')} {data.catalogue_version}")
         top = BORDER_BOTTOM + 2.5 * MM
-        paragraph([(text, footer_style)], 170 * MM, footer_style).place(BORDER_LEFT, top).draw(canvas)
-        paragraph([("1/1", footer_style)], 14 * MM, footer_style, "right").place(
-            BORDER_RIGHT - 14 * MM, top).draw(canvas)
+        boxes = [(paragraph([(text, style)], 170 * MM, style), BORDER_LEFT, top),
+                 (paragraph([(f"{number}/{count}", style)], 14 * MM, style, "right"), BORDER_RIGHT - 14 * MM, top)]
+        if number > 1:
+            name = data.volunteer_name or languages.plain("certificate.volunteer")
+            for text, x, align in ((data.organisation_name, BORDER_LEFT, "left"),
+                                   (f"{name} · {languages.plain('certificate.continued')}",
+                                    BORDER_RIGHT - 92 * MM, "right")):
+                block = paragraph([(text, style)], 92 * MM, style, align)
+                boxes.append((block, x, BORDER_TOP - 2.5 * MM - block.height))
+        for block, x, y in boxes:
+            block.place(x, y).draw(canvas)

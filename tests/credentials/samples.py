@@ -136,18 +136,20 @@ def pseudonymous(language: str = "lv", **changes) -> CertificateData:
 
 def long_certificate(language: str = "bilingual", **changes) -> CertificateData:
     """Twenty competences and a very long title: more than one page must hold it."""
-    return named(
-        language,
-        mission_title=("Ilgtermiņa brīvprātīgais darbs Latvijas Samariešu apvienības sociālās aprūpes centros "
-                       "Rīgā, Jūrmalā un Ogrē: senioru ikdienas atbalsts, pirmās palīdzības apmācību organizēšana, "
-                       "labdarības pasākumu un ziedojumu vākšanas kampaņu koordinēšana, digitālo prasmju "
-                       "nodarbības un brīvprātīgo komandas ikdienas vadīšana visa gada garumā"),
+    values = dict(
+        mission_title=LONG_TITLE,
         competences=competences(20),
         hours=Decimal("186.5"),
         start_date=date(2023, 9, 1),
         end_date=date(2024, 8, 31),
-        **changes,
     )
+    return named(language, **{**values, **changes})
+
+
+LONG_TITLE = ("Ilgtermiņa brīvprātīgais darbs Latvijas Samariešu apvienības sociālās aprūpes centros Rīgā, Jūrmalā "
+              "un Ogrē: senioru ikdienas atbalsts, pirmās palīdzības apmācību organizēšana, labdarības pasākumu un "
+              "ziedojumu vākšanas kampaņu koordinēšana, digitālo prasmju nodarbības un brīvprātīgo komandas "
+              "ikdienas vadīšana visa gada garumā")
 
 
 #: A mission title with every Latvian letter, lower and upper case: ā č ē ģ ī ķ ļ ņ š ū ž.
