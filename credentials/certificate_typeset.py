@@ -499,6 +499,7 @@ class _Styles:
         self.item_en = self.item.but(size=8.5, color=MUTED)
         self.signatory = base.but(font=fonts.sans_bold)
         self.small = base.but(size=8.5)
+        self.position = self.small.but(color=MUTED)
         self.how_heading = base.but(font=fonts.sans_bold, size=8.5, color=NAVY)
         self.how_text = base.but(size=7, line_height=1.3, color=MUTED)
         self.url = base.but(size=7.5, color=NAVY)
@@ -720,7 +721,7 @@ class CertificateTypesetter:
         column = drawing.rule(left, y + space, signature_width, INK)
         column = self._stack(drawing, [[(data.signatory_name, st.signatory)]], left, column + 1.5 * MM,
                              signature_width)
-        column = self._stack(drawing, [[(data.signatory_position, st.en(st.small))]], left, column, signature_width)
+        column = self._stack(drawing, [[(data.signatory_position, st.position)]], left, column, signature_width)
         issued = self._t("certificate.issue_date", st.small, st.en(st.small), languages)
         issued[-1] = issued[-1] + [(": " + languages.date(data.issue_date), st.small)]
         bottom = self._stack(drawing, issued, left, column + 2.5 * MM, signature_width)
