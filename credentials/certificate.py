@@ -24,7 +24,6 @@ import os
 import re
 import threading
 import zipfile
-import zlib
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -46,7 +45,7 @@ from markupsafe import Markup, escape
 
 from catalogue import load_catalogue
 from catalogue.i18n import Messages, messages
-from credentials.certificate_pdf import PdfForm, SafeEndStream
+from credentials.certificate_pdf import PdfForm, SafeEndStream, deflate
 from credentials.certificate_typeset import CertificateTypesetter, NotTypesettable
 
 log = logging.getLogger(__name__)
@@ -659,10 +658,6 @@ class CertificateRenderer:
             )
 
 
-#: zlib level for the PDF's streams: level 9 takes twice as long as 6 for a file under 1% smaller.
-STREAM_COMPRESSION_LEVEL = 6
-
-
 @contextmanager
 def _collecting_once():
     """Runs a render with the cyclic garbage collector paused, then collects the youngest generation once.
@@ -691,15 +686,15 @@ def _finish_pdfa(document, pdf) -> None:
     PDF/A-2 and -3 forbid a Filter on the XMP metadata stream (ISO 19005-2, 6.6.2.1), which WeasyPrint compresses
     for every PDF/A version but the first; and WeasyPrint lists each attachment twice in the catalog's /AF array.
     The other streams that WeasyPrint leaves to pydyf to compress (page content, fonts, their Unicode maps, the
-    colour profile, the attached credential) are deflated here, once, at `STREAM_COMPRESSION_LEVEL`: pydyf would
-    deflate each at level 9 while writing, and again to hash the file for its identifier.
+    colour profile, the attached credential) are deflated here, once, as the typesetter's writer does (`deflate`,
+    level 6): pydyf would deflate each at level 9 while writing, and again to hash the file for its identifier.
     """
     metadata = int(pdf.catalog["Metadata"].split()[0])
     pdf.objects[metadata].compress = False
     for item in pdf.objects:
         if isinstance(item, pydyf.Stream) and item.compress:
             raw = b"\n".join(pydyf._to_bytes(part) for part in item.stream)  # what Stream.data would join
-            item.stream = [zlib.compress(raw, STREAM_COMPRESSION_LEVEL)]
+            item.stream = [deflate(raw)]
             item.extra["Filter"] = "/FlateDecode"
             item.compress = False
             item.__class__ = SafeEndStream  # data ending with CR keeps its last byte (see SafeEndStream)

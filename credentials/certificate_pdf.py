@@ -47,7 +47,8 @@ _DROPPED_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern", "DSIG
 _SUBSET_FLAGS = hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.NO_LAYOUT_CLOSURE
 
 
-def _deflate(data: bytes) -> bytes:
+def deflate(data: bytes) -> bytes:
+    """`data` Flate-compressed at `COMPRESSION_LEVEL`, for this writer's streams and WeasyPrint's (its finisher)."""
     return zlib.compress(data, COMPRESSION_LEVEL)
 
 
@@ -98,7 +99,7 @@ def _stream(data: bytes, extra: dict | None = None) -> pydyf.Stream:
     """A Flate stream compressed here, once, at our level (pydyf would compress at level 9, and again for the ID)."""
     extra = dict(extra or {})
     extra["Filter"] = "/FlateDecode"
-    return SafeEndStream([_deflate(data)], extra)
+    return SafeEndStream([deflate(data)], extra)
 
 
 # --- fonts ---------------------------------------------------------------------------------------------------------
@@ -195,7 +196,7 @@ class FontProgram:
         subset_input.flags = _SUBSET_FLAGS
         subset_input.drop_table_tag_set.update(_table_tag(name) for name in _DROPPED_TABLES)
         program = hb.subset(self.face, subset_input).blob.data
-        result = (tag, _deflate(program), len(program))
+        result = (tag, deflate(program), len(program))
         with self._lock:
             self._subsets[glyph_ids] = result
             if len(self._subsets) > _SUBSET_CACHE_SIZE:
@@ -333,13 +334,11 @@ class PdfImage:
 
     @classmethod
     def from_pil(cls, picture) -> PdfImage:
-        """A PIL image (the QR code: mode "L", one pixel per module), Flate-compressed."""
+        """A PIL image (the QR code: mode "L", one pixel per module), Flate-compressed. Not cached: each
+        certificate's QR code is its own, and keeping them would only push the logos out of the cache."""
         digest = hashlib.sha256(f"{picture.mode}:{picture.width}x{picture.height}\0".encode()
                                 + picture.tobytes()).digest()
-        cached = cls._cached(digest)
-        if cached is not None:
-            return cached
-        return cls._store(cls._flate(picture, digest))
+        return cls._flate(picture, digest)
 
     @classmethod
     def _flate(cls, picture, digest: bytes) -> PdfImage:
@@ -357,7 +356,7 @@ class PdfImage:
         elif picture.mode != "L" and picture.mode != "RGB":
             picture = picture.convert("RGB")
         space = "/DeviceRGB" if picture.mode == "RGB" else "/DeviceGray"
-        data = _deflate(picture.tobytes())
+        data = deflate(picture.tobytes())
         return cls(picture.width, picture.height, space, data, "/FlateDecode", digest)
 
     @classmethod
@@ -651,7 +650,7 @@ def _icc_profile() -> bytes:
             if spec is None or not spec.submodule_search_locations:
                 raise RuntimeError("the sRGB profile comes with WeasyPrint, which is not installed")
             path = Path(next(iter(spec.submodule_search_locations))) / "pdf" / "sRGB2014.icc"
-            _icc_stream = _deflate(path.read_bytes())
+            _icc_stream = deflate(path.read_bytes())
         return _icc_stream
 
 
