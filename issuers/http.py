@@ -10,6 +10,7 @@ from typing import Callable, Iterator, TypeVar
 
 import anyio
 from fastapi import Depends, Request
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalogue.i18n import UserError
@@ -24,7 +25,12 @@ def _request_transaction(request: Request, options: dict) -> Iterator[Session]:
         if options:
             session.connection(execution_options=options)
         yield session
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:
+            # Refused only at COMMIT (a deferred constraint, a concurrent writer): the write did not happen, so the
+            # client is told so rather than given the response the endpoint had made.
+            raise UserError("request.conflict", kind="conflict") from None
     except BaseException:
         session.rollback()
         raise
@@ -32,15 +38,30 @@ def _request_transaction(request: Request, options: dict) -> Iterator[Session]:
         session.close()
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the endpoint returns, rolled back when it raises."""
+def _write_transaction(request: Request) -> Iterator[Session]:
     yield from _request_transaction(request, {})
 
 
-def get_read_session(request: Request) -> Iterator[Session]:
-    """A transaction for endpoints that only read: on SQLite it takes no write lock (see issuers.db.READ_MOSTLY),
-    so such requests run side by side with each other and with one writer."""
+def _read_transaction(request: Request) -> Iterator[Session]:
     yield from _request_transaction(request, {READ_MOSTLY: True})
+
+
+# scope="function": FastAPI ends these when the endpoint returns, before the response is sent. With the default
+# scope ("request") it ends them after the response has gone out, so a client could be told of a write that a crash,
+# or a failing commit, then undid, and could ask for it again before it was committed.
+_WRITE = Depends(_write_transaction, scope="function")
+_READ = Depends(_read_transaction, scope="function")
+
+
+async def get_session(session: Session = _WRITE) -> Session:  # async: nothing here waits
+    """One transaction per request: committed before the response is sent, rolled back when the endpoint raises."""
+    return session
+
+
+async def get_read_session(session: Session = _READ) -> Session:  # async: nothing here waits
+    """A transaction for endpoints that only read: on SQLite it takes no write lock (see issuers.db.READ_MOSTLY),
+    so such requests run side by side with each other and with one writer. Ended like `get_session`'s."""
+    return session
 
 
 @contextmanager

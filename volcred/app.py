@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             session.execute(text("SELECT 1"))
         except Exception:
+            session.rollback()  # nothing to commit: the 503 stands, not a failing commit's 500
             return problem(request, 503, "database-unreachable", messages().get("health.database_unreachable", lang))
         return {"status": "ok", "database": "ok", "message": messages().get("health.ok", lang)}
 
