@@ -201,9 +201,18 @@ def claim_json(claim: CompetenceClaim) -> dict:
     return item
 
 
-def get_record(session: Session, principal: Principal, record_id: str) -> RecordRow:
-    """A record of the caller's organisation; another organisation's records do not exist for the caller."""
-    row = session.get(RecordRow, record_id)
+def get_record(session: Session, principal: Principal, record_id: str, *, lock: bool = False) -> RecordRow:
+    """A record of the caller's organisation; another organisation's records do not exist for the caller.
+
+    With `lock`, for a change that depends on the record's status: the row is read fresh and locked until the
+    transaction ends, so that concurrent changes of one record take turns and each sees the one before
+    (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the write transaction holds the whole database already)."""
+    row = (session.get(RecordRow, record_id, with_for_update=True, populate_existing=True) if lock
+           else session.get(RecordRow, record_id))
+    return _visible_record(principal, row)
+
+
+def _visible_record(principal: Principal, row: RecordRow | None) -> RecordRow:
     if row is None or not principal.acts_for(row.organisation_id):
         raise UserError("record.not_found", kind="not_found")
     return row
@@ -261,7 +270,7 @@ APPROVABLE = {"organiser": ("draft", "submitted"), "batch": ("draft", "submitted
 def approve_record(session: Session, principal: Principal, record_id: str,
                    changes: RecordChanges | None = None) -> RecordRow:
     """Approves a record, optionally with the organiser's edits first; only an approved record can be issued."""
-    row = get_record(session, principal, record_id)
+    row = get_record(session, principal, record_id, lock=True)
     principal.require("records.write", row.organisation_id)
     edited = bool(changes and changes.given())
     if row.status in ("approved", "issued") and not edited:
@@ -279,7 +288,7 @@ def approve_record(session: Session, principal: Principal, record_id: str,
 
 def return_record(session: Session, principal: Principal, record_id: str, comment: str) -> RecordRow:
     """Sends a submitted statement back to the volunteer with the organiser's comment."""
-    row = get_record(session, principal, record_id)
+    row = get_record(session, principal, record_id, lock=True)
     principal.require("records.write", row.organisation_id)
     comment = (comment or "").strip()
     if not comment:
@@ -297,7 +306,7 @@ def return_record(session: Session, principal: Principal, record_id: str, commen
 def revise_record(session: Session, principal: Principal, record_id: str, changes: RecordChanges | None) -> RecordRow:
     """A corrected copy of an issued record, approved by the organiser who makes it; issuing it supersedes the
     old credential."""
-    old = get_record(session, principal, record_id)
+    old = get_record(session, principal, record_id, lock=True)  # concurrent corrections: one, the rest see it
     principal.require("records.write", old.organisation_id)
     if old.status != "issued":
         raise UserError("record.cannot_revise", kind="conflict", status=old.status)
@@ -487,7 +496,12 @@ def issue_records(session: Session, principal: Principal, ctx: IssuerContext, re
     nothing); their status entries are allocated together, each list read and written once."""
     if len(set(record_ids)) != len(record_ids):
         raise ValueError("issue_records was given the same record twice")
-    records = [get_record(session, principal, record_id) for record_id in record_ids]
+    # Locked and read fresh, in one order: concurrent issuers of a record take turns and all but the first find it
+    # issued (see get_record).
+    locked = {row.id: row for row in session.scalars(
+        select(RecordRow).where(RecordRow.id.in_(record_ids)).order_by(RecordRow.id).with_for_update()
+        .execution_options(populate_existing=True))}
+    records = [_visible_record(principal, locked.get(record_id)) for record_id in record_ids]
     if not records:
         return []
     organisation_ids = {record.organisation_id for record in records}
