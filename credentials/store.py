@@ -129,8 +129,17 @@ class StatusListRow(Base):
 track(StatusListRow, lambda row: row.organisation_id, attributes=("version",))
 
 
+LIVE_OF_RECORD = "record_id IS NOT NULL AND status <> 'revoked'"
+
+
 class CredentialRow(Base):
     __tablename__ = "credentials"
+    __table_args__ = (
+        # A record is issued once: what backs the record's lock (see credentials.service.get_record) should a path
+        # ever issue without it.
+        Index("ux_credentials_live_record", "record_id", unique=True,
+              sqlite_where=text(LIVE_OF_RECORD), postgresql_where=text(LIVE_OF_RECORD)),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
