@@ -33,7 +33,9 @@ _CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                   '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
                   'spreadsheetml.sheet.main+xml"/>'
                   '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
-                  'officedocument.spreadsheetml.worksheet+xml"/></Types>')
+                  'officedocument.spreadsheetml.worksheet+xml"/>'
+                  '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                  'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
 _RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
          '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
          '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
@@ -46,6 +48,10 @@ _WORKBOOK_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
                   '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
                   'worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+
+
+_EMPTY_STRINGS = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+                  b'spreadsheetml/2006/main"/>')
 
 
 def _letters(index: int) -> str:
@@ -63,6 +69,7 @@ def _sheet_xml(rows: int):
 
 
 def _package(sheet_parts, extra: dict[str, Iterable[bytes]] | None = None) -> bytes:
+    extra = {"xl/sharedStrings.xml": [_EMPTY_STRINGS], **(extra or {})}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
@@ -77,7 +84,7 @@ def _package(sheet_parts, extra: dict[str, Iterable[bytes]] | None = None) -> by
                     sheet.write("".join(chunk).encode())
                     chunk = []
             sheet.write("".join(chunk).encode())
-        for name, parts in (extra or {}).items():
+        for name, parts in extra.items():
             with archive.open(name, "w", force_zip64=True) as member:
                 for part in parts:
                     member.write(part)
