@@ -350,6 +350,10 @@ STYLE_SHEETS = [
     "rect { background: image-set('http://evil.example/x.png' 1x) }",
     "rect { fill: url(#g) } circle { fill: url(http://evil.example/x) }",
     "rect { fill: &#117;rl(http://evil.example/x) }",
+    "rect { fill: &#92;75rl(http://evil.example/x) }",
+    "rect { fill: red }<title>t</title>@import 'http://evil.example/x.css';",
+    "@/**/import 'http://evil.example/x.css';",
+    "@font-face { font-family: x; src: url(http://evil.example/x.woff) }",
 ]
 
 
