@@ -228,6 +228,19 @@ def test_nul_in_a_form_is_a_client_error(client):
     assert_nul_refused(response, "credential")
 
 
+def test_nul_in_multipart_text_reaching_the_database_is_a_client_error(client, make_org):
+    """Multipart bodies are not read by the guard (files may hold NUL bytes): their text is stopped at the database."""
+    org = make_org("nul-multipart")
+    response = client.post("/batches?dry_run=true", files={"file": ("batch.csv", csv_bytes([good_row(1)]))},
+                           data={"organisation": "nul-\u0000multipart"}, headers=org.headers("admin"))
+    assert_nul_refused(response)
+    body = (b'--x\r\nContent-Disposition: form-data; name="file"; filename="ba\x00tch.csv"\r\n\r\n'
+            + csv_bytes([good_row(1)]) + b"\r\n--x--\r\n")
+    started = client.post("/batches", content=body,
+                          headers={**org.headers(), "Content-Type": "multipart/form-data; boundary=x"})
+    assert_nul_refused(started)
+
+
 def test_text_with_an_escaped_backslash_u0000_is_not_a_nul(client, make_org):
     org = make_org("nul-lookalike")
     body = record_body(narrative="C:\\u0000 is a path, not a NUL")
