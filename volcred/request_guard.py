@@ -9,13 +9,16 @@ database through `refuse_nul_parameters` (volcred.db), and spreadsheet cells are
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
+from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from catalogue.i18n import UserError, messages
-from volcred.problems import user_error_response
+from catalogue.web import render_page, template_environment
+from volcred.problems import KIND_STATUS, request_language, user_error_response
 
 NUL = "\x00"
 # Uploads (bulk verification takes up to 20 MB, batches 10 MB) are spooled to disk by the multipart parser; other
@@ -170,7 +173,7 @@ class RequestGuardMiddleware:
             if exceeded:
                 if message["type"] == "http.response.start" and not started:
                     started = True
-                    await user_error_response(Request(scope), too_large_error(limit))(scope, receive, send)
+                    await refusal(Request(scope), too_large_error(limit))(scope, receive, send)
                 return
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -182,4 +185,21 @@ class RequestGuardMiddleware:
                 await self._refuse(scope, receive, send, too_large_error(limit))
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, error: UserError) -> None:
-        await user_error_response(Request(scope), error)(scope, receive, send)
+        await refusal(Request(scope), error)(scope, receive, send)
+
+
+@lru_cache(maxsize=1)
+def _page_templates():
+    return template_environment()
+
+
+def refusal(request: Request, error: UserError):
+    """problem+json for the API; a readable page for a person whose browser asked for one."""
+    accept = request.headers.get("accept", "")
+    if "text/html" not in accept or "json" in accept:
+        return user_error_response(request, error)
+    lang = request_language(request)
+    body = render_page(_page_templates(), "error.html", lang=lang, url=str(request.url),
+                       title=messages().get(f"problem.{error.kind}", lang),
+                       detail=messages().get(error.key, lang, **error.params), back_href=None)
+    return HTMLResponse(body, status_code=KIND_STATUS[error.kind])

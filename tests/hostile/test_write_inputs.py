@@ -205,6 +205,13 @@ def test_nul_in_public_path_and_query_is_a_client_error(client, make_org):
     assert_nul_refused(client.get(f"/records?status=draft%00", headers=org.headers()), "status")
 
 
+def test_nul_in_a_page_address_is_a_readable_page_for_a_person(client):
+    response = client.get("/v/abc%00def?lang=en", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert "NUL character" in response.text
+
+
 def test_nul_in_login_and_registration_is_a_client_error(client, make_org):
     assert_nul_refused(client.post("/auth/login", json={"email": "a\u0000@example.lv", "password": "x"}), "email")
     registration = {"legal_name": "Biedrība\u0000X", "registration_number": "40001441955", "municipality": "Rīga"}
