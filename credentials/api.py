@@ -6,9 +6,9 @@ import hashlib
 import json
 from typing import Any, Union
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from catalogue.i18n import UserError
@@ -23,25 +23,37 @@ from issuers.store import OrganisationRow
 
 router = APIRouter()
 JSON_LD = "application/ld+json"
+MAX_STATUS_LIST_NUMBER = 2 ** 31 - 1  # the column is a 32-bit integer
 
 
-class NamedVolunteer(BaseModel):
-    name: str
+class StrictInput(BaseModel):
+    """An input body that refuses fields it does not know: a misspelt or misplaced field (a `pseudonym` beside a
+    `name`, a `volunteer` in an edit) must be an error, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class VolunteerBody(StrictInput):
+    """Who the record is about: a `name` (and optional `email`), or a `pseudonym` alone. Both at once are refused:
+    a pseudonymous volunteer leaves no personal data."""
+
+    name: str | None = None
     email: str | None = None
+    pseudonym: str | None = Field(None, description="The random identifier the volunteer keeps (8–64 letters, "
+                                                    "digits, - or _).")
+
+    def as_input(self) -> VolunteerInput:
+        return VolunteerInput(name=self.name, email=self.email, pseudonym=self.pseudonym)
 
 
-class PseudonymousVolunteer(BaseModel):
-    pseudonym: str = Field(description="The random identifier the volunteer keeps (8–64 letters, digits, - or _).")
-
-
-class CompetenceItem(BaseModel):
+class CompetenceItem(StrictInput):
     uri: str
     attested_by: str = Field("organiser", description="`organiser`, or `self` for a self-described competence.")
     note: str | None = Field(None, description="The volunteer's own words about this competence.")
 
 
-class RecordBody(BaseModel):
-    volunteer: Union[PseudonymousVolunteer, NamedVolunteer]
+class RecordBody(StrictInput):
+    volunteer: VolunteerBody
     mission_type: str
     title: str | None = None
     municipality: str
@@ -65,7 +77,7 @@ def competence_claims(items: list[Union[str, CompetenceItem]] | None) -> list | 
     return [item if isinstance(item, str) else CompetenceClaim(item.uri, item.attested_by, item.note) for item in items]
 
 
-class StatusChange(BaseModel):
+class StatusChange(StrictInput):
     reason: str | None = None
 
 
@@ -103,10 +115,7 @@ def record_view(row) -> dict:
 def create_record(body: RecordBody, request: Request, session: Session = Depends(get_session),
                   ctx: IssuerContext = Depends(get_issuer_context), principal: Principal = Depends(require_principal)):
     org = caller_organisation(session, principal, body.organisation)
-    if isinstance(body.volunteer, PseudonymousVolunteer):
-        volunteer = VolunteerInput(pseudonym=body.volunteer.pseudonym)
-    else:
-        volunteer = VolunteerInput(name=body.volunteer.name, email=body.volunteer.email)
+    volunteer = body.volunteer.as_input()
     competences = competence_claims(body.competences)
     created = service.create_record(session, principal, ctx, org, RecordInput(
         volunteer=volunteer, mission_type=body.mission_type, title=body.title, municipality=body.municipality,
@@ -125,7 +134,7 @@ def read_record(record_id: str, session: Session = Depends(get_session),
     return record_view(service.get_record(session, principal, record_id))
 
 
-class RecordEdit(BaseModel):
+class RecordEdit(StrictInput):
     """An organiser's edits (review or correction): only the fields given change. In `competences` a bare URI keeps
     the provenance the record has for it (or is the organiser's own); an object states `attested_by` explicitly."""
 
@@ -146,7 +155,7 @@ class RecordEdit(BaseModel):
                              competences=competences, evidence=self.evidence)
 
 
-class ReturnBody(BaseModel):
+class ReturnBody(StrictInput):
     review_comment: str = Field(validation_alias=AliasChoices("review_comment", "comment"),
                                 description="What the volunteer should change (they see it with their draft); "
                                             "`comment` is accepted too.")
@@ -257,7 +266,9 @@ for _action in ("revoke", "suspend", "unsuspend"):
 
 @router.get("/status/{slug}/{purpose}/{number}", tags=["status lists"],
             summary="A signed Bitstring Status List credential")
-def status_list(slug: str, purpose: str, number: int, request: Request, session: Session = Depends(get_session),
+def status_list(slug: str, purpose: str, request: Request,
+                number: int = Path(ge=0, le=MAX_STATUS_LIST_NUMBER, description="The list's number."),
+                session: Session = Depends(get_session),
                 ctx: IssuerContext = Depends(get_issuer_context)):
     row = service.signed_status_list(session, ctx, slug, purpose, number)
     etag = '"' + hashlib.sha256(row.signed_credential.encode()).hexdigest()[:32] + '"'

@@ -9,6 +9,7 @@ import typer
 
 from catalogue.i18n import t
 from credentials import batch_service
+from credentials.batches import MAX_BYTES
 from issuers import service as issuers
 
 batches_app = typer.Typer(help="Bulk issuance from CSV/XLSX files.", no_args_is_help=True)
@@ -37,7 +38,8 @@ def upload(
 ):
     """Check a file of records and issue a credential for every valid row (each row on its own, idempotent)."""
     runtime = ctx.obj
-    content = file.read_bytes()
+    with file.open("rb") as stream:
+        content = stream.read(MAX_BYTES + 1)  # one byte more tells a file over the limit, without reading it all
     with runtime.transaction() as session:
         organisation = issuers.get_organisation(session, org)
         if dry_run:

@@ -18,8 +18,17 @@ COLUMNS = ("volunteer_name", "volunteer_email", "volunteer_pseudonym", "mission_
 OPTIONAL_COLUMNS = ("language",)
 REQUIRED_COLUMNS = ("mission_type", "municipality", "start_date", "end_date", "hours")
 MAX_ROWS = 10_000
+MAX_LINES = 5 * MAX_ROWS  # data rows, and the blank and comment lines between them: reading stops here
 MAX_BYTES = 10 * 1024 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
+# An XLSX is a ZIP: its declared sizes are checked before anything is unpacked (Python's zipfile never unpacks more
+# than a member declares). Worksheets and shared strings are read as a stream, every other part whole: those must
+# stay small. A worksheet without a <dimension> is read twice by openpyxl (once for its size): 16 MB, some seconds.
+MAX_XLSX_MEMBERS = 500
+MAX_XLSX_STREAMED_BYTES = 16 * 1024 * 1024
+MAX_XLSX_PART_BYTES = 4 * 1024 * 1024
+MAX_XLSX_UNPACKED_BYTES = 64 * 1024 * 1024
+MAX_XLSX_COLUMNS = 64  # the template has 13; more columns than this are not read
 LV_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})\.?$")  # 20.06.2026, as Latvian spreadsheets save dates
 
 # Where a field of the record validation lives in the spreadsheet.
@@ -58,7 +67,8 @@ class CheckedUpload:
 # --- reading ------------------------------------------------------------------------------------------------------
 
 def read_upload(content: bytes, filename: str | None = None) -> list[SheetRow]:
-    """The data rows of a CSV (UTF-8 with or without BOM, `,` or `;`) or XLSX upload."""
+    """The data rows of a CSV (UTF-8 with or without BOM, `,` or `;`) or XLSX upload. Rows are read as a stream and
+    reading stops at the row limit, so a file of millions of tiny rows costs no more than one at the limit."""
     if len(content) > MAX_BYTES:
         raise UserError("batch.file_too_large", limit_mb=MAX_BYTES // (1024 * 1024))
     if content.startswith(XLSX_MAGIC) or (filename or "").lower().endswith(".xlsx"):
@@ -67,51 +77,84 @@ def read_upload(content: bytes, filename: str | None = None) -> list[SheetRow]:
         rows = _read_csv(content)
     if not rows:
         raise UserError("batch.empty")
-    if len(rows) > MAX_ROWS:
-        raise UserError("batch.too_many_rows", limit=MAX_ROWS)
     return rows
+
+
+def _csv_text(content: bytes) -> io.TextIOWrapper:
+    """The file's text, decoded as it is read (no copy of the whole file as one string)."""
+    return io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
 
 
 def _read_csv(content: bytes) -> list[SheetRow]:
     try:
-        text = content.decode("utf-8-sig")
+        delimiter = _sniff_delimiter(_csv_text(content))
     except UnicodeDecodeError:
         raise UserError("batch.not_utf8") from None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    reader = csv.reader(_csv_text(content), delimiter=delimiter)
 
     def numbered():
         next_line = 1
-        for cells in reader:
-            # A quoted cell may span lines: a row's line is where it starts.
-            line, next_line = next_line, reader.line_num + 1
-            yield line, cells
+        try:
+            for cells in reader:
+                # A quoted cell may span lines: a row's line is where it starts.
+                line, next_line = next_line, reader.line_num + 1
+                yield line, cells
+        except UnicodeDecodeError:
+            raise UserError("batch.not_utf8") from None
+        except csv.Error:
+            # A cell beyond the csv module's field limit (128 KB), or an unbalanced quote that swallows the file.
+            raise UserError("batch.csv_unreadable", line=next_line) from None
 
     return _sheet_rows(numbered())
 
 
 def _sheet_rows(lines: Iterable[tuple[int, list[str]]]) -> list[SheetRow]:
-    """The data rows below the header; blank lines, and comment lines (#) above the header, are skipped."""
+    """The data rows below the header; blank lines, and comment lines (#) above the header, are skipped. Stops at
+    the first row (or line) beyond the limit."""
     header: list[str] | None = None
     rows: list[SheetRow] = []
     for line, cells in lines:
+        if line > MAX_LINES:
+            raise UserError("batch.too_many_rows", limit=MAX_ROWS)
         if _is_blank(cells) or (header is None and _is_comment(cells)):
             continue
         if header is None:
             header = _header(cells)
             continue
+        if len(rows) == MAX_ROWS:
+            raise UserError("batch.too_many_rows", limit=MAX_ROWS)
         rows.append(_sheet_row(line, header, cells))
     if header is None:
         raise UserError("batch.empty")
     return rows
 
 
-def _sniff_delimiter(text: str) -> str:
+def _sniff_delimiter(lines: Iterable[str]) -> str:
     """`;` when the header line has more semicolons than commas (how spreadsheets in Latvia save CSV), else `,`."""
-    for raw in text.splitlines():
+    for raw in lines:
         stripped = raw.strip()
         if stripped and not stripped.lstrip('"').startswith("#"):
             return ";" if stripped.count(";") > stripped.count(",") else ","
     return ","
+
+
+def _check_xlsx_package(content: bytes) -> None:
+    """Refuses a workbook whose parts would unpack to more than a batch can hold, before any part is unpacked."""
+    from zipfile import BadZipFile, ZipFile
+
+    try:
+        with ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (BadZipFile, ValueError, OSError):
+        raise UserError("batch.xlsx_unreadable") from None
+    limit_mb = MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)
+    if len(members) > MAX_XLSX_MEMBERS or sum(member.file_size for member in members) > MAX_XLSX_UNPACKED_BYTES:
+        raise UserError("batch.xlsx_too_large", limit_mb=limit_mb)
+    for member in members:
+        name = member.filename
+        streamed = (name.startswith("xl/worksheets/") and not name.endswith(".rels")) or name == "xl/sharedStrings.xml"
+        if member.file_size > (MAX_XLSX_STREAMED_BYTES if streamed else MAX_XLSX_PART_BYTES):
+            raise UserError("batch.xlsx_too_large", limit_mb=limit_mb)
 
 
 def _read_xlsx(content: bytes) -> list[SheetRow]:
@@ -119,13 +162,18 @@ def _read_xlsx(content: bytes) -> list[SheetRow]:
 
     from openpyxl import load_workbook
 
+    _check_xlsx_package(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (BadZipFile, KeyError, ValueError, OSError):
         raise UserError("batch.xlsx_unreadable") from None
     try:
-        values = workbook.worksheets[0].iter_rows(values_only=True)
+        # Bounded rows and columns: a sheet may declare (or place one cell at) row 1,048,576 or column XFD, and
+        # read-only openpyxl fills the rows and columns up to there.
+        values = workbook.worksheets[0].iter_rows(max_row=MAX_LINES + 1, max_col=MAX_XLSX_COLUMNS, values_only=True)
         return _sheet_rows((line, [_xlsx_cell(value) for value in row]) for line, row in enumerate(values, start=1))
+    except (BadZipFile, KeyError, IndexError, ValueError, OSError, SyntaxError):  # SyntaxError: XML ParseError
+        raise UserError("batch.xlsx_unreadable") from None
     finally:
         workbook.close()
 
@@ -208,6 +256,11 @@ def check_rows(rows: Iterable[SheetRow], catalogue, today: date) -> CheckedUploa
     checked = CheckedUpload(rows=len(rows))
     seen: dict[tuple, int] = {}
     for row in rows:
+        refused = [column for column, value in row.cells.items() if "\x00" in value]
+        if refused:
+            # No text with a NUL is stored (PostgreSQL cannot): the row is refused here, with its column.
+            checked.errors.extend(RowError(row.line, column, messages().text("batch.cell_nul")) for column in refused)
+            continue
         try:
             valid = validate_record(record_input(row), catalogue, today)
         except UserError as error:

@@ -13,14 +13,14 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue import load_catalogue
 from catalogue.i18n import UserError
-from credentials.records import (CompetenceClaim, RecordChanges, RecordInput, VolunteerInput, field_error,
-                                 parse_date)
+from credentials.records import (EARLIEST_DATE, CompetenceClaim, RecordChanges, RecordInput, VolunteerInput,
+                                 field_error, parse_date)
 from credentials.service import CreatedRecord, apply_changes, new_record
 from credentials.store import InvitationRow, RecordRow
 from issuers.auth import Principal, hash_token
@@ -32,10 +32,14 @@ from issuers.store import OrganisationRow
 DEFAULT_VALID_DAYS = 30
 MAX_VALID_DAYS = 365
 EDITABLE = ("draft", "returned")
+LATEST_DAYS_AHEAD = 2 * 366  # an invitation may name a period still to come, but not one in another era
 
 
 class InvitationInput(BaseModel):
-    """What an organiser fixes for the statement: the mission, and optionally the place and period."""
+    """What an organiser fixes for the statement: the mission, and optionally the place and period. Unknown fields
+    (a volunteer's name, say) are refused: the volunteer gives those themselves."""
+
+    model_config = ConfigDict(extra="forbid")
 
     mission_type: str
     title: str | None = None
@@ -66,6 +70,12 @@ def create_invitation(session: Session, principal: Principal, org: OrganisationR
         errors.append(field_error("start_date", "record.date_format"))
     if data.end_date and end is None:
         errors.append(field_error("end_date", "record.date_format"))
+    latest = utcnow().date() + timedelta(days=LATEST_DAYS_AHEAD)
+    for name, value in (("start_date", start), ("end_date", end)):
+        if value is not None and value < EARLIEST_DATE:
+            errors.append(field_error(name, "record.date_too_early", earliest=EARLIEST_DATE.isoformat()))
+        elif value is not None and value > latest:
+            errors.append(field_error(name, "record.date_too_late", latest=latest.isoformat()))
     if start and end and end < start:
         errors.append(field_error("end_date", "record.end_before_start"))
     if data.language not in ("lv", "en"):

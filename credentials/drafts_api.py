@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from catalogue import load_catalogue
 from catalogue.api import page_language
 from credentials import drafts
-from credentials.api import caller_organisation, record_view
+from credentials.api import StrictInput, caller_organisation, record_view
 from credentials.records import CompetenceClaim
 from issuers.auth import Principal
 from issuers.http import get_issuer_context, get_session, require_principal
@@ -83,7 +83,7 @@ def read_statement(token: str, response: Response, lang: str = Depends(page_lang
     return statement_view(session, drafts.invitation_by_token(session, token), lang)
 
 
-class Drafter(BaseModel):
+class Drafter(StrictInput):
     """Who drafts: a name (and optional e-mail), or `pseudonymous: true` and nothing else (the service then gives a
     random identifier); a name together with the pseudonymous flag is refused, never silently kept."""
 
@@ -92,12 +92,12 @@ class Drafter(BaseModel):
     pseudonymous: bool = False
 
 
-class DraftCompetence(BaseModel):
+class DraftCompetence(StrictInput):
     uri: str
     note: str | None = Field(None, description="The volunteer's own words about this competence.")
 
 
-class DraftBody(BaseModel):
+class DraftBody(StrictInput):
     volunteer: Drafter | None = Field(None, description="Needed on the first save only.")
     start_date: str | None = None
     end_date: str | None = None

@@ -16,6 +16,9 @@ RECORD_STATUSES = ("draft", "submitted", "returned", "approved", "issued", "supe
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PSEUDONYM_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_TEXT = 4000
+# Volunteer work is attested from living memory: an earlier date is a typo (0001-01-01), and far-off years break the
+# date arithmetic of periods, exports and time zones.
+EARLIEST_DATE = date(1900, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,9 @@ def validate_record(data: RecordInput, catalogue, today: date) -> ValidRecord:
         errors.append(field_error("start_date", "record.date_format"))
     if end is None:
         errors.append(field_error("end_date", "record.date_format"))
+    for name, value in (("start_date", start), ("end_date", end)):
+        if value is not None and value < EARLIEST_DATE:
+            errors.append(field_error(name, "record.date_too_early", earliest=EARLIEST_DATE.isoformat()))
     if start and end:
         if end < start:
             errors.append(field_error("end_date", "record.end_before_start"))

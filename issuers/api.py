@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import Session
 
-from catalogue.i18n import UserError
+from catalogue.i18n import UserError, messages
 from issuers import service
 from issuers.auth import Principal
 from issuers.http import get_issuer_context, get_session, optional_principal, require_principal
@@ -61,7 +61,25 @@ class CompromiseReport(BaseModel):
 class TokenRequest(BaseModel):
     name: str
     scopes: list[str] | None = None
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = Field(None, description="With its time zone, e.g. 2027-01-01T00:00:00+02:00; "
+                                                               "at most 10 years ahead.")
+
+
+MAX_TOKEN_YEARS = 10
+
+
+def token_expiry(value: datetime | None) -> datetime | None:
+    """The expiry in UTC; one beyond reach (or beyond the calendar once in UTC) is refused, naming the field."""
+    if value is None:
+        return None
+    try:
+        expiry = value.astimezone(timezone.utc)
+    except OverflowError:
+        expiry = None
+    if expiry is None or expiry > datetime.now(timezone.utc) + timedelta(days=366 * MAX_TOKEN_YEARS):
+        raise UserError("token.expiry_range", years=MAX_TOKEN_YEARS, errors=[
+            {"field": "expires_at", "message": messages().text("token.expiry_range", years=MAX_TOKEN_YEARS)}])
+    return expiry
 
 
 class MemberRequest(BaseModel):
@@ -230,7 +248,8 @@ def list_tokens(slug: str, session: Session = Depends(get_session), principal: P
              summary="Create an API token (the secret is shown only in this response)")
 def create_token(slug: str, body: TokenRequest, session: Session = Depends(get_session),
                  principal: Principal = Depends(require_principal)):
-    row, secret = service.create_token(session, principal, slug, body.name, body.scopes, body.expires_at)
+    row, secret = service.create_token(session, principal, slug, body.name, body.scopes,
+                                       token_expiry(body.expires_at))
     return {**token_view(row), "token": secret}
 
 

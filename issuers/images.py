@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 
 from defusedxml import ElementTree as SafeET
@@ -23,6 +24,35 @@ SVG_ELEMENTS = {
     "image", "style", "filter", "feGaussianBlur", "feOffset", "feBlend", "feColorMatrix", "feMerge", "feMergeNode",
     "feFlood", "feComposite", "marker", "metadata",
 }
+
+
+# CSS functions a logo's styles and presentation attributes may use; any other (image-set, image, cross-fade, src,
+# expression, element, ...) may fetch or run something, and url() may point only inside the document (#id).
+SAFE_CSS_FUNCTIONS = {
+    "url", "rgb", "rgba", "hsl", "hsla", "calc", "var", "min", "max", "clamp", "translate", "translatex",
+    "translatey", "rotate", "scale", "scalex", "scaley", "skewx", "skewy", "matrix", "linear-gradient",
+    "radial-gradient", "local",
+}
+_CSS_COMMENT = re.compile(r"/\*.*?(\*/|$)", re.S)
+_CSS_FUNCTION = re.compile(r"([a-z_-][a-z0-9_-]*)\(", re.I)
+_CSS_URL = re.compile(r"url\(\s*(['\"]?)\s*([^'\")\s]*)", re.I)
+
+
+def css_is_safe(text: str) -> bool:
+    """Whether CSS (a style sheet, a style attribute or a presentation attribute) can neither fetch nor run.
+
+    Judged on what a browser would read: escapes (`\\75rl(` is `url(`) are refused outright rather than decoded,
+    comments are removed first (`u/**/rl(` must not hide a function), and XML entities are already decoded by the
+    parser. Then no @import, no `javascript:`, only known functions, and url() only to `#fragment`.
+    """
+    if "\\" in text:
+        return False
+    lowered = _CSS_COMMENT.sub("", text).lower()
+    if "@import" in lowered or "javascript:" in lowered or "behavior" in lowered or "-moz-binding" in lowered:
+        return False
+    if any(name not in SAFE_CSS_FUNCTIONS for name in _CSS_FUNCTION.findall(lowered)):
+        return False
+    return all(target.startswith("#") for _quote, target in _CSS_URL.findall(lowered))
 
 
 @dataclass(frozen=True)
@@ -92,10 +122,13 @@ def _clean(element: ET.Element) -> None:
         elif local == "href" and not (value.startswith("#") or value.startswith("data:image/png")
                                        or value.startswith("data:image/jpeg")):
             del element.attrib[name]
-        elif "javascript:" in value.lower() or ("url(" in value.lower() and "url(#" not in value.lower()):
+        elif local != "href" and not css_is_safe(value):
+            # Any attribute may be read as CSS (style, fill, filter, mask, ...): keep it only when it cannot fetch.
             del element.attrib[name]
-    if _local(element.tag) == "style" and element.text:
-        # CSS can fetch (@import, url()) — keep only styles without external references.
-        lowered = element.text.lower()
-        if "@import" in lowered or ("url(" in lowered and "url(#" not in lowered) or "expression(" in lowered:
-            element.text = ""
+    if _local(element.tag) == "style":
+        # The style sheet is all the text inside, the tails of child elements too: keep it as text alone, and only
+        # when it cannot fetch (@import, url(), image-set()); otherwise it goes whole.
+        sheet = "".join(element.itertext())
+        for child in list(element):
+            element.remove(child)
+        element.text = sheet if css_is_safe(sheet) else ""

@@ -85,13 +85,21 @@ def export_personal_clr(token: str, session: Session = Depends(get_session),
     return _clr_response(service.personal_clr(session, ctx, token, lang))
 
 
+# Credentials were first issued in the 2020s; the bounds keep time-zone arithmetic inside the calendar (0001-01-01
+# in Latvian time is before the first instant a UTC datetime can hold).
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def _day(value: str | None) -> date | None:
     if value is None or value == "":
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise UserError("export.period_invalid") from None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise UserError("export.period_range", earliest=EARLIEST_DAY.isoformat(), latest=LATEST_DAY.isoformat())
+    return day
 
 
 @router.get("/organisations/{slug}/export/credentials.csv", tags=["exports"],

@@ -17,6 +17,7 @@ from volcred.db import make_engine, make_session_factory, transaction
 from volcred.deps import get_language, get_session
 from volcred.logs import RequestIdMiddleware
 from volcred.problems import install_problem_handlers, problem
+from volcred.request_guard import RequestGuardMiddleware
 from volcred.settings import Settings, get_settings
 
 
@@ -34,7 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     messages()  # fail at start, not at the first error, when a message catalogue is broken
     load_catalogue()  # likewise for the competence catalogue (and the first request need not parse it)
 
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestGuardMiddleware)
+    app.add_middleware(RequestIdMiddleware)  # added last: outermost, so the guard's refusals carry a request id
     install_problem_handlers(app)
 
     @app.get("/health", tags=["service"], summary="Service and database health")

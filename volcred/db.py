@@ -23,10 +23,31 @@ def ensure_sqlite_directory(url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _has_nul(parameters) -> bool:
+    if isinstance(parameters, str):
+        return "\x00" in parameters
+    if isinstance(parameters, dict):
+        return any(_has_nul(value) for value in parameters.values())
+    if isinstance(parameters, (list, tuple)):
+        return any(_has_nul(value) for value in parameters)
+    return False
+
+
+def refuse_nul_parameters(conn, cursor, statement, parameters, context, executemany) -> None:
+    """No text with a NUL reaches the database, on any path: PostgreSQL cannot store it (and would answer with a
+    driver error, a 500), SQLite would keep it. Request input is refused earlier with the field named
+    (volcred.request_guard); this catches text from uploaded files and anything else."""
+    if _has_nul(parameters):
+        from catalogue.i18n import UserError
+
+        raise UserError("request.nul_character")
+
+
 def make_engine(url: str) -> Engine:
     ensure_sqlite_directory(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "before_cursor_execute", refuse_nul_parameters)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -50,7 +71,9 @@ def make_engine(url: str) -> Engine:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    event.listen(engine, "before_cursor_execute", refuse_nul_parameters)
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -24,6 +24,7 @@ KIND_STATUS = {
     "forbidden": 403,
     "unauthorised": 401,
     "gone": 410,
+    "too_large": 413,
 }
 
 
@@ -54,19 +55,23 @@ def _render_errors(errors: list[dict], lang: str) -> list[dict]:
     return rendered
 
 
+def user_error_response(request: Request, exc: UserError) -> JSONResponse:
+    lang = request_language(request)
+    status = KIND_STATUS[exc.kind]
+    title = messages().get(f"problem.{exc.kind}", lang)
+    detail = messages().get(exc.key, lang, **exc.params)
+    extra = {"code": exc.key}
+    if exc.errors:
+        extra["errors"] = _render_errors(exc.errors, lang)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return problem(request, status, exc.key.replace(".", "-").replace("_", "-"), title, detail, headers=headers,
+                   **extra)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError):
-        lang = request_language(request)
-        status = KIND_STATUS[exc.kind]
-        title = messages().get(f"problem.{exc.kind}", lang)
-        detail = messages().get(exc.key, lang, **exc.params)
-        extra = {"code": exc.key}
-        if exc.errors:
-            extra["errors"] = _render_errors(exc.errors, lang)
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return problem(request, status, exc.key.replace(".", "-").replace("_", "-"), title, detail, headers=headers,
-                       **extra)
+        return user_error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
