@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from catalogue.i18n import UserError, messages
+from catalogue.i18n import Text, UserError, messages
 from verify.core import FAILED, COULD_NOT_CHECK, Verification
 from verify.exports import table
 from verify.inputs import MAX_FILE_BYTES, UnreadableInput, credential_from_bytes
@@ -37,7 +37,7 @@ class Entry:
     source: str
     credential: Any = None
     unresolved: str | None = None  # NOT_FOUND or UNREADABLE
-    detail: str = ""
+    detail: str | Text = ""
 
 
 def is_zip(data: bytes) -> bool:
@@ -118,7 +118,7 @@ def entries_from_zip(data: bytes) -> list[Entry]:
         try:
             entries.append(Entry(number, member.filename, credential_from_bytes(content)))
         except UnreadableInput as error:
-            entries.append(Entry(number, member.filename, unresolved=UNREADABLE, detail=str(error)))
+            entries.append(Entry(number, member.filename, unresolved=UNREADABLE, detail=error.text or str(error)))
     return entries
 
 
@@ -149,7 +149,7 @@ def report_rows(entries: list[Entry], verify: Callable[[Any], Verification], lan
     for entry in entries:
         if entry.unresolved:
             yield {"row": entry.row, "source": entry.source, "verdict": entry.unresolved, "issuer": "",
-                   "reason": text.get(f"bulk.reason.{entry.unresolved}", lang, detail=entry.detail)}
+                   "reason": text.get(f"bulk.reason.{entry.unresolved}", lang, detail=_in_language(entry.detail, lang))}
             continue
         result = verify(entry.credential)
         problems = [c for c in result.checks if c.status in (FAILED, COULD_NOT_CHECK) and c.verdict]
@@ -161,6 +161,10 @@ def report_rows(entries: list[Entry], verify: Callable[[Any], Verification], lan
             reason += ": " + worst.reason.in_language(lang)
         yield {"row": entry.row, "source": entry.source, "verdict": result.verdict, "issuer": issuer,
                "reason": reason}
+
+
+def _in_language(detail: str | Text, lang: str) -> str:
+    return detail.in_language(lang) if isinstance(detail, Text) else detail
 
 
 def to_csv(rows: list[dict]) -> bytes:

@@ -105,7 +105,7 @@ def verify_upload(request: Request, lang: str = Depends(public_language), creden
         else:
             raise UnreadableInput(messages().get("verify.page.nothing_given", lang))
     except UnreadableInput as error:
-        message = messages().get("cli.verify_unreadable", lang, detail=str(error))
+        message = messages().get("cli.verify_unreadable", lang, detail=error.in_language(lang))
         return _page(request, "verify/form.html", lang, 400, pasted=credential, error=message,
                      max_mb=MAX_FILE_BYTES // 2 ** 20)
     return _result_page(request, session, ctx, lang, parsed, uploaded=True)
