@@ -148,8 +148,9 @@ def report_rows(entries: list[Entry], verify: Callable[[Any], Verification], lan
     text = messages()
     for entry in entries:
         if entry.unresolved:
+            detail = _in_language(entry.detail, lang)
             yield {"row": entry.row, "source": entry.source, "verdict": entry.unresolved, "issuer": "",
-                   "reason": text.get(f"bulk.reason.{entry.unresolved}", lang, detail=_in_language(entry.detail, lang))}
+                   "reason": text.get(f"bulk.reason.{entry.unresolved}", lang, detail=detail)}
             continue
         result = verify(entry.credential)
         problems = [c for c in result.checks if c.status in (FAILED, COULD_NOT_CHECK) and c.verdict]

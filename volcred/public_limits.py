@@ -26,11 +26,11 @@ class Guard:
     max_body_bytes: int
 
 
-# Real credentials are under 20 KB; a presentation carries a few, a certificate PDF is well under 1 MB (the pages
+# Each document is bounded again once parsed (verify/limits.py). Real credentials are under 20 KB; a presentation carries a few, a certificate PDF is well under 1 MB (the pages
 # accept files up to verify.inputs.MAX_FILE_BYTES), a bulk upload up to verify.bulk.MAX_UPLOAD_BYTES. Multipart
 # bodies get a little room for their framing.
 GUARDS: dict[tuple[str, str], Guard] = {
-    ("POST", "/credentials/verify"): Guard("verify", 256 * KB),
+    ("POST", "/credentials/verify"): Guard("verify", 256 * KB + 8 * KB),  # a document, and room for options
     ("POST", "/presentations/verify"): Guard("verify", 1024 * KB),
     ("POST", "/verify"): Guard("verify", 5 * 1024 * KB + 64 * KB),
     ("POST", "/verify/bulk"): Guard("bulk", 20 * 1024 * KB + 64 * KB),

@@ -171,8 +171,8 @@ def test_presentations_are_bounded_too(client, make_org):
 
 
 @pytest.mark.parametrize("change, code", [
-    (lambda c: c["credentialSubject"]["achievement"].__setitem__("alignment", c["credentialSubject"]["achievement"]
-                                                                 ["alignment"][:1] * 257), "verify.bounds.too_many_items"),
+    (lambda c: c["credentialSubject"]["achievement"].update(alignment=c["credentialSubject"]["achievement"]
+                                                            ["alignment"][:1] * 257), "verify.bounds.too_many_items"),
     (lambda c: c.__setitem__("type", ["VerifiableCredential"] * 40), "verify.bounds.too_many_terms"),
     (lambda c: c.__setitem__("@context", c["@context"] * 10), "verify.bounds.too_many_terms"),
     (lambda c: c["credentialSubject"].__setitem__("narrative", "x" * 258 * 1024), "verify.bounds.too_large"),
