@@ -244,6 +244,22 @@ def test_a_pdf_whose_attachment_is_a_flate_bomb_is_refused_plainly(client):
     assert "LimitReachedError" in rows[0]["reason"]
 
 
+def test_one_bulk_upload_gets_a_bounded_time_and_says_which_rows_it_did_not_check(client, make_org):
+    from verify import bulk
+
+    org = make_org("bounds-bulk-time")
+    _, issued = issue(client, org)
+    upload = zip_of({"a.json": json.dumps(issued["credential"]).encode(), "b.json": b"{}"})
+    past = time.monotonic() - 1
+    assert [e.unresolved for e in bulk.entries_from_upload(upload, "", lambda _: None, past)] == ["not_checked"] * 2
+    entries = bulk.entries_from_upload(upload, "", lambda _: None)
+    verified = []
+    rows = list(bulk.report_rows(entries, verified.append, "en", past))
+    assert verified == []  # nothing verified once the time is up
+    assert [(r["source"], r["verdict"]) for r in rows] == [("a.json", "not_checked"), ("b.json", "not_checked")]
+    assert rows[0]["reason"].startswith("Not checked: the time one upload may take ran out.")
+
+
 # --- throttling (items 4 and 9) --------------------------------------------------------------------------------------
 
 @pytest.fixture
