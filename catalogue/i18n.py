@@ -109,7 +109,7 @@ class UserError(Exception):
     `errors` may list field-level problems: dicts with at least `field` and `message` (a `Text`).
     """
 
-    kinds = ("invalid", "not_found", "conflict", "forbidden", "unauthorised", "gone", "too_large")
+    kinds = ("invalid", "not_found", "conflict", "forbidden", "unauthorised", "gone", "too_large", "too_many_requests")
 
     def __init__(self, key: str, kind: str = "invalid", errors: list[dict] | None = None, **params: object):
         if kind not in self.kinds:

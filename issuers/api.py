@@ -273,9 +273,20 @@ def remove_member(slug: str, user_id: str, session: Session = Depends(get_sessio
     return Response(status_code=204)
 
 
-@router.post("/auth/login", tags=["auth"], summary="Log in; returns a bearer token for 12 hours")
-def login(body: LoginRequest, session: Session = Depends(get_session)):
-    return {"token": service.login(session, body.email, body.password), "token_type": "Bearer"}
+@router.post("/auth/login", tags=["auth"], summary="Log in; returns a bearer token for 12 hours (after 5 failed "
+             "attempts on an account, 429 until the window passes; also throttled per client)")
+def login(body: LoginRequest, request: Request, session: Session = Depends(get_session)):
+    # Per account, whoever guesses: failed attempts are counted, and once they are used up even the right
+    # password waits (else guessing would go on until it succeeds). Per client: volcred/public_limits.py.
+    throttle, account = request.app.state.throttle, (body.email or "").strip().lower()
+    throttle.check("login_account", account, "auth.too_many_attempts")
+    try:
+        token = service.login(session, body.email, body.password)
+    except UserError as error:
+        if error.key == "auth.login_failed":
+            throttle.hit("login_account", account, "auth.too_many_attempts")
+        raise
+    return {"token": token, "token_type": "Bearer"}
 
 
 @router.get("/issuers/{slug}/did.json", tags=["registry"], summary="The organisation's did:web DID document")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -11,6 +12,7 @@ from pydantic import BaseModel
 from catalogue.api import page_language
 from issuers.http import get_issuer_context, run_cpu_bound
 from issuers.service import IssuerContext
+from verify.limits import MAX_PRESENTATION_BYTES, admit
 from verify.ports import verify_presentation_with_service, verify_with_service
 
 router = APIRouter()
@@ -25,6 +27,7 @@ class VerifyCredentialRequest(BaseModel):
              summary="VC-API: verify a credential (200 when verified, 422 with the reasons when not)")
 async def verify_credential(body: VerifyCredentialRequest, request: Request,
                             ctx: IssuerContext = Depends(get_issuer_context), lang: str = Depends(page_language)):
+    await anyio.to_thread.run_sync(admit, body.verifiableCredential)  # bounds first (verify/limits.py)
     result = await run_cpu_bound(request, verify_with_service, request.app.state.session_factory, ctx,
                                  body.verifiableCredential)
     return JSONResponse(result.as_vc_api(lang), status_code=200 if result.verified else 422)
@@ -46,6 +49,7 @@ class VerifyPresentationRequest(BaseModel):
                      "`options.challenge` is required: without it a replayed presentation cannot be told apart")
 async def verify_presentation(body: VerifyPresentationRequest, request: Request,
                               ctx: IssuerContext = Depends(get_issuer_context), lang: str = Depends(page_language)):
+    await anyio.to_thread.run_sync(admit, body.verifiablePresentation, MAX_PRESENTATION_BYTES)
     result = await run_cpu_bound(request, lambda: verify_presentation_with_service(
         request.app.state.session_factory, ctx, body.verifiablePresentation,
         challenge=body.options.challenge, domain=body.options.domain))

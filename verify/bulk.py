@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import zipfile
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from catalogue.i18n import UserError, messages
+from catalogue.i18n import Text, UserError, messages
 from verify.core import FAILED, COULD_NOT_CHECK, Verification
 from verify.exports import table
 from verify.inputs import MAX_FILE_BYTES, UnreadableInput, credential_from_bytes
@@ -26,6 +27,10 @@ MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 COLUMNS = ("row", "source", "verdict", "issuer", "reason")
 # Row verdicts beyond the verifier's own: the row could not be turned into a credential at all.
 NOT_FOUND, UNREADABLE = "not_found", "unreadable"
+# One upload's share of the server: each document is bounded (verify/limits.py), and the upload as a whole gets this
+# much time to read and verify its rows; rows past it are reported as not checked, to be uploaded again.
+MAX_WORK_SECONDS = 30
+NOT_CHECKED = "not_checked"
 
 _LINK = re.compile(r"/(?:v|credentials)/([A-Za-z0-9-]+?)(?:\.json)?/?(?:[?#].*)?$")
 _BARE_ID = re.compile(r"^[A-Za-z0-9-]{8,}$")
@@ -37,7 +42,7 @@ class Entry:
     source: str
     credential: Any = None
     unresolved: str | None = None  # NOT_FOUND or UNREADABLE
-    detail: str = ""
+    detail: str | Text = ""
 
 
 def is_zip(data: bytes) -> bool:
@@ -95,7 +100,7 @@ def _dialect(text: str):
         return csv.excel
 
 
-def entries_from_zip(data: bytes) -> list[Entry]:
+def entries_from_zip(data: bytes, deadline: float = float("inf")) -> list[Entry]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [m for m in archive.infolist() if not m.is_dir() and not _hidden(m.filename)]
@@ -107,6 +112,9 @@ def entries_from_zip(data: bytes) -> list[Entry]:
         raise UserError("bulk.too_large_unpacked", megabytes=MAX_UNPACKED_BYTES // (1024 * 1024))
     entries, unpacked = [], 0
     for number, member in enumerate(sorted(members, key=lambda m: m.filename), start=1):
+        if time.monotonic() > deadline:
+            entries.append(Entry(number, member.filename, unresolved=NOT_CHECKED))
+            continue
         try:
             content = _read_member(archive, member)
         except UnreadableInput as error:
@@ -118,7 +126,7 @@ def entries_from_zip(data: bytes) -> list[Entry]:
         try:
             entries.append(Entry(number, member.filename, credential_from_bytes(content)))
         except UnreadableInput as error:
-            entries.append(Entry(number, member.filename, unresolved=UNREADABLE, detail=str(error)))
+            entries.append(Entry(number, member.filename, unresolved=UNREADABLE, detail=error.text or str(error)))
     return entries
 
 
@@ -139,17 +147,24 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
     return content
 
 
-def entries_from_upload(data: bytes, base_url: str, lookup: Callable[[str], Any]) -> list[Entry]:
+def entries_from_upload(data: bytes, base_url: str, lookup: Callable[[str], Any],
+                        deadline: float = float("inf")) -> list[Entry]:
+    """The upload's rows; `deadline` (`time.monotonic()`) bounds the time spent reading a ZIP's members."""
     check_upload_size(data)
-    return entries_from_zip(data) if is_zip(data) else entries_from_csv(data, base_url, lookup)
+    return entries_from_zip(data, deadline) if is_zip(data) else entries_from_csv(data, base_url, lookup)
 
 
-def report_rows(entries: list[Entry], verify: Callable[[Any], Verification], lang: str) -> Iterator[dict]:
+def report_rows(entries: list[Entry], verify: Callable[[Any], Verification], lang: str,
+                deadline: float = float("inf")) -> Iterator[dict]:
+    """One row per entry; entries still to verify at `deadline` (`time.monotonic()`) are reported not checked."""
     text = messages()
     for entry in entries:
+        if not entry.unresolved and time.monotonic() > deadline:
+            entry = Entry(entry.row, entry.source, unresolved=NOT_CHECKED)
         if entry.unresolved:
+            detail = _in_language(entry.detail, lang)
             yield {"row": entry.row, "source": entry.source, "verdict": entry.unresolved, "issuer": "",
-                   "reason": text.get(f"bulk.reason.{entry.unresolved}", lang, detail=entry.detail)}
+                   "reason": text.get(f"bulk.reason.{entry.unresolved}", lang, detail=detail)}
             continue
         result = verify(entry.credential)
         problems = [c for c in result.checks if c.status in (FAILED, COULD_NOT_CHECK) and c.verdict]
@@ -161,6 +176,10 @@ def report_rows(entries: list[Entry], verify: Callable[[Any], Verification], lan
             reason += ": " + worst.reason.in_language(lang)
         yield {"row": entry.row, "source": entry.source, "verdict": result.verdict, "issuer": issuer,
                "reason": reason}
+
+
+def _in_language(detail: str | Text, lang: str) -> str:
+    return detail.in_language(lang) if isinstance(detail, Text) else detail
 
 
 def to_csv(rows: list[dict]) -> bytes:

@@ -22,7 +22,8 @@ def verify_command(
     try:
         credential = credential_from_bytes(file.read_bytes())
     except (UnreadableInput, OSError) as error:  # unreadable input is the user's to fix, said plainly
-        typer.echo(t("cli.verify_unreadable", runtime.lang, detail=str(error) or type(error).__name__), err=True)
+        detail = error.in_language(runtime.lang) if isinstance(error, UnreadableInput) else str(error)
+        typer.echo(t("cli.verify_unreadable", runtime.lang, detail=detail or type(error).__name__), err=True)
         raise typer.Exit(2)
     result = verify_with_service(runtime.session_factory, runtime.issuer_context, credential)
     if as_json:

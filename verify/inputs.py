@@ -9,12 +9,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from catalogue.i18n import Text
+from verify.limits import MAX_DEPTH, OutOfBounds, admit
+
 # A certificate is well under 1 MB; a credential JSON a few kB. Anything bigger is not one of ours.
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 class UnreadableInput(ValueError):
-    """The bytes are neither a credential JSON nor a certificate PDF with an embedded credential."""
+    """The bytes are neither a credential JSON nor a certificate PDF with an embedded credential (or what they
+    hold is out of the bounds of `verify.limits`: then `text` says so in both languages)."""
+
+    def __init__(self, detail: str, text: Text | None = None):
+        super().__init__(detail)
+        self.text = text
+
+    def in_language(self, lang: str) -> str:
+        return self.text.in_language(lang) if self.text else str(self)
 
 
 def is_pdf(data: bytes) -> bool:
@@ -26,22 +37,52 @@ def credential_from_bytes(data: bytes) -> Any:
     if len(data) > MAX_FILE_BYTES:
         raise UnreadableInput(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     if is_pdf(data):
-        from credentials.certificate import EmbeddedCredentialError, extract_embedded_credential
-
-        try:
-            return extract_embedded_credential(data)
-        except EmbeddedCredentialError as error:
-            raise UnreadableInput(str(error)) from None
+        return bounded(credential_from_pdf(data))
     return credential_from_text(_decode(data))
+
+
+def credential_from_pdf(data: bytes) -> Any:
+    from pypdf.errors import PyPdfError
+
+    from credentials.certificate import EmbeddedCredentialError, extract_embedded_credential
+
+    try:
+        return extract_embedded_credential(data)
+    except EmbeddedCredentialError as error:
+        raise UnreadableInput(str(error)) from None
+    except PyPdfError as error:  # e.g. LimitReachedError: an attachment that inflates beyond pypdf's limit
+        raise UnreadableInput(f"not a readable PDF: {type(error).__name__}") from None
+    except RecursionError:  # the attachment's JSON is nested deeper than the parser goes
+        raise _out_of_bounds(OutOfBounds("verify.bounds.too_deep", limit=MAX_DEPTH)) from None
 
 
 def credential_from_text(text: str) -> Any:
     if not text.strip():
         raise UnreadableInput("empty")
+    return bounded(parse_json(text))
+
+
+def parse_json(text: str) -> Any:
+    """JSON text -> value; nesting beyond the parser's recursion limit is refused like any other bound."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise UnreadableInput(f"not JSON ({error.msg}, line {error.lineno})") from None
+    except RecursionError:
+        raise _out_of_bounds(OutOfBounds("verify.bounds.too_deep", limit=MAX_DEPTH)) from None
+
+
+def bounded(document: Any) -> Any:
+    """`document` if it is within the bounds of `verify.limits` (shape and work); else `UnreadableInput`."""
+    try:
+        admit(document)
+    except OutOfBounds as error:
+        raise _out_of_bounds(error) from None
+    return document
+
+
+def _out_of_bounds(error: OutOfBounds) -> UnreadableInput:
+    return UnreadableInput(error.text.en, error.text)
 
 
 def _decode(data: bytes) -> str:

@@ -12,6 +12,7 @@ QR code or uploaded it); the signed JSON, which carries the same facts, and the 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -105,7 +106,7 @@ def verify_upload(request: Request, lang: str = Depends(public_language), creden
         else:
             raise UnreadableInput(messages().get("verify.page.nothing_given", lang))
     except UnreadableInput as error:
-        message = messages().get("cli.verify_unreadable", lang, detail=str(error))
+        message = messages().get("cli.verify_unreadable", lang, detail=error.in_language(lang))
         return _page(request, "verify/form.html", lang, 400, pasted=credential, error=message,
                      max_mb=MAX_FILE_BYTES // 2 ** 20)
     return _result_page(request, session, ctx, lang, parsed, uploaded=True)
@@ -130,7 +131,8 @@ def bulk_check(request: Request, file: UploadFile = File(...), page: str = Form(
         return None if row is None else json.loads(row.document)
 
     try:
-        entries = bulk.entries_from_upload(data, ctx.base_url, lookup)
+        deadline = time.monotonic() + bulk.MAX_WORK_SECONDS
+        entries = bulk.entries_from_upload(data, ctx.base_url, lookup, deadline)
     except UserError as error:
         if not page:  # the API answers with problem details
             raise
@@ -138,7 +140,7 @@ def bulk_check(request: Request, file: UploadFile = File(...), page: str = Form(
         return _error_page(request, lang, status, "verify.bulk.error_title",
                            messages().get(error.key, lang, **error.params), "/verify/bulk")
     ports = ServicePorts(session, ctx)
-    rows = list(bulk.report_rows(entries, lambda credential: verify_credential(credential, ports), lang))
+    rows = list(bulk.report_rows(entries, lambda credential: verify_credential(credential, ports), lang, deadline))
     session.commit()  # a status list signed on first use is kept
     return Response(bulk.to_csv(rows), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="verification-results.csv"'})

@@ -13,10 +13,12 @@ from catalogue import load_catalogue
 from catalogue.api import router as catalogue_router
 from catalogue.i18n import messages
 from catalogue.web import STATIC_DIR, STATIC_URL
+from issuers.throttle import Throttle
 from volcred.db import make_engine, make_session_factory, transaction
 from volcred.deps import get_language, get_session
 from volcred.logs import RequestIdMiddleware
 from volcred.problems import install_problem_handlers, problem
+from volcred.public_limits import PublicLimitsMiddleware, throttle_rates
 from volcred.request_guard import RequestGuardMiddleware
 from volcred.settings import Settings, get_settings
 
@@ -35,8 +37,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     messages()  # fail at start, not at the first error, when a message catalogue is broken
     load_catalogue()  # likewise for the competence catalogue (and the first request need not parse it)
 
-    app.add_middleware(RequestGuardMiddleware)
-    app.add_middleware(RequestIdMiddleware)  # added last: outermost, so the guard's refusals carry a request id
+    app.add_middleware(RequestGuardMiddleware)  # body size and NUL text, after the throttle
+    app.state.throttle = Throttle(throttle_rates(settings), enabled=settings.rate_limits)
+    app.add_middleware(PublicLimitsMiddleware, throttle=app.state.throttle)  # before any body is read
+    app.add_middleware(RequestIdMiddleware)  # added last, so outermost: refusals carry a request id too
     install_problem_handlers(app)
 
     @app.get("/health", tags=["service"], summary="Service and database health")

@@ -25,6 +25,7 @@ KIND_STATUS = {
     "unauthorised": 401,
     "gone": 410,
     "too_large": 413,
+    "too_many_requests": 429,
 }
 
 
@@ -64,6 +65,8 @@ def user_error_response(request: Request, exc: UserError) -> JSONResponse:
     if exc.errors:
         extra["errors"] = _render_errors(exc.errors, lang)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 429:  # issuers.throttle.Throttled: when to try again
+        headers = {"Retry-After": str(exc.params.get("seconds", 1))}
     return problem(request, status, exc.key.replace(".", "-").replace("_", "-"), title, detail, headers=headers,
                    **extra)
 

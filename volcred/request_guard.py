@@ -1,5 +1,5 @@
-"""Refuses, before any endpoint sees it, request input no endpoint can take: a body larger than the service ever
-accepts, and text with a NUL character (PostgreSQL cannot store one, and no name, date or identifier has one).
+"""Refuses, before any endpoint sees it, request input no endpoint can take: a body larger than the service (or,
+for public document endpoints, that address) accepts, and text with a NUL character (PostgreSQL cannot store one, and no name, date or identifier has one).
 
 One place for every path: the URL path, the query parameters, and JSON and form bodies are checked here, so each
 endpoint need not. Multipart uploads (files may hold NUL bytes) are only size-bounded here; their text reaches the
@@ -21,10 +21,22 @@ from catalogue.web import render_page, template_environment
 from volcred.problems import KIND_STATUS, request_language, user_error_response
 
 NUL = "\x00"
+KB = 1024
 # Uploads (bulk verification takes up to 20 MB, batches 10 MB) are spooled to disk by the multipart parser; other
 # bodies are read into memory whole, so they get a much smaller bound (a real credential is under 20 KB).
-MAX_UPLOAD_BYTES = 32 * 1024 * 1024
-MAX_BODY_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = 32 * 1024 * KB
+MAX_BODY_BYTES = 5 * 1024 * KB
+# Public endpoints that take documents anyone may send get tighter bounds; each document is bounded again once
+# parsed (verify/limits.py). Real credentials are under 20 KB; a presentation carries a few; a certificate PDF is
+# well under 1 MB (the pages accept files up to verify.inputs.MAX_FILE_BYTES), a bulk upload up to
+# verify.bulk.MAX_UPLOAD_BYTES. Multipart bodies get a little room for their framing.
+ROUTE_BODY_LIMITS: dict[tuple[str, str], int] = {
+    ("POST", "/credentials/verify"): 256 * KB + 8 * KB,  # a document, and room for options
+    ("POST", "/presentations/verify"): 1024 * KB,
+    ("POST", "/verify"): 5 * 1024 * KB + 64 * KB,
+    ("POST", "/verify/bulk"): 20 * 1024 * KB + 64 * KB,
+    ("POST", "/auth/login"): 16 * KB,
+}
 CHECKED_TYPES = ("application/json", "application/x-www-form-urlencoded")
 
 
@@ -38,7 +50,7 @@ def nul_error(fields: list[str]) -> UserError:
 
 
 def too_large_error(limit: int) -> UserError:
-    return UserError("request.too_large", kind="too_large", limit_mb=limit // (1024 * 1024))
+    return UserError("request.too_large", kind="too_large", kilobytes=limit // KB)
 
 
 def nul_fields_in_json(document) -> list[str]:
@@ -113,7 +125,8 @@ class RequestGuardMiddleware:
             await self._refuse(scope, receive, send, nul_error(fields))
             return
         media_type = _media_type(scope)
-        limit = MAX_UPLOAD_BYTES if media_type.startswith("multipart/") else MAX_BODY_BYTES
+        limit = ROUTE_BODY_LIMITS.get((scope.get("method", ""), scope["path"])) or (
+            MAX_UPLOAD_BYTES if media_type.startswith("multipart/") else MAX_BODY_BYTES)
         length = _content_length(scope)
         if length is not None and length > limit:
             await self._refuse(scope, receive, send, too_large_error(limit))

@@ -40,6 +40,19 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("VOLCRED_BATCH_PAUSE_SECONDS", "VOLCRED_BATCH_ROW_PAUSE_SECONDS",
                                                     "batch_row_pause_seconds"))
 
+    # Requests per client address to the public endpoints (see volcred/public_limits.py); `limits` notation,
+    # several rates separated by `;`. VOLCRED_RATE_LIMITS=off turns throttling off (benchmarks from one client).
+    rate_limits: bool = Field(default=True, validation_alias=AliasChoices("VOLCRED_RATE_LIMITS", "rate_limits"))
+    verify_rate_limit: str = Field(default="30/second;600/minute", validation_alias=AliasChoices(
+        "VOLCRED_VERIFY_RATE_LIMIT", "verify_rate_limit"))
+    bulk_rate_limit: str = Field(default="10/minute", validation_alias=AliasChoices(
+        "VOLCRED_BULK_RATE_LIMIT", "bulk_rate_limit"))
+    login_client_rate_limit: str = Field(default="30/minute", validation_alias=AliasChoices(
+        "VOLCRED_LOGIN_CLIENT_RATE_LIMIT", "login_client_rate_limit"))
+    # Failed logins per account, whoever tries: the next attempt, even with the right password, waits.
+    login_account_rate_limit: str = Field(default="5 per 15 minutes", validation_alias=AliasChoices(
+        "VOLCRED_LOGIN_ACCOUNT_RATE_LIMIT", "login_account_rate_limit"))
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
