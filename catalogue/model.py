@@ -186,6 +186,11 @@ def mission_type_uri(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/catalogue/mission-types/{code}"
 
 
+def key_competence_uri(base_url: str, code: str) -> str:
+    """The stable URL of an EU key competence (they have no official URIs), served by the catalogue."""
+    return f"{base_url.rstrip('/')}/catalogue/key-competences/{code}"
+
+
 E = TypeVar("E")
 
 
