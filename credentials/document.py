@@ -185,7 +185,10 @@ def build_credential(
         attested = [alignment for line, alignment in zip(competences, competence_alignments)
                     if line.claim.attested_by == attested_by]
         if attested:
-            results.append({"type": ["Result"], "resultDescription": attestation_id, "value": attested_by,
+            # An id of its own keeps the alignments under it apart from the same competences in another
+            # credential: blank nodes alike in two credentials of one presentation make canonicalization search.
+            results.append({"id": f"{credential_url}#competences-{attested_by}", "type": ["Result"],
+                            "resultDescription": attestation_id, "value": attested_by,
                             "alignment": [dict(alignment) for alignment in attested]})
     subject = {
         "type": ["AchievementSubject"],
