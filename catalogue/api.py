@@ -7,8 +7,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from catalogue.files import load_catalogue
 from catalogue.i18n import UserError, messages, normalise_language
-from catalogue.model import (Catalogue, Competence, MissionType, content_data, key_competence_uri, mission_type_uri,
-                             version_uri)
+from catalogue.model import (KEY_COMPETENCE_FRAMEWORK, Catalogue, Competence, MissionType, content_data, key_competence_uri,
+                             mission_type_uri, version_uri)
 from catalogue.search import search_competences, search_mission_types
 from catalogue.skos import JSON_LD, skos_document
 from catalogue.versions import ReleaseState, catalogue_version, release_state, released_versions
@@ -129,7 +129,7 @@ def get_key_competence(code: str, request: Request, lang: str = Depends(page_lan
     catalogue = load_catalogue()
     entry = catalogue.key_competence(code)
     return {"version": catalogue.version, "lang": lang, "uri": key_competence_uri(base_url(request), entry.code),
-            "framework": "Key competences for lifelong learning (Council Recommendation 2018/C 189/01)",
+            "framework": KEY_COMPETENCE_FRAMEWORK,
             **next(item for item in key_competences_json(catalogue, lang) if item["code"] == entry.code),
             "competences": [competence.uri for competence in catalogue.competences
                             if entry.code in competence.key_competences]}

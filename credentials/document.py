@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from catalogue.i18n import messages
+from catalogue.model import KEY_COMPETENCE_FRAMEWORK
 from credentials.records import CompetenceClaim, ValidRecord, format_hours
 from issuers.municipalities import find_municipality
 
@@ -39,7 +40,6 @@ HOURS_RESULT_TYPE = "ext:VolunteerHours"
 ATTESTATION_RESULT_TYPE = "ext:CompetenceAttestation"
 ESCO_FRAMEWORK = "ESCO"
 COMPETENCY_TARGET = "ceasn:Competency"
-KEY_COMPETENCE_FRAMEWORK = "Key competences for lifelong learning (Council Recommendation 2018/C 189/01)"
 MISSION_TYPE_TARGET = "ext:MissionType"
 CATALOGUE_HASH_IDENTIFIER = "ext:CatalogueHash"
 ATTESTED_BY = ("organiser", "self")
