@@ -187,3 +187,17 @@ def test_our_verifier_accepts_what_the_js_stack_signs_in_the_same_vocabulary(pub
     claims = read_credential(signed)
     assert (claims.hours, claims.volunteer_name, claims.mission_type) == ("42", "Kārlis Ozoliņš",
                                                                          load_catalogue().mission_types[0].code)
+
+    # What earlier releases issued (the project's own context) no such verifier could check; ours still does.
+    from credentials.dataintegrity import Ed25519Signature, sign
+    from credentials.jsonld import default_loader
+    from tests.credentials.conftest import secret_key
+    from tests.verify.test_vocabulary import earlier_release_shape
+
+    old = earlier_release_shape({**unsigned, "proof": {}}, live_server.url)
+    old_signed = sign(old, suite=Ed25519Signature(secret_key(key)), verification_method=key["verificationMethod"],
+                      created="2026-06-30T12:00:00Z", loader=default_loader())
+    refused = verify_with_published_contexts([old_signed], service_documents([old_signed]), verifier=published)[0]
+    assert refused["verified"] is False and "volunteer-credentials/v1" in refused["error"], refused
+    verdict = httpx.post(f"{live_server.url}/credentials/verify", json={"verifiableCredential": old_signed}).json()
+    assert {r["check"]: r["status"] for r in verdict["results"]}["proof"] == "passed", verdict
