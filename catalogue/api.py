@@ -7,7 +7,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from catalogue.files import load_catalogue
 from catalogue.i18n import UserError, messages, normalise_language
-from catalogue.model import Catalogue, Competence, MissionType, content_data, mission_type_uri, version_uri
+from catalogue.model import (KEY_COMPETENCE_FRAMEWORK, Catalogue, Competence, MissionType, content_data, key_competence_uri,
+                             mission_type_uri, version_uri)
 from catalogue.search import search_competences, search_mission_types
 from catalogue.skos import JSON_LD, skos_document
 from catalogue.versions import ReleaseState, catalogue_version, release_state, released_versions
@@ -121,6 +122,17 @@ def list_domains(lang: str = Depends(page_language)):
 def list_key_competences(lang: str = Depends(page_language)):
     catalogue = load_catalogue()
     return {"version": catalogue.version, "lang": lang, "items": key_competences_json(catalogue, lang)}
+
+
+@router.get("/key-competences/{code}", summary="One EU key competence: the page credentials align to")
+def get_key_competence(code: str, request: Request, lang: str = Depends(page_language)):
+    catalogue = load_catalogue()
+    entry = catalogue.key_competence(code)
+    return {"version": catalogue.version, "lang": lang, "uri": key_competence_uri(base_url(request), entry.code),
+            "framework": KEY_COMPETENCE_FRAMEWORK,
+            **next(item for item in key_competences_json(catalogue, lang) if item["code"] == entry.code),
+            "competences": [competence.uri for competence in catalogue.competences
+                            if entry.code in competence.key_competences]}
 
 
 @router.get("/mission-types", summary="Mission types, optionally of one domain")

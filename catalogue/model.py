@@ -186,6 +186,15 @@ def mission_type_uri(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/catalogue/mission-types/{code}"
 
 
+# The framework the key competences belong to, as credentials name it in their alignments.
+KEY_COMPETENCE_FRAMEWORK = "Key competences for lifelong learning (Council Recommendation 2018/C 189/01)"
+
+
+def key_competence_uri(base_url: str, code: str) -> str:
+    """The stable URL of an EU key competence (they have no official URIs), served by the catalogue."""
+    return f"{base_url.rstrip('/')}/catalogue/key-competences/{code}"
+
+
 E = TypeVar("E")
 
 

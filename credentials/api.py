@@ -279,7 +279,7 @@ def status_list(slug: str, purpose: str, request: Request,
 
 
 @router.get("/contexts/volunteer-credentials/v1", tags=["credentials"],
-            summary="The project's JSON-LD context (also bundled with every verifier)")
+            summary="The project's JSON-LD context of earlier releases (read for credentials issued with it)")
 def volunteer_context():
     return Response(json.dumps(volunteer_context_document(), indent=2).encode(), media_type=JSON_LD,
                     headers={"Cache-Control": "public, max-age=86400", "Access-Control-Allow-Origin": "*"})

@@ -1,12 +1,20 @@
 """The credential a record becomes: an Open Badges 3.0 `OpenBadgeCredential` on the VC Data Model 2.0. Pure.
 
-Terms neither standard defines live in the project's own context (`VOLUNTEER_CONTEXT`, bundled and served at
-`/contexts/volunteer-credentials/v1`):
-- `catalogue` (+ `catalogueVersion`, `catalogueHash`) on the achievement: the catalogue version the record used;
-- `competenceAttestation` on each alignment: `organiser` (confirmed by the organiser) or `self` (described by the
-  volunteer and accepted by the organiser);
-- `keyCompetence` on each alignment: the EU key competence codes (Council Recommendation 2018/C 189/01);
-- `municipality` and `missionType` on the credential subject.
+New credentials name only the published contexts (VC 2.0 and OB 3.0.3), so that any verifier holding the published
+context packages can verify them; everything the service needs to say is said in OB 3.0 terms (the table is in
+`credentials/README.md`):
+- competences: `achievement.alignment` to ESCO (`targetFramework` "ESCO", `targetType` "ceasn:Competency"), and to
+  the EU key competences they develop (`targetFramework` `KEY_COMPETENCE_FRAMEWORK`, a catalogue page per key
+  competence);
+- who attested each competence: a `result` per attestation kind (`value` `organiser` or `self`, its competences as
+  the result's `alignment`) described by the `ResultDescription` of type `ext:CompetenceAttestation`;
+- the mission type: an alignment to its catalogue page (`targetType` `ext:MissionType`, `targetCode` its code);
+  the catalogue version as `achievement.version`, its hash as an `otherIdentifier` (`ext:CatalogueHash`);
+- the municipality: `achievement.tag` (its name; `issuers.municipalities` finds the code again);
+- hours: a `result` whose `ResultDescription` has `resultType` `ext:VolunteerHours`; role and period on the subject.
+
+Credentials issued by earlier releases name the project's own context `VOLUNTEER_CONTEXT` as well; it stays bundled
+so that they keep verifying and displaying (`credentials.reading` reads both vocabularies), and is never written.
 """
 
 from __future__ import annotations
@@ -18,16 +26,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from catalogue.i18n import messages
+from catalogue.model import KEY_COMPETENCE_FRAMEWORK
 from credentials.records import CompetenceClaim, ValidRecord, format_hours
+from issuers.municipalities import find_municipality
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-# A permanent identifier (w3id.org redirect) rather than one deployment's host, so that every deployment and every
-# verifier bundles the same URL; each deployment also serves the document itself.
+# The project's own context of earlier releases: bundled for reading credentials issued with it, never written.
 VOLUNTEER_CONTEXT = "https://w3id.org/volunteer-credentials/v1"
 VOLUNTEER_CONTEXT_FILE = Path(__file__).parent / "contexts" / "volunteer-credentials-v1.jsonld"
-CREDENTIAL_CONTEXTS = [VC_V2_CONTEXT, OB_CONTEXT, VOLUNTEER_CONTEXT]
+CREDENTIAL_CONTEXTS = [VC_V2_CONTEXT, OB_CONTEXT]
 HOURS_RESULT_TYPE = "ext:VolunteerHours"
+ATTESTATION_RESULT_TYPE = "ext:CompetenceAttestation"
+ESCO_FRAMEWORK = "ESCO"
+COMPETENCY_TARGET = "ceasn:Competency"
+MISSION_TYPE_TARGET = "ext:MissionType"
+CATALOGUE_HASH_IDENTIFIER = "ext:CatalogueHash"
+ATTESTED_BY = ("organiser", "self")
 
 
 def volunteer_context_document() -> dict:
@@ -51,6 +66,26 @@ class CompetenceLine:
     label_lv: str
     label_en: str
     key_competences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KeyCompetenceLine:
+    """An EU key competence the credential's competences develop: its catalogue code and name, in the credential's
+    language."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CatalogueCitation:
+    """The catalogue version a record used, and where its pages are served."""
+
+    version: str
+    hash: str
+    title: str  # in the credential's language
+    mission_type_url: str  # the catalogue's page of the record's mission type
+    key_competence_urls: dict[str, str]  # key competence code -> its catalogue page
 
 
 def salted_hash(value: str, salt: str) -> str:
@@ -100,7 +135,8 @@ def build_credential(
     mission_description: str,
     mission_tasks: list[str],
     competences: list[CompetenceLine],
-    catalogue_citation: dict,
+    key_competences: list[KeyCompetenceLine],
+    catalogue: CatalogueCitation,
     status_entries: list[dict],
     valid_from: str,
     subject_identity: SubjectIdentity,
@@ -109,8 +145,19 @@ def build_credential(
     lang = record.language
     text = messages()
     hours_id = f"{credential_url}#hours"
+    attestation_id = f"{credential_url}#competence-attestation"
     criteria = text.get("credential.criteria", lang, mission=mission_name,
                         tasks="; ".join(mission_tasks))
+    competence_alignments = [_competence_alignment(line, lang) for line in competences]
+    alignments = [
+        *competence_alignments,
+        *({"type": ["Alignment"], "targetName": key.name, "targetUrl": catalogue.key_competence_urls[key.code],
+           "targetCode": key.code, "targetFramework": KEY_COMPETENCE_FRAMEWORK, "targetType": COMPETENCY_TARGET}
+          for key in key_competences),
+        {"type": ["Alignment"], "targetName": mission_name, "targetUrl": catalogue.mission_type_url,
+         "targetCode": record.mission_type, "targetFramework": f"{catalogue.title} {catalogue.version}",
+         "targetType": MISSION_TYPE_TARGET},
+    ]
     achievement = {
         "id": f"{credential_url}#achievement",
         "type": ["Achievement"],
@@ -118,29 +165,38 @@ def build_credential(
         "name": mission_name,
         "description": mission_description,
         "criteria": {"narrative": criteria},
-        "alignment": [_alignment(line, lang) for line in competences],
-        "resultDescription": [{
-            "id": hours_id,
-            "type": ["ResultDescription"],
-            "name": text.get("credential.hours_name", lang),
-            "resultType": HOURS_RESULT_TYPE,
-        }],
+        "alignment": alignments,
+        "resultDescription": [
+            {"id": hours_id, "type": ["ResultDescription"], "name": text.get("credential.hours_name", lang),
+             "resultType": HOURS_RESULT_TYPE},
+            {"id": attestation_id, "type": ["ResultDescription"],
+             "name": text.get("credential.attestation_name", lang), "resultType": ATTESTATION_RESULT_TYPE},
+        ],
         "inLanguage": lang,
-        "catalogue": {
-            "id": catalogue_citation["uri"],
-            "catalogueVersion": catalogue_citation["version"],
-            "catalogueHash": catalogue_citation["hash"],
-        },
+        "version": catalogue.version,
+        "otherIdentifier": [{"type": ["IdentifierEntry"], "identifier": catalogue.hash,
+                             "identifierType": CATALOGUE_HASH_IDENTIFIER}],
     }
+    municipality = find_municipality(record.municipality)
+    if municipality is not None:
+        achievement["tag"] = [municipality.name(lang)]
+    results = [{"type": ["Result"], "resultDescription": hours_id, "value": format_hours(record.hours)}]
+    for attested_by in ATTESTED_BY:
+        attested = [alignment for line, alignment in zip(competences, competence_alignments)
+                    if line.claim.attested_by == attested_by]
+        if attested:
+            # An id of its own keeps the alignments under it apart from the same competences in another
+            # credential: blank nodes alike in two credentials of one presentation make canonicalization search.
+            results.append({"id": f"{credential_url}#competences-{attested_by}", "type": ["Result"],
+                            "resultDescription": attestation_id, "value": attested_by,
+                            "alignment": [dict(alignment) for alignment in attested]})
     subject = {
         "type": ["AchievementSubject"],
         "identifier": identity_objects(subject_identity),
         "achievement": achievement,
         "activityStartDate": record.start_date.isoformat(),
         "activityEndDate": record.end_date.isoformat(),
-        "result": [{"type": ["Result"], "resultDescription": hours_id, "value": format_hours(record.hours)}],
-        "missionType": record.mission_type,
-        "municipality": record.municipality,
+        "result": results,
     }
     if record.role:
         subject["role"] = record.role
@@ -170,17 +226,17 @@ def build_credential(
     return credential
 
 
-def _alignment(line: CompetenceLine, lang: str) -> dict:
+def _competence_alignment(line: CompetenceLine, lang: str) -> dict:
     alignment = {
         "type": ["Alignment"],
         "targetName": line.label_lv if lang == "lv" else line.label_en,
         "targetUrl": line.claim.uri,
-        "targetFramework": "ESCO",
-        "targetType": "ceasn:Competency",
-        "competenceAttestation": line.claim.attested_by,
-        "keyCompetence": list(line.key_competences),
+        "targetFramework": ESCO_FRAMEWORK,
+        "targetType": COMPETENCY_TARGET,
     }
+    code = line.claim.uri.rstrip("/").rsplit("/", 1)[-1]
+    if line.claim.uri.startswith("http://data.europa.eu/esco/") and code:
+        alignment["targetCode"] = code
     if line.claim.note:
         alignment["targetDescription"] = line.claim.note
     return alignment
-

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session, object_session, undefer
 
 from catalogue import catalogue_version, load_catalogue
 from catalogue.i18n import UserError
+from catalogue.model import key_competence_uri, mission_type_uri
 from credentials.dataintegrity import Ed25519Signature, format_created, sign
-from credentials.document import CompetenceLine, IssuerProfile, SubjectIdentity, build_credential, new_salt
+from credentials.document import (CatalogueCitation, CompetenceLine, IssuerProfile, KeyCompetenceLine, SubjectIdentity,
+                                  build_credential, new_salt)
 from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
 from credentials.records import (CompetenceClaim, RecordChanges, RecordInput, ValidRecord, VolunteerInput,
                                  merge_competences, validate_record)
@@ -533,11 +535,13 @@ def _issue(session: Session, principal: Principal, ctx: IssuerContext, org: Orga
     url = credential_url(ctx.base_url, credential_id)
     mission = catalogue.mission_type(record.mission_type)
     lang = record.language
-    lines = []
+    lines, key_lines = [], {}
     for item in record.competences:
         competence = catalogue.competence(item["uri"])
         lines.append(CompetenceLine(CompetenceClaim(item["uri"], item.get("attested_by", "organiser"), item.get("note")),
                                     competence.label.lv, competence.label.en, tuple(competence.key_competences)))
+        for code in competence.key_competences:
+            key_lines.setdefault(code, KeyCompetenceLine(code, catalogue.key_competence(code).name.in_language(lang)))
     if volunteer.kind == "pseudonymous":
         subject = SubjectIdentity(salt=record.subject_salt, pseudonym_hash=record.subject_hash)
     else:
@@ -556,7 +560,11 @@ def _issue(session: Session, principal: Principal, ctx: IssuerContext, org: Orga
         record=valid, mission_name=mission.name.in_language(lang),
         mission_description=mission.description.in_language(lang),
         mission_tasks=[task.in_language(lang) for task in mission.tasks], competences=lines,
-        catalogue_citation=catalogue.citation(ctx.base_url), status_entries=allocation.entries, valid_from=now,
+        key_competences=list(key_lines.values()), catalogue=CatalogueCitation(
+            version=catalogue.version, hash=catalogue.hash, title=catalogue.title.in_language(lang),
+            mission_type_url=mission_type_uri(ctx.base_url, mission.code),
+            key_competence_urls={code: key_competence_uri(ctx.base_url, code) for code in key_lines}),
+        status_entries=allocation.entries, valid_from=now,
         subject_identity=subject)
     signed = sign_document(document, identity, now)
     row = store_credential(session, credential_id, org, identity, signed, allocation, record_id=record.id,

@@ -82,6 +82,9 @@ class Verification:
     checks: list[CheckResult]
     credential: dict | None
     issuer: dict | None  # the registry's entry, never the credential's own claims
+    # the credential's RDF dataset without its proofs, as the proof check saw it (None when it did not expand):
+    # what pages and exports read (`credentials.reading`), so that they show what was verified
+    dataset: list | None = field(default=None, repr=False, compare=False)
 
     @property
     def verified(self) -> bool:
@@ -170,6 +173,7 @@ class Expansion:
     check: CheckResult
     canonical_form: str | None = None
     refused: CheckResult | None = None  # canonicalization refused a "poison" graph: what the proof check reports
+    quads: list | None = None  # the dataset the canonical form was made from
 
 
 def check_expansion(credential: dict, loader: DocumentLoader) -> Expansion:
@@ -190,10 +194,10 @@ def check_expansion(credential: dict, loader: DocumentLoader) -> Expansion:
                                      verdict="invalid"))
     passed = CheckResult("jsonld", PASSED, _text("verify.jsonld.ok"))
     try:
-        return Expansion(passed, canonicalize_quads(quads))
+        return Expansion(passed, canonicalize_quads(quads), quads=quads)
     except CanonicalizationError as error:
         # Reported as the proof's failure, without a second canonicalization at the work limit.
-        return Expansion(passed, refused=_too_complex_result([str(error)]))
+        return Expansion(passed, refused=_too_complex_result([str(error)]), quads=quads)
 
 
 def proof_checks(expansion: Expansion, check: Callable[[str | None], list[CheckResult]]) -> list[CheckResult]:
@@ -406,7 +410,7 @@ def verify_credential(credential: Any, ports: VerificationPorts) -> Verification
     checks.extend(check_dates(credential, ports.now()))
     if expanded:
         checks.extend(check_status(credential, ports))
-    return Verification(worst_verdict(checks), checks, credential, entry)
+    return Verification(worst_verdict(checks), checks, credential, entry, dataset=expansion.quads)
 
 
 def worst_verdict(checks: list[CheckResult], also: set[str] = frozenset()) -> str:

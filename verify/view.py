@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalogue import load_catalogue
+from credentials.reading import read_claims
 from verify.core import COULD_NOT_CHECK, FAILED, PASSED, WARNING, Verification
 
 # Verdicts a reader may act on as good news; every other one is shown as a warning or a refusal.
@@ -26,49 +27,35 @@ class Competence:
         return self.uri.startswith(("http://", "https://"))
 
 
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def tone(verdict: str) -> str:
     return "good" if verdict in GOOD else "caution" if verdict in CAUTION else "bad"
 
 
-def credential_summary(credential: Any, lang: str) -> dict:
-    """Volunteer (as on the certificate), mission, period, hours and competences, as far as the credential says."""
-    if not isinstance(credential, dict):
+def credential_summary(credential: Any, lang: str, dataset: list | None = None) -> dict:
+    """Volunteer (as on the certificate), mission, period, hours and competences, as far as the credential says:
+    read from `dataset`, the RDF dataset the verifier checked (`Verification.dataset`), so that any JSON-LD spelling
+    of the same statements shows the same; nothing when the credential did not expand (nothing was verified)."""
+    if not isinstance(credential, dict) or not dataset:
         return {}
-    subject = credential.get("credentialSubject")
-    subject = subject if isinstance(subject, dict) else {}
-    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
+    claims = read_claims(dataset, credential)
     catalogue = load_catalogue()
-    identities = [i for i in _as_list(subject.get("identifier")) if isinstance(i, dict)]
-    name = next((i.get("identityHash") for i in identities
-                 if i.get("identityType") == "name" and not i.get("hashed")), None)
-    mission = catalogue.mission_types_by_code.get(subject.get("missionType") or "")
+    mission = catalogue.mission_types_by_code.get(claims.mission_type or "")
     competences = []
-    for alignment in _as_list(achievement.get("alignment")):
-        if not isinstance(alignment, dict) or not isinstance(alignment.get("targetUrl"), str):
-            continue
-        known = catalogue.competences_by_uri.get(alignment["targetUrl"])
-        competences.append(Competence(
-            known.label.in_language(lang) if known else str(alignment.get("targetName", alignment["targetUrl"])),
-            alignment["targetUrl"], alignment.get("competenceAttestation") == "self"))
-    hours = next((r.get("value") for r in _as_list(subject.get("result"))
-                  if isinstance(r, dict) and str(r.get("resultDescription", "")).endswith("#hours")), None)
+    for claimed in claims.competences:
+        known = catalogue.competences_by_uri.get(claimed.uri)
+        competences.append(Competence(known.label.in_language(lang) if known else claimed.name or claimed.uri,
+                                      claimed.uri, claimed.attested_by == "self"))
     return {
-        "title": credential.get("name"),
-        "volunteer": name,
-        "pseudonymous": name is None and bool(identities),
-        "mission": mission.name.in_language(lang) if mission else achievement.get("name"),
-        "start": subject.get("activityStartDate"),
-        "end": subject.get("activityEndDate"),
-        "hours": hours,
-        "role": subject.get("role"),
+        "title": claims.title,
+        "volunteer": claims.volunteer_name,
+        "pseudonymous": claims.pseudonymous,
+        "mission": mission.name.in_language(lang) if mission else claims.mission_name,
+        "start": claims.start_date,
+        "end": claims.end_date,
+        "hours": claims.hours,
+        "role": claims.role,
         "competences": competences,
-        "valid_from": credential.get("validFrom"),
+        "valid_from": claims.valid_from,
     }
 
 
@@ -82,6 +69,6 @@ def verification_view(result: Verification, lang: str, *, stored_id: str | None)
         "checks": [{"name": c.name, "status": c.status, "mark": STATUS_MARK[c.status],
                     "reason": c.reason.in_language(lang)} for c in result.checks],
         "issuer": result.issuer,
-        "summary": credential_summary(result.credential, lang),
+        "summary": credential_summary(result.credential, lang, result.dataset),
         "stored_id": stored_id if result.verdict != "invalid" else None,
     }

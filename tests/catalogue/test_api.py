@@ -28,6 +28,20 @@ def test_domains_and_key_competences(client):
     assert key_competences[0]["name"] == "Lasītprasmes kompetence"
 
 
+def test_each_key_competence_has_a_page_credentials_align_to(client, settings):
+    page = client.get("/catalogue/key-competences/digital", params={"lang": "en"})
+    assert page.status_code == 200
+    body = page.json()
+    assert (body["code"], body["name"], body["number"]) == ("digital", "Digital competence", 4)
+    assert body["uri"] == f"{settings.public_base_url}/catalogue/key-competences/digital"
+    assert "2018/C 189/01" in body["framework"]
+    catalogue = load_catalogue()
+    assert body["competences"] and all("digital" in catalogue.competence(uri).key_competences
+                                       for uri in body["competences"])
+    missing = client.get("/catalogue/key-competences/telepathy")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
+
+
 def test_mission_types_filter_by_domain_and_language(client):
     body = client.get("/catalogue/mission-types", params={"domain": "crisis", "lang": "en"}).json()
     assert body["lang"] == "en" and body["total"] == len(body["items"]) >= 3

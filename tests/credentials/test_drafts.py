@@ -9,7 +9,10 @@ import pytest
 from sqlalchemy import text
 
 from catalogue import load_catalogue
-from credentials.jsonld import DocumentLoader, to_dataset
+from credentials import shapes
+from credentials.dataintegrity import without_proof
+from credentials.jsonld import DocumentLoader
+from credentials.reading import read_claims
 from tests.authz import database_snapshot
 from tests.credentials.helpers import issue, record_body
 
@@ -99,15 +102,16 @@ def test_statement_from_invitation_to_issued_credential_keeps_provenance(client,
     assert client.get(f"/invitations/{token}/statement").json()["status"] == "issued"
     credential = issued.json()["credential"]
     alignments = {a["targetUrl"]: a for a in credential["credentialSubject"]["achievement"]["alignment"]}
-    assert alignments[core[0]]["competenceAttestation"] == "organiser"
-    assert alignments[optional]["competenceAttestation"] == "self"
+    attested = {r["value"]: [a["targetUrl"] for a in r["alignment"]] for r in credential["credentialSubject"]["result"]
+                if r["resultDescription"].endswith("#competence-attestation")}
+    assert attested == {"organiser": [core[0]], "self": [optional]}
     assert alignments[optional]["targetDescription"] == "Iemācījos plānot darbu citiem."
     assert credential["credentialSubject"]["role"] == "Grupas vadītāja (5 cilvēki)"
     assert credential["credentialSubject"]["result"][0]["value"] == "20"
 
-    # A verifier tells the two apart by the project's context term, not by a bare JSON key.
-    expanded = json.dumps(to_dataset(credential, loader=DocumentLoader()), default=str)
-    assert "https://w3id.org/volunteer-credentials#competenceAttestation" in expanded
+    # A verifier tells the two apart from the signed dataset, not from a bare JSON key.
+    claims = read_claims(shapes.quads(without_proof(credential), loader=DocumentLoader()), credential)
+    assert {c.uri: c.attested_by for c in claims.competences} == {core[0]: "organiser", optional: "self"}
     verdict = client.post("/credentials/verify", json={"verifiableCredential": credential}).json()
     assert verdict["verified"] is True, verdict
 

@@ -45,13 +45,32 @@ def test_record_is_issued_as_an_open_badge_that_verifies(client, make_org, missi
     assert subject["activityStartDate"] == "2026-06-20" and subject["activityEndDate"] == "2026-06-24"
     assert subject["result"][0]["value"] == "42"
     assert subject["achievement"]["resultDescription"][0]["resultType"] == "ext:VolunteerHours"
-    targets = [a["targetUrl"] for a in subject["achievement"]["alignment"]]
-    assert targets == list(mission.core_competences)
-    assert all(a["targetFramework"] == "ESCO" and a["competenceAttestation"] == "organiser"
-               for a in subject["achievement"]["alignment"])
+    assert credential["@context"] == ["https://www.w3.org/ns/credentials/v2",
+                                      "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    esco = [a for a in subject["achievement"]["alignment"] if a["targetFramework"] == "ESCO"]
+    assert [a["targetUrl"] for a in esco] == list(mission.core_competences)
+    assert all(a["targetType"] == "ceasn:Competency" for a in esco)
     catalogue = load_catalogue()
-    assert subject["achievement"]["catalogue"]["catalogueVersion"] == catalogue.version
-    assert subject["achievement"]["catalogue"]["catalogueHash"] == catalogue.hash
+    by_type = {a["targetType"]: a for a in subject["achievement"]["alignment"] if a["targetFramework"] != "ESCO"}
+    mission_alignment = by_type["ext:MissionType"]
+    assert mission_alignment["targetCode"] == mission.code
+    assert mission_alignment["targetUrl"] == f"{settings.public_base_url}/catalogue/mission-types/{mission.code}"
+    assert catalogue.version in mission_alignment["targetFramework"]
+    keys = {a["targetCode"]: a for a in subject["achievement"]["alignment"]
+            if a["targetFramework"].startswith("Key competences for lifelong learning")}
+    expected_keys = {code for uri in mission.core_competences for code in catalogue.competence(uri).key_competences}
+    assert set(keys) == expected_keys
+    for code, alignment in keys.items():
+        assert alignment["targetUrl"] == f"{settings.public_base_url}/catalogue/key-competences/{code}"
+        page = client.get(alignment["targetUrl"].removeprefix(settings.public_base_url))
+        assert page.status_code == 200 and page.json()["code"] == code
+    assert subject["achievement"]["version"] == catalogue.version
+    assert subject["achievement"]["otherIdentifier"][0] == {
+        "type": ["IdentifierEntry"], "identifier": catalogue.hash, "identifierType": "ext:CatalogueHash"}
+    assert subject["achievement"]["tag"] == ["Cēsu novads"]
+    attestations = [r for r in subject["result"] if r["resultDescription"].endswith("#competence-attestation")]
+    assert [(r["value"], [a["targetUrl"] for a in r["alignment"]]) for r in attestations] == [
+        ("organiser", list(mission.core_competences))]
     identifiers = {i["identityType"]: i for i in subject["identifier"]}
     assert identifiers["name"]["identityHash"] == "Kārlis Ozoliņš"
     assert identifiers["emailAddress"]["hashed"] is True and "karlis" not in identifiers["emailAddress"]["identityHash"]

@@ -17,6 +17,8 @@ import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-crypt
 import * as vc from '@digitalbazaar/vc';
 import jsigs from 'jsonld-signatures';
 
+import {publishedContextUrls, signPublished, verifyPublished} from './published.mjs';
+
 const {purposes: {AssertionProofPurpose}} = jsigs;
 const CONTEXTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'credentials', 'contexts');
 
@@ -160,7 +162,8 @@ export async function canonize({document, documents}) {
   return eddsaRdfc2022.canonize(document, {documentLoader: documentLoader({documents})});
 }
 
-export const operations = {sign, verify, canonize, signPresentation, verifyPresentation};
+export const operations = {sign, verify, canonize, signPresentation, verifyPresentation, verifyPublished,
+  signPublished, publishedContextUrls};
 
 export async function readStdin() {
   const chunks = [];

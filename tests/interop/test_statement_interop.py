@@ -42,7 +42,8 @@ def test_drafted_statement_and_its_correction_in_the_reference_library(node, liv
     assert httpx.post(f"{live_server.url}/records/{record_id}/approve", headers=headers).status_code == 200
     issued = httpx.post(f"{live_server.url}/records/{record_id}/issue", headers=headers).json()
     credential = issued["credential"]
-    assert {a["competenceAttestation"] for a in credential["credentialSubject"]["achievement"]["alignment"]} == {"self"}
+    assert {r["value"] for r in credential["credentialSubject"]["result"]
+            if r["resultDescription"].endswith("#competence-attestation")} == {"self"}
 
     documents = {org["did"]: httpx.get(f"{live_server.url}/issuers/{org['slug']}/did.json").json()}
 

@@ -41,7 +41,9 @@ def claim(edc: dict) -> dict:
 
 
 def alignments(credential: dict) -> list[str]:
-    return [a["targetUrl"] for a in credential["credentialSubject"]["achievement"]["alignment"]]
+    """The credential's ESCO competences (its other alignments name key competences and the mission type)."""
+    return [a["targetUrl"] for a in credential["credentialSubject"]["achievement"]["alignment"]
+            if a["targetFramework"] == "ESCO"]
 
 
 def assert_only_seal_violations(edc: dict) -> None:

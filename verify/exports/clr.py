@@ -14,8 +14,14 @@ from typing import Any
 from credentials.document import OB_CONTEXT, VC_V2_CONTEXT, VOLUNTEER_CONTEXT
 
 CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
-# The project's own context too: the achievements repeated in `achievement` use its terms (catalogue, ...).
-CLR_CONTEXTS = [VC_V2_CONTEXT, CLR_CONTEXT, OB_CONTEXT, VOLUNTEER_CONTEXT]
+CLR_CONTEXTS = [VC_V2_CONTEXT, CLR_CONTEXT, OB_CONTEXT]
+
+
+def _contexts(credentials: list[dict]) -> list[str]:
+    """The CLR's contexts: the published ones, and the project's context of earlier releases only when a bundled
+    credential was issued with it (the achievements repeated in `achievement` then use its terms)."""
+    old = any(VOLUNTEER_CONTEXT in _as_list(credential.get("@context")) for credential in credentials)
+    return [*CLR_CONTEXTS, VOLUNTEER_CONTEXT] if old else list(CLR_CONTEXTS)
 
 
 def _as_list(value: Any) -> list:
@@ -48,7 +54,7 @@ def build_clr(credentials: list[dict], *, clr_id: str, issuer: dict, valid_from:
     if achievements:
         clr_subject["achievement"] = achievements
     return {
-        "@context": list(CLR_CONTEXTS),
+        "@context": _contexts(credentials),
         "id": clr_id,
         "type": ["VerifiableCredential", "ClrCredential"],
         "issuer": issuer,

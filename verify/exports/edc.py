@@ -30,6 +30,7 @@ from typing import Any
 
 from catalogue import Catalogue
 from catalogue.i18n import Text, UserError, messages
+from credentials.reading import CredentialClaims, read_credential
 from issuers.municipalities import find_municipality
 from verify.exports.display import DisplayCard, render_card
 
@@ -37,7 +38,6 @@ EDC_CONTEXT = "http://data.europa.eu/snb/model/context/edc-ap"
 VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 EDC_CONTEXTS = [VC_V1_CONTEXT, EDC_CONTEXT]
 EDC_SCHEMA = "http://data.europa.eu/snb/model/ap/edc-generic-full"
-HOURS_RESULT_TYPE = "ext:VolunteerHours"
 LANGUAGES = ("lv", "en")
 
 # EU controlled vocabularies (data.europa.eu/snb, publications.europa.eu authority tables)
@@ -109,68 +109,55 @@ class VolunteerWork:
     volunteer_name: str | None  # a named volunteer's name as the credential states it; None when pseudonymous
 
 
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def read_volunteer_work(credential: Any, catalogue: Catalogue) -> VolunteerWork:
-    """Reads a volunteer credential; labels in both languages from `catalogue` (the version the credential cites),
-    falling back to the credential's own words in its language when the catalogue does not know a code."""
-    if not isinstance(credential, dict) or "OpenBadgeCredential" not in _as_list(credential.get("type")):
+def read_volunteer_work(credential: Any, catalogue: Catalogue, claims: CredentialClaims | None = None) -> VolunteerWork:
+    """Reads a volunteer credential from its RDF dataset (`claims`, read here when not given: what its proof
+    covers, whichever JSON-LD spelling and whichever of the service's vocabularies it uses); labels in both languages
+    from `catalogue` (the version the credential cites), falling back to the credential's own words in its language
+    when the catalogue does not know a code."""
+    if not isinstance(credential, dict):
         raise NotExportable("not an OpenBadgeCredential")
-    subject = credential.get("credentialSubject")
-    achievement = subject.get("achievement") if isinstance(subject, dict) else None
-    if not isinstance(achievement, dict):
-        raise NotExportable("credentialSubject.achievement")
-    lang = achievement.get("inLanguage") if achievement.get("inLanguage") in LANGUAGES else "lv"
-    hours_ids = {d.get("id") for d in _as_list(achievement.get("resultDescription"))
-                 if isinstance(d, dict) and d.get("resultType") == HOURS_RESULT_TYPE}
-    hours = next((r.get("value") for r in _as_list(subject.get("result"))
-                  if isinstance(r, dict) and r.get("resultDescription") in hours_ids), None)
-    missing = [name for name, value in (("id", credential.get("id")), ("validFrom", credential.get("validFrom")),
-                                        ("missionType", subject.get("missionType")),
-                                        ("activityStartDate", subject.get("activityStartDate")),
-                                        ("activityEndDate", subject.get("activityEndDate")), ("hours", hours))
+    if claims is None:
+        claims = read_credential(credential)
+    if not claims.open_badge:
+        raise NotExportable("not an OpenBadgeCredential")
+    lang = claims.language if claims.language in LANGUAGES else "lv"
+    missing = [name for name, value in (("id", claims.id), ("validFrom", claims.valid_from),
+                                        ("missionType", claims.mission_type),
+                                        ("activityStartDate", claims.start_date),
+                                        ("activityEndDate", claims.end_date), ("hours", claims.hours))
                if not _text(value)]
     if missing:
         raise NotExportable(", ".join(missing))
-    code = subject["missionType"]
+    code = claims.mission_type
     mission = catalogue.mission_types_by_code.get(code)
     if mission is not None:
         mission_name = {"lv": mission.name.lv, "en": mission.name.en}
         mission_description = {"lv": mission.description.lv, "en": mission.description.en}
     else:
-        mission_name = {lang: _text(achievement.get("name")) or code}
-        mission_description = {lang: d} if (d := _text(achievement.get("description"))) else {}
+        mission_name = {lang: _text(claims.mission_name) or code}
+        mission_description = {lang: d} if (d := _text(claims.mission_description)) else {}
     competences = []
-    for alignment in _as_list(achievement.get("alignment")):
-        if not isinstance(alignment, dict) or not _text(alignment.get("targetUrl")):
-            continue
-        known = catalogue.competences_by_uri.get(alignment["targetUrl"])
+    for claimed in claims.competences:
+        known = catalogue.competences_by_uri.get(claimed.uri)
         if known is not None:
             label = {"lv": known.label.lv, "en": known.label.en}
         else:
-            label = {lang: _text(alignment.get("targetName")) or alignment["targetUrl"]}
-        competences.append(Competence(alignment["targetUrl"], label,
-                                      alignment.get("competenceAttestation") or "organiser"))
-    municipality = find_municipality(subject.get("municipality"))
-    name = next((i.get("identityHash") for i in _as_list(subject.get("identifier"))
-                 if isinstance(i, dict) and i.get("identityType") == "name" and i.get("hashed") is False), None)
+            label = {lang: _text(claimed.name) or claimed.uri}
+        competences.append(Competence(claimed.uri, label, claimed.attested_by))
+    municipality = find_municipality(claims.municipality)
     return VolunteerWork(
-        credential_id=credential["id"], valid_from=credential["validFrom"], language=lang,
-        title=_text(credential.get("name")) or mission_name.get(lang) or code, mission_type=code,
+        credential_id=claims.id, valid_from=claims.valid_from, language=lang,
+        title=_text(claims.title) or mission_name.get(lang) or code, mission_type=code,
         mission_name=mission_name, mission_description=mission_description,
-        municipality=subject.get("municipality"),
+        municipality=claims.municipality,
         municipality_name={"lv": municipality.lv, "en": municipality.en} if municipality else {},
-        start_date=subject["activityStartDate"], end_date=subject["activityEndDate"], hours=str(hours),
-        competences=tuple(competences), role=_text(subject.get("role")), narrative=_text(subject.get("narrative")),
-        volunteer_name=_text(name))
+        start_date=claims.start_date, end_date=claims.end_date, hours=claims.hours,
+        competences=tuple(competences), role=_text(claims.role), narrative=_text(claims.narrative),
+        volunteer_name=_text(claims.volunteer_name))
 
 
 def iso_duration(hours: str | int | Decimal) -> str:
@@ -244,9 +231,10 @@ def _learning_outcome(number: int, competence: Competence) -> dict:
     return outcome
 
 
-def build_edc(credential: dict, *, catalogue: Catalogue, awarding_body: AwardingBody, verify_url: str) -> dict:
+def build_edc(credential: dict, *, catalogue: Catalogue, awarding_body: AwardingBody, verify_url: str,
+              claims: CredentialClaims | None = None) -> dict:
     """The unsigned EDC JSON-LD for a volunteer credential (see the module's docstring)."""
-    work = read_volunteer_work(credential, catalogue)
+    work = read_volunteer_work(credential, catalogue, claims)
     text = messages()
     lang = work.language
     organisation = _organisation(awarding_body)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from catalogue import Catalogue, catalogue_version, load_catalogue
 from catalogue.i18n import UserError, messages
 from credentials.dataintegrity import format_created
+from credentials.reading import CredentialClaims, read_credential
 from credentials.service import credential_url, sign_document, verify_page_url
 from credentials.store import CredentialRow, VolunteerRow
 from issuers import service as issuers
@@ -92,6 +94,11 @@ class StoredCredential:
     row: CredentialRow
     document: dict
 
+    @cached_property
+    def claims(self) -> CredentialClaims:
+        """What the stored credential states, read from its dataset (both vocabularies the service has written)."""
+        return read_credential(self.document)
+
 
 def _load(row: CredentialRow) -> StoredCredential:
     return StoredCredential(row, json.loads(row.document))
@@ -116,12 +123,9 @@ def stored_credential_for_document(session: Session, ctx: IssuerContext, documen
     return stored
 
 
-def credential_catalogue(credential: dict) -> Catalogue:
+def credential_catalogue(claims: CredentialClaims) -> Catalogue:
     """The catalogue version the credential cites (its labels), or the current one when it cites none we know."""
-    subject = credential.get("credentialSubject")
-    achievement = subject.get("achievement") if isinstance(subject, dict) else None
-    citation = achievement.get("catalogue") if isinstance(achievement, dict) else None
-    version = citation.get("catalogueVersion") if isinstance(citation, dict) else None
+    version = claims.catalogue_version
     if isinstance(version, str):
         try:
             return catalogue_version(version)
@@ -146,17 +150,17 @@ def edc_document(session: Session, ctx: IssuerContext, stored: StoredCredential)
         raise UserError("export.revoked", kind="gone")
     if stored.row.status == "suspended":
         raise UserError("export.suspended", kind="conflict")
-    return edc.build_edc(stored.document, catalogue=credential_catalogue(stored.document),
+    return edc.build_edc(stored.document, catalogue=credential_catalogue(stored.claims),
                          awarding_body=awarding_body(session, ctx, stored.row),
-                         verify_url=verify_page_url(ctx.base_url, stored.row.id))
+                         verify_url=verify_page_url(ctx.base_url, stored.row.id), claims=stored.claims)
 
 
 # --- CSV ------------------------------------------------------------------------------------------------------------
 
 def csv_row(session: Session, ctx: IssuerContext, stored: StoredCredential) -> dict[str, str]:
-    row = table.credential_row(stored.document, catalogue=credential_catalogue(stored.document),
+    row = table.credential_row(stored.document, catalogue=credential_catalogue(stored.claims),
                                awarding_body=awarding_body(session, ctx, stored.row), status=stored.row.status,
-                               verify_url=verify_page_url(ctx.base_url, stored.row.id))
+                               verify_url=verify_page_url(ctx.base_url, stored.row.id), claims=stored.claims)
     row["volunteer_id"] = stored.row.volunteer_id or ""
     return row
 

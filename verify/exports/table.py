@@ -19,6 +19,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from catalogue import Catalogue
+from credentials.reading import CredentialClaims, read_credential
 from verify.exports.edc import AwardingBody, NotExportable, read_volunteer_work
 
 RIGA = ZoneInfo("Europe/Riga")
@@ -41,21 +42,24 @@ def issued_on(valid_from: str) -> str:
 
 
 def credential_row(credential: dict, *, catalogue: Catalogue, awarding_body: AwardingBody, status: str,
-                   verify_url: str) -> dict[str, str]:
-    """A credential's row. A credential that is not a volunteer credential (a VC-API body an organisation had
-    signed) still gets its row, with the volunteer-work columns empty."""
+                   verify_url: str, claims: CredentialClaims | None = None) -> dict[str, str]:
+    """A credential's row, from what its dataset states (`claims`, read here when not given). A credential that is
+    not a volunteer credential (a VC-API body an organisation had signed) still gets its row, with the
+    volunteer-work columns empty."""
+    if claims is None:
+        claims = read_credential(credential)
     row = dict.fromkeys(COLUMNS, "")
     row.update({
-        "credential_id": str(credential.get("id", "")),
-        "issued_on": issued_on(credential.get("validFrom", "")),
+        "credential_id": claims.id or str(credential.get("id", "")),
+        "issued_on": issued_on(claims.valid_from or ""),
         "issuer_legal_name": awarding_body.legal_name,
         "issuer_registration_number": awarding_body.registration_number,
-        "title": credential.get("name") if isinstance(credential.get("name"), str) else "",
+        "title": claims.title or "",
         "status": status,
         "verify_url": verify_url,
     })
     try:
-        work = read_volunteer_work(credential, catalogue)
+        work = read_volunteer_work(credential, catalogue, claims)
     except NotExportable:
         return row
     row.update({
