@@ -15,9 +15,12 @@ thread cannot be stopped once it runs. So:
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from catalogue.i18n import Text, UserError, messages
 
@@ -31,6 +34,7 @@ SMALL_OBJECTS = 300
 SMALL_VALUES = 3_000
 WORK_BUDGET_SECONDS = 1.5
 WORKER_START_SECONDS = 30
+MAX_WORKERS = 2  # per server process
 _TERM_LISTS = ("type", "@type", "@context")
 
 
@@ -84,14 +88,29 @@ def admit(document: Any, max_bytes: int = MAX_DOCUMENT_BYTES) -> None:
     measure = check_document(document, max_bytes)
     if measure.objects <= SMALL_OBJECTS and measure.values <= SMALL_VALUES:
         return
-    if not expands_within(document, WORK_BUDGET_SECONDS):
+    with worker_slot():
+        within = expands_within(document, WORK_BUDGET_SECONDS)
+    if not within:
         raise OutOfBounds("verify.bounds.too_complex", kind="invalid", seconds=WORK_BUDGET_SECONDS)
+
+
+@contextmanager
+def worker_slot() -> Iterator[None]:
+    """One of `MAX_WORKERS` places to expand a big document: few at a time, whoever sends them (such documents are
+    not credentials, and each may cost the full budget). Refuses when none frees up within the budget."""
+    if not _worker_slots.acquire(timeout=WORK_BUDGET_SECONDS):
+        raise OutOfBounds("verify.bounds.busy", kind="too_many_requests", seconds=math.ceil(WORK_BUDGET_SECONDS))
+    try:
+        yield
+    finally:
+        _worker_slots.release()
 
 
 # forkserver: a clean process (never a fork of the threaded server) that has imported PyLD and the bundled contexts
 # once; each check forks from it.
 _processes = multiprocessing.get_context("forkserver")
 _processes.set_forkserver_preload(["verify.limits", "credentials.shapes", "credentials.rdfc", "credentials.jsonld"])
+_worker_slots = threading.BoundedSemaphore(MAX_WORKERS)
 
 
 def expands_within(document: Any, seconds: float) -> bool:

@@ -4,6 +4,7 @@ items 4, 7 and 9)."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import io
@@ -216,6 +217,24 @@ def test_work_on_a_bigger_document_is_stopped_at_its_budget(client, make_org):
     # Under the service's budget (1.5 s) the same document is verified as usual: bounded, not refused.
     response = client.post("/credentials/verify", json={"verifiableCredential": costly})
     assert response.status_code == 422 and response.json()["verdict"] == "invalid"  # the proof no longer matches
+
+
+def test_big_documents_are_expanded_few_at_a_time(client, make_org):
+    org = make_org("bounds-busy")
+    _, issued = issue(client, org)
+    costly = copy.deepcopy(issued["credential"])
+    alignment = costly["credentialSubject"]["achievement"]["alignment"][0]
+    costly["credentialSubject"]["achievement"]["alignment"] = [dict(alignment, type=["Alignment"] * 16)] * 256
+    with contextlib.ExitStack() as held:
+        for _ in range(limits.MAX_WORKERS):  # every place taken, as by other clients' big documents
+            held.enter_context(limits.worker_slot())
+        refused = client.post("/credentials/verify?lang=en", json={"verifiableCredential": costly})
+        problem = is_problem(refused, 429)
+        assert problem["code"] == "verify.bounds.busy" and refused.headers["Retry-After"] == "2"
+        # A credential of ordinary size needs no place: it is verified meanwhile.
+        assert client.post("/credentials/verify", json={"verifiableCredential": issued["credential"]}).json()[
+            "verified"]
+    assert client.post("/credentials/verify", json={"verifiableCredential": costly}).status_code == 422  # checked
 
 
 # --- item 7: bad uploads are 4xx, never 500 --------------------------------------------------------------------------
