@@ -24,8 +24,8 @@ from issuers.multikey import did_key_for, did_key_verification_method_id
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow, SigningKeyRow
 from issuers.verification_version import current_version
-from verify.core import (KeyHistory, PresentationVerification, StatusListUnavailable, Verification, utc_now,
-                         verify_credential, verify_presentation)
+from verify.core import (KeyHistory, PresentationVerification, StatusListUnavailable, StoredCredential, Verification,
+                         utc_now, verify_credential, verify_presentation)
 from verify.exports.platform import platform_did, platform_registry_entry
 from verify.exports.service import platform_document
 
@@ -182,12 +182,12 @@ class ServicePorts:
         snapshot = self._snapshot_of(method_id)
         return snapshot.key_histories.get(method_id) if snapshot is not None else None
 
-    def issued_here_at(self, credential_id: str) -> datetime | None:
+    def issued_here(self, credential_id: str) -> StoredCredential | None:
         prefix = f"{self.ctx.base_url}/credentials/"
-        if not credential_id.startswith(prefix):
+        if not credential_id.startswith(prefix) or "\x00" in credential_id:
             return None
         row = self.session.get(CredentialRow, credential_id[len(prefix):])
-        return row.issued_at if row else None
+        return StoredCredential(row.issued_at, json.loads(row.document)) if row else None
 
     def status_list(self, url: str) -> dict:
         match = re.fullmatch(re.escape(self.ctx.base_url) + r"/status/([a-z0-9-]+)/(revocation|suspension)/(\d+)",
