@@ -20,7 +20,8 @@ from credentials.store import CredentialRow, StatusListRow
 from issuers import service as issuers
 from issuers.db import READ_MOSTLY
 from issuers.did import slug_from_did_web
-from issuers.multikey import did_key_for, did_key_verification_method_id
+from issuers.multikey import did_key_for, did_key_multikey, did_key_verification_method_id
+from issuers.organisations import SLUG_RE
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow, SigningKeyRow
 from issuers.verification_version import current_version
@@ -130,7 +131,7 @@ class ServicePorts:
 
     def _snapshot(self, slug: str | None) -> IssuerSnapshot | None:
         """The organisation's snapshot, checked against its current version once per transaction."""
-        if not slug:
+        if not slug or not SLUG_RE.fullmatch(slug):  # e.g. a NUL byte, which PostgreSQL refuses in a query
             return None
         if slug in self._checked:
             return self._checked[slug]
@@ -148,7 +149,10 @@ class ServicePorts:
         return snapshot
 
     def _slug_of_did_key(self, did: str) -> str | None:
-        multikey = did[len("did:key:"):]
+        try:
+            multikey = did_key_multikey(did)
+        except ValueError:  # not a key at all (a NUL byte, say): nobody's
+            return None
         slug = self.snapshots.slug_for_multikey(multikey)
         if slug is None:
             slug = self.session.execute(

@@ -170,3 +170,67 @@ def test_no_presentation_proof_of_the_wrong_shape_ends_in_a_500(lenient_client, 
             else:
                 assert response.status_code == 422 and response.json()["verified"] is False, (field, value)
     assert server_errors == [], server_errors
+
+
+# Values that broke something once, or could: wrong JSON types, JSON-LD keyword objects, NUL bytes (PostgreSQL
+# refuses them in a query), numbers beyond 2^53, DIDs and ids shaped like ours.
+HOSTILE_VALUES = [None, 0, -1, 2 ** 70, 1.5, True, "", "x", "z1 ", "\u0000", [], [None], ["a", 5], {}, {"@id": 5},
+                  {"@value": 5}, {"@type": 5}, {"@list": [1]}, {"@id": "_:b0"}, {"@vocab": None}, {"@context": 5},
+                  "did:key:z6Mk\u0000", "did:web:127.0.0.1%3A8000:issuers:a\u0000b",
+                  "http://127.0.0.1:8000/credentials/\u0000", "2026-01-01T00:00:00Z",
+                  "https://www.w3.org/ns/credentials/v2"]
+HOSTILE_KEYS = ["@id", "@type", "id", "type", "@context", "@graph", "@included", "proof", "credentialStatus",
+                "previousProof"]
+
+
+def _paths(value, prefix=()):
+    if prefix:
+        yield prefix
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        yield from _paths(child, prefix + (key,))
+
+
+def mutated(document: dict, rnd) -> dict:
+    """The document with one to three values replaced, or members added, somewhere in it (the proof included)."""
+    document = copy.deepcopy(document)
+    for _ in range(rnd.choice([1, 1, 2, 3])):
+        path = rnd.choice(list(_paths(document)))
+        parent = document
+        for step in path[:-1]:
+            parent = parent[step]
+        if isinstance(parent, dict) and rnd.random() < 0.3:
+            parent[rnd.choice(HOSTILE_KEYS)] = copy.deepcopy(rnd.choice(HOSTILE_VALUES))
+        else:
+            parent[path[-1]] = copy.deepcopy(rnd.choice(HOSTILE_VALUES))
+    return document
+
+
+def test_mutated_credentials_and_presentations_get_a_verdict_never_a_500(lenient_client, make_org):
+    """A seeded mutation run (issue 15, "the verifier never fails with 500"): 200 credentials with hostile values
+    anywhere and 100 presentations, through the VC-API."""
+    import random
+
+    from tests.verify.test_presentations import CHALLENGE, DOMAIN, presentation
+
+    client = lenient_client
+    org = make_org("mutations")
+    _, issued = issue(client, org)
+    rnd = random.Random(20261205)
+    counts: dict[str, int] = {}
+    server_errors = []
+    for n in range(200):
+        document = mutated(issued["credential"], rnd)
+        response = verify(client, document)
+        counts[f"api {response.status_code}"] = counts.get(f"api {response.status_code}", 0) + 1
+        if response.status_code >= 500:
+            server_errors.append(("api", n))
+    vp = presentation(issued["credential"])
+    for n in range(100):
+        response = client.post("/presentations/verify", json={"verifiablePresentation": mutated(vp, rnd),
+                                                              "options": {"challenge": CHALLENGE, "domain": DOMAIN}})
+        counts[f"vp {response.status_code}"] = counts.get(f"vp {response.status_code}", 0) + 1
+        if response.status_code >= 500:
+            server_errors.append(("vp", n))
+    assert server_errors == [], (server_errors, counts)
+    assert counts.get("api 422", 0) > 150  # nearly every mutation breaks the signature, and is said to
