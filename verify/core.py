@@ -443,7 +443,7 @@ def check_status(credential: dict, ports: VerificationPorts) -> list[CheckResult
             continue
         url = entry.get("statusListCredential")
         try:
-            index = int(entry.get("statusListIndex"))
+            index = _status_list_index(entry.get("statusListIndex"))
             status_credential = ports.status_list(url)
             subject = status_credential["credentialSubject"]
             if subject.get("statusPurpose") != purpose:
@@ -462,6 +462,14 @@ def check_status(credential: dict, ports: VerificationPorts) -> list[CheckResult
         else:
             results.append(CheckResult(name, PASSED, _text(f"verify.status.not_{purpose}")))
     return results
+
+
+def _status_list_index(value: Any) -> int:
+    """A status list index as Bitstring Status List writes it: base-10 digits in a string, nothing else (`int` would
+    also take "-1", which Python reads from the end of the list, " 5", "+5" and "5_0")."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+        raise StatusListError(f"statusListIndex {value!r} is not a non-negative integer written in a string")
+    return int(value)
 
 
 # SHA-256 of (a status list credential, the DID documents its proofs name as the registry has them now) -> the

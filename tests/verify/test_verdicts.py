@@ -350,3 +350,18 @@ def test_verification_does_not_wait_for_an_issuing_transaction(client, make_org,
     finally:
         writer.rollback()
         writer.close()
+
+
+@pytest.mark.parametrize("index", ["-1", " 5", "+5", "5_0", 5])
+def test_a_status_list_index_not_written_as_digits_is_not_read(client, make_org, session_factory, settings, index):
+    # Python's int() takes all of these, and a negative index read a bit from the end of the list.
+    org = make_org(f"index-{abs(hash(str(index))) % 10 ** 6}")
+    _, issued = issue(client, org)
+    credential = {k: v for k, v in copy.deepcopy(issued["credential"]).items() if k != "proof"}
+    for entry in credential["credentialStatus"]:
+        entry["statusListIndex"] = index
+    signed, _ = sign_as(session_factory, settings, org.slug, credential)
+    body = verify(client, signed).json()
+    assert body["verdict"] == "could_not_check" and body["verified"] is False, body
+    assert {e["check"] for e in body["errors"]} == {"status:revocation", "status:suspension"}
+    assert "statusListIndex" in body["errors"][0]["reason"]
