@@ -14,8 +14,8 @@ from verify.inputs import UnreadableInput, credential_from_bytes
 from verify.ports import verify_with_service
 from verify.view import CAUTION
 
-# Exit codes: what a script needs to tell apart, as the three verdicts people see.
-VALID, NOT_VALID, UNREADABLE, NOT_CONFIRMED = 0, 1, 2, 3
+# Exit codes: the three verdicts people see (2 is a file that cannot be read).
+VALID, NOT_VALID, NOT_CONFIRMED = 0, 1, 3
 
 
 def verify_command(
@@ -33,7 +33,7 @@ def verify_command(
         credential = credential_from_bytes(file.read_bytes())
     except (UnreadableInput, OSError) as error:  # unreadable input is the user's to fix, said plainly
         typer.echo(t("cli.verify_unreadable", runtime.lang, detail=str(error) or type(error).__name__), err=True)
-        raise typer.Exit(UNREADABLE)
+        raise typer.Exit(2)
     result = verify_with_service(runtime.session_factory, runtime.issuer_context, credential)
     lang = runtime.lang
     if as_json:
