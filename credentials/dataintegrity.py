@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from pyld.jsonld import JsonLdError
 
 from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
 from credentials.rdfc import CanonicalizationError, canonicalize
@@ -148,11 +149,50 @@ def without_proof(document: dict) -> dict:
 
 def _chain_document(unsecured: dict, proofs: list[dict], previous: list[str]) -> dict:
     """The document a chained proof signs: the unsecured document carrying the proofs it names."""
-    by_id = {proof.get("id"): proof for proof in proofs if isinstance(proof, dict) and proof.get("id")}
+    by_id = {proof["id"]: proof for proof in proofs if isinstance(proof, dict) and isinstance(proof.get("id"), str)}
+    if not all(isinstance(proof_id, str) for proof_id in previous):
+        raise ProofError("previousProof must name proofs by their id (a string or a list of strings)")
     missing = [proof_id for proof_id in previous if proof_id not in by_id]
     if missing:
         raise ProofError("previousProof names proofs the document does not have: " + ", ".join(missing))
     return {**unsecured, "proof": [by_id[proof_id] for proof_id in previous]}
+
+
+# Proof options and what each must be (VC Data Integrity 1.0, section 2.1). Anything else -- a number where a string
+# belongs, an object standing for a JSON-LD node or value -- is refused before any of it is expanded or looked up.
+_STRING_OPTIONS = ("id", "type", "cryptosuite", "verificationMethod", "proofPurpose", "proofValue", "created",
+                   "expires", "challenge", "nonce")
+_STRING_OR_STRINGS_OPTIONS = ("previousProof", "domain")
+
+
+def proof_option_problem(proof: dict) -> tuple[str, str] | None:
+    """(option, reason) for the first proof option of the wrong JSON type, or None when all are well-typed."""
+    for key in proof:
+        if isinstance(key, str) and key.startswith("@") and key != "@context":
+            return key, f"a proof cannot carry the JSON-LD keyword {key}"
+    for name in _STRING_OPTIONS:
+        if name in proof and not isinstance(proof[name], str):
+            return name, f"{name} must be a string, not {_json_type(proof[name])}"
+    for name in _STRING_OR_STRINGS_OPTIONS:
+        value = proof.get(name)
+        if name in proof and not (isinstance(value, str) or (
+                isinstance(value, list) and value and all(isinstance(item, str) for item in value))):
+            return name, f"{name} must be a string or a non-empty list of strings, not {_json_type(value)}"
+    return None
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list" if all(isinstance(item, str) for item in value) else "a list with non-strings"
+    if isinstance(value, dict):
+        return "an object"
+    return "a string"
 
 
 def _proof_config_canon(proof: dict, context: Any, loader: DocumentLoader) -> str:
@@ -389,6 +429,10 @@ class _ProofSetVerifier:
         return result
 
     def _check(self, result: ProofResult, proof: dict) -> None:
+        problem = proof_option_problem(proof)
+        if problem is not None:
+            result.fail(*problem)
+            return
         if proof.get("type") != PROOF_TYPE:
             result.fail("type", f"proof type {proof.get('type')!r} is not {PROOF_TYPE}")
             return
@@ -439,6 +483,9 @@ class _ProofSetVerifier:
             data = hash_data(_proof_config_canon(proof, context, self.loader), self.document_canons[key])
         except (StrictExpansionError, DocumentLoaderError, CanonicalizationError) as error:
             result.fail("canonicalization", str(error))
+            return
+        except JsonLdError as error:  # e.g. a value of the wrong type where JSON-LD expects an IRI
+            result.fail("canonicalization", f"the document or the proof is not well-formed JSON-LD ({error.type})")
             return
 
         public_key = _check_method(result, proof, self.resolve)

@@ -10,9 +10,9 @@ import json
 
 import typer
 
-from catalogue.i18n import t
+from catalogue.i18n import UserError, t
 from issuers import service
-from issuers.organisations import LEGAL_FORMS, OrganisationInput
+from issuers.organisations import DID_METHODS, LEGAL_FORMS, OrganisationInput
 
 org_app = typer.Typer(help="Organisations (issuers): register, list, rotate keys.", no_args_is_help=True)
 admin_app = typer.Typer(help="Platform administrators.", no_args_is_help=True)
@@ -28,17 +28,22 @@ def create(
     legal_form: str = typer.Option("association-or-foundation", help="One of: " + ", ".join(LEGAL_FORMS)),
     signatory_name: str = typer.Option(None, help="Who signs certificates."),
     signatory_position: str = typer.Option(None, help="The signatory's position."),
+    did_method: str = typer.Option("web", "--did-method", help="The DID credentials are issued under: `web` (a "
+                                   "did:web under BASE_URL, the default) or `key` (the active key's did:key)."),
     as_json: bool = typer.Option(False, "--json", help='Print {"slug", "did", "token"} as JSON.'),
 ):
     """Register and verify an organisation in one step; creates its key, DID and an API token."""
     runtime = ctx.obj
+    if did_method not in DID_METHODS:
+        raise UserError("org.did_method_unknown")
     with runtime.transaction() as session:
         org = service.register_organisation(session, runtime.issuer_context, OrganisationInput(
             legal_name=name, registration_number=reg_no, slug=slug, municipality=municipality, legal_form=legal_form,
             signatory_name=signatory_name, signatory_position=signatory_position))
+        org.issuer_did_method = did_method  # as PATCH /organisations/{slug} switches it later
         service.verify_now(session, org)
         _, token = service.issue_organisation_token(session, org, "volcred org create")
-        did = service.organisation_did(org, runtime.issuer_context.base_url)
+        did = service.registry_entry(session, org, runtime.issuer_context.base_url)["issuer_did"]
         result = {"slug": org.slug, "did": did, "token": token}
     if as_json:
         typer.echo(json.dumps(result))

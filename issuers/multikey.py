@@ -16,6 +16,7 @@ method `did:key:<mk>#<mk>` usable for assertions and authentication (and capabil
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Union
 
@@ -38,6 +39,7 @@ MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 DID_KEY_RELATIONSHIPS = ("authentication", "assertionMethod", "capabilityInvocation", "capabilityDelegation")
 
 _RAW = serialization.Encoding.Raw
+_BASE58BTC = re.compile(r"[1-9A-HJ-NP-Za-km-z]+")  # the Bitcoin alphabet: no 0, O, I or l
 _RAW_PUBLIC = serialization.PublicFormat.Raw
 
 
@@ -49,15 +51,17 @@ def multibase_encode(data: bytes) -> str:
 
 
 def multibase_decode(value: str) -> bytes:
-    """Inverse of `multibase_encode`; only base58btc (`z`) is accepted."""
+    """Inverse of `multibase_encode`; only base58btc (`z`) is accepted, and only its one spelling of the bytes: the
+    base58 library would strip surrounding whitespace, so a value with a trailing space would decode (and verify)
+    like the value without it."""
     if not isinstance(value, str) or not value:
         raise ValueError("multibase value must be a non-empty string")
     if value[0] != "z":
         raise ValueError(f"multibase value must be base58btc (start with 'z'), got prefix {value[0]!r}")
-    try:
-        return base58.b58decode(value[1:])
-    except ValueError as exc:
-        raise ValueError(f"multibase value is not valid base58btc: {exc}") from None
+    if not _BASE58BTC.fullmatch(value[1:]):
+        raise ValueError("multibase value is not valid base58btc: only the characters of the Bitcoin base58 "
+                         "alphabet may follow the 'z' (no spaces or other characters)")
+    return base58.b58decode(value[1:])
 
 
 def _split(value: str, what: str, headers: dict[bytes, tuple[str, int]]) -> tuple[str, bytes]:

@@ -22,7 +22,8 @@ from volcred.db import make_engine, upgrade
 from volcred.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
-REFERENCE = REPO.parent / "shared" / "reference"
+# The shared reference data sits beside the checkout; a worktree elsewhere names it with VOLCRED_REFERENCE.
+REFERENCE = Path(os.environ.get("VOLCRED_REFERENCE") or REPO.parent / "shared" / "reference")
 TEST_KEK = base64.urlsafe_b64encode(b"k" * 32).decode()
 
 

@@ -24,7 +24,9 @@ class VerifyCredentialRequest(BaseModel):
 
 
 @router.post("/credentials/verify", tags=["VC-API"],
-             summary="VC-API: verify a credential (200 when verified, 422 with the reasons when not)")
+             summary="VC-API: verify a credential (200 when verified, 422 with the reasons when not). `verified` "
+                     "reports proof, status and validity; the trust registry is a check of its own: an issuer it does "
+                     "not know is a warning (`verdict: unknown_issuer`), not a failure")
 async def verify_credential(body: VerifyCredentialRequest, request: Request,
                             ctx: IssuerContext = Depends(get_issuer_context), lang: str = Depends(page_language)):
     await anyio.to_thread.run_sync(admit, body.verifiableCredential)  # bounds first (verify/limits.py)

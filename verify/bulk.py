@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from catalogue.i18n import Text, UserError, messages
-from verify.core import FAILED, COULD_NOT_CHECK, Verification
+from verify.core import PASSED, Verification
 from verify.exports import table
 from verify.inputs import MAX_FILE_BYTES, UnreadableInput, credential_from_bytes
 
@@ -167,7 +167,7 @@ def report_rows(entries: list[Entry], verify: Callable[[Any], Verification], lan
                    "reason": text.get(f"bulk.reason.{entry.unresolved}", lang, detail=detail)}
             continue
         result = verify(entry.credential)
-        problems = [c for c in result.checks if c.status in (FAILED, COULD_NOT_CHECK) and c.verdict]
+        problems = [c for c in result.checks if c.status != PASSED and c.verdict]  # an unknown issuer is a warning
         worst = next((c for c in problems if c.verdict == result.verdict), problems[0] if problems else None)
         issuer = (f"{result.issuer['legal_name']} ({result.issuer['registration_number']})"
                   if result.issuer else "")

@@ -19,7 +19,8 @@ from cachetools import LRUCache
 
 from catalogue.i18n import Text, messages
 from credentials import shapes
-from credentials.dataintegrity import ProofError, VERIFYING_SUITES, verify as verify_proofs, without_proof
+from credentials.dataintegrity import (ProofError, ProofResult, VERIFYING_SUITES, verify as verify_proofs,
+                                       without_proof)
 from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
 from credentials.rdfc import WORK_LIMIT_REASON, CanonicalizationError, canonicalize_quads
 from credentials.statuslist import StatusListError, decode_list, get_bit
@@ -28,14 +29,41 @@ VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 DATE_TIME_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
-# From worst to best: the first verdict any check calls for wins.
-VERDICTS = ("invalid", "unknown_issuer", "revoked", "suspended", "expired", "not_yet_valid", "could_not_check",
-            "valid")
+# The verdicts, from worst to best: the first one any check calls for wins. People see three kinds: not valid
+# (red), cannot be confirmed (amber) and valid (green, only for an issuer the registry knows); see verify.view.tone.
+VERDICTS = (
+    # Not valid: the signature does not vouch for this content (altered after signing, forged, signed with a key
+    # reported compromised before it signed, not signed by its issuer) or the document is malformed.
+    "invalid",
+    "revoked",  # not valid: its issuer revoked it (its revocation status list says so)
+    "suspended",  # not valid for now: its issuer suspended it (its suspension status list says so)
+    "expired",  # not valid any more: its validUntil has passed
+    "not_yet_valid",  # not valid yet: its validFrom is in the future
+    # Cannot be confirmed: a check could not run -- the issuer's key or a status list is not one this service holds
+    # (verification never fetches), or the cryptosuite is one we do not implement. Nothing found wrong, nothing proven.
+    "could_not_check",
+    # Cannot be confirmed: correctly signed, not revoked, in its validity period -- but by an issuer the trust
+    # registry does not know, so who issued it cannot be told. VC-API `verified` is true (trust is not proof).
+    "unknown_issuer",
+    # Valid: correctly signed by an organisation the registry knows (named as the registry knows it), not revoked or
+    # suspended, in its validity period.
+    "valid",
+)
+# VC-API `verified`: the proof, the status and the validity period hold; who the issuer is, is a check of its own.
+VERIFIED_VERDICTS = frozenset({"unknown_issuer", "valid"})
 PASSED, FAILED, COULD_NOT_CHECK, WARNING = "passed", "failed", "could_not_check", "warning"
 
 
 class StatusListUnavailable(Exception):
     """The status list could not be had (not ours and never fetched, or unknown): the check could not run."""
+
+
+@dataclass(frozen=True)
+class StoredCredential:
+    """A credential this service issued, as it stored it."""
+
+    issued_at: datetime
+    document: dict
 
 
 @dataclass(frozen=True)
@@ -55,7 +83,7 @@ class VerificationPorts(Protocol):
 
     def key_history(self, method_id: str) -> KeyHistory | None: ...
 
-    def issued_here_at(self, credential_id: str) -> datetime | None: ...
+    def issued_here(self, credential_id: str) -> StoredCredential | None: ...
 
     def status_list(self, url: str) -> dict: ...
 
@@ -88,6 +116,12 @@ class Verification:
 
     @property
     def verified(self) -> bool:
+        """VC-API `verified`: proof, status and validity hold (an unknown issuer is a warning, not a failure)."""
+        return self.verdict in VERIFIED_VERDICTS
+
+    @property
+    def trusted(self) -> bool:
+        """What people are told is valid: all of `verified`, by an organisation the registry knows."""
         return self.verdict == "valid"
 
     def verdict_text(self) -> Text:
@@ -225,8 +259,8 @@ def check_dates(credential: dict, now: datetime) -> list[CheckResult]:
 def check_issuer(credential: dict, ports: VerificationPorts) -> tuple[CheckResult, dict | None]:
     did = issuer_id(credential)
     entry = ports.registry_entry(did) if did else None
-    if entry is None:
-        return CheckResult("issuer", FAILED, _text("verify.issuer.unknown", did=did or "-"),
+    if entry is None:  # a check of its own, apart from the proof: a warning for VC-API, amber for people
+        return CheckResult("issuer", WARNING, _text("verify.issuer.unknown", did=did or "-"),
                            verdict="unknown_issuer"), None
     details = {"legal_name": entry["legal_name"], "registration_number": entry["registration_number"],
                "status": entry["status"]}
@@ -240,55 +274,144 @@ def check_issuer(credential: dict, ports: VerificationPorts) -> tuple[CheckResul
 
 
 def check_proof(credential: dict, ports: VerificationPorts, canonical_form: str | None = None) -> list[CheckResult]:
-    """The Data Integrity proof, with the verification method resolved from the registry (or did:key) and the
-    key's status judged at the credential's time: retired keys are fine, compromised ones are not."""
+    """The Data Integrity proofs, each checked against its own verification method (from the registry, or did:key).
+
+    The credential needs a valid proof by its issuer, with the key's status judged at the credential's time: retired
+    keys are fine, compromised ones are not -- unless this is the very document this service issued with that key
+    before the compromise. Proofs by other parties (a witness, an endorser) may be there too: each is reported, and
+    none of them makes or breaks the credential."""
     proofs = _as_list(credential.get("proof"))
     if not proofs:
         return [CheckResult("proof", FAILED, _text("verify.proof.missing"), verdict="invalid")]
-    results: list[CheckResult] = []
-    key_problem: list[CheckResult] = []
+    issuer = issuer_id(credential)
+    key_checks: list[CheckResult] = []
+    unresolved: set[str] = set()  # verification methods whose DID this service cannot resolve (it never fetches)
 
     def resolve(method_id: str) -> tuple[dict, dict]:
         did = method_id.split("#", 1)[0]
-        if did != issuer_id(credential):
-            # As @digitalbazaar/vc does: a key speaks for the issuer only if the issuer controls it.
-            raise ProofError(f"{method_id} is not controlled by the issuer {issuer_id(credential)}")
         document = ports.resolve_did(did)
         if document is None:
-            raise ProofError(f"{did} is neither in the registry nor a did:key")
-        history = ports.key_history(method_id)
-        if history is not None and history.status == "compromised":
-            issued = ports.issued_here_at(credential.get("id", ""))
-            if issued is not None and history.compromised_at and issued < history.compromised_at:
-                # Our own issuance log proves it was signed before the compromise: judge it with the key as it was.
-                document = _with_assertion(document, method_id)
-                key_problem.append(CheckResult("key", WARNING, _text("verify.key.compromised_later")))
-            else:
-                key_problem.append(CheckResult("key", FAILED, _text("verify.key.compromised"), verdict="invalid"))
-        elif history is not None and history.status == "retired":
-            key_problem.append(CheckResult("key", PASSED, _text("verify.key.retired")))
-        else:
-            key_problem.append(CheckResult("key", PASSED, _text("verify.key.ok")))
+            unresolved.add(method_id)
+            raise ProofError(f"{did} is neither in the registry nor a did:key (nothing is fetched)")
+        if did == issuer:
+            document = judge_issuer_key(method_id, document)
         method = next((m for m in document.get("verificationMethod", []) if m.get("id") == method_id), None)
         if method is None:
             raise ProofError(f"{method_id} is not in {did}'s DID document")
         return {"@context": document.get("@context"), **method}, document
 
+    def judge_issuer_key(method_id: str, document: dict) -> dict:
+        history = ports.key_history(method_id)
+        if history is not None and history.status == "compromised":
+            if _issued_here_before(credential, method_id, history, ports):
+                # Our own issuance log holds this very document, signed before the compromise: judge it with the key
+                # as it was then.
+                key_checks.append(CheckResult("key", WARNING, _text("verify.key.compromised_later")))
+                return _with_assertion(document, method_id)
+            key_checks.append(CheckResult("key", FAILED, _text("verify.key.compromised"), verdict="invalid"))
+        elif history is not None and history.status == "retired":
+            key_checks.append(CheckResult("key", PASSED, _text("verify.key.retired")))
+        else:
+            key_checks.append(CheckResult("key", PASSED, _text("verify.key.ok")))
+        return document
+
     outcome = verify_proofs(credential, loader=ports.loader, resolve_verification_method=resolve,
                             suites=VERIFYING_SUITES, canonical_form=canonical_form)
-    results.extend(key_problem)
-    if outcome.verified:
-        suites = sorted({p.get("cryptosuite", "") for p in proofs if isinstance(p, dict)})
-        results.append(CheckResult("proof", PASSED, _text("verify.proof.ok", suites=", ".join(suites))))
-    elif too_complex := _too_complex(outcome):
-        results.append(too_complex)
-    elif not any(r.status == FAILED for r in key_problem):
-        unresolved = any(check.name == "verificationMethod" and not check.ok
-                         for proof in outcome.proofs for check in proof.checks)
-        results.append(CheckResult("proof", FAILED, _text("verify.proof.failed"),
-                                   {"reasons": outcome.reasons},
-                                   verdict="unknown_issuer" if unresolved else "invalid"))
+    if too_complex := _too_complex(outcome):
+        return [*key_checks, too_complex]
+    by_issuer = [p for p in outcome.proofs if issuer and _signer(p) == issuer]
+    results = [*key_checks, _issuer_proof_check(by_issuer, [p for p in outcome.proofs if p not in by_issuer],
+                                                issuer, proofs, unresolved, key_checks, ports)]
+    for other in outcome.proofs:
+        if other not in by_issuer:
+            results.append(_other_proof_check(other, unresolved))
     return results
+
+
+def _signed_with(proof: ProofResult) -> str | None:
+    """The proof's verification method, if it names one as it should (a string)."""
+    return proof.verification_method if isinstance(proof.verification_method, str) else None
+
+
+def _signer(proof: ProofResult) -> str | None:
+    """The DID whose key made the proof (its verification method without the fragment)."""
+    method = _signed_with(proof)
+    return method.split("#", 1)[0] if method else None
+
+
+def _issuer_proof_check(by_issuer: list[ProofResult], others: list[ProofResult], issuer: str | None, proofs: list,
+                        unresolved: set[str], key_checks: list[CheckResult], ports: VerificationPorts) -> CheckResult:
+    if not by_issuer:
+        signers = ", ".join(sorted({_signer(p) or "?" for p in others}))
+        if issuer and ports.resolve_did(issuer) is not None:
+            # As @digitalbazaar/vc does: a key speaks for the issuer only if the issuer controls it.
+            return CheckResult("proof", FAILED, _text("verify.proof.not_by_issuer", issuer=issuer, signers=signers),
+                               {"reasons": [r for p in others for r in _proof_reasons(p)]}, verdict="invalid")
+        return CheckResult("proof", COULD_NOT_CHECK, _text("verify.proof.issuer_unresolvable", issuer=issuer or "-",
+                                                           signers=signers), verdict="could_not_check")
+    failed = [p for p in by_issuer if not p.verified]
+    if not failed:
+        suites = sorted({p["cryptosuite"] for p in proofs
+                         if isinstance(p, dict) and isinstance(p.get("cryptosuite"), str)
+                         and isinstance(p.get("verificationMethod"), str)
+                         and p["verificationMethod"].split("#", 1)[0] == issuer})
+        return CheckResult("proof", PASSED, _text("verify.proof.ok", suites=", ".join(suites)))
+    reasons = [r for p in failed for r in _proof_reasons(p)]
+    if any(c.status == FAILED for c in key_checks):  # the key check already says why: compromised
+        return CheckResult("proof", FAILED, _text("verify.proof.key_compromised"), {"reasons": reasons},
+                           verdict="invalid")
+    if all(_unchecked(p, unresolved) for p in failed):
+        if any(_signed_with(p) in unresolved for p in failed):
+            return CheckResult("proof", COULD_NOT_CHECK, _text("verify.proof.key_unavailable", did=issuer),
+                               {"reasons": reasons}, verdict="could_not_check")
+        return CheckResult("proof", COULD_NOT_CHECK, _text("verify.proof.unsupported"), {"reasons": reasons},
+                           verdict="could_not_check")
+    return CheckResult("proof", FAILED, _text("verify.proof.failed"), {"reasons": reasons}, verdict="invalid")
+
+
+def _unchecked(proof: ProofResult, unresolved: set[str]) -> bool:
+    """Whether the proof failed only because it could not be checked here (its key's DID is not resolvable without
+    fetching, or its cryptosuite is not one we implement), not because anything about it is wrong."""
+    failing = [c for c in proof.checks if not c.ok]
+    return bool(failing) and all(
+        (c.name == "verificationMethod" and _signed_with(proof) in unresolved)
+        or (c.name == "cryptosuite" and c.reason.startswith("unsupported cryptosuite")) for c in failing)
+
+
+def _proof_reasons(proof: ProofResult) -> list[str]:
+    return [f"proof {proof.index}: {c.name}: {c.reason}" for c in proof.checks if not c.ok]
+
+
+def _other_proof_check(proof: ProofResult, unresolved: set[str]) -> CheckResult:
+    """A proof by another party than the issuer (a witness, an endorser): reported, never decisive."""
+    signer = _signer(proof) or "?"
+    if proof.verified:
+        return CheckResult("additionalProof", PASSED, _text("verify.proof.other_ok", signer=signer))
+    key = "verify.proof.other_unchecked" if _unchecked(proof, unresolved) else "verify.proof.other_failed"
+    return CheckResult("additionalProof", WARNING, _text(key, signer=signer), {"reasons": _proof_reasons(proof)})
+
+
+def _issued_here_before(credential: dict, method_id: str, history: KeyHistory, ports: VerificationPorts) -> bool:
+    """Whether the presented credential is the very document this service issued with the now compromised key
+    before the compromise: same id, same issuer, and every proof it carries by that key has the proof value of one
+    the stored document carries. Ids are public (QR codes, /v/ links), so the id alone proves nothing: a forger
+    holding the stolen key can sign anything under a genuine id. A proof value, on a proof that verifies, stands for
+    the one content it was made over: equal values, equal signed content."""
+    credential_id = credential.get("id")
+    if not isinstance(credential_id, str) or history.compromised_at is None:
+        return False
+    stored = ports.issued_here(credential_id)
+    if stored is None or stored.issued_at >= history.compromised_at:
+        return False
+    if issuer_id(stored.document) != issuer_id(credential):
+        return False
+
+    def proof_values(document: dict) -> set[str]:
+        return {p["proofValue"] for p in _as_list(document.get("proof")) if isinstance(p, dict)
+                and p.get("verificationMethod") == method_id and isinstance(p.get("proofValue"), str)}
+
+    presented = proof_values(credential)
+    return bool(presented) and presented <= proof_values(stored.document)
 
 
 def _too_complex(outcome) -> CheckResult | None:
@@ -324,7 +447,7 @@ def check_status(credential: dict, ports: VerificationPorts) -> list[CheckResult
             continue
         url = entry.get("statusListCredential")
         try:
-            index = int(entry.get("statusListIndex"))
+            index = _status_list_index(entry.get("statusListIndex"))
             status_credential = ports.status_list(url)
             subject = status_credential["credentialSubject"]
             if subject.get("statusPurpose") != purpose:
@@ -343,6 +466,14 @@ def check_status(credential: dict, ports: VerificationPorts) -> list[CheckResult
         else:
             results.append(CheckResult(name, PASSED, _text(f"verify.status.not_{purpose}")))
     return results
+
+
+def _status_list_index(value: Any) -> int:
+    """A status list index as Bitstring Status List writes it: base-10 digits in a string, nothing else (`int` would
+    also take "-1", which Python reads from the end of the list, " 5", "+5" and "5_0")."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+        raise StatusListError(f"statusListIndex {value!r} is not a non-negative integer written in a string")
+    return int(value)
 
 
 # SHA-256 of (a status list credential, the DID documents its proofs name as the registry has them now) -> the
@@ -415,7 +546,7 @@ def verify_credential(credential: Any, ports: VerificationPorts) -> Verification
 
 def worst_verdict(checks: list[CheckResult], also: set[str] = frozenset()) -> str:
     """The first verdict, from worst to best, that a check not passed (or `also`) calls for; else valid."""
-    wanted = {c.verdict for c in checks if c.verdict and c.status in (FAILED, COULD_NOT_CHECK)} | also
+    wanted = {c.verdict for c in checks if c.verdict and c.status != PASSED} | also
     return next((v for v in VERDICTS if v in wanted), "valid")
 
 
@@ -433,7 +564,9 @@ class PresentationVerification:
 
     @property
     def verified(self) -> bool:
-        return self.verdict == "valid"
+        """VC-API `verified`: the holder's proof, challenge and domain, and every credential's proof, status and
+        validity hold (credentials from issuers the registry does not know are warnings in their own results)."""
+        return self.verdict in VERIFIED_VERDICTS
 
     def as_vc_api(self, lang: str) -> dict:
         """The VC-API verify-presentation response, with per-check detail and each credential's result."""
@@ -494,11 +627,10 @@ def check_presentation_proof(presentation: dict, ports: VerificationPorts, chall
         results.append(CheckResult("proof", FAILED, _text("verify.presentation.proof_failed"),
                                    {"reasons": outcome.reasons}, verdict="invalid"))
     # Signed values: only meaningful once the proof verified, but reported either way so the reason is plain.
-    given_challenges = {p.get("challenge") for p in proofs}
     if challenge is None:
         results.append(CheckResult("challenge", FAILED, _text("verify.presentation.challenge_not_given"),
                                    verdict="invalid"))
-    elif given_challenges != {challenge}:
+    elif any(p.get("challenge") != challenge for p in proofs):
         results.append(CheckResult("challenge", FAILED, _text("verify.presentation.challenge_mismatch"),
                                    verdict="invalid"))
     else:
@@ -523,10 +655,9 @@ def verify_presentation(presentation: Any, ports: VerificationPorts, *, challeng
     if expansion.check.status == PASSED:
         checks.extend(proof_checks(expansion, lambda canonical_form: check_presentation_proof(
             presentation, ports, challenge, domain, canonical_form)))
+    # A presentation without credentials is valid (VC DM 2.0): the holder proves control of its key, bound to the
+    # challenge and domain, and nothing more.
     credentials = [verify_credential(c, ports) for c in _as_list(presentation.get("verifiableCredential"))]
-    if not credentials:
-        checks.append(CheckResult("verifiableCredential", FAILED, _text("verify.presentation.no_credentials"),
-                                  verdict="invalid"))
     return PresentationVerification(worst_verdict(checks, {r.verdict for r in credentials}), checks, credentials)
 
 

@@ -20,12 +20,13 @@ from credentials.store import CredentialRow, StatusListRow
 from issuers import service as issuers
 from issuers.db import READ_MOSTLY
 from issuers.did import slug_from_did_web
-from issuers.multikey import did_key_for, did_key_verification_method_id
+from issuers.multikey import did_key_for, did_key_multikey, did_key_verification_method_id
+from issuers.organisations import SLUG_RE
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow, SigningKeyRow
 from issuers.verification_version import current_version
-from verify.core import (KeyHistory, PresentationVerification, StatusListUnavailable, Verification, utc_now,
-                         verify_credential, verify_presentation)
+from verify.core import (KeyHistory, PresentationVerification, StatusListUnavailable, StoredCredential, Verification,
+                         utc_now, verify_credential, verify_presentation)
 from verify.exports.platform import platform_did, platform_registry_entry
 from verify.exports.service import platform_document
 
@@ -130,7 +131,7 @@ class ServicePorts:
 
     def _snapshot(self, slug: str | None) -> IssuerSnapshot | None:
         """The organisation's snapshot, checked against its current version once per transaction."""
-        if not slug:
+        if not slug or not SLUG_RE.fullmatch(slug):  # e.g. a NUL byte, which PostgreSQL refuses in a query
             return None
         if slug in self._checked:
             return self._checked[slug]
@@ -148,7 +149,10 @@ class ServicePorts:
         return snapshot
 
     def _slug_of_did_key(self, did: str) -> str | None:
-        multikey = did[len("did:key:"):]
+        try:
+            multikey = did_key_multikey(did)
+        except ValueError:  # not a key at all (a NUL byte, say): nobody's
+            return None
         slug = self.snapshots.slug_for_multikey(multikey)
         if slug is None:
             slug = self.session.execute(
@@ -182,12 +186,12 @@ class ServicePorts:
         snapshot = self._snapshot_of(method_id)
         return snapshot.key_histories.get(method_id) if snapshot is not None else None
 
-    def issued_here_at(self, credential_id: str) -> datetime | None:
+    def issued_here(self, credential_id: str) -> StoredCredential | None:
         prefix = f"{self.ctx.base_url}/credentials/"
-        if not credential_id.startswith(prefix):
+        if not credential_id.startswith(prefix) or "\x00" in credential_id:
             return None
         row = self.session.get(CredentialRow, credential_id[len(prefix):])
-        return row.issued_at if row else None
+        return StoredCredential(row.issued_at, json.loads(row.document)) if row else None
 
     def status_list(self, url: str) -> dict:
         match = re.fullmatch(re.escape(self.ctx.base_url) + r"/status/([a-z0-9-]+)/(revocation|suspension)/(\d+)",

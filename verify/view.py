@@ -10,8 +10,11 @@ from catalogue import load_catalogue
 from credentials.reading import read_claims
 from verify.core import COULD_NOT_CHECK, FAILED, PASSED, WARNING, Verification
 
-# Verdicts a reader may act on as good news; every other one is shown as a warning or a refusal.
-GOOD, CAUTION = {"valid"}, {"could_not_check", "expired", "not_yet_valid", "suspended"}
+# Three tones for people (verify.core.VERDICTS says what each verdict means). Green only for a valid credential from
+# an organisation the registry knows; amber for one that cannot be confirmed (correctly signed by an issuer we cannot
+# identify, or a check that could not run) -- never green for an unknown issuer; red for every way of not being
+# valid (altered, revoked, suspended, expired, not yet valid), each with its reason.
+GOOD, CAUTION = frozenset({"valid"}), frozenset({"unknown_issuer", "could_not_check"})
 STATUS_MARK = {PASSED: "✓", FAILED: "✗", COULD_NOT_CHECK: "?", WARNING: "!"}
 
 

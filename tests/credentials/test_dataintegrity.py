@@ -245,6 +245,46 @@ def test_refusals_name_their_reason(loader, signed_ob):
     assert _reasons({k: v for k, v in signed.items() if k != "proof"}, loader) == ["the document has no proof"]
 
 
+@pytest.mark.parametrize("option", ["previousProof", "cryptosuite", "proofPurpose", "verificationMethod", "id",
+                                    "challenge", "domain", "nonce", "proofValue", "type"])
+@pytest.mark.parametrize("value", [5, True, None, ["a", 5], {}, {"@id": 5}, {"@value": "x"}, {"@type": 5},
+                                   {"@list": [1]}])
+def test_proof_options_of_the_wrong_type_are_a_reason_not_an_exception(loader, signed_ob, option, value):
+    # Issue 15: `previousProof: 5` and `cryptosuite: []` raised TypeError, JSON-LD objects in the options PyLD errors.
+    document = copy.deepcopy(signed_ob[0])
+    document["proof"][option] = value
+    result = verify(document, loader=loader)
+    assert not result.verified
+    assert [check.name for check in result.proofs[0].checks if not check.ok] == [option]
+    assert f"{option} must be a string" in result.reasons[0]
+
+
+@pytest.mark.parametrize("keyword", ["@id", "@type", "@value", "@graph", "@included", "@reverse", "@list", "@set",
+                                     "@language", "@direction", "@index", "@nest"])
+def test_json_ld_keywords_inside_a_proof_are_refused(loader, signed_ob, keyword):
+    document = copy.deepcopy(signed_ob[0])
+    document["proof"][keyword] = 5
+    assert f"cannot carry the JSON-LD keyword {keyword}" in _reasons(document, loader)[0]
+
+
+def test_a_chain_link_naming_a_proof_by_number_is_a_reason(loader):
+    chain = vector("eddsa-rdfc-2022/proof-set-chain/signedProofChain2.json")
+    chain["proof"][0]["id"] = 7  # and a proof whose id is not a string is never found by previousProof
+    chain["proof"][-1]["previousProof"] = ["urn:uuid:d94f792a-c546-4d06-b38a-da070ab56c23"]
+    result = verify(chain, loader=loader)
+    assert not result.verified and any("id must be a string" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize("spelling", [" ", "\n", "\t", "0", "l", "é"])
+def test_only_the_canonical_base58btc_spelling_of_a_signature_verifies(loader, signed_ob, spelling):
+    # Issue 20 item 8: the base58 library strips whitespace, so a proofValue with a trailing space verified.
+    document = copy.deepcopy(signed_ob[0])
+    assert verify(document, loader=loader).verified
+    document["proof"]["proofValue"] += spelling
+    reasons = _reasons(document, loader)
+    assert "proofValue" in reasons[0] and "base58btc" in reasons[0]
+
+
 def test_a_method_its_controller_does_not_authorise_is_refused(signed_ob):
     signed, key = signed_ob
     did = key["verificationMethod"].split("#")[0]

@@ -21,9 +21,6 @@ FOCUS = ("/credentials/verify", "/presentations/verify", "/verify", "/verify/bul
 FOCUS_EXAMPLES = 25
 BUDGET_SECONDS = 60
 
-# Known 5xx being fixed on other branches (remove each exclusion when its fix is merged).
-KNOWN_ELSEWHERE: dict[str, str] = {}
-
 
 @pytest.fixture
 def fuzz_app(settings):
@@ -48,8 +45,6 @@ def test_no_generated_request_gets_a_5xx(fuzz_app, make_org):
     for result in schema.get_all_operations():
         operation = result.ok()
         label = f"{operation.method.upper()} {operation.path}"
-        if label in KNOWN_ELSEWHERE:
-            continue
         counts["operations"] += 1
         examples = FOCUS_EXAMPLES if operation.path in FOCUS or operation.path.startswith("/organisations") \
             else EXAMPLES_PER_OPERATION
@@ -111,7 +106,6 @@ def test_a_genuine_credential_with_any_value_replaced_gets_a_verdict_or_a_4xx(fu
     from fastapi.testclient import TestClient
 
     failures: list[str] = []
-    known: list[str] = []
     with TestClient(fuzz_app, raise_server_exceptions=False) as client:
         org = make_org("fuzz-values")
         _, issued = issue(client, org)
@@ -134,11 +128,8 @@ def test_a_genuine_credential_with_any_value_replaced_gets_a_verdict_or_a_4xx(fu
             else:
                 response = client.post("/verify", data={"credential": json.dumps(document)})
             if response.status_code >= 500:
-                # H2 (issue 20 item 7, issue 15): type errors inside proof objects, fixed in dataintegrity/core
-                # on its branch; remove this exclusion when it is merged.
-                (known if path[:1] == ("proof",) else failures).append(
-                    f"{where} {path} = {value!r}: {response.status_code}")
+                failures.append(f"{where} {path} = {value!r}: {response.status_code}")
 
         fuzz()
-    print(f"fuzz values: {len(failures)} x 5xx, {len(known)} x 5xx in proofs (H2)", *known[:40], sep="\n  ")
+    print(f"fuzz values: {len(failures)} x 5xx")
     assert not failures, "\n".join(failures[:40])

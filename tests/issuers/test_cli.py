@@ -49,3 +49,38 @@ def test_admin_create_makes_a_platform_administrator(client, database_url, tmp_p
     assert result.returncode == 0, result.stderr
     token = client.post("/auth/login", json={"email": "ops@platform.example.lv", "password": "operator-password"})
     assert token.status_code == 200
+
+
+def test_org_create_with_did_key_issues_under_the_did_key(client, database_url, tmp_path):
+    # Issue 15: until now only PATCH /organisations/{slug} switched an organisation to did:key.
+    result = volcred(["org", "create", "--name", "Biedrība „Atslēga”", "--reg-no", "40008002279", "--did-method",
+                      "key", "--json"], database_url, tmp_path, KEY_ENCRYPTION_KEY=TEST_KEK)
+    assert result.returncode == 0, result.stderr
+    created = json.loads(result.stdout)
+    assert created["did"].startswith("did:key:z6Mk")
+    headers = {"Authorization": f"Bearer {created['token']}"}
+    organisation = client.get(f"/organisations/{created['slug']}", headers=headers).json()
+    assert organisation["issuer_did_method"] == "key"
+
+    from tests.credentials.helpers import record_body
+
+    record = client.post("/records", json=record_body(), headers=headers)
+    issued = client.post(f"/records/{record.json()['id']}/issue", headers=headers)
+    assert issued.status_code == 201, issued.text
+    credential = issued.json()["credential"]
+    assert credential["issuer"]["id"] == created["did"]
+    assert credential["proof"]["verificationMethod"].startswith(created["did"] + "#")
+    verdict = client.post("/credentials/verify", json={"verifiableCredential": credential}).json()
+    assert verdict["verdict"] == "valid" and verdict["issuer"]["legal_name"] == "Biedrība „Atslēga”", verdict
+
+
+def test_org_create_did_method_web_is_the_default_and_others_are_refused(database_url, tmp_path):
+    web = volcred(["org", "create", "--name", "Biedrība Tīmeklis", "--reg-no", "40008002279", "--did-method", "web",
+                   "--json"], database_url, tmp_path, KEY_ENCRYPTION_KEY=TEST_KEK)
+    assert web.returncode == 0 and json.loads(web.stdout)["did"].startswith("did:web:"), web.stderr
+    other = volcred(["org", "create", "--name", "Biedrība Cita", "--reg-no", "40001441955", "--did-method", "ion"],
+                    database_url, tmp_path, KEY_ENCRYPTION_KEY=TEST_KEK)
+    assert other.returncode == 2 and "The issuer DID method must be “web” or “key”." in other.stderr
+    assert "Traceback" not in other.stderr
+    listed = volcred(["org", "list", "--json"], database_url, tmp_path, KEY_ENCRYPTION_KEY=TEST_KEK)
+    assert [entry["legal_name"] for entry in json.loads(listed.stdout)] == ["Biedrība Tīmeklis"]

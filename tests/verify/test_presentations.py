@@ -141,3 +141,37 @@ def test_challenge_is_required_and_too_many_credentials_are_refused(client, make
     crowded = {**vp, "verifiableCredential": [issued["credential"]] * 51}
     response = post(client, crowded)
     assert response.status_code == 422 and response.json()["errors"][0]["check"] == "shape"
+
+
+def test_a_presentation_without_credentials_is_valid_and_still_bound_to_challenge_and_domain(client):
+    # VC DM 2.0: verifiableCredential is optional; the holder proves control of its key, bound to the verifier's
+    # challenge and domain.
+    vp = presentation()
+    response = post(client, vp)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["verified"] is True and body["verdict"] == "valid" and body["credentialResults"] == []
+    assert {"proof", "challenge", "domain"} <= set(body["checks"])
+    assert post(client, vp, challenge="another-challenge").json()["verified"] is False
+    assert post(client, vp, domain="https://evil.example").json()["verified"] is False
+    key = Ed25519PrivateKey.generate()
+    holder = did_key_for(key.public_key())
+    bare = sign({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                 "holder": holder}, suite=Ed25519Signature(key),
+                verification_method=did_key_verification_method_id(holder), proof_purpose="authentication",
+                challenge=CHALLENGE, domain=DOMAIN, loader=credential_loader())
+    assert post(client, bare).json()["verdict"] == "valid"
+
+
+def test_a_credential_from_an_issuer_the_registry_does_not_know_is_verified_with_a_warning(client, make_org):
+    from tests.verify.test_verdicts import did_key_signed
+
+    org = make_org("vp-mixed")
+    _, known = issue(client, org)
+    response = post(client, presentation(known["credential"], did_key_signed()))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["verified"] is True and body["verdict"] == "unknown_issuer"
+    assert [r["verdict"] for r in body["credentialResults"]] == ["valid", "unknown_issuer"]
+    assert "issuer" in [w["check"] for w in body["credentialResults"][1]["warnings"]]
+    assert body["credentialResults"][1]["verified"] is True
