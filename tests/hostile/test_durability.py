@@ -247,6 +247,33 @@ def test_concurrent_corrections_of_one_record_make_one_correction(service, datab
     assert status_entries_given(database, org.org_id) == {"revocation": 2, "suspension": 2}
 
 
+def test_an_approval_with_edits_beside_issuance_never_leaves_a_credential_unlike_its_record(service, database,
+                                                                                            make_org):
+    """Edits approved while the record is being issued: either the credential has them, or the edits are refused."""
+    org = make_org("approve-issue")
+    rounds = 3
+    with httpx.Client(base_url=service.url, headers=org.headers(), timeout=60) as http:
+        record_ids = [http.post("/records", json=volunteer_body(n)).json()["id"] for n in range(rounds)]
+    for record_id in record_ids:
+        clients = [httpx.Client(base_url=service.url, headers=org.headers(), timeout=120) for _ in range(CLIENTS)]
+        try:
+            responses = concurrently(CLIENTS, lambda i: clients[i].post(
+                f"/records/{record_id}/issue" if i % 2 else f"/records/{record_id}/approve",
+                json=None if i % 2 else {"hours": 40}))
+        finally:
+            for http in clients:
+                http.close()
+        assert [r.text for r in responses if r.status_code not in (200, 201, 409)] == []
+        assert sum(r.status_code == 201 for r in responses) == 1
+        assert credential_rows(database, record_id) == 1
+        with httpx.Client(base_url=service.url, headers=org.headers(), timeout=60) as http:
+            record = http.get(f"/records/{record_id}").json()
+            assert record["status"] == "issued"
+            credential = next(r.json()["credential"] for r in responses if r.status_code == 201)
+            assert credential["credentialSubject"]["result"][0]["value"] == record["hours"]
+            assert http.post(f"/records/{record_id}/issue").status_code == 409
+
+
 def test_a_write_that_cannot_commit_is_an_error_response_not_a_201(app, client):
     """A transaction the database refuses only at COMMIT (a deferred constraint here; a concurrent writer or a lost
     connection in life): the client must not be told it was written."""
