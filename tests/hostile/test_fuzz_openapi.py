@@ -22,23 +22,13 @@ FOCUS_EXAMPLES = 25
 BUDGET_SECONDS = 60
 
 
-@pytest.fixture
-def fuzz_app(settings):
-    from volcred.app import create_app
-
-    # Throttling would answer most generated requests with 429 and hide what the endpoints do.
-    application = create_app(settings.model_copy(update={"rate_limits": False}))
-    yield application
-    application.state.engine.dispose()
-
-
-def test_no_generated_request_gets_a_5xx(fuzz_app, make_org):
+def test_no_generated_request_gets_a_5xx(unthrottled_app, make_org):
     from fastapi.testclient import TestClient
 
-    with TestClient(fuzz_app) as client:
+    with TestClient(unthrottled_app) as client:
         org = make_org("fuzz")
         issue(client, org)  # something to find: a record, a credential, status lists
-    schema = schemathesis.openapi.from_asgi("/openapi.json", fuzz_app)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", unthrottled_app)
     failures: list[str] = []
     counts = {"operations": 0, "requests": 0}
     started = time.monotonic()
@@ -100,13 +90,13 @@ def replaced(document, path, value):
     return copy
 
 
-def test_a_genuine_credential_with_any_value_replaced_gets_a_verdict_or_a_4xx(fuzz_app, make_org):
+def test_a_genuine_credential_with_any_value_replaced_gets_a_verdict_or_a_4xx(unthrottled_app, make_org):
     """The schema says only "an object"; this reaches the checks: every value of a real credential (its proof
     included) replaced by generated JSON, posted to the VC-API, as a presentation, and pasted on the page."""
     from fastapi.testclient import TestClient
 
     failures: list[str] = []
-    with TestClient(fuzz_app, raise_server_exceptions=False) as client:
+    with TestClient(unthrottled_app, raise_server_exceptions=False) as client:
         org = make_org("fuzz-values")
         _, issued = issue(client, org)
         credential = issued["credential"]
