@@ -48,7 +48,9 @@ def _read_transaction(request: Request) -> Iterator[Session]:
 
 # scope="function": FastAPI ends these when the endpoint returns, before the response is sent. With the default
 # scope ("request") it ends them after the response has gone out, so a client could be told of a write that a crash,
-# or a failing commit, then undid, and could ask for it again before it was committed.
+# or a failing commit, then undid, and could ask for it again before it was committed. Routers and sub-dependencies
+# (`optional_principal`) all depend on `get_session`, which holds the scope: FastAPI caches a dependency per scope,
+# so one written with the scope and one without would give a request two transactions.
 _WRITE = Depends(_write_transaction, scope="function")
 _READ = Depends(_read_transaction, scope="function")
 
