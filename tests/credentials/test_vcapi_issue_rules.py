@@ -72,6 +72,7 @@ FORBIDDEN = {
     "validUntil not a dateTimeStamp": ("validUntil", {"validUntil": "tomorrow"}),
     "validUntil before validFrom": ("validUntil", {"validFrom": "2026-06-01T00:00:00Z",
                                                     "validUntil": "2026-05-01T00:00:00Z"}),
+    "validUntil before the time of issue": ("validUntil", {"validUntil": "2026-05-01T00:00:00Z"}),
     "relatedResource without digest": ("relatedResource[0]", {"relatedResource": [{"id": "https://example.org/a"}]}),
     "relatedResource without id": ("relatedResource[0].id", {"relatedResource": [{"digestSRI": SHA384}]}),
     "relatedResource ids repeated": ("relatedResource[1].id", {"relatedResource": [
@@ -82,6 +83,9 @@ FORBIDDEN = {
     "digestMultibase malformed": ("relatedResource[0].digestMultibase", {"relatedResource": [
         {"id": "https://example.org/a", "digestMultibase": "zzzz"}]}),
     "name a number": ("name", {"name": 5}),
+    "name with a property a language value has not": ("name", {"name": {"@value": "x", "@language": "en",
+                                                                         "extra": "y"}}),
+    "issuer description not a text": ("issuer.description", {"issuer": ...}),
     "credentialStatus sent": ("credentialStatus", {"credentialStatus": {"type": "BitstringStatusListEntry"}}),
     "proof sent": ("proof", {"proof": {"type": "DataIntegrityProof"}}),
     "Open Badge without achievement": ("credentialSubject.achievement", {
@@ -92,6 +96,8 @@ FORBIDDEN = {
 
 @pytest.mark.parametrize("field, changes", FORBIDDEN.values(), ids=FORBIDDEN.keys())
 def test_what_vc_data_model_2_forbids_is_refused_naming_the_field(client, org, field, changes):
+    if changes.get("issuer") is ... and field.startswith("issuer."):
+        changes = {"issuer": {"id": org.did, "description": {"@id": "https://example.org/"}}}
     response = post(client, org, credential(org, **changes))
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -158,6 +164,7 @@ ALLOWED = {
     "names in two languages": {"name": [{"@value": "Brīvprātīgais", "@language": "lv"},
                                         {"@value": "Volunteer", "@language": "en"}],
                                "description": "Talka"},
+    "a name with language and direction": {"name": {"@value": "متطوع", "@language": "ar", "@direction": "rtl"}},
 }
 
 
@@ -170,6 +177,11 @@ def test_what_vc_data_model_2_allows_is_signed_and_verifies(client, org, changes
     signed = response.json()["verifiableCredential"]
     verdict = client.post("/credentials/verify", json={"verifiableCredential": signed}).json()
     assert verdict["verified"] is True, verdict["errors"]
+
+
+def test_credentials_built_from_records_keep_the_same_rules(client, org):
+    _, issued = issue(client, org)
+    assert vcdm.credential_violations(issued["credential"]) == []
 
 
 # --- ids: the service's URL space is the service's ------------------------------------------------------------------

@@ -113,8 +113,10 @@ def parts(did: str, base_url: str) -> dict:
                              [{"id": "https://example.org/a", "digestSRI": "sha384-abc"}],
                              ["https://example.org/a"]]),
         "name": ([ABSENT, "Brīvprātīgā darba apliecinājums",
-                  [{"@value": "Brīvprātīgais", "@language": "lv"}, {"@value": "Volunteer", "@language": "en"}]],
-                 [5, {"@value": "x", "@language": "not a tag!"}, {"text": "x"}, []]),
+                  [{"@value": "Brīvprātīgais", "@language": "lv"}, {"@value": "Volunteer", "@language": "en"}],
+                  {"@value": "متطوع", "@language": "ar", "@direction": "rtl"}],
+                 [5, {"@value": "x", "@language": "not a tag!"}, {"text": "x"}, [],
+                  {"@value": "x", "@language": "en", "extra": "y"}, {"@value": "x", "@direction": "up"}]),
         "proof": ([ABSENT], [{"type": "DataIntegrityProof"}]),
     }
 
