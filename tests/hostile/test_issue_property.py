@@ -27,7 +27,7 @@ OB = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 VOCAB = "https://example.org/vocab#"
 EXTRA = {"VolunteerTestCredential": VOCAB + "VolunteerTestCredential", "favouriteColour": VOCAB + "favouriteColour"}
 INTEROP = Path(__file__).resolve().parent.parent / "interop"
-EXAMPLES = 300
+EXAMPLES = 400
 PAST, FUTURE = "2020-01-01T00:00:00Z", "2999-12-31T23:59:59Z"
 ABSENT = object()  # a part left out of the document
 
@@ -55,7 +55,7 @@ def js_verify_all(credentials: list[dict], documents: dict, status_lists: dict) 
 # --- the parts: (valid variants, broken variants) ---------------------------------------------------------------------
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**60, 2**60) | st.floats(allow_nan=False) | st.text(max_size=12),
+    st.none() | st.booleans() | st.integers(-2**60, 2**60) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
     max_leaves=8)
 junk_keys = st.sampled_from(["@id", "@type", "@graph", "@included", "@reverse", "@nest", "@value", "@list",
@@ -130,14 +130,20 @@ def documents(draw, did: str, base_url: str) -> tuple[dict, bool]:
     for name in broken:
         chosen[name] = draw(st.sampled_from(table[name][1]))
     chosen["validFrom"], chosen["validUntil"] = chosen.pop("validity")
-    document = {name: value for name, value in chosen.items() if value is not ABSENT}
-    junk = draw(st.integers(0, 9)) == 0
-    if junk:  # now and then, arbitrary JSON anywhere
-        target = document
-        if draw(st.booleans()) and isinstance(document.get("credentialSubject"), dict):
-            target = document["credentialSubject"] = dict(document["credentialSubject"])
+    # a copy of its own: the junk below must not reach shared values such as EXTRA
+    document = json.loads(json.dumps({name: value for name, value in chosen.items() if value is not ABSENT}))
+    junk = draw(st.integers(0, 5))
+    if junk == 0:  # arbitrary JSON under any key of any object in the document
+        objects = [document]
+        for node in objects:
+            objects.extend(value for value in (node.values() if isinstance(node, dict) else node)
+                           if isinstance(value, (dict, list)))
+        target = draw(st.sampled_from([node for node in objects if isinstance(node, dict)]))
         target[draw(junk_keys)] = draw(json_values)
-    return document, not broken and not junk
+    elif junk == 1:  # arbitrary JSON in place of one part
+        names = sorted(set(table) - {"validity"}) + ["validFrom", "validUntil"]
+        document[draw(st.sampled_from(names))] = draw(json_values)
+    return document, not broken and junk > 1
 
 
 def time_verdict(credential: dict, now: datetime) -> str | None:
