@@ -269,3 +269,14 @@ def test_digests_must_be_digests_of_their_algorithm():
             {"id": "https://example.org/1", "digestSRI": short},
             {"id": "https://example.org/2", "digestMultibase": truncated}]})]
     assert fields == ["relatedResource[0].digestSRI", "relatedResource[1].digestMultibase"]
+
+
+@pytest.mark.parametrize("moment", ["2026-02-30T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T00:00:00+15:00"])
+def test_the_verifier_reads_dates_by_the_same_rule(client, moment):
+    """A well-formed time that names no moment is a shape failure in the verifier too (it was a 500)."""
+    response = client.post("/credentials/verify", json={"verifiableCredential": {
+        "@context": [V2], "type": ["VerifiableCredential"], "issuer": "did:example:issuer",
+        "credentialSubject": {"id": "did:example:subject"}, "validFrom": moment}})
+    assert response.status_code < 500 and response.json()["verified"] is False, response.text
+    shape = next(result for result in response.json()["results"] if result["check"] == "shape")
+    assert shape["status"] == "failed" and "validFrom" in shape["details"]["fields"]
