@@ -661,7 +661,9 @@ def issue_document(session: Session, principal: Principal, ctx: IssuerContext, o
     client's own id must be a URL outside the service's URL space (`urn:uuid:…`, its own https URL), so that no
     credential can claim another's place here (the verification pages link exports by that URL)."""
     principal.require("credentials.issue", org.id)
-    claimed = issuers.registry_lookup(session, ctx.base_url, _issuer_of(credential) or "")
+    issuer = _issuer_of(credential)
+    # only a URL is looked up (no NUL or other control character reaches the database; the rest is refused below)
+    claimed = issuers.registry_lookup(session, ctx.base_url, issuer) if vcdm.is_url(issuer) else None
     if claimed is not None and claimed["slug"] != org.slug:
         raise UserError("auth.forbidden", kind="forbidden")  # another organisation's DID: never sign for it
     identity = issuers.signing_identity(session, ctx, org)

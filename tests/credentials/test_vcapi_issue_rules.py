@@ -51,6 +51,8 @@ FORBIDDEN = {
     "issuer missing": ("issuer", {"issuer": ...}),
     "issuer null": ("issuer", {"issuer": None}),
     "issuer object without id": ("issuer.id", {"issuer": {"name": "x"}}),
+    "issuer with a NUL": ("issuer", {"issuer": "did:key:z6Mk\u0000"}),
+    "issuer object id with a NUL": ("issuer.id", {"issuer": {"id": "did:web:127.0.0.1%3A8000:issuers:a\u0000b"}}),
     "termsOfUse without type": ("termsOfUse.type", {"termsOfUse": {"id": "https://example.org/tou"}}),
     "evidence without type": ("evidence[0].type", {"evidence": [{"id": "https://example.org/evidence/1"}]}),
     "evidence id not a URL": ("evidence[0].id", {"evidence": [{"type": ["Evidence"], "id": "not a url"}]}),
