@@ -17,6 +17,7 @@ here):
   `credentialSchema`: one or more objects, each with an `id` and a `type`.
 - `relatedResource`: one or more objects, each with a unique `id` and a `digestSRI` or `digestMultibase`.
 - `name`, `description`: a string or language value object(s).
+- Every string is Unicode text (no lone surrogates, which JSON can escape but UTF-8 cannot carry).
 
 Stricter than the specification where our verifier or JavaScript's `Date` needs it: dateTimeStamps have four-digit
 years (0001-9999), hours 00-23 and real calendar dates; `digestMultibase` is a base64url (`u`) or base58btc (`z`)
@@ -52,6 +53,7 @@ _SRI_DIGEST_BYTES = {"sha256": 32, "sha384": 48, "sha512": 64}
 # multihash codes of the SHA-2 and SHA-3 digests (multicodec table), with their digest lengths
 _MULTIHASH_BYTES = {0x12: 32, 0x20: 48, 0x13: 64, 0x16: 32, 0x15: 48, 0x14: 64}
 _MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(\s*;.*)?")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 TYPED_PROPERTIES = ("credentialStatus", "termsOfUse", "evidence", "refreshService", "credentialSchema")
 
 
@@ -107,12 +109,13 @@ def is_url(value: Any) -> bool:
 
 def in_url_space(url: str, base_url: str) -> bool:
     """Whether `url` names a resource of the service at `base_url` (same scheme, host and port, whatever path)."""
+    def origin(parts) -> tuple:
+        scheme = parts.scheme.lower()
+        return scheme, parts.hostname, parts.port or {"http": 80, "https": 443}.get(scheme)
+
     try:
-        ours, theirs = urlsplit(base_url), urlsplit(url)
-        default = {"http": 80, "https": 443}
-        return (theirs.scheme.lower() == ours.scheme.lower() and theirs.hostname == ours.hostname
-                and (theirs.port or default.get(theirs.scheme.lower())) == (ours.port or default.get(ours.scheme.lower())))
-    except ValueError:
+        return origin(urlsplit(url)) == origin(urlsplit(base_url))
+    except ValueError:  # a port that is not a number: not a URL of ours
         return False
 
 
@@ -245,6 +248,7 @@ def credential_violations(credential: Mapping[str, Any]) -> list[Violation]:
     check.texts(credential, "")
     if isinstance(types, list) and any(t in types for t in OPEN_BADGE_TYPES):
         _open_badge(check, credential)
+    _unicode(check, credential)
     return check.violations
 
 
@@ -313,6 +317,26 @@ def _related_resources(check: _Checker, value: Any) -> None:
         if "mediaType" in resource and not (isinstance(resource["mediaType"], str)
                                             and _MEDIA_TYPE.fullmatch(resource["mediaType"])):
             check.add(f"{path}.mediaType", "vcdm.media_type")
+
+
+def _unicode(check: _Checker, credential: Mapping[str, Any]) -> None:
+    """Every key and string is Unicode text: JSON may escape a lone surrogate (\\ud800), which no UTF-8 document,
+    N-Quads line or signature can carry. Walked without recursion, whatever the nesting."""
+    pending: list[tuple[str, Any]] = [("", credential)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                check.add(path or "credential", "vcdm.not_unicode")
+                return
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    check.add(path or "credential", "vcdm.not_unicode")  # the object: the key cannot be echoed
+                    return
+                pending.append((f"{path}.{key}" if path else str(key), item))
+        elif isinstance(value, list):
+            pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
 
 
 def _open_badge(check: _Checker, credential: Mapping[str, Any]) -> None:

@@ -32,6 +32,18 @@ def credential(org, **fields) -> dict:
     return {key: value for key, value in body.items() if value is not ...}
 
 
+def test_strings_that_are_not_unicode_are_refused(client, org):
+    """JSON can escape a lone surrogate, which no UTF-8 document or signature can carry (it was a 500)."""
+    for body, field in (('"credentialSubject": {"id": "did:example:x", "name": "a\\ud800b"}', "credentialSubject.name"),
+                        ('"credentialSubject": {"id": "did:example:x", "\\udfff": 1}', "credentialSubject")):
+        text = '{"credential": {"@context": ["%s"], "type": ["VerifiableCredential"], "issuer": "%s", %s}}' % (
+            V2, org.did, body)
+        response = client.post("/credentials/issue", content=text.encode(),
+                               headers={**org.headers(), "Content-Type": "application/json"})
+        assert response.status_code == 422, response.text
+        assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
 def post(client, org, body: dict, lang: str = "en"):
     return client.post("/credentials/issue", json={"credential": body},
                        headers={**org.headers(), "Accept-Language": lang})
