@@ -293,7 +293,12 @@ class IssueRequest(BaseModel):
 
 
 @router.post("/credentials/issue", status_code=201, tags=["VC-API"],
-             summary="VC-API: sign a credential the organisation sends (its own DID as issuer)")
+             summary="VC-API: sign a credential the organisation sends (its own DID as issuer)",
+             description="Refuses with 422, naming each field, whatever VC Data Model 2.0 forbids (see "
+                         "`credentials/vcdm.py`) and JSON-LD that does not expand strictly with the bundled contexts. "
+                         "The service adds `validFrom` (when absent) and `credentialStatus`; without an `id` it "
+                         "assigns `{BASE_URL}/credentials/{id}`, where the credential is stored; a client's own `id` "
+                         "must be a URL outside the service's URL space (e.g. `urn:uuid:…`).")
 def vc_api_issue(body: IssueRequest, session: Session = Depends(get_session),
                  ctx: IssuerContext = Depends(get_issuer_context), principal: Principal = Depends(require_principal)):
     org = caller_organisation(session, principal, None)

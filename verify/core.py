@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,10 +23,10 @@ from credentials.dataintegrity import (ProofError, ProofResult, VERIFYING_SUITES
 from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
 from credentials.rdfc import WORK_LIMIT_REASON, CanonicalizationError, canonicalize_quads
 from credentials.statuslist import StatusListError, decode_list, get_bit
+from credentials.vcdm import parse_date_time_stamp
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
-DATE_TIME_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 # The verdicts, from worst to best: the first one any check calls for wins. People see three kinds: not valid
 # (red), cannot be confirmed (amber) and valid (green, only for an issuer the registry knows); see verify.view.tone.
@@ -152,9 +151,7 @@ def _as_list(value: Any) -> list:
 
 
 def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not DATE_TIME_STAMP.match(value):
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parse_date_time_stamp(value)  # the issuer's rule: a dateTimeStamp naming a real moment, else None
 
 
 def issuer_id(credential: dict) -> str | None:
