@@ -18,6 +18,12 @@ def unthrottled_app(settings):
 
 
 @pytest.fixture
+def unthrottled_client(unthrottled_app):
+    with TestClient(unthrottled_app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
 def lenient_client(unthrottled_app):
     """A client that answers a server error with its 500 instead of raising it, so that a test counts them."""
     with TestClient(unthrottled_app, raise_server_exceptions=False) as test_client:
