@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -18,7 +17,7 @@ from typing import Any, Callable, Iterator
 from catalogue.i18n import UserError, messages
 from verify.core import FAILED, COULD_NOT_CHECK, Verification
 from verify.exports import table
-from verify.inputs import MAX_FILE_BYTES, UnreadableInput, credential_from_bytes
+from verify.inputs import BARE_ID, MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_id_in
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ENTRIES = 200
@@ -26,9 +25,6 @@ MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 COLUMNS = ("row", "source", "verdict", "issuer", "reason")
 # Row verdicts beyond the verifier's own: the row could not be turned into a credential at all.
 NOT_FOUND, UNREADABLE = "not_found", "unreadable"
-
-_LINK = re.compile(r"/(?:v|credentials)/([A-Za-z0-9-]+?)(?:\.json)?/?(?:[?#].*)?$")
-_BARE_ID = re.compile(r"^[A-Za-z0-9-]{8,}$")
 
 
 @dataclass
@@ -51,18 +47,6 @@ def check_upload_size(data: bytes) -> None:
         raise UserError("bulk.empty")
 
 
-def credential_id_in(reference: str, base_url: str) -> str | None:
-    """The credential id a verification link (`/v/{id}`) or credential URL names, if it is one of this service's;
-    a bare id is taken as is."""
-    reference = reference.strip()
-    if _BARE_ID.match(reference):
-        return reference
-    if not reference.startswith(base_url.rstrip("/") + "/"):
-        return None
-    match = _LINK.search(reference[len(base_url.rstrip("/")):])
-    return match[1] if match else None
-
-
 def entries_from_csv(data: bytes, base_url: str, lookup: Callable[[str], Any]) -> list[Entry]:
     try:
         text = data.decode("utf-8-sig")
@@ -70,7 +54,7 @@ def entries_from_csv(data: bytes, base_url: str, lookup: Callable[[str], Any]) -
         raise UserError("bulk.not_csv") from None
     rows = [row for row in csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
             if any(cell.strip() for cell in row)]
-    links = [next((c.strip() for c in row if "://" in c or _BARE_ID.match(c.strip())), None) for row in rows]
+    links = [next((c.strip() for c in row if "://" in c or BARE_ID.match(c.strip())), None) for row in rows]
     if links and links[0] is None:  # a header line
         rows, links = rows[1:], links[1:]
     if len(rows) > MAX_ENTRIES:

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from catalogue.i18n import UserError, messages, normalise_language
@@ -26,7 +26,8 @@ from issuers.http import get_issuer_context, get_read_session, read_transaction,
 from issuers.service import IssuerContext
 from verify import bulk
 from verify.core import verify_credential
-from verify.inputs import MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_from_text
+from verify.inputs import (MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_from_text,
+                           credential_id_in, is_pdf, link_host)
 from verify.ports import ServicePorts, verify_in_session
 from verify.view import verification_view
 
@@ -97,18 +98,58 @@ def verify_form(request: Request, lang: str = Depends(public_language)):
 def verify_upload(request: Request, lang: str = Depends(public_language), credential: str = Form(""),
                   file: UploadFile | None = File(None), session: Session = Depends(get_read_session),
                   ctx: IssuerContext = Depends(get_issuer_context)):
+    """A file (PDF or JSON), or pasted text: a verification link or an id of this service's (then the credential's
+    own page), or a credential's JSON."""
+    pasted = credential.strip()
     try:
         if file is not None and file.filename:
-            parsed = credential_from_bytes(file.file.read(MAX_FILE_BYTES + 1))
-        elif credential.strip():
-            parsed = credential_from_text(credential)
+            parsed = _credential_from_file(file.file.read(MAX_FILE_BYTES + 1))
+        elif not pasted:
+            raise _Unreadable("verify.input.nothing_given")
+        elif (credential_id := credential_id_in(pasted, ctx.base_url)) is not None:
+            if session.get(CredentialRow, credential_id) is None:
+                raise _Unreadable("verify.input.not_found", id=credential_id)
+            return RedirectResponse(f"{verify_page_url('', credential_id)}?lang={lang}", status_code=303)
+        elif (host := link_host(pasted)) is not None:
+            raise _Unreadable("verify.input.other_site", host=host)
         else:
-            raise UnreadableInput(messages().get("verify.page.nothing_given", lang))
-    except UnreadableInput as error:
-        message = messages().get("cli.verify_unreadable", lang, detail=str(error))
-        return _page(request, "verify/form.html", lang, 400, pasted=credential, error=message,
-                     max_mb=MAX_FILE_BYTES // 2 ** 20)
+            parsed = _credential_from_pasted(pasted)
+    except _Unreadable as error:
+        return _page(request, "verify/form.html", lang, 400, pasted=credential,
+                     error=messages().get(error.key, lang, **error.params), max_mb=MAX_FILE_BYTES // 2 ** 20)
     return _result_page(request, session, ctx, lang, parsed, uploaded=True)
+
+
+class _Unreadable(Exception):
+    """What the person gave cannot be verified: a message key that says why and what to do instead."""
+
+    def __init__(self, key: str, **params):
+        super().__init__(key)
+        self.key, self.params = key, params
+
+
+def _credential_from_file(data: bytes):
+    try:
+        return credential_from_bytes(data)
+    except UnreadableInput:
+        # The reader's reason is for the log, not for a person: say what the file is and what to upload instead.
+        if len(data) > MAX_FILE_BYTES:
+            raise _Unreadable("verify.input.too_large", mb=MAX_FILE_BYTES // 2 ** 20) from None
+        if is_pdf(data):
+            raise _Unreadable("verify.input.pdf_without_credential") from None
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise _Unreadable("verify.input.not_text") from None
+        raise _Unreadable("verify.input.not_a_credential_file") from None
+
+
+def _credential_from_pasted(text: str):
+    try:
+        return credential_from_text(text)
+    except UnreadableInput:
+        looks_like_json = text.lstrip()[:1] in ("{", "[", '"')
+        raise _Unreadable("verify.input.broken_json" if looks_like_json else "verify.input.unrecognised") from None
 
 
 @router.get("/verify/bulk", response_class=HTMLResponse)

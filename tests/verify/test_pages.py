@@ -8,6 +8,8 @@ import html as html_lib
 import json
 import re
 
+import pytest
+
 from tests.credentials.helpers import issue
 
 
@@ -81,10 +83,50 @@ def test_pasting_json_and_uploading_files(client, make_org):
 def test_unreadable_input_is_explained_on_the_form(client):
     response = client.post("/verify?lang=en", data={"credential": "{not json"})
     assert response.status_code == 400
-    assert 'role="alert"' in response.text and "not JSON" in response.text
+    assert 'role="alert"' in response.text and "looks like JSON but is incomplete or broken" in response.text
+    assert "Expecting" not in response.text and "line 1" not in response.text  # no parser text for a person
     assert "{not json" in response.text  # what was pasted is kept for correction
     empty = client.post("/verify", data={"credential": ""})
-    assert empty.status_code == 400 and "nav ne faila, ne teksta" in empty.text
+    assert empty.status_code == 400 and "Izvēlieties failu vai ielīmējiet pārbaudes saiti" in empty.text
+
+
+def test_a_pasted_link_or_id_opens_the_credentials_page(client, make_org, settings):
+    org = make_org("page-link")
+    _, issued = issue(client, org)
+    credential_id = issued["credential_id"]
+    for pasted in (issued["verify_url"], f"  {settings.public_base_url}/v/{credential_id}?lang=en\n", credential_id,
+                   f"{settings.public_base_url}/credentials/{credential_id}",
+                   settings.public_base_url.removeprefix("http://") + f"/v/{credential_id}"):
+        answer = client.post("/verify?lang=en", data={"credential": pasted}, follow_redirects=False)
+        assert answer.status_code == 303, (pasted, answer.text)
+        assert answer.headers["location"] == f"/v/{credential_id}?lang=en"
+    page = client.post("/verify", data={"credential": issued["verify_url"]})
+    assert verdict_of(page.text) == "valid" and "Kārlis Ozoliņš" in page.text
+
+
+@pytest.mark.parametrize("pasted, lang, expected", [
+    ("https://apliecinajumi.example.org/v/0123456789abcdef", "lv", "Saite ved uz citu vietni (apliecinajumi.example.org)"),
+    ("https://apliecinajumi.example.org/v/0123456789abcdef", "en", "The link leads to another site"),
+    ("0123456789abcdef0123456789abcdef", "lv", "nav apliecinājuma ar identifikatoru 0123456789abcdef0123456789abcdef"),
+    ("Anna Ozola, 42 stundas", "lv", "Tas nav ne apliecinājums, ne pārbaudes saite"),
+    ("Anna Ozola, 42 hours", "en", "This is neither a credential nor a verification link"),
+    ('{"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ', "lv", "izskatās pēc JSON, taču nav pilnīgs"),
+])
+def test_what_cannot_be_verified_is_said_plainly(client, pasted, lang, expected):
+    answer = client.post(f"/verify?lang={lang}", data={"credential": pasted})
+    assert answer.status_code == 400
+    assert expected in answer.text
+    assert f'<html lang="{lang}">' in answer.text
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", "Šajā PDF nav apliecinājuma"),
+    (bytes(range(256)) * 4, "Fails nav ne PDF, ne teksta (JSON) fails"),
+    (b"name,hours\nAnna,42\n", "Faila saturu nevar nolasīt kā apliecinājuma JSON"),
+])
+def test_an_unreadable_file_is_explained(client, content, expected):
+    answer = client.post("/verify", files={"file": ("upload.bin", content, "application/octet-stream")})
+    assert answer.status_code == 400 and expected in answer.text
 
 
 def test_form_is_accessible_html(client):
