@@ -1,5 +1,7 @@
 """Bulk check for HR and schools: a CSV of verification links, or a ZIP of credential JSON files and certificate
-PDFs, in; a CSV with one verdict per row out (row, source, verdict, issuer, reason).
+PDFs, in; a CSV with one verdict per row out: row, source, verdict, issuer, reason, and whose credential it is and
+for what (volunteer as on the certificate, title, period, hours, issue date), so that a "valid" is not read as valid
+for the wrong person.
 
 Pure: looking a credential up by id and verifying it are passed in. Limits keep a hostile upload (a huge file, a
 ZIP bomb, thousands of rows) from tying up a worker: they are checked before any work, from the sizes the ZIP
@@ -18,11 +20,12 @@ from catalogue.i18n import UserError, messages
 from verify.core import FAILED, COULD_NOT_CHECK, Verification
 from verify.exports import table
 from verify.inputs import BARE_ID, MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_id_in
+from verify.view import credential_summary
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ENTRIES = 200
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
-COLUMNS = ("row", "source", "verdict", "issuer", "reason")
+COLUMNS = ("row", "source", "verdict", "issuer", "reason", "volunteer", "title", "period", "hours", "issued")
 # Row verdicts beyond the verifier's own: the row could not be turned into a credential at all.
 NOT_FOUND, UNREADABLE = "not_found", "unreadable"
 
@@ -133,7 +136,8 @@ def report_rows(entries: list[Entry], verify: Callable[[Any], Verification], lan
     for entry in entries:
         if entry.unresolved:
             yield {"row": entry.row, "source": entry.source, "verdict": entry.unresolved, "issuer": "",
-                   "reason": text.get(f"bulk.reason.{entry.unresolved}", lang, detail=entry.detail)}
+                   "reason": text.get(f"bulk.reason.{entry.unresolved}", lang, detail=entry.detail),
+                   **dict.fromkeys(COLUMNS[5:], "")}
             continue
         result = verify(entry.credential)
         problems = [c for c in result.checks if c.status in (FAILED, COULD_NOT_CHECK) and c.verdict]
@@ -144,7 +148,20 @@ def report_rows(entries: list[Entry], verify: Callable[[Any], Verification], lan
         if worst is not None:
             reason += ": " + worst.reason.in_language(lang)
         yield {"row": entry.row, "source": entry.source, "verdict": result.verdict, "issuer": issuer,
-               "reason": reason}
+               "reason": reason, **_what_and_whose(result.credential, lang)}
+
+
+def _what_and_whose(credential: Any, lang: str) -> dict:
+    """The certificate's own facts: who (the name, or that the volunteer is pseudonymous), what, when, how long."""
+    summary = credential_summary(credential, lang)
+    volunteer = summary.get("volunteer") or (
+        messages().get("verify.bulk.pseudonymous", lang) if summary.get("pseudonymous") else "")
+    start, end = summary.get("start") or "", summary.get("end") or ""
+    period = start if start == end else f"{start} – {end}" if start and end else start or end
+    issued = summary.get("valid_from")
+    return {"volunteer": volunteer, "title": summary.get("title") or "", "period": period,
+            "hours": summary.get("hours") if summary.get("hours") is not None else "",
+            "issued": issued[:10] if isinstance(issued, str) else ""}
 
 
 def to_csv(rows: list[dict]) -> bytes:
