@@ -65,9 +65,10 @@ def _result_page(request: Request, session: Session, ctx: IssuerContext, lang: s
                  uploaded: bool) -> HTMLResponse:
     result = verify_in_session(session, ctx, credential)
     stored_id = _stored_id(ctx, session, credential)
-    view = verification_view(result, lang, stored_id=stored_id)
+    status = credential_status_summary(session, stored_id) if stored_id else None
+    view = verification_view(result, lang, stored_id=stored_id, status=status)
     # A corrected credential replaces this one: the holder of the old QR code must find the new one.
-    successor = credential_status_summary(session, stored_id).superseded_by if stored_id else None
+    successor = status.superseded_by if status else None
     return _page(request, "verify/result.html", lang, other_lang="en" if lang == "lv" else "lv",
                  resubmit=json.dumps(credential, ensure_ascii=False) if uploaded else None,
                  superseded_url=verify_page_url(ctx.base_url, successor) + f"?lang={lang}" if successor else None,

@@ -7,6 +7,7 @@ import copy
 import html as html_lib
 import json
 import re
+from datetime import datetime, timezone
 
 import pytest
 
@@ -28,8 +29,11 @@ def test_verification_page_is_latvian_by_default_and_english_on_request(client, 
     assert "Jāņu festivāla brīvprātīgais" in html and "2026-06-20 – 2026-06-24" in html
     assert re.search(r'id="hours">\s*42', html)
     assert 'href="http://data.europa.eu/esco/skill/' in html
-    # the verdict first, then the checks, then the details
-    assert html.index('data-verdict=') < html.index('data-check=') < html.index('id="issuer"')
+    # the verdict first, then who, what, when and how long, then the checks, folded
+    order = ['data-verdict=', 'id="volunteer"', 'id="title"', 'id="period"', 'id="hours"', 'class="competences"',
+             '<details class="checks-details"', 'data-check=']
+    assert [html.index(marker) for marker in order] == sorted(html.index(marker) for marker in order)
+    assert re.search(r'<details class="checks-details" id="checks-details">', html)  # folded: no `open`
     english = client.get(f"/v/{issued['credential_id']}?lang=en").text
     assert '<html lang="en">' in english and "Valid" in english and "Issued by" in english
     assert f'href="/v/{issued["credential_id"]}?lang=en"' in html  # one click away
@@ -54,6 +58,29 @@ def test_revoked_credential_page(client, make_org):
     html = client.get(f"/v/{issued['credential_id']}?lang=en").text
     assert verdict_of(html) == "revoked" and "The issuer has revoked the credential." in html
     assert 'class="verdict verdict--bad"' in html
+    # When, in which category (never the organiser's own words, which may name a person), and when it was issued.
+    today = datetime.now(timezone.utc).date().isoformat()
+    assert re.search(rf'<strong>Revoked on {today}\.</strong>\s*<span id="status-reason">Reason: withdrawn by the issuer',
+                     html)
+    assert "Kļūda" not in html
+    assert re.search(rf'id="issued">{issued["credential"]["validFrom"][:10]}<', html)
+    latvian = client.get(f"/v/{issued['credential_id']}").text
+    assert f"Atsaukts {today}." in latvian and "Iemesls: izdevējs to atsauca" in latvian
+
+
+def test_suspended_and_superseded_credentials_say_since_when_and_why(client, make_org):
+    org = make_org("page-suspended")
+    record, issued = issue(client, org)
+    client.post(f"/credentials/{issued['credential_id']}/suspend", json={"reason": "Pārbaude"}, headers=org.headers())
+    html = client.get(f"/v/{issued['credential_id']}?lang=en").text
+    assert verdict_of(html) == "suspended" and "Suspended since" in html and "the issuer is looking into it" in html
+    client.post(f"/credentials/{issued['credential_id']}/unsuspend", headers=org.headers())
+    assert 'id="status-change"' not in client.get(f"/v/{issued['credential_id']}").text
+
+    revised = client.post(f"/records/{record['id']}/revise", json={"hours": 40}, headers=org.headers())
+    assert client.post(f"/records/{revised.json()['id']}/issue", headers=org.headers()).status_code == 201
+    old = client.get(f"/v/{issued['credential_id']}?lang=en").text
+    assert verdict_of(old) == "revoked" and "Reason: replaced by a corrected credential." in old
 
 
 def test_unknown_id_is_a_readable_404(client):
