@@ -73,6 +73,12 @@ def inspect(browser, name: str) -> None:
     overflow = browser.execute_script(
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
     assert overflow <= 0, f"{name} scrolls sideways by {overflow} px at {browser.width} px"
+    # Nor sticks out of the screen while the page itself does not scroll (a field cut off at the right edge).
+    cut = browser.execute_script("""
+        return [...document.querySelectorAll('main *')]
+            .filter(e => !e.closest('.table-scroll') && e.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className).slice(0, 5);""")
+    assert cut == [], f"{name} at {browser.width} px: {cut} cross the right edge"
     screenshot(browser, name)
     violations = axe_violations(browser)
     assert violations == [], f"{name} at {browser.width} px: {json.dumps(violations, indent=1)}"
