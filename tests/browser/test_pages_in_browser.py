@@ -160,6 +160,22 @@ def test_verification_pages(browser, live_server, make_org):
     assert rect(browser, "#status-change")["bottom"] <= PHONE_HEIGHT
     inspect(browser, "v-revoked")
 
+    # Each tone reads apart at a glance: green, amber, red borders (and marks that differ without colour).
+    suspended = issue_live(live_server, org, hours=4, start_date="2026-07-02", end_date="2026-07-02")
+    httpx.post(f"{live_server.url}/credentials/{suspended['credential_id']}/suspend", json={"reason": "Pārbaude"},
+               headers=org.headers(), timeout=30)
+    open_page(browser, f"{live_server.url}/v/{suspended['credential_id']}")
+    assert browser.find_element(By.CSS_SELECTOR, ".verdict").get_attribute("data-tone") == "caution"
+    assert browser.find_element(By.ID, "status-change").text.startswith("Apturēts kopš")
+    inspect(browser, "v-suspended")
+    borders = {}
+    for credential_id, tone in ((valid["credential_id"], "good"), (suspended["credential_id"], "caution"),
+                                (revoked["credential_id"], "bad")):
+        open_page(browser, f"{live_server.url}/v/{credential_id}")
+        borders[tone] = browser.execute_script(
+            "return getComputedStyle(document.querySelector('.verdict')).borderTopColor;")
+    assert borders == {"good": "rgb(27, 107, 58)", "caution": "rgb(178, 107, 0)", "bad": "rgb(164, 38, 44)"}
+
     # A correctly signed credential from an issuer no registry knows: never the green verdict.
     open_page(browser, f"{live_server.url}/verify")
     field = browser.find_element(By.ID, "credential")
