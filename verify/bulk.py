@@ -13,13 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from catalogue.i18n import UserError, messages
 from verify.core import FAILED, COULD_NOT_CHECK, Verification
 from verify.exports import table
-from verify.inputs import BARE_ID, MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_id_in
+from verify.inputs import (BARE_ID, MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_id_in,
+                           why_unreadable)
 from verify.view import credential_summary
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -37,6 +38,8 @@ class Entry:
     credential: Any = None
     unresolved: str | None = None  # NOT_FOUND or UNREADABLE
     detail: str = ""
+    detail_key: str | None = None  # why it is unreadable, for a person (a message key of `verify.input.*`)
+    detail_params: dict = field(default_factory=dict)
 
 
 def is_zip(data: bytes) -> bool:
@@ -96,16 +99,20 @@ def entries_from_zip(data: bytes) -> list[Entry]:
     for number, member in enumerate(sorted(members, key=lambda m: m.filename), start=1):
         try:
             content = _read_member(archive, member)
-        except UnreadableInput as error:
-            entries.append(Entry(number, member.filename, unresolved=UNREADABLE, detail=str(error)))
+        except UnreadableInput:
+            too_large = member.file_size > MAX_FILE_BYTES
+            entries.append(Entry(number, member.filename, unresolved=UNREADABLE,
+                                 detail_key="verify.input.too_large" if too_large else "verify.input.cannot_unpack",
+                                 detail_params={"mb": MAX_FILE_BYTES // (1024 * 1024)} if too_large else {}))
             continue
         unpacked += len(content)
         if unpacked > MAX_UNPACKED_BYTES:  # the declared sizes lied
             raise UserError("bulk.too_large_unpacked", megabytes=MAX_UNPACKED_BYTES // (1024 * 1024))
         try:
             entries.append(Entry(number, member.filename, credential_from_bytes(content)))
-        except UnreadableInput as error:
-            entries.append(Entry(number, member.filename, unresolved=UNREADABLE, detail=str(error)))
+        except UnreadableInput:
+            key, params = why_unreadable(content)
+            entries.append(Entry(number, member.filename, unresolved=UNREADABLE, detail_key=key, detail_params=params))
     return entries
 
 
@@ -135,8 +142,9 @@ def report_rows(entries: list[Entry], verify: Callable[[Any], Verification], lan
     text = messages()
     for entry in entries:
         if entry.unresolved:
+            detail = text.get(entry.detail_key, lang, **entry.detail_params) if entry.detail_key else entry.detail
             yield {"row": entry.row, "source": entry.source, "verdict": entry.unresolved, "issuer": "",
-                   "reason": text.get(f"bulk.reason.{entry.unresolved}", lang, detail=entry.detail),
+                   "reason": text.get(f"bulk.reason.{entry.unresolved}", lang, detail=detail),
                    **dict.fromkeys(COLUMNS[5:], "")}
             continue
         result = verify(entry.credential)

@@ -86,3 +86,17 @@ def _as_url(text: str):
     if link.scheme not in ("", "http", "https") or "." not in link.netloc and ":" not in link.netloc:
         return None
     return link
+
+
+def why_unreadable(data: bytes) -> tuple[str, dict]:
+    """Why `data`, which `credential_from_bytes` refused, is no credential, as a message key and its parameters
+    (for a person: what the file is and what to give instead; the reader's own reason is technical)."""
+    if len(data) > MAX_FILE_BYTES:
+        return "verify.input.too_large", {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+    if is_pdf(data):
+        return "verify.input.pdf_without_credential", {}
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return "verify.input.not_text", {}
+    return "verify.input.not_a_credential_file", {}

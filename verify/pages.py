@@ -27,7 +27,7 @@ from issuers.service import IssuerContext
 from verify import bulk
 from verify.core import verify_credential
 from verify.inputs import (MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_from_text,
-                           credential_id_in, is_pdf, link_host)
+                           credential_id_in, link_host, why_unreadable)
 from verify.ports import ServicePorts, verify_in_session
 from verify.view import verification_view
 
@@ -133,16 +133,9 @@ def _credential_from_file(data: bytes):
     try:
         return credential_from_bytes(data)
     except UnreadableInput:
-        # The reader's reason is for the log, not for a person: say what the file is and what to upload instead.
-        if len(data) > MAX_FILE_BYTES:
-            raise _Unreadable("verify.input.too_large", mb=MAX_FILE_BYTES // 2 ** 20) from None
-        if is_pdf(data):
-            raise _Unreadable("verify.input.pdf_without_credential") from None
-        try:
-            data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise _Unreadable("verify.input.not_text") from None
-        raise _Unreadable("verify.input.not_a_credential_file") from None
+        # The reader's reason is technical: say what the file is and what to upload instead.
+        key, params = why_unreadable(data)
+        raise _Unreadable(key, **params) from None
 
 
 def _credential_from_pasted(text: str):

@@ -76,6 +76,9 @@ def test_zip_of_json_and_pdf_files(client, make_org):
         ("a-valid.json", "valid"), ("b-revoked.json", "revoked"), ("c-tampered.json", "invalid"),
         ("d-certificate.pdf", "valid"), ("e-notes.txt", "unreadable")]
     assert rows[1]["reason"].startswith("Atsaukts")  # Latvian by default
+    # What is not a credential is said plainly, without the JSON parser's own words.
+    assert "Faila saturu nevar nolasīt kā apliecinājuma JSON" in rows[4]["reason"]
+    assert "Expecting" not in rows[4]["reason"] and "not JSON" not in rows[4]["reason"]
 
 
 def test_zip_bomb_and_too_many_entries_are_refused_with_problems(client):
