@@ -136,8 +136,9 @@ def test_verification_pages(browser, live_server, make_org):
     org = make_org("browser-pages", legal_name="Biedrība „Pārlūks”")
     valid = issue_live(live_server, org)
     revoked = issue_live(live_server, org, hours=3, start_date="2026-07-01", end_date="2026-07-01")
-    httpx.post(f"{live_server.url}/credentials/{revoked['credential_id']}/revoke", json={"reason": "Kļūda"},
-               headers=org.headers(), timeout=30)
+    answer = httpx.post(f"{live_server.url}/credentials/{revoked['credential_id']}/revoke", json={"reason": "Kļūda"},
+                        headers=org.headers(), timeout=30)
+    assert answer.status_code == 200, answer.text
 
     open_page(browser, f"{live_server.url}/v/{valid['credential_id']}")
     assert browser.find_element(By.CSS_SELECTOR, ".verdict__text").text == "Derīgs"
@@ -162,10 +163,12 @@ def test_verification_pages(browser, live_server, make_org):
 
     # Each tone reads apart at a glance: green, amber, red borders (and marks that differ without colour).
     suspended = issue_live(live_server, org, hours=4, start_date="2026-07-02", end_date="2026-07-02")
-    httpx.post(f"{live_server.url}/credentials/{suspended['credential_id']}/suspend", json={"reason": "Pārbaude"},
-               headers=org.headers(), timeout=30)
+    answer = httpx.post(f"{live_server.url}/credentials/{suspended['credential_id']}/suspend",
+                        json={"reason": "Pārbaude"}, headers=org.headers(), timeout=30)
+    assert answer.status_code == 200, answer.text
     open_page(browser, f"{live_server.url}/v/{suspended['credential_id']}")
-    assert browser.find_element(By.CSS_SELECTOR, ".verdict").get_attribute("data-tone") == "caution"
+    verdict = browser.find_element(By.CSS_SELECTOR, ".verdict")
+    assert verdict.get_attribute("data-tone") == "caution", (verdict.get_attribute("data-verdict"), verdict.text)
     assert browser.find_element(By.ID, "status-change").text.startswith("Apturēts kopš")
     inspect(browser, "v-suspended")
     borders = {}
