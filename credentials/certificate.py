@@ -142,6 +142,7 @@ class CertificateData:
     volunteer_name: str | None = None
     pseudonymous: bool = False
     volunteer_reference: str | None = None
+    role: str | None = None  # the volunteer's role in the mission, as the organiser recorded it
     organisation_logo: Image | None = None
     signature_image: Image | None = None
 

@@ -485,6 +485,8 @@ class _Styles:
         self.reference = base.but(size=8.5, color=MUTED)
         self.reference_code = self.reference.but(font=fonts.sans_bold, color=INK, letter_spacing=0.05 * 8.5)
         self.mission = Style(fonts.serif_italic, 17, NAVY, 1.25)
+        self.role = base.but(size=9.5, color=MUTED)
+        self.role_value = self.role.but(font=fonts.sans_bold, color=INK)
         self.fact = base.but(line_height=1.3)
         self.fact_en = self.fact.but(size=8.5, color=MUTED)
         self.label = base.but(font=fonts.sans_bold, size=7, color=GOLD, line_height=1.35, letter_spacing=0.07 * 7,
@@ -655,12 +657,18 @@ class CertificateTypesetter:
             reference[-1] = reference[-1] + [(": ", st.reference), (data.volunteer_reference, st.reference_code)]
             y = centred(reference, y, 2.5 * MM - 1 * MM)  # the name's bottom margin collapses with this one's
         y = centred(self._t("certificate.carried_out", st.intro, st.en(st.intro), languages), y, 2.5 * MM)
-        return centred([[(data.mission_title, st.mission)]], y, 2 * MM, inset=8 * MM)
+        y = centred([[(data.mission_title, st.mission)]], y, 2 * MM, inset=8 * MM)
+        if data.role:
+            role = self._t("certificate.role", st.role, st.en(st.role), languages)
+            role[-1] = role[-1] + [(": ", st.role), (data.role, st.role_value)]
+            y = centred(role, y, 1.5 * MM, inset=8 * MM)
+        return y
 
     def _facts(self, drawing: _Drawing, data, languages, hours: str, y: float) -> float:
         """Four labelled values side by side (inline blocks of fixed widths) between two rules."""
         st, left, width = self.styles, CONTENT_LEFT, CONTENT_WIDTH
-        y = drawing.rule(left, drawing.block(y, 7 * MM, text=False, below=2.5 * MM + RULE_WIDTH), width) + 2.5 * MM
+        above = 5.5 * MM if data.role else 7 * MM  # `.role + .facts`
+        y = drawing.rule(left, drawing.block(y, above, text=False, below=2.5 * MM + RULE_WIDTH), width) + 2.5 * MM
         period = f"{languages.date(data.start_date)} – {languages.date(data.end_date)}"
         facts = [
             (0.33, "certificate.mission_type",

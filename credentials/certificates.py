@@ -61,6 +61,7 @@ def certificate_data(session: Session, ctx: IssuerContext, row: CredentialRow, l
         volunteer_name=_name_in_credential(document) if volunteer.kind == "named" else None,
         pseudonymous=volunteer.kind == "pseudonymous",
         volunteer_reference=_pseudonymous_reference(record) if volunteer.kind == "pseudonymous" else None,
+        role=record.role or None,
         organisation_logo=Image(organisation.logo, organisation.logo_media_type) if organisation.logo else None,
         signature_image=(Image(organisation.signature_image, organisation.signature_media_type)
                          if organisation.signature_image else None),

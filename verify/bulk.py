@@ -1,5 +1,7 @@
 """Bulk check for HR and schools: a CSV of verification links, or a ZIP of credential JSON files and certificate
-PDFs, in; a CSV with one verdict per row out (row, source, verdict, issuer, reason).
+PDFs, in; a CSV with one verdict per row out: row, source, verdict, issuer, reason, and whose credential it is and
+for what (volunteer as on the certificate, title, period, hours, issue date), so that a "valid" is not read as valid
+for the wrong person.
 
 Pure: looking a credential up by id and verifying it are passed in. Limits keep a hostile upload (a huge file, a
 ZIP bomb, thousands of rows) from tying up a worker: they are checked before any work, from the sizes the ZIP
@@ -10,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import time
 import zipfile
 from dataclasses import dataclass
@@ -19,21 +20,20 @@ from typing import Any, Callable, Iterator
 from catalogue.i18n import Text, UserError, messages
 from verify.core import PASSED, Verification
 from verify.exports import table
-from verify.inputs import MAX_FILE_BYTES, UnreadableInput, credential_from_bytes
+from verify.inputs import (BARE_ID, MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_id_in,
+                           why_unreadable)
+from verify.view import credential_summary
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ENTRIES = 200
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
-COLUMNS = ("row", "source", "verdict", "issuer", "reason")
+COLUMNS = ("row", "source", "verdict", "issuer", "reason", "volunteer", "title", "period", "hours", "issued")
 # Row verdicts beyond the verifier's own: the row could not be turned into a credential at all.
 NOT_FOUND, UNREADABLE = "not_found", "unreadable"
 # One upload's share of the server: each document is bounded (verify/limits.py), and the upload as a whole gets this
 # much time to read and verify its rows; rows past it are reported as not checked, to be uploaded again.
 MAX_WORK_SECONDS = 30
 NOT_CHECKED = "not_checked"
-
-_LINK = re.compile(r"/(?:v|credentials)/([A-Za-z0-9-]+?)(?:\.json)?/?(?:[?#].*)?$")
-_BARE_ID = re.compile(r"^[A-Za-z0-9-]{8,}$")
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Entry:
     source: str
     credential: Any = None
     unresolved: str | None = None  # NOT_FOUND or UNREADABLE
-    detail: str | Text = ""
+    detail: str | Text = ""  # why it is unreadable, for a person (a message of `verify.input.*` or the bounds)
 
 
 def is_zip(data: bytes) -> bool:
@@ -56,18 +56,6 @@ def check_upload_size(data: bytes) -> None:
         raise UserError("bulk.empty")
 
 
-def credential_id_in(reference: str, base_url: str) -> str | None:
-    """The credential id a verification link (`/v/{id}`) or credential URL names, if it is one of this service's;
-    a bare id is taken as is."""
-    reference = reference.strip()
-    if _BARE_ID.match(reference):
-        return reference
-    if not reference.startswith(base_url.rstrip("/") + "/"):
-        return None
-    match = _LINK.search(reference[len(base_url.rstrip("/")):])
-    return match[1] if match else None
-
-
 def entries_from_csv(data: bytes, base_url: str, lookup: Callable[[str], Any]) -> list[Entry]:
     try:
         text = data.decode("utf-8-sig")
@@ -75,7 +63,7 @@ def entries_from_csv(data: bytes, base_url: str, lookup: Callable[[str], Any]) -
         raise UserError("bulk.not_csv") from None
     rows = [row for row in csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
             if any(cell.strip() for cell in row)]
-    links = [next((c.strip() for c in row if "://" in c or _BARE_ID.match(c.strip())), None) for row in rows]
+    links = [next((c.strip() for c in row if "://" in c or BARE_ID.match(c.strip())), None) for row in rows]
     if links and links[0] is None:  # a header line
         rows, links = rows[1:], links[1:]
     if len(rows) > MAX_ENTRIES:
@@ -117,8 +105,11 @@ def entries_from_zip(data: bytes, deadline: float = float("inf")) -> list[Entry]
             continue
         try:
             content = _read_member(archive, member)
-        except UnreadableInput as error:
-            entries.append(Entry(number, member.filename, unresolved=UNREADABLE, detail=str(error)))
+        except UnreadableInput:
+            too_large = member.file_size > MAX_FILE_BYTES
+            detail = (messages().text("verify.input.too_large", mb=MAX_FILE_BYTES // (1024 * 1024)) if too_large
+                      else messages().text("verify.input.cannot_unpack"))
+            entries.append(Entry(number, member.filename, unresolved=UNREADABLE, detail=detail))
             continue
         unpacked += len(content)
         if unpacked > MAX_UNPACKED_BYTES:  # the declared sizes lied
@@ -126,7 +117,10 @@ def entries_from_zip(data: bytes, deadline: float = float("inf")) -> list[Entry]
         try:
             entries.append(Entry(number, member.filename, credential_from_bytes(content)))
         except UnreadableInput as error:
-            entries.append(Entry(number, member.filename, unresolved=UNREADABLE, detail=error.text or str(error)))
+            # out of the bounds of verify.limits: say which; otherwise what the file is and what to give instead
+            key, params = why_unreadable(content)
+            entries.append(Entry(number, member.filename, unresolved=UNREADABLE,
+                                 detail=error.text or messages().text(key, **params)))
     return entries
 
 
@@ -164,7 +158,8 @@ def report_rows(entries: list[Entry], verify: Callable[[Any], Verification], lan
         if entry.unresolved:
             detail = _in_language(entry.detail, lang)
             yield {"row": entry.row, "source": entry.source, "verdict": entry.unresolved, "issuer": "",
-                   "reason": text.get(f"bulk.reason.{entry.unresolved}", lang, detail=detail)}
+                   "reason": text.get(f"bulk.reason.{entry.unresolved}", lang, detail=detail),
+                   **dict.fromkeys(COLUMNS[5:], "")}
             continue
         result = verify(entry.credential)
         problems = [c for c in result.checks if c.status != PASSED and c.verdict]  # an unknown issuer is a warning
@@ -175,7 +170,21 @@ def report_rows(entries: list[Entry], verify: Callable[[Any], Verification], lan
         if worst is not None:
             reason += ": " + worst.reason.in_language(lang)
         yield {"row": entry.row, "source": entry.source, "verdict": result.verdict, "issuer": issuer,
-               "reason": reason}
+               "reason": reason, **_what_and_whose(result, lang)}
+
+
+def _what_and_whose(result: Verification, lang: str) -> dict:
+    """The certificate's own facts, as verified: who (the name, or that the volunteer is pseudonymous), what, when,
+    how long."""
+    summary = credential_summary(result.credential, lang, result.dataset)
+    volunteer = summary.get("volunteer") or (
+        messages().get("verify.bulk.pseudonymous", lang) if summary.get("pseudonymous") else "")
+    start, end = summary.get("start") or "", summary.get("end") or ""
+    period = start if start == end else f"{start} – {end}" if start and end else start or end
+    issued = summary.get("valid_from")
+    return {"volunteer": volunteer, "title": summary.get("title") or "", "period": period,
+            "hours": summary.get("hours") if summary.get("hours") is not None else "",
+            "issued": issued[:10] if isinstance(issued, str) else ""}
 
 
 def _in_language(detail: str | Text, lang: str) -> str:

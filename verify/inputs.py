@@ -7,7 +7,9 @@ signed credential as an attachment. Anything else is the user's to fix, said pla
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from catalogue.i18n import Text
 from verify.limits import MAX_DEPTH, OutOfBounds, admit
@@ -90,3 +92,52 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UnreadableInput("neither a PDF nor UTF-8 text") from None
+
+
+# --- a credential named rather than given: a verification link or an id ----------------------------------------------
+
+_LINK_PATH = re.compile(r"/(?:v|credentials)/([A-Za-z0-9-]+?)(?:\.json|\.pdf)?/?$")
+BARE_ID = re.compile(r"^[A-Za-z0-9-]{8,}$")
+
+
+def credential_id_in(reference: str, base_url: str) -> str | None:
+    """The credential id a verification link (`/v/{id}`) or credential URL of this service names; a bare id is
+    taken as is. A link to another site names nothing here (verification never fetches)."""
+    reference = reference.strip()
+    if BARE_ID.match(reference):
+        return reference
+    link, base = _as_url(reference), urlsplit(base_url.rstrip("/"))
+    if link is None or link.netloc.lower() != base.netloc.lower() or not link.path.startswith(base.path + "/"):
+        return None
+    match = _LINK_PATH.search(link.path[len(base.path):])
+    return match[1] if match else None
+
+
+def link_host(text: str) -> str | None:
+    """The host a pasted web address points at, or None when `text` is not a web address."""
+    link = _as_url(text.strip())
+    return link.netloc if link else None
+
+
+def _as_url(text: str):
+    """`text` as a web address (the scheme may be left out, as people copy links), or None."""
+    if not text or any(c.isspace() for c in text) or text.startswith(("{", "[")):
+        return None
+    link = urlsplit(text if "://" in text else "//" + text)
+    if link.scheme not in ("", "http", "https") or "." not in link.netloc and ":" not in link.netloc:
+        return None
+    return link
+
+
+def why_unreadable(data: bytes) -> tuple[str, dict]:
+    """Why `data`, which `credential_from_bytes` refused, is no credential, as a message key and its parameters
+    (for a person: what the file is and what to give instead; the reader's own reason is technical)."""
+    if len(data) > MAX_FILE_BYTES:
+        return "verify.input.too_large", {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+    if is_pdf(data):
+        return "verify.input.pdf_without_credential", {}
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return "verify.input.not_text", {}
+    return "verify.input.not_a_credential_file", {}

@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from catalogue.i18n import UserError, messages, normalise_language
+from catalogue.i18n import Text, UserError, messages, normalise_language
 from catalogue.web import render_page, template_environment
 from credentials.service import credential_status_summary, verify_page_url
 from credentials.store import CredentialRow
@@ -27,7 +27,8 @@ from issuers.http import get_issuer_context, get_read_session, read_transaction,
 from issuers.service import IssuerContext
 from verify import bulk
 from verify.core import verify_credential
-from verify.inputs import MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_from_text
+from verify.inputs import (MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_from_text,
+                           credential_id_in, link_host, why_unreadable)
 from verify.ports import ServicePorts, verify_in_session
 from verify.view import verification_view
 
@@ -65,9 +66,10 @@ def _result_page(request: Request, session: Session, ctx: IssuerContext, lang: s
                  uploaded: bool) -> HTMLResponse:
     result = verify_in_session(session, ctx, credential)
     stored_id = _stored_id(ctx, session, credential)
-    view = verification_view(result, lang, stored_id=stored_id)
+    status = credential_status_summary(session, stored_id) if stored_id else None
+    view = verification_view(result, lang, stored_id=stored_id, status=status)
     # A corrected credential replaces this one: the holder of the old QR code must find the new one.
-    successor = credential_status_summary(session, stored_id).superseded_by if stored_id else None
+    successor = status.superseded_by if status else None
     return _page(request, "verify/result.html", lang, other_lang="en" if lang == "lv" else "lv",
                  resubmit=json.dumps(credential, ensure_ascii=False) if uploaded else None,
                  superseded_url=verify_page_url(ctx.base_url, successor) + f"?lang={lang}" if successor else None,
@@ -98,18 +100,53 @@ def verify_form(request: Request, lang: str = Depends(public_language)):
 def verify_upload(request: Request, lang: str = Depends(public_language), credential: str = Form(""),
                   file: UploadFile | None = File(None), session: Session = Depends(get_read_session),
                   ctx: IssuerContext = Depends(get_issuer_context)):
+    """A file (PDF or JSON), or pasted text: a verification link or an id of this service's (then the credential's
+    own page), or a credential's JSON."""
+    pasted = credential.strip()
     try:
         if file is not None and file.filename:
-            parsed = credential_from_bytes(file.file.read(MAX_FILE_BYTES + 1))
-        elif credential.strip():
-            parsed = credential_from_text(credential)
+            parsed = _credential_from_file(file.file.read(MAX_FILE_BYTES + 1))
+        elif not pasted:
+            raise _Unreadable("verify.input.nothing_given")
+        elif (credential_id := credential_id_in(pasted, ctx.base_url)) is not None:
+            if session.get(CredentialRow, credential_id) is None:
+                raise _Unreadable("verify.input.not_found", id=credential_id)
+            return RedirectResponse(f"{verify_page_url('', credential_id)}?lang={lang}", status_code=303)
+        elif (host := link_host(pasted)) is not None:
+            raise _Unreadable("verify.input.other_site", host=host)
         else:
-            raise UnreadableInput(messages().get("verify.page.nothing_given", lang))
-    except UnreadableInput as error:
-        message = messages().get("cli.verify_unreadable", lang, detail=error.in_language(lang))
-        return _page(request, "verify/form.html", lang, 400, pasted=credential, error=message,
-                     max_mb=MAX_FILE_BYTES // 2 ** 20)
+            parsed = _credential_from_pasted(pasted)
+    except _Unreadable as error:
+        return _page(request, "verify/form.html", lang, 400, pasted=credential,
+                     error=error.message.in_language(lang), max_mb=MAX_FILE_BYTES // 2 ** 20)
     return _result_page(request, session, ctx, lang, parsed, uploaded=True)
+
+
+class _Unreadable(Exception):
+    """What the person gave cannot be verified: a message that says why and what to do instead."""
+
+    def __init__(self, key: str, bound: Text | None = None, **params):
+        """`bound`: the input is beyond verify.limits' bounds, and this says which (rather than `key`)."""
+        super().__init__(key)
+        self.message: Text = bound or messages().text(key, **params)
+
+
+def _credential_from_file(data: bytes):
+    try:
+        return credential_from_bytes(data)
+    except UnreadableInput as error:
+        # The reader's reason is technical: say what the file is and what to upload instead.
+        key, params = why_unreadable(data)
+        raise _Unreadable(key, error.text, **params) from None
+
+
+def _credential_from_pasted(text: str):
+    try:
+        return credential_from_text(text)
+    except UnreadableInput as error:
+        looks_like_json = text.lstrip()[:1] in ("{", "[", '"')
+        raise _Unreadable("verify.input.broken_json" if looks_like_json else "verify.input.unrecognised",
+                          error.text) from None
 
 
 @router.get("/verify/bulk", response_class=HTMLResponse)

@@ -62,16 +62,35 @@ def credential_summary(credential: Any, lang: str, dataset: list | None = None) 
     }
 
 
-def verification_view(result: Verification, lang: str, *, stored_id: str | None) -> dict:
+def verification_view(result: Verification, lang: str, *, stored_id: str | None, status=None) -> dict:
     """Everything the result template needs. `stored_id`: the credential's id in this service's store, if it is
-    one of ours (then the page links its public JSON and exports)."""
+    one of ours (then the page links its public JSON and exports). `status`: this service's record of the
+    credential's status (`credentials.service.CredentialStatusSummary`), when it is one of ours: when and why it was
+    revoked or suspended. The organiser's own words are not shown: they may name a person; their category is."""
+    summary = credential_summary(result.credential, lang, result.dataset)
+    issued = summary.get("valid_from") if summary else None
+    checks = [{"name": c.name, "status": c.status, "mark": STATUS_MARK[c.status],
+               "reason": c.reason.in_language(lang)} for c in result.checks]
     return {
         "verdict": result.verdict,
         "tone": tone(result.verdict),
         "verdict_text": result.verdict_text().in_language(lang),
-        "checks": [{"name": c.name, "status": c.status, "mark": STATUS_MARK[c.status],
-                    "reason": c.reason.in_language(lang)} for c in result.checks],
+        "checks": checks,
+        "checks_passed": sum(1 for c in result.checks if c.status == PASSED),
         "issuer": result.issuer,
-        "summary": credential_summary(result.credential, lang, result.dataset),
+        "summary": summary,
+        "issued": issued[:10] if isinstance(issued, str) else None,
+        "status_change": _status_change(result.verdict, status),
         "stored_id": stored_id if result.verdict != "invalid" else None,
     }
+
+
+def _status_change(verdict: str, status) -> dict | None:
+    """Since when and in which category a revoked or suspended credential is so, from this service's records."""
+    if status is None or verdict not in ("revoked", "suspended") or status.status != verdict:
+        return None
+    if verdict == "suspended":
+        category = "on_hold"
+    else:
+        category = "superseded" if status.superseded_by or status.reason == "superseded" else "withdrawn"
+    return {"date": status.changed_at.date().isoformat() if status.changed_at else None, "category": category}

@@ -97,32 +97,43 @@ def db_upgrade(ctx: typer.Context, revision: str = typer.Argument("head", help="
 def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on (BASE_URL follows it unless set)."),
     workers: int = typer.Option(1, help="Worker processes."),
+    with_demo: bool = typer.Option(False, "--demo", help="Load the demo data first (idempotent)."),
 ):
     """Run the service (upgrades the database first)."""
+    import os
+
     from volcred.db import upgrade
     from volcred.logs import configure_logging
     from volcred.serving import serve as run_service
 
-    settings = ctx.obj.settings
+    settings = ctx.obj.settings = ctx.obj.settings.serving_on(host, port)
+    # The workers read their settings from the environment: they must see the same public URL.
+    os.environ["BASE_URL"] = settings.public_base_url
     configure_logging(settings.log_level)
     upgrade(settings.effective_database_url)
     settings.encryption_key  # generate (and announce) the key before the first request needs it
-    typer.echo(t("cli.serving", ctx.obj.lang, url=f"http://{host}:{port}"))
+    if with_demo:
+        _print_demo(ctx.obj, as_json=False)
+    typer.echo(t("cli.serving", ctx.obj.lang, url=settings.public_base_url))
     run_service(host, port, workers, settings.log_level)
 
 
 @app.command()
 def demo(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print what was loaded as JSON.")):
     """Load demo organisations, volunteers and records (idempotent)."""
+    _print_demo(ctx.obj, as_json)
+
+
+def _print_demo(runtime: Runtime, as_json: bool) -> None:
     from volcred.demo import load_demo
 
-    summary = load_demo(ctx.obj)
+    summary = load_demo(runtime)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
-        typer.echo(t("cli.demo_loaded", ctx.obj.lang))
+        typer.echo(t("cli.demo_loaded", runtime.lang))
         for key, value in summary.items():
             typer.echo(f"  {key}: {value}")
 

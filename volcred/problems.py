@@ -71,6 +71,67 @@ def user_error_response(request: Request, exc: UserError) -> JSONResponse:
                    **extra)
 
 
+# pydantic's error types -> (message key, the context entry its limit is in). pydantic's own texts are English only.
+VALIDATION_MESSAGES: dict[str, tuple[str, str | None]] = {
+    "missing": ("validation.missing", None),
+    "missing_argument": ("validation.missing", None),
+    "string_type": ("validation.text", None),
+    "string_unicode": ("validation.text", None),
+    "int_type": ("validation.whole_number", None),
+    "int_parsing": ("validation.whole_number", None),
+    "int_from_float": ("validation.whole_number", None),
+    "float_type": ("validation.number", None),
+    "float_parsing": ("validation.number", None),
+    "decimal_type": ("validation.number", None),
+    "decimal_parsing": ("validation.number", None),
+    "finite_number": ("validation.number", None),
+    "bool_type": ("validation.boolean", None),
+    "bool_parsing": ("validation.boolean", None),
+    "date_type": ("validation.date", None),
+    "date_parsing": ("validation.date", None),
+    "date_from_datetime_parsing": ("validation.date", None),
+    "date_from_datetime_inexact": ("validation.date", None),
+    "datetime_type": ("validation.datetime", None),
+    "datetime_parsing": ("validation.datetime", None),
+    "datetime_from_date_parsing": ("validation.datetime", None),
+    "timezone_aware": ("validation.datetime", None),
+    "string_too_short": ("validation.text_too_short", "min_length"),
+    "string_too_long": ("validation.text_too_long", "max_length"),
+    "too_short": ("validation.too_few_items", "min_length"),
+    "too_long": ("validation.too_many_items", "max_length"),
+    "greater_than": ("validation.greater_than", "gt"),
+    "greater_than_equal": ("validation.at_least", "ge"),
+    "less_than": ("validation.less_than", "lt"),
+    "less_than_equal": ("validation.at_most", "le"),
+    "literal_error": ("validation.one_of", "expected"),
+    "enum": ("validation.one_of", "expected"),
+    "extra_forbidden": ("validation.not_allowed", None),
+    "dict_type": ("validation.object", None),
+    "model_type": ("validation.object", None),
+    "model_attributes_type": ("validation.object", None),
+    "list_type": ("validation.list", None),
+    "json_invalid": ("validation.json", None),
+    "json_type": ("validation.json", None),
+    "string_pattern_mismatch": ("validation.pattern", None),
+    "url_type": ("validation.url", None),
+    "url_parsing": ("validation.url", None),
+    "url_scheme": ("validation.url", None),
+    "uuid_type": ("validation.uuid", None),
+    "uuid_parsing": ("validation.uuid", None),
+}
+
+
+def validation_message(error: dict) -> Text:
+    """One pydantic error as a message of our catalogues, in both languages (anything unforeseen: "invalid")."""
+    key, limit_name = VALIDATION_MESSAGES.get(error.get("type", ""), ("validation.invalid", None))
+    if limit_name is None:
+        return messages().text(key)
+    limit = (error.get("ctx") or {}).get(limit_name, "")
+    if limit_name == "expected":  # "'lv' or 'en'": the one English word goes
+        return messages().text(key, allowed=str(limit).replace(" or ", ", "))
+    return messages().text(key, limit=limit)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError):
@@ -82,7 +143,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = []
         for err in exc.errors():
             location = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
-            errors.append({"field": ".".join(location), "message": err.get("msg", ""), "type": err.get("type")})
+            message = validation_message(err)
+            errors.append({"field": ".".join(location), "message": message.in_language(lang),
+                           "message_lv": message.lv, "message_en": message.en, "type": err.get("type")})
         return problem(request, 422, "validation", messages().get("problem.invalid", lang),
                        messages().get("problem.validation_detail", lang), errors=errors)
 

@@ -72,6 +72,17 @@ class Settings(BaseSettings):
     def public_base_url(self) -> str:
         return self.base_url.rstrip("/")
 
+    def serving_on(self, host: str, port: int) -> "Settings":
+        """These settings for a service listening on `host:port`: unless BASE_URL is set, the public URL follows
+        the port, so that new credentials, DIDs and QR codes point where the service really answers."""
+        if "base_url" in self.model_fields_set:
+            return self
+        # A wildcard address is not one a browser can open; the loopback address is, on this machine.
+        reachable = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+        if ":" in reachable:
+            reachable = f"[{reachable}]"
+        return self.model_copy(update={"base_url": f"http://{reachable}:{port}"})
+
     @property
     def public_host(self) -> str:
         """Host (and port) of BASE_URL, as it appears in did:web identifiers before encoding."""

@@ -108,6 +108,7 @@ def named(language: str = "lv", **changes) -> CertificateData:
         signatory_position="Brīvprātīgo koordinatore",
         volunteer_name="Anna Bērziņa",
         mission_title="Palīdzība senioriem Rīgas Samariešu dienas centrā",
+        role="Sarunu biedre un pastaigu pavadone",
         mission_type_lv="Sociālā aprūpe un atbalsts senioriem",
         mission_type_en="Social care and support for the elderly",
         municipality="Rīga",
@@ -125,7 +126,7 @@ def named(language: str = "lv", **changes) -> CertificateData:
 
 
 def pseudonymous(language: str = "lv", **changes) -> CertificateData:
-    base = named(language, volunteer_name=None, pseudonymous=True, volunteer_reference="VK-7Q4M-2XJD",
+    base = named(language, volunteer_name=None, pseudonymous=True, volunteer_reference="VK-7Q4M-2XJD", role=None,
                  hours=Decimal("12.5"), mission_title="Talka Ķemeru nacionālajā parkā: pļavu un taku kopšana",
                  mission_type_lv="Vides aizsardzība un dzīvnieku aprūpe",
                  mission_type_en="Environment and animal welfare", municipality="Jūrmala",

@@ -142,6 +142,14 @@ def test_pseudonymous_volunteer_shows_only_a_neutral_word_and_the_reference(rend
     assert "Anna" not in text and "Bērziņa" not in text
 
 
+@pytest.mark.parametrize("language, label", [("lv", "Loma:"), ("en", "Role:"), ("bilingual", "Loma / Role:")])
+def test_the_volunteers_role_is_on_the_certificate(renderer, language, label):
+    text = " ".join(text_of(renderer.render(samples.named(language))).split())
+    assert f"{label} Sarunu biedre un pastaigu pavadone" in text
+    without = " ".join(text_of(renderer.render(samples.named(language, role=None))).split())
+    assert label not in without and "Sarunu biedre" not in without
+
+
 def test_pseudonymous_volunteer_may_show_a_chosen_name(renderer):
     text = text_of(renderer.render(samples.pseudonymous("en", volunteer_name="Anna B.")))
     assert "Anna B." in text and "Pseudonymous reference: VK-7Q4M-2XJD" in text

@@ -72,8 +72,11 @@ def test_verdicts_read_off_the_page(browser, live_server, make_org):
     assert "Biedrība „Pārlūks”" in browser.find_element(By.ID, "issuer").text
     assert browser.find_element(By.ID, "hours").text == "42"
     assert paste(browser, live_server, revoked["credential"]) == "Atsaukts"
+    # The checks are folded below the facts: open them as a person would.
+    browser.find_element(By.CSS_SELECTOR, ".checks-details summary").click()
     assert "Izdevējs apliecinājumu ir atsaucis." in browser.find_element(By.CSS_SELECTOR, ".checks").text
     assert paste(browser, live_server, tampered) == "Nederīgs: mainīts vai bojāts"
+    browser.find_element(By.CSS_SELECTOR, ".checks-details summary").click()
     failed = browser.find_elements(By.CSS_SELECTOR, '.check[data-status="failed"]')
     assert any("Paraksts neatbilst saturam" in item.text for item in failed)
 

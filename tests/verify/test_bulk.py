@@ -40,6 +40,21 @@ def test_csv_of_links_gives_one_verdict_per_row(client, make_org, settings):
     assert [r["row"] for r in rows] == ["1", "2", "3", "4", "5"]
     assert rows[0]["issuer"] == f"Biedrība „Daudzie” ({'40001441955'})"
     assert "revoked" in rows[1]["reason"] and rows[4]["source"] == "https://elsewhere.example/v/123"
+    # Whose credential and for what: a "valid" must not be read as valid for the person who handed it in.
+    assert rows[0]["volunteer"] == "Kārlis Ozoliņš" and rows[0]["title"] == "Jāņu festivāla brīvprātīgais"
+    assert rows[0]["period"] == "2026-06-20 – 2026-06-24" and rows[0]["hours"] == "42"
+    assert rows[0]["issued"] == valid["credential"]["validFrom"][:10]
+    assert rows[1]["period"] == "2026-07-01" and rows[1]["hours"] == "5"
+    assert rows[3]["volunteer"] == rows[3]["title"] == rows[3]["hours"] == ""
+
+
+def test_a_pseudonymous_volunteer_is_said_to_be_one(client, make_org):
+    org = make_org("bulk-pseudonym")
+    _, issued = issue(client, org, record_body(volunteer={"pseudonym": "meza-lacis-7"}))
+    rows = rows_of(client.post("/verify/bulk", files={"file": ("links.csv", issued["verify_url"].encode(),
+                                                               "text/csv")}))
+    assert rows[0]["verdict"] == "valid" and rows[0]["volunteer"] == "pseidonīms"
+    assert "meza-lacis-7" not in ";".join(rows[0].values())
 
 
 def test_zip_of_json_and_pdf_files(client, make_org):
@@ -61,6 +76,9 @@ def test_zip_of_json_and_pdf_files(client, make_org):
         ("a-valid.json", "valid"), ("b-revoked.json", "revoked"), ("c-tampered.json", "invalid"),
         ("d-certificate.pdf", "valid"), ("e-notes.txt", "unreadable")]
     assert rows[1]["reason"].startswith("Atsaukts")  # Latvian by default
+    # What is not a credential is said plainly, without the JSON parser's own words.
+    assert "Faila saturu nevar nolasīt kā apliecinājuma JSON" in rows[4]["reason"]
+    assert "Expecting" not in rows[4]["reason"] and "not JSON" not in rows[4]["reason"]
 
 
 def test_zip_bomb_and_too_many_entries_are_refused_with_problems(client):

@@ -7,6 +7,9 @@ import copy
 import html as html_lib
 import json
 import re
+from datetime import datetime, timezone
+
+import pytest
 
 from tests.credentials.helpers import issue
 
@@ -26,8 +29,11 @@ def test_verification_page_is_latvian_by_default_and_english_on_request(client, 
     assert "Jāņu festivāla brīvprātīgais" in html and "2026-06-20 – 2026-06-24" in html
     assert re.search(r'id="hours">\s*42', html)
     assert 'href="http://data.europa.eu/esco/skill/' in html
-    # the verdict first, then the checks, then the details
-    assert html.index('data-verdict=') < html.index('data-check=') < html.index('id="issuer"')
+    # the verdict first, then who, what, when and how long, then the checks, folded
+    order = ['data-verdict=', 'id="volunteer"', 'id="title"', 'id="period"', 'id="hours"', 'class="competences"',
+             '<details class="checks-details"', 'data-check=']
+    assert [html.index(marker) for marker in order] == sorted(html.index(marker) for marker in order)
+    assert re.search(r'<details class="checks-details" id="checks-details">', html)  # folded: no `open`
     english = client.get(f"/v/{issued['credential_id']}?lang=en").text
     assert '<html lang="en">' in english and "Valid" in english and "Issued by" in english
     assert f'href="/v/{issued["credential_id"]}?lang=en"' in html  # one click away
@@ -52,6 +58,29 @@ def test_revoked_credential_page(client, make_org):
     html = client.get(f"/v/{issued['credential_id']}?lang=en").text
     assert verdict_of(html) == "revoked" and "The issuer has revoked the credential." in html
     assert 'class="verdict verdict--bad"' in html
+    # When, in which category (never the organiser's own words, which may name a person), and when it was issued.
+    today = datetime.now(timezone.utc).date().isoformat()
+    assert re.search(rf'<strong>Revoked on {today}\.</strong>\s*<span id="status-reason">Reason: withdrawn by the issuer',
+                     html)
+    assert "Kļūda" not in html
+    assert re.search(rf'id="issued">{issued["credential"]["validFrom"][:10]}<', html)
+    latvian = client.get(f"/v/{issued['credential_id']}").text
+    assert f"Atsaukts {today}." in latvian and "Iemesls: izdevējs to atsauca" in latvian
+
+
+def test_suspended_and_superseded_credentials_say_since_when_and_why(client, make_org):
+    org = make_org("page-suspended")
+    record, issued = issue(client, org)
+    client.post(f"/credentials/{issued['credential_id']}/suspend", json={"reason": "Pārbaude"}, headers=org.headers())
+    html = client.get(f"/v/{issued['credential_id']}?lang=en").text
+    assert verdict_of(html) == "suspended" and "Suspended since" in html and "the issuer is looking into it" in html
+    client.post(f"/credentials/{issued['credential_id']}/unsuspend", headers=org.headers())
+    assert 'id="status-change"' not in client.get(f"/v/{issued['credential_id']}").text
+
+    revised = client.post(f"/records/{record['id']}/revise", json={"hours": 40}, headers=org.headers())
+    assert client.post(f"/records/{revised.json()['id']}/issue", headers=org.headers()).status_code == 201
+    old = client.get(f"/v/{issued['credential_id']}?lang=en").text
+    assert verdict_of(old) == "revoked" and "Reason: replaced by a corrected credential." in old
 
 
 def test_unknown_id_is_a_readable_404(client):
@@ -81,10 +110,50 @@ def test_pasting_json_and_uploading_files(client, make_org):
 def test_unreadable_input_is_explained_on_the_form(client):
     response = client.post("/verify?lang=en", data={"credential": "{not json"})
     assert response.status_code == 400
-    assert 'role="alert"' in response.text and "not JSON" in response.text
+    assert 'role="alert"' in response.text and "looks like JSON but is incomplete or broken" in response.text
+    assert "Expecting" not in response.text and "line 1" not in response.text  # no parser text for a person
     assert "{not json" in response.text  # what was pasted is kept for correction
     empty = client.post("/verify", data={"credential": ""})
-    assert empty.status_code == 400 and "nav ne faila, ne teksta" in empty.text
+    assert empty.status_code == 400 and "Izvēlieties failu vai ielīmējiet pārbaudes saiti" in empty.text
+
+
+def test_a_pasted_link_or_id_opens_the_credentials_page(client, make_org, settings):
+    org = make_org("page-link")
+    _, issued = issue(client, org)
+    credential_id = issued["credential_id"]
+    for pasted in (issued["verify_url"], f"  {settings.public_base_url}/v/{credential_id}?lang=en\n", credential_id,
+                   f"{settings.public_base_url}/credentials/{credential_id}",
+                   settings.public_base_url.removeprefix("http://") + f"/v/{credential_id}"):
+        answer = client.post("/verify?lang=en", data={"credential": pasted}, follow_redirects=False)
+        assert answer.status_code == 303, (pasted, answer.text)
+        assert answer.headers["location"] == f"/v/{credential_id}?lang=en"
+    page = client.post("/verify", data={"credential": issued["verify_url"]})
+    assert verdict_of(page.text) == "valid" and "Kārlis Ozoliņš" in page.text
+
+
+@pytest.mark.parametrize("pasted, lang, expected", [
+    ("https://apliecinajumi.example.org/v/0123456789abcdef", "lv", "Saite ved uz citu vietni (apliecinajumi.example.org)"),
+    ("https://apliecinajumi.example.org/v/0123456789abcdef", "en", "The link leads to another site"),
+    ("0123456789abcdef0123456789abcdef", "lv", "nav apliecinājuma ar identifikatoru 0123456789abcdef0123456789abcdef"),
+    ("Anna Ozola, 42 stundas", "lv", "Tas nav ne apliecinājums, ne pārbaudes saite"),
+    ("Anna Ozola, 42 hours", "en", "This is neither a credential nor a verification link"),
+    ('{"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ', "lv", "izskatās pēc JSON, taču nav pilnīgs"),
+])
+def test_what_cannot_be_verified_is_said_plainly(client, pasted, lang, expected):
+    answer = client.post(f"/verify?lang={lang}", data={"credential": pasted})
+    assert answer.status_code == 400
+    assert expected in answer.text
+    assert f'<html lang="{lang}">' in answer.text
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", "Šajā PDF nav apliecinājuma"),
+    (bytes(range(256)) * 4, "Fails nav ne PDF, ne teksta (JSON) fails"),
+    (b"name,hours\nAnna,42\n", "Faila saturu nevar nolasīt kā apliecinājuma JSON"),
+])
+def test_an_unreadable_file_is_explained(client, content, expected):
+    answer = client.post("/verify", files={"file": ("upload.bin", content, "application/octet-stream")})
+    assert answer.status_code == 400 and expected in answer.text
 
 
 def test_form_is_accessible_html(client):

@@ -1,0 +1,271 @@
+"""The public pages in headless Chromium at a phone's width (390 px) and a desktop's (1280 px): nothing scrolls
+sideways, the verification page shows who, what, when and how long before the checks, touch targets are big enough,
+and axe-core (from this folder's npm packages, injected into the page) finds no serious or critical violation.
+Screenshots of every page at both widths go to $VOLCRED_SCREENSHOTS (default /tmp/h6-shots/) to be looked at."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from credentials.dataintegrity import Ed25519Signature, format_created, sign
+from credentials.service import credential_loader
+from issuers.multikey import did_key_for, did_key_verification_method_id
+from tests.credentials.helpers import record_body
+
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = Path(os.environ.get("VOLCRED_SCREENSHOTS", "/tmp/h6-shots"))
+PHONE, DESKTOP = 390, 1280
+PHONE_HEIGHT = 844  # an iPhone 12-14's viewport: what a person sees after scanning the QR code
+
+
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["390px", "1280px"])
+def browser(request):
+    assert AXE.exists(), "run scripts/setup --tests (npm ci in tests/browser)"
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=lv",
+                     "--hide-scrollbars"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(30)
+    driver.width = request.param
+    set_viewport(driver, PHONE_HEIGHT)
+    yield driver
+    driver.quit()
+
+
+def set_viewport(browser, height: int) -> None:
+    """A desktop Chromium window is at least 500 px wide: a phone's viewport is emulated (as DevTools does)."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": browser.width, "height": height, "deviceScaleFactor": 1, "mobile": browser.width < 500})
+
+
+def open_page(browser, url: str) -> None:
+    browser.get(url)
+    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
+        lambda driver: driver.execute_script("return document.readyState === 'complete';"))
+
+
+def click_and_wait(browser, element) -> None:
+    browser.execute_script("window.previousPage = true;")
+    element.click()
+    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(lambda driver: driver.execute_script(
+        "return window.previousPage === undefined && document.readyState === 'complete';"))
+
+
+def inspect(browser, name: str) -> None:
+    """Viewport as wide as asked, nothing sideways, a full-page screenshot, and axe's verdict on the page."""
+    assert browser.execute_script("return window.innerWidth;") == browser.width
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+    assert overflow <= 0, f"{name} scrolls sideways by {overflow} px at {browser.width} px"
+    # Nor sticks out of the screen while the page itself does not scroll (a field cut off at the right edge).
+    cut = browser.execute_script("""
+        return [...document.querySelectorAll('main *')]
+            .filter(e => !e.closest('.table-scroll') && e.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className).slice(0, 5);""")
+    assert cut == [], f"{name} at {browser.width} px: {cut} cross the right edge"
+    screenshot(browser, name)
+    violations = axe_violations(browser)
+    assert violations == [], f"{name} at {browser.width} px: {json.dumps(violations, indent=1)}"
+
+
+def screenshot(browser, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    height = browser.execute_script("return document.documentElement.scrollHeight;")
+    set_viewport(browser, height)
+    try:
+        browser.save_screenshot(str(SHOTS / f"{name}-{browser.width}.png"))
+    finally:
+        set_viewport(browser, PHONE_HEIGHT)
+
+
+def axe_violations(browser) -> list[dict]:
+    browser.execute_script(AXE.read_text())
+    browser.set_script_timeout(60)
+    found = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        axe.run(document, {resultTypes: ['violations']}).then(
+            result => done(result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                                        nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))),
+            error => done([{id: 'axe-error', impact: 'critical', help: String(error)}]));""")
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+def committed(check) -> None:
+    """Waits until a write the service acknowledged can be read back. The request's transaction is committed by a
+    FastAPI dependency whose exit runs after the response has been sent, so the next request may come too early
+    (reported; these tests are about the pages, not about that)."""
+    deadline = time.monotonic() + 10
+    while not check():
+        assert time.monotonic() < deadline, "an acknowledged write never became visible"
+        time.sleep(0.05)
+
+
+def issue_live(live_server, org, **changes) -> dict:
+    record = httpx.post(f"{live_server.url}/records", json=record_body(**changes), headers=org.headers(), timeout=30)
+    assert record.status_code == 201, record.text
+    record_url = f"{live_server.url}/records/{record.json()['id']}"
+    committed(lambda: httpx.get(record_url, headers=org.headers(), timeout=30).status_code == 200)
+    issued = httpx.post(f"{record_url}/issue", headers=org.headers(), timeout=60)
+    assert issued.status_code == 201, issued.text
+    credential_id = issued.json()["credential_id"]
+    committed(lambda: httpx.get(f"{live_server.url}/credentials/{credential_id}/status", timeout=30).status_code == 200)
+    return issued.json()
+
+
+def change_status(live_server, org, credential_id: str, action: str, status: str) -> None:
+    answer = httpx.post(f"{live_server.url}/credentials/{credential_id}/{action}", json={"reason": "Kļūda"},
+                        headers=org.headers(), timeout=30)
+    assert answer.status_code == 200, answer.text
+    committed(lambda: httpx.get(f"{live_server.url}/credentials/{credential_id}/status",
+                                timeout=30).json()["status"] == status)
+
+
+def signed_by_an_unknown_issuer(credential: dict) -> dict:
+    """The same credential correctly signed by a did:key that no registry knows."""
+    key = Ed25519PrivateKey.generate()
+    did = did_key_for(key.public_key())
+    document = copy.deepcopy(credential)
+    for field in ("proof", "credentialStatus", "id"):
+        document.pop(field, None)
+    document["issuer"] = {**document["issuer"], "id": did} if isinstance(document["issuer"], dict) else did
+    document["validFrom"] = format_created(datetime.now(timezone.utc))
+    return sign(document, suite=Ed25519Signature(key), verification_method=did_key_verification_method_id(did),
+                loader=credential_loader())
+
+
+def rect(browser, selector: str) -> dict:
+    return browser.execute_script("return arguments[0].getBoundingClientRect().toJSON();",
+                                  browser.find_element(By.CSS_SELECTOR, selector))
+
+
+def test_verification_pages(browser, live_server, make_org):
+    org = make_org("browser-pages", legal_name="Biedrība „Pārlūks”")
+    valid = issue_live(live_server, org)
+    revoked = issue_live(live_server, org, hours=3, start_date="2026-07-01", end_date="2026-07-01")
+    change_status(live_server, org, revoked["credential_id"], "revoke", "revoked")
+
+    open_page(browser, f"{live_server.url}/v/{valid['credential_id']}")
+    assert browser.find_element(By.CSS_SELECTOR, ".verdict__text").text == "Derīgs"
+    # On a phone, after the QR code: verdict, volunteer, title, period and hours are on the first screen.
+    for selector in (".verdict", "#volunteer", "#title", "#period", "#hours"):
+        assert rect(browser, selector)["bottom"] <= PHONE_HEIGHT, (selector, rect(browser, selector))
+    assert rect(browser, ".checks-details")["top"] > rect(browser, ".competences")["bottom"]
+    assert not browser.find_element(By.CSS_SELECTOR, ".checks").is_displayed()  # folded
+    assert browser.find_element(By.ID, "hours").text == "42"
+    inspect(browser, "v-valid")
+    browser.find_element(By.CSS_SELECTOR, ".checks-details summary").click()
+    assert browser.find_element(By.CSS_SELECTOR, ".checks").is_displayed()
+    inspect(browser, "v-valid-checks-open")
+
+    open_page(browser, f"{live_server.url}/v/{revoked['credential_id']}")
+    today = datetime.now(timezone.utc).date().isoformat()
+    assert browser.find_element(By.CSS_SELECTOR, ".verdict__text").text == "Atsaukts"
+    assert browser.find_element(By.ID, "status-change").text.startswith(f"Atsaukts {today}. Iemesls:")
+    assert browser.find_element(By.ID, "issued").text == revoked["credential"]["validFrom"][:10]
+    assert rect(browser, "#status-change")["bottom"] <= PHONE_HEIGHT
+    inspect(browser, "v-revoked")
+
+    # Each tone reads apart at a glance: green, amber, red borders (and marks that differ without colour).
+    suspended = issue_live(live_server, org, hours=4, start_date="2026-07-02", end_date="2026-07-02")
+    change_status(live_server, org, suspended["credential_id"], "suspend", "suspended")
+    open_page(browser, f"{live_server.url}/v/{suspended['credential_id']}")
+    verdict = browser.find_element(By.CSS_SELECTOR, ".verdict")
+    assert verdict.get_attribute("data-tone") == "caution", (verdict.get_attribute("data-verdict"), verdict.text)
+    assert browser.find_element(By.ID, "status-change").text.startswith("Apturēts kopš")
+    inspect(browser, "v-suspended")
+    borders = {}
+    for credential_id, tone in ((valid["credential_id"], "good"), (suspended["credential_id"], "caution"),
+                                (revoked["credential_id"], "bad")):
+        open_page(browser, f"{live_server.url}/v/{credential_id}")
+        borders[tone] = browser.execute_script(
+            "return getComputedStyle(document.querySelector('.verdict')).borderTopColor;")
+    assert borders == {"good": "rgb(27, 107, 58)", "caution": "rgb(178, 107, 0)", "bad": "rgb(164, 38, 44)"}
+
+    # A correctly signed credential from an issuer no registry knows: never the green verdict.
+    open_page(browser, f"{live_server.url}/verify")
+    field = browser.find_element(By.ID, "credential")
+    browser.execute_script("arguments[0].value = arguments[1];", field,
+                           json.dumps(signed_by_an_unknown_issuer(valid["credential"])))
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.verify-form button[type=submit]"))
+    section = browser.find_element(By.CSS_SELECTOR, ".verdict")
+    assert section.get_attribute("data-tone") != "good"
+    assert browser.find_element(By.ID, "issuer").text == "Nav reģistrā"
+    inspect(browser, "verify-unknown-issuer")
+
+
+def test_verify_form_takes_a_link_and_explains_what_it_cannot_read(browser, live_server, make_org):
+    org = make_org("browser-form")
+    valid = issue_live(live_server, org)
+    open_page(browser, f"{live_server.url}/verify")
+    inspect(browser, "verify-form")
+
+    browser.find_element(By.ID, "credential").send_keys("Anna Ozola, 42 stundas")
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.verify-form button[type=submit]"))
+    alert = browser.find_element(By.CSS_SELECTOR, '[role="alert"]').text
+    assert "Tas nav ne apliecinājums, ne pārbaudes saite" in alert and "JSON (" not in alert
+    inspect(browser, "verify-form-error")
+
+    field = browser.find_element(By.ID, "credential")
+    field.clear()
+    field.send_keys(valid["verify_url"])
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.verify-form button[type=submit]"))
+    assert browser.current_url == f"{live_server.url}/v/{valid['credential_id']}?lang=lv"
+    assert browser.find_element(By.CSS_SELECTOR, ".verdict__text").text == "Derīgs"
+
+
+def test_catalogue_fits_a_phone(browser, live_server):
+    open_page(browser, f"{live_server.url}/catalogue/browse")
+    assert browser.find_elements(By.CSS_SELECTOR, ".card")
+    inspect(browser, "catalogue-browse")
+
+
+def test_statement_form_has_touch_sized_fields(browser, live_server, make_org):
+    org = make_org("browser-statement")
+    from catalogue import load_catalogue
+
+    mission = load_catalogue().mission_types[0]
+    invitation = httpx.post(f"{live_server.url}/invitations", headers=org.headers(), timeout=30, json={
+        "mission_type": mission.code, "title": "Rudens talka", "start_date": "2026-10-01", "end_date": "2026-10-05"})
+    assert invitation.status_code == 201, invitation.text
+    token = invitation.json()["token"]
+    committed(lambda: httpx.get(f"{live_server.url}/invitations/{token}/statement", timeout=30).status_code == 200)
+    open_page(browser, f"{live_server.url}/invite/{token}")
+    fields = [element for element in browser.find_elements(
+        By.CSS_SELECTOR, ".statement-form input:not([type=hidden]), .statement-form textarea, .statement-form select, "
+                         ".statement-form button, .statement-form summary") if element.is_displayed()]
+    assert len(fields) > 5
+    for element in fields:
+        size = browser.execute_script(
+            "const r = arguments[0].getBoundingClientRect(), s = getComputedStyle(arguments[0]);"
+            "return {height: r.height, width: r.width, font: parseFloat(s.fontSize), type: arguments[0].type,"
+            " name: arguments[0].name};", element)
+        if size["type"] in ("checkbox", "radio"):
+            assert size["height"] >= 24 and size["width"] >= 24, size  # the label around it is the target too
+        else:
+            assert size["height"] >= 44 and size["font"] >= 16, size
+    inspect(browser, "statement-form")
+
+
+def test_docs_work_offline(browser, live_server):
+    open_page(browser, f"{live_server.url}/docs")
+    WebDriverWait(browser, 30).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, ".opblock"))
+    loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name);")
+    assert loaded and all(url.startswith(live_server.url + "/") for url in loaded), loaded
+    screenshot(browser, "docs")
