@@ -400,15 +400,21 @@ def _issued_here_before(credential: dict, method_id: str, history: KeyHistory, p
     stored = ports.issued_here(credential_id)
     if stored is None or stored.issued_at >= history.compromised_at:
         return False
-    if issuer_id(stored.document) != issuer_id(credential):
+    return is_stored_document(credential, stored.document, method_id)
+
+
+def is_stored_document(presented: dict, stored: dict, method_id: str | None = None) -> bool:
+    """Whether `presented` is the document stored here (or one of its proofs by `method_id`): the same issuer, and
+    every proof it carries has the proof value of one the stored document carries."""
+    if issuer_id(stored) != issuer_id(presented):
         return False
 
     def proof_values(document: dict) -> set[str]:
         return {p["proofValue"] for p in _as_list(document.get("proof")) if isinstance(p, dict)
-                and p.get("verificationMethod") == method_id and isinstance(p.get("proofValue"), str)}
+                and method_id in (None, p.get("verificationMethod")) and isinstance(p.get("proofValue"), str)}
 
-    presented = proof_values(credential)
-    return bool(presented) and presented <= proof_values(stored.document)
+    values = proof_values(presented)
+    return bool(values) and values <= proof_values(stored)
 
 
 def _too_complex(outcome) -> CheckResult | None:

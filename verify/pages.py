@@ -26,7 +26,7 @@ from credentials.store import CredentialRow
 from issuers.http import get_issuer_context, get_read_session, read_transaction, run_cpu_bound
 from issuers.service import IssuerContext
 from verify import bulk
-from verify.core import verify_credential
+from verify.core import is_stored_document, verify_credential
 from verify.inputs import (MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_from_text,
                            credential_id_in, link_host, why_unreadable)
 from verify.ports import ServicePorts, verify_in_session
@@ -54,12 +54,16 @@ def _error_page(request: Request, lang: str, status_code: int, title_key: str, d
 
 
 def _stored_id(ctx: IssuerContext, session: Session, credential) -> str | None:
-    """The id of `credential` in this service's store, if it claims to be one of ours and is."""
+    """The id of `credential` in this service's store, if it claims to be one of ours and is that very document (ids
+    are public: a document borrowing one must not be shown with the genuine credential's status and exports)."""
     prefix = f"{ctx.base_url}/credentials/"
     claimed = credential.get("id") if isinstance(credential, dict) else None
     if not isinstance(claimed, str) or not claimed.startswith(prefix):
         return None
-    return claimed[len(prefix):] if session.get(CredentialRow, claimed[len(prefix):]) else None
+    row = session.get(CredentialRow, claimed[len(prefix):])
+    if row is None or not is_stored_document(credential, json.loads(row.document)):
+        return None
+    return row.id
 
 
 def _result_page(request: Request, session: Session, ctx: IssuerContext, lang: str, credential,

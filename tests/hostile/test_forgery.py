@@ -224,3 +224,19 @@ def test_mutated_credentials_and_presentations_get_a_verdict_never_a_500(lenient
             server_errors.append(("vp", n))
     assert server_errors == [], (server_errors, counts)
     assert counts.get("api 422", 0) > 150  # nearly every mutation breaks the signature, and is said to
+
+
+def test_a_document_borrowing_a_genuine_id_is_not_shown_with_its_status_and_exports(client, make_org):
+    """A correctly signed credential from an unknown did:key issuer that carries one of our credentials' ids gets the
+    amber verdict, and the page links neither the genuine credential's downloads nor its status."""
+    from tests.verify.test_verdicts import did_key_signed
+
+    org = make_org("borrowed-id")
+    _, genuine = issue(client, org)
+    stored_id = genuine["credential_id"]
+    borrowing = did_key_signed(id=genuine["credential"]["id"])
+    page = client.post("/verify?lang=en", data={"credential": json.dumps(borrowing)})
+    assert page.status_code == 200 and 'data-verdict="unknown_issuer"' in page.text
+    assert f"href=\"/credentials/{stored_id}" not in page.text
+    own = client.post("/verify?lang=en", data={"credential": json.dumps(genuine["credential"])})
+    assert 'data-verdict="valid"' in own.text and f"/credentials/{stored_id}/export/edc" in own.text
