@@ -182,30 +182,32 @@ def test_verification_pages(browser, live_server, make_org):
     assert rect(browser, "#status-change")["bottom"] <= PHONE_HEIGHT
     inspect(browser, "v-revoked")
 
-    # Each tone reads apart at a glance: green, amber, red borders (and marks that differ without colour).
+    # A suspended credential is not valid (red), and says since when.
     suspended = issue_live(live_server, org, hours=4, start_date="2026-07-02", end_date="2026-07-02")
     change_status(live_server, org, suspended["credential_id"], "suspend", "suspended")
     open_page(browser, f"{live_server.url}/v/{suspended['credential_id']}")
     verdict = browser.find_element(By.CSS_SELECTOR, ".verdict")
-    assert verdict.get_attribute("data-tone") == "caution", (verdict.get_attribute("data-verdict"), verdict.text)
+    assert verdict.get_attribute("data-tone") == "bad", (verdict.get_attribute("data-verdict"), verdict.text)
     assert browser.find_element(By.ID, "status-change").text.startswith("Apturēts kopš")
     inspect(browser, "v-suspended")
-    borders = {}
-    for credential_id, tone in ((valid["credential_id"], "good"), (suspended["credential_id"], "caution"),
-                                (revoked["credential_id"], "bad")):
-        open_page(browser, f"{live_server.url}/v/{credential_id}")
-        borders[tone] = browser.execute_script(
-            "return getComputedStyle(document.querySelector('.verdict')).borderTopColor;")
-    assert borders == {"good": "rgb(27, 107, 58)", "caution": "rgb(178, 107, 0)", "bad": "rgb(164, 38, 44)"}
 
-    # A correctly signed credential from an issuer no registry knows: never the green verdict.
+    # Each tone reads apart at a glance: green, amber, red borders (and marks that differ without colour).
+    border = "return getComputedStyle(document.querySelector('.verdict')).borderTopColor;"
+    borders = {}
+    for credential_id, tone in ((valid["credential_id"], "good"), (revoked["credential_id"], "bad")):
+        open_page(browser, f"{live_server.url}/v/{credential_id}")
+        borders[tone] = browser.execute_script(border)
+
+    # A correctly signed credential from an issuer no registry knows: amber, never the green verdict.
     open_page(browser, f"{live_server.url}/verify")
     field = browser.find_element(By.ID, "credential")
     browser.execute_script("arguments[0].value = arguments[1];", field,
                            json.dumps(signed_by_an_unknown_issuer(valid["credential"])))
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.verify-form button[type=submit]"))
     section = browser.find_element(By.CSS_SELECTOR, ".verdict")
-    assert section.get_attribute("data-tone") != "good"
+    assert (section.get_attribute("data-verdict"), section.get_attribute("data-tone")) == ("unknown_issuer", "caution")
+    borders["caution"] = browser.execute_script(border)
+    assert borders == {"good": "rgb(27, 107, 58)", "caution": "rgb(178, 107, 0)", "bad": "rgb(164, 38, 44)"}
     assert browser.find_element(By.ID, "issuer").text == "Nav reģistrā"
     inspect(browser, "verify-unknown-issuer")
 
