@@ -145,6 +145,16 @@ def test_token_expiry_with_time_zone_is_kept(client, make_org):
     assert response.json()["expires_at"].startswith("2029-12-31T22:00:00")
 
 
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_key_compromise_time_off_the_calendar_is_refused(client, make_org, since):
+    org = make_org("since-range")
+    method = client.get(f"/issuers/{org.slug}/did.json").json()["verificationMethod"][0]["id"]
+    response = client.post(f"/organisations/{org.slug}/keys/{method.split('#')[1]}/compromise", json={"since": since},
+                           headers=org.headers("admin"))
+    assert response.status_code == 422, response.text
+    assert "since" in problem_fields(response)
+
+
 @pytest.mark.parametrize("query", ["from=0001-01-01", "to=0001-01-01", "from=9999-12-31", "to=9999-12-31",
                                    "from=1000-01-01&to=2026-01-01", "to=3000-01-01"])
 def test_export_period_with_extreme_dates_is_refused(client, make_org, query):
