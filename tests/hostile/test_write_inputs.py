@@ -55,6 +55,15 @@ def test_unknown_or_conflicting_volunteer_fields_in_a_record_are_refused(client,
     assert record_count(session_factory) == 0
 
 
+def test_volunteer_email_longer_than_an_address_can_be_is_refused(client, make_org, session_factory):
+    org = make_org("long-email")
+    body = record_body(volunteer={"name": "Anna Ozola", "email": "a" * 300 + "@example.lv"})
+    response = client.post("/records", json=body, headers=org.headers())
+    assert response.status_code == 422, response.text
+    assert "volunteer.email" in problem_fields(response)
+    assert record_count(session_factory) == 0
+
+
 def test_volunteer_fields_beside_the_record_are_refused(client, make_org):
     org = make_org("pseudo-beside")
     body = record_body(volunteer={"pseudonym": "VOL-7F3K29QD"}, volunteer_name="Anna Ozola")
