@@ -25,7 +25,8 @@ NUL = "\x00"
 # bodies are read into memory whole, so they get a much smaller bound (a real credential is under 20 KB).
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 MAX_BODY_BYTES = 5 * 1024 * 1024
-CHECKED_TYPES = ("application/json", "application/x-www-form-urlencoded")
+# Bodies read whole and checked for NUL; no content type at all is read as JSON by FastAPI, so it is checked too.
+CHECKED_TYPES = ("application/json", "application/x-www-form-urlencoded", "")
 
 
 class BodyTooLarge(Exception):

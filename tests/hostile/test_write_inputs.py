@@ -246,6 +246,8 @@ def test_nul_in_records_and_statements_is_a_client_error(client, make_org, sessi
     token = invitation_token(client, org)
     assert_nul_refused(client.put(f"/invitations/{token}/statement", json=statement(narrative="a\u0000b")),
                        "narrative")
+    untyped = json.dumps(record_body(role="a\u0000b")).encode()  # no Content-Type: FastAPI still reads JSON
+    assert_nul_refused(client.post("/records", content=untyped, headers=org.headers()), "role")
     assert record_count(session_factory) == 0
 
 
