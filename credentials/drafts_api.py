@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Union
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from catalogue import load_catalogue

@@ -16,6 +16,7 @@ RECORD_STATUSES = ("draft", "submitted", "returned", "approved", "issued", "supe
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PSEUDONYM_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_TEXT = 4000
+MAX_EMAIL = 254  # the longest address SMTP carries, and the column's width
 # Volunteer work is attested from living memory: an earlier date is a typo (0001-01-01), and far-off years break the
 # date arithmetic of periods, exports and time zones.
 EARLIEST_DATE = date(1900, 1, 1)
@@ -216,7 +217,9 @@ def _check_volunteer(volunteer: VolunteerInput, errors: list[dict]) -> Volunteer
         errors.append(field_error("volunteer.name", "record.volunteer_name_missing"))
     elif len(name) > 200:
         errors.append(field_error("volunteer.name", "record.text_too_long", limit=200))
-    if email and not EMAIL_RE.match(email):
+    if email and len(email) > MAX_EMAIL:
+        errors.append(field_error("volunteer.email", "record.text_too_long", limit=MAX_EMAIL))
+    elif email and not EMAIL_RE.match(email):
         errors.append(field_error("volunteer.email", "record.email_format"))
     return VolunteerInput(name=name, email=email)
 

@@ -68,6 +68,18 @@ class TokenRequest(BaseModel):
 MAX_TOKEN_YEARS = 10
 
 
+def in_utc(value: datetime | None, field: str) -> datetime | None:
+    """An aware time in UTC, as the database stores it; one that falls off the calendar there (0001-01-01 east of
+    Greenwich, 9999-12-31 west of it) is refused, naming the field. Naive times pass on for the service to judge."""
+    if value is None or value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:
+        raise UserError("time.out_of_range", errors=[
+            {"field": field, "message": messages().text("time.out_of_range")}]) from None
+
+
 def token_expiry(value: datetime | None) -> datetime | None:
     """The expiry in UTC; one beyond reach (or beyond the calendar once in UTC) is refused, naming the field."""
     if value is None:
@@ -228,7 +240,7 @@ def rotate(slug: str, session: Session = Depends(get_session), ctx: IssuerContex
              summary="Mark a key compromised: it stops asserting; signatures from `since` on are untrusted")
 def compromise(slug: str, fragment: str, body: CompromiseReport | None = None, session: Session = Depends(get_session),
                ctx: IssuerContext = Depends(get_issuer_context), principal: Principal = Depends(require_principal)):
-    key = service.mark_key_compromised(session, principal, ctx, slug, fragment, body.since if body else None)
+    key = service.mark_key_compromised(session, principal, ctx, slug, fragment, in_utc(body.since, "since") if body else None)
     return key_view(key, service.organisation_did(service.get_organisation(session, slug), ctx.base_url))
 
 

@@ -55,6 +55,15 @@ def test_unknown_or_conflicting_volunteer_fields_in_a_record_are_refused(client,
     assert record_count(session_factory) == 0
 
 
+def test_volunteer_email_longer_than_an_address_can_be_is_refused(client, make_org, session_factory):
+    org = make_org("long-email")
+    body = record_body(volunteer={"name": "Anna Ozola", "email": "a" * 300 + "@example.lv"})
+    response = client.post("/records", json=body, headers=org.headers())
+    assert response.status_code == 422, response.text
+    assert "volunteer.email" in problem_fields(response)
+    assert record_count(session_factory) == 0
+
+
 def test_volunteer_fields_beside_the_record_are_refused(client, make_org):
     org = make_org("pseudo-beside")
     body = record_body(volunteer={"pseudonym": "VOL-7F3K29QD"}, volunteer_name="Anna Ozola")
@@ -145,6 +154,16 @@ def test_token_expiry_with_time_zone_is_kept(client, make_org):
     assert response.json()["expires_at"].startswith("2029-12-31T22:00:00")
 
 
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_key_compromise_time_off_the_calendar_is_refused(client, make_org, since):
+    org = make_org("since-range")
+    method = client.get(f"/issuers/{org.slug}/did.json").json()["verificationMethod"][0]["id"]
+    response = client.post(f"/organisations/{org.slug}/keys/{method.split('#')[1]}/compromise", json={"since": since},
+                           headers=org.headers("admin"))
+    assert response.status_code == 422, response.text
+    assert "since" in problem_fields(response)
+
+
 @pytest.mark.parametrize("query", ["from=0001-01-01", "to=0001-01-01", "from=9999-12-31", "to=9999-12-31",
                                    "from=1000-01-01&to=2026-01-01", "to=3000-01-01"])
 def test_export_period_with_extreme_dates_is_refused(client, make_org, query):
@@ -227,6 +246,8 @@ def test_nul_in_records_and_statements_is_a_client_error(client, make_org, sessi
     token = invitation_token(client, org)
     assert_nul_refused(client.put(f"/invitations/{token}/statement", json=statement(narrative="a\u0000b")),
                        "narrative")
+    untyped = json.dumps(record_body(role="a\u0000b")).encode()  # no Content-Type: FastAPI still reads JSON
+    assert_nul_refused(client.post("/records", content=untyped, headers=org.headers()), "role")
     assert record_count(session_factory) == 0
 
 
