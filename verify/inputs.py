@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from catalogue.i18n import Text
+from catalogue.i18n import Text, messages
 from verify.limits import MAX_DEPTH, OutOfBounds, admit
 
 # A certificate is well under 1 MB; a credential JSON a few kB. Anything bigger is not one of ours.
@@ -53,7 +53,8 @@ def credential_from_pdf(data: bytes) -> Any:
     except EmbeddedCredentialError as error:
         raise UnreadableInput(str(error)) from None
     except PyPdfError as error:  # e.g. LimitReachedError: an attachment that inflates beyond pypdf's limit
-        raise UnreadableInput(f"not a readable PDF: {type(error).__name__}") from None
+        raise UnreadableInput(f"not a readable PDF: {type(error).__name__}",
+                              messages().text("verify.input.unreadable_pdf")) from None
     except RecursionError:  # the attachment's JSON is nested deeper than the parser goes
         raise _out_of_bounds(OutOfBounds("verify.bounds.too_deep", limit=MAX_DEPTH)) from None
 

@@ -38,7 +38,7 @@ def respelled(credential: dict) -> dict:
 
 
 def _dd(html: str, element_id: str) -> str | None:
-    found = re.search(rf'id="{element_id}">\s*([^<]*?)\s*<', html)
+    found = re.search(rf'id="{element_id}"[^>]*>\s*([^<]*?)\s*<', html)
     return found[1] if found else None
 
 
