@@ -1,13 +1,15 @@
 """The public pages in headless Chromium at a phone's width (390 px) and a desktop's (1280 px): nothing scrolls
 sideways, the verification page shows who, what, when and how long before the checks, touch targets are big enough,
 and axe-core (from this folder's npm packages, injected into the page) finds no serious or critical violation.
-Screenshots of every page at both widths go to $VOLCRED_SCREENSHOTS (default /tmp/h6-shots/) to be looked at."""
+Screenshots of every page at both widths go to $VOLCRED_SCREENSHOTS (default: volcred-screenshots in the temporary
+folder) to be looked at."""
 
 from __future__ import annotations
 
 import copy
 import json
 import os
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,7 +30,7 @@ from issuers.multikey import did_key_for, did_key_verification_method_id
 from tests.credentials.helpers import record_body
 
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = Path(os.environ.get("VOLCRED_SCREENSHOTS", "/tmp/h6-shots"))
+SHOTS = Path(os.environ.get("VOLCRED_SCREENSHOTS") or Path(tempfile.gettempdir()) / "volcred-screenshots")
 PHONE, DESKTOP = 390, 1280
 PHONE_HEIGHT = 844  # an iPhone 12-14's viewport: what a person sees after scanning the QR code
 
