@@ -611,7 +611,15 @@ def default_renderer() -> CertificateRenderer:
     with _renderer_lock:
         if _renderer is None:
             _renderer = CertificateRenderer()
+            atexit.register(_drop_default_renderer)
         return _renderer
+
+
+def _drop_default_renderer() -> None:
+    """Lets the renderer's fonts go before the interpreter tears WeasyPrint's modules down (whose clean-up would
+    then fail noisily)."""
+    global _renderer
+    _renderer = None
 
 
 def render_certificate(data: CertificateData) -> bytes:
