@@ -22,7 +22,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if __name__ == "__main__":  # run as a script: the repository, not bench/ (whose http.py would shadow the stdlib's)
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from pypdf import PdfReader  # noqa: E402
 
