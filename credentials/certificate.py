@@ -26,7 +26,7 @@ import zipfile
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
@@ -556,14 +556,25 @@ class CertificateCache:
     def get(self, key: str) -> bytes | None:
         try:
             return self._path(key).read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
+        except FileNotFoundError:
+            return None
+        except OSError as exc:  # an unreadable cache is a miss: the certificate is rendered
+            log.warning("certificate cache unreadable (%s): %s", self.directory, exc.strerror or type(exc).__name__)
             return None
 
     def put(self, key: str, pdf: bytes) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        """Stores a rendered PDF; a cache that cannot be written (disk full, read-only) is logged and skipped, since
+        the caller has its PDF anyway."""
         temporary = self.directory / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
-        temporary.write_bytes(pdf)
-        os.replace(temporary, self._path(key))
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(pdf)
+            os.replace(temporary, self._path(key))
+        except OSError as exc:
+            log.warning("certificate cache not written (%s): %s", self.directory, exc.strerror or type(exc).__name__)
+            with suppress(OSError):
+                temporary.unlink(missing_ok=True)
+            return
         with self._lock:
             self._writes += 1
             check = self._writes % max(1, self.limit // 10) == 0

@@ -521,6 +521,21 @@ def test_the_cache_keeps_at_most_its_limit(tmp_path):
     assert CertificateCache(tmp_path / "nowhere").get("key") is None
 
 
+def test_a_cache_that_cannot_be_written_still_gives_the_certificate(renderer, tmp_path, caplog):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_bytes(b"a file where the cache directory should be")
+    use_certificate_cache(CertificateCache(blocked))
+    try:
+        data = samples.named("lv")
+        with caplog.at_level("WARNING", logger="credentials.certificate"):
+            assert render_certificate(data) == renderer.render(data)
+            assert render_many([data, samples.named("en")], processes=1)[0] == renderer.render(data)
+    finally:
+        use_certificate_cache(None)
+    assert "certificate cache not written" in caplog.text
+    assert "Anna" not in caplog.text  # nothing of the certificate's content in the log
+
+
 def test_batches_read_the_cache_and_fill_it(renderer, cache):
     items = [samples.named("lv"), samples.pseudonymous("en")]
     cache.put(certificate_cache_key(items[0]), b"%PDF- cached")
