@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes and few runs: checks the bench works")
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL URL for the bulk run (default: "
                         "$BENCH_DATABASE_URL; without one, bulk runs on SQLite only)")
+    parser.add_argument("--bulk-rows", type=int, default=None, help="rows of the bulk run (default 10,000; "
+                        "60 with --quick)")
     parser.add_argument("--http-path", default=None, help="the GET path benchmarked besides POST "
                         "/credentials/verify, with {id} for a credential id (default /v/{id} if served, else "
                         "/credentials/{id}/status)")
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = certificates.run(args.quick)
         elif name == "bulk":
             from bench import bulk
-            results[name] = bulk.run(args.quick, args.postgres)
+            results[name] = bulk.run(args.quick, args.postgres, args.bulk_rows)
         elif name == "http":
             from bench import http
             results[name] = http.run(args.quick, path=args.http_path, rate=args.rate, database_url=args.http_database)

@@ -3,17 +3,17 @@
 The domain core of the certificate: plain data in (`CertificateData`), PDF bytes out. It knows nothing of the
 database or HTTP; the caller gathers the record, the organisation and the signed credential and hands them over.
 
-The PDF is PDF/A-3b with the signed credential JSON attached as `credential.json`, so that the file alone can be
-verified offline (`extract_embedded_credential`). Rendering goes through WeasyPrint; the parsed stylesheet, the fonts
-and the Jinja template are prepared once per `CertificateRenderer` and reused, since preparing them costs more than
-laying out a page.
+The PDF is tagged PDF/A-3a (a structure tree for screen readers) with the signed credential JSON attached as
+`credential.json`, so that the file alone can be verified offline (`extract_embedded_credential`). Rendering goes
+through WeasyPrint's public API; the parsed stylesheet, the fonts and the Jinja template are prepared once per
+`CertificateRenderer` and reused, since preparing them costs more than laying out a page. Output is deterministic,
+so a rendered PDF is kept (`CertificateCache`) under its credential, language, status and content.
 """
 
 from __future__ import annotations
 
 import atexit
 import base64
-import functools
 import gc
 import hashlib
 import io
@@ -21,23 +21,20 @@ import json
 import logging
 import multiprocessing
 import os
-import re
 import threading
 import zipfile
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from itertools import groupby
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
-from xml.etree import ElementTree
 
-import pydyf
 import qrcode
 from PIL import Image as PILImage
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -45,8 +42,6 @@ from markupsafe import Markup, escape
 
 from catalogue import load_catalogue
 from catalogue.i18n import Messages, messages
-from credentials.certificate_pdf import PdfForm, SafeEndStream, deflate
-from credentials.certificate_typeset import CertificateTypesetter, NotTypesettable
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +62,8 @@ ATTESTERS: tuple[str, ...] = ("organiser", "self")
 
 CREDENTIAL_FILENAME = "credential.json"
 CREDENTIAL_MEDIA_TYPE = "application/json"
-PDF_VARIANT = "pdf/a-3b"
+PDF_VARIANT = "pdf/a-3a"  # PDF/A-3 with tags (WeasyPrint turns on pdf_tags for it)
+STATUSES: tuple[str, ...] = ("active", "suspended", "revoked")
 
 
 @dataclass(frozen=True)
@@ -145,8 +141,11 @@ class CertificateData:
     role: str | None = None  # the volunteer's role in the mission, as the organiser recorded it
     organisation_logo: Image | None = None
     signature_image: Image | None = None
+    status: str = "active"  # a suspended or revoked credential's certificate says so across every page
 
     def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {self.status!r}")
         if self.language not in LANGUAGE_MODES:
             raise ValueError(f"language must be one of {', '.join(LANGUAGE_MODES)}, not {self.language!r}")
         if not self.pseudonymous and not (self.volunteer_name or "").strip():
@@ -366,155 +365,19 @@ class _Resources:
         return LocalURLFetcher(allowed_protocols=("data", "file", self.SCHEME))
 
 
-_subset_warning_logged = False
-
-
-def _check_font_subsetting() -> None:
-    """WeasyPrint subsets fonts with HarfBuzz when it can, about five times faster than its fontTools fallback."""
-    global _subset_warning_logged
-    from weasyprint.text.ffi import harfbuzz_subset
-
-    if harfbuzz_subset is None and not _subset_warning_logged:
-        _subset_warning_logged = True
-        log.warning("libharfbuzz-subset0 is missing: certificates render several times slower (fontTools subsetting)")
-
-
-_SIZED_ARRAY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_ ]*?)\s*\[(\d+)\]\s*$")
-_arrays_patched = False
-
-
-def _parse_array_types_once() -> None:
-    """WeasyPrint subsets each font with `ffi.new(f"hb_codepoint_t[{n}]", values)`, and cffi parses every distinct
-    type string with pycparser (pure Python), so with n changing from certificate to certificate about a fifth of
-    a render went to parsing C declarations. The same array asked for as `T[]`, sized by its initialiser (or by the
-    count), is the same memory with the same contents, and its type is parsed once per process."""
-    global _arrays_patched
-    from weasyprint.text.ffi import ffi
-
-    if _arrays_patched:
-        return
-    _arrays_patched = True
-    new = ffi.new
-
-    def new_sized_array(cdecl, init=None):
-        match = _SIZED_ARRAY.match(cdecl) if isinstance(cdecl, str) else None
-        if match is not None:
-            size = int(match[2])
-            if init is None:
-                return new(f"{match[1]}[]", size)
-            if isinstance(init, (list, tuple)) and len(init) == size:
-                return new(f"{match[1]}[]", init)
-        return new(cdecl, init)
-
-    ffi.new = new_sized_array
-
-
-_png_patched = False
-
-
-def _encode_png_streams_once(limit: int = 64) -> None:
-    """WeasyPrint embeds a PNG by decoding it and encoding it again with Pillow to take its compressed pixel data
-    (`RasterImage._get_png_data`), on every write, although the image itself comes from our image cache: about 3 ms
-    per certificate for a logo and a signature. The result depends only on the PNG's bytes, so it is kept here by
-    their hash (a few recent images). Images that do not come straight from bytes (an alpha channel split off)
-    go through unchanged."""
-    global _png_patched
-    from weasyprint.images import RasterImage
-
-    if _png_patched:
-        return
-    _png_patched = True
-    encode = RasterImage._get_png_data
-    encoded: OrderedDict[bytes, bytes] = OrderedDict()
-    lock = threading.Lock()
-
-    def encode_once(pillow_image):
-        source = getattr(pillow_image, "fp", None)
-        if not isinstance(source, io.BytesIO):
-            return encode(pillow_image)
-        key = hashlib.sha256(source.getbuffer()).digest()
-        with lock:
-            if key in encoded:
-                encoded.move_to_end(key)
-                return encoded[key]
-        data = encode(pillow_image)
-        with lock:
-            encoded[key] = data
-            while len(encoded) > limit:
-                encoded.popitem(last=False)
-        return data
-
-    RasterImage._get_png_data = staticmethod(encode_once)
-
-
-_HTML_ATTRIBUTES = frozenset({"base_url", "url_fetcher", "media_type", "wrapper_element", "etree_element"})
-_xml_parsing_checked: bool | None = None
-
-
-@functools.cache
-def _certificate_html_class():
-    """WeasyPrint's `HTML` with the certificate's user agent stylesheet (`static/certificate-ua.css`): WeasyPrint's
-    own rules reduced to those that can match the template's elements. Matching every element against the full
-    sheet took about 4 ms per certificate. If WeasyPrint stopped asking `_ua_stylesheets`, its full sheet would
-    apply again, which gives the same certificate, only slower."""
-    from weasyprint import CSS, HTML
-
-    user_agent = CSS(filename=str(STATIC / "certificate-ua.css"))
-
-    class CertificateHTML(HTML):
-        def _ua_stylesheets(self, forms=False):
-            return [user_agent]
-
-    return CertificateHTML
-
-
-def _parsed_html(markup: str, base_url: str, url_fetcher):
-    """A WeasyPrint `HTML` document (`_certificate_html_class`) for the template's output, parsed by the C XML parser.
-
-    WeasyPrint parses HTML with a pure-Python HTML5 parser, about 3 ms per certificate; the template writes
-    well-formed XHTML (void elements closed), which `xml.etree` parses in a fiftieth of that into the same tree.
-    `HTML` has no constructor for a parsed tree, so this one sets what `HTML.__init__` would, after checking once
-    that `HTML.__init__` sets exactly those attributes; if it does not (another WeasyPrint), or the markup is not
-    well-formed XML (say a control character in a name), WeasyPrint parses the string itself.
-    """
-    global _xml_parsing_checked
-    import cssselect2
-    from weasyprint import HTML
-
-    html_class = _certificate_html_class()
-    if _xml_parsing_checked is None:
-        _xml_parsing_checked = set(vars(HTML(string="<p>check</p>"))) == _HTML_ATTRIBUTES
-    if _xml_parsing_checked:
-        try:
-            root = ElementTree.fromstring(markup)
-        except ElementTree.ParseError:
-            root = None
-        if root is not None and root.tag == "html":
-            html = html_class.__new__(html_class)
-            html.base_url = base_url  # the template sets no <base href>
-            html.url_fetcher = url_fetcher
-            html.media_type = "print"
-            html.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
-            html.etree_element = html.wrapper_element.etree_element
-            return html
-    return html_class(string=markup, base_url=base_url, url_fetcher=url_fetcher)
-
-
 class CertificateRenderer:
-    """Renders certificates; holds the parsed stylesheet, the fonts and the compiled template for reuse.
+    """Renders certificates through WeasyPrint's public API; holds what every render shares.
 
-    Build one per process and keep it (`default_renderer`): construction parses CSS and registers fonts, rendering
-    reuses them. Renders are serialised by a lock: WeasyPrint's font state is not made for concurrent use, and the
-    work is CPU-bound Python that threads would not run in parallel anyway (`render_many` uses processes).
+    Build one per process and keep it (`default_renderer`): construction registers the fonts
+    (`FontConfiguration`), parses the stylesheet (`CSS`) and compiles the template, and every render reuses them.
+    Renders are serialised by a lock: WeasyPrint's font state is not made for concurrent use, and the work is
+    CPU-bound Python that threads would not run in parallel anyway (`render_many` uses processes).
     """
 
-    def __init__(self, catalogue: Messages | None = None, typeset: bool = True):
+    def __init__(self, catalogue: Messages | None = None):
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
-        _check_font_subsetting()
-        _parse_array_types_once()
-        _encode_png_streams_once()
         self.catalogue = catalogue or messages()
         self.font_config = FontConfiguration()
         self.resources = _Resources()
@@ -526,9 +389,6 @@ class CertificateRenderer:
                                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.template = environment.get_template("certificate.html")
         self._lock = threading.RLock()
-        # The fast path (`certificate_typeset`); without it every certificate goes through WeasyPrint.
-        self.typesetter = CertificateTypesetter() if typeset else None
-        self._vector_images: dict[tuple[str, str], PdfForm | None] = {}
 
     def html(self, data: CertificateData) -> str:
         """The certificate as HTML (what WeasyPrint lays out); useful to inspect the template's output."""
@@ -551,98 +411,28 @@ class CertificateRenderer:
             qr=_qr_png(data.verify_url),
             logo=logo,
             signature=signature,
+            status_mark=([self.catalogue.get(f"certificate.status_mark.{data.status}", lang)
+                          for lang in languages.shown] if data.status != "active" else []),
+            status_note=(languages.plain(f"certificate.status_note.{data.status}")
+                         if data.status != "active" else None),
         )
 
     def document(self, data: CertificateData):
         """The laid-out certificate (a WeasyPrint `Document`) before it is written: its pages can be inspected."""
+        from weasyprint import HTML
+
         with self._lock:
-            html = _parsed_html(self.html(data), str(STATIC) + "/", self.url_fetcher)
+            html = HTML(string=self.html(data), base_url=str(STATIC) + "/", url_fetcher=self.url_fetcher)
             return html.render(stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.image_cache,
                                pdf_variant=PDF_VARIANT)
 
     def render(self, data: CertificateData) -> bytes:
-        """The certificate as PDF/A-3b bytes with the signed credential attached: set directly when the typesetter
-        can (up to two pages, the bundled fonts; see `certificate_typeset`), else with WeasyPrint."""
-        if self.typesetter is not None:
-            try:
-                return self.typeset(data)
-            except NotTypesettable as reason:
-                log.debug("certificate rendered with WeasyPrint: %s", reason)  # the reason names no text
-        return self.render_with_weasyprint(data)
-
-    def typeset(self, data: CertificateData) -> bytes:
-        """The certificate set by `CertificateTypesetter`; raises `NotTypesettable` when it needs WeasyPrint."""
-        if self.typesetter is None:
-            raise NotTypesettable("the typesetter is switched off")
-        languages = _Languages(data.language, self.catalogue)
-        with self._lock:
-            logo, signature = (self._typesettable_image(image, place) if image else None
-                               for image, place in ((data.organisation_logo, "logo"),
-                                                    (data.signature_image, "signature")))
-            return self.typesetter.render(data, languages, _group_competences(data.competences, languages),
-                                          _qr_picture(data.verify_url), logo, signature,
-                                          hours=languages.number(data.hours))
-
-    #: How the stylesheet sizes an image, for drawing an SVG alone at the size it has on a certificate: its limits
-    #: and the width of the box it is in (which sizes an SVG that gives only a ratio). The signature is absolutely
-    #: positioned on the certificate, which sizes a replaced element the same way.
-    _IMAGE_PLACES = {
-        "logo": ("{content}pt", "max-height: 16mm; max-width: 45mm"),
-        "signature": ("{signature}pt", "max-height: 13mm; max-width: 55mm"),
-    }
-
-    def _typesettable_image(self, image: Image, place: str):
-        """A raster image prepared for embedding (`Image`), or an SVG drawn by WeasyPrint once, at the size the
-        stylesheet gives it in `place`, as a `PdfForm` (kept per image and place)."""
-        url = self.resources.url(image)
-        prepared = self.resources.images[url]
-        if prepared.media_type != "image/svg+xml":
-            return prepared
-        key = (url, place)
-        if key not in self._vector_images:
-            self._vector_images[key] = self._draw_svg(url, place)
-            while len(self._vector_images) > 32:
-                self._vector_images.pop(next(iter(self._vector_images)))
-        form = self._vector_images[key]
-        if form is None:
-            raise NotTypesettable("an SVG image WeasyPrint does not draw")
-        return form
-
-    def _draw_svg(self, url: str, place: str) -> PdfForm | None:
-        """The SVG at `url` drawn by WeasyPrint alone on a page of its size on the certificate (found by laying it
-        out under the same rules first); None if WeasyPrint draws nothing for it (an SVG it cannot read)."""
-        from weasyprint import HTML
-        from weasyprint.formatting_structure.boxes import ReplacedBox
-
-        from credentials.certificate_typeset import CONTENT_WIDTH
-
-        container, limits = self._IMAGE_PLACES[place]
-        container = container.format(content=CONTENT_WIDTH, signature=0.31 * CONTENT_WIDTH)
-
-        def page(size: str, image_rules: str):
-            markup = (f"<!DOCTYPE html><html><head><style>@page {{ size: {size}; margin: 0 }} body {{ margin: 0 }}"
-                      f"</style></head><body><div style=\"width: {container}\"><img style=\"{image_rules}\" "
-                      f"src=\"{url}\"/></div></body></html>")
-            return HTML(string=markup, base_url=str(STATIC) + "/", url_fetcher=self.url_fetcher).render(
-                font_config=self.font_config, cache=self.image_cache, pdf_variant=PDF_VARIANT)
-
-        sized = page("400mm 400mm", "display: inline-block; " + limits)
-        box = next((box for box in sized.pages[0]._page_box.descendants() if isinstance(box, ReplacedBox)), None)
-        if box is None or box.width < 0.5 or box.height < 0.5:
-            return None
-        width, height = box.width, box.height  # CSS pixels
-        drawn = page(f"{width}px {height}px", f"display: block; width: {width}px; height: {height}px")
-        return PdfForm(drawn.write_pdf(pdf_variant=PDF_VARIANT))
-
-    def render_with_weasyprint(self, data: CertificateData) -> bytes:
-        """The certificate as WeasyPrint lays it out from the template and the stylesheet."""
+        """The certificate as tagged PDF/A-3a bytes with the signed credential attached as an associated file."""
         from weasyprint import Attachment
 
         issued = datetime.combine(data.issue_date, time(0, 0), tzinfo=timezone.utc)
-        credential = base64.b64encode(data.credential_bytes()).decode("ascii")
         attachment = Attachment(
-            url=f"data:{CREDENTIAL_MEDIA_TYPE};base64,{credential}",
-            url_fetcher=self.url_fetcher,
+            string=data.credential_bytes(),
             name=CREDENTIAL_FILENAME,
             description=_Languages(data.language, self.catalogue).plain("certificate.attachment_description"),
             created=issued,
@@ -652,7 +442,7 @@ class CertificateRenderer:
         with self._lock, _collecting_once():
             return self.document(data).write_pdf(
                 attachments=[attachment],
-                pdf_variant=PDF_VARIANT,
+                pdf_variant=PDF_VARIANT,  # implies pdf_tags: the structure tree screen readers follow
                 # Identical input gives identical bytes: the identifier is a hash of the content, not random.
                 pdf_identifier=True,
                 finisher=_finish_pdfa,
@@ -664,11 +454,9 @@ def _collecting_once():
     """Runs a render with the cyclic garbage collector paused, then collects the youngest generation once.
 
     A render allocates some hundred thousand objects that live until it ends, so the collector's automatic passes
-    during a render find little to free but scan the render's objects again and again, and now and then scan every
-    object in the process (WeasyPrint's modules, fonts, caches): about 7 ms of a 70 ms render. The cycles a render
-    leaves behind (about 6,000 objects) are freed by the one pass at the end. The collector's switch is global: other
-    threads run without automatic passes for the length of a render, which delays their collection, nothing more.
-    When the collector is already off, it stays off and nothing is collected.
+    during a render find little to free but scan the render's objects again and again. The collector's switch is
+    global: other threads run without automatic passes for the length of a render, which delays their collection,
+    nothing more. When the collector is already off, it stays off and nothing is collected.
     """
     if not gc.isenabled():
         yield
@@ -681,28 +469,147 @@ def _collecting_once():
         gc.collect(0)
 
 
-def _finish_pdfa(document, pdf) -> None:
-    """Fixes to WeasyPrint 70's PDF/A-3 output and the streams' compression, applied just before the file is written.
+#: The PDF/UA-1 identification (ISO 14289-1, 5): the file claims to be accessible as well as PDF/A-3a; PDF/A wants
+#: the `pdfuaid` schema declared as an extension schema (ISO 19005-1, 6.7.8) beside it.
+PDFUA_IDENTIFICATION = b"""<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">\
+<pdfuaid:part>1</pdfuaid:part></rdf:Description>
+<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" \
+xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">\
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">\
+<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>\
+<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>\
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>\
+<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">\
+<pdfaProperty:name>part</pdfaProperty:name><pdfaProperty:valueType>Integer</pdfaProperty:valueType>\
+<pdfaProperty:category>internal</pdfaProperty:category>\
+<pdfaProperty:description>Part of ISO 14289 followed</pdfaProperty:description>\
+</rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>
+"""
 
-    PDF/A-2 and -3 forbid a Filter on the XMP metadata stream (ISO 19005-2, 6.6.2.1), which WeasyPrint compresses
-    for every PDF/A version but the first; and WeasyPrint lists each attachment twice in the catalog's /AF array.
-    The other streams that WeasyPrint leaves to pydyf to compress (page content, fonts, their Unicode maps, the
-    colour profile, the attached credential) are deflated here, once, as the typesetter's writer does (`deflate`,
-    level 6): pydyf would deflate each at level 9 while writing, and again to hash the file for its identifier.
-    """
-    metadata = int(pdf.catalog["Metadata"].split()[0])
-    pdf.objects[metadata].compress = False
-    for item in pdf.objects:
-        if isinstance(item, pydyf.Stream) and item.compress:
-            raw = b"\n".join(pydyf._to_bytes(part) for part in item.stream)  # what Stream.data would join
-            item.stream = [deflate(raw)]
-            item.extra["Filter"] = "/FlateDecode"
-            item.compress = False
-            item.__class__ = SafeEndStream  # data ending with CR keeps its last byte (see SafeEndStream)
+
+def _finish_pdfa(document, pdf) -> None:
+    """Fixes to WeasyPrint 70's PDF/A-3 output, through WeasyPrint's public `finisher` hook and pydyf's public
+    objects: PDF/A-2 and -3 forbid a Filter on the XMP metadata stream (ISO 19005-2, 6.6.2.1), which WeasyPrint
+    compresses for every PDF/A version but the first; WeasyPrint lists each attachment twice in the catalog's /AF
+    array; and a variant is either PDF/A or PDF/UA, so the PDF/UA identification joins the PDF/A one in the XMP."""
+    metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+    metadata.compress = False
+    metadata.stream = [part.replace(b"</rdf:RDF>", PDFUA_IDENTIFICATION + b"</rdf:RDF>", 1)
+                       if isinstance(part, bytes) else part for part in metadata.stream]
     if "AF" in pdf.catalog:
         unique = list(dict.fromkeys(pdf.catalog["AF"]))
         pdf.catalog["AF"].clear()
         pdf.catalog["AF"].extend(unique)
+
+
+# --- the cache of rendered certificates ----------------------------------------------------------------------------
+
+
+def _renderer_fingerprint() -> bytes:
+    """What besides the data decides the bytes: the template, the stylesheet, the message catalogue and the
+    WeasyPrint version. A deployment that changes any of them renders anew rather than serving old PDFs."""
+    import weasyprint
+
+    digest = hashlib.sha256(weasyprint.__version__.encode())
+    for path in (TEMPLATES / "certificate.html", STATIC / "certificate.css", HERE / "messages.toml"):
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.digest()
+
+
+_fingerprint: bytes | None = None
+
+
+def certificate_cache_key(data: CertificateData) -> str:
+    """The cache key of a certificate: its credential, language and status, by name (a revoked or suspended
+    credential gets a new key, so its marked certificate is rendered anew), and a digest of everything else the
+    certificate shows (a new logo, a corrected signatory) and of the renderer itself."""
+    global _fingerprint
+    if _fingerprint is None:
+        _fingerprint = _renderer_fingerprint()
+    digest = hashlib.sha256(_fingerprint)
+    for field in fields(data):
+        value = getattr(data, field.name)
+        if isinstance(value, Image):
+            value = (value.media_type, hashlib.sha256(value.data).hexdigest())
+        elif isinstance(value, (bytes, bytearray)):
+            value = hashlib.sha256(value).hexdigest()
+        digest.update(f"{field.name}={value!r}\n".encode())
+    stem = certificate_filename(data).removesuffix(".pdf")
+    return f"{stem}.{data.language}.{data.status}.{digest.hexdigest()[:32]}"
+
+
+class CertificateCache:
+    """Rendered certificates on disk, one file per `certificate_cache_key`, at most `limit` files (the oldest go
+    first). Rendering is deterministic, so a hit is the very PDF a render would give. Files are written whole under
+    a temporary name and renamed, so a reader never sees half a PDF, and processes may share the directory."""
+
+    def __init__(self, directory: Path | str, limit: int = 20_000):
+        self.directory = Path(directory)
+        self.limit = limit
+        self._writes = 0
+        self._lock = threading.Lock()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"{key}.pdf"
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:  # an unreadable cache is a miss: the certificate is rendered
+            log.warning("certificate cache unreadable (%s): %s", self.directory, exc.strerror or type(exc).__name__)
+            return None
+
+    def put(self, key: str, pdf: bytes) -> None:
+        """Stores a rendered PDF; a cache that cannot be written (disk full, read-only) is logged and skipped, since
+        the caller has its PDF anyway."""
+        temporary = self.directory / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(pdf)
+            os.replace(temporary, self._path(key))
+        except OSError as exc:
+            log.warning("certificate cache not written (%s): %s", self.directory, exc.strerror or type(exc).__name__)
+            with suppress(OSError):
+                temporary.unlink(missing_ok=True)
+            return
+        with self._lock:
+            self._writes += 1
+            check = self._writes % max(1, self.limit // 10) == 0
+        if check:
+            self.prune()
+
+    def prune(self) -> None:
+        """Removes the oldest files beyond `limit` (checked every tenth of `limit` writes)."""
+        entries = []
+        for entry in os.scandir(self.directory):
+            if entry.name.endswith(".pdf"):
+                try:
+                    entries.append((entry.stat().st_mtime, entry.path))
+                except FileNotFoundError:
+                    pass
+        entries.sort()
+        for _, path in entries[:max(0, len(entries) - self.limit)]:
+            try:
+                os.remove(path)
+            except FileNotFoundError:
+                pass
+
+
+_cache: CertificateCache | None = None
+
+
+def use_certificate_cache(cache: CertificateCache | None) -> None:
+    """Sets the cache `render_certificate` and `zip_certificates` read and fill (None: render every time). The
+    service sets one under its data directory at start."""
+    global _cache
+    _cache = cache
+
+
+def certificate_cache() -> CertificateCache | None:
+    return _cache
 
 
 _renderer: CertificateRenderer | None = None
@@ -715,11 +622,31 @@ def default_renderer() -> CertificateRenderer:
     with _renderer_lock:
         if _renderer is None:
             _renderer = CertificateRenderer()
+            atexit.register(_drop_default_renderer)
         return _renderer
 
 
+def _drop_default_renderer() -> None:
+    """Lets the renderer's fonts go before the interpreter tears WeasyPrint's modules down (whose clean-up would
+    then fail noisily)."""
+    global _renderer
+    _renderer = None
+
+
 def render_certificate(data: CertificateData) -> bytes:
-    """One certificate as PDF/A-3b bytes, with this process's renderer."""
+    """One certificate as PDF/A-3a bytes, with this process's renderer; from the cache when one is set and holds it."""
+    cache = _cache
+    if cache is None:
+        return default_renderer().render(data)
+    key = certificate_cache_key(data)
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = default_renderer().render(data)
+        cache.put(key, pdf)
+    return pdf
+
+
+def _render_uncached(data: CertificateData) -> bytes:
     return default_renderer().render(data)
 
 
@@ -741,17 +668,30 @@ def _pool_context():
 
 
 def render_many(items: Iterable[CertificateData], processes: int | None = None) -> list[bytes]:
-    """Render a batch over a pool of processes (all cores by default), in the order given.
+    """Render a batch over a pool of processes (all cores by default), in the order given; certificates the cache
+    (`use_certificate_cache`) holds are read from it, the others rendered and stored in it.
 
     The pool is this process's shared one (`shared_pool`), started by the first batch and kept for the next: starting
     workers and their renderers costs about as much as rendering a dozen certificates. With one process, or one
-    item, renders here without a pool.
+    item to render, renders here without a pool.
     """
     items = list(items)
+    cache = _cache
+    keys = [certificate_cache_key(item) for item in items] if cache is not None else []
+    pdfs: list[bytes | None] = [cache.get(key) for key in keys] if cache is not None else [None] * len(items)
+    missing = [index for index, pdf in enumerate(pdfs) if pdf is None]
+    rendered = _render_all([items[index] for index in missing], processes)
+    for index, pdf in zip(missing, rendered):
+        pdfs[index] = pdf
+        if cache is not None:
+            cache.put(keys[index], pdf)
+    return pdfs  # type: ignore[return-value]  # every gap filled above
+
+
+def _render_all(items: list[CertificateData], processes: int | None) -> list[bytes]:
     processes = max(1, min(processes or _available_cores(), len(items)))
     if processes == 1:
-        renderer = default_renderer()
-        return [renderer.render(item) for item in items]
+        return [_render_uncached(item) for item in items]
     try:
         return _render_on_shared_pool(items, processes)
     except BrokenProcessPool:
@@ -762,7 +702,7 @@ def render_many(items: Iterable[CertificateData], processes: int | None = None) 
 def _render_on_shared_pool(items: list[CertificateData], processes: int) -> list[bytes]:
     pool = shared_pool(processes)
     try:
-        return list(pool.map(render_certificate, items, chunksize=max(1, min(8, len(items) // (processes * 4)))))
+        return list(pool.map(_render_uncached, items, chunksize=max(1, min(8, len(items) // (processes * 4)))))
     except BrokenProcessPool:
         _discard_shared_pool(pool)
         raise
@@ -861,7 +801,8 @@ def extract_embedded_credential(pdf_bytes: bytes) -> dict:
 
 __all__ = [
     "ATTESTERS", "CREDENTIAL_FILENAME", "CREDENTIAL_MEDIA_TYPE", "CertificateCompetence", "CertificateData",
-    "CertificateRenderer", "EmbeddedCredentialError", "IMAGE_MEDIA_TYPES", "Image", "key_competence_codes",
-    "LANGUAGE_MODES", "certificate_filename", "default_renderer", "extract_embedded_credential", "render_certificate",
-    "render_many", "shared_pool", "shutdown_shared_pools", "zip_certificates",
+    "CertificateCache", "CertificateRenderer", "EmbeddedCredentialError", "IMAGE_MEDIA_TYPES", "Image",
+    "key_competence_codes", "LANGUAGE_MODES", "STATUSES", "certificate_cache", "certificate_cache_key",
+    "certificate_filename", "default_renderer", "extract_embedded_credential", "render_certificate", "render_many",
+    "shared_pool", "shutdown_shared_pools", "use_certificate_cache", "zip_certificates",
 ]

@@ -65,6 +65,7 @@ def certificate_data(session: Session, ctx: IssuerContext, row: CredentialRow, l
         organisation_logo=Image(organisation.logo, organisation.logo_media_type) if organisation.logo else None,
         signature_image=(Image(organisation.signature_image, organisation.signature_media_type)
                          if organisation.signature_image else None),
+        status=row.status,  # a suspended or revoked credential's certificate says so
     )
 
 

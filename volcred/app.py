@@ -13,6 +13,7 @@ from catalogue import load_catalogue
 from catalogue.api import router as catalogue_router
 from catalogue.i18n import messages
 from catalogue.web import STATIC_DIR, STATIC_URL
+from credentials.certificate import CertificateCache, use_certificate_cache
 from issuers.throttle import Throttle
 from volcred.db import make_engine, make_session_factory, transaction
 from volcred.deps import get_language, get_session
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(app.state.engine)
     messages()  # fail at start, not at the first error, when a message catalogue is broken
     load_catalogue()  # likewise for the competence catalogue (and the first request need not parse it)
+    use_certificate_cache(CertificateCache(settings.data_dir / "certificates"))  # rendered PDFs, deterministic
 
     app.add_middleware(RequestGuardMiddleware)  # body size and NUL text, after the throttle
     app.state.throttle = Throttle(throttle_rates(settings), enabled=settings.rate_limits)

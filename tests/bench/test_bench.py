@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from bench import crypto, http
+from bench import certificates, crypto, http
 
 
 def test_crypto_bench_compares_with_the_javascript_libraries_on_identical_signatures():
@@ -22,3 +22,10 @@ def test_load_generator_holds_the_offered_rate_against_the_live_service(live_ser
     assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
     closed = http.load(live_server.url + "/health", rate=1, duration=0.5, closed=True, connections=2)
     assert closed["offered_per_s"] is None and closed["sent"] > 0
+
+
+def test_certificate_bench_reports_first_and_cached_renders():
+    result = certificates.measure(certificates.batch(2), runs=1)
+    assert result["certificates"] == 2 and result["pages"] == 2
+    assert result["first_render_per_core_s"] > 0 and result["pool_per_s"] > 0
+    assert result["cached_per_s"] > result["first_render_per_core_s"]  # a cached certificate is a file read

@@ -98,3 +98,27 @@ def test_volcred_verify_accepts_the_certificate_pdf(client, make_org, database_u
     unreadable = subprocess.run([sys.executable, "-m", "volcred.cli", "verify", str(garbage)], capture_output=True,
                                 text=True, env=env, cwd=tmp_path)
     assert unreadable.returncode == 2 and "cannot be read" in unreadable.stderr
+
+
+def test_a_suspended_or_revoked_credentials_certificate_says_so(client, make_org):
+    org = make_org("marked-cert")
+    _, issued = issue(client, org)
+    credential_id = issued["credential_id"]
+    url = f"/credentials/{credential_id}.pdf"
+
+    def text(language: str = "lv") -> str:
+        response = client.get(f"{url}?language={language}", headers=org.headers())
+        assert response.status_code == 200, response.text
+        assert extract_embedded_credential(response.content) == issued["credential"]
+        return pdf_text(response.content)
+
+    assert "ATSAUKTS" not in text() and "APTURĒTS" not in text()  # rendered once, then from the cache
+    actions = (("suspend", "APTURĒTS", "SUSPENDED"), ("unsuspend", None, None), ("revoke", "ATSAUKTS", "REVOKED"))
+    for action, latvian, english in actions:
+        response = client.post(f"/credentials/{credential_id}/{action}", json={"reason": "Pārbaude"},
+                               headers=org.headers())
+        assert response.status_code == 200, response.text
+        if latvian is None:
+            assert "APTURĒTS" not in text() and "ATSAUKTS" not in text()
+        else:
+            assert latvian in text() and english in text("en") and f"{latvian}\n{english}" in text("bilingual")
