@@ -94,7 +94,7 @@ def _issued_since(runtime, batch_id: str, last_line: int) -> tuple[list, int]:
     from credentials.batch_store import BatchItemRow
     from credentials.certificates import certificate_data
     from credentials.store import CredentialRow
-    from issuers.db import READ_MOSTLY
+    from base.db import READ_MOSTLY
 
     with runtime.session_factory() as session:
         session.connection(execution_options={READ_MOSTLY: True})

@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from catalogue.files import load_catalogue
-from catalogue.i18n import UserError, messages, normalise_language
+from base.errors import UserError
+from base.i18n import messages, normalise_language
 from catalogue.model import (KEY_COMPETENCE_FRAMEWORK, Catalogue, Competence, MissionType, content_data, key_competence_uri,
                              mission_type_uri, version_uri)
 from catalogue.search import search_competences, search_mission_types
 from catalogue.skos import JSON_LD, skos_document
 from catalogue.versions import ReleaseState, catalogue_version, release_state, released_versions
-from catalogue.web import render_page, template_environment
+from base.http import base_url, page_language
+from base.web import render_page, template_environment
 
 router = APIRouter(prefix="/catalogue", tags=["catalogue"])
-_templates = template_environment()
-
-
-async def page_language(  # async: a pure function needs no worker thread
-    lang: str | None = Query(None, description="`lv` or `en`; else from Accept-Language; Latvian by default."),
-    accept_language: str | None = Header(None),
-) -> str:
-    return normalise_language(lang or accept_language)
-
-
-def base_url(request: Request) -> str:
-    """The public base URL from the service settings (URIs must not depend on how a request reached us)."""
-    settings = getattr(request.app.state, "settings", None)
-    return getattr(settings, "public_base_url", None) or str(request.base_url).rstrip("/")
+_templates = template_environment([Path(__file__).parent / "templates"])
 
 
 def _key_competences(catalogue: Catalogue, codes: tuple[str, ...], lang: str) -> list[dict]:

@@ -16,7 +16,8 @@ import typer
 
 from catalogue.esco import import_esco_labels
 from catalogue.files import DATA_DIR, CatalogueError, read_catalogue
-from catalogue.i18n import UserError, environment_language, messages, normalise_language, t
+from base.errors import UserError
+from base.i18n import environment_language, messages, normalise_language, t
 from catalogue.model import Catalogue
 from catalogue.skos import skos_document
 from catalogue.versions import ReleaseState, read_releases, release_state, snapshot, write_release

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Mapping
 
 from catalogue.files import COMPETENCES_FILE, DATA_DIR, CatalogueError, Issue, dump_yaml, read_raw
-from catalogue.i18n import LANGUAGES, UserError, messages
+from base.i18n import LANGUAGES, messages
+from base.errors import UserError
 
 REFERENCE_FILE = DATA_DIR / "esco" / "esco_volunteer_extract.csv"
 

@@ -22,7 +22,8 @@ from typing import Any, Collection, Iterable, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from catalogue.i18n import Text, UserError, messages
+from base.i18n import Text, messages
+from base.errors import UserError
 from catalogue.model import (
     CODE_PATTERN,
     ESCO_URI_PATTERN,

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Mapping, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from catalogue.i18n import UserError
+from base.errors import UserError
 
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 ESCO_URI_PATTERN = r"^http://data\.europa\.eu/esco/skill/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"

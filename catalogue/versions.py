@@ -17,7 +17,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from catalogue.files import DATA_DIR, RELEASES_DIR, CatalogueError, Issue, load_catalogue
-from catalogue.i18n import UserError, messages
+from base.errors import UserError
+from base.i18n import messages
 from catalogue.model import Catalogue, CatalogueContent, content_data, data_hash, version_key
 
 

@@ -11,13 +11,14 @@ from fastapi.responses import JSONResponse
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from catalogue.i18n import UserError
+from base.errors import UserError
 from credentials import service
 from credentials.document import volunteer_context_document
 from credentials.records import CompetenceClaim, RecordChanges, RecordInput, VolunteerInput, format_hours
 from issuers import service as issuers
 from issuers.auth import Principal
-from issuers.http import get_issuer_context, get_read_session, get_session, require_principal
+from issuers.http import get_issuer_context, require_principal
+from base.http import get_read_session, get_session
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 

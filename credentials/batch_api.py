@@ -7,14 +7,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from catalogue.api import page_language
-from catalogue.i18n import UserError
+from base.http import page_language
+from base.errors import UserError
 from credentials import batch_service
 from credentials.api import caller_organisation
 from credentials.batch_store import BatchRow
 from credentials.batches import CheckedUpload, MAX_BYTES, template_csv, template_xlsx
 from issuers.auth import Principal
-from issuers.http import get_issuer_context, get_session, require_principal
+from issuers.http import get_issuer_context, require_principal
+from base.http import get_session
 from issuers.service import IssuerContext
 
 router = APIRouter(tags=["batches"])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from catalogue.i18n import t
+from base.i18n import t
 from credentials import batch_service
 from credentials.batches import MAX_BYTES
 from issuers import service as issuers

@@ -22,14 +22,15 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalogue import load_catalogue
-from catalogue.i18n import UserError, messages
+from base.errors import UserError
+from base.i18n import messages
 from credentials import service
 from credentials.batch_store import BatchItemRow, BatchRow
 from credentials.batches import CheckedUpload, SheetRow, check_rows, read_upload, record_input
 from credentials.records import validate_record
 from credentials.store import CredentialRow, RecordRow
 from issuers.auth import Principal
-from issuers.db import utcnow
+from base.db import utcnow
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow, new_id
 
@@ -303,7 +304,7 @@ def pending_items(session: Session, batch_id: str) -> list[str]:
 
 
 # How the runner opens a transaction: a callable giving a context manager that commits on success and rolls back on
-# error (the wiring's `volcred.db.transaction` over its session factory).
+# error (the wiring's `base.db.transaction` over its session factory).
 UnitOfWork = Callable[[], ContextManager[Session]]
 
 

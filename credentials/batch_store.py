@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from issuers.db import Base, UTCDateTime, utcnow
+from base.db import Base, UTCDateTime, utcnow
 from issuers.store import new_id
 
 BATCH_STATUSES = ("queued", "running", "done", "cancelled")

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from catalogue.i18n import Text, UserError, messages
+from base.i18n import Text, messages
+from base.errors import UserError
 from credentials.records import RecordInput, ValidRecord, VolunteerInput, validate_record
 
 COLUMNS = ("volunteer_name", "volunteer_email", "volunteer_pseudonym", "mission_type", "title", "municipality",

@@ -44,7 +44,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from catalogue import load_catalogue
-from catalogue.i18n import Messages, messages
+from base.i18n import Messages, messages
 from credentials.certificate_pdf import PdfForm, SafeEndStream, deflate
 from credentials.certificate_typeset import CertificateTypesetter, NotTypesettable
 

@@ -25,7 +25,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalogue.i18n import messages
+from base.i18n import messages
 from catalogue.model import KEY_COMPETENCE_FRAMEWORK
 from credentials.records import CompetenceClaim, ValidRecord, format_hours
 from issuers.municipalities import find_municipality

@@ -18,13 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue import load_catalogue
-from catalogue.i18n import UserError
+from base.errors import UserError
 from credentials.records import (EARLIEST_DATE, CompetenceClaim, RecordChanges, RecordInput, VolunteerInput,
                                  field_error, parse_date)
 from credentials.service import CreatedRecord, apply_changes, new_record
 from credentials.store import InvitationRow, RecordRow
 from issuers.auth import Principal, hash_token
-from issuers.db import utcnow
+from base.db import utcnow
 from issuers.municipalities import find_municipality
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow

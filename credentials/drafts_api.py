@@ -11,12 +11,13 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from catalogue import load_catalogue
-from catalogue.api import page_language
+from base.http import page_language
 from credentials import drafts
 from credentials.api import StrictInput, caller_organisation, record_view
 from credentials.records import CompetenceClaim
 from issuers.auth import Principal
-from issuers.http import get_issuer_context, get_session, require_principal
+from issuers.http import get_issuer_context, require_principal
+from base.http import get_session
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 

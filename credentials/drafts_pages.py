@@ -11,13 +11,15 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from catalogue import load_catalogue
-from catalogue.api import page_language
-from catalogue.i18n import UserError, messages
-from catalogue.web import render_page, template_environment
+from base.http import page_language
+from base.errors import UserError
+from base.i18n import messages
+from base.web import render_page, template_environment
 from credentials import drafts
 from credentials.drafts_api import PRIVATE, statement_view
 from credentials.records import CompetenceClaim
-from issuers.http import get_issuer_context, get_session
+from issuers.http import get_issuer_context
+from base.http import get_session
 from issuers.service import IssuerContext
 from issuers.municipalities import find_municipality
 

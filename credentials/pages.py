@@ -11,15 +11,16 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from catalogue import catalogue_version
-from catalogue.api import page_language
-from catalogue.i18n import UserError
-from catalogue.web import render_page, template_environment
+from base.http import page_language
+from base.errors import UserError
+from base.i18n import format_number
+from base.web import render_page, template_environment
 from credentials.api import pdf_response
 from credentials.certificates import credentials_of, volunteers_by_link
-from credentials.records import format_hours
 from credentials.service import RIGA, verify_page_url
 from credentials.store import RecordRow
-from issuers.http import get_issuer_context, get_session
+from issuers.http import get_issuer_context
+from base.http import get_session
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 
@@ -45,11 +46,11 @@ def my_credentials(token: str, request: Request, lang: str = Depends(page_langua
         items.append({
             "id": row.id, "title": record.title, "mission": mission.name.in_language(lang),
             "organisation": organisation.legal_name, "start": record.start_date, "end": record.end_date,
-            "hours": format_hours(record.hours), "status": row.status,
+            "hours": format_number(record.hours.normalize(), lang), "status": row.status,
             "issued": row.issued_at.astimezone(RIGA).date(), "verify_url": verify_page_url(ctx.base_url, row.id),
         })
     body = render_page(_templates, "volunteer/credentials.html", lang=lang, url=str(request.url), items=items,
-                       token=token, total_hours=format_hours(total) if items else "0")
+                       token=token, total_hours=total.normalize() if items else 0)
     return HTMLResponse(body, headers=PRIVATE)
 
 

@@ -8,7 +8,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from catalogue.i18n import UserError, messages
+from base.errors import UserError
+from base.i18n import messages
 from issuers.municipalities import find_municipality
 
 ATTESTATIONS = ("organiser", "self")

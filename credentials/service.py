@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, undefer
 
 from catalogue import catalogue_version, load_catalogue
-from catalogue.i18n import UserError
+from base.errors import UserError
 from catalogue.model import key_competence_uri, mission_type_uri
 from credentials import shapes, vcdm
 from credentials.dataintegrity import Ed25519Signature, format_created, sign
@@ -33,7 +33,7 @@ from credentials.statuslist import (MIN_LIST_SIZE, PURPOSES, StatusEntry, empty_
 from issuers import service as issuers
 from issuers.audit_store import append_audit
 from issuers.auth import Principal, hash_token
-from issuers.db import utcnow
+from base.db import utcnow
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 from credentials.store import CredentialRow, RecordRow, StatusListRow, VolunteerRow
@@ -730,7 +730,7 @@ def _issuer_of(credential: dict) -> str | None:
 def _check_issue_body(credential: dict, document: dict, issuer_did: str, base_url: str) -> list[dict]:
     """The service's own conditions on what the client sent, then the VC DM 2.0 rules over the document as it
     will be signed (with the id and validFrom the service adds)."""
-    from catalogue.i18n import messages
+    from base.i18n import messages
 
     def error(field: str, key: str, **params) -> dict:
         return {"field": field, "message": messages().text(key, **params)}
@@ -769,7 +769,7 @@ def _refuse_unreadable_json_ld(document: dict) -> None:
     client's error: malformed or unknown contexts, protected terms redefined, ids that are not IRIs."""
     from pyld.jsonld import JsonLdError
 
-    from catalogue.i18n import messages
+    from base.i18n import messages
 
     try:
         shapes.quads(document, loader=credential_loader())

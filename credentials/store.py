@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, Nume
 from sqlalchemy import text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from issuers.db import Base, UTCDateTime, utcnow
+from base.db import Base, UTCDateTime, utcnow
 from issuers.store import new_id
 from issuers.verification_version import track
 

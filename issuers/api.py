@@ -8,10 +8,12 @@ from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import Session
 
-from catalogue.i18n import UserError, messages
+from base.errors import UserError
+from base.i18n import messages
 from issuers import service
 from issuers.auth import Principal
-from issuers.http import get_issuer_context, get_session, optional_principal, require_principal
+from issuers.http import get_issuer_context, optional_principal, require_principal
+from base.http import get_session
 from issuers.images import MAX_IMAGE_BYTES
 from issuers.organisations import OrganisationInput
 from issuers.service import IssuerContext

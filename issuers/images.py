@@ -10,7 +10,7 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 from xml.etree import ElementTree as ET
 
-from catalogue.i18n import UserError
+from base.errors import UserError
 
 MAX_IMAGE_BYTES = 512 * 1024
 MAX_PIXELS = 4000 * 4000

@@ -10,11 +10,11 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalogue.i18n import UserError
+from base.errors import UserError
 from issuers.audit_store import append_audit
 from issuers.auth import (ORGANISATION_TOKEN_PREFIX, ROLES, SESSION_TOKEN_PREFIX, Principal, hash_password,
                           hash_token, new_token, password_matches, validate_scopes)
-from issuers.db import utcnow
+from base.db import utcnow
 from issuers.did import PublicKeyEntry, did_document, did_web_for, slug_from_did_web
 from issuers.images import validate_image
 from issuers.keys import decrypt_private_key, encrypt_private_key, generate_key

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from issuers.db import Base, UTCDateTime, utcnow
+from base.db import Base, UTCDateTime, utcnow
 
 
 def new_id() -> str:

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from catalogue.api import page_language
-from issuers.http import get_issuer_context, run_cpu_bound
+from base.http import page_language
+from issuers.http import get_issuer_context
+from base.http import run_cpu_bound
 from issuers.service import IssuerContext
 from verify.limits import MAX_PRESENTATION_BYTES, admit
 from verify.ports import verify_presentation_with_service, verify_with_service

@@ -17,7 +17,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from catalogue.i18n import Text, UserError, messages
+from base.i18n import Text, messages
+from base.errors import UserError
 from verify.core import PASSED, Verification
 from verify.exports import table
 from verify.inputs import (BARE_ID, MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_id_in,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from catalogue.i18n import t
+from base.i18n import t
 from issuers.did import slug_from_did_web
 from verify.core import issuer_id
 from verify.inputs import UnreadableInput, credential_from_bytes

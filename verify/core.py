@@ -16,7 +16,7 @@ from typing import Any, Callable, Protocol
 
 from cachetools import LRUCache
 
-from catalogue.i18n import Text, messages
+from base.i18n import Text, messages
 from credentials import shapes
 from credentials.dataintegrity import (ProofError, ProofResult, VERIFYING_SUITES, verify as verify_proofs,
                                        without_proof)

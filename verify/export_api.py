@@ -9,10 +9,11 @@ from datetime import date
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.orm import Session
 
-from catalogue.api import page_language
-from catalogue.i18n import UserError
+from base.http import page_language
+from base.errors import UserError
 from issuers.auth import Principal
-from issuers.http import get_issuer_context, get_session, optional_principal, require_principal
+from issuers.http import get_issuer_context, optional_principal, require_principal
+from base.http import get_session
 from issuers.service import IssuerContext
 from verify.exports import edc, service, table
 

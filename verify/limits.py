@@ -22,7 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from catalogue.i18n import Text, UserError, messages
+from base.i18n import Text, messages
+from base.errors import UserError
 
 MAX_DOCUMENT_BYTES = 256 * 1024
 MAX_PRESENTATION_BYTES = 1024 * 1024

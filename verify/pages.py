@@ -19,11 +19,13 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from catalogue.i18n import Text, UserError, messages, normalise_language
-from catalogue.web import render_page, template_environment
+from base.i18n import Text, messages, normalise_language
+from base.errors import UserError
+from base.web import render_page, template_environment
 from credentials.service import credential_status_summary, verify_page_url
 from credentials.store import CredentialRow
-from issuers.http import get_issuer_context, get_read_session, read_transaction, run_cpu_bound
+from issuers.http import get_issuer_context
+from base.http import get_read_session, read_transaction, run_cpu_bound
 from issuers.service import IssuerContext
 from verify import bulk
 from verify.core import is_stored_document, verify_credential

@@ -12,13 +12,13 @@ from cachetools import LRUCache
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalogue.i18n import UserError
+from base.errors import UserError
 from credentials import service as credentials
 from credentials.jsonld import DocumentLoader
 from credentials.statuslist import signed_by_untrusted_key
 from credentials.store import CredentialRow, StatusListRow
 from issuers import service as issuers
-from issuers.db import READ_MOSTLY
+from base.db import READ_MOSTLY
 from issuers.did import slug_from_did_web
 from issuers.multikey import did_key_for, did_key_multikey, did_key_verification_method_id
 from issuers.organisations import SLUG_RE

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from catalogue import load_catalogue
 from catalogue.api import router as catalogue_router
-from catalogue.i18n import messages
-from catalogue.web import STATIC_DIR, STATIC_URL
+from base.i18n import messages
+from base.web import STATIC_DIR, STATIC_URL
 from issuers.throttle import Throttle
-from volcred.db import make_engine, make_session_factory, transaction
+from base.db import make_engine, make_session_factory, transaction
 from volcred.deps import get_language, get_session
 from volcred.logs import RequestIdMiddleware
 from volcred.problems import install_problem_handlers, problem

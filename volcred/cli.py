@@ -10,7 +10,8 @@ from functools import cached_property
 import typer
 
 from catalogue.cli import app as catalogue_app
-from catalogue.i18n import UserError, environment_language, messages, t
+from base.errors import UserError
+from base.i18n import environment_language, messages, t
 from credentials.batch_cli import batches_app
 from issuers.auth import Principal
 from issuers.cli import admin_app, audit_app, org_app
@@ -49,14 +50,15 @@ class Runtime:
 
     @cached_property
     def session_factory(self):
-        from volcred.db import make_engine, make_session_factory, upgrade
+        from base.db import make_engine, make_session_factory
+        from volcred.db import upgrade
 
         upgrade(self.settings.effective_database_url)
         return make_session_factory(make_engine(self.settings.effective_database_url))
 
     @contextmanager
     def transaction(self):
-        from volcred.db import transaction
+        from base.db import transaction
 
         with transaction(self.session_factory) as session:
             yield session

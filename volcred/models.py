@@ -5,6 +5,6 @@ import credentials.store  # noqa: F401
 import issuers.audit_store  # noqa: F401
 import issuers.store  # noqa: F401
 import verify.exports.store  # noqa: F401
-from issuers.db import Base
+from base.db import Base
 
 metadata = Base.metadata

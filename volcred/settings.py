@@ -101,7 +101,7 @@ class Settings(BaseSettings):
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(key + "\n")
-        from catalogue.i18n import messages
+        from base.i18n import messages
 
         text = messages().text("settings.key_generated", path=str(path))
         log.warning("%s / %s", text.lv, text.en)

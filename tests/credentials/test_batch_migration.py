@@ -15,7 +15,8 @@ from credentials.store import RecordRow
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 from volcred.cli import Runtime
-from volcred.db import downgrade, transaction, upgrade
+from volcred.db import downgrade, upgrade
+from base.db import transaction
 
 
 def test_duplicate_records_from_before_keep_one_natural_key(make_org, session_factory, settings, database_url):

@@ -250,7 +250,7 @@ def test_a_row_that_cannot_be_issued_leaves_nothing_behind(make_org, session_fac
     from issuers.store import OrganisationRow
     from credentials.store import VolunteerRow
     from volcred.cli import Runtime
-    from volcred.db import transaction
+    from base.db import transaction
 
     org = make_org("suspended-later")
     ctx = IssuerContext(settings.public_base_url, settings.encryption_key)
@@ -278,7 +278,7 @@ def test_a_row_that_fails_unexpectedly_is_reported_not_retried_forever(make_org,
     from issuers.service import IssuerContext
     from issuers.store import OrganisationRow
     from volcred.cli import Runtime
-    from volcred.db import transaction
+    from base.db import transaction
 
     org = make_org("broken-row")
     ctx = IssuerContext(settings.public_base_url, settings.encryption_key)
@@ -354,7 +354,7 @@ def test_a_group_of_rows_mixes_new_waiting_and_issued_records(make_org, session_
     from issuers.service import IssuerContext
     from issuers.store import OrganisationRow
     from volcred.cli import Runtime
-    from volcred.db import transaction
+    from base.db import transaction
 
     def by_hand(cells: dict) -> RecordInput:
         return RecordInput(volunteer=VolunteerInput(name=cells["volunteer_name"], email=cells["volunteer_email"]),

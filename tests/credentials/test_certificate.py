@@ -657,7 +657,7 @@ def test_harfbuzz_subset_is_present_here():
 
 
 def test_certificate_messages_exist_in_both_languages():
-    from catalogue.i18n import messages
+    from base.i18n import messages
 
     keys = [key for key in messages().texts if key.startswith("certificate.")]
     assert len(certificate.key_competence_codes()) == 8  # group headings come from the catalogue's key competences

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from catalogue import load_catalogue
-from catalogue.i18n import UserError
+from base.errors import UserError
 from credentials.records import CompetenceClaim, RecordInput, VolunteerInput, format_hours, validate_record
 
 TODAY = date(2026, 11, 22)

@@ -12,7 +12,7 @@ from credentials.dataintegrity import Ed25519Signature, format_created, sign, wi
 from credentials.service import credential_loader
 from issuers import service as issuers
 from tests.credentials.helpers import issue
-from volcred.db import transaction
+from base.db import transaction
 
 NAME, HOURS = "Kārlis Ozoliņš", "42"  # as tests.credentials.helpers.record_body issues them
 

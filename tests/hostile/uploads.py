@@ -133,7 +133,7 @@ def measure(path: Path) -> dict:
     from datetime import date
 
     from catalogue import load_catalogue
-    from catalogue.i18n import UserError
+    from base.errors import UserError
     from credentials.batches import check_rows, read_upload
 
     path = Path(path)

@@ -77,7 +77,7 @@ def test_revoke_token(client, session_factory, orgs, platform_admin):
 
 def test_add_member(client, session_factory, orgs, platform_admin):
     from issuers import service
-    from volcred.db import transaction
+    from base.db import transaction
 
     with transaction(session_factory) as session:
         service.create_user(session, "new@person.example.lv", "New Person", "new-person-password")
@@ -94,7 +94,7 @@ def test_remove_member(client, session_factory, orgs, platform_admin):
 
     own = orgs[0]
     from issuers import service
-    from volcred.db import transaction
+    from base.db import transaction
 
     with transaction(session_factory) as session:
         service.create_user(session, "second@own-org.example.lv", "Second", "second-password-1")

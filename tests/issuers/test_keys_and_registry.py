@@ -14,7 +14,7 @@ from issuers.did import did_web_document_url, did_web_for, slug_from_did_web
 from issuers.keys import KeyDecryptionError, decrypt_private_key
 from issuers.multikey import decode_public_multikey, did_key_for
 from issuers.store import SigningKeyRow
-from volcred.db import transaction
+from base.db import transaction
 
 
 def context(settings, kek=None):
@@ -169,7 +169,7 @@ def test_organisation_may_issue_under_did_key(client, make_org, session_factory,
 
 
 def test_suspended_or_pending_organisations_cannot_sign(make_org, session_factory, settings):
-    from catalogue.i18n import UserError
+    from base.errors import UserError
 
     for status in ("pending", "suspended"):
         org = make_org(f"cannot-{status}", status=status)

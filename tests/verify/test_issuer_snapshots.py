@@ -15,7 +15,7 @@ from tests.verify.test_verdicts import verify
 from verify.core import verify_credential
 from verify.ports import ServicePorts, verify_with_service
 from volcred.cli import Runtime
-from volcred.db import transaction
+from base.db import transaction
 
 
 def on_day(day: int) -> dict:

@@ -185,7 +185,7 @@ def test_competence_links_are_only_web_addresses(client, make_org):
 
 
 def test_every_verdict_has_a_plain_explanation_in_both_languages():
-    from catalogue.i18n import messages
+    from base.i18n import messages
     from verify.core import VERDICTS
 
     for verdict in VERDICTS:

@@ -14,7 +14,7 @@ from credentials.service import credential_loader
 from issuers import service as issuers
 from issuers.multikey import did_key_for, did_key_verification_method_id
 from tests.credentials.helpers import issue, record_body
-from volcred.db import transaction
+from base.db import transaction
 
 
 def verify(client, credential, lang="en"):

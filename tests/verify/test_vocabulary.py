@@ -125,7 +125,7 @@ def stored_old_credential(client, make_org, settings, session_factory):
     from credentials.store import CredentialRow
     from issuers import service as issuers
     from issuers.store import OrganisationRow
-    from volcred.db import transaction
+    from base.db import transaction
 
     org = make_org("earlier-release")
     mission = load_catalogue().mission_types[0]

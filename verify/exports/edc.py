@@ -29,7 +29,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from catalogue import Catalogue
-from catalogue.i18n import Text, UserError, messages
+from base.i18n import Text, messages
+from base.errors import UserError
 from credentials.reading import CredentialClaims, read_credential
 from issuers.municipalities import find_municipality
 from verify.exports.display import DisplayCard, render_card

@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalogue import Catalogue, catalogue_version, load_catalogue
-from catalogue.i18n import UserError, messages
+from base.errors import UserError
+from base.i18n import messages
 from credentials.dataintegrity import format_created
 from credentials.reading import CredentialClaims, read_credential
 from credentials.service import credential_url, sign_document, verify_page_url

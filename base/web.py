@@ -1,7 +1,7 @@
 """The shared site: a Jinja2 environment over the packages' template directories, whose pages extend
 `layout.html` (header with the service name and a LV/EN switch, main, footer) and use `/static/site.css`.
 
-A package with pages of its own passes its template directory first, so its templates are found before the shared
+A package with pages of its own (the catalogue's too) passes its template directory first, so its templates are found before the shared
 ones and may `{% extends "layout.html" %}`:
 
     env = template_environment([Path(__file__).parent / "templates"])
@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 
-from catalogue.i18n import LANGUAGES, messages
+from base.i18n import LANGUAGES, messages
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
