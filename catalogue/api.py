@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from catalogue.files import load_catalogue
 from base.errors import UserError
-from base.i18n import messages, normalise_language
+from base.i18n import messages
 from catalogue.model import (KEY_COMPETENCE_FRAMEWORK, Catalogue, Competence, MissionType, content_data, key_competence_uri,
                              mission_type_uri, version_uri)
 from catalogue.search import search_competences, search_mission_types

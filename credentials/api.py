@@ -13,8 +13,12 @@ from sqlalchemy.orm import Session
 
 from base.errors import UserError
 from credentials import service
+from credentials import common as credentials_common
+from credentials.records import service as records_service
+from credentials import status_lists as credentials_status_lists
+from credentials import vc_api as credentials_vc_api
 from credentials.document import volunteer_context_document
-from credentials.records import CompetenceClaim, RecordChanges, RecordInput, VolunteerInput, format_hours
+from credentials.records.records import CompetenceClaim, RecordChanges, RecordInput, VolunteerInput, format_hours
 from issuers import service as issuers
 from issuers.auth import Principal
 from issuers.http import get_issuer_context, require_principal
@@ -118,7 +122,7 @@ def create_record(body: RecordBody, request: Request, session: Session = Depends
     org = caller_organisation(session, principal, body.organisation)
     volunteer = body.volunteer.as_input()
     competences = competence_claims(body.competences)
-    created = service.create_record(session, principal, ctx, org, RecordInput(
+    created = records_service.create_record(session, principal, ctx, org, RecordInput(
         volunteer=volunteer, mission_type=body.mission_type, title=body.title, municipality=body.municipality,
         start_date=body.start_date, end_date=body.end_date, hours=body.hours, role=body.role,
         competences=competences, narrative=body.narrative, evidence=body.evidence, language=body.language))
@@ -132,7 +136,7 @@ def create_record(body: RecordBody, request: Request, session: Session = Depends
 @router.get("/records/{record_id}", tags=["records"])
 def read_record(record_id: str, session: Session = Depends(get_session),
                 principal: Principal = Depends(require_principal)):
-    return record_view(service.get_record(session, principal, record_id))
+    return record_view(records_service.get_record(session, principal, record_id))
 
 
 class RecordEdit(StrictInput):
@@ -168,28 +172,28 @@ def list_records(status: str | None = Query(None, description="draft, submitted,
                  organisation: str | None = Query(None), session: Session = Depends(get_session),
                  principal: Principal = Depends(require_principal)):
     org = caller_organisation(session, principal, organisation)
-    return {"records": [record_view(row) for row in service.list_records(session, principal, org, status)]}
+    return {"records": [record_view(row) for row in records_service.list_records(session, principal, org, status)]}
 
 
 @router.post("/records/{record_id}/approve", tags=["records"],
              summary="Approve a record (optionally with edits first); only approved records are issued")
 def approve_record(record_id: str, body: RecordEdit | None = None, session: Session = Depends(get_session),
                    principal: Principal = Depends(require_principal)):
-    return record_view(service.approve_record(session, principal, record_id, body.changes() if body else None))
+    return record_view(records_service.approve_record(session, principal, record_id, body.changes() if body else None))
 
 
 @router.post("/records/{record_id}/return", tags=["records"],
              summary="Return a volunteer's submitted statement with a comment")
 def return_record(record_id: str, body: ReturnBody, session: Session = Depends(get_session),
                   principal: Principal = Depends(require_principal)):
-    return record_view(service.return_record(session, principal, record_id, body.review_comment))
+    return record_view(records_service.return_record(session, principal, record_id, body.review_comment))
 
 
 @router.post("/records/{record_id}/revise", status_code=201, tags=["records"],
              summary="A corrected copy of an issued record; issuing it supersedes the old credential")
 def revise_record(record_id: str, body: RecordEdit | None = None, session: Session = Depends(get_session),
                   principal: Principal = Depends(require_principal)):
-    return record_view(service.revise_record(session, principal, record_id, body.changes() if body else None))
+    return record_view(records_service.revise_record(session, principal, record_id, body.changes() if body else None))
 
 
 def issued_view(issued: service.Issued, base_url: str) -> dict:
@@ -198,7 +202,7 @@ def issued_view(issued: service.Issued, base_url: str) -> dict:
         "credential_id": credential_id,
         "credential": issued.document,
         "pdf_url": f"{base_url}/credentials/{credential_id}.pdf",
-        "verify_url": service.verify_page_url(base_url, credential_id),
+        "verify_url": credentials_common.verify_page_url(base_url, credential_id),
     }
 
 
@@ -271,7 +275,7 @@ def status_list(slug: str, purpose: str, request: Request,
                 number: int = Path(ge=0, le=MAX_STATUS_LIST_NUMBER, description="The list's number."),
                 session: Session = Depends(get_session),
                 ctx: IssuerContext = Depends(get_issuer_context)):
-    row = service.signed_status_list(session, ctx, slug, purpose, number)
+    row = credentials_status_lists.signed_status_list(session, ctx, slug, purpose, number)
     etag = '"' + hashlib.sha256(row.signed_credential.encode()).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=30", "Access-Control-Allow-Origin": "*"}
     if request.headers.get("if-none-match") == etag:
@@ -296,12 +300,12 @@ class IssueRequest(BaseModel):
 @router.post("/credentials/issue", status_code=201, tags=["VC-API"],
              summary="VC-API: sign a credential the organisation sends (its own DID as issuer)",
              description="Refuses with 422, naming each field, whatever VC Data Model 2.0 forbids (see "
-                         "`credentials/vcdm.py`) and JSON-LD that does not expand strictly with the bundled contexts. "
+                         "`credentials/proofs/vcdm.py`) and JSON-LD that does not expand strictly with the bundled contexts. "
                          "The service adds `validFrom` (when absent) and `credentialStatus`; without an `id` it "
                          "assigns `{BASE_URL}/credentials/{id}`, where the credential is stored; a client's own `id` "
                          "must be a URL outside the service's URL space (e.g. `urn:uuid:…`).")
 def vc_api_issue(body: IssueRequest, session: Session = Depends(get_session),
                  ctx: IssuerContext = Depends(get_issuer_context), principal: Principal = Depends(require_principal)):
     org = caller_organisation(session, principal, None)
-    issued = service.issue_document(session, principal, ctx, org, body.credential)
+    issued = credentials_vc_api.issue_document(session, principal, ctx, org, body.credential)
     return {"verifiableCredential": issued.document}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from base.i18n import format_number
 from base.web import render_page, template_environment
 from credentials.api import pdf_response
 from credentials.certificates import credentials_of, volunteers_by_link
-from credentials.service import RIGA, verify_page_url
+from credentials.common import RIGA, verify_page_url
 from credentials.store import RecordRow
 from issuers.http import get_issuer_context
 from base.http import get_session

@@ -14,7 +14,7 @@ from issuers.http import get_issuer_context
 from base.http import run_cpu_bound
 from issuers.service import IssuerContext
 from verify.limits import MAX_PRESENTATION_BYTES, admit
-from verify.ports import verify_presentation_with_service, verify_with_service
+from verify.store import verify_presentation_with_service, verify_with_service
 
 router = APIRouter()
 

@@ -11,7 +11,7 @@ from base.i18n import t
 from issuers.did import slug_from_did_web
 from verify.core import issuer_id
 from verify.inputs import UnreadableInput, credential_from_bytes
-from verify.ports import verify_with_service
+from verify.store import verify_with_service
 from verify.view import CAUTION
 
 # Exit codes: the three verdicts people see (2 is a file that cannot be read).

@@ -17,13 +17,18 @@ from typing import Any, Callable, Protocol
 from cachetools import LRUCache
 
 from base.i18n import Text, messages
-from credentials import shapes
-from credentials.dataintegrity import (ProofError, ProofResult, VERIFYING_SUITES, verify as verify_proofs,
-                                       without_proof)
-from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
-from credentials.rdfc import WORK_LIMIT_REASON, CanonicalizationError, canonicalize_quads
-from credentials.statuslist import StatusListError, decode_list, get_bit
-from credentials.vcdm import parse_date_time_stamp
+from credentials.proofs import shapes
+from credentials.proofs.dataintegrity import (
+    ProofError,
+    ProofResult,
+    VERIFYING_SUITES,
+    verify as verify_proofs,
+    without_proof,
+)
+from credentials.proofs.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
+from credentials.proofs.rdfc import WORK_LIMIT_REASON, CanonicalizationError, canonicalize_quads
+from credentials.proofs.statuslist import StatusListError, decode_list, get_bit
+from credentials.proofs.vcdm import parse_date_time_stamp
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -418,7 +423,7 @@ def is_stored_document(presented: dict, stored: dict, method_id: str | None = No
 
 
 def _too_complex(outcome) -> CheckResult | None:
-    """Canonicalization refused the document as a "poison" graph (see credentials.rdfc): say so, not "altered"."""
+    """Canonicalization refused the document as a "poison" graph (see credentials.proofs.rdfc): say so, not "altered"."""
     if any(check.name == "canonicalization" and not check.ok and WORK_LIMIT_REASON in check.reason
            for proof in outcome.proofs for check in proof.checks):
         return _too_complex_result(outcome.reasons)

@@ -110,7 +110,7 @@ def worker_slot() -> Iterator[None]:
 # forkserver: a clean process (never a fork of the threaded server) that has imported PyLD and the bundled contexts
 # once; each check forks from it.
 _processes = multiprocessing.get_context("forkserver")
-_processes.set_forkserver_preload(["verify.limits", "credentials.shapes", "credentials.rdfc", "credentials.jsonld"])
+_processes.set_forkserver_preload(["verify.limits", "credentials.proofs.shapes", "credentials.proofs.rdfc", "credentials.proofs.jsonld"])
 _worker_slots = threading.BoundedSemaphore(MAX_WORKERS)
 
 
@@ -135,9 +135,9 @@ def expands_within(document: Any, seconds: float) -> bool:
 
 
 def _expand(document: Any, sender) -> None:
-    from credentials import shapes
-    from credentials.jsonld import default_loader
-    from credentials.rdfc import canonicalize_quads
+    from credentials.proofs import shapes
+    from credentials.proofs.jsonld import default_loader
+    from credentials.proofs.rdfc import canonicalize_quads
 
     sender.send("started")
     try:

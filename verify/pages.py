@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from base.i18n import Text, messages, normalise_language
 from base.errors import UserError
 from base.web import render_page, template_environment
-from credentials.service import credential_status_summary, verify_page_url
+from credentials.service import credential_status_summary
+from credentials.common import verify_page_url
 from credentials.store import CredentialRow
 from issuers.http import get_issuer_context
 from base.http import get_read_session, read_transaction, run_cpu_bound
@@ -31,7 +32,7 @@ from verify import bulk
 from verify.core import is_stored_document, verify_credential
 from verify.inputs import (MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_from_text,
                            credential_id_in, link_host, why_unreadable)
-from verify.ports import ServicePorts, verify_in_session
+from verify.store import ServicePorts, verify_in_session
 from verify.view import verification_view
 
 router = APIRouter(include_in_schema=False)

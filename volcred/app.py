@@ -82,7 +82,7 @@ def _install_docs(app: FastAPI) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     """Starts the bulk-issuance runner (it also resumes batches a killed process left half done)."""
-    from credentials.batch_runner import BatchRunner
+    from credentials.batches.runner import BatchRunner
     from issuers.service import IssuerContext
 
     settings = app.state.settings
@@ -98,9 +98,9 @@ async def _lifespan(app: FastAPI):
 def _routers():
     """Every package's API router, in dependency order."""
     from credentials.api import router as credentials_router
-    from credentials.batch_api import router as batches_router
-    from credentials.drafts_api import router as drafts_router
-    from credentials.drafts_pages import router as drafts_pages
+    from credentials.batches.api import router as batches_router
+    from credentials.records.api import router as drafts_router
+    from credentials.records.pages import router as drafts_pages
     from credentials.pages import router as volunteer_pages
     from issuers.api import router as issuers_router
     from verify.api import router as verify_router

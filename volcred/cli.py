@@ -12,7 +12,7 @@ import typer
 from catalogue.cli import app as catalogue_app
 from base.errors import UserError
 from base.i18n import environment_language, messages, t
-from credentials.batch_cli import batches_app
+from credentials.batches.cli import batches_app
 from issuers.auth import Principal
 from issuers.cli import admin_app, audit_app, org_app
 from issuers.service import IssuerContext

@@ -22,8 +22,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from credentials.dataintegrity import Ed25519Signature, format_created, sign
-from credentials.service import credential_loader
+from credentials.proofs.dataintegrity import Ed25519Signature, format_created, sign
+from credentials.common import credential_loader
 from issuers.multikey import did_key_for, did_key_verification_method_id
 from tests.credentials.helpers import record_body
 

@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from credentials.dataintegrity import (
+from credentials.proofs.dataintegrity import (
     EcdsaP256Signature,
     Ed25519Signature,
     ProofError,
@@ -20,8 +20,8 @@ from credentials.dataintegrity import (
     sign,
     verify,
 )
-from credentials.jsonld import DocumentLoader
-from credentials.rdfc import canonicalize
+from credentials.proofs.jsonld import DocumentLoader
+from credentials.proofs.rdfc import canonicalize
 from issuers.multikey import did_key_for, did_key_verification_method_id, multibase_encode
 from tests.credentials.conftest import fixture, secret_key, vector, vector_text
 
@@ -333,7 +333,7 @@ def test_sign_adds_the_data_integrity_context_to_a_vc_1_document(loader):
 
 
 def test_document_is_canonicalized_once_per_sign_and_once_per_proof_set(loader, monkeypatch, signed_ob):
-    from credentials import dataintegrity
+    from credentials.proofs import dataintegrity
 
     calls = []
     real = dataintegrity.canonicalize

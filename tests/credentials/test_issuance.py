@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from catalogue import load_catalogue
-from credentials.dataintegrity import verify
-from credentials.jsonld import DocumentLoader
-from credentials.statuslist import decode_list, get_bit
+from credentials.proofs.dataintegrity import verify
+from credentials.proofs.jsonld import DocumentLoader
+from credentials.proofs.statuslist import decode_list, get_bit
 from issuers import service as issuers
 from tests.credentials.helpers import issue, record_body
 from volcred.models import metadata
@@ -206,7 +206,7 @@ def test_vc_api_refuses_undefined_terms_and_foreign_issuers(client, make_org):
 
 
 def test_concurrent_allocation_never_repeats_an_index(make_org, session_factory):
-    from credentials.service import allocate_status_index
+    from credentials.status_lists import allocate_status_index
     from issuers.store import OrganisationRow
     from base.db import transaction
 
@@ -235,8 +235,8 @@ def test_concurrent_allocation_never_repeats_an_index(make_org, session_factory)
 def test_a_new_status_list_begins_when_one_fills(make_org, session_factory):
     from sqlalchemy import select
 
-    from credentials.service import allocate_status_index
-    from credentials.statuslist import MIN_LIST_SIZE, get_bit
+    from credentials.status_lists import allocate_status_index
+    from credentials.proofs.statuslist import MIN_LIST_SIZE, get_bit
     from credentials.store import StatusListRow
     from issuers.store import OrganisationRow
     from base.db import transaction

@@ -11,7 +11,7 @@ import hashlib
 import base58
 import pytest
 
-from credentials import vcdm
+from credentials.proofs import vcdm
 from tests.credentials.helpers import issue
 
 V2 = "https://www.w3.org/ns/credentials/v2"

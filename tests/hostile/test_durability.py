@@ -300,7 +300,8 @@ def test_migration_0008_makes_a_second_live_credential_of_a_record_impossible(ma
     # No TestClient here: its batch runner would query the tables this test changes.
     from base.errors import UserError
     from credentials import service
-    from credentials.records import RecordInput, VolunteerInput
+    from credentials.records import service as records_service
+    from credentials.records.records import RecordInput, VolunteerInput
     from issuers.service import IssuerContext
     from issuers.store import OrganisationRow
     from volcred.cli import Runtime
@@ -310,7 +311,7 @@ def test_migration_0008_makes_a_second_live_credential_of_a_record_impossible(ma
     org = make_org("legacy-twice")
     ctx = IssuerContext(settings.public_base_url, settings.encryption_key)
     with transaction(session_factory) as session:
-        record = service.create_record(session, Runtime.operator, ctx, session.get(OrganisationRow, org.org_id),
+        record = records_service.create_record(session, Runtime.operator, ctx, session.get(OrganisationRow, org.org_id),
                                        RecordInput(volunteer=VolunteerInput(name="Ilze", email="ilze@example.lv"),
                                                    mission_type="event-support", municipality="Rīga",
                                                    start_date="2026-03-01", end_date="2026-03-02", hours=8)).record

@@ -8,8 +8,8 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 
-from credentials.dataintegrity import Ed25519Signature, format_created, sign, without_proof
-from credentials.service import credential_loader
+from credentials.proofs.dataintegrity import Ed25519Signature, format_created, sign, without_proof
+from credentials.common import credential_loader
 from issuers import service as issuers
 from tests.credentials.helpers import issue
 from base.db import transaction

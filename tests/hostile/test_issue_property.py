@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from credentials import vcdm
+from credentials.proofs import vcdm
 from tests.interop.published import verify_with_published_contexts
 
 V2 = "https://www.w3.org/ns/credentials/v2"

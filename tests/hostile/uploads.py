@@ -134,7 +134,7 @@ def measure(path: Path) -> dict:
 
     from catalogue import load_catalogue
     from base.errors import UserError
-    from credentials.batches import check_rows, read_upload
+    from credentials.batches.spreadsheet import check_rows, read_upload
 
     path = Path(path)
     content = path.read_bytes()

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from credentials.dataintegrity import Ed25519Signature, format_created, sign
-from credentials.service import credential_loader
+from credentials.proofs.dataintegrity import Ed25519Signature, format_created, sign
+from credentials.common import credential_loader
 from issuers import service as issuers
 from issuers.multikey import did_key_for, did_key_verification_method_id
 from tests.credentials.helpers import issue, record_body
@@ -243,7 +243,7 @@ def test_w3c_proof_set_and_chain_vectors(client):
 
 
 def test_proof_set_and_chain_with_the_w3c_keys_and_a_did_key_issuer(client):
-    from credentials.dataintegrity import Ed25519Signature as Suite
+    from credentials.proofs.dataintegrity import Ed25519Signature as Suite
     from tests.credentials.conftest import secret_key, vector
 
     pairs = vector("eddsa-rdfc-2022/proof-set-chain/multiKeyPairs.json")

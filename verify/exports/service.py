@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 from catalogue import Catalogue, catalogue_version, load_catalogue
 from base.errors import UserError
 from base.i18n import messages
-from credentials.dataintegrity import format_created
+from credentials.proofs.dataintegrity import format_created
 from credentials.reading import CredentialClaims, read_credential
-from credentials.service import credential_url, sign_document, verify_page_url
+from credentials.common import credential_url, verify_page_url
+from credentials.service import sign_document
 from credentials.store import CredentialRow, VolunteerRow
 from issuers import service as issuers
 from issuers.auth import Principal, hash_token

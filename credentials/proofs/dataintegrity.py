@@ -32,8 +32,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from pyld.jsonld import JsonLdError
 
-from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
-from credentials.rdfc import CanonicalizationError, canonicalize
+from credentials.proofs.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
+from credentials.proofs.rdfc import CanonicalizationError, canonicalize
 from issuers.multikey import PublicKey, decode_public_multikey, multibase_decode, multibase_encode
 
 PROOF_TYPE = "DataIntegrityProof"

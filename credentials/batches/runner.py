@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from credentials.batch_service import UnitOfWork, run_pending
+from credentials.batches.service import UnitOfWork, run_pending
 from issuers.service import IssuerContext
 
 log = logging.getLogger(__name__)

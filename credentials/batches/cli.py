@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 
 from base.i18n import t
-from credentials import batch_service
-from credentials.batches import MAX_BYTES
+from credentials.batches import service as batch_service
+from credentials.batches.spreadsheet import MAX_BYTES
 from issuers import service as issuers
 
 batches_app = typer.Typer(help="Bulk issuance from CSV/XLSX files.", no_args_is_help=True)

@@ -19,9 +19,17 @@ from sqlalchemy.orm import Session
 
 from catalogue import load_catalogue
 from base.errors import UserError
-from credentials.records import (EARLIEST_DATE, CompetenceClaim, RecordChanges, RecordInput, VolunteerInput,
-                                 field_error, parse_date)
-from credentials.service import CreatedRecord, apply_changes, new_record
+from credentials.records.records import (
+    EARLIEST_DATE,
+    CompetenceClaim,
+    RecordChanges,
+    RecordInput,
+    VolunteerInput,
+    field_error,
+    parse_date,
+)
+from credentials.records import lifecycle
+from credentials.records.service import CreatedRecord, apply_changes, new_record
 from credentials.store import InvitationRow, RecordRow
 from issuers.auth import Principal, hash_token
 from base.db import utcnow
@@ -31,7 +39,7 @@ from issuers.store import OrganisationRow
 
 DEFAULT_VALID_DAYS = 30
 MAX_VALID_DAYS = 365
-EDITABLE = ("draft", "returned")
+EDITABLE = lifecycle.EDITABLE
 LATEST_DAYS_AHEAD = 2 * 366  # an invitation may name a period still to come, but not one in another era
 
 
@@ -154,7 +162,7 @@ def save_draft(session: Session, ctx: IssuerContext, token: str, data: DraftInpu
         apply_changes(record, RecordChanges(
             municipality=data.municipality or "", start_date=data.start_date or "", end_date=data.end_date or "",
             hours=data.hours or "", role=data.role or "", narrative=data.narrative or "", competences=claims))
-        record.status = "draft"
+        record.status = lifecycle.next_status(record.status, "save")
         saved = SavedDraft(invitation, record)
     if submit:
         _submit(saved.record)
@@ -178,7 +186,7 @@ def _first_save(session: Session, ctx: IssuerContext, invitation: InvitationRow,
         volunteer=volunteer, mission_type=invitation.mission_type, title=invitation.title,
         municipality=data.municipality or invitation.municipality or "", start_date=data.start_date,
         end_date=data.end_date, hours=data.hours, role=data.role, competences=claims, narrative=data.narrative,
-        language=invitation.language), status="draft", source="volunteer", created_by=None, rename_volunteer=False)
+        language=invitation.language), status=lifecycle.DRAFT, source="volunteer", created_by=None, rename_volunteer=False)
     invitation.record_id = created.record.id
     return SavedDraft(invitation, created.record, created.volunteer.access_token, pseudonym)
 
@@ -196,4 +204,4 @@ def submit_draft(session: Session, token: str) -> RecordRow:
 
 
 def _submit(record: RecordRow) -> None:
-    record.status, record.submitted_at = "submitted", utcnow()
+    record.status, record.submitted_at = lifecycle.next_status(record.status, "submit"), utcnow()

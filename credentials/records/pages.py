@@ -15,9 +15,9 @@ from base.http import page_language
 from base.errors import UserError
 from base.i18n import messages
 from base.web import render_page, template_environment
-from credentials import drafts
-from credentials.drafts_api import PRIVATE, statement_view
-from credentials.records import CompetenceClaim
+from credentials.records import drafts
+from credentials.records.api import PRIVATE, statement_view
+from credentials.records.records import CompetenceClaim
 from issuers.http import get_issuer_context
 from base.http import get_session
 from issuers.service import IssuerContext

@@ -1,4 +1,4 @@
-"""A per-shape template cache in front of `credentials.jsonld.to_dataset` (JSON-LD -> RDF is most of signing time).
+"""A per-shape template cache in front of `credentials.proofs.jsonld.to_dataset` (JSON-LD -> RDF is most of signing time).
 
 Credentials the service issues share a shape: the same keys, types and nesting, with different strings. How JSON-LD
 turns a string into RDF depends on where it stands, not on what it says, when it ends up as a literal (its lexical
@@ -32,8 +32,8 @@ from typing import Any
 from cachetools import LRUCache
 from pyld import jsonld as pyld
 
-from credentials.jsonld import DocumentLoader, StrictExpansionError, context_urls, shared_term_names, to_dataset
-from credentials.nquads import Quad, dataset_quads, escape_iri, escape_literal, graph_term, literal_suffix, term
+from credentials.proofs.jsonld import DocumentLoader, StrictExpansionError, context_urls, shared_term_names, to_dataset
+from credentials.proofs.nquads import Quad, dataset_quads, escape_iri, escape_literal, graph_term, literal_suffix, term
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 IRI_TOKEN = "urn:x-volcred-token:"

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from base.errors import UserError
-from credentials import service as credentials
-from credentials.jsonld import DocumentLoader
-from credentials.statuslist import signed_by_untrusted_key
+from credentials import status_lists as credentials_status_lists
+from credentials.proofs.jsonld import DocumentLoader
+from credentials.proofs.statuslist import signed_by_untrusted_key
 from credentials.store import CredentialRow, StatusListRow
 from issuers import service as issuers
 from base.db import READ_MOSTLY
@@ -121,7 +121,7 @@ class ServicePorts:
     def _resolve_for_loader(self, did: str) -> dict:
         document = self.resolve_did(did)
         if document is None:
-            from credentials.jsonld import DocumentLoaderError
+            from credentials.proofs.jsonld import DocumentLoaderError
 
             raise DocumentLoaderError(f"{did} is neither in the registry nor a did:key")
         return document
@@ -220,7 +220,7 @@ class ServicePorts:
             if not signed_by_untrusted_key(signed, lambda method: getattr(
                     snapshot.key_histories.get(method), "status", None)):
                 return signed
-            # else signed before its key was reported compromised: credentials.signed_status_list signs it again
+            # else signed before its key was reported compromised: credentials_status_lists.signed_status_list signs it again
         if self.session.connection().get_execution_options().get(READ_MOSTLY):
             # A read-mostly verification never writes itself: the list is re-signed in a short transaction of its
             # own, which also keeps it for every later verification.
@@ -232,7 +232,7 @@ class ServicePorts:
 
     def _signed_list(self, session: Session, match: re.Match) -> dict:
         try:
-            row = credentials.signed_status_list(session, self.ctx, match[1], match[2], int(match[3]))
+            row = credentials_status_lists.signed_status_list(session, self.ctx, match[1], match[2], int(match[3]))
         except UserError:
             raise StatusListUnavailable("no such status list") from None
         return json.loads(row.signed_credential)

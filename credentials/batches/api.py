@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from base.http import page_language
 from base.errors import UserError
-from credentials import batch_service
+from credentials.batches import service as batch_service
 from credentials.api import caller_organisation
-from credentials.batch_store import BatchRow
-from credentials.batches import CheckedUpload, MAX_BYTES, template_csv, template_xlsx
+from credentials.batches.store import BatchRow
+from credentials.batches.spreadsheet import CheckedUpload, MAX_BYTES, template_csv, template_xlsx
 from issuers.auth import Principal
 from issuers.http import get_issuer_context, require_principal
 from base.http import get_session

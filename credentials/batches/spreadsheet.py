@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 from base.i18n import Text, messages
 from base.errors import UserError
-from credentials.records import RecordInput, ValidRecord, VolunteerInput, validate_record
+from credentials.records.records import RecordInput, ValidRecord, VolunteerInput, validate_record
 
 COLUMNS = ("volunteer_name", "volunteer_email", "volunteer_pseudonym", "mission_type", "title", "municipality",
            "start_date", "end_date", "hours", "role", "competences", "narrative")

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from catalogue import load_catalogue
 from base.http import page_language
-from credentials import drafts
+from credentials.records import drafts
 from credentials.api import StrictInput, caller_organisation, record_view
-from credentials.records import CompetenceClaim
+from credentials.records.records import CompetenceClaim
 from issuers.auth import Principal
 from issuers.http import get_issuer_context, require_principal
 from base.http import get_session

@@ -22,7 +22,7 @@ here):
 Stricter than the specification where our verifier or JavaScript's `Date` needs it: dateTimeStamps have four-digit
 years (0001-9999), hours 00-23 and real calendar dates; `digestMultibase` is a base64url (`u`) or base58btc (`z`)
 multihash. What the contexts make of each term (undefined terms, protected terms redefined, ids that do not expand)
-is for strict JSON-LD expansion (credentials/jsonld.py), which the issuer runs too.
+is for strict JSON-LD expansion (credentials/proofs/jsonld.py), which the issuer runs too.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Offline JSON-LD: the document loader and strict (safe-mode) conversion of a document to an RDF dataset.
 
 The loader serves three kinds of URL and nothing else (never the network):
-- the contexts bundled in `credentials/contexts/` (`index.json` maps URL -> file + SHA-256, checked at first load);
+- the contexts bundled in `credentials/proofs/contexts/` (`index.json` maps URL -> file + SHA-256, checked at first load);
 - contexts the service registers itself with `register_context(url, document)`;
 - DID URLs, through the DID resolver the loader was built with (did:key by default). A DID URL with a fragment
   yields the verification method it names, framed with the DID document's `@context`, the way jsonld-signatures

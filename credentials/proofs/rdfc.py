@@ -1,10 +1,10 @@
 """RDF Dataset Canonicalization (RDFC-1.0) of JSON-LD documents to canonical N-Quads.
 
-PyLD turns the document into an RDF dataset (strictly, see `credentials.jsonld.to_dataset`, through the template
-cache in `credentials.shapes`); the canonicalization itself is implemented here rather than with PyLD's URDNA2015,
+PyLD turns the document into an RDF dataset (strictly, see `credentials.proofs.jsonld.to_dataset`, through the template
+cache in `credentials.proofs.shapes`); the canonicalization itself is implemented here rather than with PyLD's URDNA2015,
 for two reasons that both change signatures:
 
-- Escaping: terms are written in canonical N-Quads form (see `credentials.nquads`), which PyLD does not do for
+- Escaping: terms are written in canonical N-Quads form (see `credentials.proofs.nquads`), which PyLD does not do for
   control characters.
 - The blank node to quads map is a set: a quad naming the same blank node twice counts once (PyLD lists it twice,
   which changes first-degree hashes of such nodes).
@@ -28,9 +28,9 @@ import hashlib
 import itertools
 import re
 
-from credentials import shapes
-from credentials.jsonld import DocumentLoader
-from credentials.nquads import Quad, serialize
+from credentials.proofs import shapes
+from credentials.proofs.jsonld import DocumentLoader
+from credentials.proofs.nquads import Quad, serialize
 
 
 class CanonicalizationError(ValueError):

@@ -25,9 +25,11 @@ from catalogue import load_catalogue
 from base.errors import UserError
 from base.i18n import messages
 from credentials import service
-from credentials.batch_store import BatchItemRow, BatchRow
-from credentials.batches import CheckedUpload, SheetRow, check_rows, read_upload, record_input
-from credentials.records import validate_record
+from credentials import common as credentials_common
+from credentials.records import service as records_service
+from credentials.batches.store import BatchItemRow, BatchRow
+from credentials.batches.spreadsheet import CheckedUpload, SheetRow, check_rows, read_upload, record_input
+from credentials.records.records import validate_record
 from credentials.store import CredentialRow, RecordRow
 from issuers.auth import Principal
 from base.db import utcnow
@@ -42,7 +44,7 @@ DEFAULT_LEASE_SECONDS = 30
 
 def check_upload(content: bytes, filename: str | None) -> CheckedUpload:
     """Reads and checks an upload against the current catalogue; writes nothing (the dry run)."""
-    return check_rows(read_upload(content, filename), load_catalogue(), service.today_in_latvia())
+    return check_rows(read_upload(content, filename), load_catalogue(), credentials_common.today_in_latvia())
 
 
 def _require_issuer(principal: Principal, organisation_id: str) -> None:
@@ -188,9 +190,9 @@ def prepare_row(session: Session, ctx: IssuerContext, batch: BatchRow, cells: di
     principal = batch_principal(batch)
     org = session.get(OrganisationRow, batch.organisation_id)
     catalogue = load_catalogue()
-    valid = validate_record(record_input(SheetRow(line, cells)), catalogue, service.today_in_latvia())
-    found = service.find_volunteer(session, ctx, org, valid.volunteer, match_name=True)
-    record = (service.live_record(session, org.id, service.natural_key(org.id, found.id, valid))
+    valid = validate_record(record_input(SheetRow(line, cells)), catalogue, credentials_common.today_in_latvia())
+    found = records_service.find_volunteer(session, ctx, org, valid.volunteer, match_name=True)
+    record = (records_service.live_record(session, org.id, records_service.natural_key(org.id, found.id, valid))
               if found is not None else None)
     # Issued, a volunteer's draft, or a correction waiting to be issued: the row's record exists, nothing to do.
     if record is not None and (record.status != "approved" or record.revises_id is not None):
@@ -199,11 +201,11 @@ def prepare_row(session: Session, ctx: IssuerContext, batch: BatchRow, cells: di
         return RowOutcome("skipped", record.id, credential_id)
     if record is None:
         # `found` already looked the volunteer up: a new one is created without asking again.
-        volunteer = (service.VolunteerResult(found, None) if found is not None
-                     else service.create_volunteer(session, ctx, org, valid.volunteer))
-        record = service.store_record(session, org, valid, catalogue.version, volunteer, status="approved",
+        volunteer = (records_service.VolunteerResult(found, None) if found is not None
+                     else records_service.create_volunteer(session, ctx, org, valid.volunteer))
+        record = records_service.store_record(session, org, valid, catalogue.version, volunteer, status="approved",
                                       source="batch", created_by=principal.token_id).record
-        service.approved_as_made(session, principal, record)
+        records_service.approved_as_made(session, principal, record)
     return record
 
 
@@ -267,7 +269,7 @@ def skip_known_rows(session: Session, ctx: IssuerContext, batch_id: str) -> int:
     if batch is None:
         return 0
     org = session.get(OrganisationRow, batch.organisation_id)
-    catalogue, today = load_catalogue(), service.today_in_latvia()
+    catalogue, today = load_catalogue(), credentials_common.today_in_latvia()
     by_key: dict[str, BatchItemRow] = {}
     for item in session.scalars(select(BatchItemRow).where(BatchItemRow.batch_id == batch_id,
                                                            BatchItemRow.status == "pending")):
@@ -276,9 +278,9 @@ def skip_known_rows(session: Session, ctx: IssuerContext, batch_id: str) -> int:
                                     catalogue, today)
         except (UserError, InvalidTag):  # left for the row's own run, which reports it
             continue
-        volunteer = service.find_volunteer(session, ctx, org, valid.volunteer, match_name=True)
+        volunteer = records_service.find_volunteer(session, ctx, org, valid.volunteer, match_name=True)
         if volunteer is not None:
-            by_key[service.natural_key(org.id, volunteer.id, valid)] = item
+            by_key[records_service.natural_key(org.id, volunteer.id, valid)] = item
     keys = list(by_key)
     skipped = 0
     for start in range(0, len(keys), 500):
