@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from catalogue.files import load_catalogue
@@ -15,8 +15,9 @@ from catalogue.model import (KEY_COMPETENCE_FRAMEWORK, Catalogue, Competence, Mi
 from catalogue.search import search_competences, search_mission_types
 from catalogue.skos import JSON_LD, skos_document
 from catalogue.versions import ReleaseState, catalogue_version, release_state, released_versions
-from base.http import base_url, page_language
+from base.http import base_url
 from base.web import render_page, template_environment
+from base.http import LanguageDep
 
 router = APIRouter(prefix="/catalogue", tags=["catalogue"])
 _templates = template_environment([Path(__file__).parent / "templates"])
@@ -77,7 +78,7 @@ def key_competences_json(catalogue: Catalogue, lang: str) -> list[dict]:
 
 
 @router.get("", summary="The current catalogue version and what it holds")
-def catalogue_summary(request: Request, lang: str = Depends(page_language)):
+def catalogue_summary(request: Request, lang: LanguageDep):
     catalogue = load_catalogue()
     base = base_url(request)
     return {
@@ -104,19 +105,19 @@ def catalogue_summary(request: Request, lang: str = Depends(page_language)):
 
 
 @router.get("/domains", summary="The domains of volunteering (the SKOS export's top concepts)")
-def list_domains(lang: str = Depends(page_language)):
+def list_domains(lang: LanguageDep):
     catalogue = load_catalogue()
     return {"version": catalogue.version, "lang": lang, "items": domains_json(catalogue, lang)}
 
 
 @router.get("/key-competences", summary="The eight EU key competences (Council Recommendation 2018/C 189/01)")
-def list_key_competences(lang: str = Depends(page_language)):
+def list_key_competences(lang: LanguageDep):
     catalogue = load_catalogue()
     return {"version": catalogue.version, "lang": lang, "items": key_competences_json(catalogue, lang)}
 
 
 @router.get("/key-competences/{code}", summary="One EU key competence: the page credentials align to")
-def get_key_competence(code: str, request: Request, lang: str = Depends(page_language)):
+def get_key_competence(code: str, request: Request, lang: LanguageDep):
     catalogue = load_catalogue()
     entry = catalogue.key_competence(code)
     return {"version": catalogue.version, "lang": lang, "uri": key_competence_uri(base_url(request), entry.code),
@@ -127,8 +128,7 @@ def get_key_competence(code: str, request: Request, lang: str = Depends(page_lan
 
 
 @router.get("/mission-types", summary="Mission types, optionally of one domain")
-def list_mission_types(request: Request, domain: str | None = Query(None, description="A domain code."),
-                       lang: str = Depends(page_language)):
+def list_mission_types(request: Request, lang: LanguageDep, domain: str | None = Query(None, description="A domain code.")):
     catalogue = load_catalogue()
     if domain is not None and domain not in {entry.code for entry in catalogue.domains}:
         raise UserError("catalogue.unknown_domain", kind="invalid", code=domain, errors=[
@@ -139,15 +139,14 @@ def list_mission_types(request: Request, domain: str | None = Query(None, descri
 
 
 @router.get("/mission-types/{code}", summary="One mission type with its tasks and competences")
-def get_mission_type(code: str, request: Request, lang: str = Depends(page_language)):
+def get_mission_type(code: str, request: Request, lang: LanguageDep):
     catalogue = load_catalogue()
     return {"version": catalogue.version, "lang": lang,
             **mission_type_json(catalogue, catalogue.mission_type(code), lang, base_url(request))}
 
 
 @router.get("/competences", summary="Search competences in Latvian and English")
-def list_competences(q: str = Query("", max_length=200, description="Words to find; case and diacritics ignored."),
-                     limit: int = Query(50, ge=1, le=500), lang: str = Depends(page_language)):
+def list_competences(lang: LanguageDep, q: str = Query("", max_length=200, description="Words to find; case and diacritics ignored."), limit: int = Query(50, ge=1, le=500)):
     catalogue = load_catalogue()
     found = search_competences(catalogue, q, lang)
     return {"version": catalogue.version, "lang": lang, "query": q, "total": len(found),
@@ -188,8 +187,7 @@ def _page(request: Request, template: str, lang: str, status_code: int = 200, **
 
 
 @router.get("/browse", response_class=HTMLResponse, summary="Public page to browse and search the catalogue")
-def browse(request: Request, q: str = Query("", max_length=200), domain: str = Query(""),
-           lang: str = Depends(page_language)):
+def browse(request: Request, lang: LanguageDep, q: str = Query("", max_length=200), domain: str = Query("")):
     catalogue = load_catalogue()
     domain_code = domain if domain in {entry.code for entry in catalogue.domains} else None
     query = q.strip()
@@ -202,7 +200,7 @@ def browse(request: Request, q: str = Query("", max_length=200), domain: str = Q
 
 
 @router.get("/browse/{code}", response_class=HTMLResponse, summary="Public page of one mission type")
-def browse_mission_type(code: str, request: Request, lang: str = Depends(page_language)):
+def browse_mission_type(code: str, request: Request, lang: LanguageDep):
     catalogue = load_catalogue()
     entry = catalogue.mission_types_by_code.get(code)
     if entry is None:

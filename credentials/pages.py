@@ -5,12 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from catalogue import catalogue_version
-from base.http import page_language
 from base.errors import UserError
 from base.i18n import format_number
 from base.web import render_page, template_environment
@@ -18,10 +17,9 @@ from credentials.api import pdf_response
 from credentials.certificates import credentials_of, volunteers_by_link
 from credentials.common import RIGA, verify_page_url
 from credentials.store import RecordRow
-from issuers.http import get_issuer_context
-from base.http import get_session
-from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
+from base.http import LanguageDep, SessionDep
+from issuers.http import IssuerContextDep
 
 router = APIRouter(include_in_schema=False)
 _templates = template_environment([Path(__file__).parent / "templates"])
@@ -30,8 +28,8 @@ PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "private, no-store
 
 
 @router.get("/me/{token}", response_class=HTMLResponse)
-def my_credentials(token: str, request: Request, lang: str = Depends(page_language),
-                   session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context)):
+def my_credentials(token: str, request: Request, lang: LanguageDep,
+                   session: SessionDep, ctx: IssuerContextDep):
     volunteers = volunteers_by_link(session, token)
     items, total = [], Decimal(0)
     for row in credentials_of(session, volunteers):
@@ -61,15 +59,14 @@ def _own_credential(session: Session, token: str, credential_id: str):
 
 
 @router.get("/me/{token}/credentials/{credential_id}.pdf")
-def my_certificate(token: str, credential_id: str, language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
-                   session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context)):
+def my_certificate(token: str, credential_id: str, session: SessionDep, ctx: IssuerContextDep, language: str = Query("lv", pattern="^(lv|en|bilingual)$")):
     response = pdf_response(session, ctx, _own_credential(session, token, credential_id), language)
     response.headers.update(PRIVATE)
     return response
 
 
 @router.get("/me/{token}/credentials/{credential_id}.json")
-def my_credential_json(token: str, credential_id: str, session: Session = Depends(get_session)):
+def my_credential_json(token: str, credential_id: str, session: SessionDep):
     row = _own_credential(session, token, credential_id)
     return Response(row.document.encode(), media_type="application/json", headers={
         **PRIVATE, "Content-Disposition": f'attachment; filename="credential-{row.id}.json"'})

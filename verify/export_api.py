@@ -6,16 +6,12 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query, Response
 
-from base.http import page_language
 from base.errors import UserError
-from issuers.auth import Principal
-from issuers.http import get_issuer_context, optional_principal, require_principal
-from base.http import get_session
-from issuers.service import IssuerContext
 from verify.exports import edc, service, table
+from base.http import LanguageDep, SessionDep
+from issuers.http import IssuerContextDep, OptionalPrincipalDep, PrincipalDep
 
 router = APIRouter()
 JSON_LD = "application/ld+json"
@@ -42,17 +38,8 @@ def _clr_response(document: dict) -> Response:
 @router.get("/credentials/{credential_id}/export/{export_format}", tags=["exports"],
             summary="Export a credential: `edc` (Europass, public), `csv` (one row, public) or `clr` (the volunteer's "
                     "whole record; the issuing organisation only)")
-def export_credential(
-    credential_id: str,
-    export_format: str,
-    uploadable: bool = Query(False, description="`edc` only: wrapped as the Europass EDC issuer's upload takes it, "
-                                                "`{\"credential\": ...}`."),
-    sep: str = SEPARATOR,
-    session: Session = Depends(get_session),
-    ctx: IssuerContext = Depends(get_issuer_context),
-    principal: Principal | None = Depends(optional_principal),
-    lang: str = Depends(page_language),
-):
+def export_credential(credential_id: str, export_format: str, session: SessionDep, ctx: IssuerContextDep, principal: OptionalPrincipalDep, lang: LanguageDep, uploadable: bool = Query(False, description="`edc` only: wrapped as the Europass EDC issuer's upload takes it, "
+                                                "`{\"credential\": ...}`."), sep: str = SEPARATOR):
     if export_format == "clr":
         if principal is None:
             raise UserError("auth.required", kind="unauthorised")
@@ -73,16 +60,16 @@ def export_credential(
 
 @router.get("/volunteers/{volunteer_id}/export/clr", tags=["exports"],
             summary="CLR 2.0 of all credentials of one of the organisation's volunteers, signed by the platform")
-def export_volunteer_clr(volunteer_id: str, session: Session = Depends(get_session),
-                         ctx: IssuerContext = Depends(get_issuer_context),
-                         principal: Principal = Depends(require_principal), lang: str = Depends(page_language)):
+def export_volunteer_clr(volunteer_id: str, session: SessionDep,
+                         ctx: IssuerContextDep,
+                         principal: PrincipalDep, lang: LanguageDep):
     return _clr_response(service.organisation_volunteer_clr(session, ctx, principal, volunteer_id, lang))
 
 
 @router.get("/me/{token}/export/clr", tags=["exports"],
             summary="CLR 2.0 of the volunteer's own credentials, through their personal link")
-def export_personal_clr(token: str, session: Session = Depends(get_session),
-                        ctx: IssuerContext = Depends(get_issuer_context), lang: str = Depends(page_language)):
+def export_personal_clr(token: str, session: SessionDep,
+                        ctx: IssuerContextDep, lang: LanguageDep):
     return _clr_response(service.personal_clr(session, ctx, token, lang))
 
 
@@ -105,21 +92,13 @@ def _day(value: str | None) -> date | None:
 
 @router.get("/organisations/{slug}/export/credentials.csv", tags=["exports"],
             summary="CSV of the organisation's credentials, optionally issued from/to (dates, Latvian time)")
-def export_organisation_csv(
-    slug: str,
-    start: str | None = Query(None, alias="from", description="First issue date, YYYY-MM-DD."),
-    end: str | None = Query(None, alias="to", description="Last issue date, YYYY-MM-DD."),
-    sep: str = SEPARATOR,
-    session: Session = Depends(get_session),
-    ctx: IssuerContext = Depends(get_issuer_context),
-    principal: Principal = Depends(require_principal),
-):
+def export_organisation_csv(slug: str, session: SessionDep, ctx: IssuerContextDep, principal: PrincipalDep, start: str | None = Query(None, alias="from", description="First issue date, YYYY-MM-DD."), end: str | None = Query(None, alias="to", description="Last issue date, YYYY-MM-DD."), sep: str = SEPARATOR):
     body = service.organisation_csv(session, ctx, principal, slug, _day(start), _day(end), sep)
     return _download(body, CSV, f"{slug}-credentials.csv")
 
 
-def _platform_did_document(session: Session = Depends(get_session),
-                           ctx: IssuerContext = Depends(get_issuer_context)):
+def _platform_did_document(session: SessionDep,
+                           ctx: IssuerContextDep):
     document = service.platform_document(session, ctx, create=True)
     return Response(json.dumps(document, indent=2).encode(), media_type="application/did+json",
                     headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})

@@ -11,6 +11,8 @@ QR code or uploaded it); the signed JSON, which carries the same facts, and the 
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import json
 import time
 from pathlib import Path
@@ -25,8 +27,7 @@ from base.web import render_page, template_environment
 from credentials.service import credential_status_summary
 from credentials.common import verify_page_url
 from credentials.store import CredentialRow
-from issuers.http import get_issuer_context
-from base.http import get_read_session, read_transaction, run_cpu_bound
+from base.http import read_transaction, run_cpu_bound
 from issuers.service import IssuerContext
 from verify import bulk
 from verify.core import is_stored_document, verify_credential
@@ -34,6 +35,8 @@ from verify.inputs import (MAX_FILE_BYTES, UnreadableInput, credential_from_byte
                            credential_id_in, link_host, why_unreadable)
 from verify.store import ServicePorts, verify_in_session
 from verify.view import verification_view
+from base.http import ReadSessionDep
+from issuers.http import IssuerContextDep
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter()
@@ -42,6 +45,9 @@ _templates = template_environment([Path(__file__).parent / "templates"])
 
 async def public_language(lang: str | None = Query(None, description="`lv` (default) or `en`.")) -> str:
     return normalise_language(lang)
+
+
+PublicLanguageDep = Annotated[str, Depends(public_language)]
 
 
 def _page(request: Request, template: str, lang: str, status_code: int = 200, **context) -> HTMLResponse:
@@ -84,8 +90,7 @@ def _result_page(request: Request, session: Session, ctx: IssuerContext, lang: s
 
 
 @router.get("/v/{credential_id}", response_class=HTMLResponse)
-async def verification_page(credential_id: str, request: Request, lang: str = Depends(public_language),
-                            ctx: IssuerContext = Depends(get_issuer_context)):
+async def verification_page(credential_id: str, request: Request, ctx: IssuerContextDep, lang: PublicLanguageDep):
     return await run_cpu_bound(request, _verification_page, request, credential_id, lang, ctx)
 
 
@@ -99,14 +104,12 @@ def _verification_page(request: Request, credential_id: str, lang: str, ctx: Iss
 
 
 @router.get("/verify", response_class=HTMLResponse)
-def verify_form(request: Request, lang: str = Depends(public_language)):
+def verify_form(request: Request, lang: PublicLanguageDep):
     return _page(request, "verify/form.html", lang, pasted="", error=None, max_mb=MAX_FILE_BYTES // 2 ** 20)
 
 
 @router.post("/verify", response_class=HTMLResponse)
-def verify_upload(request: Request, lang: str = Depends(public_language), credential: str = Form(""),
-                  file: UploadFile | None = File(None), session: Session = Depends(get_read_session),
-                  ctx: IssuerContext = Depends(get_issuer_context)):
+def verify_upload(request: Request, session: ReadSessionDep, ctx: IssuerContextDep, lang: PublicLanguageDep, credential: str = Form(""), file: UploadFile | None = File(None)):
     """A file (PDF or JSON), or pasted text: a verification link or an id of this service's (then the credential's
     own page), or a credential's JSON."""
     pasted = credential.strip()
@@ -157,7 +160,7 @@ def _credential_from_pasted(text: str):
 
 
 @router.get("/verify/bulk", response_class=HTMLResponse)
-def bulk_form(request: Request, lang: str = Depends(public_language)):
+def bulk_form(request: Request, lang: PublicLanguageDep):
     return _page(request, "verify/bulk.html", lang, limits={
         "entries": bulk.MAX_ENTRIES, "megabytes": bulk.MAX_UPLOAD_BYTES // 2 ** 20})
 
@@ -165,9 +168,7 @@ def bulk_form(request: Request, lang: str = Depends(public_language)):
 @api_router.post("/verify/bulk", tags=["verification"],
                  summary="Bulk check: a CSV of verification links or a ZIP of credential JSON files and certificate "
                          "PDFs (multipart field `file`); returns a CSV with one verdict per row")
-def bulk_check(request: Request, file: UploadFile = File(...), page: str = Form(""),
-               lang: str = Depends(public_language), session: Session = Depends(get_read_session),
-               ctx: IssuerContext = Depends(get_issuer_context)):
+def bulk_check(request: Request, session: ReadSessionDep, ctx: IssuerContextDep, lang: PublicLanguageDep, file: UploadFile = File(...), page: str = Form("")):
     data = file.file.read(bulk.MAX_UPLOAD_BYTES + 1)
 
     def lookup(credential_id: str):

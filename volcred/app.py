@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from catalogue import load_catalogue
 from catalogue.api import router as catalogue_router
@@ -15,12 +14,12 @@ from base.i18n import messages
 from base.web import STATIC_DIR, STATIC_URL
 from issuers.throttle import Throttle
 from base.db import make_engine, make_session_factory, transaction
-from volcred.deps import get_language, get_session
 from volcred.logs import RequestIdMiddleware
 from volcred.problems import install_problem_handlers, problem
 from volcred.public_limits import PublicLimitsMiddleware, throttle_rates
 from volcred.request_guard import RequestGuardMiddleware
 from volcred.settings import Settings, get_settings
+from base.http import LanguageDep, SessionDep
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
 
     @app.get("/health", tags=["service"], summary="Service and database health")
-    def health(request: Request, session: Session = Depends(get_session), lang: str = Depends(get_language)):
+    def health(request: Request, session: SessionDep, lang: LanguageDep):
         try:
             session.execute(text("SELECT 1"))
         except Exception:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from base.http import page_language
 from base.errors import UserError
 from credentials.batches import service as batch_service
 from credentials.api import caller_organisation
 from credentials.batches.store import BatchRow
 from credentials.batches.spreadsheet import CheckedUpload, MAX_BYTES, template_csv, template_xlsx
-from issuers.auth import Principal
-from issuers.http import get_issuer_context, require_principal
-from base.http import get_session
-from issuers.service import IssuerContext
+from base.http import LanguageDep, SessionDep
+from issuers.http import IssuerContextDep, PrincipalDep
 
 router = APIRouter(tags=["batches"])
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -70,10 +67,7 @@ def _read_upload(file: UploadFile) -> bytes:
 
 
 @router.post("/batches", summary="Upload a CSV or XLSX of records: check it (dry_run=true) or issue every valid row")
-def upload(request: Request, file: UploadFile = File(...), dry_run: bool = Query(False),
-           organisation: str | None = Form(None), lang: str = Depends(page_language),
-           session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context),
-           principal: Principal = Depends(require_principal)):
+def upload(request: Request, lang: LanguageDep, session: SessionDep, ctx: IssuerContextDep, principal: PrincipalDep, file: UploadFile = File(...), dry_run: bool = Query(False), organisation: str | None = Form(None)):
     org = caller_organisation(session, principal, organisation)
     content = _read_upload(file)
     if dry_run:
@@ -88,31 +82,27 @@ def upload(request: Request, file: UploadFile = File(...), dry_run: bool = Query
 
 
 @router.get("/batches/{batch_id}", summary="A batch's report and progress")
-def read_batch(batch_id: str, lang: str = Depends(page_language), session: Session = Depends(get_session),
-               ctx: IssuerContext = Depends(get_issuer_context), principal: Principal = Depends(require_principal)):
+def read_batch(batch_id: str, lang: LanguageDep, session: SessionDep,
+               ctx: IssuerContextDep, principal: PrincipalDep):
     batch = batch_service.get_batch(session, principal, batch_id)
     return batch_view(session, batch, ctx.base_url, lang)
 
 
 @router.post("/batches/{batch_id}/cancel", summary="Stop a batch before its next row (issued rows stay issued)")
-def cancel_batch(batch_id: str, lang: str = Depends(page_language), session: Session = Depends(get_session),
-                 ctx: IssuerContext = Depends(get_issuer_context), principal: Principal = Depends(require_principal)):
+def cancel_batch(batch_id: str, lang: LanguageDep, session: SessionDep,
+                 ctx: IssuerContextDep, principal: PrincipalDep):
     batch = batch_service.cancel_batch(session, principal, batch_id)
     return batch_view(session, batch, ctx.base_url, lang)
 
 
 @router.post("/batches/{batch_id}/revoke", summary="Revoke every credential the batch issued, with one reason")
-def revoke_batch(batch_id: str, body: RevokeBody | None = None, lang: str = Depends(page_language),
-                 session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context),
-                 principal: Principal = Depends(require_principal)):
+def revoke_batch(batch_id: str, lang: LanguageDep, session: SessionDep, ctx: IssuerContextDep, principal: PrincipalDep, body: RevokeBody | None = None):
     batch = batch_service.revoke_batch(session, principal, batch_id, body.reason if body else None)
     return batch_view(session, batch, ctx.base_url, lang)
 
 
 @router.get("/batches/{batch_id}/certificates.zip", summary="The PDF certificates of the batch's credentials")
-def batch_certificates(batch_id: str, language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
-                       session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context),
-                       principal: Principal = Depends(require_principal)):
+def batch_certificates(batch_id: str, session: SessionDep, ctx: IssuerContextDep, principal: PrincipalDep, language: str = Query("lv", pattern="^(lv|en|bilingual)$")):
     from credentials.certificate import zip_certificates
     from credentials.certificates import certificate_data
 

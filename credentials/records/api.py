@@ -6,20 +6,18 @@ from __future__ import annotations
 
 from typing import Union
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import Field
 from sqlalchemy.orm import Session
 
 from catalogue import load_catalogue
-from base.http import page_language
 from credentials.records import drafts
 from credentials.api import StrictInput, caller_organisation, record_view
 from credentials.records.records import CompetenceClaim
-from issuers.auth import Principal
-from issuers.http import get_issuer_context, require_principal
-from base.http import get_session
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
+from base.http import LanguageDep, SessionDep
+from issuers.http import IssuerContextDep, PrincipalDep
 
 router = APIRouter()
 # The invitation token is a secret: keep it out of referrers and shared caches.
@@ -36,9 +34,9 @@ class InvitationBody(drafts.InvitationInput):
 
 @router.post("/invitations", status_code=201, tags=["statements"],
              summary="Invite a volunteer to draft a statement (returns the invitation link, shown once)")
-def create_invitation(body: InvitationBody, session: Session = Depends(get_session),
-                      ctx: IssuerContext = Depends(get_issuer_context),
-                      principal: Principal = Depends(require_principal)):
+def create_invitation(body: InvitationBody, session: SessionDep,
+                      ctx: IssuerContextDep,
+                      principal: PrincipalDep):
     org = caller_organisation(session, principal, body.organisation)
     row, token = drafts.create_invitation(session, principal, org, body)
     return {"id": row.id, "url": invitation_url(ctx.base_url, token), "token": token,
@@ -78,8 +76,8 @@ def statement_view(session: Session, invitation, lang: str) -> dict:
 
 @router.get("/invitations/{token}/statement", tags=["statements"],
             summary="The volunteer's view: the invitation, their statement and its status")
-def read_statement(token: str, response: Response, lang: str = Depends(page_language),
-                   session: Session = Depends(get_session)):
+def read_statement(token: str, response: Response, lang: LanguageDep,
+                   session: SessionDep):
     response.headers.update(PRIVATE)
     return statement_view(session, drafts.invitation_by_token(session, token), lang)
 
@@ -134,8 +132,8 @@ def saved_view(session: Session, ctx: IssuerContext, saved: drafts.SavedDraft, l
 
 @router.put("/invitations/{token}/statement", tags=["statements"],
             summary="Save (and optionally submit) the volunteer's statement")
-def save_statement(token: str, body: DraftBody, response: Response, lang: str = Depends(page_language),
-                   session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context)):
+def save_statement(token: str, body: DraftBody, response: Response, lang: LanguageDep,
+                   session: SessionDep, ctx: IssuerContextDep):
     response.headers.update(PRIVATE)
     saved = drafts.save_draft(session, ctx, token, draft_input(body), submit=body.submit)
     return saved_view(session, ctx, saved, lang)
@@ -143,8 +141,8 @@ def save_statement(token: str, body: DraftBody, response: Response, lang: str = 
 
 @router.post("/invitations/{token}/submit", tags=["statements"],
              summary="Submit the saved statement for the organiser's review")
-def submit_statement(token: str, response: Response, lang: str = Depends(page_language),
-                     session: Session = Depends(get_session)):
+def submit_statement(token: str, response: Response, lang: LanguageDep,
+                     session: SessionDep):
     response.headers.update(PRIVATE)
     drafts.submit_draft(session, token)
     return statement_view(session, drafts.invitation_by_token(session, token), lang)

@@ -6,22 +6,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from catalogue import load_catalogue
-from base.http import page_language
 from base.errors import UserError
 from base.i18n import messages
 from base.web import render_page, template_environment
 from credentials.records import drafts
 from credentials.records.api import PRIVATE, statement_view
 from credentials.records.records import CompetenceClaim
-from issuers.http import get_issuer_context
-from base.http import get_session
-from issuers.service import IssuerContext
 from issuers.municipalities import find_municipality
+from base.http import LanguageDep, SessionDep
+from issuers.http import IssuerContextDep
 
 router = APIRouter(include_in_schema=False)
 _templates = template_environment([Path(__file__).parent / "templates"])
@@ -92,8 +90,8 @@ def _error_page(request: Request, error: UserError, lang: str) -> HTMLResponse:
 
 
 @router.get("/invite/{token}", response_class=HTMLResponse)
-def statement_page(token: str, request: Request, lang: str = Depends(page_language),
-                   session: Session = Depends(get_session)):
+def statement_page(token: str, request: Request, lang: LanguageDep,
+                   session: SessionDep):
     try:
         return _page(request, session, token, lang)
     except UserError as error:
@@ -122,9 +120,9 @@ def _field_errors(error: UserError, lang: str) -> dict:
 
 
 @router.post("/invite/{token}", response_class=HTMLResponse)
-async def save_statement_form(token: str, request: Request, lang: str = Depends(page_language),
-                              session: Session = Depends(get_session),
-                              ctx: IssuerContext = Depends(get_issuer_context)):
+async def save_statement_form(token: str, request: Request, lang: LanguageDep,
+                              session: SessionDep,
+                              ctx: IssuerContextDep):
     values = _form_values(await request.form())
     data = drafts.DraftInput(
         start_date=values["start_date"], end_date=values["end_date"], hours=values["hours"],
