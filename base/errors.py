@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class UserError(Exception):
     """An error a user caused and can fix, carrying a message key rather than a text.
@@ -12,7 +14,7 @@ class UserError(Exception):
 
     kinds = ("invalid", "not_found", "conflict", "forbidden", "unauthorised", "gone", "too_large", "too_many_requests")
 
-    def __init__(self, key: str, kind: str = "invalid", errors: list[dict] | None = None, **params: object):
+    def __init__(self, key: str, kind: str = "invalid", errors: list[dict[str, Any]] | None = None, **params: object):
         if kind not in self.kinds:
             raise ValueError(f"unknown error kind {kind!r}")
         super().__init__(key)

@@ -5,8 +5,9 @@ They read what the wiring put on `app.state` (settings, session factory), so no 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Callable, Iterator, TypeVar
+from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, Header, Query, Request

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from importlib.metadata import entry_points
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
@@ -90,7 +91,7 @@ class Text:
     def in_language(self, lang: str) -> str:
         return self.lv if lang == "lv" else self.en
 
-    def format(self, **params: object) -> "Text":
+    def format(self, **params: object) -> Text:
         return Text(lv=self._format_in("lv", params), en=self._format_in("en", params))
 
     def _format_in(self, lang: str, params: Mapping[str, object]) -> str:
@@ -117,7 +118,7 @@ class Messages:
     texts: dict[str, Text] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, paths: Iterable[Path]) -> "Messages":
+    def load(cls, paths: Iterable[Path]) -> Messages:
         merged: dict[str, Text] = {}
         for path in paths:
             with open(path, "rb") as fh:
@@ -159,7 +160,7 @@ def _text(path: Path, key: str, entry: Mapping[str, Any]) -> Text:
     return Text(lv=forms["lv"]["other"], en=forms["en"]["other"], count=str(count), forms=forms)
 
 
-def _flatten(data: Mapping[str, object], prefix: str = ""):
+def _flatten(data: Mapping[str, object], prefix: str = "") -> Iterator[tuple[str, Mapping[str, Any]]]:
     """Yield (dotted key, {lv, en}) for every leaf table that holds language strings."""
     for name, value in data.items():
         if not isinstance(value, dict):

@@ -91,10 +91,10 @@ def _issued_since(runtime, batch_id: str, last_line: int) -> tuple[list, int]:
     lock (groups commit in line order, so the line is a cursor)."""
     from sqlalchemy import select
 
+    from base.db import READ_MOSTLY
     from credentials.batches.store import BatchItemRow
     from credentials.certificates import certificate_data
     from credentials.store import CredentialRow
-    from base.db import READ_MOSTLY
 
     with runtime.session_factory() as session:
         session.connection(execution_options={READ_MOSTLY: True})

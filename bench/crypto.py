@@ -13,8 +13,18 @@ import json
 import subprocess
 from dataclasses import dataclass
 
-from bench.common import INTEROP, REFERENCE, REPO, Timing, bench_organisation, bench_runtime, issue_records, \
-    median_ratio, section, timed
+from bench.common import (
+    INTEROP,
+    REFERENCE,
+    REPO,
+    Timing,
+    bench_organisation,
+    bench_runtime,
+    issue_records,
+    median_ratio,
+    section,
+    timed,
+)
 
 CREATED = "2026-06-30T12:00:00Z"
 

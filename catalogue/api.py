@@ -7,17 +7,24 @@ from pathlib import Path
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from catalogue.files import load_catalogue
 from base.errors import UserError
+from base.http import LanguageDep, base_url
 from base.i18n import messages
-from catalogue.model import (KEY_COMPETENCE_FRAMEWORK, Catalogue, Competence, MissionType, content_data, key_competence_uri,
-                             mission_type_uri, version_uri)
+from base.web import render_page, template_environment
+from catalogue.files import load_catalogue
+from catalogue.model import (
+    KEY_COMPETENCE_FRAMEWORK,
+    Catalogue,
+    Competence,
+    MissionType,
+    content_data,
+    key_competence_uri,
+    mission_type_uri,
+    version_uri,
+)
 from catalogue.search import search_competences, search_mission_types
 from catalogue.skos import JSON_LD, skos_document
 from catalogue.versions import ReleaseState, catalogue_version, release_state, released_versions
-from base.http import base_url
-from base.web import render_page, template_environment
-from base.http import LanguageDep
 
 router = APIRouter(prefix="/catalogue", tags=["catalogue"])
 _templates = template_environment([Path(__file__).parent / "templates"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Union
+from typing import Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -12,19 +12,19 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from base.errors import UserError
-from credentials import service
+from base.http import ReadSessionDep, SessionDep
 from credentials import common as credentials_common
-from credentials.records import service as records_service
+from credentials import service
 from credentials import status_lists as credentials_status_lists
 from credentials import vc_api as credentials_vc_api
 from credentials.document import volunteer_context_document
+from credentials.records import service as records_service
 from credentials.records.records import CompetenceClaim, RecordChanges, RecordInput, VolunteerInput, format_hours
 from issuers import service as issuers
 from issuers.auth import Principal
+from issuers.http import IssuerContextDep, PrincipalDep
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
-from base.http import ReadSessionDep, SessionDep
-from issuers.http import IssuerContextDep, PrincipalDep
 
 router = APIRouter()
 JSON_LD = "application/ld+json"
@@ -66,7 +66,7 @@ class RecordBody(StrictInput):
     end_date: str
     hours: float | int | str
     role: str | None = None
-    competences: list[Union[str, CompetenceItem]] | None = Field(
+    competences: list[str | CompetenceItem] | None = Field(
         None, description="ESCO URIs (or objects with `attested_by`); default: the mission type's core competences.")
     narrative: str | None = None
     evidence: list[str] = []
@@ -75,7 +75,7 @@ class RecordBody(StrictInput):
                                                        "belongs to several organisations.")
 
 
-def competence_claims(items: list[Union[str, CompetenceItem]] | None) -> list | None:
+def competence_claims(items: list[str | CompetenceItem] | None) -> list | None:
     """Bare URIs stay strings (their provenance is decided by the caller); objects become claims."""
     if items is None:
         return None
@@ -150,7 +150,7 @@ class RecordEdit(StrictInput):
     hours: float | int | str | None = None
     role: str | None = None
     narrative: str | None = None
-    competences: list[Union[str, CompetenceItem]] | None = None
+    competences: list[str | CompetenceItem] | None = None
     evidence: list[str] | None = None
 
     def changes(self) -> RecordChanges:

@@ -7,9 +7,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-
 from credentials.proofs.jsonld import DocumentLoader
-
 
 RIGA = ZoneInfo("Europe/Riga")
 

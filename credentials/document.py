@@ -107,7 +107,7 @@ class SubjectIdentity:
     pseudonym_hash: str | None = None
 
     @classmethod
-    def pseudonymous(cls, pseudonym: str, salt: str) -> "SubjectIdentity":
+    def pseudonymous(cls, pseudonym: str, salt: str) -> SubjectIdentity:
         return cls(salt=salt, pseudonym_hash=salted_hash(pseudonym, salt))
 
 

@@ -9,17 +9,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from catalogue import catalogue_version
 from base.errors import UserError
+from base.http import LanguageDep, SessionDep
 from base.i18n import format_number
 from base.web import render_page, template_environment
+from catalogue import catalogue_version
 from credentials.api import pdf_response
 from credentials.certificates import credentials_of, volunteers_by_link
 from credentials.common import RIGA, verify_page_url
 from credentials.store import RecordRow
-from issuers.store import OrganisationRow
-from base.http import LanguageDep, SessionDep
 from issuers.http import IssuerContextDep
+from issuers.store import OrganisationRow
 
 router = APIRouter(include_in_schema=False)
 _templates = template_environment([Path(__file__).parent / "templates"])

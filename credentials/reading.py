@@ -19,10 +19,15 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from credentials.document import (
+    ATTESTATION_RESULT_TYPE,
+    ATTESTED_BY,
+    HOURS_RESULT_TYPE,
+    KEY_COMPETENCE_FRAMEWORK,
+    MISSION_TYPE_TARGET,
+)
 from credentials.proofs import shapes
 from credentials.proofs.dataintegrity import without_proof
-from credentials.document import (ATTESTATION_RESULT_TYPE, ATTESTED_BY, HOURS_RESULT_TYPE, KEY_COMPETENCE_FRAMEWORK,
-                                  MISSION_TYPE_TARGET)
 from credentials.proofs.jsonld import DocumentLoader, default_loader
 from credentials.proofs.nquads import Quad
 from issuers.municipalities import find_municipality

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
+from base.db import utcnow
 from base.errors import UserError
+from credentials.common import credential_loader, status_list_url
 from credentials.proofs.dataintegrity import Ed25519Signature, format_created, sign
 from credentials.proofs.statuslist import (
     MIN_LIST_SIZE,
@@ -22,12 +24,10 @@ from credentials.proofs.statuslist import (
     signed_by_untrusted_key,
     status_list_credential,
 )
+from credentials.store import StatusListRow
 from issuers import service as issuers
-from base.db import utcnow
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
-from credentials.store import StatusListRow
-from credentials.common import credential_loader, status_list_url
 
 
 def allocate_status_index(session: Session, org: OrganisationRow, purpose: str) -> tuple[StatusListRow, int]:
@@ -122,7 +122,7 @@ def signed_status_list(session: Session, ctx: IssuerContext, slug: str, purpose:
             json.loads(row.signed_credential), _key_status(session, ctx)):
         identity = issuers.signing_identity(session, ctx, org, maintenance=True)
         url = status_list_url(ctx.base_url, slug, purpose, number)
-        now = format_created(datetime.now(timezone.utc))
+        now = format_created(datetime.now(UTC))
         document = status_list_credential(url, identity.issuer_did, purpose, row.bits, now)
         signed = sign(document, suite=Ed25519Signature(identity.private_key),
                       verification_method=identity.verification_method, created=now, loader=credential_loader())

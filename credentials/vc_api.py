@@ -3,21 +3,21 @@ rules first."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from base.errors import UserError
+from credentials.common import credential_loader, credential_url
 from credentials.proofs import shapes, vcdm
 from credentials.proofs.dataintegrity import format_created
 from credentials.proofs.jsonld import DocumentLoaderError, StrictExpansionError
+from credentials.service import Issued, allocate_status_entries, new_credential_id, sign_document, store_credential
 from issuers import service as issuers
 from issuers.audit_store import append_audit
 from issuers.auth import Principal
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
-from credentials.common import credential_loader, credential_url
-from credentials.service import Issued, allocate_status_entries, new_credential_id, sign_document, store_credential
 
 
 def issue_document(session: Session, principal: Principal, ctx: IssuerContext, org: OrganisationRow,
@@ -39,7 +39,7 @@ def issue_document(session: Session, principal: Principal, ctx: IssuerContext, o
     credential_id = new_credential_id()
     document = dict(credential)
     document.setdefault("id", credential_url(ctx.base_url, credential_id))
-    now = format_created(datetime.now(timezone.utc))
+    now = format_created(datetime.now(UTC))
     document.setdefault("validFrom", now)
     errors = _check_issue_body(credential, document, identity.issuer_did, ctx.base_url)
     if errors:

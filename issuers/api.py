@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, File, Request, Response, UploadFile
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import Session
 
 from base.errors import UserError
+from base.http import SessionDep
 from base.i18n import messages
 from issuers import service
 from issuers.auth import Principal
+from issuers.http import IssuerContextDep, OptionalPrincipalDep, PrincipalDep
 from issuers.images import MAX_IMAGE_BYTES
 from issuers.organisations import OrganisationInput
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
-from base.http import SessionDep
-from issuers.http import IssuerContextDep, OptionalPrincipalDep, PrincipalDep
 
 router = APIRouter()
 
@@ -76,7 +76,7 @@ def in_utc(value: datetime | None, field: str) -> datetime | None:
     if value is None or value.tzinfo is None:
         return value
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except OverflowError:
         raise UserError("time.out_of_range", errors=[
             {"field": field, "message": messages().text("time.out_of_range")}]) from None
@@ -87,10 +87,10 @@ def token_expiry(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     try:
-        expiry = value.astimezone(timezone.utc)
+        expiry = value.astimezone(UTC)
     except OverflowError:
         expiry = None
-    if expiry is None or expiry > datetime.now(timezone.utc) + timedelta(days=366 * MAX_TOKEN_YEARS):
+    if expiry is None or expiry > datetime.now(UTC) + timedelta(days=366 * MAX_TOKEN_YEARS):
         raise UserError("token.expiry_range", years=MAX_TOKEN_YEARS, errors=[
             {"field": "expires_at", "message": messages().text("token.expiry_range", years=MAX_TOKEN_YEARS)}])
     return expiry

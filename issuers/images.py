@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from xml.etree import ElementTree as ET
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
-from xml.etree import ElementTree as ET
 
 from base.errors import UserError
 

@@ -192,9 +192,9 @@ class OrgHandle:
 @pytest.fixture
 def make_org(app, settings):
     """Registers and verifies an organisation with an API token, an admin and a coordinator account."""
+    from base.db import transaction
     from issuers import service
     from issuers.organisations import OrganisationInput
-    from base.db import transaction
 
     used = iter(VALID_REG_NUMBERS)
 
@@ -224,8 +224,8 @@ def make_org(app, settings):
 @pytest.fixture
 def platform_admin(app):
     """A bearer token of a platform administrator."""
-    from issuers import service
     from base.db import transaction
+    from issuers import service
 
     with transaction(app.state.session_factory) as session:
         service.create_user(session, "root@platform.example.lv", "Platform", "platform-password-1",

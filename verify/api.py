@@ -9,11 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from base.http import run_cpu_bound
+from base.http import LanguageDep, run_cpu_bound
+from issuers.http import IssuerContextDep
 from verify.limits import MAX_PRESENTATION_BYTES, admit
 from verify.store import verify_presentation_with_service, verify_with_service
-from base.http import LanguageDep
-from issuers.http import IssuerContextDep
 
 router = APIRouter()
 

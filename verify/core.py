@@ -10,20 +10,23 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from cachetools import LRUCache
 
 from base.i18n import Text, messages
 from credentials.proofs import shapes
 from credentials.proofs.dataintegrity import (
+    VERIFYING_SUITES,
     ProofError,
     ProofResult,
-    VERIFYING_SUITES,
-    verify as verify_proofs,
     without_proof,
+)
+from credentials.proofs.dataintegrity import (
+    verify as verify_proofs,
 )
 from credentials.proofs.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
 from credentials.proofs.rdfc import WORK_LIMIT_REASON, CanonicalizationError, canonicalize_quads
@@ -670,4 +673,4 @@ def verify_presentation(presentation: Any, ports: VerificationPorts, *, challeng
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

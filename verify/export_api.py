@@ -9,9 +9,9 @@ from datetime import date
 from fastapi import APIRouter, Query, Response
 
 from base.errors import UserError
-from verify.exports import edc, service, table
 from base.http import LanguageDep, SessionDep
 from issuers.http import IssuerContextDep, OptionalPrincipalDep, PrincipalDep
+from verify.exports import edc, service, table
 
 router = APIRouter()
 JSON_LD = "application/ld+json"

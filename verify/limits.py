@@ -18,12 +18,13 @@ import json
 import math
 import multiprocessing
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
-from base.i18n import Text, messages
 from base.errors import UserError
+from base.i18n import Text, messages
 
 MAX_DOCUMENT_BYTES = 256 * 1024
 MAX_PRESENTATION_BYTES = 1024 * 1024

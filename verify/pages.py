@@ -11,32 +11,37 @@ QR code or uploaded it); the signed JSON, which carries the same facts, and the 
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import json
 import time
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from base.i18n import Text, messages, normalise_language
 from base.errors import UserError
+from base.http import ReadSessionDep, read_transaction, run_cpu_bound
+from base.i18n import Text, messages, normalise_language
 from base.web import render_page, template_environment
-from credentials.service import credential_status_summary
 from credentials.common import verify_page_url
+from credentials.service import credential_status_summary
 from credentials.store import CredentialRow
-from base.http import read_transaction, run_cpu_bound
+from issuers.http import IssuerContextDep
 from issuers.service import IssuerContext
 from verify import bulk
 from verify.core import is_stored_document, verify_credential
-from verify.inputs import (MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_from_text,
-                           credential_id_in, link_host, why_unreadable)
+from verify.inputs import (
+    MAX_FILE_BYTES,
+    UnreadableInput,
+    credential_from_bytes,
+    credential_from_text,
+    credential_id_in,
+    link_host,
+    why_unreadable,
+)
 from verify.store import ServicePorts, verify_in_session
 from verify.view import verification_view
-from base.http import ReadSessionDep
-from issuers.http import IssuerContextDep
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter()

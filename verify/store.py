@@ -12,21 +12,29 @@ from cachetools import LRUCache
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from base.db import READ_MOSTLY
 from base.errors import UserError
 from credentials import status_lists as credentials_status_lists
 from credentials.proofs.jsonld import DocumentLoader
 from credentials.proofs.statuslist import signed_by_untrusted_key
 from credentials.store import CredentialRow, StatusListRow
 from issuers import service as issuers
-from base.db import READ_MOSTLY
 from issuers.did import slug_from_did_web
 from issuers.multikey import did_key_for, did_key_multikey, did_key_verification_method_id
 from issuers.organisations import SLUG_RE
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow, SigningKeyRow
 from issuers.verification_version import current_version
-from verify.core import (KeyHistory, PresentationVerification, StatusListUnavailable, StoredCredential, Verification,
-                         utc_now, verify_credential, verify_presentation)
+from verify.core import (
+    KeyHistory,
+    PresentationVerification,
+    StatusListUnavailable,
+    StoredCredential,
+    Verification,
+    utc_now,
+    verify_credential,
+    verify_presentation,
+)
 from verify.exports.platform import platform_did, platform_registry_entry
 from verify.exports.service import platform_document
 

@@ -8,18 +8,18 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
-from catalogue import load_catalogue
-from catalogue.api import router as catalogue_router
+from base.db import make_engine, make_session_factory, transaction
+from base.http import LanguageDep, SessionDep
 from base.i18n import messages
 from base.web import STATIC_DIR, STATIC_URL
+from catalogue import load_catalogue
+from catalogue.api import router as catalogue_router
 from issuers.throttle import Throttle
-from base.db import make_engine, make_session_factory, transaction
 from volcred.logs import RequestIdMiddleware
 from volcred.problems import install_problem_handlers, problem
 from volcred.public_limits import PublicLimitsMiddleware, throttle_rates
 from volcred.request_guard import RequestGuardMiddleware
 from volcred.settings import Settings, get_settings
-from base.http import LanguageDep, SessionDep
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -98,13 +98,14 @@ def _routers():
     """Every package's API router, in dependency order."""
     from credentials.api import router as credentials_router
     from credentials.batches.api import router as batches_router
+    from credentials.pages import router as volunteer_pages
     from credentials.records.api import router as drafts_router
     from credentials.records.pages import router as drafts_pages
-    from credentials.pages import router as volunteer_pages
     from issuers.api import router as issuers_router
     from verify.api import router as verify_router
     from verify.export_api import router as export_router
-    from verify.pages import api_router as bulk_router, router as verify_pages
+    from verify.pages import api_router as bulk_router
+    from verify.pages import router as verify_pages
 
     return [catalogue_router, issuers_router, credentials_router, batches_router, drafts_router, volunteer_pages,
             drafts_pages, verify_router, export_router, verify_pages, bulk_router]

@@ -9,9 +9,9 @@ from functools import cached_property
 
 import typer
 
-from catalogue.cli import app as catalogue_app
 from base.errors import UserError
 from base.i18n import environment_language, messages, t
+from catalogue.cli import app as catalogue_app
 from credentials.batches.cli import batches_app
 from issuers.auth import Principal
 from issuers.cli import admin_app, audit_app, org_app
@@ -115,7 +115,7 @@ def serve(
     os.environ["BASE_URL"] = settings.public_base_url
     configure_logging(settings.log_level)
     upgrade(settings.effective_database_url)
-    settings.encryption_key  # generate (and announce) the key before the first request needs it
+    settings.encryption_key  # noqa: B018  generate (and announce) the key before the first request needs it
     if with_demo:
         _print_demo(ctx.obj, as_json=False)
     typer.echo(t("cli.serving", ctx.obj.lang, url=settings.public_base_url))

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from credentials import service as credentials
 from credentials import common as credentials_common
+from credentials import service as credentials
 from credentials.records import service as records_service
 from credentials.records.drafts import InvitationInput, create_invitation
 from credentials.records.records import RecordInput, VolunteerInput

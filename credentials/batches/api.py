@@ -8,11 +8,11 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from base.errors import UserError
-from credentials.batches import service as batch_service
-from credentials.api import caller_organisation
-from credentials.batches.store import BatchRow
-from credentials.batches.spreadsheet import CheckedUpload, MAX_BYTES, template_csv, template_xlsx
 from base.http import LanguageDep, SessionDep
+from credentials.api import caller_organisation
+from credentials.batches import service as batch_service
+from credentials.batches.spreadsheet import MAX_BYTES, CheckedUpload, template_csv, template_xlsx
+from credentials.batches.store import BatchRow
 from issuers.http import IssuerContextDep, PrincipalDep
 
 router = APIRouter(tags=["batches"])

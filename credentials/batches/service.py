@@ -12,27 +12,28 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable, ContextManager
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from catalogue import load_catalogue
+from base.db import utcnow
 from base.errors import UserError
 from base.i18n import messages
-from credentials import service
+from catalogue import load_catalogue
 from credentials import common as credentials_common
-from credentials.records import service as records_service
-from credentials.batches.store import BatchItemRow, BatchRow
+from credentials import service
 from credentials.batches.spreadsheet import CheckedUpload, SheetRow, check_rows, read_upload, record_input
+from credentials.batches.store import BatchItemRow, BatchRow
+from credentials.records import service as records_service
 from credentials.records.records import validate_record
 from credentials.store import CredentialRow, RecordRow
 from issuers.auth import Principal
-from base.db import utcnow
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow, new_id
 
@@ -307,7 +308,7 @@ def pending_items(session: Session, batch_id: str) -> list[str]:
 
 # How the runner opens a transaction: a callable giving a context manager that commits on success and rolls back on
 # error (the wiring's `base.db.transaction` over its session factory).
-UnitOfWork = Callable[[], ContextManager[Session]]
+UnitOfWork = Callable[[], AbstractContextManager[Session]]
 
 
 # Rows go in transactions of up to GROUP_ROWS rows or about GROUP_SECONDS (see _run_group): a row is still all or

@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
-from base.i18n import Text, messages
 from base.errors import UserError
+from base.i18n import Text, messages
 from credentials.records.records import RecordInput, ValidRecord, VolunteerInput, validate_record
 
 COLUMNS = ("volunteer_name", "volunteer_email", "volunteer_pseudonym", "mission_type", "title", "municipality",

@@ -22,7 +22,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
@@ -126,7 +126,7 @@ def format_created(moment: datetime) -> str:
     """An aware datetime as the XSD dateTime a proof carries: UTC, whole seconds, `Z`."""
     if moment.tzinfo is None:
         raise ProofError("created must be a timezone-aware datetime")
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def is_date_time_stamp(value: object) -> bool:
@@ -234,7 +234,7 @@ def sign(
         if not is_date_time_stamp(created):
             raise ProofError(f"created {created!r} is not an XSD dateTimeStamp")
     else:
-        created = format_created(created or datetime.now(timezone.utc))
+        created = format_created(created or datetime.now(UTC))
 
     context = document["@context"]
     contexts = _as_list(context)

@@ -13,6 +13,7 @@ and blank nodes are `_:label` (the only terms that start with `_`).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -41,7 +42,7 @@ def escape_iri(value: str) -> str:
     return _IRI_SPECIAL.sub(lambda m: _IRI_ESCAPES[m.group()], value)
 
 
-def literal_suffix(component: dict) -> str:
+def literal_suffix(component: dict[str, Any]) -> str:
     """What follows a literal's lexical form: the closing quote and any language tag or datatype."""
     datatype = component["datatype"]
     if datatype == RDF_LANGSTRING:
@@ -51,13 +52,13 @@ def literal_suffix(component: dict) -> str:
     return '"'
 
 
-def term(component: dict) -> str:
+def term(component: dict[str, Any]) -> str:
     """A PyLD dataset term in N-Quads form."""
     kind = component["type"]
     if kind == "IRI":
         return f"<{escape_iri(component['value'])}>"
     if kind == "blank node":
-        return component["value"]
+        return str(component["value"])
     return '"' + escape_literal(component["value"]) + literal_suffix(component)
 
 
@@ -67,7 +68,7 @@ def graph_term(graph_name: str) -> str:
     return graph_name if graph_name.startswith("_:") else f"<{escape_iri(graph_name)}>"
 
 
-def dataset_quads(dataset: dict) -> list[Quad]:
+def dataset_quads(dataset: dict[str, Any]) -> list[Quad]:
     """A PyLD dataset as quads (duplicates removed, order kept)."""
     quads: dict[Quad, None] = {}
     for graph_name, triples in dataset.items():

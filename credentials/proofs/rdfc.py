@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+from typing import Any
 
 from credentials.proofs import shapes
 from credentials.proofs.jsonld import DocumentLoader
@@ -144,6 +145,7 @@ class _Canonicalizer:
                         if not chosen_path or path < chosen_path:
                             chosen_path, chosen_issuer = path, issuer_copy
             data.append(chosen_path)
+            assert chosen_issuer is not None  # every group has at least one permutation
             issuer = chosen_issuer
         return _sha256("".join(data)), issuer
 
@@ -193,6 +195,6 @@ def canonicalize_quads(quads: list[Quad], *, max_work_factor: int = 1) -> str:
     return _Canonicalizer(quads, max_work_factor).run()
 
 
-def canonicalize(document: dict, *, loader: DocumentLoader, max_work_factor: int = 1) -> str:
+def canonicalize(document: dict[str, Any], *, loader: DocumentLoader, max_work_factor: int = 1) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document (strict expansion, offline loader)."""
     return canonicalize_quads(shapes.quads(document, loader=loader), max_work_factor=max_work_factor)

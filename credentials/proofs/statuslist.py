@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import gzip
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any
 
 MIN_LIST_SIZE = 131_072  # bits; the spec's minimum, so that one credential hides among many (herd privacy)
 PURPOSES = ("revocation", "suspension")
@@ -74,7 +75,7 @@ class StatusEntry:
     index: int
     list_url: str
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "id": f"{self.list_url}#{self.index}",
             "type": "BitstringStatusListEntry",
@@ -84,7 +85,7 @@ class StatusEntry:
         }
 
 
-def status_list_credential(list_url: str, issuer: str, purpose: str, bits: bytes, valid_from: str) -> dict:
+def status_list_credential(list_url: str, issuer: str, purpose: str, bits: bytes, valid_from: str) -> dict[str, Any]:
     """The unsigned BitstringStatusListCredential for `bits`."""
     if purpose not in PURPOSES:
         raise StatusListError(f"unknown status purpose {purpose!r}")
@@ -103,7 +104,7 @@ def status_list_credential(list_url: str, issuer: str, purpose: str, bits: bytes
     }
 
 
-def signed_by_untrusted_key(signed_list: dict, key_status: Callable[[str], str | None]) -> bool:
+def signed_by_untrusted_key(signed_list: dict[str, Any], key_status: Callable[[str], str | None]) -> bool:
     """Whether a signed list carries a proof by a key that is unknown (`key_status` gives None) or was reported
     compromised: no verifier can trust that signature, so the list must be signed again, though its bits did not
     change."""

@@ -4,20 +4,18 @@ in HTML)."""
 
 from __future__ import annotations
 
-from typing import Union
-
 from fastapi import APIRouter, Response
 from pydantic import Field
 from sqlalchemy.orm import Session
 
+from base.http import LanguageDep, SessionDep
 from catalogue import load_catalogue
-from credentials.records import drafts
 from credentials.api import StrictInput, caller_organisation, record_view
+from credentials.records import drafts
 from credentials.records.records import CompetenceClaim
+from issuers.http import IssuerContextDep, PrincipalDep
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
-from base.http import LanguageDep, SessionDep
-from issuers.http import IssuerContextDep, PrincipalDep
 
 router = APIRouter()
 # The invitation token is a secret: keep it out of referrers and shared caches.
@@ -104,7 +102,7 @@ class DraftBody(StrictInput):
     municipality: str | None = None
     role: str | None = None
     narrative: str | None = None
-    competences: list[Union[str, DraftCompetence]] = []
+    competences: list[str | DraftCompetence] = []
     submit: bool = Field(False, description="Hand the statement to the organiser for review.")
 
 

@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalogue import load_catalogue
+from base.db import utcnow
 from base.errors import UserError
+from catalogue import load_catalogue
+from credentials.records import lifecycle
 from credentials.records.records import (
     EARLIEST_DATE,
     CompetenceClaim,
@@ -28,11 +30,9 @@ from credentials.records.records import (
     field_error,
     parse_date,
 )
-from credentials.records import lifecycle
 from credentials.records.service import CreatedRecord, apply_changes, new_record
 from credentials.store import InvitationRow, RecordRow
 from issuers.auth import Principal, hash_token
-from base.db import utcnow
 from issuers.municipalities import find_municipality
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow

@@ -10,16 +10,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from catalogue import load_catalogue
 from base.errors import UserError
+from base.http import LanguageDep, SessionDep
 from base.i18n import messages
 from base.web import render_page, template_environment
+from catalogue import load_catalogue
 from credentials.records import drafts
 from credentials.records.api import PRIVATE, statement_view
 from credentials.records.records import CompetenceClaim
-from issuers.municipalities import find_municipality
-from base.http import LanguageDep, SessionDep
 from issuers.http import IssuerContextDep
+from issuers.municipalities import find_municipality
 
 router = APIRouter(include_in_schema=False)
 _templates = template_environment([Path(__file__).parent / "templates"])

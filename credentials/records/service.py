@@ -12,10 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
-from catalogue import catalogue_version, load_catalogue
+from base.db import utcnow
 from base.errors import UserError
-from credentials.document import (SubjectIdentity,
-                                  new_salt)
+from catalogue import catalogue_version, load_catalogue
+from credentials.common import today_in_latvia
+from credentials.document import SubjectIdentity, new_salt
+from credentials.records import lifecycle
 from credentials.records.records import (
     CompetenceClaim,
     RecordChanges,
@@ -25,14 +27,11 @@ from credentials.records.records import (
     merge_competences,
     validate_record,
 )
+from credentials.store import RecordRow, VolunteerRow
 from issuers.audit_store import append_audit
 from issuers.auth import Principal, hash_token
-from base.db import utcnow
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
-from credentials.store import RecordRow, VolunteerRow
-from credentials.records import lifecycle
-from credentials.common import today_in_latvia
 
 
 def pseudonym_lookup(kek: bytes, organisation_id: str, pseudonym: str) -> str:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import create_engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from base.db import transaction
 from credentials.records import service as records_service
 from credentials.records.records import RecordInput, VolunteerInput
 from credentials.store import RecordRow
@@ -16,7 +17,6 @@ from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 from volcred.cli import Runtime
 from volcred.db import downgrade, upgrade
-from base.db import transaction
 
 
 def test_duplicate_records_from_before_keep_one_natural_key(make_org, session_factory, settings, database_url):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -201,7 +201,7 @@ def signed_ob(loader) -> tuple[dict, dict]:
     key = fixture("test-issuer-key.json")
     credential = fixture("volunteer-ob3.json")
     signed = sign(credential, suite=Ed25519Signature(secret_key(key)), verification_method=key["verificationMethod"],
-                  created=datetime(2026, 6, 30, 12, 0, 5, 987000, tzinfo=timezone.utc), loader=loader)
+                  created=datetime(2026, 6, 30, 12, 0, 5, 987000, tzinfo=UTC), loader=loader)
     return signed, key
 
 

@@ -206,9 +206,9 @@ def test_vc_api_refuses_undefined_terms_and_foreign_issuers(client, make_org):
 
 
 def test_concurrent_allocation_never_repeats_an_index(make_org, session_factory):
+    from base.db import transaction
     from credentials.status_lists import allocate_status_index
     from issuers.store import OrganisationRow
-    from base.db import transaction
 
     org = make_org("concurrent")
     results, errors = [], []
@@ -235,11 +235,11 @@ def test_concurrent_allocation_never_repeats_an_index(make_org, session_factory)
 def test_a_new_status_list_begins_when_one_fills(make_org, session_factory):
     from sqlalchemy import select
 
-    from credentials.status_lists import allocate_status_index
+    from base.db import transaction
     from credentials.proofs.statuslist import MIN_LIST_SIZE, get_bit
+    from credentials.status_lists import allocate_status_index
     from credentials.store import StatusListRow
     from issuers.store import OrganisationRow
-    from base.db import transaction
 
     org = make_org("filling")
     with transaction(session_factory) as session:
@@ -261,10 +261,10 @@ def test_a_new_status_list_begins_when_one_fills(make_org, session_factory):
 
 def test_many_records_issue_together_with_distinct_status_places(client, make_org, mission, session_factory,
                                                                   settings):
+    from base.db import transaction
     from base.errors import UserError
     from credentials import service as credentials
     from volcred.cli import Runtime
-    from base.db import transaction
 
     org = make_org("together")
     ids = [client.post("/records", json=record_body(mission, volunteer={"name": f"V {i}", "email": f"v{i}@example.lv"}),

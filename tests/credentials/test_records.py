@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from catalogue import load_catalogue
 from base.errors import UserError
+from catalogue import load_catalogue
 from credentials.records.records import CompetenceClaim, RecordInput, VolunteerInput, format_hours, validate_record
 
 TODAY = date(2026, 11, 22)

@@ -5,8 +5,8 @@ accepts. Ids in the service's own URL space are the service's to assign."""
 from __future__ import annotations
 
 import base64
-import json
 import hashlib
+import json
 
 import base58
 import pytest

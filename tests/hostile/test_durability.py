@@ -298,6 +298,7 @@ def test_a_write_that_cannot_commit_is_an_error_response_not_a_201(app, client):
 def test_migration_0008_makes_a_second_live_credential_of_a_record_impossible(make_org, session_factory, settings,
                                                                                database_url):
     # No TestClient here: its batch runner would query the tables this test changes.
+    from base.db import transaction
     from base.errors import UserError
     from credentials import service
     from credentials.records import service as records_service
@@ -306,7 +307,6 @@ def test_migration_0008_makes_a_second_live_credential_of_a_record_impossible(ma
     from issuers.store import OrganisationRow
     from volcred.cli import Runtime
     from volcred.db import downgrade, upgrade
-    from base.db import transaction
 
     org = make_org("legacy-twice")
     ctx = IssuerContext(settings.public_base_url, settings.encryption_key)

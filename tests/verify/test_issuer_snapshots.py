@@ -3,10 +3,11 @@ verifier must see is seen by the very next verification, and a verification of a
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, select
 
+from base.db import transaction
 from credentials import service as credentials
 from credentials import status_lists as credentials_status_lists
 from issuers import service as issuers
@@ -16,7 +17,6 @@ from tests.verify.test_verdicts import verify
 from verify.core import verify_credential
 from verify.store import ServicePorts, verify_with_service
 from volcred.cli import Runtime
-from base.db import transaction
 
 
 def on_day(day: int) -> dict:
@@ -53,7 +53,7 @@ def test_a_key_compromise_is_seen_by_the_next_verification(client, make_org):
     org = make_org("snap-leak")
     _, issued = issue(client, org)
     assert verify(client, issued["credential"]).json()["verdict"] == "valid"
-    since = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+    since = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     answer = client.post(f"/organisations/{org.slug}/keys/key-1/compromise", json={"since": since},
                          headers=org.headers("admin"))
     assert answer.status_code == 200, answer.text

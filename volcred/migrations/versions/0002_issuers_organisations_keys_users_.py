@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-22 03:37:45.557890
 """
-from alembic import op
 import sqlalchemy as sa
-import base.db
+from alembic import op
 
+import base.db
 
 revision = '0002'
 down_revision = '0001'

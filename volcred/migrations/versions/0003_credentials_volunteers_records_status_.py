@@ -4,10 +4,10 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22 03:53:04.382754
 """
-from alembic import op
 import sqlalchemy as sa
-import base.db
+from alembic import op
 
+import base.db
 
 revision = '0003'
 down_revision = '0002'

@@ -4,10 +4,10 @@ Revision ID: 0004p
 Revises: 0003
 Create Date: 2026-11-22 04:13:18.564179
 """
-from alembic import op
 import sqlalchemy as sa
-import base.db
+from alembic import op
 
+import base.db
 
 revision = '0004p'
 down_revision = '0003'

@@ -4,10 +4,10 @@ Revision ID: 0005
 Revises: 0004p
 Create Date: 2026-11-29 19:25:57.498041
 """
-from alembic import op
 import sqlalchemy as sa
-import base.db
+from alembic import op
 
+import base.db
 
 revision = '0005'
 down_revision = '0004p'

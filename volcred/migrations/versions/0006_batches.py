@@ -4,8 +4,9 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-29 19:26:42.866053
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import base.db
 
 # Frozen here: a migration must not change when the model does.

@@ -4,8 +4,8 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-05 14:00:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from base.errors import UserError
 
