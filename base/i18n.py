@@ -183,7 +183,12 @@ MESSAGES_ENTRY_POINTS = "volcred.messages"
 def message_files() -> list[Path]:
     """This package's messages.toml, then every package's registered under the `volcred.messages` entry points."""
     found = [Path(str(files("base") / "messages.toml"))]
-    for entry in sorted(entry_points(group=MESSAGES_ENTRY_POINTS), key=lambda e: e.name):
+    registered = entry_points(group=MESSAGES_ENTRY_POINTS)
+    if not registered:
+        # An install from before the entry points existed: every text but the layout's would be missing.
+        raise MessageCatalogueError(f"no package registers a message catalogue (entry points "
+                                    f"'{MESSAGES_ENTRY_POINTS}'): reinstall the project (pip install -e .)")
+    for entry in sorted(registered, key=lambda e: e.name):
         candidate = Path(str(files(entry.value) / "messages.toml"))
         if candidate.exists() and candidate not in found:
             found.append(candidate)

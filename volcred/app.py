@@ -96,6 +96,7 @@ async def _lifespan(app: FastAPI):
 
 def _routers():
     """Every package's API router, in dependency order."""
+    from catalogue.pages import router as catalogue_pages
     from credentials.api import router as credentials_router
     from credentials.batches.api import router as batches_router
     from credentials.pages import router as volunteer_pages
@@ -103,9 +104,9 @@ def _routers():
     from credentials.records.pages import router as drafts_pages
     from issuers.api import router as issuers_router
     from verify.api import router as verify_router
-    from verify.export_api import router as export_router
+    from verify.exports.api import router as export_router
     from verify.pages import api_router as bulk_router
     from verify.pages import router as verify_pages
 
-    return [catalogue_router, issuers_router, credentials_router, batches_router, drafts_router, volunteer_pages,
+    return [catalogue_router, catalogue_pages, issuers_router, credentials_router, batches_router, drafts_router, volunteer_pages,
             drafts_pages, verify_router, export_router, verify_pages, bulk_router]

@@ -54,3 +54,11 @@ def test_every_package_s_catalogue_is_found_without_base_naming_it():
     for key in ("site.name", "catalogue.unknown_mission_type", "auth.required", "record.hours_exceed_period",
                 "request.too_large"):
         assert key in keys
+
+
+def test_an_install_without_the_registered_catalogues_says_how_to_fix_it(monkeypatch):
+    import base.i18n
+
+    monkeypatch.setattr(base.i18n, "entry_points", lambda group: [])
+    with pytest.raises(MessageCatalogueError, match="reinstall"):
+        base.i18n.message_files()
