@@ -26,7 +26,7 @@ RENDER_CHUNK = 50  # certificates per pool task
 
 def upload_file(count: int) -> bytes:
     """The batch template's columns, one row per `bench.common.record_input` (named and pseudonymous volunteers)."""
-    from credentials.batches import COLUMNS
+    from credentials.batches.spreadsheet import COLUMNS
 
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n", extrasaction="ignore")
@@ -43,7 +43,7 @@ def upload_file(count: int) -> bytes:
 
 
 def issue_all(runtime, organisation_id: str, count: int, pdfs: bool, directory: Path) -> dict:
-    from credentials import batch_service
+    from credentials.batches import service as batch_service
     from credentials.certificate import certificate_filename, certificate_pool
     from issuers.store import OrganisationRow
 
@@ -97,10 +97,10 @@ def _issued_since(runtime, batch_id: str, last_line: int) -> tuple[list, int]:
     lock (groups commit in line order, so the line is a cursor)."""
     from sqlalchemy import select
 
-    from credentials.batch_store import BatchItemRow
+    from base.db import READ_MOSTLY
+    from credentials.batches.store import BatchItemRow
     from credentials.certificates import certificate_data
     from credentials.store import CredentialRow
-    from issuers.db import READ_MOSTLY
 
     with runtime.session_factory() as session:
         session.connection(execution_options={READ_MOSTLY: True})

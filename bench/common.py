@@ -7,10 +7,10 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO.parent / "shared" / "reference"
@@ -121,7 +121,7 @@ def bench_organisation(runtime, slug: str = "bench-org"):
 
 def record_input(i: int):
     """The i-th of a varied stream of records: named and pseudonymous volunteers, several mission types."""
-    from credentials.records import RecordInput, VolunteerInput
+    from credentials.records.records import RecordInput, VolunteerInput
 
     volunteer = (VolunteerInput(pseudonym=f"VOL-BENCH-{i:08d}") if i % 3 == 2 else
                  VolunteerInput(name=f"Brīvprātīgais Nr. {i}", email=f"v{i}@example.lv"))
@@ -135,13 +135,14 @@ def record_input(i: int):
 def issue_records(runtime, organisation_id: str, count: int, start: int = 0) -> list:
     """Issues `count` credentials through the real service path (record, status entries, signature, stored)."""
     from credentials import service as credentials
+    from credentials.records import service as records_service
     from issuers.store import OrganisationRow
 
     issued = []
     with runtime.transaction() as session:
         org = session.get(OrganisationRow, organisation_id)
         for i in range(start, start + count):
-            created = credentials.create_record(session, runtime.operator, runtime.issuer_context, org,
+            created = records_service.create_record(session, runtime.operator, runtime.issuer_context, org,
                                                 record_input(i))
             issued.append(credentials.issue_record(session, runtime.operator, runtime.issuer_context,
                                                    created.record.id))

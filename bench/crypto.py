@@ -13,8 +13,18 @@ import json
 import subprocess
 from dataclasses import dataclass
 
-from bench.common import INTEROP, REFERENCE, REPO, Timing, bench_organisation, bench_runtime, issue_records, \
-    median_ratio, section, timed
+from bench.common import (
+    INTEROP,
+    REFERENCE,
+    REPO,
+    Timing,
+    bench_organisation,
+    bench_runtime,
+    issue_records,
+    median_ratio,
+    section,
+    timed,
+)
 
 CREATED = "2026-06-30T12:00:00Z"
 
@@ -30,11 +40,11 @@ class Case:
 
 def service_case(count: int) -> tuple[Case, callable]:
     """The service's own credentials, and a function verifying one with every check the service makes."""
-    from credentials.dataintegrity import without_proof
+    from credentials.proofs.dataintegrity import without_proof
     from issuers import service as issuers
     from issuers.multikey import encode_ed25519_secret, encode_public_multikey
     from issuers.store import OrganisationRow
-    from verify.ports import verify_with_service
+    from verify.store import verify_with_service
 
     runtime_cm = bench_runtime()
     runtime = runtime_cm.__enter__()
@@ -82,13 +92,13 @@ def vector_case(count: int) -> Case:
 
 
 def python_side(case: Case, runs: int) -> tuple[Timing, Timing, list[dict]]:
-    from credentials.dataintegrity import Ed25519Signature, sign, verify
-    from credentials.jsonld import DocumentLoader
+    from credentials.proofs.dataintegrity import Ed25519Signature, sign, verify
+    from credentials.proofs.jsonld import DocumentLoader
     from issuers.multikey import decode_secret_multikey
 
     suite = Ed25519Signature(decode_secret_multikey(case.key["secretKeyMultibase"]))
     signing_loader = DocumentLoader(documents=case.controllers) if case.controllers else None
-    from credentials.service import credential_loader
+    from credentials.common import credential_loader
 
     signing_loader = credential_loader()
     verifying_loader = DocumentLoader(documents=case.controllers)

@@ -1,8 +1,7 @@
 """What volunteering teaches: mission types mapped to ESCO competences, versioned, in Latvian and English.
 
-This package sits at the root of the dependency chain (catalogue <- issuers <- credentials <- verify), so it also
-holds the small pieces every package shares: message catalogues (`catalogue.i18n`) and the site layout
-(`catalogue.web`, `templates/layout.html`, `static/site.css`).
+This package is the first domain package above `base` (base <- catalogue <- issuers <- credentials <- verify); the
+pieces every package shares (messages, errors, the site layout) are in `base`.
 
 What the other packages call:
 

@@ -1,34 +1,29 @@
-"""HTTP adapter: the catalogue as JSON, as SKOS JSON-LD and as public HTML pages. No login anywhere."""
+"""JSON adapter: the catalogue as JSON and as SKOS JSON-LD. No login anywhere (the HTML pages are in `pages`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
+from base.errors import UserError
+from base.http import LanguageDep, base_url
+from base.i18n import messages
 from catalogue.files import load_catalogue
-from catalogue.i18n import UserError, messages, normalise_language
-from catalogue.model import (KEY_COMPETENCE_FRAMEWORK, Catalogue, Competence, MissionType, content_data, key_competence_uri,
-                             mission_type_uri, version_uri)
-from catalogue.search import search_competences, search_mission_types
+from catalogue.model import (
+    KEY_COMPETENCE_FRAMEWORK,
+    Catalogue,
+    Competence,
+    MissionType,
+    content_data,
+    key_competence_uri,
+    mission_type_uri,
+    version_uri,
+)
+from catalogue.search import search_competences
 from catalogue.skos import JSON_LD, skos_document
 from catalogue.versions import ReleaseState, catalogue_version, release_state, released_versions
-from catalogue.web import render_page, template_environment
 
 router = APIRouter(prefix="/catalogue", tags=["catalogue"])
-_templates = template_environment()
-
-
-async def page_language(  # async: a pure function needs no worker thread
-    lang: str | None = Query(None, description="`lv` or `en`; else from Accept-Language; Latvian by default."),
-    accept_language: str | None = Header(None),
-) -> str:
-    return normalise_language(lang or accept_language)
-
-
-def base_url(request: Request) -> str:
-    """The public base URL from the service settings (URIs must not depend on how a request reached us)."""
-    settings = getattr(request.app.state, "settings", None)
-    return getattr(settings, "public_base_url", None) or str(request.base_url).rstrip("/")
 
 
 def _key_competences(catalogue: Catalogue, codes: tuple[str, ...], lang: str) -> list[dict]:
@@ -86,7 +81,7 @@ def key_competences_json(catalogue: Catalogue, lang: str) -> list[dict]:
 
 
 @router.get("", summary="The current catalogue version and what it holds")
-def catalogue_summary(request: Request, lang: str = Depends(page_language)):
+def catalogue_summary(request: Request, lang: LanguageDep):
     catalogue = load_catalogue()
     base = base_url(request)
     return {
@@ -113,19 +108,19 @@ def catalogue_summary(request: Request, lang: str = Depends(page_language)):
 
 
 @router.get("/domains", summary="The domains of volunteering (the SKOS export's top concepts)")
-def list_domains(lang: str = Depends(page_language)):
+def list_domains(lang: LanguageDep):
     catalogue = load_catalogue()
     return {"version": catalogue.version, "lang": lang, "items": domains_json(catalogue, lang)}
 
 
 @router.get("/key-competences", summary="The eight EU key competences (Council Recommendation 2018/C 189/01)")
-def list_key_competences(lang: str = Depends(page_language)):
+def list_key_competences(lang: LanguageDep):
     catalogue = load_catalogue()
     return {"version": catalogue.version, "lang": lang, "items": key_competences_json(catalogue, lang)}
 
 
 @router.get("/key-competences/{code}", summary="One EU key competence: the page credentials align to")
-def get_key_competence(code: str, request: Request, lang: str = Depends(page_language)):
+def get_key_competence(code: str, request: Request, lang: LanguageDep):
     catalogue = load_catalogue()
     entry = catalogue.key_competence(code)
     return {"version": catalogue.version, "lang": lang, "uri": key_competence_uri(base_url(request), entry.code),
@@ -136,8 +131,7 @@ def get_key_competence(code: str, request: Request, lang: str = Depends(page_lan
 
 
 @router.get("/mission-types", summary="Mission types, optionally of one domain")
-def list_mission_types(request: Request, domain: str | None = Query(None, description="A domain code."),
-                       lang: str = Depends(page_language)):
+def list_mission_types(request: Request, lang: LanguageDep, domain: str | None = Query(None, description="A domain code.")):
     catalogue = load_catalogue()
     if domain is not None and domain not in {entry.code for entry in catalogue.domains}:
         raise UserError("catalogue.unknown_domain", kind="invalid", code=domain, errors=[
@@ -148,15 +142,14 @@ def list_mission_types(request: Request, domain: str | None = Query(None, descri
 
 
 @router.get("/mission-types/{code}", summary="One mission type with its tasks and competences")
-def get_mission_type(code: str, request: Request, lang: str = Depends(page_language)):
+def get_mission_type(code: str, request: Request, lang: LanguageDep):
     catalogue = load_catalogue()
     return {"version": catalogue.version, "lang": lang,
             **mission_type_json(catalogue, catalogue.mission_type(code), lang, base_url(request))}
 
 
 @router.get("/competences", summary="Search competences in Latvian and English")
-def list_competences(q: str = Query("", max_length=200, description="Words to find; case and diacritics ignored."),
-                     limit: int = Query(50, ge=1, le=500), lang: str = Depends(page_language)):
+def list_competences(lang: LanguageDep, q: str = Query("", max_length=200, description="Words to find; case and diacritics ignored."), limit: int = Query(50, ge=1, le=500)):
     catalogue = load_catalogue()
     found = search_competences(catalogue, q, lang)
     return {"version": catalogue.version, "lang": lang, "query": q, "total": len(found),
@@ -189,36 +182,3 @@ def get_version(version: str, request: Request):
 def get_skos(request: Request, version: str | None = Query(None, description="A released version; the current one by default.")):
     catalogue = catalogue_version(version) if version else load_catalogue()
     return JSONResponse(skos_document(catalogue, base_url(request)), media_type=JSON_LD)
-
-
-def _page(request: Request, template: str, lang: str, status_code: int = 200, **context) -> HTMLResponse:
-    return HTMLResponse(render_page(_templates, template, lang=lang, url=str(request.url), **context),
-                        status_code=status_code)
-
-
-@router.get("/browse", response_class=HTMLResponse, summary="Public page to browse and search the catalogue")
-def browse(request: Request, q: str = Query("", max_length=200), domain: str = Query(""),
-           lang: str = Depends(page_language)):
-    catalogue = load_catalogue()
-    domain_code = domain if domain in {entry.code for entry in catalogue.domains} else None
-    query = q.strip()
-    return _page(
-        request, "catalogue/browse.html", lang,
-        catalogue=catalogue, query=query, domain=domain_code,
-        mission_types=search_mission_types(catalogue, query, lang, domain_code),
-        competences=search_competences(catalogue, query, lang) if query else [],
-    )
-
-
-@router.get("/browse/{code}", response_class=HTMLResponse, summary="Public page of one mission type")
-def browse_mission_type(code: str, request: Request, lang: str = Depends(page_language)):
-    catalogue = load_catalogue()
-    entry = catalogue.mission_types_by_code.get(code)
-    if entry is None:
-        # A person followed a link: answer with a page, not with problem+json.
-        return _page(request, "error.html", lang, status_code=404,
-                     title=messages().get("catalogue.page.not_found", lang),
-                     detail=messages().get("catalogue.unknown_mission_type", lang, code=code),
-                     back_href=f"/catalogue/browse?lang={lang}", back_label=messages().get("catalogue.page.back", lang))
-    return _page(request, "catalogue/mission_type.html", lang, catalogue=catalogue, mission_type=entry,
-                 links=catalogue.links(code))

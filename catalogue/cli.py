@@ -7,16 +7,17 @@ exits non-zero.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Iterator
 
 import typer
 
+from base.errors import UserError
+from base.i18n import environment_language, messages, normalise_language, t
 from catalogue.esco import import_esco_labels
 from catalogue.files import DATA_DIR, CatalogueError, read_catalogue
-from catalogue.i18n import UserError, environment_language, messages, normalise_language, t
 from catalogue.model import Catalogue
 from catalogue.skos import skos_document
 from catalogue.versions import ReleaseState, read_releases, release_state, snapshot, write_release

@@ -4,13 +4,14 @@ official ESCO CSV export."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
 
+from base.errors import UserError
+from base.i18n import LANGUAGES, messages
 from catalogue.files import COMPETENCES_FILE, DATA_DIR, CatalogueError, Issue, dump_yaml, read_raw
-from catalogue.i18n import LANGUAGES, UserError, messages
 
 REFERENCE_FILE = DATA_DIR / "esco" / "esco_volunteer_extract.csv"
 

@@ -14,15 +14,17 @@ all problems at once rather than the first only.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Collection, Iterable, TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from catalogue.i18n import Text, UserError, messages
+from base.errors import UserError
+from base.i18n import Text, messages
 from catalogue.model import (
     CODE_PATTERN,
     ESCO_URI_PATTERN,

@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from functools import cached_property
-from typing import Annotated, Any, Literal, Mapping, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from catalogue.i18n import UserError
+from base.errors import UserError
 
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 ESCO_URI_PATTERN = r"^http://data\.europa\.eu/esco/skill/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -151,18 +152,18 @@ def canonical_form(value: Any) -> Any:
     return value
 
 
-def content_data(content: CatalogueContent) -> dict:
+def content_data(content: CatalogueContent) -> dict[str, Any]:
     """The content as JSON data. Fields left at their defaults are omitted, so that a new optional field in a later
     schema does not change the hash of content that does not use it."""
     return content.model_dump(mode="json", exclude_defaults=True)
 
 
-def canonical_json(data: dict) -> bytes:
+def canonical_json(data: dict[str, Any]) -> bytes:
     """Sorted keys, no insignificant whitespace, UTF-8: the same meaning always gives the same bytes."""
     return json.dumps(canonical_form(data), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def data_hash(data: dict) -> str:
+def data_hash(data: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical_json(data)).hexdigest()
 
 
@@ -198,7 +199,7 @@ def key_competence_uri(base_url: str, code: str) -> str:
 E = TypeVar("E")
 
 
-def _find(index: Mapping[str, E], key: str, message_key: str, **params: object) -> E:
+def _find(index: Mapping[str, E], key: str, message_key: str, **params: Any) -> E:
     try:
         return index[key]
     except KeyError:

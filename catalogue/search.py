@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Generic, Iterable, TypeVar
+from typing import Generic, TypeVar
 
 from catalogue.model import Catalogue, Competence, MissionType
 

@@ -16,7 +16,7 @@ document parses offline):
 
 from __future__ import annotations
 
-from catalogue.i18n import LANGUAGES, Text, messages
+from base.i18n import LANGUAGES, Text, messages
 from catalogue.model import Bilingual, Catalogue, mission_type_uri, version_uri
 
 JSON_LD = "application/ld+json"

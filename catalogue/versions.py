@@ -16,8 +16,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from base.errors import UserError
+from base.i18n import messages
 from catalogue.files import DATA_DIR, RELEASES_DIR, CatalogueError, Issue, load_catalogue
-from catalogue.i18n import UserError, messages
 from catalogue.model import Catalogue, CatalogueContent, content_data, data_hash, version_key
 
 
@@ -29,7 +30,7 @@ class Release:
     catalogue: Catalogue
 
 
-class ReleaseState(str, Enum):
+class ReleaseState(str, Enum):  # noqa: UP042  (str() of a member stays as it was)
     RELEASED = "released"  # the snapshot of this version holds exactly this content
     UNRELEASED = "unreleased"  # a new version, newer than every release, not frozen yet
     CHANGED = "changed"  # the content differs from the snapshot of the same version: bump the version

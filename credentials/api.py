@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Union
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from catalogue.i18n import UserError
+from base.errors import UserError
+from base.http import ReadSessionDep, SessionDep
+from credentials import common as credentials_common
 from credentials import service
+from credentials import status_lists as credentials_status_lists
+from credentials import vc_api as credentials_vc_api
 from credentials.document import volunteer_context_document
-from credentials.records import CompetenceClaim, RecordChanges, RecordInput, VolunteerInput, format_hours
+from credentials.records import service as records_service
+from credentials.records.records import CompetenceClaim, RecordChanges, RecordInput, VolunteerInput, format_hours
 from issuers import service as issuers
 from issuers.auth import Principal
-from issuers.http import get_issuer_context, get_read_session, get_session, require_principal
+from issuers.http import IssuerContextDep, PrincipalDep
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 
@@ -61,7 +66,7 @@ class RecordBody(StrictInput):
     end_date: str
     hours: float | int | str
     role: str | None = None
-    competences: list[Union[str, CompetenceItem]] | None = Field(
+    competences: list[str | CompetenceItem] | None = Field(
         None, description="ESCO URIs (or objects with `attested_by`); default: the mission type's core competences.")
     narrative: str | None = None
     evidence: list[str] = []
@@ -70,7 +75,7 @@ class RecordBody(StrictInput):
                                                        "belongs to several organisations.")
 
 
-def competence_claims(items: list[Union[str, CompetenceItem]] | None) -> list | None:
+def competence_claims(items: list[str | CompetenceItem] | None) -> list | None:
     """Bare URIs stay strings (their provenance is decided by the caller); objects become claims."""
     if items is None:
         return None
@@ -112,12 +117,12 @@ def record_view(row) -> dict:
 
 
 @router.post("/records", status_code=201, tags=["records"], summary="Record volunteer work (approved at once)")
-def create_record(body: RecordBody, request: Request, session: Session = Depends(get_session),
-                  ctx: IssuerContext = Depends(get_issuer_context), principal: Principal = Depends(require_principal)):
+def create_record(body: RecordBody, request: Request, session: SessionDep,
+                  ctx: IssuerContextDep, principal: PrincipalDep):
     org = caller_organisation(session, principal, body.organisation)
     volunteer = body.volunteer.as_input()
     competences = competence_claims(body.competences)
-    created = service.create_record(session, principal, ctx, org, RecordInput(
+    created = records_service.create_record(session, principal, ctx, org, RecordInput(
         volunteer=volunteer, mission_type=body.mission_type, title=body.title, municipality=body.municipality,
         start_date=body.start_date, end_date=body.end_date, hours=body.hours, role=body.role,
         competences=competences, narrative=body.narrative, evidence=body.evidence, language=body.language))
@@ -129,9 +134,9 @@ def create_record(body: RecordBody, request: Request, session: Session = Depends
 
 
 @router.get("/records/{record_id}", tags=["records"])
-def read_record(record_id: str, session: Session = Depends(get_session),
-                principal: Principal = Depends(require_principal)):
-    return record_view(service.get_record(session, principal, record_id))
+def read_record(record_id: str, session: SessionDep,
+                principal: PrincipalDep):
+    return record_view(records_service.get_record(session, principal, record_id))
 
 
 class RecordEdit(StrictInput):
@@ -145,7 +150,7 @@ class RecordEdit(StrictInput):
     hours: float | int | str | None = None
     role: str | None = None
     narrative: str | None = None
-    competences: list[Union[str, CompetenceItem]] | None = None
+    competences: list[str | CompetenceItem] | None = None
     evidence: list[str] | None = None
 
     def changes(self) -> RecordChanges:
@@ -162,33 +167,29 @@ class ReturnBody(StrictInput):
 
 
 @router.get("/records", tags=["records"], summary="The organisation's records, e.g. statements waiting for review")
-def list_records(status: str | None = Query(None, description="draft, submitted, returned, approved, issued or "
-                                                                  "superseded"),
-                 organisation: str | None = Query(None), session: Session = Depends(get_session),
-                 principal: Principal = Depends(require_principal)):
+def list_records(session: SessionDep, principal: PrincipalDep, status: str | None = Query(None, description="draft, submitted, returned, approved, issued or "
+                                                                  "superseded"), organisation: str | None = Query(None)):
     org = caller_organisation(session, principal, organisation)
-    return {"records": [record_view(row) for row in service.list_records(session, principal, org, status)]}
+    return {"records": [record_view(row) for row in records_service.list_records(session, principal, org, status)]}
 
 
 @router.post("/records/{record_id}/approve", tags=["records"],
              summary="Approve a record (optionally with edits first); only approved records are issued")
-def approve_record(record_id: str, body: RecordEdit | None = None, session: Session = Depends(get_session),
-                   principal: Principal = Depends(require_principal)):
-    return record_view(service.approve_record(session, principal, record_id, body.changes() if body else None))
+def approve_record(record_id: str, session: SessionDep, principal: PrincipalDep, body: RecordEdit | None = None):
+    return record_view(records_service.approve_record(session, principal, record_id, body.changes() if body else None))
 
 
 @router.post("/records/{record_id}/return", tags=["records"],
              summary="Return a volunteer's submitted statement with a comment")
-def return_record(record_id: str, body: ReturnBody, session: Session = Depends(get_session),
-                  principal: Principal = Depends(require_principal)):
-    return record_view(service.return_record(session, principal, record_id, body.review_comment))
+def return_record(record_id: str, body: ReturnBody, session: SessionDep,
+                  principal: PrincipalDep):
+    return record_view(records_service.return_record(session, principal, record_id, body.review_comment))
 
 
 @router.post("/records/{record_id}/revise", status_code=201, tags=["records"],
              summary="A corrected copy of an issued record; issuing it supersedes the old credential")
-def revise_record(record_id: str, body: RecordEdit | None = None, session: Session = Depends(get_session),
-                  principal: Principal = Depends(require_principal)):
-    return record_view(service.revise_record(session, principal, record_id, body.changes() if body else None))
+def revise_record(record_id: str, session: SessionDep, principal: PrincipalDep, body: RecordEdit | None = None):
+    return record_view(records_service.revise_record(session, principal, record_id, body.changes() if body else None))
 
 
 def issued_view(issued: service.Issued, base_url: str) -> dict:
@@ -197,14 +198,14 @@ def issued_view(issued: service.Issued, base_url: str) -> dict:
         "credential_id": credential_id,
         "credential": issued.document,
         "pdf_url": f"{base_url}/credentials/{credential_id}.pdf",
-        "verify_url": service.verify_page_url(base_url, credential_id),
+        "verify_url": credentials_common.verify_page_url(base_url, credential_id),
     }
 
 
 @router.post("/records/{record_id}/issue", status_code=201, tags=["records"],
              summary="Issue the signed credential of an approved record")
-def issue_record(record_id: str, session: Session = Depends(get_session),
-                 ctx: IssuerContext = Depends(get_issuer_context), principal: Principal = Depends(require_principal)):
+def issue_record(record_id: str, session: SessionDep,
+                 ctx: IssuerContextDep, principal: PrincipalDep):
     return issued_view(service.issue_record(session, principal, ctx, record_id), ctx.base_url)
 
 
@@ -221,9 +222,7 @@ def pdf_response(session: Session, ctx: IssuerContext, row, language: str) -> Re
 # Declared before /credentials/{credential_id}, which would otherwise take "<id>.pdf" as an id.
 @router.get("/credentials/{credential_id}.pdf", tags=["credentials"],
             summary="The PDF certificate (the organisation's token; volunteers use their personal link)")
-def read_certificate(credential_id: str, language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
-                     session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context),
-                     principal: Principal = Depends(require_principal)):
+def read_certificate(credential_id: str, session: SessionDep, ctx: IssuerContextDep, principal: PrincipalDep, language: str = Query("lv", pattern="^(lv|en|bilingual)$")):
     row = service.get_credential(session, credential_id)
     if not principal.acts_for(row.organisation_id):
         raise UserError("credential.not_found", kind="not_found")
@@ -232,23 +231,22 @@ def read_certificate(credential_id: str, language: str = Query("lv", pattern="^(
 
 @router.get("/credentials/{credential_id}/status", tags=["credentials"],
             summary="A credential's status (public): active, suspended or revoked, the reason, and its successor")
-def credential_status(credential_id: str, session: Session = Depends(get_read_session),
-                      ctx: IssuerContext = Depends(get_issuer_context)):
+def credential_status(credential_id: str, session: ReadSessionDep,
+                      ctx: IssuerContextDep):
     summary = service.credential_status_summary(session, credential_id)
     return JSONResponse(summary.as_json(ctx.base_url), headers={"Access-Control-Allow-Origin": "*",
                                                                 "Cache-Control": "no-cache"})
 
 
 @router.get("/credentials/{credential_id}", tags=["credentials"], summary="The signed credential (JSON)")
-def read_credential(credential_id: str, session: Session = Depends(get_read_session)):
+def read_credential(credential_id: str, session: ReadSessionDep):
     row = service.get_credential(session, credential_id)
     return Response(row.document.encode(), media_type="application/json",
                     headers={"Access-Control-Allow-Origin": "*"})
 
 
 def _status_endpoint(action: str):
-    def change(credential_id: str, body: StatusChange | None = None, session: Session = Depends(get_session),
-               principal: Principal = Depends(require_principal)):
+    def change(credential_id: str, session: SessionDep, principal: PrincipalDep, body: StatusChange | None = None):
         row = service.change_credential_status(session, principal, credential_id, action, body.reason if body else None)
         return {"credential_id": row.id, "status": row.status, "reason": row.status_reason,
                 "changed_at": row.status_changed_at.isoformat()}
@@ -266,11 +264,8 @@ for _action in ("revoke", "suspend", "unsuspend"):
 
 @router.get("/status/{slug}/{purpose}/{number}", tags=["status lists"],
             summary="A signed Bitstring Status List credential")
-def status_list(slug: str, purpose: str, request: Request,
-                number: int = Path(ge=0, le=MAX_STATUS_LIST_NUMBER, description="The list's number."),
-                session: Session = Depends(get_session),
-                ctx: IssuerContext = Depends(get_issuer_context)):
-    row = service.signed_status_list(session, ctx, slug, purpose, number)
+def status_list(slug: str, purpose: str, request: Request, session: SessionDep, ctx: IssuerContextDep, number: int = Path(ge=0, le=MAX_STATUS_LIST_NUMBER, description="The list's number.")):
+    row = credentials_status_lists.signed_status_list(session, ctx, slug, purpose, number)
     etag = '"' + hashlib.sha256(row.signed_credential.encode()).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=30", "Access-Control-Allow-Origin": "*"}
     if request.headers.get("if-none-match") == etag:
@@ -295,12 +290,12 @@ class IssueRequest(BaseModel):
 @router.post("/credentials/issue", status_code=201, tags=["VC-API"],
              summary="VC-API: sign a credential the organisation sends (its own DID as issuer)",
              description="Refuses with 422, naming each field, whatever VC Data Model 2.0 forbids (see "
-                         "`credentials/vcdm.py`) and JSON-LD that does not expand strictly with the bundled contexts. "
+                         "`credentials/proofs/vcdm.py`) and JSON-LD that does not expand strictly with the bundled contexts. "
                          "The service adds `validFrom` (when absent) and `credentialStatus`; without an `id` it "
                          "assigns `{BASE_URL}/credentials/{id}`, where the credential is stored; a client's own `id` "
                          "must be a URL outside the service's URL space (e.g. `urn:uuid:…`).")
-def vc_api_issue(body: IssueRequest, session: Session = Depends(get_session),
-                 ctx: IssuerContext = Depends(get_issuer_context), principal: Principal = Depends(require_principal)):
+def vc_api_issue(body: IssueRequest, session: SessionDep,
+                 ctx: IssuerContextDep, principal: PrincipalDep):
     org = caller_organisation(session, principal, None)
-    issued = service.issue_document(session, principal, ctx, org, body.credential)
+    issued = credentials_vc_api.issue_document(session, principal, ctx, org, body.credential)
     return {"verifiableCredential": issued.document}

@@ -41,7 +41,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from catalogue import load_catalogue
-from catalogue.i18n import Messages, messages
+from base.i18n import Messages, messages
 
 log = logging.getLogger(__name__)
 

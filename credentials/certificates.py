@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue import catalogue_version
-from catalogue.i18n import UserError
+from base.errors import UserError
 from credentials.certificate import CertificateCompetence, CertificateData, Image, LANGUAGE_MODES
-from credentials.service import RIGA, verify_page_url
+from credentials.common import RIGA, verify_page_url
 from credentials.store import CredentialRow, RecordRow, VolunteerRow
 from issuers.auth import hash_token
 from issuers.municipalities import find_municipality

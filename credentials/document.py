@@ -25,16 +25,16 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalogue.i18n import messages
+from base.i18n import messages
 from catalogue.model import KEY_COMPETENCE_FRAMEWORK
-from credentials.records import CompetenceClaim, ValidRecord, format_hours
+from credentials.records.records import CompetenceClaim, ValidRecord, format_hours
 from issuers.municipalities import find_municipality
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 # The project's own context of earlier releases: bundled for reading credentials issued with it, never written.
 VOLUNTEER_CONTEXT = "https://w3id.org/volunteer-credentials/v1"
-VOLUNTEER_CONTEXT_FILE = Path(__file__).parent / "contexts" / "volunteer-credentials-v1.jsonld"
+VOLUNTEER_CONTEXT_FILE = Path(__file__).parent / "proofs" / "contexts" / "volunteer-credentials-v1.jsonld"
 CREDENTIAL_CONTEXTS = [VC_V2_CONTEXT, OB_CONTEXT]
 HOURS_RESULT_TYPE = "ext:VolunteerHours"
 ATTESTATION_RESULT_TYPE = "ext:CompetenceAttestation"
@@ -107,7 +107,7 @@ class SubjectIdentity:
     pseudonym_hash: str | None = None
 
     @classmethod
-    def pseudonymous(cls, pseudonym: str, salt: str) -> "SubjectIdentity":
+    def pseudonymous(cls, pseudonym: str, salt: str) -> SubjectIdentity:
         return cls(salt=salt, pseudonym_hash=salted_hash(pseudonym, salt))
 
 

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from base.errors import UserError
+from base.http import LanguageDep, SessionDep
+from base.i18n import format_number
+from base.web import render_page, template_environment
 from catalogue import catalogue_version
-from catalogue.api import page_language
-from catalogue.i18n import UserError
-from catalogue.web import render_page, template_environment
 from credentials.api import pdf_response
 from credentials.certificates import credentials_of, volunteers_by_link
-from credentials.records import format_hours
-from credentials.service import RIGA, verify_page_url
+from credentials.common import RIGA, verify_page_url
 from credentials.store import RecordRow
-from issuers.http import get_issuer_context, get_session
-from issuers.service import IssuerContext
+from issuers.http import IssuerContextDep
 from issuers.store import OrganisationRow
 
 router = APIRouter(include_in_schema=False)
@@ -30,8 +28,8 @@ PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "private, no-store
 
 
 @router.get("/me/{token}", response_class=HTMLResponse)
-def my_credentials(token: str, request: Request, lang: str = Depends(page_language),
-                   session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context)):
+def my_credentials(token: str, request: Request, lang: LanguageDep,
+                   session: SessionDep, ctx: IssuerContextDep):
     volunteers = volunteers_by_link(session, token)
     items, total = [], Decimal(0)
     for row in credentials_of(session, volunteers):
@@ -45,11 +43,11 @@ def my_credentials(token: str, request: Request, lang: str = Depends(page_langua
         items.append({
             "id": row.id, "title": record.title, "mission": mission.name.in_language(lang),
             "organisation": organisation.legal_name, "start": record.start_date, "end": record.end_date,
-            "hours": format_hours(record.hours), "status": row.status,
+            "hours": format_number(record.hours.normalize(), lang), "status": row.status,
             "issued": row.issued_at.astimezone(RIGA).date(), "verify_url": verify_page_url(ctx.base_url, row.id),
         })
     body = render_page(_templates, "volunteer/credentials.html", lang=lang, url=str(request.url), items=items,
-                       token=token, total_hours=format_hours(total) if items else "0")
+                       token=token, total_hours=total.normalize() if items else 0)
     return HTMLResponse(body, headers=PRIVATE)
 
 
@@ -61,15 +59,14 @@ def _own_credential(session: Session, token: str, credential_id: str):
 
 
 @router.get("/me/{token}/credentials/{credential_id}.pdf")
-def my_certificate(token: str, credential_id: str, language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
-                   session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context)):
+def my_certificate(token: str, credential_id: str, session: SessionDep, ctx: IssuerContextDep, language: str = Query("lv", pattern="^(lv|en|bilingual)$")):
     response = pdf_response(session, ctx, _own_credential(session, token, credential_id), language)
     response.headers.update(PRIVATE)
     return response
 
 
 @router.get("/me/{token}/credentials/{credential_id}.json")
-def my_credential_json(token: str, credential_id: str, session: Session = Depends(get_session)):
+def my_credential_json(token: str, credential_id: str, session: SessionDep):
     row = _own_credential(session, token, credential_id)
     return Response(row.document.encode(), media_type="application/json", headers={
         **PRIVATE, "Content-Disposition": f'attachment; filename="credential-{row.id}.json"'})

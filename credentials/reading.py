@@ -19,12 +19,17 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from credentials import shapes
-from credentials.dataintegrity import without_proof
-from credentials.document import (ATTESTATION_RESULT_TYPE, ATTESTED_BY, HOURS_RESULT_TYPE, KEY_COMPETENCE_FRAMEWORK,
-                                  MISSION_TYPE_TARGET)
-from credentials.jsonld import DocumentLoader, default_loader
-from credentials.nquads import Quad
+from credentials.document import (
+    ATTESTATION_RESULT_TYPE,
+    ATTESTED_BY,
+    HOURS_RESULT_TYPE,
+    KEY_COMPETENCE_FRAMEWORK,
+    MISSION_TYPE_TARGET,
+)
+from credentials.proofs import shapes
+from credentials.proofs.dataintegrity import without_proof
+from credentials.proofs.jsonld import DocumentLoader, default_loader
+from credentials.proofs.nquads import Quad
 from issuers.municipalities import find_municipality
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -5,11 +5,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
-from sqlalchemy import text
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from issuers.db import Base, UTCDateTime, utcnow
+from base.db import Base, UTCDateTime, utcnow
 from issuers.store import new_id
 from issuers.verification_version import track
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from fastapi import APIRouter, File, Request, Response, UploadFile
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.orm import Session
 
-from catalogue.i18n import UserError, messages
+from base.errors import UserError
+from base.http import SessionDep
+from base.i18n import messages
 from issuers import service
 from issuers.auth import Principal
-from issuers.http import get_issuer_context, get_session, optional_principal, require_principal
+from issuers.http import IssuerContextDep, OptionalPrincipalDep, PrincipalDep
 from issuers.images import MAX_IMAGE_BYTES
 from issuers.organisations import OrganisationInput
 from issuers.service import IssuerContext
@@ -74,7 +76,7 @@ def in_utc(value: datetime | None, field: str) -> datetime | None:
     if value is None or value.tzinfo is None:
         return value
     try:
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
     except OverflowError:
         raise UserError("time.out_of_range", errors=[
             {"field": field, "message": messages().text("time.out_of_range")}]) from None
@@ -85,10 +87,10 @@ def token_expiry(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     try:
-        expiry = value.astimezone(timezone.utc)
+        expiry = value.astimezone(UTC)
     except OverflowError:
         expiry = None
-    if expiry is None or expiry > datetime.now(timezone.utc) + timedelta(days=366 * MAX_TOKEN_YEARS):
+    if expiry is None or expiry > datetime.now(UTC) + timedelta(days=366 * MAX_TOKEN_YEARS):
         raise UserError("token.expiry_range", years=MAX_TOKEN_YEARS, errors=[
             {"field": "expires_at", "message": messages().text("token.expiry_range", years=MAX_TOKEN_YEARS)}])
     return expiry
@@ -143,8 +145,8 @@ def visible_organisation(session: Session, slug: str, principal: Principal | Non
 
 
 @router.post("/organisations", status_code=201, tags=["organisations"], summary="Register an organisation")
-def register(body: OrganisationRegistration, session: Session = Depends(get_session),
-             ctx: IssuerContext = Depends(get_issuer_context)):
+def register(body: OrganisationRegistration, session: SessionDep,
+             ctx: IssuerContextDep):
     admin = None
     if body.admin is not None:
         admin = service.create_user(session, body.admin.email, body.admin.name, body.admin.password)
@@ -154,16 +156,16 @@ def register(body: OrganisationRegistration, session: Session = Depends(get_sess
 
 
 @router.get("/organisations/{slug}", tags=["organisations"])
-def read(slug: str, session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context),
-         principal: Principal | None = Depends(optional_principal)):
+def read(slug: str, session: SessionDep, ctx: IssuerContextDep,
+         principal: OptionalPrincipalDep):
     org = visible_organisation(session, slug, principal)
     private = bool(principal and principal.can("organisation.read", org.id))
     return organisation_view(session, org, ctx, private=private)
 
 
 @router.patch("/organisations/{slug}", tags=["organisations"])
-def update(slug: str, body: OrganisationChanges, session: Session = Depends(get_session),
-           ctx: IssuerContext = Depends(get_issuer_context), principal: Principal = Depends(require_principal)):
+def update(slug: str, body: OrganisationChanges, session: SessionDep,
+           ctx: IssuerContextDep, principal: PrincipalDep):
     org = service.update_organisation(session, principal, slug, body.model_dump(exclude_unset=True))
     return organisation_view(session, org, ctx, private=True)
 
@@ -174,16 +176,14 @@ async def _read_upload(file: UploadFile) -> bytes:
 
 
 @router.put("/organisations/{slug}/logo", tags=["organisations"], summary="Upload the logo (PNG, JPEG or SVG)")
-async def put_logo(slug: str, file: UploadFile = File(...), session: Session = Depends(get_session),
-                   principal: Principal = Depends(require_principal)):
+async def put_logo(slug: str, session: SessionDep, principal: PrincipalDep, file: UploadFile = File(...)):
     service.set_organisation_image(session, principal, slug, "logo", await _read_upload(file))
     return {"status": "ok"}
 
 
 @router.put("/organisations/{slug}/signature", tags=["organisations"],
             summary="Upload the signatory's signature image (PNG, JPEG or SVG)")
-async def put_signature(slug: str, file: UploadFile = File(...), session: Session = Depends(get_session),
-                        principal: Principal = Depends(require_principal)):
+async def put_signature(slug: str, session: SessionDep, principal: PrincipalDep, file: UploadFile = File(...)):
     service.set_organisation_image(session, principal, slug, "signature", await _read_upload(file))
     return {"status": "ok"}
 
@@ -198,15 +198,15 @@ def _image_response(data: bytes | None, media_type: str | None, slug: str) -> Re
 
 
 @router.get("/organisations/{slug}/logo", tags=["organisations"])
-def get_logo(slug: str, session: Session = Depends(get_session)):
+def get_logo(slug: str, session: SessionDep):
     org = service.get_organisation(session, slug)
     return _image_response(org.logo, org.logo_media_type, slug)
 
 
 def _status_endpoint(status: str):
-    def change_status(slug: str, session: Session = Depends(get_session),
-                      ctx: IssuerContext = Depends(get_issuer_context),
-                      principal: Principal = Depends(require_principal)):
+    def change_status(slug: str, session: SessionDep,
+                      ctx: IssuerContextDep,
+                      principal: PrincipalDep):
         org = service.change_status(session, principal, slug, status)
         return organisation_view(session, org, ctx, private=True)
 
@@ -220,8 +220,8 @@ for _action, _status in (("verify", "verified"), ("suspend", "suspended"), ("rei
 
 
 @router.get("/organisations/{slug}/keys", tags=["keys"])
-def list_keys(slug: str, session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context),
-              principal: Principal = Depends(require_principal)):
+def list_keys(slug: str, session: SessionDep, ctx: IssuerContextDep,
+              principal: PrincipalDep):
     org = service.get_organisation(session, slug)
     principal.require("organisation.read", org.id)
     did = service.organisation_did(org, ctx.base_url)
@@ -230,16 +230,15 @@ def list_keys(slug: str, session: Session = Depends(get_session), ctx: IssuerCon
 
 @router.post("/organisations/{slug}/keys/rotate", status_code=201, tags=["keys"],
              summary="Make a new key active; the old one retires and keeps verifying old credentials")
-def rotate(slug: str, session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context),
-           principal: Principal = Depends(require_principal)):
+def rotate(slug: str, session: SessionDep, ctx: IssuerContextDep,
+           principal: PrincipalDep):
     key = service.rotate_key(session, principal, ctx, slug)
     return key_view(key, service.organisation_did(service.get_organisation(session, slug), ctx.base_url))
 
 
 @router.post("/organisations/{slug}/keys/{fragment}/compromise", tags=["keys"],
              summary="Mark a key compromised: it stops asserting; signatures from `since` on are untrusted")
-def compromise(slug: str, fragment: str, body: CompromiseReport | None = None, session: Session = Depends(get_session),
-               ctx: IssuerContext = Depends(get_issuer_context), principal: Principal = Depends(require_principal)):
+def compromise(slug: str, fragment: str, session: SessionDep, ctx: IssuerContextDep, principal: PrincipalDep, body: CompromiseReport | None = None):
     key = service.mark_key_compromised(session, principal, ctx, slug, fragment, in_utc(body.since, "since") if body else None)
     return key_view(key, service.organisation_did(service.get_organisation(session, slug), ctx.base_url))
 
@@ -252,42 +251,42 @@ def token_view(row) -> dict:
 
 
 @router.get("/organisations/{slug}/tokens", tags=["tokens"])
-def list_tokens(slug: str, session: Session = Depends(get_session), principal: Principal = Depends(require_principal)):
+def list_tokens(slug: str, session: SessionDep, principal: PrincipalDep):
     return [token_view(row) for row in service.list_tokens(session, principal, slug)]
 
 
 @router.post("/organisations/{slug}/tokens", status_code=201, tags=["tokens"],
              summary="Create an API token (the secret is shown only in this response)")
-def create_token(slug: str, body: TokenRequest, session: Session = Depends(get_session),
-                 principal: Principal = Depends(require_principal)):
+def create_token(slug: str, body: TokenRequest, session: SessionDep,
+                 principal: PrincipalDep):
     row, secret = service.create_token(session, principal, slug, body.name, body.scopes,
                                        token_expiry(body.expires_at))
     return {**token_view(row), "token": secret}
 
 
 @router.post("/organisations/{slug}/tokens/{token_id}/revoke", tags=["tokens"])
-def revoke_token(slug: str, token_id: str, session: Session = Depends(get_session),
-                 principal: Principal = Depends(require_principal)):
+def revoke_token(slug: str, token_id: str, session: SessionDep,
+                 principal: PrincipalDep):
     return token_view(service.revoke_token(session, principal, slug, token_id))
 
 
 @router.post("/organisations/{slug}/members", status_code=201, tags=["members"])
-def add_member(slug: str, body: MemberRequest, session: Session = Depends(get_session),
-               principal: Principal = Depends(require_principal)):
+def add_member(slug: str, body: MemberRequest, session: SessionDep,
+               principal: PrincipalDep):
     membership = service.add_member(session, principal, slug, body.email, body.role)
     return {"user_id": membership.user_id, "role": membership.role}
 
 
 @router.delete("/organisations/{slug}/members/{user_id}", status_code=204, tags=["members"])
-def remove_member(slug: str, user_id: str, session: Session = Depends(get_session),
-                  principal: Principal = Depends(require_principal)):
+def remove_member(slug: str, user_id: str, session: SessionDep,
+                  principal: PrincipalDep):
     service.remove_member(session, principal, slug, user_id)
     return Response(status_code=204)
 
 
 @router.post("/auth/login", tags=["auth"], summary="Log in; returns a bearer token for 12 hours (after 5 failed "
              "attempts on an account, 429 until the window passes; also throttled per client)")
-def login(body: LoginRequest, request: Request, session: Session = Depends(get_session)):
+def login(body: LoginRequest, request: Request, session: SessionDep):
     # Per account, whoever guesses: failed attempts are counted, and once they are used up even the right
     # password waits (else guessing would go on until it succeeds). Per client: volcred/public_limits.py.
     throttle, account = request.app.state.throttle, (body.email or "").strip().lower()
@@ -302,7 +301,7 @@ def login(body: LoginRequest, request: Request, session: Session = Depends(get_s
 
 
 @router.get("/issuers/{slug}/did.json", tags=["registry"], summary="The organisation's did:web DID document")
-def did_json(slug: str, session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context)):
+def did_json(slug: str, session: SessionDep, ctx: IssuerContextDep):
     org = service.get_organisation(session, slug)
     if org.status == "pending":
         raise UserError("org.not_found", kind="not_found", slug=slug)
@@ -312,13 +311,13 @@ def did_json(slug: str, session: Session = Depends(get_session), ctx: IssuerCont
 
 
 @router.get("/registry", tags=["registry"], summary="The trust registry: verified (and suspended) issuers")
-def registry(session: Session = Depends(get_session), ctx: IssuerContext = Depends(get_issuer_context)):
+def registry(session: SessionDep, ctx: IssuerContextDep):
     return {"issuers": service.registry(session, ctx.base_url)}
 
 
 @router.get("/registry/{did:path}", tags=["registry"], summary="One issuer by any of its DIDs")
-def registry_entry(did: str, request: Request, session: Session = Depends(get_session),
-                   ctx: IssuerContext = Depends(get_issuer_context)):
+def registry_entry(did: str, request: Request, session: SessionDep,
+                   ctx: IssuerContextDep):
     entry = service.registry_lookup(session, ctx.base_url, did_from_raw_path(request, did))
     if entry is None:
         raise UserError("registry.unknown_did", kind="not_found")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from issuers.audit import ACTIONS, GENESIS, AuditEntry, ChainBreak, check_chain
 from issuers.auth import Principal
-from issuers.db import Base, utcnow
+from base.db import Base, utcnow
 
 HEAD_ID = 1
 PENDING = "audit_pending"  # session.info key: entries queued for the commit

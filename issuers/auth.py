@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from catalogue.i18n import UserError
+from base.errors import UserError
 
 ORGANISATION_TOKEN_PREFIX = "vco_"
 SESSION_TOKEN_PREFIX = "vcs_"

@@ -10,7 +10,8 @@ import json
 
 import typer
 
-from catalogue.i18n import UserError, t
+from base.errors import UserError
+from base.i18n import t
 from issuers import service
 from issuers.organisations import DID_METHODS, LEGAL_FORMS, OrganisationInput
 

@@ -1,92 +1,18 @@
-"""FastAPI dependencies every package's router uses: the request's transaction, the caller, the issuer context.
+"""FastAPI dependencies of the issuers: the caller (by bearer token or session) and the issuer context.
 
-They read what the wiring put on `app.state` (settings, session factory), so this package never imports the wiring.
+The request's transaction and the other shared dependencies are in `base.http`.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Callable, Iterator, TypeVar
+from typing import Annotated
 
-import anyio
 from fastapi import Depends, Request
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from catalogue.i18n import UserError
+from base.errors import UserError
+from base.http import SessionDep, bearer_token
 from issuers.auth import Principal
-from issuers.db import READ_MOSTLY
 from issuers.service import IssuerContext, authenticate
-
-
-def _request_transaction(request: Request, options: dict) -> Iterator[Session]:
-    session: Session = request.app.state.session_factory()
-    try:
-        if options:
-            session.connection(execution_options=options)
-        yield session
-        try:
-            session.commit()
-        except IntegrityError:
-            # Refused only at COMMIT (a deferred constraint, a concurrent writer): the write did not happen, so the
-            # client is told so rather than given the response the endpoint had made.
-            raise UserError("request.conflict", kind="conflict") from None
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-def _write_transaction(request: Request) -> Iterator[Session]:
-    yield from _request_transaction(request, {})
-
-
-def _read_transaction(request: Request) -> Iterator[Session]:
-    yield from _request_transaction(request, {READ_MOSTLY: True})
-
-
-# scope="function": FastAPI ends these when the endpoint returns, before the response is sent. With the default
-# scope ("request") it ends them after the response has gone out, so a client could be told of a write that a crash,
-# or a failing commit, then undid, and could ask for it again before it was committed. Routers and sub-dependencies
-# (`optional_principal`) all depend on `get_session`, which holds the scope: FastAPI caches a dependency per scope,
-# so one written with the scope and one without would give a request two transactions.
-_WRITE = Depends(_write_transaction, scope="function")
-_READ = Depends(_read_transaction, scope="function")
-
-
-async def get_session(session: Session = _WRITE) -> Session:  # async: nothing here waits
-    """One transaction per request: committed before the response is sent, rolled back when the endpoint raises."""
-    return session
-
-
-async def get_read_session(session: Session = _READ) -> Session:  # async: nothing here waits
-    """A transaction for endpoints that only read: on SQLite it takes no write lock (see issuers.db.READ_MOSTLY),
-    so such requests run side by side with each other and with one writer. Ended like `get_session`'s."""
-    return session
-
-
-@contextmanager
-def read_transaction(request: Request) -> Iterator[Session]:
-    """`get_read_session` for code that runs in `run_cpu_bound` rather than as a dependency."""
-    yield from _request_transaction(request, {READ_MOSTLY: True})
-
-
-# Verification is CPU-bound Python. Run side by side in many worker threads it only passes the GIL around, and
-# every request waits for all the others (at 300 requests/s, a median of ~50 ms for ~3 ms of work); a couple at a
-# time per process keep each request's latency near its own cost. Two rather than one, so that one slow request
-# (a document near the canonicalisation work limit) does not hold up every other.
-CPU_BOUND_CONCURRENCY = 2
-T = TypeVar("T")
-
-
-async def run_cpu_bound(request: Request, function: Callable[..., T], *args) -> T:
-    """Runs `function(*args)` in a worker thread, at most `CPU_BOUND_CONCURRENCY` at a time in this process."""
-    state = request.app.state
-    limiter = getattr(state, "cpu_bound_limiter", None)
-    if limiter is None:  # made here: a limiter belongs to the running event loop
-        limiter = state.cpu_bound_limiter = anyio.CapacityLimiter(CPU_BOUND_CONCURRENCY)
-    return await anyio.to_thread.run_sync(function, *args, limiter=limiter)
 
 
 async def get_issuer_context(request: Request) -> IssuerContext:  # async: nothing here waits
@@ -94,13 +20,7 @@ async def get_issuer_context(request: Request) -> IssuerContext:  # async: nothi
     return IssuerContext(base_url=settings.public_base_url, kek=settings.encryption_key)
 
 
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
-def optional_principal(request: Request, session: Session = Depends(get_session)) -> Principal | None:
+def optional_principal(request: Request, session: SessionDep) -> Principal | None:
     token = bearer_token(request)
     principal = authenticate(session, token)
     if token and principal is None:
@@ -108,7 +28,12 @@ def optional_principal(request: Request, session: Session = Depends(get_session)
     return principal
 
 
-def require_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
+def require_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     if principal is None:
         raise UserError("auth.required", kind="unauthorised")
     return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(require_principal)]
+OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]
+IssuerContextDep = Annotated[IssuerContext, Depends(get_issuer_context)]

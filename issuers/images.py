@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from xml.etree import ElementTree as ET
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
-from xml.etree import ElementTree as ET
 
-from catalogue.i18n import UserError
+from base.errors import UserError
 
 MAX_IMAGE_BYTES = 512 * 1024
 MAX_PIXELS = 4000 * 4000

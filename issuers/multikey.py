@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Union
 
 import base58
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-PublicKey = Union[Ed25519PublicKey, ec.EllipticCurvePublicKey]
-SecretKey = Union[Ed25519PrivateKey, ec.EllipticCurvePrivateKey]
+PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
+SecretKey = Ed25519PrivateKey | ec.EllipticCurvePrivateKey
 
 ED25519_PUBLIC_HEADER = b"\xed\x01"
 ED25519_SECRET_HEADER = b"\x80\x26"

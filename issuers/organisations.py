@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.lv import pvn
 
-from catalogue.i18n import UserError, messages
+from base.errors import UserError
+from base.i18n import messages
 from issuers.municipalities import find_municipality
 
 LEGAL_FORMS = (

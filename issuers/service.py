@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalogue.i18n import UserError
+from base.db import utcnow
+from base.errors import UserError
+from issuers import verification_version  # noqa: F401  (registers the listener that keeps verifiers' caches honest)
 from issuers.audit_store import append_audit
-from issuers.auth import (ORGANISATION_TOKEN_PREFIX, ROLES, SESSION_TOKEN_PREFIX, Principal, hash_password,
-                          hash_token, new_token, password_matches, validate_scopes)
-from issuers.db import utcnow
+from issuers.auth import (
+    ORGANISATION_TOKEN_PREFIX,
+    ROLES,
+    SESSION_TOKEN_PREFIX,
+    Principal,
+    hash_password,
+    hash_token,
+    new_token,
+    password_matches,
+    validate_scopes,
+)
 from issuers.did import PublicKeyEntry, did_document, did_web_for, slug_from_did_web
 from issuers.images import validate_image
 from issuers.keys import decrypt_private_key, encrypt_private_key, generate_key
 from issuers.multikey import did_key_document, did_key_for, did_key_verification_method_id
 from issuers.organisations import DID_METHODS, OrganisationInput, validate_organisation
 from issuers.store import ApiTokenRow, MembershipRow, OrganisationRow, SigningKeyRow, UserRow, new_id
-from issuers import verification_version  # noqa: F401  (registers the listener that keeps verifiers' caches honest)
 
 
 @dataclass(frozen=True)
@@ -201,7 +210,7 @@ def mark_key_compromised(session: Session, principal: Principal, ctx: IssuerCont
         number = 1 + max(int(k.fragment.split("-")[-1]) for k in keys)
         _add_key(session, ctx, org, f"key-{number}")
     append_audit(session, "key.compromise", organisation_id=org.id, subject_id=key.id, principal=principal,
-                 details={"since": since.astimezone(timezone.utc).isoformat()})
+                 details={"since": since.astimezone(UTC).isoformat()})
     return key
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from issuers.db import Base, UTCDateTime, utcnow
+from base.db import Base, UTCDateTime, utcnow
 
 
 def new_id() -> str:
@@ -44,7 +44,7 @@ class OrganisationRow(Base):
     # status lists' bits): verifiers keep what they read per version (issuers.verification_version).
     verification_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    keys: Mapped[list["SigningKeyRow"]] = relationship(back_populates="organisation", order_by="SigningKeyRow.created_at")
+    keys: Mapped[list[SigningKeyRow]] = relationship(back_populates="organisation", order_by="SigningKeyRow.created_at")
 
 
 class SigningKeyRow(Base):

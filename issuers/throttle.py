@@ -13,7 +13,7 @@ from limits import parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from catalogue.i18n import UserError
+from base.errors import UserError
 
 
 class Throttled(UserError):

@@ -11,9 +11,9 @@ version becomes visible exactly when the change does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
-from typing import Callable
 
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session

@@ -18,7 +18,8 @@ import pytest
 os.environ.setdefault("VOLCRED_PASSWORD_HASH", "fast")  # real Argon2id at the cheapest cost; see issuers/auth.py
 from sqlalchemy import create_engine, text
 
-from volcred.db import make_engine, upgrade
+from base.db import make_engine
+from volcred.db import upgrade
 from volcred.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -191,9 +192,9 @@ class OrgHandle:
 @pytest.fixture
 def make_org(app, settings):
     """Registers and verifies an organisation with an API token, an admin and a coordinator account."""
+    from base.db import transaction
     from issuers import service
     from issuers.organisations import OrganisationInput
-    from volcred.db import transaction
 
     used = iter(VALID_REG_NUMBERS)
 
@@ -223,8 +224,8 @@ def make_org(app, settings):
 @pytest.fixture
 def platform_admin(app):
     """A bearer token of a platform administrator."""
+    from base.db import transaction
     from issuers import service
-    from volcred.db import transaction
 
     with transaction(app.state.session_factory) as session:
         service.create_user(session, "root@platform.example.lv", "Platform", "platform-password-1",

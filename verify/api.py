@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from catalogue.api import page_language
-from issuers.http import get_issuer_context, run_cpu_bound
-from issuers.service import IssuerContext
+from base.http import LanguageDep, run_cpu_bound
+from issuers.http import IssuerContextDep
 from verify.limits import MAX_PRESENTATION_BYTES, admit
-from verify.ports import verify_presentation_with_service, verify_with_service
+from verify.store import verify_presentation_with_service, verify_with_service
 
 router = APIRouter()
 
@@ -28,7 +27,7 @@ class VerifyCredentialRequest(BaseModel):
                      "reports proof, status and validity; the trust registry is a check of its own: an issuer it does "
                      "not know is a warning (`verdict: unknown_issuer`), not a failure")
 async def verify_credential(body: VerifyCredentialRequest, request: Request,
-                            ctx: IssuerContext = Depends(get_issuer_context), lang: str = Depends(page_language)):
+                            ctx: IssuerContextDep, lang: LanguageDep):
     await anyio.to_thread.run_sync(admit, body.verifiableCredential)  # bounds first (verify/limits.py)
     result = await run_cpu_bound(request, verify_with_service, request.app.state.session_factory, ctx,
                                  body.verifiableCredential)
@@ -50,7 +49,7 @@ class VerifyPresentationRequest(BaseModel):
                      "and `options.domain`, and every credential in it); 200 when verified, 422 with the reasons. "
                      "`options.challenge` is required: without it a replayed presentation cannot be told apart")
 async def verify_presentation(body: VerifyPresentationRequest, request: Request,
-                              ctx: IssuerContext = Depends(get_issuer_context), lang: str = Depends(page_language)):
+                              ctx: IssuerContextDep, lang: LanguageDep):
     await anyio.to_thread.run_sync(admit, body.verifiablePresentation, MAX_PRESENTATION_BYTES)
     result = await run_cpu_bound(request, lambda: verify_presentation_with_service(
         request.app.state.session_factory, ctx, body.verifiablePresentation,

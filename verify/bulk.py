@@ -14,14 +14,22 @@ import csv
 import io
 import time
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from catalogue.i18n import Text, UserError, messages
+from base.errors import UserError
+from base.i18n import Text, messages
 from verify.core import PASSED, Verification
 from verify.exports import table
-from verify.inputs import (BARE_ID, MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_id_in,
-                           why_unreadable)
+from verify.inputs import (
+    BARE_ID,
+    MAX_FILE_BYTES,
+    UnreadableInput,
+    credential_from_bytes,
+    credential_id_in,
+    why_unreadable,
+)
 from verify.view import credential_summary
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024

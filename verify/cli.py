@@ -7,11 +7,11 @@ from pathlib import Path
 
 import typer
 
-from catalogue.i18n import t
+from base.i18n import t
 from issuers.did import slug_from_did_web
 from verify.core import issuer_id
 from verify.inputs import UnreadableInput, credential_from_bytes
-from verify.ports import verify_with_service
+from verify.store import verify_with_service
 from verify.view import CAUTION
 
 # Exit codes: the three verdicts people see (2 is a file that cannot be read).
@@ -34,7 +34,7 @@ def verify_command(
     except (UnreadableInput, OSError) as error:  # unreadable input is the user's to fix, said plainly
         detail = error.in_language(runtime.lang) if isinstance(error, UnreadableInput) else str(error)
         typer.echo(t("cli.verify_unreadable", runtime.lang, detail=detail or type(error).__name__), err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     result = verify_with_service(runtime.session_factory, runtime.issuer_context, credential)
     lang = runtime.lang
     if as_json:

@@ -10,20 +10,28 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from cachetools import LRUCache
 
-from catalogue.i18n import Text, messages
-from credentials import shapes
-from credentials.dataintegrity import (ProofError, ProofResult, VERIFYING_SUITES, verify as verify_proofs,
-                                       without_proof)
-from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
-from credentials.rdfc import WORK_LIMIT_REASON, CanonicalizationError, canonicalize_quads
-from credentials.statuslist import StatusListError, decode_list, get_bit
-from credentials.vcdm import parse_date_time_stamp
+from base.i18n import Text, messages
+from credentials.proofs import shapes
+from credentials.proofs.dataintegrity import (
+    VERIFYING_SUITES,
+    ProofError,
+    ProofResult,
+    without_proof,
+)
+from credentials.proofs.dataintegrity import (
+    verify as verify_proofs,
+)
+from credentials.proofs.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
+from credentials.proofs.rdfc import WORK_LIMIT_REASON, CanonicalizationError, canonicalize_quads
+from credentials.proofs.statuslist import StatusListError, decode_list, get_bit
+from credentials.proofs.vcdm import parse_date_time_stamp
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -418,7 +426,7 @@ def is_stored_document(presented: dict, stored: dict, method_id: str | None = No
 
 
 def _too_complex(outcome) -> CheckResult | None:
-    """Canonicalization refused the document as a "poison" graph (see credentials.rdfc): say so, not "altered"."""
+    """Canonicalization refused the document as a "poison" graph (see credentials.proofs.rdfc): say so, not "altered"."""
     if any(check.name == "canonicalization" and not check.ok and WORK_LIMIT_REASON in check.reason
            for proof in outcome.proofs for check in proof.checks):
         return _too_complex_result(outcome.reasons)
@@ -665,4 +673,4 @@ def verify_presentation(presentation: Any, ports: VerificationPorts, *, challeng
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from catalogue.i18n import Text, messages
+from base.i18n import Text, messages
 from verify.limits import MAX_DEPTH, OutOfBounds, admit
 
 # A certificate is well under 1 MB; a credential JSON a few kB. Anything bigger is not one of ours.

@@ -18,11 +18,13 @@ import json
 import math
 import multiprocessing
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
-from catalogue.i18n import Text, UserError, messages
+from base.errors import UserError
+from base.i18n import Text, messages
 
 MAX_DOCUMENT_BYTES = 256 * 1024
 MAX_PRESENTATION_BYTES = 1024 * 1024
@@ -109,7 +111,7 @@ def worker_slot() -> Iterator[None]:
 # forkserver: a clean process (never a fork of the threaded server) that has imported PyLD and the bundled contexts
 # once; each check forks from it.
 _processes = multiprocessing.get_context("forkserver")
-_processes.set_forkserver_preload(["verify.limits", "credentials.shapes", "credentials.rdfc", "credentials.jsonld"])
+_processes.set_forkserver_preload(["verify.limits", "credentials.proofs.shapes", "credentials.proofs.rdfc", "credentials.proofs.jsonld"])
 _worker_slots = threading.BoundedSemaphore(MAX_WORKERS)
 
 
@@ -134,9 +136,9 @@ def expands_within(document: Any, seconds: float) -> bool:
 
 
 def _expand(document: Any, sender) -> None:
-    from credentials import shapes
-    from credentials.jsonld import default_loader
-    from credentials.rdfc import canonicalize_quads
+    from credentials.proofs import shapes
+    from credentials.proofs.jsonld import default_loader
+    from credentials.proofs.rdfc import canonicalize_quads
 
     sender.send("started")
     try:

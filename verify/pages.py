@@ -14,22 +14,33 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from catalogue.i18n import Text, UserError, messages, normalise_language
-from catalogue.web import render_page, template_environment
-from credentials.service import credential_status_summary, verify_page_url
+from base.errors import UserError
+from base.http import ReadSessionDep, read_transaction, run_cpu_bound
+from base.i18n import Text, messages, normalise_language
+from base.web import render_page, template_environment
+from credentials.common import verify_page_url
+from credentials.service import credential_status_summary
 from credentials.store import CredentialRow
-from issuers.http import get_issuer_context, get_read_session, read_transaction, run_cpu_bound
+from issuers.http import IssuerContextDep
 from issuers.service import IssuerContext
 from verify import bulk
 from verify.core import is_stored_document, verify_credential
-from verify.inputs import (MAX_FILE_BYTES, UnreadableInput, credential_from_bytes, credential_from_text,
-                           credential_id_in, link_host, why_unreadable)
-from verify.ports import ServicePorts, verify_in_session
+from verify.inputs import (
+    MAX_FILE_BYTES,
+    UnreadableInput,
+    credential_from_bytes,
+    credential_from_text,
+    credential_id_in,
+    link_host,
+    why_unreadable,
+)
+from verify.store import ServicePorts, verify_in_session
 from verify.view import verification_view
 
 router = APIRouter(include_in_schema=False)
@@ -39,6 +50,9 @@ _templates = template_environment([Path(__file__).parent / "templates"])
 
 async def public_language(lang: str | None = Query(None, description="`lv` (default) or `en`.")) -> str:
     return normalise_language(lang)
+
+
+PublicLanguageDep = Annotated[str, Depends(public_language)]
 
 
 def _page(request: Request, template: str, lang: str, status_code: int = 200, **context) -> HTMLResponse:
@@ -81,8 +95,7 @@ def _result_page(request: Request, session: Session, ctx: IssuerContext, lang: s
 
 
 @router.get("/v/{credential_id}", response_class=HTMLResponse)
-async def verification_page(credential_id: str, request: Request, lang: str = Depends(public_language),
-                            ctx: IssuerContext = Depends(get_issuer_context)):
+async def verification_page(credential_id: str, request: Request, ctx: IssuerContextDep, lang: PublicLanguageDep):
     return await run_cpu_bound(request, _verification_page, request, credential_id, lang, ctx)
 
 
@@ -96,14 +109,12 @@ def _verification_page(request: Request, credential_id: str, lang: str, ctx: Iss
 
 
 @router.get("/verify", response_class=HTMLResponse)
-def verify_form(request: Request, lang: str = Depends(public_language)):
+def verify_form(request: Request, lang: PublicLanguageDep):
     return _page(request, "verify/form.html", lang, pasted="", error=None, max_mb=MAX_FILE_BYTES // 2 ** 20)
 
 
 @router.post("/verify", response_class=HTMLResponse)
-def verify_upload(request: Request, lang: str = Depends(public_language), credential: str = Form(""),
-                  file: UploadFile | None = File(None), session: Session = Depends(get_read_session),
-                  ctx: IssuerContext = Depends(get_issuer_context)):
+def verify_upload(request: Request, session: ReadSessionDep, ctx: IssuerContextDep, lang: PublicLanguageDep, credential: str = Form(""), file: UploadFile | None = File(None)):
     """A file (PDF or JSON), or pasted text: a verification link or an id of this service's (then the credential's
     own page), or a credential's JSON."""
     pasted = credential.strip()
@@ -154,7 +165,7 @@ def _credential_from_pasted(text: str):
 
 
 @router.get("/verify/bulk", response_class=HTMLResponse)
-def bulk_form(request: Request, lang: str = Depends(public_language)):
+def bulk_form(request: Request, lang: PublicLanguageDep):
     return _page(request, "verify/bulk.html", lang, limits={
         "entries": bulk.MAX_ENTRIES, "megabytes": bulk.MAX_UPLOAD_BYTES // 2 ** 20})
 
@@ -162,9 +173,7 @@ def bulk_form(request: Request, lang: str = Depends(public_language)):
 @api_router.post("/verify/bulk", tags=["verification"],
                  summary="Bulk check: a CSV of verification links or a ZIP of credential JSON files and certificate "
                          "PDFs (multipart field `file`); returns a CSV with one verdict per row")
-def bulk_check(request: Request, file: UploadFile = File(...), page: str = Form(""),
-               lang: str = Depends(public_language), session: Session = Depends(get_read_session),
-               ctx: IssuerContext = Depends(get_issuer_context)):
+def bulk_check(request: Request, session: ReadSessionDep, ctx: IssuerContextDep, lang: PublicLanguageDep, file: UploadFile = File(...), page: str = Form("")):
     data = file.file.read(bulk.MAX_UPLOAD_BYTES + 1)
 
     def lookup(credential_id: str):

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
+from base.db import make_engine, make_session_factory, transaction
+from base.http import LanguageDep, SessionDep
+from base.i18n import messages
+from base.web import STATIC_DIR, STATIC_URL
 from catalogue import load_catalogue
 from catalogue.api import router as catalogue_router
-from catalogue.i18n import messages
-from catalogue.web import STATIC_DIR, STATIC_URL
 from credentials.certificate import CertificateCache, use_certificate_cache
 from issuers.throttle import Throttle
-from volcred.db import make_engine, make_session_factory, transaction
-from volcred.deps import get_language, get_session
 from volcred.logs import RequestIdMiddleware
 from volcred.problems import install_problem_handlers, problem
 from volcred.public_limits import PublicLimitsMiddleware, throttle_rates
@@ -48,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
 
     @app.get("/health", tags=["service"], summary="Service and database health")
-    def health(request: Request, session: Session = Depends(get_session), lang: str = Depends(get_language)):
+    def health(request: Request, session: SessionDep, lang: LanguageDep):
         try:
             session.execute(text("SELECT 1"))
         except Exception:
@@ -84,7 +83,7 @@ def _install_docs(app: FastAPI) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     """Starts the bulk-issuance runner (it also resumes batches a killed process left half done)."""
-    from credentials.batch_runner import BatchRunner
+    from credentials.batches.runner import BatchRunner
     from issuers.service import IssuerContext
 
     settings = app.state.settings
@@ -99,15 +98,17 @@ async def _lifespan(app: FastAPI):
 
 def _routers():
     """Every package's API router, in dependency order."""
+    from catalogue.pages import router as catalogue_pages
     from credentials.api import router as credentials_router
-    from credentials.batch_api import router as batches_router
-    from credentials.drafts_api import router as drafts_router
-    from credentials.drafts_pages import router as drafts_pages
+    from credentials.batches.api import router as batches_router
     from credentials.pages import router as volunteer_pages
+    from credentials.records.api import router as drafts_router
+    from credentials.records.pages import router as drafts_pages
     from issuers.api import router as issuers_router
     from verify.api import router as verify_router
-    from verify.export_api import router as export_router
-    from verify.pages import api_router as bulk_router, router as verify_pages
+    from verify.exports.api import router as export_router
+    from verify.pages import api_router as bulk_router
+    from verify.pages import router as verify_pages
 
-    return [catalogue_router, issuers_router, credentials_router, batches_router, drafts_router, volunteer_pages,
+    return [catalogue_router, catalogue_pages, issuers_router, credentials_router, batches_router, drafts_router, volunteer_pages,
             drafts_pages, verify_router, export_router, verify_pages, bulk_router]

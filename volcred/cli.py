@@ -9,9 +9,10 @@ from functools import cached_property
 
 import typer
 
+from base.errors import UserError
+from base.i18n import environment_language, messages, t
 from catalogue.cli import app as catalogue_app
-from catalogue.i18n import UserError, environment_language, messages, t
-from credentials.batch_cli import batches_app
+from credentials.batches.cli import batches_app
 from issuers.auth import Principal
 from issuers.cli import admin_app, audit_app, org_app
 from issuers.service import IssuerContext
@@ -49,14 +50,15 @@ class Runtime:
 
     @cached_property
     def session_factory(self):
-        from volcred.db import make_engine, make_session_factory, upgrade
+        from base.db import make_engine, make_session_factory
+        from volcred.db import upgrade
 
         upgrade(self.settings.effective_database_url)
         return make_session_factory(make_engine(self.settings.effective_database_url))
 
     @contextmanager
     def transaction(self):
-        from volcred.db import transaction
+        from base.db import transaction
 
         with transaction(self.session_factory) as session:
             yield session
@@ -113,7 +115,7 @@ def serve(
     os.environ["BASE_URL"] = settings.public_base_url
     configure_logging(settings.log_level)
     upgrade(settings.effective_database_url)
-    settings.encryption_key  # generate (and announce) the key before the first request needs it
+    settings.encryption_key  # noqa: B018  generate (and announce) the key before the first request needs it
     if with_demo:
         _print_demo(ctx.obj, as_json=False)
     typer.echo(t("cli.serving", ctx.obj.lang, url=settings.public_base_url))

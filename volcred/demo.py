@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from credentials import common as credentials_common
 from credentials import service as credentials
-from credentials.drafts import InvitationInput, create_invitation
-from credentials.records import RecordInput, VolunteerInput
+from credentials.records import service as records_service
+from credentials.records.drafts import InvitationInput, create_invitation
+from credentials.records.records import RecordInput, VolunteerInput
 from credentials.store import RecordRow
 from issuers import service
 from issuers.organisations import OrganisationInput
@@ -86,14 +88,14 @@ def _issue_demo_credentials(session, runtime) -> tuple[list[str], list[str]]:
     links, pages = [], []
     for slug, volunteer, mission, title, municipality, start, end, hours, role, revoke in RECORDS:
         org = service.get_organisation(session, slug)
-        created = credentials.create_record(session, runtime.operator, runtime.issuer_context, org, RecordInput(
+        created = records_service.create_record(session, runtime.operator, runtime.issuer_context, org, RecordInput(
             volunteer=volunteer, mission_type=mission, title=title, municipality=municipality, start_date=start,
             end_date=end, hours=hours, role=role))
         issued = credentials.issue_record(session, runtime.operator, runtime.issuer_context, created.record.id)
         if revoke:
             credentials.change_credential_status(session, runtime.operator, issued.credential.id, "revoke",
                                                  "Demonstrācija: atsaukts apliecinājums")
-        links.append(credentials.verify_page_url(runtime.issuer_context.base_url, issued.credential.id))
+        links.append(credentials_common.verify_page_url(runtime.issuer_context.base_url, issued.credential.id))
         if created.volunteer.access_token:
             pages.append(f"{runtime.issuer_context.base_url}/me/{created.volunteer.access_token}")
     return links, pages

@@ -1,10 +1,10 @@
 """Imports every package's tables so that `Base.metadata` is complete (for Alembic and tests)."""
 
-import credentials.batch_store  # noqa: F401
+import credentials.batches.store  # noqa: F401
 import credentials.store  # noqa: F401
 import issuers.audit_store  # noqa: F401
 import issuers.store  # noqa: F401
 import verify.exports.store  # noqa: F401
-from issuers.db import Base
+from base.db import Base
 
 metadata = Base.metadata

@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from catalogue.i18n import Text, UserError, messages, normalise_language
+from base.errors import UserError
+from base.i18n import Text, messages, normalise_language
 
 log = logging.getLogger(__name__)
 

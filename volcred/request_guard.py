@@ -16,8 +16,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from catalogue.i18n import UserError, messages
-from catalogue.web import render_page, template_environment
+from base.errors import UserError
+from base.i18n import messages
+from base.web import render_page, template_environment
 from volcred.problems import KIND_STATUS, request_language, user_error_response
 
 NUL = "\x00"

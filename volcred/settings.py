@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     def public_base_url(self) -> str:
         return self.base_url.rstrip("/")
 
-    def serving_on(self, host: str, port: int) -> "Settings":
+    def serving_on(self, host: str, port: int) -> Settings:
         """These settings for a service listening on `host:port`: unless BASE_URL is set, the public URL follows
         the port, so that new credentials, DIDs and QR codes point where the service really answers."""
         if "base_url" in self.model_fields_set:
@@ -101,7 +101,7 @@ class Settings(BaseSettings):
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(key + "\n")
-        from catalogue.i18n import messages
+        from base.i18n import messages
 
         text = messages().text("settings.key_generated", path=str(path))
         log.warning("%s / %s", text.lv, text.en)

@@ -11,7 +11,7 @@ import json
 import os
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -24,8 +24,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from credentials.dataintegrity import Ed25519Signature, format_created, sign
-from credentials.service import credential_loader
+from credentials.common import credential_loader
+from credentials.proofs.dataintegrity import Ed25519Signature, format_created, sign
 from issuers.multikey import did_key_for, did_key_verification_method_id
 from tests.credentials.helpers import record_body
 
@@ -147,7 +147,7 @@ def signed_by_an_unknown_issuer(credential: dict) -> dict:
     for field in ("proof", "credentialStatus", "id"):
         document.pop(field, None)
     document["issuer"] = {**document["issuer"], "id": did} if isinstance(document["issuer"], dict) else did
-    document["validFrom"] = format_created(datetime.now(timezone.utc))
+    document["validFrom"] = format_created(datetime.now(UTC))
     return sign(document, suite=Ed25519Signature(key), verification_method=did_key_verification_method_id(did),
                 loader=credential_loader())
 
@@ -177,7 +177,7 @@ def test_verification_pages(browser, live_server, make_org):
     inspect(browser, "v-valid-checks-open")
 
     open_page(browser, f"{live_server.url}/v/{revoked['credential_id']}")
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     assert browser.find_element(By.CSS_SELECTOR, ".verdict__text").text == "Atsaukts"
     assert browser.find_element(By.ID, "status-change").text.startswith(f"Atsaukts {today}. Iemesls:")
     assert browser.find_element(By.ID, "issued").text == revoked["credential"]["validFrom"][:10]

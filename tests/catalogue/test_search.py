@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from catalogue import load_catalogue
-from catalogue.search import (EXACT, PREFIX, SUBSTRING, WORD_PREFIX, fold, match_rank, search_competences,
-                              search_mission_types)
+from catalogue.search import (
+    EXACT,
+    PREFIX,
+    SUBSTRING,
+    WORD_PREFIX,
+    fold,
+    match_rank,
+    search_competences,
+    search_mission_types,
+)
 
 
 def labels(query: str, lang: str = "lv") -> list[str]:

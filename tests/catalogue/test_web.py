@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from base.web import language_links, render_page, template_environment
 from catalogue import load_catalogue
-from catalogue.web import language_links, render_page, template_environment
 
 
 class Page(HTMLParser):

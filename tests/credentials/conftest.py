@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from credentials.jsonld import DocumentLoader, default_loader
+from credentials.proofs.jsonld import DocumentLoader, default_loader
 from issuers.multikey import decode_secret_multikey
 from tests.conftest import REFERENCE
 

@@ -160,7 +160,8 @@ LATVIAN_TITLE = ("Ķekavas ģimeņu atbalsts: ēdiena gatavošana, žogu krāso�
 
 def png_logo(width: int = 240, height: int = 240) -> Image:
     """A made-up emblem (no real organisation's logo): a red cross on a white disc in a navy ring."""
-    from PIL import Image as PILImage, ImageDraw
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
 
     picture = PILImage.new("RGBA", (width, height), (255, 255, 255, 0))
     draw = ImageDraw.Draw(picture)
@@ -209,7 +210,8 @@ def png_signature() -> Image:
     """A handwritten-looking stroke on a transparent background."""
     import math
 
-    from PIL import Image as PILImage, ImageDraw
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
 
     picture = PILImage.new("RGBA", (600, 180), (255, 255, 255, 0))
     draw = ImageDraw.Draw(picture)

@@ -9,20 +9,21 @@ import pytest
 from sqlalchemy import create_engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from credentials import service
-from credentials.records import RecordInput, VolunteerInput
+from base.db import transaction
+from credentials.records import service as records_service
+from credentials.records.records import RecordInput, VolunteerInput
 from credentials.store import RecordRow
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 from volcred.cli import Runtime
-from volcred.db import downgrade, transaction, upgrade
+from volcred.db import downgrade, upgrade
 
 
 def test_duplicate_records_from_before_keep_one_natural_key(make_org, session_factory, settings, database_url):
     # No TestClient here: its batch runner would query the tables this test drops and makes again.
     org = make_org("legacy")
     with transaction(session_factory) as session:
-        service.create_record(session, Runtime.operator, IssuerContext(settings.public_base_url,
+        records_service.create_record(session, Runtime.operator, IssuerContext(settings.public_base_url,
                                                                        settings.encryption_key),
                               session.get(OrganisationRow, org.org_id), RecordInput(
                                   volunteer=VolunteerInput(name="Ilze", email="ilze@example.lv"),

@@ -12,7 +12,7 @@ import time
 import httpx
 from sqlalchemy import distinct, func, select
 
-from credentials.batch_store import BatchItemRow, BatchRow
+from credentials.batches.store import BatchItemRow, BatchRow
 from credentials.store import CredentialRow, RecordRow
 from tests.conftest import TEST_KEK, free_port
 from tests.credentials.batch_helpers import csv_bytes, good_row

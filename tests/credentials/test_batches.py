@@ -11,8 +11,8 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from credentials.batch_store import BatchItemRow, BatchRow
-from credentials.batches import COLUMNS
+from credentials.batches.spreadsheet import COLUMNS
+from credentials.batches.store import BatchItemRow, BatchRow
 from credentials.certificate import extract_embedded_credential
 from credentials.store import CredentialRow, RecordRow
 from tests.authz import database_snapshot
@@ -245,12 +245,12 @@ def test_unreadable_uploads_are_refused_with_reasons(client, make_org):
 def test_a_row_that_cannot_be_issued_leaves_nothing_behind(make_org, session_factory, settings):
     """Rows are all-or-nothing: when signing fails (the organisation was suspended after the upload), the row's
     volunteer and record are rolled back with it, and the report says why, per line."""
-    from credentials import batch_service
+    from base.db import transaction
+    from credentials.batches import service as batch_service
+    from credentials.store import VolunteerRow
     from issuers.service import IssuerContext
     from issuers.store import OrganisationRow
-    from credentials.store import VolunteerRow
     from volcred.cli import Runtime
-    from volcred.db import transaction
 
     org = make_org("suspended-later")
     ctx = IssuerContext(settings.public_base_url, settings.encryption_key)
@@ -274,11 +274,11 @@ def test_a_row_that_cannot_be_issued_leaves_nothing_behind(make_org, session_fac
 
 def test_a_row_that_fails_unexpectedly_is_reported_not_retried_forever(make_org, session_factory, settings):
     """A row whose sealed input no longer opens (a broken payload) fails with a plain reason; the others issue."""
-    from credentials import batch_service
+    from base.db import transaction
+    from credentials.batches import service as batch_service
     from issuers.service import IssuerContext
     from issuers.store import OrganisationRow
     from volcred.cli import Runtime
-    from volcred.db import transaction
 
     org = make_org("broken-row")
     ctx = IssuerContext(settings.public_base_url, settings.encryption_key)
@@ -348,13 +348,14 @@ def test_corrections_and_batches_keep_one_credential_per_row(client, make_org, s
 def test_a_group_of_rows_mixes_new_waiting_and_issued_records(make_org, session_factory, settings):
     """Rows are signed a group at a time: in one group, new rows get new records, a row whose record the organiser
     made but never issued gets that record issued, and a row already issued is skipped."""
-    from credentials import batch_service
+    from base.db import transaction
     from credentials import service
-    from credentials.records import RecordInput, VolunteerInput
+    from credentials.batches import service as batch_service
+    from credentials.records import service as records_service
+    from credentials.records.records import RecordInput, VolunteerInput
     from issuers.service import IssuerContext
     from issuers.store import OrganisationRow
     from volcred.cli import Runtime
-    from volcred.db import transaction
 
     def by_hand(cells: dict) -> RecordInput:
         return RecordInput(volunteer=VolunteerInput(name=cells["volunteer_name"], email=cells["volunteer_email"]),
@@ -367,8 +368,8 @@ def test_a_group_of_rows_mixes_new_waiting_and_issued_records(make_org, session_
     rows = [good_row(i) for i in range(6)]
     with transaction(session_factory) as session:
         row = session.get(OrganisationRow, org.org_id)
-        waiting = service.create_record(session, Runtime.operator, ctx, row, by_hand(rows[1])).record.id
-        issued_before = service.create_record(session, Runtime.operator, ctx, row, by_hand(rows[2])).record.id
+        waiting = records_service.create_record(session, Runtime.operator, ctx, row, by_hand(rows[1])).record.id
+        issued_before = records_service.create_record(session, Runtime.operator, ctx, row, by_hand(rows[2])).record.id
         earlier = service.issue_record(session, Runtime.operator, ctx, issued_before).credential.id
         batch = batch_service.create_batch(session, Runtime.operator, ctx, row, csv_bytes(rows), "batch.csv")
         assert batch_service.claim_batch(session, lease_seconds=30, batch_id=batch.id) is not None

@@ -627,7 +627,7 @@ def test_sample_competences_are_real_esco_skills():
 
 
 def test_certificate_messages_exist_in_both_languages():
-    from catalogue.i18n import messages
+    from base.i18n import messages
 
     keys = [key for key in messages().texts if key.startswith("certificate.")]
     assert len(certificate.key_competence_codes()) == 8  # group headings come from the catalogue's key competences

@@ -62,7 +62,7 @@ def test_revision_supersedes_the_old_credential(client, make_org, session_factor
     assert new_verdict["verified"] is True, new_verdict
     # The superseded record cannot be corrected again (its correction can).
     assert client.post(f"/records/{record['id']}/revise", json={}, headers=org.headers()).status_code == 409
-    assert client.get(f"/credentials/unknown/status").status_code == 404
+    assert client.get("/credentials/unknown/status").status_code == 404
 
 
 def test_only_the_own_organisation_revises(client, make_org):

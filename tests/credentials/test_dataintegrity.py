@@ -5,13 +5,13 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from credentials.dataintegrity import (
+from credentials.proofs.dataintegrity import (
     EcdsaP256Signature,
     Ed25519Signature,
     ProofError,
@@ -20,8 +20,8 @@ from credentials.dataintegrity import (
     sign,
     verify,
 )
-from credentials.jsonld import DocumentLoader
-from credentials.rdfc import canonicalize
+from credentials.proofs.jsonld import DocumentLoader
+from credentials.proofs.rdfc import canonicalize
 from issuers.multikey import did_key_for, did_key_verification_method_id, multibase_encode
 from tests.credentials.conftest import fixture, secret_key, vector, vector_text
 
@@ -201,7 +201,7 @@ def signed_ob(loader) -> tuple[dict, dict]:
     key = fixture("test-issuer-key.json")
     credential = fixture("volunteer-ob3.json")
     signed = sign(credential, suite=Ed25519Signature(secret_key(key)), verification_method=key["verificationMethod"],
-                  created=datetime(2026, 6, 30, 12, 0, 5, 987000, tzinfo=timezone.utc), loader=loader)
+                  created=datetime(2026, 6, 30, 12, 0, 5, 987000, tzinfo=UTC), loader=loader)
     return signed, key
 
 
@@ -333,7 +333,7 @@ def test_sign_adds_the_data_integrity_context_to_a_vc_1_document(loader):
 
 
 def test_document_is_canonicalized_once_per_sign_and_once_per_proof_set(loader, monkeypatch, signed_ob):
-    from credentials import dataintegrity
+    from credentials.proofs import dataintegrity
 
     calls = []
     real = dataintegrity.canonicalize

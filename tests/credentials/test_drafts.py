@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from catalogue import load_catalogue
-from credentials import shapes
-from credentials.dataintegrity import without_proof
-from credentials.jsonld import DocumentLoader
+from credentials.proofs import shapes
+from credentials.proofs.dataintegrity import without_proof
+from credentials.proofs.jsonld import DocumentLoader
 from credentials.reading import read_claims
 from tests.authz import database_snapshot
 from tests.credentials.helpers import issue, record_body

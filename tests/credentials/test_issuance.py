@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from catalogue import load_catalogue
-from credentials.dataintegrity import verify
-from credentials.jsonld import DocumentLoader
-from credentials.statuslist import decode_list, get_bit
+from credentials.proofs.dataintegrity import verify
+from credentials.proofs.jsonld import DocumentLoader
+from credentials.proofs.statuslist import decode_list, get_bit
 from issuers import service as issuers
 from tests.credentials.helpers import issue, record_body
 from volcred.models import metadata
@@ -206,9 +206,9 @@ def test_vc_api_refuses_undefined_terms_and_foreign_issuers(client, make_org):
 
 
 def test_concurrent_allocation_never_repeats_an_index(make_org, session_factory):
-    from credentials.service import allocate_status_index
+    from base.db import transaction
+    from credentials.status_lists import allocate_status_index
     from issuers.store import OrganisationRow
-    from volcred.db import transaction
 
     org = make_org("concurrent")
     results, errors = [], []
@@ -235,11 +235,11 @@ def test_concurrent_allocation_never_repeats_an_index(make_org, session_factory)
 def test_a_new_status_list_begins_when_one_fills(make_org, session_factory):
     from sqlalchemy import select
 
-    from credentials.service import allocate_status_index
-    from credentials.statuslist import MIN_LIST_SIZE, get_bit
+    from base.db import transaction
+    from credentials.proofs.statuslist import MIN_LIST_SIZE, get_bit
+    from credentials.status_lists import allocate_status_index
     from credentials.store import StatusListRow
     from issuers.store import OrganisationRow
-    from volcred.db import transaction
 
     org = make_org("filling")
     with transaction(session_factory) as session:
@@ -261,10 +261,10 @@ def test_a_new_status_list_begins_when_one_fills(make_org, session_factory):
 
 def test_many_records_issue_together_with_distinct_status_places(client, make_org, mission, session_factory,
                                                                   settings):
-    from catalogue.i18n import UserError
+    from base.db import transaction
+    from base.errors import UserError
     from credentials import service as credentials
     from volcred.cli import Runtime
-    from volcred.db import transaction
 
     org = make_org("together")
     ids = [client.post("/records", json=record_body(mission, volunteer={"name": f"V {i}", "email": f"v{i}@example.lv"}),

@@ -10,8 +10,8 @@ import shutil
 import pytest
 from pyld import jsonld as pyld
 
-from credentials import jsonld
-from credentials.jsonld import (
+from credentials.proofs import jsonld
+from credentials.proofs.jsonld import (
     DocumentLoader,
     DocumentLoaderError,
     StrictExpansionError,

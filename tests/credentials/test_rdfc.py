@@ -10,10 +10,10 @@ import time
 import pytest
 from pyld import jsonld as pyld
 
-from credentials import shapes
-from credentials.jsonld import UndefinedTermError, to_dataset
-from credentials.nquads import dataset_quads, escape_iri, escape_literal
-from credentials.rdfc import CanonicalizationError, canonicalize, canonicalize_quads
+from credentials.proofs import shapes
+from credentials.proofs.jsonld import UndefinedTermError, to_dataset
+from credentials.proofs.nquads import dataset_quads, escape_iri, escape_literal
+from credentials.proofs.rdfc import CanonicalizationError, canonicalize, canonicalize_quads
 from tests.credentials.conftest import fixture, vector, vector_text
 
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from base.errors import UserError
 from catalogue import load_catalogue
-from catalogue.i18n import UserError
-from credentials.records import CompetenceClaim, RecordInput, VolunteerInput, format_hours, validate_record
+from credentials.records.records import CompetenceClaim, RecordInput, VolunteerInput, format_hours, validate_record
 
 TODAY = date(2026, 11, 22)
 

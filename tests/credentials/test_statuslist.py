@@ -6,8 +6,16 @@ import json
 
 import pytest
 
-from credentials.statuslist import (StatusListError, decode_list, empty_bits, encode_list, get_bit, random_free_index,
-                                    set_bit, status_list_credential)
+from credentials.proofs.statuslist import (
+    StatusListError,
+    decode_list,
+    empty_bits,
+    encode_list,
+    get_bit,
+    random_free_index,
+    set_bit,
+    status_list_credential,
+)
 from tests.conftest import REFERENCE
 
 VECTORS = REFERENCE / "vectors" / "bitstring-status-list"

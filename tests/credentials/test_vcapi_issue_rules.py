@@ -5,13 +5,13 @@ accepts. Ids in the service's own URL space are the service's to assign."""
 from __future__ import annotations
 
 import base64
-import json
 import hashlib
+import json
 
 import base58
 import pytest
 
-from credentials import vcdm
+from credentials.proofs import vcdm
 from tests.credentials.helpers import issue
 
 V2 = "https://www.w3.org/ns/credentials/v2"

@@ -280,7 +280,7 @@ def test_a_write_that_cannot_commit_is_an_error_response_not_a_201(app, client):
     from fastapi import Depends
     from sqlalchemy.orm import Session
 
-    from issuers.http import get_session
+    from base.http import get_session
 
     def write_refused_at_commit(session: Session = Depends(get_session)):
         session.execute(text("CREATE TEMPORARY TABLE refused_at_commit (id INTEGER PRIMARY KEY, parent INTEGER "
@@ -298,18 +298,20 @@ def test_a_write_that_cannot_commit_is_an_error_response_not_a_201(app, client):
 def test_migration_0008_makes_a_second_live_credential_of_a_record_impossible(make_org, session_factory, settings,
                                                                                database_url):
     # No TestClient here: its batch runner would query the tables this test changes.
-    from catalogue.i18n import UserError
+    from base.db import transaction
+    from base.errors import UserError
     from credentials import service
-    from credentials.records import RecordInput, VolunteerInput
+    from credentials.records import service as records_service
+    from credentials.records.records import RecordInput, VolunteerInput
     from issuers.service import IssuerContext
     from issuers.store import OrganisationRow
     from volcred.cli import Runtime
-    from volcred.db import downgrade, transaction, upgrade
+    from volcred.db import downgrade, upgrade
 
     org = make_org("legacy-twice")
     ctx = IssuerContext(settings.public_base_url, settings.encryption_key)
     with transaction(session_factory) as session:
-        record = service.create_record(session, Runtime.operator, ctx, session.get(OrganisationRow, org.org_id),
+        record = records_service.create_record(session, Runtime.operator, ctx, session.get(OrganisationRow, org.org_id),
                                        RecordInput(volunteer=VolunteerInput(name="Ilze", email="ilze@example.lv"),
                                                    mission_type="event-support", municipality="Rīga",
                                                    start_date="2026-03-01", end_date="2026-03-02", hours=8)).record

@@ -6,13 +6,13 @@ from __future__ import annotations
 import copy
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from credentials.dataintegrity import Ed25519Signature, format_created, sign, without_proof
-from credentials.service import credential_loader
+from base.db import transaction
+from credentials.common import credential_loader
+from credentials.proofs.dataintegrity import Ed25519Signature, format_created, sign, without_proof
 from issuers import service as issuers
 from tests.credentials.helpers import issue
-from volcred.db import transaction
 
 NAME, HOURS = "Kārlis Ozoliņš", "42"  # as tests.credentials.helpers.record_body issues them
 
@@ -57,13 +57,13 @@ def test_a_forgery_signed_with_a_compromised_key_does_not_borrow_a_genuine_id(cl
                              headers=org.headers("admin"))
     assert compromise.status_code == 200, compromise.text
 
-    after = forge(genuine["credential"], identity, datetime.now(timezone.utc) + timedelta(seconds=1))
+    after = forge(genuine["credential"], identity, datetime.now(UTC) + timedelta(seconds=1))
     assert after["id"] == genuine["credential"]["id"]  # ids are public: the QR code and /v/ link carry them
     body = verify(client, after).json()
     assert body["verdict"] == "invalid" and body["verified"] is False, body
     assert any(e["check"] == "key" for e in body["errors"])
     # Backdating the proof changes nothing: only the document this service stored is exempt.
-    backdated = forge(genuine["credential"], identity, datetime.now(timezone.utc) - timedelta(days=30))
+    backdated = forge(genuine["credential"], identity, datetime.now(UTC) - timedelta(days=30))
     assert verify(client, backdated).json()["verdict"] == "invalid"
     # Nor does carrying the genuine proof beside the forged one.
     both = {**backdated, "proof": [genuine["credential"]["proof"], backdated["proof"]]}
@@ -86,7 +86,7 @@ def test_the_exemption_is_for_the_same_issuer_only(client, make_org, session_fac
     _, own = issue(client, leaky)
     identity = stolen_identity(session_factory, settings, leaky.slug)
     client.post(f"/organisations/{leaky.slug}/keys/key-1/compromise", json={}, headers=leaky.headers("admin"))
-    forged = forge(own["credential"], identity, datetime.now(timezone.utc) + timedelta(seconds=1))
+    forged = forge(own["credential"], identity, datetime.now(UTC) + timedelta(seconds=1))
     forged = sign({**without_proof(forged), "id": genuine["credential"]["id"]}, suite=Ed25519Signature(
         identity.private_key), verification_method=identity.verification_method, loader=credential_loader())
     assert verify(client, forged).json()["verdict"] == "invalid"

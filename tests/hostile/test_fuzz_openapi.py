@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from tests.credentials.helpers import issue

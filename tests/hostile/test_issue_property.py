@@ -13,13 +13,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from credentials import vcdm
+from credentials.proofs import vcdm
 from tests.interop.published import verify_with_published_contexts
 
 V2 = "https://www.w3.org/ns/credentials/v2"
@@ -162,7 +162,7 @@ def test_the_issuer_never_fails_and_signs_only_what_both_verifiers_accept(unthro
             assert response.headers["content-type"] == "application/problem+json", response.text
             return
         credential = response.json()["verifiableCredential"]
-        expected = time_verdict(credential, datetime.now(timezone.utc))
+        expected = time_verdict(credential, datetime.now(UTC))
         result = client.post("/credentials/verify", json={"verifiableCredential": credential}).json()
         if expected is None:
             assert result["verified"] is True, (result["errors"], document)

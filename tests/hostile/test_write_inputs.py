@@ -221,7 +221,7 @@ def test_nul_in_public_path_and_query_is_a_client_error(client, make_org):
     org = make_org("nul-path")
     assert_nul_refused(client.get("/v/abc%00def"))
     assert_nul_refused(client.get("/credentials/abc%00def/status"))
-    assert_nul_refused(client.get(f"/records?status=draft%00", headers=org.headers()), "status")
+    assert_nul_refused(client.get("/records?status=draft%00", headers=org.headers()), "status")
 
 
 def test_nul_in_a_page_address_is_a_readable_page_for_a_person(client):

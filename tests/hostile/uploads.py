@@ -14,8 +14,8 @@ import resource
 import sys
 import time
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 HEADER = "volunteer_name,mission_type,municipality,start_date,end_date,hours"
 COLUMNS = HEADER.split(",")
@@ -132,9 +132,9 @@ def measure(path: Path) -> dict:
     """Reads and checks the file as a batch upload does: its refusal, the peak RSS grown while reading, and time."""
     from datetime import date
 
+    from base.errors import UserError
     from catalogue import load_catalogue
-    from catalogue.i18n import UserError
-    from credentials.batches import check_rows, read_upload
+    from credentials.batches.spreadsheet import check_rows, read_upload
 
     path = Path(path)
     content = path.read_bytes()

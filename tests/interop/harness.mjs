@@ -1,6 +1,6 @@
 /*
  * The JavaScript reference side of the interop tests: sign, verify and canonize with the Digital Bazaar
- * libraries, offline. The document loader knows only the contexts bundled in credentials/contexts/ (the same
+ * libraries, offline. The document loader knows only the contexts bundled in credentials/proofs/contexts/ (the same
  * files the Python service uses), did:key documents built from the key itself, and controller documents the
  * caller passes in.
  */
@@ -20,7 +20,7 @@ import jsigs from 'jsonld-signatures';
 import {publishedContextUrls, signPublished, verifyPublished} from './published.mjs';
 
 const {purposes: {AssertionProofPurpose}} = jsigs;
-const CONTEXTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'credentials', 'contexts');
+const CONTEXTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'credentials', 'proofs', 'contexts');
 
 const contexts = new Map();
 for(const [url, entry] of Object.entries(

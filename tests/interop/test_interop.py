@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from credentials.dataintegrity import EcdsaP256Signature, Ed25519Signature, sign, verify
-from credentials.jsonld import UndefinedTermError, default_loader
-from credentials.rdfc import canonicalize
+from credentials.proofs.dataintegrity import EcdsaP256Signature, Ed25519Signature, sign, verify
+from credentials.proofs.jsonld import UndefinedTermError, default_loader
+from credentials.proofs.rdfc import canonicalize
 from issuers.multikey import did_key_for, did_key_verification_method_id, encode_p256_secret
 from tests.credentials.conftest import fixture, secret_key, vector
 

@@ -3,7 +3,7 @@ challenge and domain) verifies with our `POST /presentations/verify`; one we sig
 
 from __future__ import annotations
 
-from credentials.dataintegrity import Ed25519Signature, sign
+from credentials.proofs.dataintegrity import Ed25519Signature, sign
 from tests.credentials.conftest import fixture, secret_key
 from tests.credentials.helpers import issue
 from tests.interop.test_interop import CREATED, loader, node  # noqa: F401  (fixtures: the session's Node process)

@@ -189,8 +189,8 @@ def test_our_verifier_accepts_what_the_js_stack_signs_in_the_same_vocabulary(pub
                                                                          load_catalogue().mission_types[0].code)
 
     # What earlier releases issued (the project's own context) no such verifier could check; ours still does.
-    from credentials.dataintegrity import Ed25519Signature, sign
-    from credentials.jsonld import default_loader
+    from credentials.proofs.dataintegrity import Ed25519Signature, sign
+    from credentials.proofs.jsonld import default_loader
     from tests.credentials.conftest import secret_key
     from tests.verify.test_vocabulary import earlier_release_shape
 

@@ -8,8 +8,7 @@ import copy
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from issuers.multikey import (did_key_for, did_key_verification_method_id, encode_ed25519_public,
-                              encode_ed25519_secret)
+from issuers.multikey import did_key_for, did_key_verification_method_id, encode_ed25519_public, encode_ed25519_secret
 from tests.credentials.helpers import issue
 from tests.interop.test_interop import node  # noqa: F401  (the session's Node process)
 

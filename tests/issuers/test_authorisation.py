@@ -76,8 +76,8 @@ def test_revoke_token(client, session_factory, orgs, platform_admin):
 
 
 def test_add_member(client, session_factory, orgs, platform_admin):
+    from base.db import transaction
     from issuers import service
-    from volcred.db import transaction
 
     with transaction(session_factory) as session:
         service.create_user(session, "new@person.example.lv", "New Person", "new-person-password")
@@ -93,8 +93,8 @@ def test_remove_member(client, session_factory, orgs, platform_admin):
     from issuers.store import UserRow
 
     own = orgs[0]
+    from base.db import transaction
     from issuers import service
-    from volcred.db import transaction
 
     with transaction(session_factory) as session:
         service.create_user(session, "second@own-org.example.lv", "Second", "second-password-1")

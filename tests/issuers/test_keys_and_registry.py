@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from sqlalchemy import select
 
+from base.db import transaction
 from issuers import service
 from issuers.did import did_web_document_url, did_web_for, slug_from_did_web
 from issuers.keys import KeyDecryptionError, decrypt_private_key
 from issuers.multikey import decode_public_multikey, did_key_for
 from issuers.store import SigningKeyRow
-from volcred.db import transaction
 
 
 def context(settings, kek=None):
@@ -118,7 +118,7 @@ def test_rotation_keeps_old_signatures_verifiable(client, make_org, session_fact
 
 def test_compromised_key_leaves_assertion_method_and_is_replaced(client, make_org, session_factory, settings):
     org = make_org("compromised")
-    since = (datetime.now(timezone.utc) - timedelta(days=2)).replace(microsecond=0)
+    since = (datetime.now(UTC) - timedelta(days=2)).replace(microsecond=0)
     response = client.post(f"/organisations/{org.slug}/keys/key-1/compromise",
                            json={"since": since.isoformat()}, headers=org.headers("admin"))
     assert response.status_code == 200, response.text
@@ -169,7 +169,7 @@ def test_organisation_may_issue_under_did_key(client, make_org, session_factory,
 
 
 def test_suspended_or_pending_organisations_cannot_sign(make_org, session_factory, settings):
-    from catalogue.i18n import UserError
+    from base.errors import UserError
 
     for status in ("pending", "suspended"):
         org = make_org(f"cannot-{status}", status=status)

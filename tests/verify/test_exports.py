@@ -17,8 +17,8 @@ import pytest
 from PIL import Image
 
 from catalogue import load_catalogue
-from credentials.dataintegrity import verify as verify_proofs
-from credentials.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
+from credentials.proofs.dataintegrity import verify as verify_proofs
+from credentials.proofs.jsonld import DocumentLoader, DocumentLoaderError, StrictExpansionError
 from tests.authz import check_matrix
 from tests.conftest import TEST_KEK
 from tests.credentials.helpers import issue, record_body
@@ -352,7 +352,7 @@ def test_organisation_csv_with_period_and_status(client, session_factory, orgs, 
     assert rows[1]["volunteer_name"] == "" and "berzs-1a2b3c4d" not in json.dumps(rows)
 
     # All credentials were issued today (in Latvia); the period is inclusive.
-    from credentials.service import today_in_latvia
+    from credentials.common import today_in_latvia
 
     today = today_in_latvia()
     def count(**period):

@@ -1,21 +1,22 @@
-"""Verifiers keep what they read about an issuer between requests (verify.ports.IssuerSnapshots): every change a
+"""Verifiers keep what they read about an issuer between requests (verify.store.IssuerSnapshots): every change a
 verifier must see is seen by the very next verification, and a verification of a known issuer costs one query."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, select
 
+from base.db import transaction
 from credentials import service as credentials
+from credentials import status_lists as credentials_status_lists
 from issuers import service as issuers
 from issuers.store import OrganisationRow
 from tests.credentials.helpers import issue, record_body
 from tests.verify.test_verdicts import verify
 from verify.core import verify_credential
-from verify.ports import ServicePorts, verify_with_service
+from verify.store import ServicePorts, verify_with_service
 from volcred.cli import Runtime
-from volcred.db import transaction
 
 
 def on_day(day: int) -> dict:
@@ -52,7 +53,7 @@ def test_a_key_compromise_is_seen_by_the_next_verification(client, make_org):
     org = make_org("snap-leak")
     _, issued = issue(client, org)
     assert verify(client, issued["credential"]).json()["verdict"] == "valid"
-    since = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+    since = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     answer = client.post(f"/organisations/{org.slug}/keys/key-1/compromise", json={"since": since},
                          headers=org.headers("admin"))
     assert answer.status_code == 200, answer.text
@@ -93,7 +94,7 @@ def test_the_version_moves_with_what_verifiers_read_and_only_then(client, make_o
     assert version(session_factory, org.slug) == start
     ctx = issuers.IssuerContext(settings.public_base_url, settings.encryption_key)
     with transaction(session_factory) as session:  # (re-)signing a list whose bits did not change
-        credentials.signed_status_list(session, ctx, org.slug, "revocation", 1)
+        credentials_status_lists.signed_status_list(session, ctx, org.slug, "revocation", 1)
     assert version(session_factory, org.slug) == start
     client.post(f"/credentials/{issued['credential_id']}/revoke", json={"reason": "Kļūda"}, headers=org.headers())
     revoked = version(session_factory, org.slug)

@@ -7,7 +7,7 @@ import copy
 import html as html_lib
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -59,7 +59,7 @@ def test_revoked_credential_page(client, make_org):
     assert verdict_of(html) == "revoked" and "The issuer has revoked the credential." in html
     assert 'class="verdict verdict--bad"' in html
     # When, in which category (never the organiser's own words, which may name a person), and when it was issued.
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     assert re.search(rf'<strong>Revoked on {today}\.</strong>\s*<span id="status-reason">Reason: withdrawn by the issuer',
                      html)
     assert "Kļūda" not in html
@@ -185,7 +185,7 @@ def test_competence_links_are_only_web_addresses(client, make_org):
 
 
 def test_every_verdict_has_a_plain_explanation_in_both_languages():
-    from catalogue.i18n import messages
+    from base.i18n import messages
     from verify.core import VERDICTS
 
     for verdict in VERDICTS:

@@ -7,8 +7,8 @@ import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from credentials.dataintegrity import Ed25519Signature, sign
-from credentials.service import credential_loader
+from credentials.common import credential_loader
+from credentials.proofs.dataintegrity import Ed25519Signature, sign
 from issuers.multikey import did_key_for, did_key_verification_method_id
 from tests.credentials.helpers import issue, record_body
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from credentials.dataintegrity import Ed25519Signature, format_created, sign
-from credentials.service import credential_loader
+from base.db import transaction
+from credentials.common import credential_loader
+from credentials.proofs.dataintegrity import Ed25519Signature, format_created, sign
 from issuers import service as issuers
 from issuers.multikey import did_key_for, did_key_verification_method_id
 from tests.credentials.helpers import issue, record_body
-from volcred.db import transaction
 
 
 def verify(client, credential, lang="en"):
@@ -52,7 +52,7 @@ def test_valid_credential_reports_the_registry_issuer(client, make_org):
 def test_registry_name_wins_over_the_name_in_the_credential(client, make_org, session_factory, settings):
     org = make_org("real-name", legal_name="Biedrība „Īstā”")
     credential = plain_credential({"id": org.did, "name": "Ministry of Everything"},
-                                  validFrom=format_created(datetime.now(timezone.utc)))
+                                  validFrom=format_created(datetime.now(UTC)))
     signed, _ = sign_as(session_factory, settings, org.slug, credential)
     body = verify(client, signed).json()
     issuer_check = next(r for r in body["results"] if r["check"] == "issuer")
@@ -85,7 +85,7 @@ def test_compromised_key(client, make_org):
     org = make_org("leaky")
     _, before = issue(client, org)
     # Compromised from a moment before issuance: the signature cannot be trusted.
-    since = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+    since = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     client.post(f"/organisations/{org.slug}/keys/key-1/compromise", json={"since": since}, headers=org.headers("admin"))
     body = verify(client, before["credential"]).json()
     assert body["verdict"] == "invalid"
@@ -112,7 +112,7 @@ def did_key_signed(key=None, **extra):
     """A correctly signed credential from a did:key issuer the registry does not know."""
     key = key or Ed25519PrivateKey.generate()
     did = did_key_for(key.public_key())
-    credential = plain_credential(did, validFrom=format_created(datetime.now(timezone.utc)), **extra)
+    credential = plain_credential(did, validFrom=format_created(datetime.now(UTC)), **extra)
     return sign(credential, suite=Ed25519Signature(key), verification_method=did_key_verification_method_id(did),
                 loader=credential_loader())
 
@@ -243,7 +243,7 @@ def test_w3c_proof_set_and_chain_vectors(client):
 
 
 def test_proof_set_and_chain_with_the_w3c_keys_and_a_did_key_issuer(client):
-    from credentials.dataintegrity import Ed25519Signature as Suite
+    from credentials.proofs.dataintegrity import Ed25519Signature as Suite
     from tests.credentials.conftest import secret_key, vector
 
     pairs = vector("eddsa-rdfc-2022/proof-set-chain/multiKeyPairs.json")
@@ -273,7 +273,7 @@ def test_unknown_context_is_invalid(client, make_org):
 
 def test_status_list_that_cannot_be_fetched(client, make_org, session_factory, settings):
     org = make_org("elsewhere")
-    credential = plain_credential(org.did, validFrom=format_created(datetime.now(timezone.utc)), credentialStatus={
+    credential = plain_credential(org.did, validFrom=format_created(datetime.now(UTC)), credentialStatus={
         "id": "https://status.elsewhere.example/lists/1#5", "type": "BitstringStatusListEntry",
         "statusPurpose": "revocation", "statusListIndex": "5",
         "statusListCredential": "https://status.elsewhere.example/lists/1"})
@@ -287,10 +287,10 @@ def test_status_list_that_cannot_be_fetched(client, make_org, session_factory, s
 @pytest.mark.parametrize("field, delta, verdict", [("validUntil", -1, "expired"), ("validFrom", +1, "not_yet_valid")])
 def test_validity_dates(client, make_org, session_factory, settings, field, delta, verdict):
     org = make_org(f"dates-{verdict.replace('_', '-')}")
-    when = format_created(datetime.now(timezone.utc) + timedelta(days=delta))
+    when = format_created(datetime.now(UTC) + timedelta(days=delta))
     extra = {field: when}
     if field == "validUntil":
-        extra["validFrom"] = format_created(datetime.now(timezone.utc) - timedelta(days=10))
+        extra["validFrom"] = format_created(datetime.now(UTC) - timedelta(days=10))
     signed, _ = sign_as(session_factory, settings, org.slug, plain_credential(org.did, **extra))
     body = verify(client, signed).json()
     assert body["verdict"] == verdict, body
@@ -305,7 +305,7 @@ def test_malformed_credential(client):
 
 def test_key_of_another_organisation_cannot_speak_for_the_issuer(client, make_org, session_factory, settings):
     signer, claimed = make_org("signer"), make_org("claimed", legal_name="Biedrība „Uzdotā”")
-    credential = plain_credential(claimed.did, validFrom=format_created(datetime.now(timezone.utc)))
+    credential = plain_credential(claimed.did, validFrom=format_created(datetime.now(UTC)))
     signed, _ = sign_as(session_factory, settings, signer.slug, credential)
     body = verify(client, signed).json()
     assert body["verdict"] != "valid"

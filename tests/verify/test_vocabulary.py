@@ -13,7 +13,7 @@ import re
 import pytest
 
 from catalogue import load_catalogue
-from credentials.document import VC_V2_CONTEXT, OB_CONTEXT, VOLUNTEER_CONTEXT
+from credentials.document import OB_CONTEXT, VC_V2_CONTEXT, VOLUNTEER_CONTEXT
 from credentials.reading import read_credential
 from tests.credentials.helpers import issue, record_body
 from tests.verify.test_pages import verdict_of
@@ -121,11 +121,11 @@ def earlier_release_shape(credential: dict, base_url: str) -> dict:
 def stored_old_credential(client, make_org, settings, session_factory):
     """A credential of the earlier shape, signed by the organisation's key and stored as issued (self-attested
     competence included)."""
+    from base.db import transaction
     from credentials.service import sign_document
     from credentials.store import CredentialRow
     from issuers import service as issuers
     from issuers.store import OrganisationRow
-    from volcred.db import transaction
 
     org = make_org("earlier-release")
     mission = load_catalogue().mission_types[0]

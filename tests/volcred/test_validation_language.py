@@ -51,7 +51,7 @@ def test_no_pydantic_text_is_passed_through(client, make_org):
 
 
 def test_every_mapped_type_has_both_languages():
-    from catalogue.i18n import messages
+    from base.i18n import messages
     from volcred.problems import VALIDATION_MESSAGES
 
     for key, _limit in VALIDATION_MESSAGES.values():

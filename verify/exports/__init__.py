@@ -6,5 +6,5 @@
   signing identity (did:web of the service) that signs it, its key in `store`.
 - `table`: CSV, one row per credential.
 - `service`: the use cases over the database and who may call them; `cli`: `volcred export`.
-The HTTP routes are in `verify.export_api`.
+The HTTP routes are in `verify.exports.api`.
 """

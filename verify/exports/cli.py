@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from catalogue.i18n import UserError
+from base.errors import UserError
 from credentials.store import VolunteerRow
 from verify.exports import edc, service, table
 

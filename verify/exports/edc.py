@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from base.errors import UserError
+from base.i18n import Text, messages
 from catalogue import Catalogue
-from catalogue.i18n import Text, UserError, messages
 from credentials.reading import CredentialClaims, read_credential
 from issuers.municipalities import find_municipality
 from verify.exports.display import DisplayCard, render_card

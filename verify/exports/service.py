@@ -14,19 +14,21 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
-from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from base.errors import UserError
+from base.i18n import messages
 from catalogue import Catalogue, catalogue_version, load_catalogue
-from catalogue.i18n import UserError, messages
-from credentials.dataintegrity import format_created
+from credentials.common import credential_url, verify_page_url
+from credentials.proofs.dataintegrity import format_created
 from credentials.reading import CredentialClaims, read_credential
-from credentials.service import credential_url, sign_document, verify_page_url
+from credentials.service import sign_document
 from credentials.store import CredentialRow, VolunteerRow
 from issuers import service as issuers
 from issuers.auth import Principal, hash_token
@@ -192,7 +194,7 @@ def organisation_csv(session: Session, ctx: IssuerContext, principal: Principal,
 
 
 def _riga_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=RIGA).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=RIGA).astimezone(UTC)
 
 
 # --- CLR ------------------------------------------------------------------------------------------------------------
@@ -212,7 +214,7 @@ def clr_for_volunteer(session: Session, ctx: IssuerContext, volunteer: Volunteer
     if not documents:
         raise UserError("export.nothing_to_bundle", kind="conflict")
     identity = platform_signing_identity(session, ctx)
-    now = format_created(datetime.now(timezone.utc))
+    now = format_created(datetime.now(UTC))
     text = messages()
     document = clr.build_clr(documents, clr_id=f"urn:uuid:{uuid.uuid4()}", issuer=platform_profile(ctx.base_url),
                              valid_from=now, name=text.get("export.clr_name", lang),

@@ -1,6 +1,6 @@
 """Offline JSON-LD expansion and SHACL validation of EDC documents against the bundled ELM 3.2 shapes.
 
-Expansion uses the project's strict converter (`credentials.jsonld.to_dataset`: an undefined term is an error) with a
+Expansion uses the project's strict converter (`credentials.proofs.jsonld.to_dataset`: an undefined term is an error) with a
 loader that serves the bundled `edc-ap` context beside the project's own contexts and nothing from the network.
 Validation loads the EDC-generic-no-cv and EDC-generic-full shapes into one shapes graph and runs pyshacl without
 inference (every node of an export states its classes explicitly).
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from credentials.jsonld import DocumentLoader
-from credentials.rdfc import canonicalize
+from credentials.proofs.jsonld import DocumentLoader
+from credentials.proofs.rdfc import canonicalize
 from verify.exports.edc import EDC_CONTEXT
 
 DATA = Path(__file__).resolve().parent / "data" / "elm-3.2"

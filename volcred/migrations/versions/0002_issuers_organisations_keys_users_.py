@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-22 03:37:45.557890
 """
-from alembic import op
 import sqlalchemy as sa
-import issuers.db
+from alembic import op
 
+import base.db
 
 revision = '0002'
 down_revision = '0001'
@@ -36,9 +36,9 @@ def upgrade() -> None:
     sa.Column('signature_media_type', sa.String(length=40), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('issuer_did_method', sa.String(length=10), nullable=False),
-    sa.Column('created_at', issuers.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('verified_at', issuers.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('status_changed_at', issuers.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', base.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('verified_at', base.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('status_changed_at', base.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisations')),
     sa.UniqueConstraint('registration_number', name=op.f('uq_organisations_registration_number')),
     sa.UniqueConstraint('slug', name=op.f('uq_organisations_slug'))
@@ -49,8 +49,8 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=False),
     sa.Column('is_platform_admin', sa.Boolean(), nullable=False),
-    sa.Column('created_at', issuers.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('disabled_at', issuers.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', base.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('disabled_at', base.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
@@ -63,10 +63,10 @@ def upgrade() -> None:
     sa.Column('organisation_id', sa.String(length=32), nullable=True),
     sa.Column('user_id', sa.String(length=32), nullable=True),
     sa.Column('scopes', sa.JSON(), nullable=False),
-    sa.Column('created_at', issuers.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', issuers.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', issuers.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_used_at', issuers.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', base.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', base.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', base.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', base.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_by', sa.String(length=32), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_api_tokens_organisation_id_organisations')),
@@ -83,7 +83,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=32), nullable=False),
     sa.Column('organisation_id', sa.String(length=32), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=False),
-    sa.Column('created_at', issuers.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', base.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_memberships_organisation_id_organisations')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_memberships_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_memberships')),
@@ -101,10 +101,10 @@ def upgrade() -> None:
     sa.Column('public_multikey', sa.String(length=120), nullable=False),
     sa.Column('encrypted_private_key', sa.LargeBinary(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('created_at', issuers.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('retired_at', issuers.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('compromised_at', issuers.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('compromise_reported_at', issuers.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', base.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('retired_at', base.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('compromised_at', base.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('compromise_reported_at', base.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_signing_keys_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_signing_keys')),
     sa.UniqueConstraint('organisation_id', 'fragment', name=op.f('uq_signing_keys_organisation_id_fragment')),

@@ -4,10 +4,10 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22 03:53:04.382754
 """
-from alembic import op
 import sqlalchemy as sa
-import issuers.db
+from alembic import op
 
+import base.db
 
 revision = '0003'
 down_revision = '0002'
@@ -30,7 +30,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('signed_version', sa.Integer(), nullable=False),
     sa.Column('signed_credential', sa.Text(), nullable=True),
-    sa.Column('updated_at', issuers.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', base.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_status_lists_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_status_lists')),
     sa.UniqueConstraint('organisation_id', 'purpose', 'number', name=op.f('uq_status_lists_organisation_id_purpose_number'))
@@ -46,7 +46,7 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('pseudonym_lookup', sa.String(length=64), nullable=True),
     sa.Column('access_token_hash', sa.String(length=64), nullable=True),
-    sa.Column('created_at', issuers.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', base.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_volunteers_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_volunteers')),
     sa.UniqueConstraint('access_token_hash', name=op.f('uq_volunteers_access_token_hash')),
@@ -77,9 +77,9 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('natural_key', sa.String(length=64), nullable=True),
-    sa.Column('created_at', issuers.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', base.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=32), nullable=True),
-    sa.Column('approved_at', issuers.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('approved_at', base.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('approved_by', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_records_organisation_id_organisations')),
     sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_records_volunteer_id_volunteers')),
@@ -96,7 +96,7 @@ def upgrade() -> None:
     sa.Column('record_id', sa.String(length=32), nullable=True),
     sa.Column('volunteer_id', sa.String(length=32), nullable=True),
     sa.Column('document', sa.Text(), nullable=False),
-    sa.Column('issued_at', issuers.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('issued_at', base.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('signing_key_id', sa.String(length=32), nullable=False),
     sa.Column('revocation_list_id', sa.String(length=32), nullable=False),
     sa.Column('revocation_index', sa.Integer(), nullable=False),
@@ -104,7 +104,7 @@ def upgrade() -> None:
     sa.Column('suspension_index', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('status_reason', sa.Text(), nullable=True),
-    sa.Column('status_changed_at', issuers.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('status_changed_at', base.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('superseded_by', sa.String(length=32), nullable=True),
     sa.Column('language', sa.String(length=2), nullable=False),
     sa.Column('origin', sa.String(length=20), nullable=False),

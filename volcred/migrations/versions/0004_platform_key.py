@@ -4,10 +4,10 @@ Revision ID: 0004p
 Revises: 0003
 Create Date: 2026-11-22 04:13:18.564179
 """
-from alembic import op
 import sqlalchemy as sa
-import issuers.db
+from alembic import op
 
+import base.db
 
 revision = '0004p'
 down_revision = '0003'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('public_multikey', sa.String(length=120), nullable=False),
     sa.Column('encrypted_private_key', sa.LargeBinary(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('created_at', issuers.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', base.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_platform_keys')),
     sa.UniqueConstraint('fragment', name=op.f('uq_platform_keys_fragment')),
     sa.UniqueConstraint('public_multikey', name=op.f('uq_platform_keys_public_multikey'))

@@ -4,10 +4,10 @@ Revision ID: 0005
 Revises: 0004p
 Create Date: 2026-11-29 19:25:57.498041
 """
-from alembic import op
 import sqlalchemy as sa
-import issuers.db
+from alembic import op
 
+import base.db
 
 revision = '0005'
 down_revision = '0004p'
@@ -52,8 +52,8 @@ def upgrade() -> None:
     sa.Column('start_date', sa.Date(), nullable=True),
     sa.Column('end_date', sa.Date(), nullable=True),
     sa.Column('language', sa.String(length=2), nullable=False),
-    sa.Column('expires_at', issuers.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('created_at', issuers.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', base.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', base.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=32), nullable=True),
     sa.Column('record_id', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_invitations_organisation_id_organisations')),
@@ -66,7 +66,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_invitations_organisation_id'), ['organisation_id'], unique=False)
 
     with op.batch_alter_table('records', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('submitted_at', issuers.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('submitted_at', base.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('review_comment', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('revises_id', sa.String(length=32), nullable=True))
         batch_op.create_index(batch_op.f('ix_records_revises_id'), ['revises_id'], unique=False)

@@ -4,9 +4,10 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-29 19:26:42.866053
 """
-from alembic import op
 import sqlalchemy as sa
-import issuers.db
+from alembic import op
+
+import base.db
 
 # Frozen here: a migration must not change when the model does.
 LIVE_ORIGINAL = "status <> 'superseded' AND revises_id IS NULL"
@@ -31,11 +32,11 @@ def upgrade() -> None:
     sa.Column('issued', sa.Integer(), nullable=False),
     sa.Column('skipped', sa.Integer(), nullable=False),
     sa.Column('failed', sa.Integer(), nullable=False),
-    sa.Column('created_at', issuers.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', base.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=32), nullable=True),
-    sa.Column('heartbeat_at', issuers.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', issuers.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', issuers.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', base.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', base.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', base.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revocation_reason', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_batches_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_batches'))

@@ -4,10 +4,10 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-05 14:00:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-from catalogue.i18n import UserError
+from base.errors import UserError
 
 # Frozen here: a migration must not change when the model does.
 LIVE_OF_RECORD = "record_id IS NOT NULL AND status <> 'revoked'"
