@@ -22,3 +22,11 @@ def test_load_generator_holds_the_offered_rate_against_the_live_service(live_ser
     assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
     closed = http.load(live_server.url + "/health", rate=1, duration=0.5, closed=True, connections=2)
     assert closed["offered_per_s"] is None and closed["sent"] > 0
+
+
+def test_issue_bench_issues_over_http_and_compares_with_javascript_signing():
+    from bench import issue
+
+    result = issue.measure_database(None, count=3, rounds=1)
+    assert result["http_issue_per_s"] > 0 and result["js_sign_per_s"] > 0 and result["server_cpu_ms"] > 0
+    assert math.isfinite(result["ratio_wall"]) and math.isfinite(result["ratio_cpu"])
