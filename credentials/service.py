@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, undefer
 
@@ -390,14 +390,18 @@ def allocate_status_indices(session: Session, org: OrganisationRow, purpose: str
     return taken
 
 
+# Built once: each issuance runs it, and building a statement costs about what executing this one does on SQLite.
+_CURRENT_STATUS_LISTS = (
+    select(StatusListRow)
+    .where(StatusListRow.organisation_id == bindparam("organisation_id"), StatusListRow.purpose.in_(PURPOSES),
+           StatusListRow.is_full.is_(False))
+    .order_by(StatusListRow.purpose, StatusListRow.number).options(undefer(StatusListRow.allocated))
+    .with_for_update())
+
+
 def _current_status_lists(session: Session, org: OrganisationRow) -> dict[str, StatusListRow]:
     """Each purpose's current list (its lowest-numbered list not full), read and locked in one statement."""
-    rows = session.scalars(
-        select(StatusListRow)
-        .where(StatusListRow.organisation_id == org.id, StatusListRow.purpose.in_(PURPOSES),
-               StatusListRow.is_full.is_(False))
-        .order_by(StatusListRow.purpose, StatusListRow.number).options(undefer(StatusListRow.allocated))
-        .with_for_update())
+    rows = session.scalars(_CURRENT_STATUS_LISTS, {"organisation_id": org.id})
     current: dict[str, StatusListRow] = {}
     for row in rows:
         current.setdefault(row.purpose, row)

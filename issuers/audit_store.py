@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, Integer, String, event, select, update
+from sqlalchemy import JSON, Integer, String, bindparam, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -111,18 +111,22 @@ def _write_entries(session: Session, entries: list[dict]) -> None:
                                   hash=previous))
     session.add_all(rows)
     session.flush()
-    session.execute(update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).values(hash=previous)
-                    .execution_options(synchronize_session=False))
+    session.execute(_SET_HEAD_HASH, {"hash": previous})
+
+
+# Built once (every write transaction runs both).
+_BUMP_HEAD = (update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID)
+              .values(seq=AuditHeadRow.seq + bindparam("count", type_=Integer))
+              .returning(AuditHeadRow.seq, AuditHeadRow.hash).execution_options(synchronize_session=False))
+_SET_HEAD_HASH = (update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).values(hash=bindparam("hash"))
+                  .execution_options(synchronize_session=False))
 
 
 def _locked_head(session: Session, count: int) -> tuple[int, str]:
     """The head's sequence, already advanced by `count` (the row now locked), and its hash, still the last entry's:
     one UPDATE ... RETURNING (PostgreSQL, and SQLite since 3.35)."""
     for _ in range(3):
-        bumped = session.execute(update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID)
-                                 .values(seq=AuditHeadRow.seq + count)
-                                 .returning(AuditHeadRow.seq, AuditHeadRow.hash)
-                                 .execution_options(synchronize_session=False)).one_or_none()
+        bumped = session.execute(_BUMP_HEAD, {"count": count}).one_or_none()
         if bumped is not None:
             return bumped.seq, bumped.hash
         try:
