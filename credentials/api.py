@@ -303,5 +303,7 @@ def vc_api_issue(body: IssueRequest, session: Session = Depends(get_session),
                  ctx: IssuerContext = Depends(get_issuer_context), principal: Principal = Depends(require_principal)):
     org = caller_organisation(session, principal, None)
     issued = service.issue_document(session, principal, ctx, org, body.credential)
-    # Plain JSON already: returned as is, not walked again by FastAPI's encoder (a tenth of the request's time).
-    return JSONResponse({"verifiableCredential": issued.document}, status_code=201)
+    # The stored JSON text of the credential, as is: not walked again by FastAPI's encoder (a tenth of the request's
+    # time) nor serialised a second time.
+    body = '{"verifiableCredential":' + issued.credential.document + "}"
+    return Response(body.encode(), status_code=201, media_type="application/json")
