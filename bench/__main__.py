@@ -1,16 +1,17 @@
-"""python -m bench [--quick] [crypto|certificates|bulk|http ...]: runs the benchmarks named (default: all)."""
+"""python -m bench [--quick] [crypto|certificates|bulk|http|issue ...]: runs the benchmarks named (default: all)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
 
 from bench.common import cores
 
-BENCHMARKS = ("crypto", "certificates", "bulk", "http")
+BENCHMARKS = ("crypto", "certificates", "bulk", "http", "issue")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,8 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("benchmarks", nargs="*", choices=[*BENCHMARKS, []], metavar="BENCHMARK",
                         help=f"any of {', '.join(BENCHMARKS)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="small sizes and few runs: checks the bench works")
-    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL URL for the bulk run (default: "
-                        "$BENCH_DATABASE_URL; without one, bulk runs on SQLite only)")
+    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL URL for the bulk and issue runs "
+                        "(default: $BENCH_DATABASE_URL; without one, they run on SQLite only)")
     parser.add_argument("--bulk-rows", type=int, default=None, help="rows of the bulk run (default 10,000; "
                         "60 with --quick)")
     parser.add_argument("--http-path", default=None, help="the GET path benchmarked besides POST "
@@ -49,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "http":
             from bench import http
             results[name] = http.run(args.quick, path=args.http_path, rate=args.rate, database_url=args.http_database)
+        elif name == "issue":
+            from bench import issue
+            results[name] = issue.run(args.quick, args.postgres or os.environ.get("BENCH_DATABASE_URL"))
     print(f"\nbench done in {time.perf_counter() - started:.0f} s")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:

@@ -298,4 +298,7 @@ def vc_api_issue(body: IssueRequest, session: SessionDep,
                  ctx: IssuerContextDep, principal: PrincipalDep):
     org = caller_organisation(session, principal, None)
     issued = credentials_vc_api.issue_document(session, principal, ctx, org, body.credential)
-    return {"verifiableCredential": issued.document}
+    # The stored JSON text of the credential, as is: not walked again by FastAPI's encoder (a tenth of the request's
+    # time) nor serialised a second time.
+    body = '{"verifiableCredential":' + issued.credential.document + "}"
+    return Response(body.encode(), status_code=201, media_type="application/json")

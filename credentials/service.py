@@ -37,7 +37,7 @@ from issuers.store import OrganisationRow
 from credentials.store import CredentialRow, RecordRow, StatusListRow, VolunteerRow
 from credentials.common import credential_loader, credential_url, status_list_url
 from credentials.records.service import _visible_record
-from credentials.status_lists import _set_status_bit, allocate_status_indices
+from credentials.status_lists import _set_status_bit, allocate_status_indices, current_status_lists
 
 
 @dataclass
@@ -52,7 +52,9 @@ class StatusAllocation:
 def allocate_status_entries(session: Session, ctx: IssuerContext, org: OrganisationRow,
                             count: int = 1) -> list[StatusAllocation]:
     """Places for `count` new credentials in the organisation's revocation and suspension lists."""
-    by_purpose = {purpose: allocate_status_indices(session, org, purpose, count) for purpose in PURPOSES}
+    current = current_status_lists(session, org)
+    by_purpose = {purpose: allocate_status_indices(session, org, purpose, count, current.get(purpose))
+                  for purpose in PURPOSES}
     allocations = []
     for i in range(count):
         lists, entries = {}, []

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
@@ -37,24 +37,26 @@ def allocate_status_index(session: Session, org: OrganisationRow, purpose: str) 
 
 
 def allocate_status_indices(session: Session, org: OrganisationRow, purpose: str,
-                            count: int) -> list[tuple[StatusListRow, int]]:
+                            count: int, current: StatusListRow | None = None) -> list[tuple[StatusListRow, int]]:
     """`count` random, never reused indices in the organisation's current lists for `purpose` (new lists as they
     fill). Each list touched is read and written once however many indices it gives out (16 KiB of allocation bits:
     on PostgreSQL a rewrite per index was most of the cost of bulk issuance).
 
     The list row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers) so concurrent issuance
-    never hands out the same index twice.
+    never hands out the same index twice. `current`: the purpose's current list, already read so and locked by the
+    caller (see `current_status_lists`). The rows changed are left to the caller's next flush.
     """
     taken: list[tuple[StatusListRow, int]] = []
     failures = 0
     while len(taken) < count:
         if failures >= 5:
             raise UserError("status.allocation_failed", kind="conflict")
-        current = session.scalar(
-            select(StatusListRow)
-            .where(StatusListRow.organisation_id == org.id, StatusListRow.purpose == purpose,
-                   StatusListRow.is_full.is_(False))
-            .order_by(StatusListRow.number).limit(1).options(undefer(StatusListRow.allocated)).with_for_update())
+        if current is None:
+            current = session.scalar(
+                select(StatusListRow)
+                .where(StatusListRow.organisation_id == org.id, StatusListRow.purpose == purpose,
+                       StatusListRow.is_full.is_(False))
+                .order_by(StatusListRow.number).limit(1).options(undefer(StatusListRow.allocated)).with_for_update())
         if current is None:
             current = _new_status_list(session, org, purpose)
             if current is None:
@@ -75,9 +77,28 @@ def allocate_status_indices(session: Session, org: OrganisationRow, purpose: str
         current.is_full = current.allocated_count >= current.size or len(taken) < count
         if not given:
             failures += 1
-        session.flush()
+        if len(taken) < count:
+            session.flush()  # the next list is read without this one
+        current = None
     return taken
 
+
+# Built once: each issuance runs it, and building a statement costs about what executing this one does on SQLite.
+_CURRENT_STATUS_LISTS = (
+    select(StatusListRow)
+    .where(StatusListRow.organisation_id == bindparam("organisation_id"), StatusListRow.purpose.in_(PURPOSES),
+           StatusListRow.is_full.is_(False))
+    .order_by(StatusListRow.purpose, StatusListRow.number).options(undefer(StatusListRow.allocated))
+    .with_for_update())
+
+
+def current_status_lists(session: Session, org: OrganisationRow) -> dict[str, StatusListRow]:
+    """Each purpose's current list (its lowest-numbered list not full), read and locked in one statement."""
+    rows = session.scalars(_CURRENT_STATUS_LISTS, {"organisation_id": org.id})
+    current: dict[str, StatusListRow] = {}
+    for row in rows:
+        current.setdefault(row.purpose, row)
+    return current
 
 
 def _new_status_list(session: Session, org: OrganisationRow, purpose: str) -> StatusListRow | None:

@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from base.errors import UserError
-from credentials.common import credential_loader, credential_url
-from credentials.proofs import shapes, vcdm
+from credentials.common import credential_url
+from credentials.proofs import vcdm
 from credentials.proofs.dataintegrity import format_created
-from credentials.proofs.jsonld import DocumentLoaderError, StrictExpansionError
 from credentials.service import Issued, allocate_status_entries, new_credential_id, sign_document, store_credential
 from issuers import service as issuers
 from issuers.audit_store import append_audit
@@ -31,11 +30,13 @@ def issue_document(session: Session, principal: Principal, ctx: IssuerContext, o
     credential can claim another's place here (the verification pages link exports by that URL)."""
     principal.require("credentials.issue", org.id)
     issuer = _issuer_of(credential)
-    # only a URL is looked up (no NUL or other control character reaches the database; the rest is refused below)
-    claimed = issuers.registry_lookup(session, ctx.base_url, issuer) if vcdm.is_url(issuer) else None
-    if claimed is not None and claimed["slug"] != org.slug:
-        raise UserError("auth.forbidden", kind="forbidden")  # another organisation's DID: never sign for it
     identity = issuers.signing_identity(session, ctx, org)
+    # Only a URL other than the organisation's own signing DID (the usual issuer) is looked up: no NUL or other
+    # control character reaches the database (the rest is refused below), and the usual request makes no lookup.
+    if issuer != identity.issuer_did and vcdm.is_url(issuer):
+        claimed = issuers.registry_lookup(session, ctx.base_url, issuer)
+        if claimed is not None and claimed["slug"] != org.slug:
+            raise UserError("auth.forbidden", kind="forbidden")  # another organisation's DID: never sign for it
     credential_id = new_credential_id()
     document = dict(credential)
     document.setdefault("id", credential_url(ctx.base_url, credential_id))
@@ -44,10 +45,11 @@ def issue_document(session: Session, principal: Principal, ctx: IssuerContext, o
     errors = _check_issue_body(credential, document, identity.issuer_did, ctx.base_url)
     if errors:
         raise UserError("credential.issue_invalid", errors=errors)
-    _refuse_unreadable_json_ld(document)
+    # The status entries go in before the one strict expansion, done by signing itself: a document refused there
+    # rolls the request's transaction back, allocation included, so nothing is expanded twice.
     allocation = allocate_status_entries(session, ctx, org)[0]
     document["credentialStatus"] = allocation.entries
-    signed = sign_document(document, identity, now)
+    signed = _sign_client_document(document, identity, now)
     row = store_credential(session, credential_id, org, identity, signed, allocation, origin="vc-api")
     append_audit(session, "credential.issue", organisation_id=org.id, subject_id=credential_id, principal=principal,
                  details={"origin": "vc-api", "key": identity.key_row_id})
@@ -104,19 +106,15 @@ _JSON_LD_ERROR_FIELDS = {"invalid @id value": "id", "invalid type value": "type"
 
 
 
-def _refuse_unreadable_json_ld(document: dict) -> None:
-    """Expands the document strictly, as signing will, and turns what the JSON-LD processor refuses into the
-    client's error: malformed or unknown contexts, protected terms redefined, ids that are not IRIs."""
+def _sign_client_document(document: dict, identity, created: str) -> dict:
+    """`sign_document` for a document a client sent: what the JSON-LD processor refuses while signing expands it
+    (malformed or unknown contexts, protected terms redefined, ids that are not IRIs) is the client's error."""
     from pyld.jsonld import JsonLdError
 
     from base.i18n import messages
 
     try:
-        shapes.quads(document, loader=credential_loader())
-    except StrictExpansionError as error:
-        raise UserError("credential.undefined_term", detail=str(error)) from None
-    except DocumentLoaderError as error:
-        raise UserError("credential.unknown_context", detail=str(error)) from None
+        return sign_document(document, identity, created)
     except JsonLdError as error:
         while isinstance(error.__cause__, JsonLdError):  # the innermost error names the problem
             error = error.__cause__

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, Integer, String, event, select, update
+from sqlalchemy import JSON, Integer, String, bindparam, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -96,28 +96,39 @@ def _drop_rolled_back(session: Session, previous_transaction) -> None:
 
 def _write_entries(session: Session, entries: list[dict]) -> None:
     """A transaction's entries, chained in order, under one lock of the head (a batch of 100 issuances writes 200
-    entries: one UPDATE of the head for all of them, not one each)."""
-    head = _locked_head(session, len(entries))
-    seq, previous = head.seq - len(entries), head.hash
+    entries: one UPDATE of the head for all of them, not one each). Three statements in all: bump the head, insert
+    the entries, set the head's hash."""
+    head_seq, previous = _locked_head(session, len(entries))
+    seq = head_seq - len(entries)
+    rows = []
     for fields in entries:
         seq += 1
         entry = AuditEntry(seq=seq, at=utcnow().isoformat(timespec="microseconds"), prev_hash=previous, **fields)
         previous = entry.hash()
-        session.add(AuditEntryRow(seq=entry.seq, at=entry.at, action=entry.action,
+        rows.append(AuditEntryRow(seq=entry.seq, at=entry.at, action=entry.action,
                                   organisation_id=entry.organisation_id, subject_id=entry.subject_id,
                                   actor_id=entry.actor_id, details=entry.details, prev_hash=entry.prev_hash,
                                   hash=previous))
-    head.hash = previous
+    session.add_all(rows)
     session.flush()
+    session.execute(_SET_HEAD_HASH, {"hash": previous})
 
 
-def _locked_head(session: Session, count: int) -> AuditHeadRow:
-    """The head with its sequence already advanced by `count` (and locked); `hash` is still the last entry's."""
+# Built once (every write transaction runs both).
+_BUMP_HEAD = (update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID)
+              .values(seq=AuditHeadRow.seq + bindparam("count", type_=Integer))
+              .returning(AuditHeadRow.seq, AuditHeadRow.hash).execution_options(synchronize_session=False))
+_SET_HEAD_HASH = (update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).values(hash=bindparam("hash"))
+                  .execution_options(synchronize_session=False))
+
+
+def _locked_head(session: Session, count: int) -> tuple[int, str]:
+    """The head's sequence, already advanced by `count` (the row now locked), and its hash, still the last entry's:
+    one UPDATE ... RETURNING (PostgreSQL, and SQLite since 3.35)."""
     for _ in range(3):
-        bumped = session.execute(update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID)
-                                 .values(seq=AuditHeadRow.seq + count).execution_options(synchronize_session=False))
-        if bumped.rowcount:
-            return session.get(AuditHeadRow, HEAD_ID, populate_existing=True)
+        bumped = session.execute(_BUMP_HEAD, {"count": count}).one_or_none()
+        if bumped is not None:
+            return bumped.seq, bumped.hash
         try:
             with session.begin_nested():
                 session.add(AuditHeadRow(id=HEAD_ID, seq=0, hash=GENESIS))
@@ -138,7 +149,7 @@ class AuditVerification:
 
 
 def verify_audit_log(session: Session) -> AuditVerification:
-    head = session.get(AuditHeadRow, HEAD_ID)
+    head = session.get(AuditHeadRow, HEAD_ID, populate_existing=True)  # written by UPDATE, not the ORM
     rows = session.execute(select(AuditEntryRow).order_by(AuditEntryRow.seq).execution_options(yield_per=1000))
     entries = ((row.entry(), row.hash) for row in rows.scalars())
     count, broken = check_chain(entries, head.seq if head else 0, head.hash if head else GENESIS)

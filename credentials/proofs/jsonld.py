@@ -14,7 +14,9 @@ Caching. PyLD keeps a process-wide cache of resolved contexts keyed by URL, used
 `static`; each resolved context also caches its processed form per active context. Shared contexts are tagged
 `static` and always handed out as the same parsed dict, so each is read, hashed and processed once per process.
 Because that cache is process-wide, the context registry is process-wide too: one URL, one document, for good.
-PyLD misses its cache for type-scoped contexts (see `_StrictProcessor._process_context`), which is memoised here.
+PyLD misses its cache for type-scoped contexts (each typed node re-processes them); documents of a shape met before
+do not reach PyLD at all (credentials/shapes.py), which is where the speed of signing and verifying comes from.
+Only PyLD's public interface is used (its processor, options, loader and dropped-property hook).
 
 Strict expansion. jsonld.js (which the JavaScript Data Integrity libraries call with `safe: true`) refuses a
 document when expansion would silently lose data; PyLD has no safe mode. `to_dataset` gets the same effect in two
@@ -33,12 +35,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from cachetools import LRUCache
 from pyld import jsonld as pyld
 from pyld.identifier_issuer import IdentifierIssuer
 
@@ -69,16 +69,6 @@ class UnportableNumberError(StrictExpansionError):
 # -- bundled and registered contexts ---------------------------------------------------------------------------------
 
 _contexts: dict[str, dict] | None = None
-# ids of every dict and list inside the shared contexts; they are never mutated and the registry keeps them alive,
-# so an id here always names the same object (see _StrictProcessor._process_context)
-_shared_ids: set[int] = set()
-
-
-def _remember_objects(value: Any) -> None:
-    if isinstance(value, (dict, list)):
-        _shared_ids.add(id(value))
-        for item in value.values() if isinstance(value, dict) else value:
-            _remember_objects(item)
 
 
 def _load_bundled() -> dict[str, dict]:
@@ -100,8 +90,6 @@ def _registry() -> dict[str, dict]:
     global _contexts
     if _contexts is None:
         _contexts = _load_bundled()
-        for document in _contexts.values():
-            _remember_objects(document)
     return _contexts
 
 
@@ -157,7 +145,6 @@ def register_context(url: str, document: Mapping[str, Any]) -> None:
     if existing is not None and existing != document:
         raise ValueError(f"a different context is already registered for {url}")
     registry[url] = document
-    _remember_objects(document)
     global _term_names
     _term_names = None
 
@@ -244,12 +231,19 @@ def default_loader() -> DocumentLoader:
 
 # -- strict conversion to RDF ----------------------------------------------------------------------------------------
 
-def _is_absolute_iri(value: object) -> bool:
-    return isinstance(value, str) and pyld._is_absolute_iri(value)
+# What JSON-LD processors take for an absolute IRI: a scheme (or "_" for a blank node), a colon, no whitespace.
+# The very pattern of PyLD and jsonld.js (whose `+-.` is a range: it takes in the comma too), written here because
+# neither exports it.
+_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
+
+
+def is_absolute_iri(value: object) -> bool:
+    """Whether JSON-LD processing treats `value` as an absolute IRI (kept as is by expansion and toRdf)."""
+    return isinstance(value, str) and _ABSOLUTE_IRI.match(value) is not None
 
 
 def _is_reference(value: object) -> bool:
-    return isinstance(value, str) and (value.startswith("_:") or _is_absolute_iri(value))
+    return isinstance(value, str) and (value.startswith("_:") or is_absolute_iri(value))
 
 
 def _refuse_dropped(expanded_property: str | None) -> None:
@@ -297,7 +291,7 @@ def _check_expanded(element: Any) -> None:
             for item in value if isinstance(value, list) else [value]:
                 if is_value and item == "@json":
                     continue
-                if not (_is_absolute_iri(item) if is_value else _is_reference(item)):
+                if not (is_absolute_iri(item) if is_value else _is_reference(item)):
                     raise UndefinedTermError(f"undefined type {item!r}: no context in the document defines it")
         elif key == "@value":
             _check_number(value)
@@ -308,35 +302,11 @@ def _check_expanded(element: Any) -> None:
             _check_expanded(value)
 
 
-# (active context uuid, id of a shared scoped context, flags) -> processed context
-_scoped_memo: LRUCache = LRUCache(maxsize=4096)
-_scoped_memo_lock = threading.Lock()  # LRUCache reorders itself on reads: not safe across threads unguarded
-
-
 class _StrictProcessor(pyld.JsonLdProcessor):
+    """PyLD's processor through its public interface: its dropped-property hook, and `expand` checked after."""
+
     def __init__(self) -> None:
         super().__init__(on_property_dropped=_refuse_dropped)
-
-    def _process_context(self, active_ctx, local_ctx, options, override_protected=False, propagate=True,
-                         validate_scoped=True, cycles=None):
-        # PyLD caches a processed context per active context, but a type-scoped context (not propagated) is
-        # applied to a fresh clone with a fresh uuid each time, so its cache never hits and every typed node
-        # re-creates all the scoped term definitions (half the time of a credential). Processed contexts are
-        # immutable and a function of their inputs, so they are memoised here for the scoped contexts that
-        # come from the shared, never-mutated contexts.
-        uuid = active_ctx.get("_uuid")
-        if uuid is None or id(local_ctx) not in _shared_ids:
-            return super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
-                                            validate_scoped, cycles)
-        key = (uuid, id(local_ctx), override_protected, propagate, validate_scoped)
-        with _scoped_memo_lock:
-            processed = _scoped_memo.get(key)
-        if processed is None:
-            processed = super()._process_context(
-                active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles)
-            with _scoped_memo_lock:
-                _scoped_memo[key] = processed
-        return processed
 
     def expand(self, input_, options):
         expanded = super().expand(input_, options)

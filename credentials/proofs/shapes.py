@@ -32,7 +32,8 @@ from typing import Any
 from cachetools import LRUCache
 from pyld import jsonld as pyld
 
-from credentials.proofs.jsonld import DocumentLoader, StrictExpansionError, context_urls, shared_term_names, to_dataset
+from credentials.proofs.jsonld import (DocumentLoader, StrictExpansionError, context_urls, is_absolute_iri,
+                                      shared_term_names, to_dataset)
 from credentials.proofs.nquads import Quad, dataset_quads, escape_iri, escape_literal, graph_term, literal_suffix, term
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -102,7 +103,7 @@ def _walk(document: Any) -> tuple[str, Leaves]:
 
 
 def _is_iri_value(value: str, schemes: tuple[str, ...]) -> bool:
-    return value.startswith(schemes) and bool(pyld._is_absolute_iri(value))
+    return value.startswith(schemes) and is_absolute_iri(value)
 
 
 def _names_a_type(path: Path) -> bool:

@@ -29,3 +29,11 @@ def test_certificate_bench_reports_first_and_cached_renders():
     assert result["certificates"] == 2 and result["pages"] == 2
     assert result["first_render_per_core_s"] > 0 and result["pool_per_s"] > 0
     assert result["cached_per_s"] > result["first_render_per_core_s"]  # a cached certificate is a file read
+
+
+def test_issue_bench_issues_over_http_and_compares_with_javascript_signing():
+    from bench import issue
+
+    result = issue.measure_database(None, count=3, rounds=1)
+    assert result["http_issue_per_s"] > 0 and result["js_sign_per_s"] > 0 and result["server_cpu_ms"] > 0
+    assert math.isfinite(result["ratio_wall"]) and math.isfinite(result["ratio_cpu"])

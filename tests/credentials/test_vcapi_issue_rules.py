@@ -304,3 +304,12 @@ def test_the_verifier_reads_dates_by_the_same_rule(client, moment):
     assert response.status_code < 500 and response.json()["verified"] is False, response.text
     shape = next(result for result in response.json()["results"] if result["check"] == "shape")
     assert shape["status"] == "failed" and "validFrom" in shape["details"]["fields"]
+
+
+def test_another_organisations_did_as_issuer_is_forbidden_and_nothing_is_issued(client, org, make_org):
+    """The one request that looks the issuer up in the registry: a DID of another organisation is never signed for."""
+    other = make_org("vcapi-rules-other")
+    response = post(client, org, credential(org, issuer=other.did))
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert post(client, org, credential(org)).status_code == 201  # its own DID, as usual, is signed
