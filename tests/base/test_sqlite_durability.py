@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from volcred.db import make_engine
+from base.db import make_engine
 
 
 def test_sqlite_commits_are_durable_across_a_power_cut(tmp_path):
