@@ -73,8 +73,6 @@ async def run_cpu_bound(request: Request, function: Callable[..., T], *args) -> 
     return await anyio.to_thread.run_sync(function, *args, limiter=limiter)
 
 
-
-
 def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")

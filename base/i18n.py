@@ -172,8 +172,6 @@ def _flatten(data: Mapping[str, object], prefix: str = "") -> Iterator[tuple[str
             yield from _flatten(value, key + ".")
 
 
-
-
 _messages: Messages | None = None
 
 
@@ -186,8 +184,10 @@ def message_files() -> list[Path]:
     registered = entry_points(group=MESSAGES_ENTRY_POINTS)
     if not registered:
         # An install from before the entry points existed: every text but the layout's would be missing.
-        raise MessageCatalogueError(f"no package registers a message catalogue (entry points "
-                                    f"'{MESSAGES_ENTRY_POINTS}'): reinstall the project (pip install -e .)")
+        raise MessageCatalogueError(
+            f"no package registers a message catalogue (entry points "
+            f"'{MESSAGES_ENTRY_POINTS}'): reinstall the project (pip install -e .)"
+        )
     for entry in sorted(registered, key=lambda e: e.name):
         candidate = Path(str(files(entry.value) / "messages.toml"))
         if candidate.exists() and candidate not in found:

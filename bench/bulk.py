@@ -34,11 +34,22 @@ def upload_file(count: int) -> bytes:
     for i in range(count):
         data = record_input(i)
         volunteer = data.volunteer
-        writer.writerow({"volunteer_name": volunteer.name or "", "volunteer_email": volunteer.email or "",
-                         "volunteer_pseudonym": volunteer.pseudonym or "", "mission_type": data.mission_type,
-                         "title": data.title, "municipality": data.municipality, "start_date": data.start_date,
-                         "end_date": data.end_date, "hours": data.hours, "role": data.role, "competences": "",
-                         "narrative": data.narrative})
+        writer.writerow(
+            {
+                "volunteer_name": volunteer.name or "",
+                "volunteer_email": volunteer.email or "",
+                "volunteer_pseudonym": volunteer.pseudonym or "",
+                "mission_type": data.mission_type,
+                "title": data.title,
+                "municipality": data.municipality,
+                "start_date": data.start_date,
+                "end_date": data.end_date,
+                "hours": data.hours,
+                "role": data.role,
+                "competences": "",
+                "narrative": data.narrative,
+            }
+        )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -56,13 +67,19 @@ def issue_all(runtime, organisation_id: str, count: int, pdfs: bool, directory: 
     try:
         with runtime.transaction() as session:
             org = session.get(OrganisationRow, organisation_id)
-            batch = batch_service.create_batch(session, runtime.operator, runtime.issuer_context, org, content,
-                                               "bench.csv")
+            batch = batch_service.create_batch(
+                session, runtime.operator, runtime.issuer_context, org, content, "bench.csv"
+            )
             batch_id = batch.id
             batch_service.claim_batch(session, runtime.settings.batch_lease_seconds, batch_id=batch_id)
         finished: dict = {}
-        runner = threading.Thread(target=lambda: finished.update(status=batch_service.run_claimed(
-            runtime.transaction, runtime.issuer_context, batch_id, pause=runtime.settings.batch_row_pause)))
+        runner = threading.Thread(
+            target=lambda: finished.update(
+                status=batch_service.run_claimed(
+                    runtime.transaction, runtime.issuer_context, batch_id, pause=runtime.settings.batch_row_pause
+                )
+            )
+        )
         runner.start()
         last_line = 0
         while True:
@@ -70,9 +87,13 @@ def issue_all(runtime, organisation_id: str, count: int, pdfs: bool, directory: 
             if pool is not None:
                 items, last_line = _issued_since(runtime, batch_id, last_line)
                 for first in range(0, len(items), RENDER_CHUNK):
-                    chunk = items[first:first + RENDER_CHUNK]
-                    pending.append(([certificate_filename(data) for _, data in chunk],
-                                    pool.submit(_render_chunk, [data for _, data in chunk])))
+                    chunk = items[first : first + RENDER_CHUNK]
+                    pending.append(
+                        (
+                            [certificate_filename(data) for _, data in chunk],
+                            pool.submit(_render_chunk, [data for _, data in chunk]),
+                        )
+                    )
                 written += _drain(pending, archive, wait=len(pending) > 4 * cores())
             if not running:
                 break
@@ -104,13 +125,16 @@ def _issued_since(runtime, batch_id: str, last_line: int) -> tuple[list, int]:
 
     with runtime.session_factory() as session:
         session.connection(execution_options={READ_MOSTLY: True})
-        rows = session.execute(select(BatchItemRow.line, CredentialRow)
-                               .join(CredentialRow, CredentialRow.id == BatchItemRow.credential_id)
-                               .where(BatchItemRow.batch_id == batch_id, BatchItemRow.status == "issued",
-                                      BatchItemRow.line > last_line)
-                               .order_by(BatchItemRow.line)).all()
-        items = [(credential.id, certificate_data(session, runtime.issuer_context, credential, "lv"))
-                 for _, credential in rows]
+        rows = session.execute(
+            select(BatchItemRow.line, CredentialRow)
+            .join(CredentialRow, CredentialRow.id == BatchItemRow.credential_id)
+            .where(BatchItemRow.batch_id == batch_id, BatchItemRow.status == "issued", BatchItemRow.line > last_line)
+            .order_by(BatchItemRow.line)
+        ).all()
+        items = [
+            (credential.id, certificate_data(session, runtime.issuer_context, credential, "lv"))
+            for _, credential in rows
+        ]
     return items, (rows[-1][0] if rows else last_line)
 
 
@@ -140,22 +164,29 @@ def one_database(label: str, url: str | None, count: int, pdfs: bool) -> dict:
         directory.mkdir()
         result = issue_all(runtime, organisation_id, count, pdfs, directory)
     what = "with PDFs" if pdfs else "without PDFs"
-    print(f"{label:10} {count} rows {what}: {result['wall_s']:7.1f} s wall  "
-          f"({count / result['wall_s']:.1f} rows/s; the batch itself {result['issue_s']:.1f} s"
-          f"{'; ' + str(result['pdfs']) + ' PDFs in the ZIP' if pdfs else ''})", flush=True)
+    print(
+        f"{label:10} {count} rows {what}: {result['wall_s']:7.1f} s wall  "
+        f"({count / result['wall_s']:.1f} rows/s; the batch itself {result['issue_s']:.1f} s"
+        f"{'; ' + str(result['pdfs']) + ' PDFs in the ZIP' if pdfs else ''})",
+        flush=True,
+    )
     return result
 
 
 def run(quick: bool = False, postgres: str | None = None, count: int | None = None) -> dict:
     postgres = postgres or os.environ.get("BENCH_DATABASE_URL")
     count = count or (60 if quick else 10_000)
-    section(f"bulk: a {count}-row file uploaded and run as a batch (each row: record, signed credential, 2 status "
-            f"entries, stored), and every PDF certificate rendered into its ZIP, {cores()} cores")
+    section(
+        f"bulk: a {count}-row file uploaded and run as a batch (each row: record, signed credential, 2 status "
+        f"entries, stored), and every PDF certificate rendered into its ZIP, {cores()} cores"
+    )
     results = {}
     databases = [("SQLite", None)] + ([("PostgreSQL", postgres)] if postgres else [])
     if not postgres:
         print("(no PostgreSQL: pass --postgres URL or set BENCH_DATABASE_URL)")
     for label, url in databases:
-        results[label] = {"no_pdf": one_database(label, url, count, pdfs=False),
-                          "pdf": one_database(label, url, count, pdfs=True)}
+        results[label] = {
+            "no_pdf": one_database(label, url, count, pdfs=False),
+            "pdf": one_database(label, url, count, pdfs=True),
+        }
     return results

@@ -52,9 +52,14 @@ def batch(size: int):
         samples.named("lv", competences=samples.competences(9), signature_image=signature),
         samples.long_certificate("lv", organisation_logo=logo, status="revoked"),
     ]
-    return [replace(kinds[i % len(kinds)], credential_id=f"urn:uuid:00000000-0000-4000-8000-{i:012d}",
-                    verify_url=f"https://apliecinajumi.example.lv/v/00000000-0000-4000-8000-{i:012d}")
-            for i in range(size)]
+    return [
+        replace(
+            kinds[i % len(kinds)],
+            credential_id=f"urn:uuid:00000000-0000-4000-8000-{i:012d}",
+            verify_url=f"https://apliecinajumi.example.lv/v/00000000-0000-4000-8000-{i:012d}",
+        )
+        for i in range(size)
+    ]
 
 
 def measure(items: list, runs: int) -> dict:
@@ -88,20 +93,36 @@ def measure(items: list, runs: int) -> dict:
     single_s, pooled_s, cpu_s = statistics.median(single), statistics.median(pooled), statistics.median(cpu)
     per_core = len(items) / cpu_s
     print(f"batch: {len(items)} certificates, {pages} pages; {cores} cores; median of {runs} runs")
-    print(f"first render, one process: {len(items) / single_s:6.1f} certificates/s  "
-          f"{single_s / len(items) * 1000:6.1f} ms each; CPU {cpu_s / len(items) * 1000:.1f} ms each = "
-          f"{per_core:.1f} certificates/s per core (target >= {FIRST_RENDER_TARGET}: "
-          f"{'met' if per_core >= FIRST_RENDER_TARGET else 'NOT met'})", flush=True)
-    print(f"first render, pool of {cores}: {len(items) / pooled_s:6.1f} certificates/s  "
-          f"({len(items) / pooled_s / cores:.1f} per core by wall clock, the shared pool already started; "
-          f"start-up once per process {startup:.2f} s)", flush=True)
-    print(f"cached, one process: {cached['per_s']:8.0f} certificates/s  {1000 / cached['per_s']:.2f} ms each "
-          f"(key from the data, PDF read from disk; target >= {CACHED_TARGET}: "
-          f"{'met' if cached['per_s'] >= CACHED_TARGET else 'NOT met'})", flush=True)
-    return {"certificates": len(items), "pages": pages, "single_per_s": len(items) / single_s,
-            "single_cpu_ms": cpu_s / len(items) * 1000, "first_render_per_core_s": per_core,
-            "pool_per_s": len(items) / pooled_s, "pool_processes": cores, "pool_startup_s": startup,
-            "cached_per_s": cached["per_s"]}
+    print(
+        f"first render, one process: {len(items) / single_s:6.1f} certificates/s  "
+        f"{single_s / len(items) * 1000:6.1f} ms each; CPU {cpu_s / len(items) * 1000:.1f} ms each = "
+        f"{per_core:.1f} certificates/s per core (target >= {FIRST_RENDER_TARGET}: "
+        f"{'met' if per_core >= FIRST_RENDER_TARGET else 'NOT met'})",
+        flush=True,
+    )
+    print(
+        f"first render, pool of {cores}: {len(items) / pooled_s:6.1f} certificates/s  "
+        f"({len(items) / pooled_s / cores:.1f} per core by wall clock, the shared pool already started; "
+        f"start-up once per process {startup:.2f} s)",
+        flush=True,
+    )
+    print(
+        f"cached, one process: {cached['per_s']:8.0f} certificates/s  {1000 / cached['per_s']:.2f} ms each "
+        f"(key from the data, PDF read from disk; target >= {CACHED_TARGET}: "
+        f"{'met' if cached['per_s'] >= CACHED_TARGET else 'NOT met'})",
+        flush=True,
+    )
+    return {
+        "certificates": len(items),
+        "pages": pages,
+        "single_per_s": len(items) / single_s,
+        "single_cpu_ms": cpu_s / len(items) * 1000,
+        "first_render_per_core_s": per_core,
+        "pool_per_s": len(items) / pooled_s,
+        "pool_processes": cores,
+        "pool_startup_s": startup,
+        "cached_per_s": cached["per_s"],
+    }
 
 
 def _cached(items: list, runs: int) -> dict:
@@ -125,11 +146,15 @@ def _cached(items: list, runs: int) -> dict:
 
 
 # where WeasyPrint spends a render, by the module that does the work
-PHASES = (("html parse", ("html5lib", "tinyhtml5", "cssselect2")), ("style cascade", ("weasyprint/css",)),
-          ("layout", ("weasyprint/layout", "weasyprint/formatting_structure")),
-          ("text shaping (Pango)", ("weasyprint/text",)), ("drawing", ("weasyprint/draw",)),
-          ("PDF write, fonts, images", ("weasyprint/pdf", "pydyf", "fontTools", "weasyprint/images", "PIL")),
-          ("template, QR", ("jinja2", "qrcode", "segno", "credentials/certificate")))
+PHASES = (
+    ("html parse", ("html5lib", "tinyhtml5", "cssselect2")),
+    ("style cascade", ("weasyprint/css",)),
+    ("layout", ("weasyprint/layout", "weasyprint/formatting_structure")),
+    ("text shaping (Pango)", ("weasyprint/text",)),
+    ("drawing", ("weasyprint/draw",)),
+    ("PDF write, fonts, images", ("weasyprint/pdf", "pydyf", "fontTools", "weasyprint/images", "PIL")),
+    ("template, QR", ("jinja2", "qrcode", "segno", "credentials/certificate")),
+)
 
 
 def profile(items: list) -> dict:
@@ -150,9 +175,13 @@ def profile(items: list) -> dict:
         phase = next((name for name, parts in PHASES if any(part in filename for part in parts)), "other")
         totals[phase] = totals.get(phase, 0.0) + tottime
     whole = sum(totals.values())
-    print("profile of a first render (own CPU time by phase, under cProfile): " + ", ".join(
-        f"{name} {value / len(items) * 1000:.0f} ms ({value / whole:.0%})"
-        for name, value in sorted(totals.items(), key=lambda kv: -kv[1])))
+    print(
+        "profile of a first render (own CPU time by phase, under cProfile): "
+        + ", ".join(
+            f"{name} {value / len(items) * 1000:.0f} ms ({value / whole:.0%})"
+            for name, value in sorted(totals.items(), key=lambda kv: -kv[1])
+        )
+    )
     return {name: value / len(items) * 1000 for name, value in totals.items()}
 
 

@@ -72,6 +72,7 @@ def section(title: str) -> None:
 
 # --- a throw-away service -----------------------------------------------------------------------------------------
 
+
 @contextmanager
 def bench_runtime(database_url: str | None = None) -> Iterator[object]:
     """A migrated, empty service database (a temporary SQLite file unless `database_url` names a PostgreSQL
@@ -82,8 +83,12 @@ def bench_runtime(database_url: str | None = None) -> Iterator[object]:
     with tempfile.TemporaryDirectory(prefix="volcred-bench-") as directory:
         if database_url and database_url.startswith("postgresql"):
             reset_postgres(database_url)
-        settings = Settings(data_dir=Path(directory), database_url=database_url, key_encryption_key=BENCH_KEK,
-                            base_url="https://apliecinajumi.example.lv")
+        settings = Settings(
+            data_dir=Path(directory),
+            database_url=database_url,
+            key_encryption_key=BENCH_KEK,
+            base_url="https://apliecinajumi.example.lv",
+        )
         runtime = Runtime(settings)
         runtime.directory = Path(directory)
         yield runtime
@@ -107,14 +112,23 @@ def bench_organisation(runtime, slug: str = "bench-org"):
     from volcred.demo import LOGO_SVG
 
     with runtime.transaction() as session:
-        org = service.register_organisation(session, runtime.issuer_context, OrganisationInput(
-            legal_name="Biedrība „Mēraukla”", registration_number="40001441955", slug=slug,
-            legal_form="association-or-foundation", municipality="Rīga", website="https://meraukla.example.lv",
-            contact_email="info@meraukla.example.lv", signatory_name="Ilze Kalniņa",
-            signatory_position="Valdes priekšsēdētāja"))
+        org = service.register_organisation(
+            session,
+            runtime.issuer_context,
+            OrganisationInput(
+                legal_name="Biedrība „Mēraukla”",
+                registration_number="40001441955",
+                slug=slug,
+                legal_form="association-or-foundation",
+                municipality="Rīga",
+                website="https://meraukla.example.lv",
+                contact_email="info@meraukla.example.lv",
+                signatory_name="Ilze Kalniņa",
+                signatory_position="Valdes priekšsēdētāja",
+            ),
+        )
         service.verify_now(session, org)
-        service.set_organisation_image(session, runtime.operator, slug, "logo",
-                                       LOGO_SVG.format(bg="#2f7d4f").encode())
+        service.set_organisation_image(session, runtime.operator, slug, "logo", LOGO_SVG.format(bg="#2f7d4f").encode())
         _, token = service.issue_organisation_token(session, org, "bench")
         return org.id, token
 
@@ -123,13 +137,27 @@ def record_input(i: int):
     """The i-th of a varied stream of records: named and pseudonymous volunteers, several mission types."""
     from credentials.records.records import RecordInput, VolunteerInput
 
-    volunteer = (VolunteerInput(pseudonym=f"VOL-BENCH-{i:08d}") if i % 3 == 2 else
-                 VolunteerInput(name=f"Brīvprātīgais Nr. {i}", email=f"v{i}@example.lv"))
-    mission, title = [("clean-up", "Gaujas krastu sakopšanas talka"), ("festival-support", "Rīgas svētku palīgs"),
-                      ("homework-tutoring", "Mājasdarbu atbalsts jauniešu centrā")][i % 3]
-    return RecordInput(volunteer=volunteer, mission_type=mission, title=f"{title} {i}", municipality="Rīga",
-                       start_date="2026-04-25", end_date="2026-04-26", hours=str(8 + i % 40),
-                       role="Grupas vadītājs", narrative=f"Darbs Nr. {i}: vadīja grupu un rūpējās par drošību.")
+    volunteer = (
+        VolunteerInput(pseudonym=f"VOL-BENCH-{i:08d}")
+        if i % 3 == 2
+        else VolunteerInput(name=f"Brīvprātīgais Nr. {i}", email=f"v{i}@example.lv")
+    )
+    mission, title = [
+        ("clean-up", "Gaujas krastu sakopšanas talka"),
+        ("festival-support", "Rīgas svētku palīgs"),
+        ("homework-tutoring", "Mājasdarbu atbalsts jauniešu centrā"),
+    ][i % 3]
+    return RecordInput(
+        volunteer=volunteer,
+        mission_type=mission,
+        title=f"{title} {i}",
+        municipality="Rīga",
+        start_date="2026-04-25",
+        end_date="2026-04-26",
+        hours=str(8 + i % 40),
+        role="Grupas vadītājs",
+        narrative=f"Darbs Nr. {i}: vadīja grupu un rūpējās par drošību.",
+    )
 
 
 def issue_records(runtime, organisation_id: str, count: int, start: int = 0) -> list:
@@ -142,8 +170,10 @@ def issue_records(runtime, organisation_id: str, count: int, start: int = 0) -> 
     with runtime.transaction() as session:
         org = session.get(OrganisationRow, organisation_id)
         for i in range(start, start + count):
-            created = records_service.create_record(session, runtime.operator, runtime.issuer_context, org,
-                                                record_input(i))
-            issued.append(credentials.issue_record(session, runtime.operator, runtime.issuer_context,
-                                                   created.record.id))
+            created = records_service.create_record(
+                session, runtime.operator, runtime.issuer_context, org, record_input(i)
+            )
+            issued.append(
+                credentials.issue_record(session, runtime.operator, runtime.issuer_context, created.record.id)
+            )
     return issued

@@ -54,11 +54,18 @@ def service_case(count: int) -> tuple[Case, callable]:
         org = session.get(OrganisationRow, organisation_id)
         identity = issuers.signing_identity(session, runtime.issuer_context, org)
         did_document = issuers.organisation_did_document(session, org, runtime.issuer_context.base_url)
-    key = {"secretKeyMultibase": encode_ed25519_secret(identity.private_key),
-           "publicKeyMultibase": encode_public_multikey(identity.private_key.public_key()),
-           "verificationMethod": identity.verification_method}
-    case = Case("service OB 3.0 credential", [without_proof(item.document) for item in issued], key,
-                {identity.issuer_did: did_document}, "vc")
+    key = {
+        "secretKeyMultibase": encode_ed25519_secret(identity.private_key),
+        "publicKeyMultibase": encode_public_multikey(identity.private_key.public_key()),
+        "verificationMethod": identity.verification_method,
+    }
+    case = Case(
+        "service OB 3.0 credential",
+        [without_proof(item.document) for item in issued],
+        key,
+        {identity.issuer_did: did_document},
+        "vc",
+    )
     documents = [item.document for item in issued]
 
     def verify_all():
@@ -83,8 +90,11 @@ def vector_case(count: int) -> Case:
         document["id"] = f"urn:uuid:58172aac-d8ba-11ed-83dd-{i:012x}"
         document["credentialSubject"]["alumniOf"] = f"The School of Examples {i}"
         documents.append(document)
-    key = {"secretKeyMultibase": pair["privateKeyMultibase"], "publicKeyMultibase": pair["publicKeyMultibase"],
-           "verificationMethod": did_key_verification_method_id(did_key_for(pair["publicKeyMultibase"]))}
+    key = {
+        "secretKeyMultibase": pair["privateKeyMultibase"],
+        "publicKeyMultibase": pair["publicKeyMultibase"],
+        "verificationMethod": did_key_verification_method_id(did_key_for(pair["publicKeyMultibase"])),
+    }
     case = Case("W3C vc-di-eddsa vector", documents, key, {}, "jsigs")
     case.cleanup = lambda: None
     case.service_verify = None
@@ -105,8 +115,16 @@ def python_side(case: Case, runs: int) -> tuple[Timing, Timing, list[dict]]:
     signed: list[dict] = []
 
     def sign_all():
-        signed[:] = [sign(document, suite=suite, verification_method=case.key["verificationMethod"],
-                          created=CREATED, loader=signing_loader) for document in case.unsigned]
+        signed[:] = [
+            sign(
+                document,
+                suite=suite,
+                verification_method=case.key["verificationMethod"],
+                created=CREATED,
+                loader=signing_loader,
+            )
+            for document in case.unsigned
+        ]
 
     def verify_all():
         for document in signed:
@@ -117,16 +135,32 @@ def python_side(case: Case, runs: int) -> tuple[Timing, Timing, list[dict]]:
 
 
 def node_side(case: Case, signed: list[dict], runs: int) -> tuple[Timing, Timing, list[dict]]:
-    request = {"documents": case.unsigned, "signed": signed, "key": case.key, "created": CREATED,
-               "controllers": case.controllers, "mode": case.sign_mode, "runs": runs}
-    completed = subprocess.run(["node", str(REPO / "bench/js/crypto.mjs")], input=json.dumps(request), text=True,
-                               capture_output=True, cwd=INTEROP, check=False)
+    request = {
+        "documents": case.unsigned,
+        "signed": signed,
+        "key": case.key,
+        "created": CREATED,
+        "controllers": case.controllers,
+        "mode": case.sign_mode,
+        "runs": runs,
+    }
+    completed = subprocess.run(
+        ["node", str(REPO / "bench/js/crypto.mjs")],
+        input=json.dumps(request),
+        text=True,
+        capture_output=True,
+        cwd=INTEROP,
+        check=False,
+    )
     if completed.returncode != 0:
         raise RuntimeError(f"node bench/js/crypto.mjs failed: {completed.stderr[-2000:]}")
     reply = json.loads(completed.stdout)
     count = len(case.unsigned)
-    return (Timing(count, reply["sign"]["wall"], reply["sign"]["cpu"]),
-            Timing(count, reply["verify"]["wall"], reply["verify"]["cpu"]), reply["signed"])
+    return (
+        Timing(count, reply["sign"]["wall"], reply["sign"]["cpu"]),
+        Timing(count, reply["verify"]["wall"], reply["verify"]["cpu"]),
+        reply["signed"],
+    )
 
 
 def run(quick: bool = False) -> dict:
@@ -143,8 +177,10 @@ def run(quick: bool = False) -> dict:
 
 def measure(case: Case, runs: int, rounds: int) -> dict:
     """`rounds` alternating Python/Node blocks of `runs` runs each; ratios from the paired medians of the blocks."""
-    section(f"crypto: {case.name} ({len(case.unsigned)} distinct documents per run, "
-            f"{len(json.dumps(case.unsigned[0]))} bytes each)")
+    section(
+        f"crypto: {case.name} ({len(case.unsigned)} distinct documents per run, "
+        f"{len(json.dumps(case.unsigned[0]))} bytes each)"
+    )
     ours_sign, ours_verify, theirs_sign, theirs_verify = [], [], [], []
     identical = None
     for _ in range(rounds):
@@ -162,14 +198,25 @@ def measure(case: Case, runs: int, rounds: int) -> dict:
         o = Timing(ours[0].count, wall_o, cpu_o)
         t = Timing(theirs[0].count, wall_t, cpu_t)
         ratio, cpu_ratio = median_ratio(wall_o, wall_t), median_ratio(cpu_o, cpu_t)
-        print(f"{label:6} python {o.rate:7.1f}/s ({o.cpu_rate:7.1f}/CPU-s)   javascript {t.rate:7.1f}/s "
-              f"({t.cpu_rate:7.1f}/CPU-s)   ratio x{ratio:.2f} wall, x{cpu_ratio:.2f} CPU", flush=True)
-        out[label] = {"python_per_s": o.rate, "python_per_cpu_s": o.cpu_rate, "js_per_s": t.rate,
-                      "js_per_cpu_s": t.cpu_rate, "ratio_wall": ratio, "ratio_cpu": cpu_ratio}
+        print(
+            f"{label:6} python {o.rate:7.1f}/s ({o.cpu_rate:7.1f}/CPU-s)   javascript {t.rate:7.1f}/s "
+            f"({t.cpu_rate:7.1f}/CPU-s)   ratio x{ratio:.2f} wall, x{cpu_ratio:.2f} CPU",
+            flush=True,
+        )
+        out[label] = {
+            "python_per_s": o.rate,
+            "python_per_cpu_s": o.cpu_rate,
+            "js_per_s": t.rate,
+            "js_per_cpu_s": t.cpu_rate,
+            "ratio_wall": ratio,
+            "ratio_cpu": cpu_ratio,
+        }
     print(f"same proof, byte for byte, as the JavaScript libraries: {'yes' if identical else 'NO'}")
     if case.service_verify is not None:
         timing = timed(case.service_verify, len(case.unsigned), max(2, runs // 2))
-        print(f"service verifier, every check (registry, key history, status lists, dates): {timing.rate:7.1f}/s "
-              f"({timing.cpu_rate:.1f}/CPU-s, {timing.cpu_ms:.2f} ms CPU each)")
+        print(
+            f"service verifier, every check (registry, key history, status lists, dates): {timing.rate:7.1f}/s "
+            f"({timing.cpu_rate:.1f}/CPU-s, {timing.cpu_ms:.2f} ms CPU each)"
+        )
         out["service_verify_per_s"], out["service_verify_per_cpu_s"] = timing.rate, timing.cpu_rate
     return out

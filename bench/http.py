@@ -31,15 +31,25 @@ def _free_port() -> int:
 
 def start_server(directory: Path, database_url: str | None, workers: int) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = {**os.environ, "VOLCRED_DATA_DIR": str(directory), "KEY_ENCRYPTION_KEY": BENCH_KEK, "BASE_URL": BASE_URL,
-           "LOG_LEVEL": "WARNING", "VOLCRED_RATE_LIMITS": "off"}  # one load generator offers hundreds a second
+    env = {
+        **os.environ,
+        "VOLCRED_DATA_DIR": str(directory),
+        "KEY_ENCRYPTION_KEY": BENCH_KEK,
+        "BASE_URL": BASE_URL,
+        "LOG_LEVEL": "WARNING",
+        "VOLCRED_RATE_LIMITS": "off",
+    }  # one load generator offers hundreds a second
     if database_url:
         env["DATABASE_URL"] = database_url
     else:
         env.pop("DATABASE_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "volcred.cli", "serve", "--port", str(port),
-                                "--workers", str(workers)], cwd=REPO, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "volcred.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         if process.poll() is not None:
@@ -54,10 +64,29 @@ def start_server(directory: Path, database_url: str | None, workers: int) -> tup
     raise RuntimeError("the server did not start in 30 s")
 
 
-def load(url: str, *, rate: float, duration: float, closed: bool = False, bodies: Path | None = None,
-         paths: Path | None = None, connections: int = 32) -> dict:
-    command = [sys.executable, "-m", "bench.loadgen", "--url", url, "--rate", str(rate), "--duration", str(duration),
-               "--connections", str(connections)]
+def load(
+    url: str,
+    *,
+    rate: float,
+    duration: float,
+    closed: bool = False,
+    bodies: Path | None = None,
+    paths: Path | None = None,
+    connections: int = 32,
+) -> dict:
+    command = [
+        sys.executable,
+        "-m",
+        "bench.loadgen",
+        "--url",
+        url,
+        "--rate",
+        str(rate),
+        "--duration",
+        str(duration),
+        "--connections",
+        str(connections),
+    ]
     if bodies:
         command += ["--bodies", str(bodies)]
     if paths:
@@ -92,10 +121,12 @@ def server_cpu_seconds(process: subprocess.Popen) -> float:
 def _report(name: str, result: dict) -> None:
     statuses = ", ".join(f"{status}: {count}" for status, count in sorted(result["statuses"].items()))
     offered = f"offered {result['offered_per_s']:.0f}/s" if result["offered_per_s"] else "saturation (closed loop)"
-    print(f"{name:30} {offered:26} {result['requests_per_s']:6.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
-          f"p99 {result['p99_ms']:6.1f} ms  max {result['max_ms']:6.1f} ms  server CPU {result['server_cpu_ms']:.2f} ms"
-          f"/request (load generator {result['client_cpu_ms']:.2f} ms)  [{statuses}; errors {result['errors']}]",
-          flush=True)
+    print(
+        f"{name:30} {offered:26} {result['requests_per_s']:6.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
+        f"p99 {result['p99_ms']:6.1f} ms  max {result['max_ms']:6.1f} ms  server CPU {result['server_cpu_ms']:.2f} ms"
+        f"/request (load generator {result['client_cpu_ms']:.2f} ms)  [{statuses}; errors {result['errors']}]",
+        flush=True,
+    )
 
 
 def measured(process: subprocess.Popen, url: str, **options) -> dict:
@@ -107,8 +138,13 @@ def measured(process: subprocess.Popen, url: str, **options) -> dict:
     return result
 
 
-def run(quick: bool = False, path: str | None = None, rate: float | None = None, workers: int | None = None,
-        database_url: str | None = None) -> dict:
+def run(
+    quick: bool = False,
+    path: str | None = None,
+    rate: float | None = None,
+    workers: int | None = None,
+    database_url: str | None = None,
+) -> dict:
     rate = rate or (50.0 if quick else 300.0)
     duration = 3.0 if quick else 20.0
     workers = workers or cores()
@@ -117,8 +153,10 @@ def run(quick: bool = False, path: str | None = None, rate: float | None = None,
         organisation_id, _ = bench_organisation(runtime)
         issued = issue_records(runtime, organisation_id, count)
         bodies = runtime.directory / "verify-bodies.jsonl"
-        bodies.write_text("".join(json.dumps({"verifiableCredential": item.document}, ensure_ascii=False) + "\n"
-                                  for item in issued), encoding="utf-8")
+        bodies.write_text(
+            "".join(json.dumps({"verifiableCredential": item.document}, ensure_ascii=False) + "\n" for item in issued),
+            encoding="utf-8",
+        )
         runtime.session_factory.kw["bind"].dispose()
         process, url = start_server(runtime.directory, database_url, workers)
         try:
@@ -127,20 +165,25 @@ def run(quick: bool = False, path: str | None = None, rate: float | None = None,
                 path = "/v/{id}" if httpx.get(url + f"/v/{ids[0]}").status_code == 200 else "/credentials/{id}"
             paths = runtime.directory / "paths.txt"
             paths.write_text("".join(path.format(id=i) + "\n" for i in ids), encoding="utf-8")
-            section(f"http: uvicorn with {workers} workers on {'PostgreSQL' if database_url else 'SQLite'}, "
-                    f"load from a second process on loopback; {len(ids)} distinct credentials")
+            section(
+                f"http: uvicorn with {workers} workers on {'PostgreSQL' if database_url else 'SQLite'}, "
+                f"load from a second process on loopback; {len(ids)} distinct credentials"
+            )
             check = httpx.post(url + "/credentials/verify", json={"verifiableCredential": issued[0].document})
             if check.status_code != 200 or not check.json()["verified"]:
                 raise RuntimeError(f"verify does not verify: {check.status_code} {check.text[:500]}")
             results = {}
-            for name, target, kind in (("POST /credentials/verify", url + "/credentials/verify", "bodies"),
-                                       (f"GET {path}", url + path.format(id=ids[0]), "paths")):
+            for name, target, kind in (
+                ("POST /credentials/verify", url + "/credentials/verify", "bodies"),
+                (f"GET {path}", url + path.format(id=ids[0]), "paths"),
+            ):
                 files = {kind: bodies if kind == "bodies" else paths}
                 load(target, rate=rate, duration=min(2.0, duration), **files)  # warm every worker up
                 fixed = measured(process, target, rate=rate, duration=duration, **files)
                 _report(name, fixed)
-                saturated = measured(process, target, rate=rate, duration=min(10.0, duration), closed=True,
-                                     connections=16, **files)
+                saturated = measured(
+                    process, target, rate=rate, duration=min(10.0, duration), closed=True, connections=16, **files
+                )
                 _report(name, saturated)
                 results[name] = {"fixed_rate": fixed, "saturation": saturated}
             return results

@@ -23,8 +23,10 @@ def _client_documents(issued: list) -> tuple[list[dict], list[dict]]:
     from credentials.proofs.dataintegrity import without_proof
 
     signed_shape = [without_proof(item.document) for item in issued]
-    sent = [{key: value for key, value in document.items() if key not in ("id", "credentialStatus")}
-            for document in signed_shape]
+    sent = [
+        {key: value for key, value in document.items() if key not in ("id", "credentialStatus")}
+        for document in signed_shape
+    ]
     return sent, signed_shape
 
 
@@ -54,15 +56,19 @@ def measure_database(database_url: str | None, count: int, rounds: int) -> dict:
             org = session.get(OrganisationRow, organisation_id)
             identity = issuers.signing_identity(session, runtime.issuer_context, org)
             did_document = issuers.organisation_did_document(session, org, runtime.issuer_context.base_url)
-        key = {"secretKeyMultibase": encode_ed25519_secret(identity.private_key),
-               "publicKeyMultibase": encode_public_multikey(identity.private_key.public_key()),
-               "verificationMethod": identity.verification_method}
+        key = {
+            "secretKeyMultibase": encode_ed25519_secret(identity.private_key),
+            "publicKeyMultibase": encode_public_multikey(identity.private_key.public_key()),
+            "verificationMethod": identity.verification_method,
+        }
         case = Case("issue", signed_shape, key, {identity.issuer_did: did_document}, "vc")
         runtime.session_factory.kw["bind"].dispose()
         process, url = start_server(runtime.directory, database_url, workers=1)
         name = "PostgreSQL" if database_url else "SQLite"
-        section(f"issue: POST /credentials/issue, uvicorn with 1 worker on {name}, one client on loopback, "
-                f"{count} requests per round, against JavaScript in-process signing of the same credentials")
+        section(
+            f"issue: POST /credentials/issue, uvicorn with 1 worker on {name}, one client on loopback, "
+            f"{count} requests per round, against JavaScript in-process signing of the same credentials"
+        )
         try:
             js_rates, js_cpu_rates, http_rates, cpu_ms, client_ms, ratios, cpu_ratios = [], [], [], [], [], [], []
             with httpx.Client(timeout=60) as client:
@@ -80,14 +86,23 @@ def measure_database(database_url: str | None, count: int, rounds: int) -> dict:
                     # neighbours load the machine; the client's own CPU is shown apart)
                     cpu_ratios.append(count / max(server_cpu, 1e-9) / js_sign.cpu_rate)
             median = statistics.median
-            result = {"js_sign_per_s": median(js_rates), "js_sign_per_cpu_s": median(js_cpu_rates),
-                      "http_issue_per_s": median(http_rates), "server_cpu_ms": median(cpu_ms),
-                      "client_cpu_ms": median(client_ms), "ratio_wall": median(ratios), "ratio_cpu": median(cpu_ratios)}
-            print(f"{name:10} javascript in-process sign {result['js_sign_per_s']:6.1f}/s "
-                  f"({result['js_sign_per_cpu_s']:.1f}/CPU-s)   our HTTP issue, one client "
-                  f"{result['http_issue_per_s']:6.1f}/s ({1000 / result['http_issue_per_s']:.2f} ms each; server CPU "
-                  f"{result['server_cpu_ms']:.2f} ms, client {result['client_cpu_ms']:.2f} ms)   "
-                  f"ratio x{result['ratio_wall']:.2f} wall, x{result['ratio_cpu']:.2f} CPU", flush=True)
+            result = {
+                "js_sign_per_s": median(js_rates),
+                "js_sign_per_cpu_s": median(js_cpu_rates),
+                "http_issue_per_s": median(http_rates),
+                "server_cpu_ms": median(cpu_ms),
+                "client_cpu_ms": median(client_ms),
+                "ratio_wall": median(ratios),
+                "ratio_cpu": median(cpu_ratios),
+            }
+            print(
+                f"{name:10} javascript in-process sign {result['js_sign_per_s']:6.1f}/s "
+                f"({result['js_sign_per_cpu_s']:.1f}/CPU-s)   our HTTP issue, one client "
+                f"{result['http_issue_per_s']:6.1f}/s ({1000 / result['http_issue_per_s']:.2f} ms each; server CPU "
+                f"{result['server_cpu_ms']:.2f} ms, client {result['client_cpu_ms']:.2f} ms)   "
+                f"ratio x{result['ratio_wall']:.2f} wall, x{result['ratio_cpu']:.2f} CPU",
+                flush=True,
+            )
             return result
         finally:
             process.terminate()

@@ -55,8 +55,7 @@ async def _request(reader, writer, raw: bytes) -> int:
     return status
 
 
-async def run(url: str, requests: list[bytes], rate: float, duration: float, connections: int,
-              closed: bool) -> dict:
+async def run(url: str, requests: list[bytes], rate: float, duration: float, connections: int, closed: bool) -> dict:
     parts = urlsplit(url)
     host, port = parts.hostname, parts.port or 80
     latencies: list[float] = []
@@ -108,12 +107,20 @@ async def run(url: str, requests: list[bytes], rate: float, duration: float, con
     await asyncio.gather(*workers)
     elapsed = time.perf_counter() - start
     ok = sum(count for status, count in statuses.items() if status < 500)
-    return {"sent": len(latencies) + errors, "ok": ok, "errors": errors, "statuses": statuses,
-            "duration_s": elapsed, "requests_per_s": len(latencies) / elapsed,
-            "offered_per_s": None if closed else rate,
-            "p50_ms": percentile(latencies, 0.50) * 1000, "p90_ms": percentile(latencies, 0.90) * 1000,
-            "p99_ms": percentile(latencies, 0.99) * 1000, "max_ms": max(latencies, default=float("nan")) * 1000,
-            "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan")}
+    return {
+        "sent": len(latencies) + errors,
+        "ok": ok,
+        "errors": errors,
+        "statuses": statuses,
+        "duration_s": elapsed,
+        "requests_per_s": len(latencies) / elapsed,
+        "offered_per_s": None if closed else rate,
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p90_ms": percentile(latencies, 0.90) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "max_ms": max(latencies, default=float("nan")) * 1000,
+        "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
+    }
 
 
 def build_requests(url: str, bodies: str | None, paths: str | None) -> list[bytes]:
@@ -122,9 +129,14 @@ def build_requests(url: str, bodies: str | None, paths: str | None) -> list[byte
     if bodies:
         with open(bodies, encoding="utf-8") as handle:
             payloads = [line.strip().encode("utf-8") for line in handle if line.strip()]
-        return [(f"POST {parts.path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-                 f"Accept: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
-                for body in payloads]
+        return [
+            (
+                f"POST {parts.path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                f"Accept: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode()
+            + body
+            for body in payloads
+        ]
     targets = [parts.path or "/"]
     if paths:
         with open(paths, encoding="utf-8") as handle:
@@ -145,6 +157,7 @@ def main() -> None:
     requests = build_requests(args.url, args.bodies, args.paths)
     try:  # the load generator shares the machine's cores with the server: the cheaper its loop, the fairer the test
         import uvloop
+
         uvloop.install()
     except ImportError:
         pass

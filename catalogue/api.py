@@ -70,14 +70,28 @@ def mission_type_json(catalogue: Catalogue, entry: MissionType, lang: str, base:
 
 
 def domains_json(catalogue: Catalogue, lang: str) -> list[dict]:
-    return [{"code": entry.code, "name": entry.name.in_language(lang), "description": entry.description.in_language(lang),
-             "mission_types": len(catalogue.mission_types_in(entry.code))} for entry in catalogue.domains]
+    return [
+        {
+            "code": entry.code,
+            "name": entry.name.in_language(lang),
+            "description": entry.description.in_language(lang),
+            "mission_types": len(catalogue.mission_types_in(entry.code)),
+        }
+        for entry in catalogue.domains
+    ]
 
 
 def key_competences_json(catalogue: Catalogue, lang: str) -> list[dict]:
-    return [{"code": entry.code, "number": entry.number, "name": entry.name.in_language(lang),
-             "description": entry.description.in_language(lang), "source": entry.source}
-            for entry in catalogue.key_competences]
+    return [
+        {
+            "code": entry.code,
+            "number": entry.number,
+            "name": entry.name.in_language(lang),
+            "description": entry.description.in_language(lang),
+            "source": entry.source,
+        }
+        for entry in catalogue.key_competences
+    ]
 
 
 @router.get("", summary="The current catalogue version and what it holds")
@@ -123,19 +137,30 @@ def list_key_competences(lang: LanguageDep):
 def get_key_competence(code: str, request: Request, lang: LanguageDep):
     catalogue = load_catalogue()
     entry = catalogue.key_competence(code)
-    return {"version": catalogue.version, "lang": lang, "uri": key_competence_uri(base_url(request), entry.code),
-            "framework": KEY_COMPETENCE_FRAMEWORK,
-            **next(item for item in key_competences_json(catalogue, lang) if item["code"] == entry.code),
-            "competences": [competence.uri for competence in catalogue.competences
-                            if entry.code in competence.key_competences]}
+    return {
+        "version": catalogue.version,
+        "lang": lang,
+        "uri": key_competence_uri(base_url(request), entry.code),
+        "framework": KEY_COMPETENCE_FRAMEWORK,
+        **next(item for item in key_competences_json(catalogue, lang) if item["code"] == entry.code),
+        "competences": [
+            competence.uri for competence in catalogue.competences if entry.code in competence.key_competences
+        ],
+    }
 
 
 @router.get("/mission-types", summary="Mission types, optionally of one domain")
-def list_mission_types(request: Request, lang: LanguageDep, domain: str | None = Query(None, description="A domain code.")):
+def list_mission_types(
+    request: Request, lang: LanguageDep, domain: str | None = Query(None, description="A domain code.")
+):
     catalogue = load_catalogue()
     if domain is not None and domain not in {entry.code for entry in catalogue.domains}:
-        raise UserError("catalogue.unknown_domain", kind="invalid", code=domain, errors=[
-            {"field": "domain", "message": messages().text("catalogue.unknown_domain", code=domain)}])
+        raise UserError(
+            "catalogue.unknown_domain",
+            kind="invalid",
+            code=domain,
+            errors=[{"field": "domain", "message": messages().text("catalogue.unknown_domain", code=domain)}],
+        )
     base = base_url(request)
     items = [mission_type_summary(catalogue, entry, lang, base) for entry in catalogue.mission_types_in(domain)]
     return {"version": catalogue.version, "lang": lang, "total": len(items), "items": items}
@@ -144,16 +169,28 @@ def list_mission_types(request: Request, lang: LanguageDep, domain: str | None =
 @router.get("/mission-types/{code}", summary="One mission type with its tasks and competences")
 def get_mission_type(code: str, request: Request, lang: LanguageDep):
     catalogue = load_catalogue()
-    return {"version": catalogue.version, "lang": lang,
-            **mission_type_json(catalogue, catalogue.mission_type(code), lang, base_url(request))}
+    return {
+        "version": catalogue.version,
+        "lang": lang,
+        **mission_type_json(catalogue, catalogue.mission_type(code), lang, base_url(request)),
+    }
 
 
 @router.get("/competences", summary="Search competences in Latvian and English")
-def list_competences(lang: LanguageDep, q: str = Query("", max_length=200, description="Words to find; case and diacritics ignored."), limit: int = Query(50, ge=1, le=500)):
+def list_competences(
+    lang: LanguageDep,
+    q: str = Query("", max_length=200, description="Words to find; case and diacritics ignored."),
+    limit: int = Query(50, ge=1, le=500),
+):
     catalogue = load_catalogue()
     found = search_competences(catalogue, q, lang)
-    return {"version": catalogue.version, "lang": lang, "query": q, "total": len(found),
-            "items": [competence_json(catalogue, entry, lang) for entry in found[:limit]]}
+    return {
+        "version": catalogue.version,
+        "lang": lang,
+        "query": q,
+        "total": len(found),
+        "items": [competence_json(catalogue, entry, lang) for entry in found[:limit]],
+    }
 
 
 @router.get("/versions", summary="Every version a credential may cite")
@@ -161,9 +198,16 @@ def list_versions(request: Request):
     catalogue = load_catalogue()
     releases = released_versions()
     base = base_url(request)
-    items = [{"version": release.version, "hash": release.hash, "uri": version_uri(base, release.version),
-              "released": release.released, "current": release.version == catalogue.version}
-             for release in releases.values()]
+    items = [
+        {
+            "version": release.version,
+            "hash": release.hash,
+            "uri": version_uri(base, release.version),
+            "released": release.released,
+            "current": release.version == catalogue.version,
+        }
+        for release in releases.values()
+    ]
     if release_state(catalogue, releases) is ReleaseState.UNRELEASED:
         items.append({**catalogue.citation(base), "released": None, "current": True})
     return {"current": catalogue.version, "items": items}
@@ -173,12 +217,21 @@ def list_versions(request: Request):
 def get_version(version: str, request: Request):
     catalogue = catalogue_version(version)
     release = released_versions().get(version)
-    return {**catalogue.citation(base_url(request)), "released": release.released if release else None,
-            "content": content_data(catalogue.content)}
+    return {
+        **catalogue.citation(base_url(request)),
+        "released": release.released if release else None,
+        "content": content_data(catalogue.content),
+    }
 
 
-@router.get("/skos", summary="The catalogue as a SKOS concept scheme in JSON-LD",
-            response_class=JSONResponse, responses={200: {"content": {JSON_LD: {}}}})
-def get_skos(request: Request, version: str | None = Query(None, description="A released version; the current one by default.")):
+@router.get(
+    "/skos",
+    summary="The catalogue as a SKOS concept scheme in JSON-LD",
+    response_class=JSONResponse,
+    responses={200: {"content": {JSON_LD: {}}}},
+)
+def get_skos(
+    request: Request, version: str | None = Query(None, description="A released version; the current one by default.")
+):
     catalogue = catalogue_version(version) if version else load_catalogue()
     return JSONResponse(skos_document(catalogue, base_url(request)), media_type=JSON_LD)

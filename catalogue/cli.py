@@ -29,8 +29,13 @@ app = typer.Typer(
     add_completion=False,
 )
 
-DATA_DIR_OPTION = typer.Option(None, "--data-dir", file_okay=False, exists=True,
-                               help="The catalogue data directory (default: the one shipped in the package).")
+DATA_DIR_OPTION = typer.Option(
+    None,
+    "--data-dir",
+    file_okay=False,
+    exists=True,
+    help="The catalogue data directory (default: the one shipped in the package).",
+)
 
 
 @contextmanager
@@ -62,28 +67,49 @@ def validate(data_dir: Path | None = DATA_DIR_OPTION):
         state = release_state(catalogue, read_releases(data_dir or DATA_DIR))
         if state in (ReleaseState.CHANGED, ReleaseState.BEHIND):
             raise UserError(f"catalogue.release_{state.value}", kind="conflict", version=catalogue.version)
-    typer.echo(t("catalogue.cli.valid", lang, version=catalogue.version, hash=catalogue.hash,
-                 domains=len(catalogue.domains), mission_types=len(catalogue.mission_types),
-                 competences=len(catalogue.competences)))
+    typer.echo(
+        t(
+            "catalogue.cli.valid",
+            lang,
+            version=catalogue.version,
+            hash=catalogue.hash,
+            domains=len(catalogue.domains),
+            mission_types=len(catalogue.mission_types),
+            competences=len(catalogue.competences),
+        )
+    )
     if state is ReleaseState.UNRELEASED:
         typer.echo(t("catalogue.cli.unreleased", lang, version=catalogue.version))
 
 
 @app.command("import-esco")
 def import_esco(
-    csv_file: Path = typer.Argument(..., exists=True, dir_okay=False,
-                                    help="An ESCO CSV export (skills_xx.csv): conceptUri, preferredLabel, altLabels."),
+    csv_file: Path = typer.Argument(
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="An ESCO CSV export (skills_xx.csv): conceptUri, preferredLabel, altLabels.",
+    ),
     language: str = typer.Option(..., "--language", "-l", help="The language of the export: lv or en."),
-    keep_existing: bool = typer.Option(False, "--keep-existing",
-                                       help="Only fill empty labels; by default ESCO's labels replace ours."),
+    keep_existing: bool = typer.Option(
+        False, "--keep-existing", help="Only fill empty labels; by default ESCO's labels replace ours."
+    ),
     data_dir: Path | None = DATA_DIR_OPTION,
 ):
     """Fill or replace competence labels with ESCO's own, by concept URI, marking their source as `esco`."""
     lang = environment_language()
     with _user_errors(lang):
         report = import_esco_labels(csv_file, language, data_dir or DATA_DIR, overwrite=not keep_existing)
-    typer.echo(t("catalogue.cli.imported", lang, language=language, updated=len(report.updated),
-                 unchanged=len(report.unchanged), kept=len(report.kept)))
+    typer.echo(
+        t(
+            "catalogue.cli.imported",
+            lang,
+            language=language,
+            updated=len(report.updated),
+            unchanged=len(report.unchanged),
+            kept=len(report.kept),
+        )
+    )
     if report.not_in_file:
         typer.echo(t("catalogue.cli.import_not_found", lang, count=len(report.not_in_file)))
         for uri in report.not_in_file:
@@ -103,8 +129,10 @@ def show(
     with _user_errors(lang):
         catalogue = _read(data_dir)
         if code is None:
-            typer.echo(f"{catalogue.title.in_language(lang)} — {t('catalogue.page.version', lang, version=catalogue.version)}"
-                       f" ({catalogue.hash})")
+            typer.echo(
+                f"{catalogue.title.in_language(lang)} — {t('catalogue.page.version', lang, version=catalogue.version)}"
+                f" ({catalogue.hash})"
+            )
             for domain in catalogue.domains:
                 typer.echo(f"\n{domain.name.in_language(lang)}")
                 for entry in catalogue.mission_types_in(domain.code):
@@ -124,11 +152,15 @@ def show(
 
 @app.command()
 def export(
-    format: str = typer.Option("skos", "--format", "-f",
-                               help="skos: SKOS JSON-LD; json: the version snapshot (as in releases/)."),
+    format: str = typer.Option(
+        "skos", "--format", "-f", help="skos: SKOS JSON-LD; json: the version snapshot (as in releases/)."
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", dir_okay=False, help="File to write (default: stdout)."),
-    base_url: str = typer.Option("http://127.0.0.1:8000", envvar="BASE_URL",
-                                 help="The service's public URL, for the URIs of the catalogue and its mission types."),
+    base_url: str = typer.Option(
+        "http://127.0.0.1:8000",
+        envvar="BASE_URL",
+        help="The service's public URL, for the URIs of the catalogue and its mission types.",
+    ),
     data_dir: Path | None = DATA_DIR_OPTION,
 ):
     """Export the catalogue as SKOS JSON-LD (for other systems to import) or as its JSON snapshot."""

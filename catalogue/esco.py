@@ -101,8 +101,9 @@ class ImportReport:
     not_in_file: list[str] = field(default_factory=list)
 
 
-def import_esco_labels(csv_path: Path, language: str, data_dir: Path = DATA_DIR,
-                       overwrite: bool = True) -> ImportReport:
+def import_esco_labels(
+    csv_path: Path, language: str, data_dir: Path = DATA_DIR, overwrite: bool = True
+) -> ImportReport:
     """Fill (or, with `overwrite`, replace) the catalogue's labels in `language` with ESCO's, by URI, and mark them as
     ESCO's. Works on the raw YAML, so it can also fill labels of competences that do not validate yet."""
     if language not in LANGUAGES:

@@ -91,8 +91,9 @@ class CatalogueError(UserError):
 
     def __init__(self, issues: Iterable[Issue]):
         self.issues = tuple(issues)
-        super().__init__("catalogue.invalid_data", kind="invalid", errors=[i.as_error() for i in self.issues],
-                         count=len(self.issues))
+        super().__init__(
+            "catalogue.invalid_data", kind="invalid", errors=[i.as_error() for i in self.issues], count=len(self.issues)
+        )
 
 
 class CatalogueInfo(Entry):
@@ -240,8 +241,9 @@ def read_catalogue(data_dir: Path = DATA_DIR, esco_uris: Collection[str] | None 
             reader.add(COMPETENCES_FILE, entry.uri, "uri", "not_in_esco")
         for index, code in enumerate(entry.key_competences, start=1):
             if code not in key_codes:
-                reader.add(COMPETENCES_FILE, entry.uri, f"key_competences[{index}]", "unknown_key_competence",
-                           code=code)
+                reader.add(
+                    COMPETENCES_FILE, entry.uri, f"key_competences[{index}]", "unknown_key_competence", code=code
+                )
     domain_codes = {entry.code for entry in domains}
     competence_uris = {entry.uri for entry in competences}
     for entry, file in mission_types:

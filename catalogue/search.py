@@ -109,22 +109,30 @@ def search_index(catalogue: Catalogue) -> SearchIndex:
             entry,
             {"lv": fold(entry.name.lv), "en": fold(entry.name.en)},
             tuple(fold(text) for text in (entry.name.lv, entry.name.en, entry.code.replace("-", " "))),
-            tuple(fold(text) for text in (
-                entry.description.lv, entry.description.en, *(task.lv for task in entry.tasks),
-                *(task.en for task in entry.tasks),
-            )),
+            tuple(
+                fold(text)
+                for text in (
+                    entry.description.lv,
+                    entry.description.en,
+                    *(task.lv for task in entry.tasks),
+                    *(task.en for task in entry.tasks),
+                )
+            ),
         )
         for entry in catalogue.mission_types
     )
     return SearchIndex(competences, mission_types)
 
 
-def search_competences(catalogue: Catalogue, query: str, lang: str = "lv", limit: int | None = None) -> list[Competence]:
+def search_competences(
+    catalogue: Catalogue, query: str, lang: str = "lv", limit: int | None = None
+) -> list[Competence]:
     return search(search_index(catalogue).competences, query, lang, limit)
 
 
-def search_mission_types(catalogue: Catalogue, query: str, lang: str = "lv",
-                         domain: str | None = None) -> list[MissionType]:
+def search_mission_types(
+    catalogue: Catalogue, query: str, lang: str = "lv", domain: str | None = None
+) -> list[MissionType]:
     entries = search_index(catalogue).mission_types
     if domain is not None:
         catalogue.domain(domain)

@@ -61,57 +61,68 @@ def skos_document(catalogue: Catalogue, base_url: str) -> dict:
     domain_id = {entry.code: f"{base}/catalogue/domains#{entry.code}" for entry in catalogue.domains}
     key_id = {entry.code: f"{key_scheme}#{entry.code}" for entry in catalogue.key_competences}
 
-    graph: list[dict] = [{
-        "id": scheme,
-        "type": "ConceptScheme",
-        "title": _lang_map(catalogue.title),
-        "description": _lang_map(catalogue.content.description),
-        "versionInfo": catalogue.version,
-        "identifier": catalogue.hash,
-        "isVersionOf": f"{base}/catalogue",
-        "hasTopConcept": list(domain_id.values()),
-    }, {
-        "id": key_scheme,
-        "type": "ConceptScheme",
-        "title": _lang_map(messages().text("catalogue.key_competences_title")),
-        "source": sorted({entry.source for entry in catalogue.key_competences}),
-        "hasTopConcept": list(key_id.values()),
-    }]
+    graph: list[dict] = [
+        {
+            "id": scheme,
+            "type": "ConceptScheme",
+            "title": _lang_map(catalogue.title),
+            "description": _lang_map(catalogue.content.description),
+            "versionInfo": catalogue.version,
+            "identifier": catalogue.hash,
+            "isVersionOf": f"{base}/catalogue",
+            "hasTopConcept": list(domain_id.values()),
+        },
+        {
+            "id": key_scheme,
+            "type": "ConceptScheme",
+            "title": _lang_map(messages().text("catalogue.key_competences_title")),
+            "source": sorted({entry.source for entry in catalogue.key_competences}),
+            "hasTopConcept": list(key_id.values()),
+        },
+    ]
     for entry in catalogue.domains:
-        graph.append({
-            "id": domain_id[entry.code],
-            "type": "Concept",
-            "inScheme": scheme,
-            "topConceptOf": scheme,
-            "notation": entry.code,
-            "prefLabel": _lang_map(entry.name),
-            "definition": _lang_map(entry.description),
-            "narrower": [mission_type_uri(base, mission.code) for mission in catalogue.mission_types_in(entry.code)],
-        })
+        graph.append(
+            {
+                "id": domain_id[entry.code],
+                "type": "Concept",
+                "inScheme": scheme,
+                "topConceptOf": scheme,
+                "notation": entry.code,
+                "prefLabel": _lang_map(entry.name),
+                "definition": _lang_map(entry.description),
+                "narrower": [
+                    mission_type_uri(base, mission.code) for mission in catalogue.mission_types_in(entry.code)
+                ],
+            }
+        )
     for entry in catalogue.mission_types:
-        graph.append({
-            "id": mission_type_uri(base, entry.code),
-            "type": "Concept",
-            "inScheme": scheme,
-            "notation": entry.code,
-            "prefLabel": _lang_map(entry.name),
-            "definition": _lang_map(entry.description),
-            "example": {lang: [task.in_language(lang) for task in entry.tasks] for lang in LANGUAGES},
-            "broader": domain_id[entry.domain],
-            "related": [link.uri for link in entry.competences],
-            "requires": list(entry.core_competences),
-        })
+        graph.append(
+            {
+                "id": mission_type_uri(base, entry.code),
+                "type": "Concept",
+                "inScheme": scheme,
+                "notation": entry.code,
+                "prefLabel": _lang_map(entry.name),
+                "definition": _lang_map(entry.description),
+                "example": {lang: [task.in_language(lang) for task in entry.tasks] for lang in LANGUAGES},
+                "broader": domain_id[entry.domain],
+                "related": [link.uri for link in entry.competences],
+                "requires": list(entry.core_competences),
+            }
+        )
     for entry in catalogue.key_competences:
-        graph.append({
-            "id": key_id[entry.code],
-            "type": "Concept",
-            "inScheme": key_scheme,
-            "topConceptOf": key_scheme,
-            "notation": str(entry.number),
-            "prefLabel": _lang_map(entry.name),
-            "definition": _lang_map(entry.description),
-            "source": entry.source,
-        })
+        graph.append(
+            {
+                "id": key_id[entry.code],
+                "type": "Concept",
+                "inScheme": key_scheme,
+                "topConceptOf": key_scheme,
+                "notation": str(entry.number),
+                "prefLabel": _lang_map(entry.name),
+                "definition": _lang_map(entry.description),
+                "source": entry.source,
+            }
+        )
     for entry in catalogue.competences:
         node = {
             "id": entry.uri,
@@ -119,8 +130,9 @@ def skos_document(catalogue: Catalogue, base_url: str) -> dict:
             "prefLabel": _lang_map(entry.label),
             "related": [key_id[code] for code in entry.key_competences],
         }
-        alt_labels = {lang: list(entry.alt_labels.in_language(lang)) for lang in LANGUAGES
-                      if entry.alt_labels.in_language(lang)}
+        alt_labels = {
+            lang: list(entry.alt_labels.in_language(lang)) for lang in LANGUAGES if entry.alt_labels.in_language(lang)
+        }
         if alt_labels:
             node["altLabel"] = alt_labels
         graph.append(node)

@@ -54,8 +54,9 @@ def read_releases(data_dir: Path = DATA_DIR) -> dict[str, Release]:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             # The hash is checked over the stored data itself, not over today's model of it.
-            catalogue = Catalogue(data["version"], CatalogueContent.model_validate(data["content"]),
-                                  hash=data_hash(data["content"]))
+            catalogue = Catalogue(
+                data["version"], CatalogueContent.model_validate(data["content"]), hash=data_hash(data["content"])
+            )
         except (ValueError, KeyError, TypeError, ValidationError):
             raise CatalogueError([_issue(name, "", "catalogue.error.snapshot_unreadable")]) from None
         if path.stem != catalogue.version or catalogue.hash != data.get("hash"):

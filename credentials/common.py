@@ -12,10 +12,8 @@ from credentials.proofs.jsonld import DocumentLoader
 RIGA = ZoneInfo("Europe/Riga")
 
 
-
 def today_in_latvia() -> date:
     return datetime.now(RIGA).date()
-
 
 
 @lru_cache(maxsize=1)
@@ -24,15 +22,12 @@ def credential_loader() -> DocumentLoader:
     return DocumentLoader()
 
 
-
 def credential_url(base_url: str, credential_id: str) -> str:
     return f"{base_url}/credentials/{credential_id}"
 
 
-
 def verify_page_url(base_url: str, credential_id: str) -> str:
     return f"{base_url}/v/{credential_id}"
-
 
 
 def status_list_url(base_url: str, slug: str, purpose: str, number: int) -> str:

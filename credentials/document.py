@@ -116,13 +116,26 @@ def identity_objects(subject: SubjectIdentity) -> list[dict]:
     identifier as a salted hash and nothing else."""
     salt = subject.salt
     if subject.pseudonym_hash:
-        return [{"type": "IdentityObject", "identityHash": subject.pseudonym_hash,
-                 "identityType": "identifier", "hashed": True, "salt": salt}]
-    identifiers = [{"type": "IdentityObject", "identityHash": subject.name, "identityType": "name",
-                    "hashed": False}]
+        return [
+            {
+                "type": "IdentityObject",
+                "identityHash": subject.pseudonym_hash,
+                "identityType": "identifier",
+                "hashed": True,
+                "salt": salt,
+            }
+        ]
+    identifiers = [{"type": "IdentityObject", "identityHash": subject.name, "identityType": "name", "hashed": False}]
     if subject.email:
-        identifiers.append({"type": "IdentityObject", "identityHash": salted_hash(subject.email, salt),
-                            "identityType": "emailAddress", "hashed": True, "salt": salt})
+        identifiers.append(
+            {
+                "type": "IdentityObject",
+                "identityHash": salted_hash(subject.email, salt),
+                "identityType": "emailAddress",
+                "hashed": True,
+                "salt": salt,
+            }
+        )
     return identifiers
 
 
@@ -146,17 +159,29 @@ def build_credential(
     text = messages()
     hours_id = f"{credential_url}#hours"
     attestation_id = f"{credential_url}#competence-attestation"
-    criteria = text.get("credential.criteria", lang, mission=mission_name,
-                        tasks="; ".join(mission_tasks))
+    criteria = text.get("credential.criteria", lang, mission=mission_name, tasks="; ".join(mission_tasks))
     competence_alignments = [_competence_alignment(line, lang) for line in competences]
     alignments = [
         *competence_alignments,
-        *({"type": ["Alignment"], "targetName": key.name, "targetUrl": catalogue.key_competence_urls[key.code],
-           "targetCode": key.code, "targetFramework": KEY_COMPETENCE_FRAMEWORK, "targetType": COMPETENCY_TARGET}
-          for key in key_competences),
-        {"type": ["Alignment"], "targetName": mission_name, "targetUrl": catalogue.mission_type_url,
-         "targetCode": record.mission_type, "targetFramework": f"{catalogue.title} {catalogue.version}",
-         "targetType": MISSION_TYPE_TARGET},
+        *(
+            {
+                "type": ["Alignment"],
+                "targetName": key.name,
+                "targetUrl": catalogue.key_competence_urls[key.code],
+                "targetCode": key.code,
+                "targetFramework": KEY_COMPETENCE_FRAMEWORK,
+                "targetType": COMPETENCY_TARGET,
+            }
+            for key in key_competences
+        ),
+        {
+            "type": ["Alignment"],
+            "targetName": mission_name,
+            "targetUrl": catalogue.mission_type_url,
+            "targetCode": record.mission_type,
+            "targetFramework": f"{catalogue.title} {catalogue.version}",
+            "targetType": MISSION_TYPE_TARGET,
+        },
     ]
     achievement = {
         "id": f"{credential_url}#achievement",
@@ -167,29 +192,47 @@ def build_credential(
         "criteria": {"narrative": criteria},
         "alignment": alignments,
         "resultDescription": [
-            {"id": hours_id, "type": ["ResultDescription"], "name": text.get("credential.hours_name", lang),
-             "resultType": HOURS_RESULT_TYPE},
-            {"id": attestation_id, "type": ["ResultDescription"],
-             "name": text.get("credential.attestation_name", lang), "resultType": ATTESTATION_RESULT_TYPE},
+            {
+                "id": hours_id,
+                "type": ["ResultDescription"],
+                "name": text.get("credential.hours_name", lang),
+                "resultType": HOURS_RESULT_TYPE,
+            },
+            {
+                "id": attestation_id,
+                "type": ["ResultDescription"],
+                "name": text.get("credential.attestation_name", lang),
+                "resultType": ATTESTATION_RESULT_TYPE,
+            },
         ],
         "inLanguage": lang,
         "version": catalogue.version,
-        "otherIdentifier": [{"type": ["IdentifierEntry"], "identifier": catalogue.hash,
-                             "identifierType": CATALOGUE_HASH_IDENTIFIER}],
+        "otherIdentifier": [
+            {"type": ["IdentifierEntry"], "identifier": catalogue.hash, "identifierType": CATALOGUE_HASH_IDENTIFIER}
+        ],
     }
     municipality = find_municipality(record.municipality)
     if municipality is not None:
         achievement["tag"] = [municipality.name(lang)]
     results = [{"type": ["Result"], "resultDescription": hours_id, "value": format_hours(record.hours)}]
     for attested_by in ATTESTED_BY:
-        attested = [alignment for line, alignment in zip(competences, competence_alignments)
-                    if line.claim.attested_by == attested_by]
+        attested = [
+            alignment
+            for line, alignment in zip(competences, competence_alignments)
+            if line.claim.attested_by == attested_by
+        ]
         if attested:
             # An id of its own keeps the alignments under it apart from the same competences in another
             # credential: blank nodes alike in two credentials of one presentation make canonicalization search.
-            results.append({"id": f"{credential_url}#competences-{attested_by}", "type": ["Result"],
-                            "resultDescription": attestation_id, "value": attested_by,
-                            "alignment": [dict(alignment) for alignment in attested]})
+            results.append(
+                {
+                    "id": f"{credential_url}#competences-{attested_by}",
+                    "type": ["Result"],
+                    "resultDescription": attestation_id,
+                    "value": attested_by,
+                    "alignment": [dict(alignment) for alignment in attested],
+                }
+            )
     subject = {
         "type": ["AchievementSubject"],
         "identifier": identity_objects(subject_identity),
@@ -206,8 +249,9 @@ def build_credential(
         "id": issuer.id,
         "type": ["Profile"],
         "name": issuer.name,
-        "otherIdentifier": [{"type": ["IdentifierEntry"], "identifier": issuer.registration_number,
-                             "identifierType": "identifier"}],
+        "otherIdentifier": [
+            {"type": ["IdentifierEntry"], "identifier": issuer.registration_number, "identifierType": "identifier"}
+        ],
     }
     if issuer.url:
         issuer_profile["url"] = issuer.url

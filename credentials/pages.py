@@ -28,8 +28,7 @@ PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "private, no-store
 
 
 @router.get("/me/{token}", response_class=HTMLResponse)
-def my_credentials(token: str, request: Request, lang: LanguageDep,
-                   session: SessionDep, ctx: IssuerContextDep):
+def my_credentials(token: str, request: Request, lang: LanguageDep, session: SessionDep, ctx: IssuerContextDep):
     volunteers = volunteers_by_link(session, token)
     items, total = [], Decimal(0)
     for row in credentials_of(session, volunteers):
@@ -40,14 +39,29 @@ def my_credentials(token: str, request: Request, lang: LanguageDep,
         mission = catalogue_version(record.catalogue_version).mission_type(record.mission_type)
         if row.status == "active":
             total += record.hours
-        items.append({
-            "id": row.id, "title": record.title, "mission": mission.name.in_language(lang),
-            "organisation": organisation.legal_name, "start": record.start_date, "end": record.end_date,
-            "hours": format_number(record.hours.normalize(), lang), "status": row.status,
-            "issued": row.issued_at.astimezone(RIGA).date(), "verify_url": verify_page_url(ctx.base_url, row.id),
-        })
-    body = render_page(_templates, "volunteer/credentials.html", lang=lang, url=str(request.url), items=items,
-                       token=token, total_hours=total.normalize() if items else 0)
+        items.append(
+            {
+                "id": row.id,
+                "title": record.title,
+                "mission": mission.name.in_language(lang),
+                "organisation": organisation.legal_name,
+                "start": record.start_date,
+                "end": record.end_date,
+                "hours": format_number(record.hours.normalize(), lang),
+                "status": row.status,
+                "issued": row.issued_at.astimezone(RIGA).date(),
+                "verify_url": verify_page_url(ctx.base_url, row.id),
+            }
+        )
+    body = render_page(
+        _templates,
+        "volunteer/credentials.html",
+        lang=lang,
+        url=str(request.url),
+        items=items,
+        token=token,
+        total_hours=total.normalize() if items else 0,
+    )
     return HTMLResponse(body, headers=PRIVATE)
 
 
@@ -59,7 +73,13 @@ def _own_credential(session: Session, token: str, credential_id: str):
 
 
 @router.get("/me/{token}/credentials/{credential_id}.pdf")
-def my_certificate(token: str, credential_id: str, session: SessionDep, ctx: IssuerContextDep, language: str = Query("lv", pattern="^(lv|en|bilingual)$")):
+def my_certificate(
+    token: str,
+    credential_id: str,
+    session: SessionDep,
+    ctx: IssuerContextDep,
+    language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
+):
     response = pdf_response(session, ctx, _own_credential(session, token, credential_id), language)
     response.headers.update(PRIVATE)
     return response
@@ -68,5 +88,8 @@ def my_certificate(token: str, credential_id: str, session: SessionDep, ctx: Iss
 @router.get("/me/{token}/credentials/{credential_id}.json")
 def my_credential_json(token: str, credential_id: str, session: SessionDep):
     row = _own_credential(session, token, credential_id)
-    return Response(row.document.encode(), media_type="application/json", headers={
-        **PRIVATE, "Content-Disposition": f'attachment; filename="credential-{row.id}.json"'})
+    return Response(
+        row.document.encode(),
+        media_type="application/json",
+        headers={**PRIVATE, "Content-Disposition": f'attachment; filename="credential-{row.id}.json"'},
+    )

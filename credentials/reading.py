@@ -86,8 +86,14 @@ class CredentialClaims:
     @property
     def volunteer_name(self) -> str | None:
         """A named volunteer's name (stated in plain text); None for a pseudonymous one."""
-        return next((i.identity_hash for i in self.identities
-                     if i.identity_type == "name" and i.hashed is False and i.identity_hash), None)
+        return next(
+            (
+                i.identity_hash
+                for i in self.identities
+                if i.identity_type == "name" and i.hashed is False and i.identity_hash
+            ),
+            None,
+        )
 
     @property
     def pseudonymous(self) -> bool:
@@ -104,8 +110,9 @@ _LANGUAGE_SUFFIX = re.compile(r'"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*$')
 def _unescape(text: str) -> str:
     if "\\" not in text:
         return text
-    return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)) if m.group(3) is None
-                       else _ECHARS[m.group(3)], text)
+    return _ESCAPE.sub(
+        lambda m: chr(int(m.group(1) or m.group(2), 16)) if m.group(3) is None else _ECHARS[m.group(3)], text
+    )
 
 
 def _literal(term: str) -> Literal | None:
@@ -115,7 +122,7 @@ def _literal(term: str) -> Literal | None:
         lexical, datatype = term[1:].rsplit('"^^<', 1)
         return Literal(_unescape(lexical), _unescape(datatype[:-1]))
     suffix = _LANGUAGE_SUFFIX.search(term)
-    lexical = term[1:suffix.start()] if suffix else term[1:-1]
+    lexical = term[1 : suffix.start()] if suffix else term[1:-1]
     return Literal(_unescape(lexical))
 
 
@@ -193,6 +200,7 @@ def _number_text(literal: Literal | None) -> str | None:
 
 # -- reading ---------------------------------------------------------------------------------------------------------
 
+
 def credential_dataset(credential: dict, *, loader: DocumentLoader | None = None) -> list[Quad] | None:
     """The RDF dataset of a stored credential without its proofs (what its proofs sign); None when it does not
     expand with the bundled contexts."""
@@ -233,9 +241,13 @@ def read_claims(dataset: list[Quad] | None, document: Any = None) -> CredentialC
     achievement = graph.node(subject, OB + "achievement")
 
     identities = tuple(
-        ClaimedIdentity(graph.text(node, OB + "identityType"), graph.text(node, OB + "identityHash"),
-                        _boolean(next(iter(graph.literals(node, OB + "hashed")), None)))
-        for node in graph.nodes(subject, OB + "identifier"))
+        ClaimedIdentity(
+            graph.text(node, OB + "identityType"),
+            graph.text(node, OB + "identityHash"),
+            _boolean(next(iter(graph.literals(node, OB + "hashed")), None)),
+        )
+        for node in graph.nodes(subject, OB + "identifier")
+    )
 
     hours = None
     attested_by: dict[str, str] = {}
@@ -264,9 +276,13 @@ def read_claims(dataset: list[Quad] | None, document: Any = None) -> CredentialC
                 key_competences.append(code)
         elif url:
             attestation = graph.text(alignment, VOL + "competenceAttestation")  # earlier releases
-            competences.append(ClaimedCompetence(
-                url, graph.text(alignment, SCHEMA + "targetName"),
-                attested_by.get(url) or (attestation if attestation in ATTESTED_BY else "organiser")))
+            competences.append(
+                ClaimedCompetence(
+                    url,
+                    graph.text(alignment, SCHEMA + "targetName"),
+                    attested_by.get(url) or (attestation if attestation in ATTESTED_BY else "organiser"),
+                )
+            )
     positions = _order(document)
     competences.sort(key=lambda c: (positions.get(c.uri, len(positions)), c.uri))
     unique = {c.uri: c for c in reversed(competences)}  # one line per competence, the first one kept
@@ -276,8 +292,14 @@ def read_claims(dataset: list[Quad] | None, document: Any = None) -> CredentialC
         catalogue_version = graph.text(graph.node(achievement, VOL + "catalogue"), VOL + "catalogueVersion")
     municipality = graph.text(subject, VOL + "municipality")
     if municipality is None:
-        municipality = next((tag for literal in graph.literals(achievement, SCHEMA + "keywords")
-                             if find_municipality(tag := literal.value) is not None), None)
+        municipality = next(
+            (
+                tag
+                for literal in graph.literals(achievement, SCHEMA + "keywords")
+                if find_municipality(tag := literal.value) is not None
+            ),
+            None,
+        )
     known = find_municipality(municipality)
 
     return CredentialClaims(

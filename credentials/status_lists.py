@@ -35,9 +35,9 @@ def allocate_status_index(session: Session, org: OrganisationRow, purpose: str) 
     return allocate_status_indices(session, org, purpose, 1)[0]
 
 
-
-def allocate_status_indices(session: Session, org: OrganisationRow, purpose: str,
-                            count: int, current: StatusListRow | None = None) -> list[tuple[StatusListRow, int]]:
+def allocate_status_indices(
+    session: Session, org: OrganisationRow, purpose: str, count: int, current: StatusListRow | None = None
+) -> list[tuple[StatusListRow, int]]:
     """`count` random, never reused indices in the organisation's current lists for `purpose` (new lists as they
     fill). Each list touched is read and written once however many indices it gives out (16 KiB of allocation bits:
     on PostgreSQL a rewrite per index was most of the cost of bulk issuance).
@@ -54,9 +54,16 @@ def allocate_status_indices(session: Session, org: OrganisationRow, purpose: str
         if current is None:
             current = session.scalar(
                 select(StatusListRow)
-                .where(StatusListRow.organisation_id == org.id, StatusListRow.purpose == purpose,
-                       StatusListRow.is_full.is_(False))
-                .order_by(StatusListRow.number).limit(1).options(undefer(StatusListRow.allocated)).with_for_update())
+                .where(
+                    StatusListRow.organisation_id == org.id,
+                    StatusListRow.purpose == purpose,
+                    StatusListRow.is_full.is_(False),
+                )
+                .order_by(StatusListRow.number)
+                .limit(1)
+                .options(undefer(StatusListRow.allocated))
+                .with_for_update()
+            )
         if current is None:
             current = _new_status_list(session, org, purpose)
             if current is None:
@@ -86,10 +93,15 @@ def allocate_status_indices(session: Session, org: OrganisationRow, purpose: str
 # Built once: each issuance runs it, and building a statement costs about what executing this one does on SQLite.
 _CURRENT_STATUS_LISTS = (
     select(StatusListRow)
-    .where(StatusListRow.organisation_id == bindparam("organisation_id"), StatusListRow.purpose.in_(PURPOSES),
-           StatusListRow.is_full.is_(False))
-    .order_by(StatusListRow.purpose, StatusListRow.number).options(undefer(StatusListRow.allocated))
-    .with_for_update())
+    .where(
+        StatusListRow.organisation_id == bindparam("organisation_id"),
+        StatusListRow.purpose.in_(PURPOSES),
+        StatusListRow.is_full.is_(False),
+    )
+    .order_by(StatusListRow.purpose, StatusListRow.number)
+    .options(undefer(StatusListRow.allocated))
+    .with_for_update()
+)
 
 
 def current_status_lists(session: Session, org: OrganisationRow) -> dict[str, StatusListRow]:
@@ -102,11 +114,26 @@ def current_status_lists(session: Session, org: OrganisationRow) -> dict[str, St
 
 
 def _new_status_list(session: Session, org: OrganisationRow, purpose: str) -> StatusListRow | None:
-    number = 1 + (session.scalar(select(func.max(StatusListRow.number)).where(
-        StatusListRow.organisation_id == org.id, StatusListRow.purpose == purpose)) or 0)
-    row = StatusListRow(organisation_id=org.id, purpose=purpose, number=number, size=MIN_LIST_SIZE,
-                        bits=bytes(empty_bits()), allocated=bytes(empty_bits()), allocated_count=0, is_full=False,
-                        version=1, signed_version=0)
+    number = 1 + (
+        session.scalar(
+            select(func.max(StatusListRow.number)).where(
+                StatusListRow.organisation_id == org.id, StatusListRow.purpose == purpose
+            )
+        )
+        or 0
+    )
+    row = StatusListRow(
+        organisation_id=org.id,
+        purpose=purpose,
+        number=number,
+        size=MIN_LIST_SIZE,
+        bits=bytes(empty_bits()),
+        allocated=bytes(empty_bits()),
+        allocated_count=0,
+        is_full=False,
+        version=1,
+        signed_version=0,
+    )
     try:
         with session.begin_nested():
             session.add(row)
@@ -116,10 +143,10 @@ def _new_status_list(session: Session, org: OrganisationRow, purpose: str) -> St
     return session.scalar(select(StatusListRow).where(StatusListRow.id == row.id).with_for_update())
 
 
-
 def _set_status_bit(session: Session, list_id: str, index: int, value: bool) -> None:
-    row = session.scalar(select(StatusListRow).where(StatusListRow.id == list_id)
-                         .options(undefer(StatusListRow.bits)).with_for_update())
+    row = session.scalar(
+        select(StatusListRow).where(StatusListRow.id == list_id).options(undefer(StatusListRow.bits)).with_for_update()
+    )
     bits = bytearray(row.bits)
     if get_bit(bits, index) == value:
         return
@@ -128,30 +155,38 @@ def _set_status_bit(session: Session, list_id: str, index: int, value: bool) -> 
     session.flush()
 
 
-
 def signed_status_list(session: Session, ctx: IssuerContext, slug: str, purpose: str, number: int) -> StatusListRow:
     """The status list with an up-to-date signed credential (re-signed only when a bit changed since)."""
     if purpose not in PURPOSES:
         raise UserError("status.list_not_found", kind="not_found")
     org = issuers.get_organisation(session, slug)
-    row = session.scalar(select(StatusListRow).where(StatusListRow.organisation_id == org.id,
-                                                     StatusListRow.purpose == purpose,
-                                                     StatusListRow.number == number))
+    row = session.scalar(
+        select(StatusListRow).where(
+            StatusListRow.organisation_id == org.id, StatusListRow.purpose == purpose, StatusListRow.number == number
+        )
+    )
     if row is None:
         raise UserError("status.list_not_found", kind="not_found")
-    if row.signed_version < row.version or row.signed_credential is None or signed_by_untrusted_key(
-            json.loads(row.signed_credential), _key_status(session, ctx)):
+    if (
+        row.signed_version < row.version
+        or row.signed_credential is None
+        or signed_by_untrusted_key(json.loads(row.signed_credential), _key_status(session, ctx))
+    ):
         identity = issuers.signing_identity(session, ctx, org, maintenance=True)
         url = status_list_url(ctx.base_url, slug, purpose, number)
         now = format_created(datetime.now(UTC))
         document = status_list_credential(url, identity.issuer_did, purpose, row.bits, now)
-        signed = sign(document, suite=Ed25519Signature(identity.private_key),
-                      verification_method=identity.verification_method, created=now, loader=credential_loader())
+        signed = sign(
+            document,
+            suite=Ed25519Signature(identity.private_key),
+            verification_method=identity.verification_method,
+            created=now,
+            loader=credential_loader(),
+        )
         row.signed_credential = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
         row.signed_version = row.version
         session.flush()
     return row
-
 
 
 def _key_status(session: Session, ctx: IssuerContext) -> Callable[[str], str | None]:

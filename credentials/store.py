@@ -54,8 +54,14 @@ class RecordRow(Base):
     __table_args__ = (
         # One live record per organisation, volunteer, mission type and period: what makes bulk uploads idempotent.
         # Corrections share their original's key and are left out, as is a superseded record.
-        Index("ux_records_natural_key", "organisation_id", "natural_key", unique=True,
-              sqlite_where=text(LIVE_ORIGINAL), postgresql_where=text(LIVE_ORIGINAL)),
+        Index(
+            "ux_records_natural_key",
+            "organisation_id",
+            "natural_key",
+            unique=True,
+            sqlite_where=text(LIVE_ORIGINAL),
+            postgresql_where=text(LIVE_ORIGINAL),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -148,8 +154,13 @@ class CredentialRow(Base):
     __table_args__ = (
         # A record is issued once: what backs the record's lock (see credentials.service.get_record) should a path
         # ever issue without it.
-        Index("ux_credentials_live_record", "record_id", unique=True,
-              sqlite_where=text(LIVE_OF_RECORD), postgresql_where=text(LIVE_OF_RECORD)),
+        Index(
+            "ux_credentials_live_record",
+            "record_id",
+            unique=True,
+            sqlite_where=text(LIVE_OF_RECORD),
+            postgresql_where=text(LIVE_OF_RECORD),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

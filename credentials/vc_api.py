@@ -19,8 +19,9 @@ from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 
 
-def issue_document(session: Session, principal: Principal, ctx: IssuerContext, org: OrganisationRow,
-                   credential: dict) -> Issued:
+def issue_document(
+    session: Session, principal: Principal, ctx: IssuerContext, org: OrganisationRow, credential: dict
+) -> Issued:
     """Signs a VC 2.0 credential an organisation sends (VC-API `/credentials/issue`): its issuer must be the
     organisation's own DID; the service adds an id, validFrom and the two status entries when absent.
 
@@ -51,18 +52,22 @@ def issue_document(session: Session, principal: Principal, ctx: IssuerContext, o
     document["credentialStatus"] = allocation.entries
     signed = _sign_client_document(document, identity, now)
     row = store_credential(session, credential_id, org, identity, signed, allocation, origin="vc-api")
-    append_audit(session, "credential.issue", organisation_id=org.id, subject_id=credential_id, principal=principal,
-                 details={"origin": "vc-api", "key": identity.key_row_id})
+    append_audit(
+        session,
+        "credential.issue",
+        organisation_id=org.id,
+        subject_id=credential_id,
+        principal=principal,
+        details={"origin": "vc-api", "key": identity.key_row_id},
+    )
     session.flush()
     return Issued(row, signed)
-
 
 
 def _issuer_of(credential: dict) -> str | None:
     issuer = credential.get("issuer")
     value = issuer.get("id") if isinstance(issuer, dict) else issuer
     return value if isinstance(value, str) else None
-
 
 
 def _check_issue_body(credential: dict, document: dict, issuer_did: str, base_url: str) -> list[dict]:
@@ -88,22 +93,47 @@ def _check_issue_body(credential: dict, document: dict, issuer_did: str, base_ur
     return errors
 
 
-
 # JSON-LD 1.1 API error codes -> the field a client should look at
 
 
-_JSON_LD_ERROR_FIELDS = {"invalid @id value": "id", "invalid type value": "type", "invalid typed value": "type",
-                         "colliding keywords": "id", **{code: "@context" for code in (
-                             "invalid local context", "invalid remote context", "invalid context entry",
-                             "invalid context nullification", "protected term redefinition", "keyword redefinition",
-                             "invalid term definition", "invalid IRI mapping", "invalid vocab mapping",
-                             "invalid base IRI", "invalid default language", "invalid version value",
-                             "invalid container mapping", "invalid type mapping", "invalid reverse property",
-                             "invalid scoped context", "cyclic IRI mapping", "invalid keyword alias",
-                             "invalid language mapping", "invalid @propagate value", "invalid @protected value",
-                             "invalid @import value", "invalid base direction", "processing mode conflict",
-                             "loading remote context failed", "invalid @nest value", "invalid @prefix value")}}
-
+_JSON_LD_ERROR_FIELDS = {
+    "invalid @id value": "id",
+    "invalid type value": "type",
+    "invalid typed value": "type",
+    "colliding keywords": "id",
+    **{
+        code: "@context"
+        for code in (
+            "invalid local context",
+            "invalid remote context",
+            "invalid context entry",
+            "invalid context nullification",
+            "protected term redefinition",
+            "keyword redefinition",
+            "invalid term definition",
+            "invalid IRI mapping",
+            "invalid vocab mapping",
+            "invalid base IRI",
+            "invalid default language",
+            "invalid version value",
+            "invalid container mapping",
+            "invalid type mapping",
+            "invalid reverse property",
+            "invalid scoped context",
+            "cyclic IRI mapping",
+            "invalid keyword alias",
+            "invalid language mapping",
+            "invalid @propagate value",
+            "invalid @protected value",
+            "invalid @import value",
+            "invalid base direction",
+            "processing mode conflict",
+            "loading remote context failed",
+            "invalid @nest value",
+            "invalid @prefix value",
+        )
+    },
+}
 
 
 def _sign_client_document(document: dict, identity, created: str) -> dict:
@@ -121,8 +151,17 @@ def _sign_client_document(document: dict, identity, created: str) -> dict:
         code = error.code or error.type
         detail = error.args[0] if error.args else code
         field = _JSON_LD_ERROR_FIELDS.get(code)
-        errors = [{"field": field, "code": code, "message": messages().text("credential.jsonld_invalid", code=code,
-                                                                            detail=detail)}] if field else []
+        errors = (
+            [
+                {
+                    "field": field,
+                    "code": code,
+                    "message": messages().text("credential.jsonld_invalid", code=code, detail=detail),
+                }
+            ]
+            if field
+            else []
+        )
         raise UserError("credential.jsonld_invalid", errors=errors, code=code, detail=detail) from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError):
         # PyLD fails with these on some malformed input (e.g. {"@vocab": null} in a context): the input's fault

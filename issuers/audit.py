@@ -11,8 +11,17 @@ import json
 from dataclasses import dataclass, field
 
 GENESIS = "0" * 64
-ACTIONS = ("record.approve", "record.return", "record.revise", "credential.issue", "credential.revoke",
-           "credential.suspend", "credential.unsuspend", "key.rotate", "key.compromise")
+ACTIONS = (
+    "record.approve",
+    "record.return",
+    "record.revise",
+    "credential.issue",
+    "credential.revoke",
+    "credential.suspend",
+    "credential.unsuspend",
+    "key.rotate",
+    "key.compromise",
+)
 
 
 @dataclass(frozen=True)
@@ -27,9 +36,16 @@ class AuditEntry:
     prev_hash: str = GENESIS
 
     def canonical(self) -> bytes:
-        body = {"seq": self.seq, "at": self.at, "action": self.action, "organisation_id": self.organisation_id,
-                "subject_id": self.subject_id, "actor_id": self.actor_id, "details": self.details,
-                "prev_hash": self.prev_hash}
+        body = {
+            "seq": self.seq,
+            "at": self.at,
+            "action": self.action,
+            "organisation_id": self.organisation_id,
+            "subject_id": self.subject_id,
+            "actor_id": self.actor_id,
+            "details": self.details,
+            "prev_hash": self.prev_hash,
+        }
         return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
     def hash(self) -> str:

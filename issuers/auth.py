@@ -33,7 +33,8 @@ PLATFORM_ACTIONS = ("platform.organisations", "platform.admins")
 # The test suite sets VOLCRED_PASSWORD_HASH=fast: still real Argon2id, with the cheapest parameters, because
 # hundreds of test logins at production cost would dominate the suite's run time.
 _hasher = PasswordHasher.from_parameters(
-    profiles.CHEAPEST if os.environ.get("VOLCRED_PASSWORD_HASH") == "fast" else profiles.RFC_9106_LOW_MEMORY)
+    profiles.CHEAPEST if os.environ.get("VOLCRED_PASSWORD_HASH") == "fast" else profiles.RFC_9106_LOW_MEMORY
+)
 
 
 @dataclass(frozen=True)

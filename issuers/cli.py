@@ -29,8 +29,12 @@ def create(
     legal_form: str = typer.Option("association-or-foundation", help="One of: " + ", ".join(LEGAL_FORMS)),
     signatory_name: str = typer.Option(None, help="Who signs certificates."),
     signatory_position: str = typer.Option(None, help="The signatory's position."),
-    did_method: str = typer.Option("web", "--did-method", help="The DID credentials are issued under: `web` (a "
-                                   "did:web under BASE_URL, the default) or `key` (the active key's did:key)."),
+    did_method: str = typer.Option(
+        "web",
+        "--did-method",
+        help="The DID credentials are issued under: `web` (a "
+        "did:web under BASE_URL, the default) or `key` (the active key's did:key).",
+    ),
     as_json: bool = typer.Option(False, "--json", help='Print {"slug", "did", "token"} as JSON.'),
 ):
     """Register and verify an organisation in one step; creates its key, DID and an API token."""
@@ -38,9 +42,19 @@ def create(
     if did_method not in DID_METHODS:
         raise UserError("org.did_method_unknown")
     with runtime.transaction() as session:
-        org = service.register_organisation(session, runtime.issuer_context, OrganisationInput(
-            legal_name=name, registration_number=reg_no, slug=slug, municipality=municipality, legal_form=legal_form,
-            signatory_name=signatory_name, signatory_position=signatory_position))
+        org = service.register_organisation(
+            session,
+            runtime.issuer_context,
+            OrganisationInput(
+                legal_name=name,
+                registration_number=reg_no,
+                slug=slug,
+                municipality=municipality,
+                legal_form=legal_form,
+                signatory_name=signatory_name,
+                signatory_position=signatory_position,
+            ),
+        )
         org.issuer_did_method = did_method  # as PATCH /organisations/{slug} switches it later
         service.verify_now(session, org)
         _, token = service.issue_organisation_token(session, org, "volcred org create")
@@ -81,8 +95,13 @@ def create_admin(
     ctx: typer.Context,
     email: str = typer.Option(..., help="The administrator's e-mail (login)."),
     name: str = typer.Option(..., help="The administrator's name."),
-    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
-                                 help="At least 10 characters; asked for when not given."),
+    password: str = typer.Option(
+        ...,
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help="At least 10 characters; asked for when not given.",
+    ),
 ):
     """Create a platform administrator (verifies and suspends organisations)."""
     runtime = ctx.obj
@@ -104,13 +123,28 @@ def verify_audit(ctx: typer.Context, as_json: bool = typer.Option(False, "--json
         result = verify_audit_log(session)
     broken = result.broken
     if as_json:
-        typer.echo(json.dumps({"ok": result.ok, "entries": result.entries,
-                               "broken_entry": broken.seq if broken else None,
-                               "reason": broken.reason if broken else None}))
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": result.ok,
+                    "entries": result.entries,
+                    "broken_entry": broken.seq if broken else None,
+                    "reason": broken.reason if broken else None,
+                }
+            )
+        )
     elif broken is None:
         typer.echo(t("cli.audit_intact", runtime.lang, entries=result.entries))
     else:
-        typer.echo(t("cli.audit_broken", runtime.lang, seq=broken.seq if broken.seq is not None else "-",
-                     reason=t(f"cli.audit_reason.{broken.reason}", runtime.lang), entries=result.entries), err=True)
+        typer.echo(
+            t(
+                "cli.audit_broken",
+                runtime.lang,
+                seq=broken.seq if broken.seq is not None else "-",
+                reason=t(f"cli.audit_reason.{broken.reason}", runtime.lang),
+                entries=result.entries,
+            ),
+            err=True,
+        )
     if broken is not None:
         raise typer.Exit(1)

@@ -20,7 +20,7 @@ def did_web_document_url(did: str) -> str:
     """The HTTPS URL a did:web resolves to (for display; the service never fetches it)."""
     if not did.startswith("did:web:"):
         raise ValueError("not a did:web identifier")
-    segments = [unquote(s) for s in did[len("did:web:"):].split("#", 1)[0].split(":")]
+    segments = [unquote(s) for s in did[len("did:web:") :].split("#", 1)[0].split(":")]
     host, path = segments[0], segments[1:]
     scheme = "http" if host.split(":")[0] in ("127.0.0.1", "localhost") else "https"
     return f"{scheme}://{host}/" + ("/".join(path) + "/did.json" if path else ".well-known/did.json")
@@ -32,7 +32,7 @@ def slug_from_did_web(did: str, base_url: str) -> str | None:
     bare = did.split("#", 1)[0]
     if not bare.startswith(prefix):
         return None
-    slug = bare[len(prefix):]
+    slug = bare[len(prefix) :]
     return slug if slug and ":" not in slug else None
 
 
@@ -48,8 +48,9 @@ def did_document(did: str, keys: list[PublicKeyEntry]) -> dict:
     methods, assertion, authentication = [], [], []
     for key in keys:
         method_id = f"{did}#{key.fragment}"
-        methods.append({"id": method_id, "type": "Multikey", "controller": did,
-                        "publicKeyMultibase": key.public_multikey})
+        methods.append(
+            {"id": method_id, "type": "Multikey", "controller": did, "publicKeyMultibase": key.public_multikey}
+        )
         if key.status in ("active", "retired"):
             assertion.append(method_id)
         if key.status == "active":

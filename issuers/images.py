@@ -19,19 +19,71 @@ XLINK_NS = "http://www.w3.org/1999/xlink"
 
 # Elements a logo may use; everything else (script, foreignObject, iframe, animation, external use) goes.
 SVG_ELEMENTS = {
-    "svg", "g", "defs", "title", "desc", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text",
-    "tspan", "textPath", "linearGradient", "radialGradient", "stop", "clipPath", "mask", "pattern", "symbol", "use",
-    "image", "style", "filter", "feGaussianBlur", "feOffset", "feBlend", "feColorMatrix", "feMerge", "feMergeNode",
-    "feFlood", "feComposite", "marker", "metadata",
+    "svg",
+    "g",
+    "defs",
+    "title",
+    "desc",
+    "path",
+    "rect",
+    "circle",
+    "ellipse",
+    "line",
+    "polyline",
+    "polygon",
+    "text",
+    "tspan",
+    "textPath",
+    "linearGradient",
+    "radialGradient",
+    "stop",
+    "clipPath",
+    "mask",
+    "pattern",
+    "symbol",
+    "use",
+    "image",
+    "style",
+    "filter",
+    "feGaussianBlur",
+    "feOffset",
+    "feBlend",
+    "feColorMatrix",
+    "feMerge",
+    "feMergeNode",
+    "feFlood",
+    "feComposite",
+    "marker",
+    "metadata",
 }
 
 
 # CSS functions a logo's styles and presentation attributes may use; any other (image-set, image, cross-fade, src,
 # expression, element, ...) may fetch or run something, and url() may point only inside the document (#id).
 SAFE_CSS_FUNCTIONS = {
-    "url", "rgb", "rgba", "hsl", "hsla", "calc", "var", "min", "max", "clamp", "translate", "translatex",
-    "translatey", "rotate", "scale", "scalex", "scaley", "skewx", "skewy", "matrix", "linear-gradient",
-    "radial-gradient", "local",
+    "url",
+    "rgb",
+    "rgba",
+    "hsl",
+    "hsla",
+    "calc",
+    "var",
+    "min",
+    "max",
+    "clamp",
+    "translate",
+    "translatex",
+    "translatey",
+    "rotate",
+    "scale",
+    "scalex",
+    "scaley",
+    "skewx",
+    "skewy",
+    "matrix",
+    "linear-gradient",
+    "radial-gradient",
+    "local",
 }
 _CSS_COMMENT = re.compile(r"/\*.*?(\*/|$)", re.S)
 _CSS_FUNCTION = re.compile(r"([a-z_-][a-z0-9_-]*)\(", re.I)
@@ -119,8 +171,9 @@ def _clean(element: ET.Element) -> None:
         value = element.attrib[name].strip()
         if local.startswith("on"):
             del element.attrib[name]
-        elif local == "href" and not (value.startswith("#") or value.startswith("data:image/png")
-                                       or value.startswith("data:image/jpeg")):
+        elif local == "href" and not (
+            value.startswith("#") or value.startswith("data:image/png") or value.startswith("data:image/jpeg")
+        ):
             del element.attrib[name]
         elif local != "href" and not css_is_safe(value):
             # Any attribute may be read as CSS (style, fill, filter, mask, ...): keep it only when it cannot fetch.

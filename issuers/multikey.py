@@ -44,6 +44,7 @@ _RAW_PUBLIC = serialization.PublicFormat.Raw
 
 # -- multibase base58btc -----------------------------------------------------------------------------------------
 
+
 def multibase_encode(data: bytes) -> str:
     """Multibase base58btc: `z` followed by the Bitcoin-alphabet base58 of `data`."""
     return "z" + base58.b58encode(data).decode("ascii")
@@ -58,8 +59,10 @@ def multibase_decode(value: str) -> bytes:
     if value[0] != "z":
         raise ValueError(f"multibase value must be base58btc (start with 'z'), got prefix {value[0]!r}")
     if not _BASE58BTC.fullmatch(value[1:]):
-        raise ValueError("multibase value is not valid base58btc: only the characters of the Bitcoin base58 "
-                         "alphabet may follow the 'z' (no spaces or other characters)")
+        raise ValueError(
+            "multibase value is not valid base58btc: only the characters of the Bitcoin base58 "
+            "alphabet may follow the 'z' (no spaces or other characters)"
+        )
     return base58.b58decode(value[1:])
 
 
@@ -68,13 +71,14 @@ def _split(value: str, what: str, headers: dict[bytes, tuple[str, int]]) -> tupl
     data = multibase_decode(value)
     for header, (kind, length) in headers.items():
         if data.startswith(header):
-            body = data[len(header):]
+            body = data[len(header) :]
             if len(body) != length:
                 raise ValueError(f"{kind} {what} Multikey must hold {length} key bytes, got {len(body)}")
             return kind, body
     raise ValueError(
         f"unsupported {what} Multikey header 0x{data[:2].hex()} (expected one of "
-        + ", ".join("0x" + h.hex() for h in headers) + ")"
+        + ", ".join("0x" + h.hex() for h in headers)
+        + ")"
     )
 
 
@@ -88,6 +92,7 @@ def _require_p256(key: ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey) -
 
 
 # -- public keys -----------------------------------------------------------------------------------------------------
+
 
 def encode_ed25519_public(key: Ed25519PublicKey) -> str:
     """Ed25519 public key -> `z6Mk...`."""
@@ -127,6 +132,7 @@ def decode_public_multikey(value: str) -> PublicKey:
 
 # -- secret keys -----------------------------------------------------------------------------------------------------
 
+
 def encode_ed25519_secret(key: Ed25519PrivateKey) -> str:
     """Ed25519 private key -> `z3u2...` (the 32-byte seed)."""
     seed = key.private_bytes(_RAW, serialization.PrivateFormat.Raw, serialization.NoEncryption())
@@ -161,6 +167,7 @@ def decode_secret_multikey(value: str) -> SecretKey:
 
 # -- did:key ---------------------------------------------------------------------------------------------------------
 
+
 def did_key_for(public: PublicKey | str) -> str:
     """The did:key of a public key (or of its public Multikey, which is checked first)."""
     if isinstance(public, str):
@@ -173,7 +180,7 @@ def did_key_multikey(did: str) -> str:
     """The public Multikey inside a did:key (a DID URL's fragment or path is ignored); validated."""
     if not isinstance(did, str) or not did.startswith(DID_KEY_PREFIX):
         raise ValueError(f"not a did:key identifier: {did!r}")
-    multikey = did[len(DID_KEY_PREFIX):].split("#", 1)[0].split("/", 1)[0].split("?", 1)[0]
+    multikey = did[len(DID_KEY_PREFIX) :].split("#", 1)[0].split("/", 1)[0].split("?", 1)[0]
     decode_public_multikey(multikey)
     return multikey
 
@@ -192,12 +199,14 @@ def did_key_document(did: str) -> dict:
     document: dict = {
         "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
         "id": controller,
-        "verificationMethod": [{
-            "id": method_id,
-            "type": "Multikey",
-            "controller": controller,
-            "publicKeyMultibase": multikey,
-        }],
+        "verificationMethod": [
+            {
+                "id": method_id,
+                "type": "Multikey",
+                "controller": controller,
+                "publicKeyMultibase": multikey,
+            }
+        ],
     }
     for relationship in DID_KEY_RELATIONSHIPS:
         document[relationship] = [method_id]

@@ -43,6 +43,7 @@ class IssuerContext:
 
 # --- organisations -----------------------------------------------------------------------------------------------
 
+
 def get_organisation(session: Session, slug: str) -> OrganisationRow:
     row = organisation_by_slug(session, slug)
     if row is None:
@@ -50,14 +51,16 @@ def get_organisation(session: Session, slug: str) -> OrganisationRow:
     return row
 
 
-def register_organisation(session: Session, ctx: IssuerContext, data: OrganisationInput,
-                          admin: UserRow | None = None) -> OrganisationRow:
+def register_organisation(
+    session: Session, ctx: IssuerContext, data: OrganisationInput, admin: UserRow | None = None
+) -> OrganisationRow:
     """A new organisation (pending until a platform administrator verifies it) with its first signing key."""
     data = validate_organisation(data)
     if session.scalar(select(OrganisationRow.id).where(OrganisationRow.slug == data.slug)):
         raise UserError("org.slug_taken", kind="conflict", slug=data.slug)
-    if session.scalar(select(OrganisationRow.id).where(
-            OrganisationRow.registration_number == data.registration_number)):
+    if session.scalar(
+        select(OrganisationRow.id).where(OrganisationRow.registration_number == data.registration_number)
+    ):
         raise UserError("org.reg_no_taken", kind="conflict")
     org = OrganisationRow(id=new_id(), status="pending", **vars(data))
     session.add(org)
@@ -77,8 +80,11 @@ def update_organisation(session: Session, principal: Principal, slug: str, chang
     principal.require("organisation.update", org.id)
     did_method = changes.pop("issuer_did_method", None)
     current = OrganisationInput(**{f: getattr(org, f) for f in OrganisationInput.__dataclass_fields__})
-    merged = validate_organisation(OrganisationInput(**{**vars(current), **changes, "slug": org.slug,
-                                                        "registration_number": org.registration_number}))
+    merged = validate_organisation(
+        OrganisationInput(
+            **{**vars(current), **changes, "slug": org.slug, "registration_number": org.registration_number}
+        )
+    )
     for name, value in vars(merged).items():
         setattr(org, name, value)
     if did_method is not None:
@@ -121,11 +127,18 @@ def verify_now(session: Session, org: OrganisationRow) -> None:
 
 # --- keys and DIDs --------------------------------------------------------------------------------------------
 
+
 def _add_key(session: Session, ctx: IssuerContext, org: OrganisationRow, fragment: str) -> SigningKeyRow:
     new = generate_key()
     key_id = new_id()
-    row = SigningKeyRow(id=key_id, organisation_id=org.id, fragment=fragment, public_multikey=new.public_multikey,
-                        encrypted_private_key=encrypt_private_key(new.private_key, ctx.kek, key_id), status="active")
+    row = SigningKeyRow(
+        id=key_id,
+        organisation_id=org.id,
+        fragment=fragment,
+        public_multikey=new.public_multikey,
+        encrypted_private_key=encrypt_private_key(new.private_key, ctx.kek, key_id),
+        status="active",
+    )
     session.add(row)
     session.flush()
     return row
@@ -154,8 +167,13 @@ def organisation_keys(session: Session, org: OrganisationRow) -> list[SigningKey
     memo = _memo(session)
     if memo is not None and ("keys", org.id) in memo:
         return list(memo["keys", org.id])
-    keys = list(session.scalars(select(SigningKeyRow).where(SigningKeyRow.organisation_id == org.id)
-                                .order_by(SigningKeyRow.created_at, SigningKeyRow.fragment)))
+    keys = list(
+        session.scalars(
+            select(SigningKeyRow)
+            .where(SigningKeyRow.organisation_id == org.id)
+            .order_by(SigningKeyRow.created_at, SigningKeyRow.fragment)
+        )
+    )
     if memo is not None:
         memo["keys", org.id] = tuple(keys)
     return keys
@@ -187,13 +205,15 @@ def rotate_key(session: Session, principal: Principal, ctx: IssuerContext, slug:
     return key
 
 
-def mark_key_compromised(session: Session, principal: Principal, ctx: IssuerContext, slug: str, fragment: str,
-                         since: datetime | None = None) -> SigningKeyRow:
+def mark_key_compromised(
+    session: Session, principal: Principal, ctx: IssuerContext, slug: str, fragment: str, since: datetime | None = None
+) -> SigningKeyRow:
     """The key leaves `assertionMethod`; signatures from `since` on are not trusted. An active key is replaced."""
     org = get_organisation(session, slug)
     principal.require("organisation.keys", org.id)
-    key = session.scalar(select(SigningKeyRow).where(SigningKeyRow.organisation_id == org.id,
-                                                     SigningKeyRow.fragment == fragment))
+    key = session.scalar(
+        select(SigningKeyRow).where(SigningKeyRow.organisation_id == org.id, SigningKeyRow.fragment == fragment)
+    )
     if key is None:
         raise UserError("key.not_found", kind="not_found", fragment=fragment)
     now = utcnow()
@@ -209,8 +229,14 @@ def mark_key_compromised(session: Session, principal: Principal, ctx: IssuerCont
         keys = organisation_keys(session, org)
         number = 1 + max(int(k.fragment.split("-")[-1]) for k in keys)
         _add_key(session, ctx, org, f"key-{number}")
-    append_audit(session, "key.compromise", organisation_id=org.id, subject_id=key.id, principal=principal,
-                 details={"since": since.astimezone(UTC).isoformat()})
+    append_audit(
+        session,
+        "key.compromise",
+        organisation_id=org.id,
+        subject_id=key.id,
+        principal=principal,
+        details={"since": since.astimezone(UTC).isoformat()},
+    )
     return key
 
 
@@ -233,14 +259,16 @@ class SigningIdentity:
     key_row_id: str
 
 
-def signing_identity(session: Session, ctx: IssuerContext, org: OrganisationRow,
-                     maintenance: bool = False) -> SigningIdentity:
+def signing_identity(
+    session: Session, ctx: IssuerContext, org: OrganisationRow, maintenance: bool = False
+) -> SigningIdentity:
     """The active key and the DID to sign under. Only verified organisations issue; `maintenance` signing (status
     lists of credentials already issued) continues while an organisation is suspended, so revocations still show."""
     if org.status != "verified" and not (maintenance and org.status == "suspended"):
         raise UserError("org.not_verified", kind="forbidden", status=org.status)
-    key = session.scalar(select(SigningKeyRow).where(SigningKeyRow.organisation_id == org.id,
-                                                     SigningKeyRow.status == "active"))
+    key = session.scalar(
+        select(SigningKeyRow).where(SigningKeyRow.organisation_id == org.id, SigningKeyRow.status == "active")
+    )
     if key is None:
         raise UserError("key.no_active", kind="conflict")
     private = decrypt_private_key(key.encrypted_private_key, ctx.kek, key.id)
@@ -265,7 +293,7 @@ def find_key_by_verification_method(session: Session, base_url: str, method_id: 
     """Looks a verification method (did:web#fragment or did:key#...) up in the registry."""
     did, _, fragment = method_id.partition("#")
     if did.startswith("did:key:"):
-        multikey = did[len("did:key:"):]
+        multikey = did[len("did:key:") :]
         key = session.scalar(select(SigningKeyRow).where(SigningKeyRow.public_multikey == multikey))
     else:
         slug = slug_from_did_web(did, base_url)
@@ -295,6 +323,7 @@ def resolve_did(session: Session, base_url: str, did: str) -> dict | None:
 
 # --- trust registry -------------------------------------------------------------------------------------------
 
+
 def registry_entry(session: Session, org: OrganisationRow, base_url: str) -> dict:
     keys = organisation_keys(session, org)
     did_web = organisation_did(org, base_url)
@@ -312,23 +341,27 @@ def registry_entry(session: Session, org: OrganisationRow, base_url: str) -> dic
         "status": org.status,
         "verified_since": org.verified_at.isoformat() if org.verified_at else None,
         "status_changed_at": org.status_changed_at.isoformat(),
-        "keys": [{
-            "id": f"{did_web}#{k.fragment}",
-            "did_key": did_key_for(k.public_multikey),
-            "publicKeyMultibase": k.public_multikey,
-            "status": k.status,
-            "created": k.created_at.isoformat(),
-            "retired": k.retired_at.isoformat() if k.retired_at else None,
-            "not_trusted_from": k.compromised_at.isoformat() if k.compromised_at else None,
-        } for k in keys],
+        "keys": [
+            {
+                "id": f"{did_web}#{k.fragment}",
+                "did_key": did_key_for(k.public_multikey),
+                "publicKeyMultibase": k.public_multikey,
+                "status": k.status,
+                "created": k.created_at.isoformat(),
+                "retired": k.retired_at.isoformat() if k.retired_at else None,
+                "not_trusted_from": k.compromised_at.isoformat() if k.compromised_at else None,
+            }
+            for k in keys
+        ],
     }
 
 
 def registry(session: Session, base_url: str, include_suspended: bool = True) -> list[dict]:
     """Organisations that are (or were) verified issuers; pending ones are not listed."""
     statuses = ("verified", "suspended") if include_suspended else ("verified",)
-    orgs = session.scalars(select(OrganisationRow).where(OrganisationRow.status.in_(statuses))
-                           .order_by(OrganisationRow.legal_name))
+    orgs = session.scalars(
+        select(OrganisationRow).where(OrganisationRow.status.in_(statuses)).order_by(OrganisationRow.legal_name)
+    )
     return [registry_entry(session, org, base_url) for org in orgs]
 
 
@@ -337,7 +370,7 @@ def registry_lookup(session: Session, base_url: str, did: str) -> dict | None:
     did = did.split("#", 1)[0]
     org = None
     if did.startswith("did:key:"):
-        key = session.scalar(select(SigningKeyRow).where(SigningKeyRow.public_multikey == did[len("did:key:"):]))
+        key = session.scalar(select(SigningKeyRow).where(SigningKeyRow.public_multikey == did[len("did:key:") :]))
         org = session.get(OrganisationRow, key.organisation_id) if key else None
     else:
         slug = slug_from_did_web(did, base_url)
@@ -350,14 +383,20 @@ def registry_lookup(session: Session, base_url: str, did: str) -> dict | None:
 
 # --- people, memberships and tokens -----------------------------------------------------------------------------
 
+
 def create_user(session: Session, email: str, name: str, password: str, platform_admin: bool = False) -> UserRow:
     email = (email or "").strip().lower()
     if "@" not in email:
         raise UserError("org.email_format", errors=[{"field": "email"}])
     if session.scalar(select(UserRow.id).where(UserRow.email == email)):
         raise UserError("user.email_taken", kind="conflict")
-    user = UserRow(id=new_id(), email=email, name=name.strip() or email, password_hash=hash_password(password),
-                   is_platform_admin=platform_admin)
+    user = UserRow(
+        id=new_id(),
+        email=email,
+        name=name.strip() or email,
+        password_hash=hash_password(password),
+        is_platform_admin=platform_admin,
+    )
     session.add(user)
     session.flush()
     return user
@@ -371,8 +410,9 @@ def add_member(session: Session, principal: Principal, slug: str, email: str, ro
     user = session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
     if user is None:
         raise UserError("user.not_found", kind="not_found")
-    membership = session.scalar(select(MembershipRow).where(MembershipRow.user_id == user.id,
-                                                            MembershipRow.organisation_id == org.id))
+    membership = session.scalar(
+        select(MembershipRow).where(MembershipRow.user_id == user.id, MembershipRow.organisation_id == org.id)
+    )
     if membership is None:
         membership = MembershipRow(user_id=user.id, organisation_id=org.id, role=role)
         session.add(membership)
@@ -385,33 +425,52 @@ def add_member(session: Session, principal: Principal, slug: str, email: str, ro
 def remove_member(session: Session, principal: Principal, slug: str, user_id: str) -> None:
     org = get_organisation(session, slug)
     principal.require("organisation.members", org.id)
-    membership = session.scalar(select(MembershipRow).where(MembershipRow.user_id == user_id,
-                                                            MembershipRow.organisation_id == org.id))
+    membership = session.scalar(
+        select(MembershipRow).where(MembershipRow.user_id == user_id, MembershipRow.organisation_id == org.id)
+    )
     if membership is None:
         raise UserError("user.not_found", kind="not_found")
-    admins = session.scalar(select(func.count()).select_from(MembershipRow).where(
-        MembershipRow.organisation_id == org.id, MembershipRow.role == "admin"))
+    admins = session.scalar(
+        select(func.count())
+        .select_from(MembershipRow)
+        .where(MembershipRow.organisation_id == org.id, MembershipRow.role == "admin")
+    )
     if membership.role == "admin" and admins <= 1:
         raise UserError("user.last_admin", kind="conflict")
     session.delete(membership)
 
 
-def issue_organisation_token(session: Session, org: OrganisationRow, name: str, scopes: list[str] | None = None,
-                             expires_at: datetime | None = None, created_by: str | None = None) -> tuple[ApiTokenRow, str]:
+def issue_organisation_token(
+    session: Session,
+    org: OrganisationRow,
+    name: str,
+    scopes: list[str] | None = None,
+    expires_at: datetime | None = None,
+    created_by: str | None = None,
+) -> tuple[ApiTokenRow, str]:
     """A new API token; the secret is returned once and only its hash is stored."""
     if expires_at is not None and expires_at <= utcnow():
         raise UserError("token.expiry_past")
     secret = new_token(ORGANISATION_TOKEN_PREFIX)
-    row = ApiTokenRow(id=new_id(), token_hash=hash_token(secret), prefix=secret[:10], name=(name or "API")[:120],
-                      kind="organisation", organisation_id=org.id, scopes=list(validate_scopes(scopes)),
-                      expires_at=expires_at, created_by=created_by)
+    row = ApiTokenRow(
+        id=new_id(),
+        token_hash=hash_token(secret),
+        prefix=secret[:10],
+        name=(name or "API")[:120],
+        kind="organisation",
+        organisation_id=org.id,
+        scopes=list(validate_scopes(scopes)),
+        expires_at=expires_at,
+        created_by=created_by,
+    )
     session.add(row)
     session.flush()
     return row, secret
 
 
-def create_token(session: Session, principal: Principal, slug: str, name: str, scopes: list[str] | None,
-                 expires_at: datetime | None) -> tuple[ApiTokenRow, str]:
+def create_token(
+    session: Session, principal: Principal, slug: str, name: str, scopes: list[str] | None, expires_at: datetime | None
+) -> tuple[ApiTokenRow, str]:
     org = get_organisation(session, slug)
     principal.require("organisation.tokens", org.id)
     return issue_organisation_token(session, org, name, scopes, expires_at, created_by=principal.user_id)
@@ -420,9 +479,13 @@ def create_token(session: Session, principal: Principal, slug: str, name: str, s
 def list_tokens(session: Session, principal: Principal, slug: str) -> list[ApiTokenRow]:
     org = get_organisation(session, slug)
     principal.require("organisation.tokens", org.id)
-    return list(session.scalars(select(ApiTokenRow).where(ApiTokenRow.organisation_id == org.id,
-                                                          ApiTokenRow.kind == "organisation")
-                                .order_by(ApiTokenRow.created_at)))
+    return list(
+        session.scalars(
+            select(ApiTokenRow)
+            .where(ApiTokenRow.organisation_id == org.id, ApiTokenRow.kind == "organisation")
+            .order_by(ApiTokenRow.created_at)
+        )
+    )
 
 
 def revoke_token(session: Session, principal: Principal, slug: str, token_id: str) -> ApiTokenRow:
@@ -442,8 +505,18 @@ def login(session: Session, email: str, password: str, hours: int = 12) -> str:
     if user is None or user.disabled_at is not None or not password_matches(user.password_hash, password):
         raise UserError("auth.login_failed", kind="unauthorised")
     secret = new_token(SESSION_TOKEN_PREFIX)
-    session.add(ApiTokenRow(id=new_id(), token_hash=hash_token(secret), prefix=secret[:10], name="session",
-                            kind="session", user_id=user.id, scopes=[], expires_at=utcnow() + timedelta(hours=hours)))
+    session.add(
+        ApiTokenRow(
+            id=new_id(),
+            token_hash=hash_token(secret),
+            prefix=secret[:10],
+            name="session",
+            kind="session",
+            user_id=user.id,
+            scopes=[],
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
     session.flush()
     return secret
 
@@ -464,7 +537,11 @@ def authenticate(session: Session, bearer: str | None) -> Principal | None:
     user = session.get(UserRow, row.user_id)
     if user is None or user.disabled_at is not None:
         return None
-    roles = dict(session.execute(select(MembershipRow.organisation_id, MembershipRow.role)
-                                 .where(MembershipRow.user_id == user.id)).all())
-    return Principal(kind="user", token_id=row.id, user_id=user.id, is_platform_admin=user.is_platform_admin,
-                     roles=roles)
+    roles = dict(
+        session.execute(
+            select(MembershipRow.organisation_id, MembershipRow.role).where(MembershipRow.user_id == user.id)
+        ).all()
+    )
+    return Principal(
+        kind="user", token_id=row.id, user_id=user.id, is_platform_admin=user.is_platform_admin, roles=roles
+    )

@@ -31,8 +31,13 @@ class _Tracked:
 _TRACKED: dict[type, _Tracked] = {}
 
 
-def track(row_type: type, organisation_id: Callable[[object], str], *, on_insert: bool = False,
-          attributes: tuple[str, ...] | None = None) -> None:
+def track(
+    row_type: type,
+    organisation_id: Callable[[object], str],
+    *,
+    on_insert: bool = False,
+    attributes: tuple[str, ...] | None = None,
+) -> None:
     """Rows of `row_type` raise their organisation's version when inserted (if `on_insert`), deleted, or when one of
     `attributes` (any attribute when None) changes."""
     _TRACKED[row_type] = _Tracked(organisation_id, on_insert, attributes)
@@ -64,13 +69,19 @@ def _raise_versions(session: Session, _flush_context) -> None:
         organisations.add(tracked.organisation_id(row))
     if organisations:
         table = OrganisationRow.__table__
-        session.connection().execute(update(table).where(table.c.id.in_(sorted(organisations)))
-                                     .values(verification_version=table.c.verification_version + 1))
+        session.connection().execute(
+            update(table)
+            .where(table.c.id.in_(sorted(organisations)))
+            .values(verification_version=table.c.verification_version + 1)
+        )
 
 
 def current_version(session: Session, slug: str) -> tuple[str, int] | None:
     """(organisation id, verification version) for a slug; a Core query, the cheapest read there is."""
     table = OrganisationRow.__table__
-    row = session.connection().execute(
-        select(table.c.id, table.c.verification_version).where(table.c.slug == slug)).first()
+    row = (
+        session.connection()
+        .execute(select(table.c.id, table.c.verification_version).where(table.c.slug == slug))
+        .first()
+    )
     return (row[0], row[1]) if row is not None else None

@@ -6,8 +6,17 @@ from sqlalchemy import text
 
 from volcred.models import metadata
 
-CALLERS = ("anonymous", "own_token", "own_token_no_scope", "own_admin", "own_coordinator", "other_token",
-           "other_admin", "platform_admin", "garbage_token")
+CALLERS = (
+    "anonymous",
+    "own_token",
+    "own_token_no_scope",
+    "own_admin",
+    "own_coordinator",
+    "other_token",
+    "other_admin",
+    "platform_admin",
+    "garbage_token",
+)
 
 
 def database_snapshot(session_factory) -> dict:
@@ -36,8 +45,9 @@ def caller_headers(caller: str, own, other, platform_admin_headers, limited_toke
     }[caller]
 
 
-def check_matrix(client, session_factory, own, other, platform_admin_headers, call, allowed: set[str],
-                 limited_token: str):
+def check_matrix(
+    client, session_factory, own, other, platform_admin_headers, call, allowed: set[str], limited_token: str
+):
     """Calls `call(headers, caller)` as every caller: refused ones get 401/403/404 and leave the database as it was;
     then each allowed caller succeeds (called last, since success changes state)."""
     for caller in CALLERS:

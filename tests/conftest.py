@@ -73,9 +73,15 @@ class PostgresBackend:
 
     def fresh(self, directory: Path) -> str:
         with self.engine.begin() as conn:
-            tables = conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-            )).scalars().all()
+            tables = (
+                conn.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
             if tables:
                 conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         return self.url
@@ -140,7 +146,10 @@ def live_server(database_url, tmp_path):
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "volcred.cli", "serve", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
         )
     deadline = time.monotonic() + 30
     while True:
@@ -203,9 +212,13 @@ def make_org(app, settings):
         with transaction(app.state.session_factory) as session:
             admin = service.create_user(session, f"admin@{slug}.example.lv", "Admin", "admin-password-1")
             coordinator = service.create_user(session, f"coord@{slug}.example.lv", "Coordinator", "coord-password-1")
-            data = OrganisationInput(legal_name=fields.pop("legal_name", f"Biedrība {slug}"),
-                                     registration_number=fields.pop("registration_number", next(used)),
-                                     slug=slug, municipality=fields.pop("municipality", "Rīga"), **fields)
+            data = OrganisationInput(
+                legal_name=fields.pop("legal_name", f"Biedrība {slug}"),
+                registration_number=fields.pop("registration_number", next(used)),
+                slug=slug,
+                municipality=fields.pop("municipality", "Rīga"),
+                **fields,
+            )
             org = service.register_organisation(session, ctx, data, admin=admin)
             service.add_member(session, _operator(), slug, coordinator.email, "coordinator")
             if status != "pending":
@@ -215,8 +228,14 @@ def make_org(app, settings):
             _, token = service.issue_organisation_token(session, org, "tests")
             admin_session = service.login(session, admin.email, "admin-password-1")
             coordinator_session = service.login(session, coordinator.email, "coord-password-1")
-            return OrgHandle(slug, service.organisation_did(org, settings.public_base_url), token, admin_session,
-                             coordinator_session, org.id)
+            return OrgHandle(
+                slug,
+                service.organisation_did(org, settings.public_base_url),
+                token,
+                admin_session,
+                coordinator_session,
+                org.id,
+            )
 
     return make
 
@@ -228,8 +247,7 @@ def platform_admin(app):
     from issuers import service
 
     with transaction(app.state.session_factory) as session:
-        service.create_user(session, "root@platform.example.lv", "Platform", "platform-password-1",
-                            platform_admin=True)
+        service.create_user(session, "root@platform.example.lv", "Platform", "platform-password-1", platform_admin=True)
         token = service.login(session, "root@platform.example.lv", "platform-password-1")
     return {"Authorization": f"Bearer {token}"}
 

@@ -69,8 +69,11 @@ def entries_from_csv(data: bytes, base_url: str, lookup: Callable[[str], Any]) -
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UserError("bulk.not_csv") from None
-    rows = [row for row in csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
-            if any(cell.strip() for cell in row)]
+    rows = [
+        row
+        for row in csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
+        if any(cell.strip() for cell in row)
+    ]
     links = [next((c.strip() for c in row if "://" in c or BARE_ID.match(c.strip())), None) for row in rows]
     if links and links[0] is None:  # a header line
         rows, links = rows[1:], links[1:]
@@ -82,8 +85,7 @@ def entries_from_csv(data: bytes, base_url: str, lookup: Callable[[str], Any]) -
         credential_id = credential_id_in(link, base_url) if link else None
         credential = lookup(credential_id) if credential_id else None
         if credential is None:
-            entries.append(Entry(number, source, unresolved=NOT_FOUND,
-                                 detail="" if link else source))
+            entries.append(Entry(number, source, unresolved=NOT_FOUND, detail="" if link else source))
         else:
             entries.append(Entry(number, source, credential))
     return entries
@@ -115,8 +117,11 @@ def entries_from_zip(data: bytes, deadline: float = float("inf")) -> list[Entry]
             content = _read_member(archive, member)
         except UnreadableInput:
             too_large = member.file_size > MAX_FILE_BYTES
-            detail = (messages().text("verify.input.too_large", mb=MAX_FILE_BYTES // (1024 * 1024)) if too_large
-                      else messages().text("verify.input.cannot_unpack"))
+            detail = (
+                messages().text("verify.input.too_large", mb=MAX_FILE_BYTES // (1024 * 1024))
+                if too_large
+                else messages().text("verify.input.cannot_unpack")
+            )
             entries.append(Entry(number, member.filename, unresolved=UNREADABLE, detail=detail))
             continue
         unpacked += len(content)
@@ -127,8 +132,11 @@ def entries_from_zip(data: bytes, deadline: float = float("inf")) -> list[Entry]
         except UnreadableInput as error:
             # out of the bounds of verify.limits: say which; otherwise what the file is and what to give instead
             key, params = why_unreadable(content)
-            entries.append(Entry(number, member.filename, unresolved=UNREADABLE,
-                                 detail=error.text or messages().text(key, **params)))
+            entries.append(
+                Entry(
+                    number, member.filename, unresolved=UNREADABLE, detail=error.text or messages().text(key, **params)
+                )
+            )
     return entries
 
 
@@ -149,15 +157,17 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
     return content
 
 
-def entries_from_upload(data: bytes, base_url: str, lookup: Callable[[str], Any],
-                        deadline: float = float("inf")) -> list[Entry]:
+def entries_from_upload(
+    data: bytes, base_url: str, lookup: Callable[[str], Any], deadline: float = float("inf")
+) -> list[Entry]:
     """The upload's rows; `deadline` (`time.monotonic()`) bounds the time spent reading a ZIP's members."""
     check_upload_size(data)
     return entries_from_zip(data, deadline) if is_zip(data) else entries_from_csv(data, base_url, lookup)
 
 
-def report_rows(entries: list[Entry], verify: Callable[[Any], Verification], lang: str,
-                deadline: float = float("inf")) -> Iterator[dict]:
+def report_rows(
+    entries: list[Entry], verify: Callable[[Any], Verification], lang: str, deadline: float = float("inf")
+) -> Iterator[dict]:
     """One row per entry; entries still to verify at `deadline` (`time.monotonic()`) are reported not checked."""
     text = messages()
     for entry in entries:
@@ -165,20 +175,30 @@ def report_rows(entries: list[Entry], verify: Callable[[Any], Verification], lan
             entry = Entry(entry.row, entry.source, unresolved=NOT_CHECKED)
         if entry.unresolved:
             detail = _in_language(entry.detail, lang)
-            yield {"row": entry.row, "source": entry.source, "verdict": entry.unresolved, "issuer": "",
-                   "reason": text.get(f"bulk.reason.{entry.unresolved}", lang, detail=detail),
-                   **dict.fromkeys(COLUMNS[5:], "")}
+            yield {
+                "row": entry.row,
+                "source": entry.source,
+                "verdict": entry.unresolved,
+                "issuer": "",
+                "reason": text.get(f"bulk.reason.{entry.unresolved}", lang, detail=detail),
+                **dict.fromkeys(COLUMNS[5:], ""),
+            }
             continue
         result = verify(entry.credential)
         problems = [c for c in result.checks if c.status != PASSED and c.verdict]  # an unknown issuer is a warning
         worst = next((c for c in problems if c.verdict == result.verdict), problems[0] if problems else None)
-        issuer = (f"{result.issuer['legal_name']} ({result.issuer['registration_number']})"
-                  if result.issuer else "")
+        issuer = f"{result.issuer['legal_name']} ({result.issuer['registration_number']})" if result.issuer else ""
         reason = result.verdict_text().in_language(lang)
         if worst is not None:
             reason += ": " + worst.reason.in_language(lang)
-        yield {"row": entry.row, "source": entry.source, "verdict": result.verdict, "issuer": issuer,
-               "reason": reason, **_what_and_whose(result, lang)}
+        yield {
+            "row": entry.row,
+            "source": entry.source,
+            "verdict": result.verdict,
+            "issuer": issuer,
+            "reason": reason,
+            **_what_and_whose(result, lang),
+        }
 
 
 def _what_and_whose(result: Verification, lang: str) -> dict:
@@ -186,13 +206,18 @@ def _what_and_whose(result: Verification, lang: str) -> dict:
     how long."""
     summary = credential_summary(result.credential, lang, result.dataset)
     volunteer = summary.get("volunteer") or (
-        messages().get("verify.bulk.pseudonymous", lang) if summary.get("pseudonymous") else "")
+        messages().get("verify.bulk.pseudonymous", lang) if summary.get("pseudonymous") else ""
+    )
     start, end = summary.get("start") or "", summary.get("end") or ""
     period = start if start == end else f"{start} – {end}" if start and end else start or end
     issued = summary.get("valid_from")
-    return {"volunteer": volunteer, "title": summary.get("title") or "", "period": period,
-            "hours": summary.get("hours") if summary.get("hours") is not None else "",
-            "issued": issued[:10] if isinstance(issued, str) else ""}
+    return {
+        "volunteer": volunteer,
+        "title": summary.get("title") or "",
+        "period": period,
+        "hours": summary.get("hours") if summary.get("hours") is not None else "",
+        "issued": issued[:10] if isinstance(issued, str) else "",
+    }
 
 
 def _in_language(detail: str | Text, lang: str) -> str:

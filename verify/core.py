@@ -106,9 +106,14 @@ class CheckResult:
     verdict: str | None = None  # the verdict this check calls for when it is not passed
 
     def as_json(self, lang: str) -> dict:
-        return {"check": self.name, "status": self.status, "reason": self.reason.in_language(lang),
-                "reason_lv": self.reason.lv, "reason_en": self.reason.en, **({"details": self.details}
-                                                                             if self.details else {})}
+        return {
+            "check": self.name,
+            "status": self.status,
+            "reason": self.reason.in_language(lang),
+            "reason_lv": self.reason.lv,
+            "reason_en": self.reason.en,
+            **({"details": self.details} if self.details else {}),
+        }
 
 
 @dataclass
@@ -170,6 +175,7 @@ def issuer_id(credential: dict) -> str | None:
 
 # --- the checks ---------------------------------------------------------------------------------------------------
 
+
 def check_shape(credential: Any) -> CheckResult:
     """Well-formed VC 2.0 (required properties, types, dates with time zones) and the OB 3.0 shape."""
     problems: list[str] = []
@@ -199,8 +205,13 @@ def check_shape(credential: Any) -> CheckResult:
         if not isinstance(issuer, dict) or "Profile" not in _as_list(issuer.get("type")):
             problems.append("issuer.type")
     if problems:
-        return CheckResult("shape", FAILED, _text("verify.shape.failed", fields=", ".join(problems)),
-                           {"fields": problems}, verdict="invalid")
+        return CheckResult(
+            "shape",
+            FAILED,
+            _text("verify.shape.failed", fields=", ".join(problems)),
+            {"fields": problems},
+            verdict="invalid",
+        )
     return CheckResult("shape", PASSED, _text("verify.shape.ok"))
 
 
@@ -223,14 +234,19 @@ def check_expansion(credential: dict, loader: DocumentLoader) -> Expansion:
     try:
         quads = shapes.quads(without_proof(credential), loader=loader)
     except DocumentLoaderError as error:
-        return Expansion(CheckResult("jsonld", FAILED, _text("verify.jsonld.unknown_context", detail=str(error)),
-                                     verdict="invalid"))
+        return Expansion(
+            CheckResult("jsonld", FAILED, _text("verify.jsonld.unknown_context", detail=str(error)), verdict="invalid")
+        )
     except StrictExpansionError as error:
-        return Expansion(CheckResult("jsonld", FAILED, _text("verify.jsonld.undefined_term", detail=str(error)),
-                                     verdict="invalid"))
+        return Expansion(
+            CheckResult("jsonld", FAILED, _text("verify.jsonld.undefined_term", detail=str(error)), verdict="invalid")
+        )
     except Exception as error:  # PyLD's JsonLdError and kin: malformed JSON-LD
-        return Expansion(CheckResult("jsonld", FAILED, _text("verify.jsonld.malformed", detail=type(error).__name__),
-                                     verdict="invalid"))
+        return Expansion(
+            CheckResult(
+                "jsonld", FAILED, _text("verify.jsonld.malformed", detail=type(error).__name__), verdict="invalid"
+            )
+        )
     passed = CheckResult("jsonld", PASSED, _text("verify.jsonld.ok"))
     try:
         return Expansion(passed, canonicalize_quads(quads), quads=quads)
@@ -248,16 +264,26 @@ def check_dates(credential: dict, now: datetime) -> list[CheckResult]:
     valid_from, valid_until = _parse_time(credential.get("validFrom")), _parse_time(credential.get("validUntil"))
     results = []
     if valid_from and valid_from > now:
-        results.append(CheckResult("validFrom", FAILED, _text("verify.dates.not_yet_valid",
-                                                              when=credential["validFrom"]), verdict="not_yet_valid"))
+        results.append(
+            CheckResult(
+                "validFrom",
+                FAILED,
+                _text("verify.dates.not_yet_valid", when=credential["validFrom"]),
+                verdict="not_yet_valid",
+            )
+        )
     else:
         results.append(CheckResult("validFrom", PASSED, _text("verify.dates.valid_from_ok")))
     if valid_until and valid_until < now:
-        results.append(CheckResult("validUntil", FAILED, _text("verify.dates.expired", when=credential["validUntil"]),
-                                   verdict="expired"))
+        results.append(
+            CheckResult(
+                "validUntil", FAILED, _text("verify.dates.expired", when=credential["validUntil"]), verdict="expired"
+            )
+        )
     elif valid_until:
-        results.append(CheckResult("validUntil", PASSED, _text("verify.dates.valid_until_ok",
-                                                               when=credential["validUntil"])))
+        results.append(
+            CheckResult("validUntil", PASSED, _text("verify.dates.valid_until_ok", when=credential["validUntil"]))
+        )
     return results
 
 
@@ -265,17 +291,26 @@ def check_issuer(credential: dict, ports: VerificationPorts) -> tuple[CheckResul
     did = issuer_id(credential)
     entry = ports.registry_entry(did) if did else None
     if entry is None:  # a check of its own, apart from the proof: a warning for VC-API, amber for people
-        return CheckResult("issuer", WARNING, _text("verify.issuer.unknown", did=did or "-"),
-                           verdict="unknown_issuer"), None
-    details = {"legal_name": entry["legal_name"], "registration_number": entry["registration_number"],
-               "status": entry["status"]}
+        return CheckResult(
+            "issuer", WARNING, _text("verify.issuer.unknown", did=did or "-"), verdict="unknown_issuer"
+        ), None
+    details = {
+        "legal_name": entry["legal_name"],
+        "registration_number": entry["registration_number"],
+        "status": entry["status"],
+    }
     if entry.get("kind") == "platform":  # the service itself, signing a bundle (CLR) of issuers' credentials
         return CheckResult("issuer", PASSED, _text("verify.issuer.platform", name=entry["legal_name"]), details), entry
     if entry["status"] != "verified":
-        return CheckResult("issuer", WARNING, _text("verify.issuer.suspended", name=entry["legal_name"]),
-                           details), entry
-    return CheckResult("issuer", PASSED, _text("verify.issuer.ok", name=entry["legal_name"],
-                                               number=entry["registration_number"]), details), entry
+        return CheckResult(
+            "issuer", WARNING, _text("verify.issuer.suspended", name=entry["legal_name"]), details
+        ), entry
+    return CheckResult(
+        "issuer",
+        PASSED,
+        _text("verify.issuer.ok", name=entry["legal_name"], number=entry["registration_number"]),
+        details,
+    ), entry
 
 
 def check_proof(credential: dict, ports: VerificationPorts, canonical_form: str | None = None) -> list[CheckResult]:
@@ -320,13 +355,22 @@ def check_proof(credential: dict, ports: VerificationPorts, canonical_form: str 
             key_checks.append(CheckResult("key", PASSED, _text("verify.key.ok")))
         return document
 
-    outcome = verify_proofs(credential, loader=ports.loader, resolve_verification_method=resolve,
-                            suites=VERIFYING_SUITES, canonical_form=canonical_form)
+    outcome = verify_proofs(
+        credential,
+        loader=ports.loader,
+        resolve_verification_method=resolve,
+        suites=VERIFYING_SUITES,
+        canonical_form=canonical_form,
+    )
     if too_complex := _too_complex(outcome):
         return [*key_checks, too_complex]
     by_issuer = [p for p in outcome.proofs if issuer and _signer(p) == issuer]
-    results = [*key_checks, _issuer_proof_check(by_issuer, [p for p in outcome.proofs if p not in by_issuer],
-                                                issuer, proofs, unresolved, key_checks, ports)]
+    results = [
+        *key_checks,
+        _issuer_proof_check(
+            by_issuer, [p for p in outcome.proofs if p not in by_issuer], issuer, proofs, unresolved, key_checks, ports
+        ),
+    ]
     for other in outcome.proofs:
         if other not in by_issuer:
             results.append(_other_proof_check(other, unresolved))
@@ -344,33 +388,62 @@ def _signer(proof: ProofResult) -> str | None:
     return method.split("#", 1)[0] if method else None
 
 
-def _issuer_proof_check(by_issuer: list[ProofResult], others: list[ProofResult], issuer: str | None, proofs: list,
-                        unresolved: set[str], key_checks: list[CheckResult], ports: VerificationPorts) -> CheckResult:
+def _issuer_proof_check(
+    by_issuer: list[ProofResult],
+    others: list[ProofResult],
+    issuer: str | None,
+    proofs: list,
+    unresolved: set[str],
+    key_checks: list[CheckResult],
+    ports: VerificationPorts,
+) -> CheckResult:
     if not by_issuer:
         signers = ", ".join(sorted({_signer(p) or "?" for p in others}))
         if issuer and ports.resolve_did(issuer) is not None:
             # As @digitalbazaar/vc does: a key speaks for the issuer only if the issuer controls it.
-            return CheckResult("proof", FAILED, _text("verify.proof.not_by_issuer", issuer=issuer, signers=signers),
-                               {"reasons": [r for p in others for r in _proof_reasons(p)]}, verdict="invalid")
-        return CheckResult("proof", COULD_NOT_CHECK, _text("verify.proof.issuer_unresolvable", issuer=issuer or "-",
-                                                           signers=signers), verdict="could_not_check")
+            return CheckResult(
+                "proof",
+                FAILED,
+                _text("verify.proof.not_by_issuer", issuer=issuer, signers=signers),
+                {"reasons": [r for p in others for r in _proof_reasons(p)]},
+                verdict="invalid",
+            )
+        return CheckResult(
+            "proof",
+            COULD_NOT_CHECK,
+            _text("verify.proof.issuer_unresolvable", issuer=issuer or "-", signers=signers),
+            verdict="could_not_check",
+        )
     failed = [p for p in by_issuer if not p.verified]
     if not failed:
-        suites = sorted({p["cryptosuite"] for p in proofs
-                         if isinstance(p, dict) and isinstance(p.get("cryptosuite"), str)
-                         and isinstance(p.get("verificationMethod"), str)
-                         and p["verificationMethod"].split("#", 1)[0] == issuer})
+        suites = sorted(
+            {
+                p["cryptosuite"]
+                for p in proofs
+                if isinstance(p, dict)
+                and isinstance(p.get("cryptosuite"), str)
+                and isinstance(p.get("verificationMethod"), str)
+                and p["verificationMethod"].split("#", 1)[0] == issuer
+            }
+        )
         return CheckResult("proof", PASSED, _text("verify.proof.ok", suites=", ".join(suites)))
     reasons = [r for p in failed for r in _proof_reasons(p)]
     if any(c.status == FAILED for c in key_checks):  # the key check already says why: compromised
-        return CheckResult("proof", FAILED, _text("verify.proof.key_compromised"), {"reasons": reasons},
-                           verdict="invalid")
+        return CheckResult(
+            "proof", FAILED, _text("verify.proof.key_compromised"), {"reasons": reasons}, verdict="invalid"
+        )
     if all(_unchecked(p, unresolved) for p in failed):
         if any(_signed_with(p) in unresolved for p in failed):
-            return CheckResult("proof", COULD_NOT_CHECK, _text("verify.proof.key_unavailable", did=issuer),
-                               {"reasons": reasons}, verdict="could_not_check")
-        return CheckResult("proof", COULD_NOT_CHECK, _text("verify.proof.unsupported"), {"reasons": reasons},
-                           verdict="could_not_check")
+            return CheckResult(
+                "proof",
+                COULD_NOT_CHECK,
+                _text("verify.proof.key_unavailable", did=issuer),
+                {"reasons": reasons},
+                verdict="could_not_check",
+            )
+        return CheckResult(
+            "proof", COULD_NOT_CHECK, _text("verify.proof.unsupported"), {"reasons": reasons}, verdict="could_not_check"
+        )
     return CheckResult("proof", FAILED, _text("verify.proof.failed"), {"reasons": reasons}, verdict="invalid")
 
 
@@ -380,7 +453,9 @@ def _unchecked(proof: ProofResult, unresolved: set[str]) -> bool:
     failing = [c for c in proof.checks if not c.ok]
     return bool(failing) and all(
         (c.name == "verificationMethod" and _signed_with(proof) in unresolved)
-        or (c.name == "cryptosuite" and c.reason.startswith("unsupported cryptosuite")) for c in failing)
+        or (c.name == "cryptosuite" and c.reason.startswith("unsupported cryptosuite"))
+        for c in failing
+    )
 
 
 def _proof_reasons(proof: ProofResult) -> list[str]:
@@ -418,8 +493,13 @@ def is_stored_document(presented: dict, stored: dict, method_id: str | None = No
         return False
 
     def proof_values(document: dict) -> set[str]:
-        return {p["proofValue"] for p in _as_list(document.get("proof")) if isinstance(p, dict)
-                and method_id in (None, p.get("verificationMethod")) and isinstance(p.get("proofValue"), str)}
+        return {
+            p["proofValue"]
+            for p in _as_list(document.get("proof"))
+            if isinstance(p, dict)
+            and method_id in (None, p.get("verificationMethod"))
+            and isinstance(p.get("proofValue"), str)
+        }
 
     values = proof_values(presented)
     return bool(values) and values <= proof_values(stored)
@@ -427,8 +507,11 @@ def is_stored_document(presented: dict, stored: dict, method_id: str | None = No
 
 def _too_complex(outcome) -> CheckResult | None:
     """Canonicalization refused the document as a "poison" graph (see credentials.proofs.rdfc): say so, not "altered"."""
-    if any(check.name == "canonicalization" and not check.ok and WORK_LIMIT_REASON in check.reason
-           for proof in outcome.proofs for check in proof.checks):
+    if any(
+        check.name == "canonicalization" and not check.ok and WORK_LIMIT_REASON in check.reason
+        for proof in outcome.proofs
+        for check in proof.checks
+    ):
         return _too_complex_result(outcome.reasons)
     return None
 
@@ -453,8 +536,9 @@ def check_status(credential: dict, ports: VerificationPorts) -> list[CheckResult
         purpose = entry.get("statusPurpose", "")
         name = f"status:{purpose}"
         if entry.get("type") != "BitstringStatusListEntry" or purpose not in ("revocation", "suspension"):
-            results.append(CheckResult(name, COULD_NOT_CHECK, _text("verify.status.unsupported"),
-                                       verdict="could_not_check"))
+            results.append(
+                CheckResult(name, COULD_NOT_CHECK, _text("verify.status.unsupported"), verdict="could_not_check")
+            )
             continue
         url = entry.get("statusListCredential")
         try:
@@ -464,12 +548,19 @@ def check_status(credential: dict, ports: VerificationPorts) -> list[CheckResult
             if subject.get("statusPurpose") != purpose:
                 raise StatusListError("the list's purpose differs from the entry's")
             if issuer_id(status_credential) != issuer_id(credential) and not _same_registry_issuer(
-                    ports, issuer_id(status_credential), issuer_id(credential)):
+                ports, issuer_id(status_credential), issuer_id(credential)
+            ):
                 raise StatusListError("the list is not the credential issuer's")
             bit = get_bit(verified_list_bits(status_credential, ports), index)
         except (StatusListUnavailable, StatusListError, KeyError, TypeError, ValueError, IndexError) as error:
-            results.append(CheckResult(name, COULD_NOT_CHECK, _text("verify.status.unavailable", purpose=purpose,
-                                                                     detail=str(error)), verdict="could_not_check"))
+            results.append(
+                CheckResult(
+                    name,
+                    COULD_NOT_CHECK,
+                    _text("verify.status.unavailable", purpose=purpose, detail=str(error)),
+                    verdict="could_not_check",
+                )
+            )
             continue
         if bit:
             verdict = "revoked" if purpose == "revocation" else "suspended"
@@ -497,16 +588,26 @@ _verified_lists_lock = threading.Lock()
 
 def verified_list_bits(status_credential: dict, ports: VerificationPorts) -> bytes:
     """The decoded bits of a status list credential whose proof verifies; raises StatusListError otherwise."""
-    signers = sorted({proof["verificationMethod"].split("#", 1)[0] for proof in _as_list(status_credential.get("proof"))
-                      if isinstance(proof, dict) and isinstance(proof.get("verificationMethod"), str)})
-    content = json.dumps([status_credential, [ports.resolve_did(did) for did in signers]], sort_keys=True,
-                         ensure_ascii=False, default=str)
+    signers = sorted(
+        {
+            proof["verificationMethod"].split("#", 1)[0]
+            for proof in _as_list(status_credential.get("proof"))
+            if isinstance(proof, dict) and isinstance(proof.get("verificationMethod"), str)
+        }
+    )
+    content = json.dumps(
+        [status_credential, [ports.resolve_did(did) for did in signers]],
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
     key = hashlib.sha256(content.encode("utf-8")).digest()
     with _verified_lists_lock:
         bits = _verified_lists.get(key)
     if bits is None:
-        proof = verify_proofs(status_credential, loader=ports.loader,
-                              resolve_verification_method=_plain_resolver(ports))
+        proof = verify_proofs(
+            status_credential, loader=ports.loader, resolve_verification_method=_plain_resolver(ports)
+        )
         if not proof.verified:
             raise StatusListError("the list's signature does not verify")
         bits = decode_list(status_credential["credentialSubject"]["encodedList"])
@@ -565,6 +666,7 @@ def worst_verdict(checks: list[CheckResult], also: set[str] = frozenset()) -> st
 
 MAX_PRESENTED_CREDENTIALS = 50  # each costs a full verification; a real presentation carries a few
 
+
 @dataclass
 class PresentationVerification:
     """The presentation's own checks (shape, proof, challenge, domain) and one verification per credential."""
@@ -588,8 +690,10 @@ class PresentationVerification:
             "checks": [c.name for c in self.checks if c.status == PASSED],
             "warnings": [c.as_json(lang) for c in self.checks if c.status == WARNING],
             "errors": [c.as_json(lang) for c in self.checks if c.status in (FAILED, COULD_NOT_CHECK)],
-            "presentationResult": {"verified": all(c.status != FAILED for c in self.checks),
-                                   "results": [c.as_json(lang) for c in self.checks]},
+            "presentationResult": {
+                "verified": all(c.status != FAILED for c in self.checks),
+                "results": [c.as_json(lang) for c in self.checks],
+            },
             "credentialResults": [result.as_vc_api(lang) for result in self.credentials],
         }
 
@@ -606,13 +710,23 @@ def check_presentation_shape(presentation: Any) -> CheckResult:
     if not all(isinstance(c, dict) for c in credentials) or len(credentials) > MAX_PRESENTED_CREDENTIALS:
         problems.append(f"verifiableCredential (JSON objects, at most {MAX_PRESENTED_CREDENTIALS})")
     if problems:
-        return CheckResult("shape", FAILED, _text("verify.presentation.shape_failed", fields=", ".join(problems)),
-                           {"fields": problems}, verdict="invalid")
+        return CheckResult(
+            "shape",
+            FAILED,
+            _text("verify.presentation.shape_failed", fields=", ".join(problems)),
+            {"fields": problems},
+            verdict="invalid",
+        )
     return CheckResult("shape", PASSED, _text("verify.presentation.shape_ok"))
 
 
-def check_presentation_proof(presentation: dict, ports: VerificationPorts, challenge: str | None,
-                             domain: str | None, canonical_form: str | None = None) -> list[CheckResult]:
+def check_presentation_proof(
+    presentation: dict,
+    ports: VerificationPorts,
+    challenge: str | None,
+    domain: str | None,
+    canonical_form: str | None = None,
+) -> list[CheckResult]:
     """The holder's `authentication` proof over the presentation, bound to the verifier's challenge and domain."""
     proofs = [p for p in _as_list(presentation.get("proof")) if isinstance(p, dict)]
     if not proofs:
@@ -626,37 +740,55 @@ def check_presentation_proof(presentation: dict, ports: VerificationPorts, chall
             raise ProofError(f"{method_id} is not controlled by the holder {holder}")
         return resolve(method_id)
 
-    outcome = verify_proofs(presentation, loader=ports.loader, resolve_verification_method=resolve_holder_key,
-                            suites=VERIFYING_SUITES, expected_proof_purpose="authentication",
-                            canonical_form=canonical_form)
+    outcome = verify_proofs(
+        presentation,
+        loader=ports.loader,
+        resolve_verification_method=resolve_holder_key,
+        suites=VERIFYING_SUITES,
+        expected_proof_purpose="authentication",
+        canonical_form=canonical_form,
+    )
     results = []
     if outcome.verified:
         results.append(CheckResult("proof", PASSED, _text("verify.presentation.proof_ok")))
     elif too_complex := _too_complex(outcome):
         results.append(too_complex)
     else:
-        results.append(CheckResult("proof", FAILED, _text("verify.presentation.proof_failed"),
-                                   {"reasons": outcome.reasons}, verdict="invalid"))
+        results.append(
+            CheckResult(
+                "proof",
+                FAILED,
+                _text("verify.presentation.proof_failed"),
+                {"reasons": outcome.reasons},
+                verdict="invalid",
+            )
+        )
     # Signed values: only meaningful once the proof verified, but reported either way so the reason is plain.
     if challenge is None:
-        results.append(CheckResult("challenge", FAILED, _text("verify.presentation.challenge_not_given"),
-                                   verdict="invalid"))
+        results.append(
+            CheckResult("challenge", FAILED, _text("verify.presentation.challenge_not_given"), verdict="invalid")
+        )
     elif any(p.get("challenge") != challenge for p in proofs):
-        results.append(CheckResult("challenge", FAILED, _text("verify.presentation.challenge_mismatch"),
-                                   verdict="invalid"))
+        results.append(
+            CheckResult("challenge", FAILED, _text("verify.presentation.challenge_mismatch"), verdict="invalid")
+        )
     else:
         results.append(CheckResult("challenge", PASSED, _text("verify.presentation.challenge_ok")))
     if domain is not None:
         if not all(domain in _as_list(p.get("domain")) for p in proofs):
-            results.append(CheckResult("domain", FAILED, _text("verify.presentation.domain_mismatch", domain=domain),
-                                       verdict="invalid"))
+            results.append(
+                CheckResult(
+                    "domain", FAILED, _text("verify.presentation.domain_mismatch", domain=domain), verdict="invalid"
+                )
+            )
         else:
             results.append(CheckResult("domain", PASSED, _text("verify.presentation.domain_ok", domain=domain)))
     return results
 
 
-def verify_presentation(presentation: Any, ports: VerificationPorts, *, challenge: str | None = None,
-                        domain: str | None = None) -> PresentationVerification:
+def verify_presentation(
+    presentation: Any, ports: VerificationPorts, *, challenge: str | None = None, domain: str | None = None
+) -> PresentationVerification:
     """Verifies the presentation's proof (challenge, domain) and each credential in it; the worst verdict wins."""
     shape = check_presentation_shape(presentation)
     if shape.status == FAILED:
@@ -664,8 +796,12 @@ def verify_presentation(presentation: Any, ports: VerificationPorts, *, challeng
     expansion = check_expansion(presentation, ports.loader)
     checks = [shape, expansion.check]
     if expansion.check.status == PASSED:
-        checks.extend(proof_checks(expansion, lambda canonical_form: check_presentation_proof(
-            presentation, ports, challenge, domain, canonical_form)))
+        checks.extend(
+            proof_checks(
+                expansion,
+                lambda canonical_form: check_presentation_proof(presentation, ports, challenge, domain, canonical_form),
+            )
+        )
     # A presentation without credentials is valid (VC DM 2.0): the holder proves control of its key, bound to the
     # challenge and domain, and nothing more.
     credentials = [verify_credential(c, ports) for c in _as_list(presentation.get("verifiableCredential"))]

@@ -53,8 +53,9 @@ def credential_from_pdf(data: bytes) -> Any:
     except EmbeddedCredentialError as error:
         raise UnreadableInput(str(error)) from None
     except PyPdfError as error:  # e.g. LimitReachedError: an attachment that inflates beyond pypdf's limit
-        raise UnreadableInput(f"not a readable PDF: {type(error).__name__}",
-                              messages().text("verify.input.unreadable_pdf")) from None
+        raise UnreadableInput(
+            f"not a readable PDF: {type(error).__name__}", messages().text("verify.input.unreadable_pdf")
+        ) from None
     except RecursionError:  # the attachment's JSON is nested deeper than the parser goes
         raise _out_of_bounds(OutOfBounds("verify.bounds.too_deep", limit=MAX_DEPTH)) from None
 
@@ -110,7 +111,7 @@ def credential_id_in(reference: str, base_url: str) -> str | None:
     link, base = _as_url(reference), urlsplit(base_url.rstrip("/"))
     if link is None or link.netloc.lower() != base.netloc.lower() or not link.path.startswith(base.path + "/"):
         return None
-    match = _LINK_PATH.search(link.path[len(base.path):])
+    match = _LINK_PATH.search(link.path[len(base.path) :])
     return match[1] if match else None
 
 

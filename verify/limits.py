@@ -111,7 +111,9 @@ def worker_slot() -> Iterator[None]:
 # forkserver: a clean process (never a fork of the threaded server) that has imported PyLD and the bundled contexts
 # once; each check forks from it.
 _processes = multiprocessing.get_context("forkserver")
-_processes.set_forkserver_preload(["verify.limits", "credentials.proofs.shapes", "credentials.proofs.rdfc", "credentials.proofs.jsonld"])
+_processes.set_forkserver_preload(
+    ["verify.limits", "credentials.proofs.shapes", "credentials.proofs.rdfc", "credentials.proofs.jsonld"]
+)
 _worker_slots = threading.BoundedSemaphore(MAX_WORKERS)
 
 

@@ -56,15 +56,25 @@ PublicLanguageDep = Annotated[str, Depends(public_language)]
 
 
 def _page(request: Request, template: str, lang: str, status_code: int = 200, **context) -> HTMLResponse:
-    return HTMLResponse(render_page(_templates, template, lang=lang, url=str(request.url), **context),
-                        status_code=status_code)
+    return HTMLResponse(
+        render_page(_templates, template, lang=lang, url=str(request.url), **context), status_code=status_code
+    )
 
 
-def _error_page(request: Request, lang: str, status_code: int, title_key: str, detail: str,
-                back_href: str) -> HTMLResponse:
+def _error_page(
+    request: Request, lang: str, status_code: int, title_key: str, detail: str, back_href: str
+) -> HTMLResponse:
     text = messages()
-    return _page(request, "error.html", lang, status_code, title=text.get(title_key, lang), detail=detail,
-                 back_href=f"{back_href}?lang={lang}", back_label=text.get("verify.page.back", lang))
+    return _page(
+        request,
+        "error.html",
+        lang,
+        status_code,
+        title=text.get(title_key, lang),
+        detail=detail,
+        back_href=f"{back_href}?lang={lang}",
+        back_label=text.get("verify.page.back", lang),
+    )
 
 
 def _stored_id(ctx: IssuerContext, session: Session, credential) -> str | None:
@@ -74,24 +84,30 @@ def _stored_id(ctx: IssuerContext, session: Session, credential) -> str | None:
     claimed = credential.get("id") if isinstance(credential, dict) else None
     if not isinstance(claimed, str) or not claimed.startswith(prefix):
         return None
-    row = session.get(CredentialRow, claimed[len(prefix):])
+    row = session.get(CredentialRow, claimed[len(prefix) :])
     if row is None or not is_stored_document(credential, json.loads(row.document)):
         return None
     return row.id
 
 
-def _result_page(request: Request, session: Session, ctx: IssuerContext, lang: str, credential,
-                 uploaded: bool) -> HTMLResponse:
+def _result_page(
+    request: Request, session: Session, ctx: IssuerContext, lang: str, credential, uploaded: bool
+) -> HTMLResponse:
     result = verify_in_session(session, ctx, credential)
     stored_id = _stored_id(ctx, session, credential)
     status = credential_status_summary(session, stored_id) if stored_id else None
     view = verification_view(result, lang, stored_id=stored_id, status=status)
     # A corrected credential replaces this one: the holder of the old QR code must find the new one.
     successor = status.superseded_by if status else None
-    return _page(request, "verify/result.html", lang, other_lang="en" if lang == "lv" else "lv",
-                 resubmit=json.dumps(credential, ensure_ascii=False) if uploaded else None,
-                 superseded_url=verify_page_url(ctx.base_url, successor) + f"?lang={lang}" if successor else None,
-                 **view)
+    return _page(
+        request,
+        "verify/result.html",
+        lang,
+        other_lang="en" if lang == "lv" else "lv",
+        resubmit=json.dumps(credential, ensure_ascii=False) if uploaded else None,
+        superseded_url=verify_page_url(ctx.base_url, successor) + f"?lang={lang}" if successor else None,
+        **view,
+    )
 
 
 @router.get("/v/{credential_id}", response_class=HTMLResponse)
@@ -103,18 +119,31 @@ def _verification_page(request: Request, credential_id: str, lang: str, ctx: Iss
     with read_transaction(request) as session:
         row = session.get(CredentialRow, credential_id)
         if row is None:
-            return _error_page(request, lang, 404, "verify.page.not_found_title",
-                               messages().get("verify.page.not_found", lang, id=credential_id), "/verify")
+            return _error_page(
+                request,
+                lang,
+                404,
+                "verify.page.not_found_title",
+                messages().get("verify.page.not_found", lang, id=credential_id),
+                "/verify",
+            )
         return _result_page(request, session, ctx, lang, json.loads(row.document), uploaded=False)
 
 
 @router.get("/verify", response_class=HTMLResponse)
 def verify_form(request: Request, lang: PublicLanguageDep):
-    return _page(request, "verify/form.html", lang, pasted="", error=None, max_mb=MAX_FILE_BYTES // 2 ** 20)
+    return _page(request, "verify/form.html", lang, pasted="", error=None, max_mb=MAX_FILE_BYTES // 2**20)
 
 
 @router.post("/verify", response_class=HTMLResponse)
-def verify_upload(request: Request, session: ReadSessionDep, ctx: IssuerContextDep, lang: PublicLanguageDep, credential: str = Form(""), file: UploadFile | None = File(None)):
+def verify_upload(
+    request: Request,
+    session: ReadSessionDep,
+    ctx: IssuerContextDep,
+    lang: PublicLanguageDep,
+    credential: str = Form(""),
+    file: UploadFile | None = File(None),
+):
     """A file (PDF or JSON), or pasted text: a verification link or an id of this service's (then the credential's
     own page), or a credential's JSON."""
     pasted = credential.strip()
@@ -132,8 +161,15 @@ def verify_upload(request: Request, session: ReadSessionDep, ctx: IssuerContextD
         else:
             parsed = _credential_from_pasted(pasted)
     except _Unreadable as error:
-        return _page(request, "verify/form.html", lang, 400, pasted=credential,
-                     error=error.message.in_language(lang), max_mb=MAX_FILE_BYTES // 2 ** 20)
+        return _page(
+            request,
+            "verify/form.html",
+            lang,
+            400,
+            pasted=credential,
+            error=error.message.in_language(lang),
+            max_mb=MAX_FILE_BYTES // 2**20,
+        )
     return _result_page(request, session, ctx, lang, parsed, uploaded=True)
 
 
@@ -160,20 +196,35 @@ def _credential_from_pasted(text: str):
         return credential_from_text(text)
     except UnreadableInput as error:
         looks_like_json = text.lstrip()[:1] in ("{", "[", '"')
-        raise _Unreadable("verify.input.broken_json" if looks_like_json else "verify.input.unrecognised",
-                          error.text) from None
+        raise _Unreadable(
+            "verify.input.broken_json" if looks_like_json else "verify.input.unrecognised", error.text
+        ) from None
 
 
 @router.get("/verify/bulk", response_class=HTMLResponse)
 def bulk_form(request: Request, lang: PublicLanguageDep):
-    return _page(request, "verify/bulk.html", lang, limits={
-        "entries": bulk.MAX_ENTRIES, "megabytes": bulk.MAX_UPLOAD_BYTES // 2 ** 20})
+    return _page(
+        request,
+        "verify/bulk.html",
+        lang,
+        limits={"entries": bulk.MAX_ENTRIES, "megabytes": bulk.MAX_UPLOAD_BYTES // 2**20},
+    )
 
 
-@api_router.post("/verify/bulk", tags=["verification"],
-                 summary="Bulk check: a CSV of verification links or a ZIP of credential JSON files and certificate "
-                         "PDFs (multipart field `file`); returns a CSV with one verdict per row")
-def bulk_check(request: Request, session: ReadSessionDep, ctx: IssuerContextDep, lang: PublicLanguageDep, file: UploadFile = File(...), page: str = Form("")):
+@api_router.post(
+    "/verify/bulk",
+    tags=["verification"],
+    summary="Bulk check: a CSV of verification links or a ZIP of credential JSON files and certificate "
+    "PDFs (multipart field `file`); returns a CSV with one verdict per row",
+)
+def bulk_check(
+    request: Request,
+    session: ReadSessionDep,
+    ctx: IssuerContextDep,
+    lang: PublicLanguageDep,
+    file: UploadFile = File(...),
+    page: str = Form(""),
+):
     data = file.file.read(bulk.MAX_UPLOAD_BYTES + 1)
 
     def lookup(credential_id: str):
@@ -187,10 +238,19 @@ def bulk_check(request: Request, session: ReadSessionDep, ctx: IssuerContextDep,
         if not page:  # the API answers with problem details
             raise
         status = 413 if error.key in ("bulk.too_large", "bulk.too_large_unpacked") else 400
-        return _error_page(request, lang, status, "verify.bulk.error_title",
-                           messages().get(error.key, lang, **error.params), "/verify/bulk")
+        return _error_page(
+            request,
+            lang,
+            status,
+            "verify.bulk.error_title",
+            messages().get(error.key, lang, **error.params),
+            "/verify/bulk",
+        )
     ports = ServicePorts(session, ctx)
     rows = list(bulk.report_rows(entries, lambda credential: verify_credential(credential, ports), lang, deadline))
     session.commit()  # a status list signed on first use is kept
-    return Response(bulk.to_csv(rows), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="verification-results.csv"'})
+    return Response(
+        bulk.to_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="verification-results.csv"'},
+    )

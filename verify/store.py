@@ -164,8 +164,10 @@ class ServicePorts:
         slug = self.snapshots.slug_for_multikey(multikey)
         if slug is None:
             slug = self.session.execute(
-                select(OrganisationRow.slug).join(SigningKeyRow, SigningKeyRow.organisation_id == OrganisationRow.id)
-                .where(SigningKeyRow.public_multikey == multikey)).scalar()
+                select(OrganisationRow.slug)
+                .join(SigningKeyRow, SigningKeyRow.organisation_id == OrganisationRow.id)
+                .where(SigningKeyRow.public_multikey == multikey)
+            ).scalar()
             if slug is not None:  # unknown keys are not remembered: anyone can make up any number of them
                 self.snapshots.remember_multikey(multikey, slug)
         return slug
@@ -198,12 +200,13 @@ class ServicePorts:
         prefix = f"{self.ctx.base_url}/credentials/"
         if not credential_id.startswith(prefix) or "\x00" in credential_id:
             return None
-        row = self.session.get(CredentialRow, credential_id[len(prefix):])
+        row = self.session.get(CredentialRow, credential_id[len(prefix) :])
         return StoredCredential(row.issued_at, json.loads(row.document)) if row else None
 
     def status_list(self, url: str) -> dict:
-        match = re.fullmatch(re.escape(self.ctx.base_url) + r"/status/([a-z0-9-]+)/(revocation|suspension)/(\d+)",
-                             url or "")
+        match = re.fullmatch(
+            re.escape(self.ctx.base_url) + r"/status/([a-z0-9-]+)/(revocation|suspension)/(\d+)", url or ""
+        )
         if match is None:
             raise StatusListUnavailable("not a status list of this service (lists elsewhere are never fetched)")
         snapshot = self._snapshot(match[1])
@@ -220,13 +223,18 @@ class ServicePorts:
         current = self.session.execute(
             select(StatusListRow.signed_credential)
             .join(OrganisationRow, OrganisationRow.id == StatusListRow.organisation_id)
-            .where(OrganisationRow.slug == match[1], StatusListRow.purpose == match[2],
-                   StatusListRow.number == int(match[3]), StatusListRow.signed_version >= StatusListRow.version)
+            .where(
+                OrganisationRow.slug == match[1],
+                StatusListRow.purpose == match[2],
+                StatusListRow.number == int(match[3]),
+                StatusListRow.signed_version >= StatusListRow.version,
+            )
         ).scalar()
         if current is not None:  # signed and current: one query, no status bits loaded
             signed = json.loads(current)
-            if not signed_by_untrusted_key(signed, lambda method: getattr(
-                    snapshot.key_histories.get(method), "status", None)):
+            if not signed_by_untrusted_key(
+                signed, lambda method: getattr(snapshot.key_histories.get(method), "status", None)
+            ):
                 return signed
             # else signed before its key was reported compromised: credentials_status_lists.signed_status_list signs it again
         if self.session.connection().get_execution_options().get(READ_MOSTLY):
@@ -263,8 +271,9 @@ def verify_with_service(session_factory: sessionmaker, ctx: IssuerContext, crede
         return verify_in_session(session, ctx, credential)
 
 
-def verify_presentation_with_service(session_factory: sessionmaker, ctx: IssuerContext, presentation, *,
-                                     challenge: str | None, domain: str | None) -> PresentationVerification:
+def verify_presentation_with_service(
+    session_factory: sessionmaker, ctx: IssuerContext, presentation, *, challenge: str | None, domain: str | None
+) -> PresentationVerification:
     with session_factory() as session:
         session.connection(execution_options={READ_MOSTLY: True})
         result = verify_presentation(presentation, ServicePorts(session, ctx), challenge=challenge, domain=domain)

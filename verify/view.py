@@ -46,8 +46,13 @@ def credential_summary(credential: Any, lang: str, dataset: list | None = None) 
     competences = []
     for claimed in claims.competences:
         known = catalogue.competences_by_uri.get(claimed.uri)
-        competences.append(Competence(known.label.in_language(lang) if known else claimed.name or claimed.uri,
-                                      claimed.uri, claimed.attested_by == "self"))
+        competences.append(
+            Competence(
+                known.label.in_language(lang) if known else claimed.name or claimed.uri,
+                claimed.uri,
+                claimed.attested_by == "self",
+            )
+        )
     return {
         "title": claims.title,
         "volunteer": claims.volunteer_name,
@@ -69,8 +74,10 @@ def verification_view(result: Verification, lang: str, *, stored_id: str | None,
     revoked or suspended. The organiser's own words are not shown: they may name a person; their category is."""
     summary = credential_summary(result.credential, lang, result.dataset)
     issued = summary.get("valid_from") if summary else None
-    checks = [{"name": c.name, "status": c.status, "mark": STATUS_MARK[c.status],
-               "reason": c.reason.in_language(lang)} for c in result.checks]
+    checks = [
+        {"name": c.name, "status": c.status, "mark": STATUS_MARK[c.status], "reason": c.reason.in_language(lang)}
+        for c in result.checks
+    ]
     return {
         "verdict": result.verdict,
         "tone": tone(result.verdict),

@@ -74,10 +74,13 @@ def _install_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def docs():
-        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} · API",
-                                   swagger_js_url=f"{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
-                                   swagger_css_url=f"{DOCS_ASSETS_URL}/swagger-ui.css",
-                                   swagger_favicon_url=f"{DOCS_ASSETS_URL}/favicon-32x32.png")
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title=f"{app.title} · API",
+            swagger_js_url=f"{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS_URL}/favicon-32x32.png",
+        )
 
 
 @asynccontextmanager
@@ -87,9 +90,12 @@ async def _lifespan(app: FastAPI):
     from issuers.service import IssuerContext
 
     settings = app.state.settings
-    runner = BatchRunner(lambda: transaction(app.state.session_factory),
-                         IssuerContext(settings.public_base_url, settings.encryption_key), settings.batch_lease_seconds,
-                         settings.batch_row_pause)
+    runner = BatchRunner(
+        lambda: transaction(app.state.session_factory),
+        IssuerContext(settings.public_base_url, settings.encryption_key),
+        settings.batch_lease_seconds,
+        settings.batch_row_pause,
+    )
     app.state.batch_runner = runner
     runner.start()
     yield
@@ -110,5 +116,17 @@ def _routers():
     from verify.pages import api_router as bulk_router
     from verify.pages import router as verify_pages
 
-    return [catalogue_router, catalogue_pages, issuers_router, credentials_router, batches_router, drafts_router, volunteer_pages,
-            drafts_pages, verify_router, export_router, verify_pages, bulk_router]
+    return [
+        catalogue_router,
+        catalogue_pages,
+        issuers_router,
+        credentials_router,
+        batches_router,
+        drafts_router,
+        volunteer_pages,
+        drafts_pages,
+        verify_router,
+        export_router,
+        verify_pages,
+        bulk_router,
+    ]

@@ -34,8 +34,15 @@ def request_language(request: Request) -> str:
     return normalise_language(request.query_params.get("lang") or request.headers.get("accept-language"))
 
 
-def problem(request: Request, status: int, type_slug: str, title: str, detail: str | None = None,
-            headers: dict | None = None, **extra) -> JSONResponse:
+def problem(
+    request: Request,
+    status: int,
+    type_slug: str,
+    title: str,
+    detail: str | None = None,
+    headers: dict | None = None,
+    **extra,
+) -> JSONResponse:
     body = {"type": PROBLEM_BASE + type_slug, "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -68,8 +75,9 @@ def user_error_response(request: Request, exc: UserError) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 429:  # issuers.throttle.Throttled: when to try again
         headers = {"Retry-After": str(exc.params.get("seconds", 1))}
-    return problem(request, status, exc.key.replace(".", "-").replace("_", "-"), title, detail, headers=headers,
-                   **extra)
+    return problem(
+        request, status, exc.key.replace(".", "-").replace("_", "-"), title, detail, headers=headers, **extra
+    )
 
 
 # pydantic's error types -> (message key, the context entry its limit is in). pydantic's own texts are English only.
@@ -145,24 +153,49 @@ def install_problem_handlers(app: FastAPI) -> None:
         for err in exc.errors():
             location = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
             message = validation_message(err)
-            errors.append({"field": ".".join(location), "message": message.in_language(lang),
-                           "message_lv": message.lv, "message_en": message.en, "type": err.get("type")})
-        return problem(request, 422, "validation", messages().get("problem.invalid", lang),
-                       messages().get("problem.validation_detail", lang), errors=errors)
+            errors.append(
+                {
+                    "field": ".".join(location),
+                    "message": message.in_language(lang),
+                    "message_lv": message.lv,
+                    "message_en": message.en,
+                    "type": err.get("type"),
+                }
+            )
+        return problem(
+            request,
+            422,
+            "validation",
+            messages().get("problem.invalid", lang),
+            messages().get("problem.validation_detail", lang),
+            errors=errors,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         lang = request_language(request)
-        key = {404: "problem.not_found", 405: "problem.method_not_allowed", 401: "problem.unauthorised",
-               403: "problem.forbidden"}.get(exc.status_code)
+        key = {
+            404: "problem.not_found",
+            405: "problem.method_not_allowed",
+            401: "problem.unauthorised",
+            403: "problem.forbidden",
+        }.get(exc.status_code)
         title = messages().get(key, lang) if key else HTTPStatus(exc.status_code).phrase
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != HTTPStatus(exc.status_code).phrase else None
-        return problem(request, exc.status_code, f"http-{exc.status_code}", title, detail,
-                       headers=getattr(exc, "headers", None))
+        detail = (
+            exc.detail if isinstance(exc.detail, str) and exc.detail != HTTPStatus(exc.status_code).phrase else None
+        )
+        return problem(
+            request, exc.status_code, f"http-{exc.status_code}", title, detail, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
         log.exception("unhandled error: %s", type(exc).__name__)
         lang = request_language(request)
-        return problem(request, 500, "internal", messages().get("problem.internal", lang),
-                       messages().get("problem.internal_detail", lang))
+        return problem(
+            request,
+            500,
+            "internal",
+            messages().get("problem.internal", lang),
+            messages().get("problem.internal_detail", lang),
+        )

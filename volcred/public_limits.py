@@ -23,8 +23,12 @@ THROTTLED_ROUTES: dict[tuple[str, str], str] = {
 
 
 def throttle_rates(settings) -> dict[str, str]:
-    return {"verify": settings.verify_rate_limit, "bulk": settings.bulk_rate_limit,
-            "login_client": settings.login_client_rate_limit, "login_account": settings.login_account_rate_limit}
+    return {
+        "verify": settings.verify_rate_limit,
+        "bulk": settings.bulk_rate_limit,
+        "login_client": settings.login_client_rate_limit,
+        "login_account": settings.login_account_rate_limit,
+    }
 
 
 class PublicLimitsMiddleware:
@@ -33,8 +37,9 @@ class PublicLimitsMiddleware:
         self.throttle = throttle
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        throttle_scope = THROTTLED_ROUTES.get((scope.get("method", ""), scope.get("path", ""))) \
-            if scope["type"] == "http" else None
+        throttle_scope = (
+            THROTTLED_ROUTES.get((scope.get("method", ""), scope.get("path", ""))) if scope["type"] == "http" else None
+        )
         if throttle_scope is not None:
             try:
                 self.throttle.hit(throttle_scope, client_address(scope), "request.too_many")

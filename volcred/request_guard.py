@@ -47,8 +47,10 @@ class BodyTooLarge(Exception):
 
 
 def nul_error(fields: list[str]) -> UserError:
-    return UserError("request.nul_character", errors=[
-        {"field": name, "message": messages().text("request.nul_character_field")} for name in fields])
+    return UserError(
+        "request.nul_character",
+        errors=[{"field": name, "message": messages().text("request.nul_character_field")} for name in fields],
+    )
 
 
 def too_large_error(limit: int) -> UserError:
@@ -121,14 +123,16 @@ class RequestGuardMiddleware:
             await self.app(scope, receive, send)
             return
         fields = ["path"] if NUL in scope["path"] else []
-        fields += nul_fields_in_pairs(parse_qsl(scope.get("query_string", b"").decode("latin-1"),
-                                                keep_blank_values=True))
+        fields += nul_fields_in_pairs(
+            parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        )
         if fields:
             await self._refuse(scope, receive, send, nul_error(fields))
             return
         media_type = _media_type(scope)
         limit = ROUTE_BODY_LIMITS.get((scope.get("method", ""), scope["path"])) or (
-            MAX_UPLOAD_BYTES if media_type.startswith("multipart/") else MAX_BODY_BYTES)
+            MAX_UPLOAD_BYTES if media_type.startswith("multipart/") else MAX_BODY_BYTES
+        )
         length = _content_length(scope)
         if length is not None and length > limit:
             await self._refuse(scope, receive, send, too_large_error(limit))
@@ -214,7 +218,13 @@ def refusal(request: Request, error: UserError):
     if "text/html" not in accept or "json" in accept:
         return user_error_response(request, error)
     lang = request_language(request)
-    body = render_page(_page_templates(), "error.html", lang=lang, url=str(request.url),
-                       title=messages().get(f"problem.{error.kind}", lang),
-                       detail=messages().get(error.key, lang, **error.params), back_href=None)
+    body = render_page(
+        _page_templates(),
+        "error.html",
+        lang=lang,
+        url=str(request.url),
+        title=messages().get(f"problem.{error.kind}", lang),
+        detail=messages().get(error.key, lang, **error.params),
+        back_href=None,
+    )
     return HTMLResponse(body, status_code=KIND_STATUS[error.kind])

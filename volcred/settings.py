@@ -32,26 +32,35 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
     # A running batch whose runner has been silent this long (its process died) is taken over by another runner.
-    batch_lease_seconds: float = Field(default=30, validation_alias=AliasChoices("VOLCRED_BATCH_LEASE_SECONDS",
-                                                                                 "batch_lease_seconds"))
+    batch_lease_seconds: float = Field(
+        default=30, validation_alias=AliasChoices("VOLCRED_BATCH_LEASE_SECONDS", "batch_lease_seconds")
+    )
     # A pause between a batch's groups of rows; default 0.1 s on SQLite, none elsewhere (see `batch_row_pause`).
     # (VOLCRED_BATCH_ROW_PAUSE_SECONDS is the name it had when batches committed row by row.)
     batch_row_pause_seconds: float | None = Field(
-        default=None, validation_alias=AliasChoices("VOLCRED_BATCH_PAUSE_SECONDS", "VOLCRED_BATCH_ROW_PAUSE_SECONDS",
-                                                    "batch_row_pause_seconds"))
+        default=None,
+        validation_alias=AliasChoices(
+            "VOLCRED_BATCH_PAUSE_SECONDS", "VOLCRED_BATCH_ROW_PAUSE_SECONDS", "batch_row_pause_seconds"
+        ),
+    )
 
     # Requests per client address to the public endpoints (see volcred/public_limits.py); `limits` notation,
     # several rates separated by `;`. VOLCRED_RATE_LIMITS=off turns throttling off (benchmarks from one client).
     rate_limits: bool = Field(default=True, validation_alias=AliasChoices("VOLCRED_RATE_LIMITS", "rate_limits"))
-    verify_rate_limit: str = Field(default="30/second;600/minute", validation_alias=AliasChoices(
-        "VOLCRED_VERIFY_RATE_LIMIT", "verify_rate_limit"))
-    bulk_rate_limit: str = Field(default="10/minute", validation_alias=AliasChoices(
-        "VOLCRED_BULK_RATE_LIMIT", "bulk_rate_limit"))
-    login_client_rate_limit: str = Field(default="30/minute", validation_alias=AliasChoices(
-        "VOLCRED_LOGIN_CLIENT_RATE_LIMIT", "login_client_rate_limit"))
+    verify_rate_limit: str = Field(
+        default="30/second;600/minute", validation_alias=AliasChoices("VOLCRED_VERIFY_RATE_LIMIT", "verify_rate_limit")
+    )
+    bulk_rate_limit: str = Field(
+        default="10/minute", validation_alias=AliasChoices("VOLCRED_BULK_RATE_LIMIT", "bulk_rate_limit")
+    )
+    login_client_rate_limit: str = Field(
+        default="30/minute", validation_alias=AliasChoices("VOLCRED_LOGIN_CLIENT_RATE_LIMIT", "login_client_rate_limit")
+    )
     # Failed logins per account, whoever tries: the next attempt, even with the right password, waits.
-    login_account_rate_limit: str = Field(default="5 per 15 minutes", validation_alias=AliasChoices(
-        "VOLCRED_LOGIN_ACCOUNT_RATE_LIMIT", "login_account_rate_limit"))
+    login_account_rate_limit: str = Field(
+        default="5 per 15 minutes",
+        validation_alias=AliasChoices("VOLCRED_LOGIN_ACCOUNT_RATE_LIMIT", "login_account_rate_limit"),
+    )
 
     @property
     def effective_database_url(self) -> str:

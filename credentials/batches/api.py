@@ -24,16 +24,27 @@ class RevokeBody(BaseModel):
 
 
 @router.get("/batches/template.csv", summary="The CSV template for bulk issuance (LV/EN explanation on top)")
-def csv_template(sep: str = Query("comma", pattern="^(comma|semicolon)$",
-                                  description="`comma`, or `semicolon` for spreadsheets in a Latvian locale.")):
-    return Response(template_csv(";" if sep == "semicolon" else ","), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="volunteer-credentials-batch.csv"'})
+def csv_template(
+    sep: str = Query(
+        "comma",
+        pattern="^(comma|semicolon)$",
+        description="`comma`, or `semicolon` for spreadsheets in a Latvian locale.",
+    ),
+):
+    return Response(
+        template_csv(";" if sep == "semicolon" else ","),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="volunteer-credentials-batch.csv"'},
+    )
 
 
 @router.get("/batches/template.xlsx", summary="The Excel template for bulk issuance (explanation on sheet 2)")
 def xlsx_template():
-    return Response(template_xlsx(), media_type=XLSX_TYPE,
-                    headers={"Content-Disposition": 'attachment; filename="volunteer-credentials-batch.xlsx"'})
+    return Response(
+        template_xlsx(),
+        media_type=XLSX_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="volunteer-credentials-batch.xlsx"'},
+    )
 
 
 def _errors_view(errors: list[dict], lang: str) -> list[dict]:
@@ -41,14 +52,23 @@ def _errors_view(errors: list[dict], lang: str) -> list[dict]:
 
 
 def checked_view(checked: CheckedUpload, lang: str) -> dict:
-    return {"dry_run": True, "rows": checked.rows, "valid": len(checked.valid),
-            "errors": _errors_view([error.as_json() for error in checked.errors], lang)}
+    return {
+        "dry_run": True,
+        "rows": checked.rows,
+        "valid": len(checked.valid),
+        "errors": _errors_view([error.as_json() for error in checked.errors], lang),
+    }
 
 
 def batch_view(session: Session, batch: BatchRow, base_url: str, lang: str) -> dict:
     return {
-        "id": batch.id, "status": batch.status, "filename": batch.filename, "rows": batch.rows, "valid": batch.valid,
-        "errors": _errors_view(batch.errors, lang), **batch_service.progress_counts(session, batch),
+        "id": batch.id,
+        "status": batch.status,
+        "filename": batch.filename,
+        "rows": batch.rows,
+        "valid": batch.valid,
+        "errors": _errors_view(batch.errors, lang),
+        **batch_service.progress_counts(session, batch),
         "failures": _errors_view(batch_service.failures(session, batch), lang),
         "created_at": batch.created_at.isoformat(),
         "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
@@ -67,7 +87,16 @@ def _read_upload(file: UploadFile) -> bytes:
 
 
 @router.post("/batches", summary="Upload a CSV or XLSX of records: check it (dry_run=true) or issue every valid row")
-def upload(request: Request, lang: LanguageDep, session: SessionDep, ctx: IssuerContextDep, principal: PrincipalDep, file: UploadFile = File(...), dry_run: bool = Query(False), organisation: str | None = Form(None)):
+def upload(
+    request: Request,
+    lang: LanguageDep,
+    session: SessionDep,
+    ctx: IssuerContextDep,
+    principal: PrincipalDep,
+    file: UploadFile = File(...),
+    dry_run: bool = Query(False),
+    organisation: str | None = Form(None),
+):
     org = caller_organisation(session, principal, organisation)
     content = _read_upload(file)
     if dry_run:
@@ -82,27 +111,38 @@ def upload(request: Request, lang: LanguageDep, session: SessionDep, ctx: Issuer
 
 
 @router.get("/batches/{batch_id}", summary="A batch's report and progress")
-def read_batch(batch_id: str, lang: LanguageDep, session: SessionDep,
-               ctx: IssuerContextDep, principal: PrincipalDep):
+def read_batch(batch_id: str, lang: LanguageDep, session: SessionDep, ctx: IssuerContextDep, principal: PrincipalDep):
     batch = batch_service.get_batch(session, principal, batch_id)
     return batch_view(session, batch, ctx.base_url, lang)
 
 
 @router.post("/batches/{batch_id}/cancel", summary="Stop a batch before its next row (issued rows stay issued)")
-def cancel_batch(batch_id: str, lang: LanguageDep, session: SessionDep,
-                 ctx: IssuerContextDep, principal: PrincipalDep):
+def cancel_batch(batch_id: str, lang: LanguageDep, session: SessionDep, ctx: IssuerContextDep, principal: PrincipalDep):
     batch = batch_service.cancel_batch(session, principal, batch_id)
     return batch_view(session, batch, ctx.base_url, lang)
 
 
 @router.post("/batches/{batch_id}/revoke", summary="Revoke every credential the batch issued, with one reason")
-def revoke_batch(batch_id: str, lang: LanguageDep, session: SessionDep, ctx: IssuerContextDep, principal: PrincipalDep, body: RevokeBody | None = None):
+def revoke_batch(
+    batch_id: str,
+    lang: LanguageDep,
+    session: SessionDep,
+    ctx: IssuerContextDep,
+    principal: PrincipalDep,
+    body: RevokeBody | None = None,
+):
     batch = batch_service.revoke_batch(session, principal, batch_id, body.reason if body else None)
     return batch_view(session, batch, ctx.base_url, lang)
 
 
 @router.get("/batches/{batch_id}/certificates.zip", summary="The PDF certificates of the batch's credentials")
-def batch_certificates(batch_id: str, session: SessionDep, ctx: IssuerContextDep, principal: PrincipalDep, language: str = Query("lv", pattern="^(lv|en|bilingual)$")):
+def batch_certificates(
+    batch_id: str,
+    session: SessionDep,
+    ctx: IssuerContextDep,
+    principal: PrincipalDep,
+    language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
+):
     from credentials.certificate import zip_certificates
     from credentials.certificates import certificate_data
 
@@ -111,6 +151,11 @@ def batch_certificates(batch_id: str, session: SessionDep, ctx: IssuerContextDep
     if not credentials:
         raise UserError("batch.no_certificates", kind="not_found")
     archive = zip_certificates([certificate_data(session, ctx, row, language) for row in credentials])
-    return Response(archive, media_type="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="certificates-{batch.id}.zip"',
-        "Cache-Control": "private, no-store"})
+    return Response(
+        archive,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="certificates-{batch.id}.zip"',
+            "Cache-Control": "private, no-store",
+        },
+    )

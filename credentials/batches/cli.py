@@ -18,14 +18,21 @@ batches_app = typer.Typer(help="Bulk issuance from CSV/XLSX files.", no_args_is_
 def _print_errors(errors: list[dict], lang: str) -> None:
     for error in errors:
         message = error["message_lv"] if lang == "lv" else error["message_en"]
-        typer.echo(t("cli.batch_row_error", lang, line=error["line"], column=error.get("column") or "-",
-                     message=message))
+        typer.echo(
+            t("cli.batch_row_error", lang, line=error["line"], column=error.get("column") or "-", message=message)
+        )
 
 
 def _report(session, batch) -> dict:
-    return {"id": batch.id, "status": batch.status, "rows": batch.rows, "valid": batch.valid,
-            "errors": batch.errors, **batch_service.progress_counts(session, batch),
-            "failures": batch_service.failures(session, batch)}
+    return {
+        "id": batch.id,
+        "status": batch.status,
+        "rows": batch.rows,
+        "valid": batch.valid,
+        "errors": batch.errors,
+        **batch_service.progress_counts(session, batch),
+        "failures": batch_service.failures(session, batch),
+    }
 
 
 @batches_app.command("upload")
@@ -44,18 +51,24 @@ def upload(
         organisation = issuers.get_organisation(session, org)
         if dry_run:
             checked = batch_service.dry_run(runtime.operator, organisation, content, file.name)
-            report = {"dry_run": True, "rows": checked.rows, "valid": len(checked.valid),
-                      "errors": [error.as_json() for error in checked.errors]}
+            report = {
+                "dry_run": True,
+                "rows": checked.rows,
+                "valid": len(checked.valid),
+                "errors": [error.as_json() for error in checked.errors],
+            }
         else:
-            batch = batch_service.create_batch(session, runtime.operator, runtime.issuer_context, organisation,
-                                               content, file.name)
+            batch = batch_service.create_batch(
+                session, runtime.operator, runtime.issuer_context, organisation, content, file.name
+            )
             batch_id = batch.id
             # Claimed in the same transaction, so a running service's runner does not take it meanwhile.
             claimed = batch_service.claim_batch(session, runtime.settings.batch_lease_seconds, batch_id=batch_id)
     if not dry_run:
         if claimed is not None:
-            batch_service.run_claimed(runtime.transaction, runtime.issuer_context, batch_id,
-                                      pause=runtime.settings.batch_row_pause)
+            batch_service.run_claimed(
+                runtime.transaction, runtime.issuer_context, batch_id, pause=runtime.settings.batch_row_pause
+            )
         with runtime.transaction() as session:
             report = _report(session, batch_service.get_batch(session, runtime.operator, batch_id))
     _show(report, as_json, runtime.lang)
@@ -70,23 +83,36 @@ def _show(report: dict, as_json: bool, lang: str) -> None:
     if report.get("dry_run"):
         typer.echo(t("cli.batch_checked", lang, rows=report["rows"], valid=report["valid"]))
     else:
-        typer.echo(t("cli.batch_done", lang, **{k: report[k] for k in ("id", "status", "rows", "valid", "issued",
-                                                                       "skipped", "failed")}))
+        typer.echo(
+            t(
+                "cli.batch_done",
+                lang,
+                **{k: report[k] for k in ("id", "status", "rows", "valid", "issued", "skipped", "failed")},
+            )
+        )
     _print_errors(report["errors"] + report.get("failures", []), lang)
 
 
 @batches_app.command("resume")
 def resume(
     ctx: typer.Context,
-    force: bool = typer.Option(False, "--force", help="Take over running batches at once, without waiting for "
-                                                      "their lease to pass (when you know their process is gone)."),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Take over running batches at once, without waiting for "
+        "their lease to pass (when you know their process is gone).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the reports as JSON."),
 ):
     """Finish batches that were interrupted (a killed process) or are still queued."""
     runtime = ctx.obj
-    ran = batch_service.run_pending(runtime.transaction, runtime.issuer_context,
-                                    runtime.settings.batch_lease_seconds, force=force,
-                                    pause=runtime.settings.batch_row_pause)
+    ran = batch_service.run_pending(
+        runtime.transaction,
+        runtime.issuer_context,
+        runtime.settings.batch_lease_seconds,
+        force=force,
+        pause=runtime.settings.batch_row_pause,
+    )
     with runtime.transaction() as session:
         reports = [_report(session, batch_service.get_batch(session, runtime.operator, batch_id)) for batch_id in ran]
     if as_json:

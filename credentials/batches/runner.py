@@ -14,8 +14,14 @@ log = logging.getLogger(__name__)
 
 
 class BatchRunner:
-    def __init__(self, transaction: UnitOfWork, ctx: IssuerContext, lease_seconds: float, pause: float = 0.0,
-                 poll_seconds: float = 2.0):
+    def __init__(
+        self,
+        transaction: UnitOfWork,
+        ctx: IssuerContext,
+        lease_seconds: float,
+        pause: float = 0.0,
+        poll_seconds: float = 2.0,
+    ):
         self.transaction, self.ctx, self.pause = transaction, ctx, pause
         self.lease_seconds, self.poll_seconds = lease_seconds, poll_seconds
         self._wake = threading.Event()
@@ -41,8 +47,9 @@ class BatchRunner:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                run_pending(self.transaction, self.ctx, self.lease_seconds, should_stop=self._stop.is_set,
-                            pause=self.pause)
+                run_pending(
+                    self.transaction, self.ctx, self.lease_seconds, should_stop=self._stop.is_set, pause=self.pause
+                )
             except Exception as error:  # a database hiccup must not end the thread; the batch is retried
                 # The error's type only: a database error's text may quote a row's personal data.
                 log.error("batch runner: %s; the batch is taken up again after its lease", type(error).__name__)

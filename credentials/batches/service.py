@@ -58,16 +58,27 @@ def dry_run(principal: Principal, org: OrganisationRow, content: bytes, filename
     return check_upload(content, filename)
 
 
-def create_batch(session: Session, principal: Principal, ctx: IssuerContext, org: OrganisationRow, content: bytes,
-                 filename: str | None) -> BatchRow:
+def create_batch(
+    session: Session,
+    principal: Principal,
+    ctx: IssuerContext,
+    org: OrganisationRow,
+    content: bytes,
+    filename: str | None,
+) -> BatchRow:
     """Stores the checked upload as a queued batch: the bad rows in its report, the valid ones as pending items."""
     _require_issuer(principal, org.id)
     checked = check_upload(content, filename)
-    batch = BatchRow(organisation_id=org.id, status="queued" if checked.valid else "done",
-                     filename=(filename or "")[:255] or None, rows=checked.rows, valid=len(checked.valid),
-                     errors=[error.as_json() for error in checked.errors],
-                     created_by=principal.user_id or principal.token_id,
-                     finished_at=None if checked.valid else utcnow())
+    batch = BatchRow(
+        organisation_id=org.id,
+        status="queued" if checked.valid else "done",
+        filename=(filename or "")[:255] or None,
+        rows=checked.rows,
+        valid=len(checked.valid),
+        errors=[error.as_json() for error in checked.errors],
+        created_by=principal.user_id or principal.token_id,
+        finished_at=None if checked.valid else utcnow(),
+    )
     session.add(batch)
     session.flush()
     for row, _ in checked.valid:
@@ -92,6 +103,7 @@ def _unseal(kek: bytes, item_id: str, blob: bytes) -> dict:
 
 # --- reading and managing batches ---------------------------------------------------------------------------------
 
+
 def get_batch(session: Session, principal: Principal, batch_id: str) -> BatchRow:
     """A batch of the caller's organisation; another organisation's batches do not exist for the caller."""
     batch = session.get(BatchRow, batch_id)
@@ -101,8 +113,11 @@ def get_batch(session: Session, principal: Principal, batch_id: str) -> BatchRow
 
 
 def failures(session: Session, batch: BatchRow) -> list[dict]:
-    rows = session.scalars(select(BatchItemRow).where(BatchItemRow.batch_id == batch.id,
-                                                      BatchItemRow.status == "failed").order_by(BatchItemRow.line))
+    rows = session.scalars(
+        select(BatchItemRow)
+        .where(BatchItemRow.batch_id == batch.id, BatchItemRow.status == "failed")
+        .order_by(BatchItemRow.line)
+    )
     return [{"line": row.line, **(row.error or {})} for row in rows]
 
 
@@ -120,16 +135,22 @@ def cancel_batch(session: Session, principal: Principal, batch_id: str) -> Batch
 
 
 def _erase_pending_payloads(session: Session, batch_id: str) -> None:
-    for item in session.scalars(select(BatchItemRow).where(BatchItemRow.batch_id == batch_id,
-                                                           BatchItemRow.payload.is_not(None))):
+    for item in session.scalars(
+        select(BatchItemRow).where(BatchItemRow.batch_id == batch_id, BatchItemRow.payload.is_not(None))
+    ):
         item.payload = None
 
 
 def issued_credentials(session: Session, batch: BatchRow) -> list[CredentialRow]:
     """The credentials this batch issued (not those of rows it skipped as issued before), in upload order."""
-    return list(session.scalars(
-        select(CredentialRow).join(BatchItemRow, BatchItemRow.credential_id == CredentialRow.id)
-        .where(BatchItemRow.batch_id == batch.id, BatchItemRow.status == "issued").order_by(BatchItemRow.line)))
+    return list(
+        session.scalars(
+            select(CredentialRow)
+            .join(BatchItemRow, BatchItemRow.credential_id == CredentialRow.id)
+            .where(BatchItemRow.batch_id == batch.id, BatchItemRow.status == "issued")
+            .order_by(BatchItemRow.line)
+        )
+    )
 
 
 def revoke_batch(session: Session, principal: Principal, batch_id: str, reason: str | None) -> BatchRow:
@@ -138,8 +159,9 @@ def revoke_batch(session: Session, principal: Principal, batch_id: str, reason: 
     principal.require("credentials.status", batch.organisation_id)
     reason = (reason or "").strip()
     if not reason:
-        raise UserError("batch.reason_required", errors=[{"field": "reason",
-                                                          "message": messages().text("batch.reason_required")}])
+        raise UserError(
+            "batch.reason_required", errors=[{"field": "reason", "message": messages().text("batch.reason_required")}]
+        )
     if batch.status in ("queued", "running"):
         raise UserError("batch.still_running", kind="conflict")
     for credential in issued_credentials(session, batch):
@@ -152,14 +174,20 @@ def revoke_batch(session: Session, principal: Principal, batch_id: str, reason: 
 
 # --- running ------------------------------------------------------------------------------------------------------
 
-def claim_batch(session: Session, lease_seconds: float, batch_id: str | None = None,
-                force: bool = False) -> BatchRow | None:
+
+def claim_batch(
+    session: Session, lease_seconds: float, batch_id: str | None = None, force: bool = False
+) -> BatchRow | None:
     """Takes a batch to run: a queued one, or a running one whose runner has been silent for longer than the lease
     (its process was killed). `force` takes running batches at once (the operator knows their runner is gone)."""
     stale = utcnow() - timedelta(seconds=lease_seconds)
-    runnable = or_(BatchRow.status == "queued",
-                   and_(BatchRow.status == "running",
-                        or_(BatchRow.heartbeat_at.is_(None), BatchRow.heartbeat_at < stale) if not force else True))
+    runnable = or_(
+        BatchRow.status == "queued",
+        and_(
+            BatchRow.status == "running",
+            or_(BatchRow.heartbeat_at.is_(None), BatchRow.heartbeat_at < stale) if not force else True,
+        ),
+    )
     query = select(BatchRow).where(runnable).order_by(BatchRow.created_at).limit(1)
     if batch_id:
         query = query.where(BatchRow.id == batch_id)
@@ -180,12 +208,17 @@ class RowOutcome:
 
 def batch_principal(batch: BatchRow) -> Principal:
     """Who a batch acts as when it runs: its organisation, with the rights the uploader proved at upload."""
-    return Principal(kind="token", token_id=batch.created_by, organisation_id=batch.organisation_id,
-                     scopes=("records:write", "credentials:issue"))
+    return Principal(
+        kind="token",
+        token_id=batch.created_by,
+        organisation_id=batch.organisation_id,
+        scopes=("records:write", "credentials:issue"),
+    )
 
 
-def prepare_row(session: Session, ctx: IssuerContext, batch: BatchRow, cells: dict,
-                line: int) -> RowOutcome | RecordRow:
+def prepare_row(
+    session: Session, ctx: IssuerContext, batch: BatchRow, cells: dict, line: int
+) -> RowOutcome | RecordRow:
     """One row up to its signature: the approved record to issue (made now, or approved and never issued before),
     or the outcome when a live record of the same natural key exists already (the row is skipped)."""
     principal = batch_principal(batch)
@@ -193,19 +226,37 @@ def prepare_row(session: Session, ctx: IssuerContext, batch: BatchRow, cells: di
     catalogue = load_catalogue()
     valid = validate_record(record_input(SheetRow(line, cells)), catalogue, credentials_common.today_in_latvia())
     found = records_service.find_volunteer(session, ctx, org, valid.volunteer, match_name=True)
-    record = (records_service.live_record(session, org.id, records_service.natural_key(org.id, found.id, valid))
-              if found is not None else None)
+    record = (
+        records_service.live_record(session, org.id, records_service.natural_key(org.id, found.id, valid))
+        if found is not None
+        else None
+    )
     # Issued, a volunteer's draft, or a correction waiting to be issued: the row's record exists, nothing to do.
     if record is not None and (record.status != "approved" or record.revises_id is not None):
-        credential_id = session.scalar(select(CredentialRow.id).where(CredentialRow.record_id == record.id)
-                                       .order_by(CredentialRow.issued_at.desc()).limit(1))
+        credential_id = session.scalar(
+            select(CredentialRow.id)
+            .where(CredentialRow.record_id == record.id)
+            .order_by(CredentialRow.issued_at.desc())
+            .limit(1)
+        )
         return RowOutcome("skipped", record.id, credential_id)
     if record is None:
         # `found` already looked the volunteer up: a new one is created without asking again.
-        volunteer = (records_service.VolunteerResult(found, None) if found is not None
-                     else records_service.create_volunteer(session, ctx, org, valid.volunteer))
-        record = records_service.store_record(session, org, valid, catalogue.version, volunteer, status="approved",
-                                      source="batch", created_by=principal.token_id).record
+        volunteer = (
+            records_service.VolunteerResult(found, None)
+            if found is not None
+            else records_service.create_volunteer(session, ctx, org, valid.volunteer)
+        )
+        record = records_service.store_record(
+            session,
+            org,
+            valid,
+            catalogue.version,
+            volunteer,
+            status="approved",
+            source="batch",
+            created_by=principal.token_id,
+        ).record
         records_service.approved_as_made(session, principal, record)
     return record
 
@@ -220,8 +271,9 @@ def issue_row(session: Session, ctx: IssuerContext, batch: BatchRow, cells: dict
     return RowOutcome("issued", prepared.id, issued.credential.id)
 
 
-def _locked_pending_item(session: Session, batch_id: str,
-                         item_id: str | None) -> tuple[BatchRow | None, BatchItemRow | None]:
+def _locked_pending_item(
+    session: Session, batch_id: str, item_id: str | None
+) -> tuple[BatchRow | None, BatchItemRow | None]:
     """The batch (locked: a cancel waits for the row in progress) and the item; no batch when it stopped running."""
     batch = session.scalar(select(BatchRow).where(BatchRow.id == batch_id).with_for_update())
     item = session.get(BatchItemRow, item_id) if item_id else None
@@ -255,8 +307,11 @@ def fail_item(session: Session, batch_id: str, item_id: str, error: UserError) -
         return False
     if item.status == "pending":
         detail = messages().text(error.key, **error.params)
-        item.error = {"message_lv": messages().get("batch.row_failed", "lv", detail=detail.lv),
-                      "message_en": messages().get("batch.row_failed", "en", detail=detail.en), "code": error.key}
+        item.error = {
+            "message_lv": messages().get("batch.row_failed", "lv", detail=detail.lv),
+            "message_en": messages().get("batch.row_failed", "en", detail=detail.en),
+            "code": error.key,
+        }
         _finish_item(batch, item, "failed")
         session.flush()
     return True
@@ -272,11 +327,13 @@ def skip_known_rows(session: Session, ctx: IssuerContext, batch_id: str) -> int:
     org = session.get(OrganisationRow, batch.organisation_id)
     catalogue, today = load_catalogue(), credentials_common.today_in_latvia()
     by_key: dict[str, BatchItemRow] = {}
-    for item in session.scalars(select(BatchItemRow).where(BatchItemRow.batch_id == batch_id,
-                                                           BatchItemRow.status == "pending")):
+    for item in session.scalars(
+        select(BatchItemRow).where(BatchItemRow.batch_id == batch_id, BatchItemRow.status == "pending")
+    ):
         try:
-            valid = validate_record(record_input(SheetRow(item.line, _unseal(ctx.kek, item.id, item.payload))),
-                                    catalogue, today)
+            valid = validate_record(
+                record_input(SheetRow(item.line, _unseal(ctx.kek, item.id, item.payload))), catalogue, today
+            )
         except (UserError, InvalidTag):  # left for the row's own run, which reports it
             continue
         volunteer = records_service.find_volunteer(session, ctx, org, valid.volunteer, match_name=True)
@@ -288,8 +345,12 @@ def skip_known_rows(session: Session, ctx: IssuerContext, batch_id: str) -> int:
         records = session.execute(
             select(RecordRow.id, RecordRow.natural_key, CredentialRow.id)
             .outerjoin(CredentialRow, CredentialRow.record_id == RecordRow.id)
-            .where(RecordRow.organisation_id == org.id, RecordRow.natural_key.in_(keys[start:start + 500]),
-                   RecordRow.status.not_in(("approved", "superseded"))))
+            .where(
+                RecordRow.organisation_id == org.id,
+                RecordRow.natural_key.in_(keys[start : start + 500]),
+                RecordRow.status.not_in(("approved", "superseded")),
+            )
+        )
         for record_id, key, credential_id in records:
             item = by_key[key]
             if item.status == "pending":
@@ -301,9 +362,13 @@ def skip_known_rows(session: Session, ctx: IssuerContext, batch_id: str) -> int:
 
 
 def pending_items(session: Session, batch_id: str) -> list[str]:
-    return list(session.scalars(select(BatchItemRow.id).where(BatchItemRow.batch_id == batch_id,
-                                                              BatchItemRow.status == "pending")
-                                .order_by(BatchItemRow.line)))
+    return list(
+        session.scalars(
+            select(BatchItemRow.id)
+            .where(BatchItemRow.batch_id == batch_id, BatchItemRow.status == "pending")
+            .order_by(BatchItemRow.line)
+        )
+    )
 
 
 # How the runner opens a transaction: a callable giving a context manager that commits on success and rolls back on
@@ -318,8 +383,13 @@ GROUP_ROWS = 50
 GROUP_SECONDS = 0.5
 
 
-def run_claimed(transaction: UnitOfWork, ctx: IssuerContext, batch_id: str,
-                should_stop: Callable[[], bool] = lambda: False, pause: float = 0.0) -> str:
+def run_claimed(
+    transaction: UnitOfWork,
+    ctx: IssuerContext,
+    batch_id: str,
+    should_stop: Callable[[], bool] = lambda: False,
+    pause: float = 0.0,
+) -> str:
     """Runs a claimed batch to its end, a group of rows per transaction; returns the batch's final status
     (`running` when `should_stop` asked to stop early: the batch is then resumed later, by this or another
     process). A killed run loses at most its group in progress, which the next runner issues again."""
@@ -335,7 +405,7 @@ def run_claimed(transaction: UnitOfWork, ctx: IssuerContext, batch_id: str,
                 session.get(BatchRow, batch_id).heartbeat_at = None
             return "running"
         with transaction() as session:
-            done, running = _run_group(session, ctx, batch_id, items[position:position + GROUP_ROWS])
+            done, running = _run_group(session, ctx, batch_id, items[position : position + GROUP_ROWS])
         position += done
         if pause:
             time.sleep(pause)  # room for other writers between groups
@@ -370,14 +440,17 @@ def _run_group_at_once(session: Session, ctx: IssuerContext, batch_id: str, item
     for item_id in item_ids:
         item = session.get(BatchItemRow, item_id)
         if item.status == "pending":
-            prepared.append((item, prepare_row(session, ctx, batch, _unseal(ctx.kek, item.id, item.payload),
-                                               item.line)))
+            prepared.append(
+                (item, prepare_row(session, ctx, batch, _unseal(ctx.kek, item.id, item.payload), item.line))
+            )
         done += 1
         if time.monotonic() - started >= GROUP_SECONDS:
             break
     records = [outcome.id for _, outcome in prepared if isinstance(outcome, RecordRow)]
-    issued = {item.credential.record_id: item.credential.id
-              for item in service.issue_records(session, batch_principal(batch), ctx, records)}
+    issued = {
+        item.credential.record_id: item.credential.id
+        for item in service.issue_records(session, batch_principal(batch), ctx, records)
+    }
     for item, outcome in prepared:
         if isinstance(outcome, RecordRow):
             outcome = RowOutcome("issued", outcome.id, issued[outcome.id])
@@ -387,8 +460,7 @@ def _run_group_at_once(session: Session, ctx: IssuerContext, batch_id: str, item
     return done, True
 
 
-def _run_group_row_by_row(session: Session, ctx: IssuerContext, batch_id: str,
-                          item_ids: list[str]) -> tuple[int, bool]:
+def _run_group_row_by_row(session: Session, ctx: IssuerContext, batch_id: str, item_ids: list[str]) -> tuple[int, bool]:
     started = time.monotonic()
     done = 0
     for item_id in item_ids:
@@ -409,9 +481,14 @@ def _run_group_row_by_row(session: Session, ctx: IssuerContext, batch_id: str,
     return done, running
 
 
-def run_pending(transaction: UnitOfWork, ctx: IssuerContext, lease_seconds: float = DEFAULT_LEASE_SECONDS,
-                force: bool = False, should_stop: Callable[[], bool] = lambda: False,
-                pause: float = 0.0) -> list[str]:
+def run_pending(
+    transaction: UnitOfWork,
+    ctx: IssuerContext,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    force: bool = False,
+    should_stop: Callable[[], bool] = lambda: False,
+    pause: float = 0.0,
+) -> list[str]:
     """Claims and runs batches until none is left to run; returns the ids it ran."""
     ran: list[str] = []
     while not should_stop():
@@ -428,7 +505,9 @@ def run_pending(transaction: UnitOfWork, ctx: IssuerContext, lease_seconds: floa
 
 
 def progress_counts(session: Session, batch: BatchRow) -> dict:
-    pending = session.scalar(select(func.count()).select_from(BatchItemRow).where(
-        BatchItemRow.batch_id == batch.id, BatchItemRow.status == "pending"))
+    pending = session.scalar(
+        select(func.count())
+        .select_from(BatchItemRow)
+        .where(BatchItemRow.batch_id == batch.id, BatchItemRow.status == "pending")
+    )
     return {"issued": batch.issued, "skipped": batch.skipped, "failed": batch.failed, "pending": pending}
-

@@ -15,8 +15,20 @@ from base.errors import UserError
 from base.i18n import Text, messages
 from credentials.records.records import RecordInput, ValidRecord, VolunteerInput, validate_record
 
-COLUMNS = ("volunteer_name", "volunteer_email", "volunteer_pseudonym", "mission_type", "title", "municipality",
-           "start_date", "end_date", "hours", "role", "competences", "narrative")
+COLUMNS = (
+    "volunteer_name",
+    "volunteer_email",
+    "volunteer_pseudonym",
+    "mission_type",
+    "title",
+    "municipality",
+    "start_date",
+    "end_date",
+    "hours",
+    "role",
+    "competences",
+    "narrative",
+)
 OPTIONAL_COLUMNS = ("language",)
 REQUIRED_COLUMNS = ("mission_type", "municipality", "start_date", "end_date", "hours")
 MAX_ROWS = 10_000
@@ -34,8 +46,12 @@ MAX_XLSX_COLUMNS = 64  # the template has 13; more columns than this are not rea
 LV_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})\.?$")  # 20.06.2026, as Latvian spreadsheets save dates
 
 # Where a field of the record validation lives in the spreadsheet.
-FIELD_COLUMNS = {"volunteer": "volunteer_pseudonym", "volunteer.name": "volunteer_name",
-                 "volunteer.email": "volunteer_email", "volunteer.pseudonym": "volunteer_pseudonym"}
+FIELD_COLUMNS = {
+    "volunteer": "volunteer_pseudonym",
+    "volunteer.name": "volunteer_name",
+    "volunteer.email": "volunteer_email",
+    "volunteer.pseudonym": "volunteer_pseudonym",
+}
 
 
 @dataclass(frozen=True)
@@ -53,8 +69,7 @@ class RowError:
     message: Text
 
     def as_json(self) -> dict:
-        return {"line": self.line, "column": self.column, "message_lv": self.message.lv,
-                "message_en": self.message.en}
+        return {"line": self.line, "column": self.column, "message_lv": self.message.lv, "message_en": self.message.en}
 
 
 @dataclass
@@ -67,6 +82,7 @@ class CheckedUpload:
 
 
 # --- reading ------------------------------------------------------------------------------------------------------
+
 
 def read_upload(content: bytes, filename: str | None = None) -> list[SheetRow]:
     """The data rows of a CSV (UTF-8 with or without BOM, `,` or `;`) or XLSX upload. Rows are read as a stream and
@@ -221,20 +237,32 @@ def _sheet_row(line: int, header: list[str], cells: list[str]) -> SheetRow:
 
 # --- checking -----------------------------------------------------------------------------------------------------
 
+
 def record_input(row: SheetRow) -> RecordInput:
     """The record a row asks for, in the shape `POST /records` takes."""
     cells = row.cells
-    name, email, pseudonym = (cells.get(c) or None for c in ("volunteer_name", "volunteer_email",
-                                                             "volunteer_pseudonym"))
-    volunteer = (VolunteerInput(name=name, email=email, pseudonym=pseudonym) if pseudonym
-                 else VolunteerInput(name=name, email=email))
+    name, email, pseudonym = (
+        cells.get(c) or None for c in ("volunteer_name", "volunteer_email", "volunteer_pseudonym")
+    )
+    volunteer = (
+        VolunteerInput(name=name, email=email, pseudonym=pseudonym)
+        if pseudonym
+        else VolunteerInput(name=name, email=email)
+    )
     competences = [uri.strip() for uri in (cells.get("competences") or "").split(";") if uri.strip()]
     return RecordInput(
-        volunteer=volunteer, mission_type=cells.get("mission_type", ""), title=cells.get("title") or None,
-        municipality=cells.get("municipality", ""), start_date=_iso_date(cells.get("start_date", "")),
-        end_date=_iso_date(cells.get("end_date", "")), hours=cells.get("hours", ""), role=cells.get("role") or None,
-        competences=competences or None, narrative=cells.get("narrative") or None,
-        language=(cells.get("language") or "lv").lower())
+        volunteer=volunteer,
+        mission_type=cells.get("mission_type", ""),
+        title=cells.get("title") or None,
+        municipality=cells.get("municipality", ""),
+        start_date=_iso_date(cells.get("start_date", "")),
+        end_date=_iso_date(cells.get("end_date", "")),
+        hours=cells.get("hours", ""),
+        role=cells.get("role") or None,
+        competences=competences or None,
+        narrative=cells.get("narrative") or None,
+        language=(cells.get("language") or "lv").lower(),
+    )
 
 
 def _iso_date(value: str) -> str:
@@ -271,8 +299,9 @@ def check_rows(rows: Iterable[SheetRow], catalogue, today: date) -> CheckedUploa
             continue
         key = (volunteer_key(valid.volunteer), valid.mission_type, valid.start_date, valid.end_date)
         if key in seen:
-            checked.errors.append(RowError(row.line, "start_date",
-                                           messages().text("batch.row_repeated", line=seen[key])))
+            checked.errors.append(
+                RowError(row.line, "start_date", messages().text("batch.row_repeated", line=seen[key]))
+            )
             continue
         seen[key] = row.line
         checked.valid.append((row, valid))
@@ -286,6 +315,7 @@ def column_of(field_name: str) -> str:
 
 
 # --- the template -------------------------------------------------------------------------------------------------
+
 
 def column_help() -> list[tuple[str, Text]]:
     return [(column, messages().text(f"batch.column.{column}")) for column in COLUMNS]

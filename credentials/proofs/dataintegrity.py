@@ -54,6 +54,7 @@ class ProofError(ValueError):
 
 # -- suites ----------------------------------------------------------------------------------------------------------
 
+
 class Suite(Protocol):
     """What `sign` and `verify` need from a cryptosuite."""
 
@@ -122,6 +123,7 @@ VERIFYING_SUITES: dict[str, Suite] = {
 
 # -- shared steps ----------------------------------------------------------------------------------------------------
 
+
 def format_created(moment: datetime) -> str:
     """An aware datetime as the XSD dateTime a proof carries: UTC, whole seconds, `Z`."""
     if moment.tzinfo is None:
@@ -160,8 +162,18 @@ def _chain_document(unsecured: dict, proofs: list[dict], previous: list[str]) ->
 
 # Proof options and what each must be (VC Data Integrity 1.0, section 2.1). Anything else -- a number where a string
 # belongs, an object standing for a JSON-LD node or value -- is refused before any of it is expanded or looked up.
-_STRING_OPTIONS = ("id", "type", "cryptosuite", "verificationMethod", "proofPurpose", "proofValue", "created",
-                   "expires", "challenge", "nonce")
+_STRING_OPTIONS = (
+    "id",
+    "type",
+    "cryptosuite",
+    "verificationMethod",
+    "proofPurpose",
+    "proofValue",
+    "created",
+    "expires",
+    "challenge",
+    "nonce",
+)
 _STRING_OR_STRINGS_OPTIONS = ("previousProof", "domain")
 
 
@@ -175,8 +187,10 @@ def proof_option_problem(proof: dict) -> tuple[str, str] | None:
             return name, f"{name} must be a string, not {_json_type(proof[name])}"
     for name in _STRING_OR_STRINGS_OPTIONS:
         value = proof.get(name)
-        if name in proof and not (isinstance(value, str) or (
-                isinstance(value, list) and value and all(isinstance(item, str) for item in value))):
+        if name in proof and not (
+            isinstance(value, str)
+            or (isinstance(value, list) and value and all(isinstance(item, str) for item in value))
+        ):
             return name, f"{name} must be a string or a non-empty list of strings, not {_json_type(value)}"
     return None
 
@@ -207,6 +221,7 @@ def hash_data(proof_config_canon: str, document_canon: str) -> bytes:
 
 
 # -- sign ------------------------------------------------------------------------------------------------------------
+
 
 def sign(
     document: dict,
@@ -246,12 +261,14 @@ def sign(
     proof: dict[str, Any] = {"type": PROOF_TYPE}
     if proof_id is not None:
         proof["id"] = proof_id
-    proof.update({
-        "cryptosuite": suite.cryptosuite,
-        "created": created,
-        "verificationMethod": verification_method,
-        "proofPurpose": proof_purpose,
-    })
+    proof.update(
+        {
+            "cryptosuite": suite.cryptosuite,
+            "created": created,
+            "verificationMethod": verification_method,
+            "proofPurpose": proof_purpose,
+        }
+    )
     if challenge is not None:
         proof["challenge"] = challenge
     if domain is not None:
@@ -269,6 +286,7 @@ def sign(
 
 
 # -- verify ----------------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Check:
@@ -313,8 +331,7 @@ class VerificationResult:
         """Every failure, prefixed with the proof it belongs to."""
         found = list(self.errors)
         for proof in self.proofs:
-            found.extend(f"proof {proof.index}: {check.name}: {check.reason}" for check in proof.checks
-                         if not check.ok)
+            found.extend(f"proof {proof.index}: {check.name}: {check.reason}" for check in proof.checks if not check.ok)
         return found
 
 
@@ -369,8 +386,9 @@ def _check_method(result: ProofResult, proof: dict, resolve: VerificationMethodR
     if controller.get("id") != method.get("controller"):
         result.fail("proofPurpose", f"controller document {controller.get('id')} is not the method's controller")
     elif method_id not in _references(controller, purpose):
-        result.fail("proofPurpose",
-                    f"{method_id} is not authorised for {purpose} by its controller {controller.get('id')}")
+        result.fail(
+            "proofPurpose", f"{method_id} is not authorised for {purpose} by its controller {controller.get('id')}"
+        )
     else:
         result.ok("proofPurpose")
     return public_key
@@ -398,9 +416,12 @@ def verify(
     if not proofs:
         return VerificationResult([], ["the document has no proof"])
     verifier = _ProofSetVerifier(
-        unsecured=without_proof(document), proofs=proofs, loader=loader,
+        unsecured=without_proof(document),
+        proofs=proofs,
+        loader=loader,
         resolve=resolve_verification_method or loader_method_resolver(loader),
-        suites=VERIFYING_SUITES if suites is None else suites, expected_purpose=expected_proof_purpose,
+        suites=VERIFYING_SUITES if suites is None else suites,
+        expected_purpose=expected_proof_purpose,
     )
     if canonical_form is not None:
         verifier.document_canons[(repr(document["@context"]),)] = canonical_form
@@ -453,7 +474,7 @@ class _ProofSetVerifier:
         if "@context" in proof:
             # the document's @context must start with the proof's, which then stands for it (vc-di-eddsa 3.2.2)
             proof_context = _as_list(proof["@context"])
-            if _as_list(context)[:len(proof_context)] != proof_context:
+            if _as_list(context)[: len(proof_context)] != proof_context:
                 result.fail("@context", "the document's @context does not start with the proof's @context")
                 return
             context = proof["@context"]

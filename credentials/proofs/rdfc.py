@@ -46,6 +46,7 @@ WORK_LIMIT_REASON = "the dataset's blank nodes are too symmetric to canonicalize
 
 # -- RDFC-1.0 --------------------------------------------------------------------------------------------------------
 
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -86,11 +87,14 @@ class _Canonicalizer:
     def hash_first_degree(self, node: str) -> str:
         lines = []
         for s, p, o, g in self.bnode_quads[node]:
-            lines.append(serialize(
-                ("_:a" if s == node else "_:z") if s.startswith("_") else s, p,
-                ("_:a" if o == node else "_:z") if o.startswith("_") else o,
-                ("_:a" if g == node else "_:z") if g.startswith("_") else g,
-            ))
+            lines.append(
+                serialize(
+                    ("_:a" if s == node else "_:z") if s.startswith("_") else s,
+                    p,
+                    ("_:a" if o == node else "_:z") if o.startswith("_") else o,
+                    ("_:a" if g == node else "_:z") if g.startswith("_") else g,
+                )
+            )
         lines.sort()
         return _sha256("".join(lines))
 
@@ -174,10 +178,7 @@ class _Canonicalizer:
                 for existing in issuer.issued:
                     self.canonical.get(existing)
         issued = self.canonical.issued
-        lines = [
-            serialize(issued.get(s, s), p, issued.get(o, o), issued.get(g, g))
-            for s, p, o, g in self.quads
-        ]
+        lines = [serialize(issued.get(s, s), p, issued.get(o, o), issued.get(g, g)) for s, p, o, g in self.quads]
         lines.sort()
         return "".join(lines)
 

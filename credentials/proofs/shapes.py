@@ -32,8 +32,14 @@ from typing import Any
 from cachetools import LRUCache
 from pyld import jsonld as pyld
 
-from credentials.proofs.jsonld import (DocumentLoader, StrictExpansionError, context_urls, is_absolute_iri,
-                                      shared_term_names, to_dataset)
+from credentials.proofs.jsonld import (
+    DocumentLoader,
+    StrictExpansionError,
+    context_urls,
+    is_absolute_iri,
+    shared_term_names,
+    to_dataset,
+)
 from credentials.proofs.nquads import Quad, dataset_quads, escape_iri, escape_literal, graph_term, literal_suffix, term
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -130,8 +136,10 @@ def _tokenise(leaves: Leaves, structural: set[Path], schemes: tuple[str, ...]) -
 
 def _replace(document: Any, replacements: dict[Path, str], path: Path = ()) -> Any:
     if isinstance(document, dict):
-        return {key: value if key == "@context" else _replace(value, replacements, (*path, key))
-                for key, value in document.items()}
+        return {
+            key: value if key == "@context" else _replace(value, replacements, (*path, key))
+            for key, value in document.items()
+        }
     if isinstance(document, list):
         return [_replace(item, replacements, (*path, index)) for index, item in enumerate(document)]
     if isinstance(document, str):
@@ -175,6 +183,7 @@ def _misplaced_tokens(dataset: dict, tokens: dict[str, str]) -> set[str]:
 
 def _compile(dataset: dict, tokens: dict[str, str]) -> list[tuple]:
     """The tokenised dataset as template quads, with a slot wherever a token stands."""
+
     def part(component: dict) -> str | Slot:
         value = component["value"]
         if value not in tokens:
@@ -194,8 +203,9 @@ def _compile(dataset: dict, tokens: dict[str, str]) -> list[tuple]:
 def _fill(template: list[tuple], values: dict[str, str]) -> list[Quad]:
     filled: dict[Quad, None] = {}
     for quad in template:
-        filled[tuple(part if part.__class__ is str else part[0] + part[3](values[part[1]]) + part[2]
-                     for part in quad)] = None
+        filled[
+            tuple(part if part.__class__ is str else part[0] + part[3](values[part[1]]) + part[2] for part in quad)
+        ] = None
     return list(filled)
 
 
@@ -204,8 +214,9 @@ def _comparable(quads: list[Quad]) -> list[Quad]:
     return sorted(tuple("_" if part.startswith("_") else part for part in quad) for quad in quads)
 
 
-def _build(document: Any, leaves: Leaves, structural: set[Path], schemes: tuple[str, ...],
-           loader: DocumentLoader) -> tuple[list[tuple], set[Path], tuple, dict[str, str]] | None:
+def _build(
+    document: Any, leaves: Leaves, structural: set[Path], schemes: tuple[str, ...], loader: DocumentLoader
+) -> tuple[list[tuple], set[Path], tuple, dict[str, str]] | None:
     """Finds the structural paths and the template for this document; None if the shape does not template."""
     for _ in range(_MAX_ROUNDS):
         entries, tokens = _tokenise(leaves, structural, schemes)

@@ -68,6 +68,7 @@ class Violation:
 
 # --- values -----------------------------------------------------------------------------------------------------------
 
+
 def parse_date_time_stamp(value: Any) -> datetime | None:
     """The moment an XML Schema dateTimeStamp names (time zone required), or None for anything else."""
     if not isinstance(value, str) or not _DATE_TIME_STAMP.fullmatch(value):
@@ -109,6 +110,7 @@ def is_url(value: Any) -> bool:
 
 def in_url_space(url: str, base_url: str) -> bool:
     """Whether `url` names a resource of the service at `base_url` (same scheme, host and port, whatever path)."""
+
     def origin(parts) -> tuple:
         scheme = parts.scheme.lower()
         return scheme, parts.hostname, parts.port or {"http": 80, "https": 443}.get(scheme)
@@ -127,9 +129,13 @@ def _is_types(value: Any) -> bool:
 def _is_language_value(value: Any) -> bool:
     if isinstance(value, str):
         return True
-    return (isinstance(value, dict) and isinstance(value.get("@value"), str)
-            and set(value) <= {"@value", "@language", "@direction"}
-            and isinstance(value.get("@language", ""), str) and value.get("@direction", "ltr") in ("ltr", "rtl"))
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("@value"), str)
+        and set(value) <= {"@value", "@language", "@direction"}
+        and isinstance(value.get("@language", ""), str)
+        and value.get("@direction", "ltr") in ("ltr", "rtl")
+    )
 
 
 def _is_sri(value: str) -> bool:
@@ -186,6 +192,7 @@ def _one_or_more(value: Any) -> list:
 
 
 # --- the rules --------------------------------------------------------------------------------------------------------
+
 
 class _Checker:
     def __init__(self) -> None:
@@ -314,8 +321,9 @@ def _related_resources(check: _Checker, value: Any) -> None:
             values = _one_or_more(resource["digestMultibase"])
             if not values or not all(isinstance(v, str) and _is_multibase_digest(v) for v in values):
                 check.add(f"{path}.digestMultibase", "vcdm.digest_multibase")
-        if "mediaType" in resource and not (isinstance(resource["mediaType"], str)
-                                            and _MEDIA_TYPE.fullmatch(resource["mediaType"])):
+        if "mediaType" in resource and not (
+            isinstance(resource["mediaType"], str) and _MEDIA_TYPE.fullmatch(resource["mediaType"])
+        ):
             check.add(f"{path}.mediaType", "vcdm.media_type")
 
 

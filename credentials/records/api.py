@@ -30,16 +30,24 @@ class InvitationBody(drafts.InvitationInput):
     organisation: str | None = Field(None, description="The organisation's slug (for a person in several).")
 
 
-@router.post("/invitations", status_code=201, tags=["statements"],
-             summary="Invite a volunteer to draft a statement (returns the invitation link, shown once)")
-def create_invitation(body: InvitationBody, session: SessionDep,
-                      ctx: IssuerContextDep,
-                      principal: PrincipalDep):
+@router.post(
+    "/invitations",
+    status_code=201,
+    tags=["statements"],
+    summary="Invite a volunteer to draft a statement (returns the invitation link, shown once)",
+)
+def create_invitation(body: InvitationBody, session: SessionDep, ctx: IssuerContextDep, principal: PrincipalDep):
     org = caller_organisation(session, principal, body.organisation)
     row, token = drafts.create_invitation(session, principal, org, body)
-    return {"id": row.id, "url": invitation_url(ctx.base_url, token), "token": token,
-            "api_url": f"{ctx.base_url}/invitations/{token}/statement", "mission_type": row.mission_type,
-            "title": row.title, "expires_at": row.expires_at.isoformat()}
+    return {
+        "id": row.id,
+        "url": invitation_url(ctx.base_url, token),
+        "token": token,
+        "api_url": f"{ctx.base_url}/invitations/{token}/statement",
+        "mission_type": row.mission_type,
+        "title": row.title,
+        "expires_at": row.expires_at.isoformat(),
+    }
 
 
 def statement_view(session: Session, invitation, lang: str) -> dict:
@@ -50,12 +58,15 @@ def statement_view(session: Session, invitation, lang: str) -> dict:
     record = drafts.draft_of(session, invitation)
     view = {
         "invitation": {
-            "organisation": org.legal_name, "mission_type": mission.code,
-            "mission_name": mission.name.in_language(lang), "title": invitation.title,
+            "organisation": org.legal_name,
+            "mission_type": mission.code,
+            "mission_name": mission.name.in_language(lang),
+            "title": invitation.title,
             "municipality": invitation.municipality,
             "start_date": invitation.start_date.isoformat() if invitation.start_date else None,
             "end_date": invitation.end_date.isoformat() if invitation.end_date else None,
-            "expires_at": invitation.expires_at.isoformat(), "expired": drafts.invitation_expired(invitation),
+            "expires_at": invitation.expires_at.isoformat(),
+            "expired": drafts.invitation_expired(invitation),
             "suggested_competences": [link.uri for link in mission.competences],
         },
         "status": record.status if record else "new",
@@ -72,10 +83,12 @@ def statement_view(session: Session, invitation, lang: str) -> dict:
     return view
 
 
-@router.get("/invitations/{token}/statement", tags=["statements"],
-            summary="The volunteer's view: the invitation, their statement and its status")
-def read_statement(token: str, response: Response, lang: LanguageDep,
-                   session: SessionDep):
+@router.get(
+    "/invitations/{token}/statement",
+    tags=["statements"],
+    summary="The volunteer's view: the invitation, their statement and its status",
+)
+def read_statement(token: str, response: Response, lang: LanguageDep, session: SessionDep):
     response.headers.update(PRIVATE)
     return statement_view(session, drafts.invitation_by_token(session, token), lang)
 
@@ -109,13 +122,20 @@ class DraftBody(StrictInput):
 def draft_input(body: DraftBody) -> drafts.DraftInput:
     volunteer = body.volunteer
     return drafts.DraftInput(
-        start_date=body.start_date, end_date=body.end_date,
-        hours=None if body.hours is None else str(body.hours), municipality=body.municipality, role=body.role,
+        start_date=body.start_date,
+        end_date=body.end_date,
+        hours=None if body.hours is None else str(body.hours),
+        municipality=body.municipality,
+        role=body.role,
         narrative=body.narrative,
-        competences=[CompetenceClaim(item, "self") if isinstance(item, str) else
-                     CompetenceClaim(item.uri, "self", item.note) for item in body.competences],
-        volunteer_name=volunteer.name if volunteer else None, volunteer_email=volunteer.email if volunteer else None,
-        pseudonymous=bool(volunteer and volunteer.pseudonymous))
+        competences=[
+            CompetenceClaim(item, "self") if isinstance(item, str) else CompetenceClaim(item.uri, "self", item.note)
+            for item in body.competences
+        ],
+        volunteer_name=volunteer.name if volunteer else None,
+        volunteer_email=volunteer.email if volunteer else None,
+        pseudonymous=bool(volunteer and volunteer.pseudonymous),
+    )
 
 
 def saved_view(session: Session, ctx: IssuerContext, saved: drafts.SavedDraft, lang: str) -> dict:
@@ -128,19 +148,23 @@ def saved_view(session: Session, ctx: IssuerContext, saved: drafts.SavedDraft, l
     return view
 
 
-@router.put("/invitations/{token}/statement", tags=["statements"],
-            summary="Save (and optionally submit) the volunteer's statement")
-def save_statement(token: str, body: DraftBody, response: Response, lang: LanguageDep,
-                   session: SessionDep, ctx: IssuerContextDep):
+@router.put(
+    "/invitations/{token}/statement",
+    tags=["statements"],
+    summary="Save (and optionally submit) the volunteer's statement",
+)
+def save_statement(
+    token: str, body: DraftBody, response: Response, lang: LanguageDep, session: SessionDep, ctx: IssuerContextDep
+):
     response.headers.update(PRIVATE)
     saved = drafts.save_draft(session, ctx, token, draft_input(body), submit=body.submit)
     return saved_view(session, ctx, saved, lang)
 
 
-@router.post("/invitations/{token}/submit", tags=["statements"],
-             summary="Submit the saved statement for the organiser's review")
-def submit_statement(token: str, response: Response, lang: LanguageDep,
-                     session: SessionDep):
+@router.post(
+    "/invitations/{token}/submit", tags=["statements"], summary="Submit the saved statement for the organiser's review"
+)
+def submit_statement(token: str, response: Response, lang: LanguageDep, session: SessionDep):
     response.headers.update(PRIVATE)
     drafts.submit_draft(session, token)
     return statement_view(session, drafts.invitation_by_token(session, token), lang)

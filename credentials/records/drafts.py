@@ -58,8 +58,9 @@ class InvitationInput(BaseModel):
     valid_days: int = Field(DEFAULT_VALID_DAYS, description="Days the link may be used to start a draft.")
 
 
-def create_invitation(session: Session, principal: Principal, org: OrganisationRow,
-                      data: InvitationInput) -> tuple[InvitationRow, str]:
+def create_invitation(
+    session: Session, principal: Principal, org: OrganisationRow, data: InvitationInput
+) -> tuple[InvitationRow, str]:
     """A new invitation and its link token (returned once; only its hash is stored)."""
     principal.require("records.write", org.id)
     catalogue = load_catalogue()
@@ -72,8 +73,10 @@ def create_invitation(session: Session, principal: Principal, org: OrganisationR
         municipality = find_municipality(data.municipality)
         if municipality is None:
             errors.append(field_error("municipality", "record.municipality_unknown", value=data.municipality))
-    start, end = (parse_date(data.start_date) if data.start_date else None,
-                  parse_date(data.end_date) if data.end_date else None)
+    start, end = (
+        parse_date(data.start_date) if data.start_date else None,
+        parse_date(data.end_date) if data.end_date else None,
+    )
     if data.start_date and start is None:
         errors.append(field_error("start_date", "record.date_format"))
     if data.end_date and end is None:
@@ -97,10 +100,17 @@ def create_invitation(session: Session, principal: Principal, org: OrganisationR
         raise UserError("invitation.invalid", errors=errors)
     token = secrets.token_urlsafe(32)
     row = InvitationRow(
-        organisation_id=org.id, token_hash=hash_token(token), mission_type=mission.code,
-        title=title or mission.name.in_language(data.language), municipality=municipality.code if municipality else None,
-        start_date=start, end_date=end, language=data.language,
-        expires_at=utcnow() + timedelta(days=data.valid_days), created_by=principal.user_id or principal.token_id)
+        organisation_id=org.id,
+        token_hash=hash_token(token),
+        mission_type=mission.code,
+        title=title or mission.name.in_language(data.language),
+        municipality=municipality.code if municipality else None,
+        start_date=start,
+        end_date=end,
+        language=data.language,
+        expires_at=utcnow() + timedelta(days=data.valid_days),
+        created_by=principal.user_id or principal.token_id,
+    )
     session.add(row)
     session.flush()
     return row, token
@@ -159,9 +169,18 @@ def save_draft(session: Session, ctx: IssuerContext, token: str, data: DraftInpu
     else:
         if record.status not in EDITABLE:
             raise UserError("draft.locked", kind="conflict", status=record.status)
-        apply_changes(record, RecordChanges(
-            municipality=data.municipality or "", start_date=data.start_date or "", end_date=data.end_date or "",
-            hours=data.hours or "", role=data.role or "", narrative=data.narrative or "", competences=claims))
+        apply_changes(
+            record,
+            RecordChanges(
+                municipality=data.municipality or "",
+                start_date=data.start_date or "",
+                end_date=data.end_date or "",
+                hours=data.hours or "",
+                role=data.role or "",
+                narrative=data.narrative or "",
+                competences=claims,
+            ),
+        )
         record.status = lifecycle.next_status(record.status, "save")
         saved = SavedDraft(invitation, record)
     if submit:
@@ -170,8 +189,9 @@ def save_draft(session: Session, ctx: IssuerContext, token: str, data: DraftInpu
     return saved
 
 
-def _first_save(session: Session, ctx: IssuerContext, invitation: InvitationRow, data: DraftInput,
-                claims: list[CompetenceClaim]) -> SavedDraft:
+def _first_save(
+    session: Session, ctx: IssuerContext, invitation: InvitationRow, data: DraftInput, claims: list[CompetenceClaim]
+) -> SavedDraft:
     org = session.get(OrganisationRow, invitation.organisation_id)
     pseudonym = None
     if data.pseudonymous:
@@ -182,11 +202,28 @@ def _first_save(session: Session, ctx: IssuerContext, invitation: InvitationRow,
         volunteer = VolunteerInput(pseudonym=pseudonym)
     else:
         volunteer = VolunteerInput(name=data.volunteer_name, email=data.volunteer_email)
-    created: CreatedRecord = new_record(session, ctx, org, RecordInput(
-        volunteer=volunteer, mission_type=invitation.mission_type, title=invitation.title,
-        municipality=data.municipality or invitation.municipality or "", start_date=data.start_date,
-        end_date=data.end_date, hours=data.hours, role=data.role, competences=claims, narrative=data.narrative,
-        language=invitation.language), status=lifecycle.DRAFT, source="volunteer", created_by=None, rename_volunteer=False)
+    created: CreatedRecord = new_record(
+        session,
+        ctx,
+        org,
+        RecordInput(
+            volunteer=volunteer,
+            mission_type=invitation.mission_type,
+            title=invitation.title,
+            municipality=data.municipality or invitation.municipality or "",
+            start_date=data.start_date,
+            end_date=data.end_date,
+            hours=data.hours,
+            role=data.role,
+            competences=claims,
+            narrative=data.narrative,
+            language=invitation.language,
+        ),
+        status=lifecycle.DRAFT,
+        source="volunteer",
+        created_by=None,
+        rename_volunteer=False,
+    )
     invitation.record_id = created.record.id
     return SavedDraft(invitation, created.record, created.volunteer.access_token, pseudonym)
 

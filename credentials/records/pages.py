@@ -41,17 +41,33 @@ def _competence_choices(view: dict, lang: str) -> tuple[list[dict], list[dict]]:
 
     def choice(uri: str) -> dict:
         competence = catalogue.competence(uri)
-        return {"uri": uri, "label": competence.label.in_language(lang), "checked": uri in chosen,
-                "note": chosen.get(uri, "")}
+        return {
+            "uri": uri,
+            "label": competence.label.in_language(lang),
+            "checked": uri in chosen,
+            "note": chosen.get(uri, ""),
+        }
 
-    others = sorted((choice(c.uri) for c in catalogue.competences if c.uri not in main_uris),
-                    key=lambda item: item["label"].casefold())
+    others = sorted(
+        (choice(c.uri) for c in catalogue.competences if c.uri not in main_uris),
+        key=lambda item: item["label"].casefold(),
+    )
     return [choice(uri) for uri in main_uris], others
 
 
-def _page(request: Request, session: Session, token: str, lang: str, *, form: dict | None = None,
-          errors: dict | None = None, notice: str | None = None, saved: drafts.SavedDraft | None = None,
-          base_url: str = "", status_code: int = 200) -> HTMLResponse:
+def _page(
+    request: Request,
+    session: Session,
+    token: str,
+    lang: str,
+    *,
+    form: dict | None = None,
+    errors: dict | None = None,
+    notice: str | None = None,
+    saved: drafts.SavedDraft | None = None,
+    base_url: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
     invitation = drafts.invitation_by_token(session, token)
     view = statement_view(session, invitation, lang)
     main, others = _competence_choices(view, lang)
@@ -69,29 +85,49 @@ def _page(request: Request, session: Session, token: str, lang: str, *, form: di
         "hours": statement.get("hours") or "",
         "municipality": _municipality_label(statement.get("municipality") or view["invitation"]["municipality"], lang),
         "role": statement.get("role") or "",
-        "narrative": statement.get("narrative") or "", "volunteer_kind": "named", "volunteer_name": "",
-        "volunteer_email": ""}
-    editable = view["status"] in ("new", *drafts.EDITABLE) and not (view["status"] == "new" and
-                                                                    view["invitation"]["expired"])
-    body = render_page(_templates, "drafts/statement.html", lang=lang, url=str(request.url), view=view,
-                       token=token, main_competences=main, other_competences=others, values=values,
-                       errors=errors or {}, notice=notice, editable=editable,
-                       personal_link=f"{base_url}/me/{saved.access_token}" if saved and saved.access_token else None,
-                       pseudonym=saved.pseudonym if saved else None)
+        "narrative": statement.get("narrative") or "",
+        "volunteer_kind": "named",
+        "volunteer_name": "",
+        "volunteer_email": "",
+    }
+    editable = view["status"] in ("new", *drafts.EDITABLE) and not (
+        view["status"] == "new" and view["invitation"]["expired"]
+    )
+    body = render_page(
+        _templates,
+        "drafts/statement.html",
+        lang=lang,
+        url=str(request.url),
+        view=view,
+        token=token,
+        main_competences=main,
+        other_competences=others,
+        values=values,
+        errors=errors or {},
+        notice=notice,
+        editable=editable,
+        personal_link=f"{base_url}/me/{saved.access_token}" if saved and saved.access_token else None,
+        pseudonym=saved.pseudonym if saved else None,
+    )
     return HTMLResponse(body, status_code=status_code, headers=PRIVATE)
 
 
 def _error_page(request: Request, error: UserError, lang: str) -> HTMLResponse:
     """A person followed a link: answer with a readable page, not with problem+json."""
-    body = render_page(_templates, "error.html", lang=lang, url=str(request.url),
-                       title=messages().get(f"problem.{error.kind}", lang),
-                       detail=messages().get(error.key, lang, **error.params), back_href=None)
+    body = render_page(
+        _templates,
+        "error.html",
+        lang=lang,
+        url=str(request.url),
+        title=messages().get(f"problem.{error.kind}", lang),
+        detail=messages().get(error.key, lang, **error.params),
+        back_href=None,
+    )
     return HTMLResponse(body, status_code=PAGE_ERROR_STATUS.get(error.kind, 400), headers=PRIVATE)
 
 
 @router.get("/invite/{token}", response_class=HTMLResponse)
-def statement_page(token: str, request: Request, lang: LanguageDep,
-                   session: SessionDep):
+def statement_page(token: str, request: Request, lang: LanguageDep, session: SessionDep):
     try:
         return _page(request, session, token, lang)
     except UserError as error:
@@ -100,10 +136,21 @@ def statement_page(token: str, request: Request, lang: LanguageDep,
 
 def _form_values(form) -> dict:
     competences = form.getlist("competence")
-    notes = {key[len(NOTE_PREFIX):]: value for key, value in form.items() if key.startswith(NOTE_PREFIX)}
-    values = {name: (form.get(name) or "").strip() for name in (
-        "start_date", "end_date", "hours", "municipality", "role", "narrative", "volunteer_kind", "volunteer_name",
-        "volunteer_email")}
+    notes = {key[len(NOTE_PREFIX) :]: value for key, value in form.items() if key.startswith(NOTE_PREFIX)}
+    values = {
+        name: (form.get(name) or "").strip()
+        for name in (
+            "start_date",
+            "end_date",
+            "hours",
+            "municipality",
+            "role",
+            "narrative",
+            "volunteer_kind",
+            "volunteer_name",
+            "volunteer_email",
+        )
+    }
     return {**values, "competences": competences, "notes": notes, "action": form.get("action") or "save"}
 
 
@@ -120,17 +167,22 @@ def _field_errors(error: UserError, lang: str) -> dict:
 
 
 @router.post("/invite/{token}", response_class=HTMLResponse)
-async def save_statement_form(token: str, request: Request, lang: LanguageDep,
-                              session: SessionDep,
-                              ctx: IssuerContextDep):
+async def save_statement_form(
+    token: str, request: Request, lang: LanguageDep, session: SessionDep, ctx: IssuerContextDep
+):
     values = _form_values(await request.form())
     data = drafts.DraftInput(
-        start_date=values["start_date"], end_date=values["end_date"], hours=values["hours"],
-        municipality=values["municipality"], role=values["role"], narrative=values["narrative"],
+        start_date=values["start_date"],
+        end_date=values["end_date"],
+        hours=values["hours"],
+        municipality=values["municipality"],
+        role=values["role"],
+        narrative=values["narrative"],
         competences=[CompetenceClaim(uri, "self", values["notes"].get(uri)) for uri in values["competences"]],
         volunteer_name=values["volunteer_name"] if values["volunteer_kind"] != "pseudonymous" else None,
         volunteer_email=(values["volunteer_email"] or None) if values["volunteer_kind"] != "pseudonymous" else None,
-        pseudonymous=values["volunteer_kind"] == "pseudonymous")
+        pseudonymous=values["volunteer_kind"] == "pseudonymous",
+    )
     submit = values["action"] == "submit"
     try:
         with session.begin_nested():
@@ -138,8 +190,7 @@ async def save_statement_form(token: str, request: Request, lang: LanguageDep,
     except UserError as error:
         if error.kind != "invalid":
             return _error_page(request, error, lang)
-        return _page(request, session, token, lang, form=values, errors=_field_errors(error, lang),
-                     status_code=422)
+        return _page(request, session, token, lang, form=values, errors=_field_errors(error, lang), status_code=422)
     notice = messages().get("draft.page.submitted_notice" if submit else "draft.page.saved_notice", lang)
     return _page(request, session, token, lang, notice=notice, saved=saved, base_url=ctx.base_url)
 

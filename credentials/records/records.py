@@ -173,8 +173,14 @@ def validate_record(data: RecordInput, catalogue, today: date) -> ValidRecord:
     elif hours.as_tuple().exponent < -2:
         errors.append(field_error("hours", "record.hours_precision"))
     elif start and end and end >= start and hours > 24 * ((end - start).days + 1):
-        errors.append(field_error("hours", "record.hours_exceed_period", days=(end - start).days + 1,
-                                  maximum=24 * ((end - start).days + 1)))
+        errors.append(
+            field_error(
+                "hours",
+                "record.hours_exceed_period",
+                days=(end - start).days + 1,
+                maximum=24 * ((end - start).days + 1),
+            )
+        )
 
     municipality = find_municipality(data.municipality)
     if municipality is None:
@@ -198,9 +204,18 @@ def validate_record(data: RecordInput, catalogue, today: date) -> ValidRecord:
     if errors:
         raise UserError("record.invalid", errors=errors)
     return ValidRecord(
-        volunteer=volunteer, mission_type=mission.code, title=title, municipality=municipality.code,
-        start_date=start, end_date=end, hours=hours, role=(data.role or "").strip() or None, competences=claims,
-        narrative=(data.narrative or "").strip() or None, evidence=evidence, language=data.language,
+        volunteer=volunteer,
+        mission_type=mission.code,
+        title=title,
+        municipality=municipality.code,
+        start_date=start,
+        end_date=end,
+        hours=hours,
+        role=(data.role or "").strip() or None,
+        competences=claims,
+        narrative=(data.narrative or "").strip() or None,
+        evidence=evidence,
+        language=data.language,
     )
 
 

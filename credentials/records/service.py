@@ -39,35 +39,44 @@ def pseudonym_lookup(kek: bytes, organisation_id: str, pseudonym: str) -> str:
     return hmac.new(kek, f"pseudonym\x00{organisation_id}\x00{pseudonym}".encode(), hashlib.sha256).hexdigest()
 
 
-
 @dataclass
 class VolunteerResult:
     row: VolunteerRow
     access_token: str | None  # only when the volunteer is new: their personal link is shown once
 
 
-
-def find_volunteer(session: Session, ctx: IssuerContext, org: OrganisationRow, volunteer: VolunteerInput,
-                   match_name: bool = False) -> VolunteerRow | None:
+def find_volunteer(
+    session: Session, ctx: IssuerContext, org: OrganisationRow, volunteer: VolunteerInput, match_name: bool = False
+) -> VolunteerRow | None:
     """The organisation's known volunteer: by pseudonym, by e-mail, or (with `match_name`, for bulk uploads, where a
     row without e-mail must still find its earlier self) by the name of a named volunteer without e-mail."""
     if volunteer.pseudonymous:
         lookup = pseudonym_lookup(ctx.kek, org.id, volunteer.pseudonym)
-        return session.scalar(select(VolunteerRow).where(VolunteerRow.organisation_id == org.id,
-                                                         VolunteerRow.pseudonym_lookup == lookup))
+        return session.scalar(
+            select(VolunteerRow).where(VolunteerRow.organisation_id == org.id, VolunteerRow.pseudonym_lookup == lookup)
+        )
     if volunteer.email:
-        return session.scalar(select(VolunteerRow).where(VolunteerRow.organisation_id == org.id,
-                                                         VolunteerRow.email == volunteer.email))
+        return session.scalar(
+            select(VolunteerRow).where(VolunteerRow.organisation_id == org.id, VolunteerRow.email == volunteer.email)
+        )
     if match_name:
-        return session.scalar(select(VolunteerRow).where(
-            VolunteerRow.organisation_id == org.id, VolunteerRow.kind == "named", VolunteerRow.email.is_(None),
-            VolunteerRow.name == volunteer.name).order_by(VolunteerRow.created_at).limit(1))
+        return session.scalar(
+            select(VolunteerRow)
+            .where(
+                VolunteerRow.organisation_id == org.id,
+                VolunteerRow.kind == "named",
+                VolunteerRow.email.is_(None),
+                VolunteerRow.name == volunteer.name,
+            )
+            .order_by(VolunteerRow.created_at)
+            .limit(1)
+        )
     return None
 
 
-
-def find_or_create_volunteer(session: Session, ctx: IssuerContext, org: OrganisationRow,
-                             volunteer: VolunteerInput, rename: bool = True) -> VolunteerResult:
+def find_or_create_volunteer(
+    session: Session, ctx: IssuerContext, org: OrganisationRow, volunteer: VolunteerInput, rename: bool = True
+) -> VolunteerResult:
     """The organisation's volunteer with this e-mail or pseudonym, or a new one. `rename=False` (self-service
     drafts) leaves a known volunteer's name as the organisation has it."""
     row = find_volunteer(session, ctx, org, volunteer)
@@ -78,13 +87,16 @@ def find_or_create_volunteer(session: Session, ctx: IssuerContext, org: Organisa
     return create_volunteer(session, ctx, org, volunteer)
 
 
-
-def create_volunteer(session: Session, ctx: IssuerContext, org: OrganisationRow,
-                     volunteer: VolunteerInput) -> VolunteerResult:
+def create_volunteer(
+    session: Session, ctx: IssuerContext, org: OrganisationRow, volunteer: VolunteerInput
+) -> VolunteerResult:
     """A volunteer new to the organisation, with their personal link (shown once: only its hash is stored)."""
     if volunteer.pseudonymous:
-        row = VolunteerRow(organisation_id=org.id, kind="pseudonymous",
-                           pseudonym_lookup=pseudonym_lookup(ctx.kek, org.id, volunteer.pseudonym))
+        row = VolunteerRow(
+            organisation_id=org.id,
+            kind="pseudonymous",
+            pseudonym_lookup=pseudonym_lookup(ctx.kek, org.id, volunteer.pseudonym),
+        )
     else:
         row = VolunteerRow(organisation_id=org.id, kind="named", name=volunteer.name, email=volunteer.email)
     token = secrets.token_urlsafe(24)
@@ -94,12 +106,15 @@ def create_volunteer(session: Session, ctx: IssuerContext, org: OrganisationRow,
     return VolunteerResult(row, token)
 
 
-
 def natural_key(organisation_id: str, volunteer_id: str, record: ValidRecord) -> str:
-    parts = [organisation_id, volunteer_id, record.mission_type, record.start_date.isoformat(),
-             record.end_date.isoformat()]
+    parts = [
+        organisation_id,
+        volunteer_id,
+        record.mission_type,
+        record.start_date.isoformat(),
+        record.end_date.isoformat(),
+    ]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
-
 
 
 @dataclass
@@ -108,48 +123,80 @@ class CreatedRecord:
     volunteer: VolunteerResult
 
 
-
-def create_record(session: Session, principal: Principal, ctx: IssuerContext, org: OrganisationRow,
-                  data: RecordInput, source: str = "organiser") -> CreatedRecord:
+def create_record(
+    session: Session,
+    principal: Principal,
+    ctx: IssuerContext,
+    org: OrganisationRow,
+    data: RecordInput,
+    source: str = "organiser",
+) -> CreatedRecord:
     """An organiser's record: validated against the current catalogue and approved at once."""
     principal.require("records.write", org.id)
-    created = new_record(session, ctx, org, data, status="approved", source=source,
-                         created_by=principal.user_id or principal.token_id)
+    created = new_record(
+        session, ctx, org, data, status="approved", source=source, created_by=principal.user_id or principal.token_id
+    )
     approved_as_made(session, principal, created.record)
     return created
-
 
 
 def approved_as_made(session: Session, principal: Principal, record: RecordRow) -> None:
     """The organiser's own record is approved as it is made: that is an approval for the audit log too."""
     record.approved_at, record.approved_by = record.created_at, principal.user_id or principal.token_id
     session.flush()
-    append_audit(session, "record.approve", organisation_id=record.organisation_id, subject_id=record.id,
-                 principal=principal, details={"created": True})
+    append_audit(
+        session,
+        "record.approve",
+        organisation_id=record.organisation_id,
+        subject_id=record.id,
+        principal=principal,
+        details={"created": True},
+    )
 
 
-
-def new_record(session: Session, ctx: IssuerContext, org: OrganisationRow, data: RecordInput, *, status: str,
-               source: str, created_by: str | None, rename_volunteer: bool = True) -> CreatedRecord:
+def new_record(
+    session: Session,
+    ctx: IssuerContext,
+    org: OrganisationRow,
+    data: RecordInput,
+    *,
+    status: str,
+    source: str,
+    created_by: str | None,
+    rename_volunteer: bool = True,
+) -> CreatedRecord:
     """Validates a new record (volunteer included) and stores it with its volunteer and subject salt."""
     catalogue = load_catalogue()
     valid = validate_record(data, catalogue, today_in_latvia())
     volunteer = find_or_create_volunteer(session, ctx, org, valid.volunteer, rename=rename_volunteer)
-    return store_record(session, org, valid, catalogue.version, volunteer, status=status, source=source,
-                        created_by=created_by)
-
+    return store_record(
+        session, org, valid, catalogue.version, volunteer, status=status, source=source, created_by=created_by
+    )
 
 
 def live_record(session: Session, organisation_id: str, key: str) -> RecordRow | None:
     """A record (not superseded) holding a natural key in an organisation: the original, or a correction of it."""
-    return session.scalar(select(RecordRow).where(RecordRow.organisation_id == organisation_id,
-                                                  RecordRow.natural_key == key, RecordRow.status != "superseded")
-                          .order_by(RecordRow.created_at).limit(1))
+    return session.scalar(
+        select(RecordRow)
+        .where(
+            RecordRow.organisation_id == organisation_id, RecordRow.natural_key == key, RecordRow.status != "superseded"
+        )
+        .order_by(RecordRow.created_at)
+        .limit(1)
+    )
 
 
-
-def store_record(session: Session, org: OrganisationRow, valid: ValidRecord, catalogue_version: str,
-                 volunteer: VolunteerResult, *, status: str, source: str, created_by: str | None) -> CreatedRecord:
+def store_record(
+    session: Session,
+    org: OrganisationRow,
+    valid: ValidRecord,
+    catalogue_version: str,
+    volunteer: VolunteerResult,
+    *,
+    status: str,
+    source: str,
+    created_by: str | None,
+) -> CreatedRecord:
     """Stores a validated record; a second record of the same volunteer, mission type and period in the organisation
     is a conflict (the unique natural key backs this check against concurrent writers)."""
     key = natural_key(org.id, volunteer.row.id, valid)
@@ -157,15 +204,33 @@ def store_record(session: Session, org: OrganisationRow, valid: ValidRecord, cat
     if volunteer.access_token is None and live_record(session, org.id, key) is not None:
         raise UserError("record.duplicate", kind="conflict")
     salt = new_salt()
-    subject_hash = (SubjectIdentity.pseudonymous(valid.volunteer.pseudonym, salt).pseudonym_hash
-                    if valid.volunteer.pseudonymous else None)
+    subject_hash = (
+        SubjectIdentity.pseudonymous(valid.volunteer.pseudonym, salt).pseudonym_hash
+        if valid.volunteer.pseudonymous
+        else None
+    )
     row = RecordRow(
-        organisation_id=org.id, volunteer_id=volunteer.row.id, mission_type=valid.mission_type,
-        catalogue_version=catalogue_version, title=valid.title, municipality=valid.municipality,
-        start_date=valid.start_date, end_date=valid.end_date, hours=valid.hours, role=valid.role,
-        narrative=valid.narrative, competences=[claim_json(c) for c in valid.competences],
-        evidence=list(valid.evidence), language=valid.language, subject_salt=salt, subject_hash=subject_hash,
-        status=status, source=source, natural_key=key, created_by=created_by, created_at=utcnow(),
+        organisation_id=org.id,
+        volunteer_id=volunteer.row.id,
+        mission_type=valid.mission_type,
+        catalogue_version=catalogue_version,
+        title=valid.title,
+        municipality=valid.municipality,
+        start_date=valid.start_date,
+        end_date=valid.end_date,
+        hours=valid.hours,
+        role=valid.role,
+        narrative=valid.narrative,
+        competences=[claim_json(c) for c in valid.competences],
+        evidence=list(valid.evidence),
+        language=valid.language,
+        subject_salt=salt,
+        subject_hash=subject_hash,
+        status=status,
+        source=source,
+        natural_key=key,
+        created_by=created_by,
+        created_at=utcnow(),
     )
     session.add(row)
     try:
@@ -176,13 +241,11 @@ def store_record(session: Session, org: OrganisationRow, valid: ValidRecord, cat
     return CreatedRecord(row, volunteer)
 
 
-
 def claim_json(claim: CompetenceClaim) -> dict:
     item = {"uri": claim.uri, "attested_by": claim.attested_by}
     if claim.note:
         item["note"] = claim.note
     return item
-
 
 
 def get_record(session: Session, principal: Principal, record_id: str, *, lock: bool = False) -> RecordRow:
@@ -191,10 +254,12 @@ def get_record(session: Session, principal: Principal, record_id: str, *, lock: 
     With `lock`, for a change that depends on the record's status: the row is read fresh and locked until the
     transaction ends, so that concurrent changes of one record take turns and each sees the one before
     (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the write transaction holds the whole database already)."""
-    row = (session.get(RecordRow, record_id, with_for_update=True, populate_existing=True) if lock
-           else session.get(RecordRow, record_id))
+    row = (
+        session.get(RecordRow, record_id, with_for_update=True, populate_existing=True)
+        if lock
+        else session.get(RecordRow, record_id)
+    )
     return _visible_record(principal, row)
-
 
 
 def _visible_record(principal: Principal, row: RecordRow | None) -> RecordRow:
@@ -203,11 +268,10 @@ def _visible_record(principal: Principal, row: RecordRow | None) -> RecordRow:
     return row
 
 
-
 def stored_claims(row: RecordRow) -> list[CompetenceClaim]:
-    return [CompetenceClaim(item["uri"], item.get("attested_by", "organiser"), item.get("note"))
-            for item in row.competences]
-
+    return [
+        CompetenceClaim(item["uri"], item.get("attested_by", "organiser"), item.get("note")) for item in row.competences
+    ]
 
 
 def apply_changes(row: RecordRow, changes: RecordChanges | None) -> None:
@@ -222,12 +286,24 @@ def apply_changes(row: RecordRow, changes: RecordChanges | None) -> None:
     competences = stored_claims(row)
     if "competences" in given:
         competences = merge_competences(competences, given["competences"])
-    valid = validate_record(RecordInput(
-        volunteer=None, mission_type=row.mission_type, title=given.get("title", row.title),
-        municipality=given.get("municipality", row.municipality), start_date=given.get("start_date", row.start_date),
-        end_date=given.get("end_date", row.end_date), hours=given.get("hours", row.hours),
-        role=given.get("role", row.role), competences=competences, narrative=given.get("narrative", row.narrative),
-        evidence=given.get("evidence", row.evidence), language=row.language), catalogue, today_in_latvia())
+    valid = validate_record(
+        RecordInput(
+            volunteer=None,
+            mission_type=row.mission_type,
+            title=given.get("title", row.title),
+            municipality=given.get("municipality", row.municipality),
+            start_date=given.get("start_date", row.start_date),
+            end_date=given.get("end_date", row.end_date),
+            hours=given.get("hours", row.hours),
+            role=given.get("role", row.role),
+            competences=competences,
+            narrative=given.get("narrative", row.narrative),
+            evidence=given.get("evidence", row.evidence),
+            language=row.language,
+        ),
+        catalogue,
+        today_in_latvia(),
+    )
     row.title, row.municipality, row.role, row.narrative = valid.title, valid.municipality, valid.role, valid.narrative
     row.start_date, row.end_date, row.hours = valid.start_date, valid.end_date, valid.hours
     row.competences, row.evidence = [claim_json(c) for c in valid.competences], list(valid.evidence)
@@ -241,7 +317,6 @@ def apply_changes(row: RecordRow, changes: RecordChanges | None) -> None:
     row.natural_key = key
 
 
-
 def list_records(session: Session, principal: Principal, org: OrganisationRow, status: str | None) -> list[RecordRow]:
     if not principal.acts_for(org.id):
         raise UserError("auth.forbidden", kind="forbidden")
@@ -251,13 +326,12 @@ def list_records(session: Session, principal: Principal, org: OrganisationRow, s
     return list(session.scalars(query))
 
 
-
 # A volunteer's statement is reviewed only once they submit it; an organiser's own draft any time.
 
 
-
-def approve_record(session: Session, principal: Principal, record_id: str,
-                   changes: RecordChanges | None = None) -> RecordRow:
+def approve_record(
+    session: Session, principal: Principal, record_id: str, changes: RecordChanges | None = None
+) -> RecordRow:
     """Approves a record, optionally with the organiser's edits first; only an approved record can be issued."""
     row = get_record(session, principal, record_id, lock=True)
     principal.require("records.write", row.organisation_id)
@@ -271,10 +345,15 @@ def approve_record(session: Session, principal: Principal, record_id: str,
     apply_changes(row, changes)
     row.status, row.approved_at = lifecycle.next_status(row.status, action, row.source), utcnow()
     row.approved_by = principal.user_id or principal.token_id
-    append_audit(session, "record.approve", organisation_id=row.organisation_id, subject_id=row.id,
-                 principal=principal, details={"edited": edited})
+    append_audit(
+        session,
+        "record.approve",
+        organisation_id=row.organisation_id,
+        subject_id=row.id,
+        principal=principal,
+        details={"edited": edited},
+    )
     return row
-
 
 
 def return_record(session: Session, principal: Principal, record_id: str, comment: str) -> RecordRow:
@@ -289,10 +368,8 @@ def return_record(session: Session, principal: Principal, record_id: str, commen
     if not lifecycle.allows(row.status, "return"):
         raise UserError("record.cannot_return", kind="conflict", status=row.status)
     row.status, row.review_comment = lifecycle.next_status(row.status, "return"), comment
-    append_audit(session, "record.return", organisation_id=row.organisation_id, subject_id=row.id,
-                 principal=principal)
+    append_audit(session, "record.return", organisation_id=row.organisation_id, subject_id=row.id, principal=principal)
     return row
-
 
 
 def revise_record(session: Session, principal: Principal, record_id: str, changes: RecordChanges | None) -> RecordRow:
@@ -302,23 +379,47 @@ def revise_record(session: Session, principal: Principal, record_id: str, change
     principal.require("records.write", old.organisation_id)
     if not lifecycle.allows(old.status, "revise"):
         raise UserError("record.cannot_revise", kind="conflict", status=old.status)
-    pending = session.scalar(select(RecordRow.id).where(RecordRow.revises_id == old.id,
-                                                        RecordRow.status != lifecycle.ISSUED).limit(1))
+    pending = session.scalar(
+        select(RecordRow.id).where(RecordRow.revises_id == old.id, RecordRow.status != lifecycle.ISSUED).limit(1)
+    )
     if pending is not None:
         # One correction at a time: two issued corrections of one record would both stand.
         raise UserError("record.revision_pending", kind="conflict", record_id=pending)
     now = utcnow()
     row = RecordRow(
-        organisation_id=old.organisation_id, volunteer_id=old.volunteer_id, mission_type=old.mission_type,
-        catalogue_version=old.catalogue_version, title=old.title, municipality=old.municipality,
-        start_date=old.start_date, end_date=old.end_date, hours=old.hours, role=old.role, narrative=old.narrative,
-        competences=list(old.competences), evidence=list(old.evidence), language=old.language,
-        subject_salt=old.subject_salt, subject_hash=old.subject_hash, status=lifecycle.APPROVED, source=old.source,
-        natural_key=old.natural_key, created_by=principal.user_id or principal.token_id, approved_at=now,
-        approved_by=principal.user_id or principal.token_id, revises_id=old.id)
+        organisation_id=old.organisation_id,
+        volunteer_id=old.volunteer_id,
+        mission_type=old.mission_type,
+        catalogue_version=old.catalogue_version,
+        title=old.title,
+        municipality=old.municipality,
+        start_date=old.start_date,
+        end_date=old.end_date,
+        hours=old.hours,
+        role=old.role,
+        narrative=old.narrative,
+        competences=list(old.competences),
+        evidence=list(old.evidence),
+        language=old.language,
+        subject_salt=old.subject_salt,
+        subject_hash=old.subject_hash,
+        status=lifecycle.APPROVED,
+        source=old.source,
+        natural_key=old.natural_key,
+        created_by=principal.user_id or principal.token_id,
+        approved_at=now,
+        approved_by=principal.user_id or principal.token_id,
+        revises_id=old.id,
+    )
     apply_changes(row, changes)
     session.add(row)
     session.flush()
-    append_audit(session, "record.revise", organisation_id=row.organisation_id, subject_id=row.id,
-                 principal=principal, details={"revises": old.id})
+    append_audit(
+        session,
+        "record.revise",
+        organisation_id=row.organisation_id,
+        subject_id=row.id,
+        principal=principal,
+        details={"revises": old.id},
+    )
     return row

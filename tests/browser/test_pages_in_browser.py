@@ -40,8 +40,14 @@ def browser(request):
     assert AXE.exists(), "run scripts/setup --tests (npm ci in tests/browser)"
     options = Options()
     options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=lv",
-                     "--hide-scrollbars"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--lang=lv",
+        "--hide-scrollbars",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     driver.set_page_load_timeout(30)
@@ -53,28 +59,35 @@ def browser(request):
 
 def set_viewport(browser, height: int) -> None:
     """A desktop Chromium window is at least 500 px wide: a phone's viewport is emulated (as DevTools does)."""
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": browser.width, "height": height, "deviceScaleFactor": 1, "mobile": browser.width < 500})
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": browser.width, "height": height, "deviceScaleFactor": 1, "mobile": browser.width < 500},
+    )
 
 
 def open_page(browser, url: str) -> None:
     browser.get(url)
     WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
-        lambda driver: driver.execute_script("return document.readyState === 'complete';"))
+        lambda driver: driver.execute_script("return document.readyState === 'complete';")
+    )
 
 
 def click_and_wait(browser, element) -> None:
     browser.execute_script("window.previousPage = true;")
     element.click()
-    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(lambda driver: driver.execute_script(
-        "return window.previousPage === undefined && document.readyState === 'complete';"))
+    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
+        lambda driver: driver.execute_script(
+            "return window.previousPage === undefined && document.readyState === 'complete';"
+        )
+    )
 
 
 def inspect(browser, name: str) -> None:
     """Viewport as wide as asked, nothing sideways, a full-page screenshot, and axe's verdict on the page."""
     assert browser.execute_script("return window.innerWidth;") == browser.width
     overflow = browser.execute_script(
-        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
+    )
     assert overflow <= 0, f"{name} scrolls sideways by {overflow} px at {browser.width} px"
     # Nor sticks out of the screen while the page itself does not scroll (a field cut off at the right edge).
     cut = browser.execute_script("""
@@ -132,11 +145,18 @@ def issue_live(live_server, org, **changes) -> dict:
 
 
 def change_status(live_server, org, credential_id: str, action: str, status: str) -> None:
-    answer = httpx.post(f"{live_server.url}/credentials/{credential_id}/{action}", json={"reason": "Kļūda"},
-                        headers=org.headers(), timeout=30)
+    answer = httpx.post(
+        f"{live_server.url}/credentials/{credential_id}/{action}",
+        json={"reason": "Kļūda"},
+        headers=org.headers(),
+        timeout=30,
+    )
     assert answer.status_code == 200, answer.text
-    committed(lambda: httpx.get(f"{live_server.url}/credentials/{credential_id}/status",
-                                timeout=30).json()["status"] == status)
+    committed(
+        lambda: (
+            httpx.get(f"{live_server.url}/credentials/{credential_id}/status", timeout=30).json()["status"] == status
+        )
+    )
 
 
 def signed_by_an_unknown_issuer(credential: dict) -> dict:
@@ -148,13 +168,18 @@ def signed_by_an_unknown_issuer(credential: dict) -> dict:
         document.pop(field, None)
     document["issuer"] = {**document["issuer"], "id": did} if isinstance(document["issuer"], dict) else did
     document["validFrom"] = format_created(datetime.now(UTC))
-    return sign(document, suite=Ed25519Signature(key), verification_method=did_key_verification_method_id(did),
-                loader=credential_loader())
+    return sign(
+        document,
+        suite=Ed25519Signature(key),
+        verification_method=did_key_verification_method_id(did),
+        loader=credential_loader(),
+    )
 
 
 def rect(browser, selector: str) -> dict:
-    return browser.execute_script("return arguments[0].getBoundingClientRect().toJSON();",
-                                  browser.find_element(By.CSS_SELECTOR, selector))
+    return browser.execute_script(
+        "return arguments[0].getBoundingClientRect().toJSON();", browser.find_element(By.CSS_SELECTOR, selector)
+    )
 
 
 def test_verification_pages(browser, live_server, make_org):
@@ -203,8 +228,9 @@ def test_verification_pages(browser, live_server, make_org):
     # A correctly signed credential from an issuer no registry knows: amber, never the green verdict.
     open_page(browser, f"{live_server.url}/verify")
     field = browser.find_element(By.ID, "credential")
-    browser.execute_script("arguments[0].value = arguments[1];", field,
-                           json.dumps(signed_by_an_unknown_issuer(valid["credential"])))
+    browser.execute_script(
+        "arguments[0].value = arguments[1];", field, json.dumps(signed_by_an_unknown_issuer(valid["credential"]))
+    )
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.verify-form button[type=submit]"))
     section = browser.find_element(By.CSS_SELECTOR, ".verdict")
     assert (section.get_attribute("data-verdict"), section.get_attribute("data-tone")) == ("unknown_issuer", "caution")
@@ -245,21 +271,38 @@ def test_statement_form_has_touch_sized_fields(browser, live_server, make_org):
     from catalogue import load_catalogue
 
     mission = load_catalogue().mission_types[0]
-    invitation = httpx.post(f"{live_server.url}/invitations", headers=org.headers(), timeout=30, json={
-        "mission_type": mission.code, "title": "Rudens talka", "start_date": "2026-10-01", "end_date": "2026-10-05"})
+    invitation = httpx.post(
+        f"{live_server.url}/invitations",
+        headers=org.headers(),
+        timeout=30,
+        json={
+            "mission_type": mission.code,
+            "title": "Rudens talka",
+            "start_date": "2026-10-01",
+            "end_date": "2026-10-05",
+        },
+    )
     assert invitation.status_code == 201, invitation.text
     token = invitation.json()["token"]
     committed(lambda: httpx.get(f"{live_server.url}/invitations/{token}/statement", timeout=30).status_code == 200)
     open_page(browser, f"{live_server.url}/invite/{token}")
-    fields = [element for element in browser.find_elements(
-        By.CSS_SELECTOR, ".statement-form input:not([type=hidden]), .statement-form textarea, .statement-form select, "
-                         ".statement-form button, .statement-form summary") if element.is_displayed()]
+    fields = [
+        element
+        for element in browser.find_elements(
+            By.CSS_SELECTOR,
+            ".statement-form input:not([type=hidden]), .statement-form textarea, .statement-form select, "
+            ".statement-form button, .statement-form summary",
+        )
+        if element.is_displayed()
+    ]
     assert len(fields) > 5
     for element in fields:
         size = browser.execute_script(
             "const r = arguments[0].getBoundingClientRect(), s = getComputedStyle(arguments[0]);"
             "return {height: r.height, width: r.width, font: parseFloat(s.fontSize), type: arguments[0].type,"
-            " name: arguments[0].name};", element)
+            " name: arguments[0].name};",
+            element,
+        )
         if size["type"] in ("checkbox", "radio"):
             assert size["height"] >= 24 and size["width"] >= 24, size  # the label around it is the target too
         else:

@@ -36,8 +36,9 @@ def test_each_key_competence_has_a_page_credentials_align_to(client, settings):
     assert body["uri"] == f"{settings.public_base_url}/catalogue/key-competences/digital"
     assert "2018/C 189/01" in body["framework"]
     catalogue = load_catalogue()
-    assert body["competences"] and all("digital" in catalogue.competence(uri).key_competences
-                                       for uri in body["competences"])
+    assert body["competences"] and all(
+        "digital" in catalogue.competence(uri).key_competences for uri in body["competences"]
+    )
     missing = client.get("/catalogue/key-competences/telepathy")
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
 

@@ -67,10 +67,17 @@ def write_esco_csv(path, rows: list[dict]) -> None:
 
 def test_import_esco_labels(run, data_copy, tmp_path):
     export = tmp_path / "skills_lv.csv"
-    write_esco_csv(export, [
-        {"conceptUri": SHOW_EMPATHY, "preferredLabel": "izrādīt līdzjūtību", "altLabels": "just līdzi\nbūt iejūtīgam"},
-        {"conceptUri": "http://data.europa.eu/esco/skill/not-in-the-catalogue", "preferredLabel": "kaut kas"},
-    ])
+    write_esco_csv(
+        export,
+        [
+            {
+                "conceptUri": SHOW_EMPATHY,
+                "preferredLabel": "izrādīt līdzjūtību",
+                "altLabels": "just līdzi\nbūt iejūtīgam",
+            },
+            {"conceptUri": "http://data.europa.eu/esco/skill/not-in-the-catalogue", "preferredLabel": "kaut kas"},
+        ],
+    )
     result = run("import-esco", export, "--language", "lv", "--data-dir", data_copy)
     assert result.exit_code == 0, result.output
     assert "ESCO labels (lv): 1 updated, 0 already equal, 0 existing kept." in result.stdout

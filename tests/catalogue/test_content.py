@@ -15,11 +15,30 @@ SHARED_EXTRACT = REFERENCE / "esco" / "esco_volunteer_extract.csv"
 LATVIAN_LETTERS = set("āčēģīķļņšūžĀČĒĢĪĶĻŅŠŪŽ")
 
 REQUIRED_DOMAINS = {
-    "social-care", "elderly", "children-youth", "education", "culture", "sport", "environment", "animals", "health",
-    "crisis", "integration", "digital", "community", "administration", "international",
+    "social-care",
+    "elderly",
+    "children-youth",
+    "education",
+    "culture",
+    "sport",
+    "environment",
+    "animals",
+    "health",
+    "crisis",
+    "integration",
+    "digital",
+    "community",
+    "administration",
+    "international",
 }
 KEY_COMPETENCES = [
-    "literacy", "multilingual", "stem", "digital", "personal-social-learning", "citizenship", "entrepreneurship",
+    "literacy",
+    "multilingual",
+    "stem",
+    "digital",
+    "personal-social-learning",
+    "citizenship",
+    "entrepreneurship",
     "cultural-awareness",
 ]
 
@@ -44,10 +63,19 @@ def test_every_competence_is_a_real_esco_concept():
 def test_coverage_of_latvian_volunteering():
     catalogue = load_catalogue()
     assert len(catalogue.mission_types) >= 40
-    assert {entry.domain for entry in catalogue.mission_types} == REQUIRED_DOMAINS == {d.code for d in catalogue.domains}
+    assert (
+        {entry.domain for entry in catalogue.mission_types} == REQUIRED_DOMAINS == {d.code for d in catalogue.domains}
+    )
     assert "event-support" in catalogue.mission_types_by_code
-    for code in ("volunteer-firefighter", "search-and-rescue", "blood-donation-support", "animal-shelter-care",
-                 "language-practice", "european-solidarity-corps", "fundraising"):
+    for code in (
+        "volunteer-firefighter",
+        "search-and-rescue",
+        "blood-donation-support",
+        "animal-shelter-care",
+        "language-practice",
+        "european-solidarity-corps",
+        "fundraising",
+    ):
         assert code in catalogue.mission_types_by_code
 
 
@@ -91,8 +119,9 @@ def test_default_competences_are_the_core_ones():
     defaults = catalogue.default_competences("event-support")
     assert len(defaults) >= 3
     assert all(catalogue.competence(uri) for uri in defaults)
-    assert set(defaults) == {link.uri for link in catalogue.mission_type("event-support").competences
-                             if link.role == "core"}
+    assert set(defaults) == {
+        link.uri for link in catalogue.mission_type("event-support").competences if link.role == "core"
+    }
 
 
 def test_current_content_equals_the_snapshot_of_its_version():

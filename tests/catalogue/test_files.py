@@ -50,10 +50,16 @@ def test_several_mistakes_are_reported_at_once(data_copy):
     edit(data_copy / "domains.yaml", "- code: sport\n", "- code: Sport\n")
     found = issues(data_copy)
     assert (ELDERLY, "elderly-befriending", "competences[1].role", "must be one of: 'core' or 'optional'") in found
-    assert any(f == "competences.yaml" and fld == "key_competences[1]" and "unknown key competence" in m
-               for f, _, fld, m in found)
-    assert ("domains.yaml", "Sport", "code", "a code must be lower-case letters, digits and hyphens, e.g. event-support") \
-        in found
+    assert any(
+        f == "competences.yaml" and fld == "key_competences[1]" and "unknown key competence" in m
+        for f, _, fld, m in found
+    )
+    assert (
+        "domains.yaml",
+        "Sport",
+        "code",
+        "a code must be lower-case letters, digits and hyphens, e.g. event-support",
+    ) in found
     # The mission types of the domain that no longer parses are reported against their own file.
     assert any(f == "mission-types/sport.yaml" and fld == "domain" for f, _, fld, _ in found)
 
@@ -91,8 +97,12 @@ def test_formatting_does_not_change_the_hash(data_copy):
             entry["competences"].reverse()  # order of competences carries no meaning
             entry["description"]["en"] = entry["description"]["en"].replace(" ", "\n   ", 3)  # line breaks neither
         # Flow style, sorted keys, other quoting: different bytes, same content.
-        path.write_text(yaml.safe_dump(list(reversed(entries)), allow_unicode=True, sort_keys=True,
-                                       default_flow_style=True, width=60), encoding="utf-8")
+        path.write_text(
+            yaml.safe_dump(
+                list(reversed(entries)), allow_unicode=True, sort_keys=True, default_flow_style=True, width=60
+            ),
+            encoding="utf-8",
+        )
     reformatted = read_catalogue(data_copy)
     assert reformatted.hash == original.hash
     edit(data_copy / ELDERLY, "Senioru apciemošana", "Senioru apmeklēšana")
@@ -137,6 +147,8 @@ def test_catalogue_versions_and_citation():
     catalogue = load_catalogue()
     assert catalogue.reference() == {"version": catalogue.version, "hash": catalogue.hash}
     assert catalogue.hash.startswith("sha256:") and len(catalogue.hash) == 7 + 64
-    assert catalogue.citation("https://example.lv/")["uri"] == f"https://example.lv/catalogue/versions/{catalogue.version}"
+    assert (
+        catalogue.citation("https://example.lv/")["uri"] == f"https://example.lv/catalogue/versions/{catalogue.version}"
+    )
     assert catalogue_version(catalogue.version).hash == catalogue.hash
     assert load_catalogue() is catalogue, "parsed once, then cached"

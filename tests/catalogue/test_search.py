@@ -51,8 +51,9 @@ def test_search_covers_both_languages():
 
 def best_rank(query: str, label_lv: str) -> int:
     entry = next(c for c in load_catalogue().competences if c.label.lv == label_lv)
-    return min(r for r in (match_rank(fold(query), fold(text)) for text in (entry.label.lv, entry.label.en))
-               if r is not None)
+    return min(
+        r for r in (match_rank(fold(query), fold(text)) for text in (entry.label.lv, entry.label.en)) if r is not None
+    )
 
 
 def test_exact_then_prefix_then_word_prefix_then_substring():

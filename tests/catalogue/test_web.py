@@ -92,11 +92,15 @@ def test_static_stylesheet_is_served(client):
 def test_other_packages_extend_the_layout(tmp_path):
     (tmp_path / "hello.html").write_text(
         '{% extends "layout.html" %}{% block title %}{{ t("site.nav_catalogue") }}{% endblock %}'
-        '{% block content %}<p id="greeting">{{ name }}</p>{% endblock %}', encoding="utf-8")
+        '{% block content %}<p id="greeting">{{ name }}</p>{% endblock %}',
+        encoding="utf-8",
+    )
     env = template_environment([tmp_path])
     html = render_page(env, "hello.html", lang="en", url="http://x/verify/abc?lang=lv", name="Anna")
     page = Page(html)
     assert page.find("p", id="greeting") and "Anna" in page.content
     assert "Competence catalogue" in page.content and "Volunteer credentials" in page.content
-    assert [link["href"] for link in language_links("http://x/verify/abc?lang=lv", "en")] == \
-        ["/verify/abc?lang=lv", "/verify/abc?lang=en"]
+    assert [link["href"] for link in language_links("http://x/verify/abc?lang=lv", "en")] == [
+        "/verify/abc?lang=lv",
+        "/verify/abc?lang=en",
+    ]

@@ -8,18 +8,38 @@ import time
 from datetime import date, timedelta
 
 MISSION = "event-support"
-COLUMNS = ("volunteer_name", "volunteer_email", "volunteer_pseudonym", "mission_type", "title", "municipality",
-           "start_date", "end_date", "hours", "role", "competences", "narrative")
+COLUMNS = (
+    "volunteer_name",
+    "volunteer_email",
+    "volunteer_pseudonym",
+    "mission_type",
+    "title",
+    "municipality",
+    "start_date",
+    "end_date",
+    "hours",
+    "role",
+    "competences",
+    "narrative",
+)
 
 
 def good_row(i: int) -> dict:
     start = date(2026, 1, 1) + timedelta(days=i % 300)
-    return {"volunteer_name": f"Brīvprātīgais Nr. {i}", "volunteer_email": f"vol{i}@example.lv",
-            "volunteer_pseudonym": "", "mission_type": MISSION, "title": "Jāņu festivāls",
-            "municipality": "Cēsu novads",
-            "start_date": start.isoformat(), "end_date": (start + timedelta(days=1)).isoformat(),
-            "hours": f"{6 + i % 10},5", "role": "Informācijas punkts", "competences": "",
-            "narrative": "Palīdzēja apmeklētājiem; ā č ē ģ ī ķ ļ ņ š ū ž."}
+    return {
+        "volunteer_name": f"Brīvprātīgais Nr. {i}",
+        "volunteer_email": f"vol{i}@example.lv",
+        "volunteer_pseudonym": "",
+        "mission_type": MISSION,
+        "title": "Jāņu festivāls",
+        "municipality": "Cēsu novads",
+        "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=1)).isoformat(),
+        "hours": f"{6 + i % 10},5",
+        "role": "Informācijas punkts",
+        "competences": "",
+        "narrative": "Palīdzēja apmeklētājiem; ā č ē ģ ī ķ ļ ņ š ū ž.",
+    }
 
 
 def csv_bytes(rows: list[dict], delimiter: str = ",", bom: bool = False, header: bool = True) -> bytes:
@@ -48,8 +68,11 @@ def xlsx_bytes(rows: list[dict]) -> bytes:
 
 
 def upload(client, org, content: bytes, dry_run: bool = False, filename: str = "batch.csv", headers=None):
-    return client.post("/batches" + ("?dry_run=true" if dry_run else ""), files={"file": (filename, content)},
-                       headers=headers if headers is not None else org.headers())
+    return client.post(
+        "/batches" + ("?dry_run=true" if dry_run else ""),
+        files={"file": (filename, content)},
+        headers=headers if headers is not None else org.headers(),
+    )
 
 
 def wait_for(client, org, batch_id: str, timeout: float = 240, statuses=("done", "cancelled")) -> dict:

@@ -56,8 +56,14 @@ def ob_loader() -> DocumentLoader:
     controller = {
         "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
         "id": OB_ISSUER,
-        "verificationMethod": [{"id": method, "type": "Multikey", "controller": OB_ISSUER,
-                                "publicKeyMultibase": expected["publicKeyMultibase"]}],
+        "verificationMethod": [
+            {
+                "id": method,
+                "type": "Multikey",
+                "controller": OB_ISSUER,
+                "publicKeyMultibase": expected["publicKeyMultibase"],
+            }
+        ],
         "assertionMethod": [method],
     }
     return DocumentLoader(documents={OB_ISSUER: controller})

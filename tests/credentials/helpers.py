@@ -7,10 +7,17 @@ from catalogue import load_catalogue
 
 def record_body(mission=None, **changes) -> dict:
     mission = mission or load_catalogue().mission_types[0]
-    body = {"volunteer": {"name": "Kārlis Ozoliņš", "email": "karlis@example.lv"}, "mission_type": mission.code,
-            "title": "Jāņu festivāla brīvprātīgais", "municipality": "Cēsu novads", "start_date": "2026-06-20",
-            "end_date": "2026-06-24", "hours": 42, "role": "Informācijas punkts",
-            "narrative": "Palīdzēja apmeklētājiem."}
+    body = {
+        "volunteer": {"name": "Kārlis Ozoliņš", "email": "karlis@example.lv"},
+        "mission_type": mission.code,
+        "title": "Jāņu festivāla brīvprātīgais",
+        "municipality": "Cēsu novads",
+        "start_date": "2026-06-20",
+        "end_date": "2026-06-24",
+        "hours": 42,
+        "role": "Informācijas punkts",
+        "narrative": "Palīdzēja apmeklētājiem.",
+    }
     body.update(changes)
     return body
 

@@ -23,12 +23,20 @@ def test_duplicate_records_from_before_keep_one_natural_key(make_org, session_fa
     # No TestClient here: its batch runner would query the tables this test drops and makes again.
     org = make_org("legacy")
     with transaction(session_factory) as session:
-        records_service.create_record(session, Runtime.operator, IssuerContext(settings.public_base_url,
-                                                                       settings.encryption_key),
-                              session.get(OrganisationRow, org.org_id), RecordInput(
-                                  volunteer=VolunteerInput(name="Ilze", email="ilze@example.lv"),
-                                  mission_type="event-support", municipality="Rīga", start_date="2026-03-01",
-                                  end_date="2026-03-02", hours=8))
+        records_service.create_record(
+            session,
+            Runtime.operator,
+            IssuerContext(settings.public_base_url, settings.encryption_key),
+            session.get(OrganisationRow, org.org_id),
+            RecordInput(
+                volunteer=VolunteerInput(name="Ilze", email="ilze@example.lv"),
+                mission_type="event-support",
+                municipality="Rīga",
+                start_date="2026-03-01",
+                end_date="2026-03-02",
+                hours=8,
+            ),
+        )
     table = RecordRow.__table__
     engine = create_engine(database_url)
     try:
@@ -36,8 +44,15 @@ def test_duplicate_records_from_before_keep_one_natural_key(make_org, session_fa
         with engine.begin() as conn:
             original = conn.execute(select(table)).mappings().one()
             for n in (1, 2):  # what a second identical POST /records used to make
-                conn.execute(insert(table).values({**original, "id": f"dup{n}" + original["id"][4:],
-                                                   "created_at": original["created_at"] + timedelta(seconds=n)}))
+                conn.execute(
+                    insert(table).values(
+                        {
+                            **original,
+                            "id": f"dup{n}" + original["id"][4:],
+                            "created_at": original["created_at"] + timedelta(seconds=n),
+                        }
+                    )
+                )
     finally:
         upgrade(database_url)
     with engine.begin() as conn:

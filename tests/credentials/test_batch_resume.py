@@ -21,20 +21,31 @@ ROWS = 200
 
 
 def service_env(database_url: str, tmp_path, **extra) -> dict:
-    return {**os.environ, "DATABASE_URL": database_url, "KEY_ENCRYPTION_KEY": TEST_KEK,
-            "VOLCRED_DATA_DIR": str(tmp_path / "var"), "BASE_URL": "http://127.0.0.1:8000",
-            # A short lease, so the next service takes the killed batch over quickly; a pause between groups of rows
-            # (SQLite's default, here on PostgreSQL too), so the kill lands mid-run and this test's queries, which
-            # take SQLite's write lock, get their turn.
-            "VOLCRED_BATCH_LEASE_SECONDS": "1", "VOLCRED_BATCH_PAUSE_SECONDS": "0.1", **extra}
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "KEY_ENCRYPTION_KEY": TEST_KEK,
+        "VOLCRED_DATA_DIR": str(tmp_path / "var"),
+        "BASE_URL": "http://127.0.0.1:8000",
+        # A short lease, so the next service takes the killed batch over quickly; a pause between groups of rows
+        # (SQLite's default, here on PostgreSQL too), so the kill lands mid-run and this test's queries, which
+        # take SQLite's write lock, get their turn.
+        "VOLCRED_BATCH_LEASE_SECONDS": "1",
+        "VOLCRED_BATCH_PAUSE_SECONDS": "0.1",
+        **extra,
+    }
 
 
 def start_service(database_url: str, tmp_path, name: str, **extra) -> tuple[str, subprocess.Popen]:
     port = free_port()
     log = open(tmp_path / f"{name}.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "volcred.cli", "serve", "--port", str(port)],
-                               env=service_env(database_url, tmp_path, **extra), stdout=log, stderr=subprocess.STDOUT,
-                               cwd=tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "volcred.cli", "serve", "--port", str(port)],
+        env=service_env(database_url, tmp_path, **extra),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -100,9 +111,13 @@ def test_killed_cli_upload_is_finished_by_volcred_batches_resume(make_org, sessi
     upload = tmp_path / "batch.csv"
     upload.write_bytes(csv_bytes([good_row(i) for i in range(ROWS)], delimiter=";", bom=True))
     env = service_env(database_url, tmp_path, VOLCRED_LANG="en")
-    process = subprocess.Popen([sys.executable, "-m", "volcred.cli", "batches", "upload", str(upload),
-                                "--org", org.slug], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "volcred.cli", "batches", "upload", str(upload), "--org", org.slug],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 60
         while credentials_issued(session_factory) < 20:
@@ -113,13 +128,25 @@ def test_killed_cli_upload_is_finished_by_volcred_batches_resume(make_org, sessi
         process.wait()
     assert 20 <= credentials_issued(session_factory) < ROWS, "the kill must land mid-run"
 
-    resumed = subprocess.run([sys.executable, "-m", "volcred.cli", "batches", "resume", "--force", "--json"],
-                             env=env | {"VOLCRED_BATCH_PAUSE_SECONDS": "0"}, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "volcred.cli", "batches", "resume", "--force", "--json"],
+        env=env | {"VOLCRED_BATCH_PAUSE_SECONDS": "0"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert resumed.returncode == 0, resumed.stderr
     reports = json.loads(resumed.stdout)
     assert [(r["status"], r["issued"], r["pending"]) for r in reports] == [("done", ROWS, 0)]
     assert_every_row_issued_once(session_factory)
 
-    again = subprocess.run([sys.executable, "-m", "volcred.cli", "batches", "resume"], env=env, cwd=tmp_path,
-                           capture_output=True, text=True, timeout=60)
+    again = subprocess.run(
+        [sys.executable, "-m", "volcred.cli", "batches", "resume"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert again.returncode == 0 and "No batches to resume" in again.stdout

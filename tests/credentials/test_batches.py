@@ -80,7 +80,8 @@ def test_thousand_rows_with_five_bad_ones(client, make_org, session_factory, cap
     report = response.json()
     assert (report["rows"], report["valid"]) == (1000, 995)
     assert sorted((e["line"], e["column"]) for e in report["errors"]) == sorted(
-        (first_data_line + index, column) for index, column in bad.items())
+        (first_data_line + index, column) for index, column in bad.items()
+    )
     assert all(e["message_lv"] and e["message_en"] and e["message"] == e["message_lv"] for e in report["errors"])
     assert count(session_factory, RecordRow) == 0 and count(session_factory, BatchRow) == 0  # nothing written
 
@@ -113,8 +114,10 @@ def test_thousand_rows_with_five_bad_ones(client, make_org, session_factory, cap
     assert (final["errors"], final["issued"], final["skipped"]) == ([], 5, 995)
     assert count(session_factory, CredentialRow) == 1000
     with capsys.disabled():
-        print(f"\n1,000-row batch: dry run {dry_seconds:.2f} s, issuing 995 {run_seconds:.1f} s, "
-              f"same upload again {again_seconds:.1f} s")
+        print(
+            f"\n1,000-row batch: dry run {dry_seconds:.2f} s, issuing 995 {run_seconds:.1f} s, "
+            f"same upload again {again_seconds:.1f} s"
+        )
 
 
 def test_semicolons_with_bom_and_xlsx_both_import(client, make_org, session_factory):
@@ -172,8 +175,9 @@ def test_revoke_a_whole_batch_with_one_reason(client, make_org, session_factory)
 
     missing = client.post(f"/batches/{report['id']}/revoke", json={}, headers=org.headers())
     assert missing.status_code == 422 and missing.json()["code"] == "batch.reason_required"
-    response = client.post(f"/batches/{report['id']}/revoke", json={"reason": "Pasākums atcelts"},
-                           headers=org.headers())
+    response = client.post(
+        f"/batches/{report['id']}/revoke", json={"reason": "Pasākums atcelts"}, headers=org.headers()
+    )
     assert response.status_code == 200, response.text
     assert response.json()["revocation_reason"] == "Pasākums atcelts"
     # Only what this batch issued: the row it skipped keeps the credential an earlier batch issued.
@@ -183,11 +187,13 @@ def test_revoke_a_whole_batch_with_one_reason(client, make_org, session_factory)
 
 def test_zip_holds_one_valid_pdf_per_credential(client, make_org, session_factory):
     org = make_org("zipping")
-    rows = [good_row(1), good_row(2) | {"volunteer_name": "", "volunteer_email": "",
-                                        "volunteer_pseudonym": "ezis-2026-rudens"}, good_row(3)]
+    rows = [
+        good_row(1),
+        good_row(2) | {"volunteer_name": "", "volunteer_email": "", "volunteer_pseudonym": "ezis-2026-rudens"},
+        good_row(3),
+    ]
     report = wait_for(client, org, upload(client, org, csv_bytes(rows)).json()["id"])
-    response = client.get(f"/batches/{report['id']}/certificates.zip", params={"language": "en"},
-                          headers=org.headers())
+    response = client.get(f"/batches/{report['id']}/certificates.zip", params={"language": "en"}, headers=org.headers())
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     with session_factory() as session:
@@ -204,11 +210,18 @@ def test_zip_holds_one_valid_pdf_per_credential(client, make_org, session_factor
 def test_other_organisations_cannot_see_or_touch_a_batch(client, make_org, session_factory):
     own, other = make_org("owner"), make_org("stranger")
     report = wait_for(client, own, upload(client, own, csv_bytes([good_row(1)])).json()["id"])
-    calls = [("get", f"/batches/{report['id']}", None), ("post", f"/batches/{report['id']}/cancel", None),
-             ("post", f"/batches/{report['id']}/revoke", {"reason": "not mine"}),
-             ("get", f"/batches/{report['id']}/certificates.zip", None)]
-    for headers, expected in ((other.headers(), 404), (other.headers("admin"), 404), ({}, 401),
-                              ({"Authorization": "Bearer vco_not-a-real-token"}, 401)):
+    calls = [
+        ("get", f"/batches/{report['id']}", None),
+        ("post", f"/batches/{report['id']}/cancel", None),
+        ("post", f"/batches/{report['id']}/revoke", {"reason": "not mine"}),
+        ("get", f"/batches/{report['id']}/certificates.zip", None),
+    ]
+    for headers, expected in (
+        (other.headers(), 404),
+        (other.headers("admin"), 404),
+        ({}, 401),
+        ({"Authorization": "Bearer vco_not-a-real-token"}, 401),
+    ):
         for method, url, body in calls:
             before = database_snapshot(session_factory)
             response = client.request(method, url, json=body, headers=headers)
@@ -216,8 +229,12 @@ def test_other_organisations_cannot_see_or_touch_a_batch(client, make_org, sessi
             assert response.headers["content-type"] == "application/problem+json"
             assert database_snapshot(session_factory) == before
     # Nor may they upload in the owner's name.
-    response = client.post("/batches", files={"file": ("b.csv", csv_bytes([good_row(2)]))},
-                           data={"organisation": own.slug}, headers=other.headers())
+    response = client.post(
+        "/batches",
+        files={"file": ("b.csv", csv_bytes([good_row(2)]))},
+        data={"organisation": own.slug},
+        headers=other.headers(),
+    )
     assert response.status_code == 403
     assert count(session_factory, BatchRow) == 1
 
@@ -233,10 +250,12 @@ def test_duplicate_record_is_a_clear_conflict(client, make_org):
 
 def test_unreadable_uploads_are_refused_with_reasons(client, make_org):
     org = make_org("badfiles")
-    cases = {b"name,hours\r\nA,1\r\n": "batch.columns_unknown",
-             b"volunteer_name,mission_type\r\nA,event-support\r\n": "batch.columns_missing",
-             "volunteer_name;mission_type".encode("utf-16"): "batch.not_utf8",
-             b"PK\x03\x04broken": "batch.xlsx_unreadable"}
+    cases = {
+        b"name,hours\r\nA,1\r\n": "batch.columns_unknown",
+        b"volunteer_name,mission_type\r\nA,event-support\r\n": "batch.columns_missing",
+        "volunteer_name;mission_type".encode("utf-16"): "batch.not_utf8",
+        b"PK\x03\x04broken": "batch.xlsx_unreadable",
+    }
     for content, code in cases.items():
         response = upload(client, org, content, dry_run=True)
         assert response.status_code == 422 and response.json()["code"] == code, response.text
@@ -256,8 +275,9 @@ def test_a_row_that_cannot_be_issued_leaves_nothing_behind(make_org, session_fac
     ctx = IssuerContext(settings.public_base_url, settings.encryption_key)
     with transaction(session_factory) as session:
         row = session.get(OrganisationRow, org.org_id)
-        batch = batch_service.create_batch(session, Runtime.operator, ctx, row, csv_bytes([good_row(1), good_row(2)]),
-                                           "batch.csv")
+        batch = batch_service.create_batch(
+            session, Runtime.operator, ctx, row, csv_bytes([good_row(1), good_row(2)]), "batch.csv"
+        )
         row.status = "suspended"
     with transaction(session_factory) as session:
         assert batch_service.claim_batch(session, lease_seconds=30, batch_id=batch.id) is not None
@@ -284,8 +304,9 @@ def test_a_row_that_fails_unexpectedly_is_reported_not_retried_forever(make_org,
     ctx = IssuerContext(settings.public_base_url, settings.encryption_key)
     with transaction(session_factory) as session:
         row = session.get(OrganisationRow, org.org_id)
-        batch = batch_service.create_batch(session, Runtime.operator, ctx, row,
-                                           csv_bytes([good_row(i) for i in range(3)]), "batch.csv")
+        batch = batch_service.create_batch(
+            session, Runtime.operator, ctx, row, csv_bytes([good_row(i) for i in range(3)]), "batch.csv"
+        )
     with transaction(session_factory) as session:
         broken = session.scalar(select(BatchItemRow).where(BatchItemRow.batch_id == batch.id, BatchItemRow.line == 3))
         broken.payload = b"\x00" * len(broken.payload)
@@ -304,15 +325,25 @@ def test_who_may_upload(client, make_org, session_factory, platform_admin):
     from tests.authz import check_matrix
 
     own, other = make_org("uploader"), make_org("bystander")
-    limited = client.post(f"/organisations/{own.slug}/tokens", json={"name": "status only",
-                                                                     "scopes": ["credentials:status"]},
-                          headers=own.headers("admin")).json()["token"]
+    limited = client.post(
+        f"/organisations/{own.slug}/tokens",
+        json={"name": "status only", "scopes": ["credentials:status"]},
+        headers=own.headers("admin"),
+    ).json()["token"]
     files = iter(csv_bytes([good_row(i)]) for i in range(20))
     # The form names the organisation: another organisation's caller is then trying to act for it.
-    check_matrix(client, session_factory, own, other, platform_admin,
-                 lambda headers, caller: client.post("/batches", files={"file": ("b.csv", next(files))},
-                                                     data={"organisation": own.slug}, headers=headers),
-                 {"own_token", "own_admin", "own_coordinator"}, limited)
+    check_matrix(
+        client,
+        session_factory,
+        own,
+        other,
+        platform_admin,
+        lambda headers, caller: client.post(
+            "/batches", files={"file": ("b.csv", next(files))}, data={"organisation": own.slug}, headers=headers
+        ),
+        {"own_token", "own_admin", "own_coordinator"},
+        limited,
+    )
 
 
 def test_corrections_and_batches_keep_one_credential_per_row(client, make_org, session_factory):
@@ -330,18 +361,29 @@ def test_corrections_and_batches_keep_one_credential_per_row(client, make_org, s
     assert (again["issued"], again["skipped"]) == (0, 2)
     assert count(session_factory, CredentialRow) == 3  # two from the batch, one correction
     # Moving a record onto another record's period is a conflict, not a second record of it.
-    moved = client.post(f"/records/{pending.json()['id']}/approve", json={"start_date": rows[1]["start_date"],
-                                                                          "end_date": rows[1]["end_date"]},
-                        headers=org.headers())
+    moved = client.post(
+        f"/records/{pending.json()['id']}/approve",
+        json={"start_date": rows[1]["start_date"], "end_date": rows[1]["end_date"]},
+        headers=org.headers(),
+    )
     assert moved.status_code == 200  # a correction carries its original's key, so it may
-    other = client.post("/records", json=record_body(start_date="2026-08-01", end_date="2026-08-02", hours=5,
-                                                     mission_type=rows[0]["mission_type"],
-                                                     volunteer={"name": "X", "email": rows[0]["volunteer_email"]}),
-                        headers=org.headers())
+    other = client.post(
+        "/records",
+        json=record_body(
+            start_date="2026-08-01",
+            end_date="2026-08-02",
+            hours=5,
+            mission_type=rows[0]["mission_type"],
+            volunteer={"name": "X", "email": rows[0]["volunteer_email"]},
+        ),
+        headers=org.headers(),
+    )
     assert other.status_code == 201, other.text
-    onto = client.post(f"/records/{other.json()['id']}/approve", json={"start_date": rows[0]["start_date"],
-                                                                       "end_date": rows[0]["end_date"]},
-                       headers=org.headers())
+    onto = client.post(
+        f"/records/{other.json()['id']}/approve",
+        json={"start_date": rows[0]["start_date"], "end_date": rows[0]["end_date"]},
+        headers=org.headers(),
+    )
     assert onto.status_code == 409 and onto.json()["code"] == "record.duplicate"
 
 
@@ -358,10 +400,15 @@ def test_a_group_of_rows_mixes_new_waiting_and_issued_records(make_org, session_
     from volcred.cli import Runtime
 
     def by_hand(cells: dict) -> RecordInput:
-        return RecordInput(volunteer=VolunteerInput(name=cells["volunteer_name"], email=cells["volunteer_email"]),
-                           mission_type=cells["mission_type"], title=cells["title"],
-                           municipality=cells["municipality"], start_date=cells["start_date"],
-                           end_date=cells["end_date"], hours=cells["hours"].replace(",", "."))
+        return RecordInput(
+            volunteer=VolunteerInput(name=cells["volunteer_name"], email=cells["volunteer_email"]),
+            mission_type=cells["mission_type"],
+            title=cells["title"],
+            municipality=cells["municipality"],
+            start_date=cells["start_date"],
+            end_date=cells["end_date"],
+            hours=cells["hours"].replace(",", "."),
+        )
 
     org = make_org("mixed-group")
     ctx = IssuerContext(settings.public_base_url, settings.encryption_key)
@@ -377,8 +424,9 @@ def test_a_group_of_rows_mixes_new_waiting_and_issued_records(make_org, session_
     with transaction(session_factory) as session:
         done = session.get(BatchRow, batch.id)
         assert (done.issued, done.skipped, done.failed) == (5, 1, 0)
-        items = {item.line: item for item in session.scalars(select(BatchItemRow).where(
-            BatchItemRow.batch_id == batch.id))}
+        items = {
+            item.line: item for item in session.scalars(select(BatchItemRow).where(BatchItemRow.batch_id == batch.id))
+        }
     assert (items[3].status, items[3].record_id) == ("issued", waiting)  # line 3 is rows[1]
     assert (items[4].status, items[4].credential_id) == ("skipped", earlier)
     assert count(session_factory, CredentialRow) == 6 and count(session_factory, RecordRow) == 6

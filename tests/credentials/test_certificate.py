@@ -59,8 +59,10 @@ def page_png(pdf: bytes, tmp_path, page: int = 1, dpi: int = 150) -> PILImage.Im
     source = tmp_path / "certificate.pdf"
     source.write_bytes(pdf)
     prefix = tmp_path / f"page-{page}-{dpi}"
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile", "-png",
-                    str(source), str(prefix)], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile", "-png", str(source), str(prefix)],
+        check=True,
+    )
     with PILImage.open(f"{prefix}.png") as picture:
         return picture.convert("RGB")
 
@@ -84,8 +86,9 @@ def word_boxes(pdf: bytes, tmp_path) -> list[tuple[int, str, float, float, float
     out = subprocess.run(["pdftotext", "-bbox", str(source), "-"], capture_output=True, text=True, check=True).stdout
     words = []
     for number, page in enumerate(out.split("<page ")[1:], 1):
-        for match in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
-                                 page):
+        for match in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', page
+        ):
             words.append((number, html.unescape(match[5]), *(float(match[i]) for i in (1, 2, 3, 4))))
     return words
 
@@ -96,8 +99,11 @@ FRAME_LEFT, FRAME_RIGHT, PAGE_HEIGHT = 13 / 25.4 * 72, (210 - 13) / 25.4 * 72, 2
 
 def words_outside_the_frame(pdf: bytes, tmp_path) -> list[str]:
     """Words that reach past the frame's sides or off the page (a line too long to wrap, a box too wide)."""
-    return [f"page {page}: {text}" for page, text, left, top, right, bottom in word_boxes(pdf, tmp_path)
-            if left < FRAME_LEFT - 0.5 or right > FRAME_RIGHT + 0.5 or top < 0 or bottom > PAGE_HEIGHT]
+    return [
+        f"page {page}: {text}"
+        for page, text, left, top, right, bottom in word_boxes(pdf, tmp_path)
+        if left < FRAME_LEFT - 0.5 or right > FRAME_RIGHT + 0.5 or top < 0 or bottom > PAGE_HEIGHT
+    ]
 
 
 def mark_pixels(picture: PILImage.Image) -> int:
@@ -210,20 +216,32 @@ def test_self_described_competences_are_marked_and_explained(renderer):
 
 def test_competences_are_grouped_by_key_competence_in_the_recommendations_order(renderer):
     text = text_of(renderer.render(samples.named("en", competences=samples.competences(20))))
-    headings = ["LITERACY COMPETENCE", "MULTILINGUAL COMPETENCE", "MATHEMATICAL COMPETENCE", "DIGITAL COMPETENCE",
-                "PERSONAL, SOCIAL AND LEARNING TO LEARN COMPETENCE", "CITIZENSHIP COMPETENCE",
-                "ENTREPRENEURSHIP COMPETENCE", "CULTURAL AWARENESS AND EXPRESSION COMPETENCE", "OTHER COMPETENCES"]
+    headings = [
+        "LITERACY COMPETENCE",
+        "MULTILINGUAL COMPETENCE",
+        "MATHEMATICAL COMPETENCE",
+        "DIGITAL COMPETENCE",
+        "PERSONAL, SOCIAL AND LEARNING TO LEARN COMPETENCE",
+        "CITIZENSHIP COMPETENCE",
+        "ENTREPRENEURSHIP COMPETENCE",
+        "CULTURAL AWARENESS AND EXPRESSION COMPETENCE",
+        "OTHER COMPETENCES",
+    ]
     positions = [text.index(heading) for heading in headings]
     assert positions == sorted(positions)
     # Within a group, core competences come first.
     assert text.index("solve problems") < text.index("coordinate events")
-    assert text.index("LITERACY COMPETENCE") < text.index("communicate with elderly groups") \
+    assert (
+        text.index("LITERACY COMPETENCE")
+        < text.index("communicate with elderly groups")
         < text.index("MULTILINGUAL COMPETENCE")
+    )
 
 
 def test_twenty_competences_and_a_long_title_continue_on_a_second_page_without_overflow(renderer, tmp_path):
-    data = samples.long_certificate("bilingual", organisation_logo=samples.png_logo(),
-                                    signature_image=samples.png_signature())
+    data = samples.long_certificate(
+        "bilingual", organisation_logo=samples.png_logo(), signature_image=samples.png_signature()
+    )
     pdf = renderer.render(data)
     assert page_count(pdf) == 2
     assert words_outside_the_frame(pdf, tmp_path) == []
@@ -241,8 +259,9 @@ def test_twenty_competences_and_a_long_title_continue_on_a_second_page_without_o
 def test_long_words_wrap_inside_the_page(renderer, tmp_path):
     word = "Pašvaldībaspārvaldesbrīvprātīgodarbakoordinācijasnodaļa" * 2
     competence = replace(samples.competences(1)[0], label_lv=word, label_en=word)
-    data = samples.named("bilingual", organisation_name=word, volunteer_name=word, mission_title=word,
-                         competences=[competence])
+    data = samples.named(
+        "bilingual", organisation_name=word, volunteer_name=word, mission_title=word, competences=[competence]
+    )
     pdf = renderer.render(data)
     assert words_outside_the_frame(pdf, tmp_path) == []
     assert text_of(pdf).replace(" ", "").count(word) >= 3  # wrapped, not cut off
@@ -256,8 +275,8 @@ def test_the_frame_check_sees_text_past_the_frame(tmp_path):
 
 
 def test_user_text_is_escaped(renderer):
-    text = text_of(renderer.render(samples.named("lv", mission_title="<b>Talka</b> & \"citi\"")))
-    assert "<b>Talka</b> & \"citi\"" in text
+    text = text_of(renderer.render(samples.named("lv", mission_title='<b>Talka</b> & "citi"')))
+    assert '<b>Talka</b> & "citi"' in text
 
 
 # --- images --------------------------------------------------------------------------------------------------------
@@ -314,8 +333,11 @@ def test_an_svg_logo_cannot_make_the_renderer_fetch_anything(renderer, tmp_path)
     for url in (secret.as_uri(), "http://127.0.0.1:9/logo.png"):
         with pytest.raises(ValueError):
             renderer.url_fetcher.fetch(url)
-    hostile = Image(f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image href="{secret.as_uri()}" '
-                    'width="10" height="10"/></svg>'.encode(), "image/svg+xml")
+    hostile = Image(
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image href="{secret.as_uri()}" '
+        'width="10" height="10"/></svg>'.encode(),
+        "image/svg+xml",
+    )
     pdf = renderer.render(samples.named("lv", organisation_logo=hostile))
     assert pdf.startswith(b"%PDF-")
     assert red_pixels(page_png(pdf, tmp_path, dpi=50)) == 0  # the file's red cross is not drawn
@@ -344,8 +366,9 @@ def test_extracting_from_something_else_fails_clearly():
 
 
 def test_pdf_is_tagged_pdfa_3a_and_pdfua_with_the_credential_as_associated_file(renderer):
-    pdf = renderer.render(samples.named("bilingual", organisation_logo=samples.png_logo(),
-                                        signature_image=samples.png_signature()))
+    pdf = renderer.render(
+        samples.named("bilingual", organisation_logo=samples.png_logo(), signature_image=samples.png_signature())
+    )
     reader = PdfReader(io.BytesIO(pdf))
     catalog = reader.trailer["/Root"]
 
@@ -413,15 +436,30 @@ def test_a_name_that_is_not_valid_xml_still_renders(renderer):
 # --- certificates out of the ordinary ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case, data", [
-    ("three pages", lambda: samples.long_certificate("bilingual", mission_title=" ".join([samples.LONG_TITLE] * 3))),
-    ("a paragraph split between pages",
-     lambda: samples.named("lv", mission_title=" ".join([samples.LONG_TITLE] * 5))),
-    ("an SVG logo that cannot be read", lambda: samples.named("lv", organisation_logo=Image(
-        b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle', "image/svg+xml"))),
-    ("a script the bundled fonts lack", lambda: samples.named("lv", volunteer_name="שרה כהן")),
-    ("a control character", lambda: samples.named("lv", volunteer_name="Anna\x0bBērziņa")),
-])
+@pytest.mark.parametrize(
+    "case, data",
+    [
+        (
+            "three pages",
+            lambda: samples.long_certificate("bilingual", mission_title=" ".join([samples.LONG_TITLE] * 3)),
+        ),
+        (
+            "a paragraph split between pages",
+            lambda: samples.named("lv", mission_title=" ".join([samples.LONG_TITLE] * 5)),
+        ),
+        (
+            "an SVG logo that cannot be read",
+            lambda: samples.named(
+                "lv",
+                organisation_logo=Image(
+                    b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle', "image/svg+xml"
+                ),
+            ),
+        ),
+        ("a script the bundled fonts lack", lambda: samples.named("lv", volunteer_name="שרה כהן")),
+        ("a control character", lambda: samples.named("lv", volunteer_name="Anna\x0bBērziņa")),
+    ],
+)
 def test_certificates_out_of_the_ordinary_render_whole(renderer, case, data):
     data = data()
     pdf = renderer.render(data)
@@ -434,15 +472,19 @@ def test_certificates_out_of_the_ordinary_render_whole(renderer, case, data):
 # --- a credential no longer valid -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("language, status, words", [
-    ("lv", "revoked", ["ATSAUKTS", "Izdevējs šo apliecinājumu ir atsaucis: tas vairs nav derīgs."]),
-    ("en", "revoked", ["REVOKED", "The issuer has revoked this certificate: it is no longer valid."]),
-    ("bilingual", "revoked", ["ATSAUKTS", "REVOKED", "tas vairs nav derīgs", "it is no longer valid"]),
-    ("lv", "suspended", ["APTURĒTS", "Izdevējs šī apliecinājuma derīgumu ir apturējis."]),
-    ("en", "suspended", ["SUSPENDED", "The issuer has suspended this certificate."]),
-])
-def test_a_revoked_or_suspended_credentials_certificate_says_so_across_the_page(renderer, language, status, words,
-                                                                                tmp_path):
+@pytest.mark.parametrize(
+    "language, status, words",
+    [
+        ("lv", "revoked", ["ATSAUKTS", "Izdevējs šo apliecinājumu ir atsaucis: tas vairs nav derīgs."]),
+        ("en", "revoked", ["REVOKED", "The issuer has revoked this certificate: it is no longer valid."]),
+        ("bilingual", "revoked", ["ATSAUKTS", "REVOKED", "tas vairs nav derīgs", "it is no longer valid"]),
+        ("lv", "suspended", ["APTURĒTS", "Izdevējs šī apliecinājuma derīgumu ir apturējis."]),
+        ("en", "suspended", ["SUSPENDED", "The issuer has suspended this certificate."]),
+    ],
+)
+def test_a_revoked_or_suspended_credentials_certificate_says_so_across_the_page(
+    renderer, language, status, words, tmp_path
+):
     active = samples.named(language)
     marked = renderer.render(replace(active, status=status))
     text = text_of(marked)
@@ -496,10 +538,18 @@ def test_the_cache_key_changes_with_status_language_and_what_the_certificate_sho
     key = certificate_cache_key(data)
     assert key == certificate_cache_key(samples.named("lv"))
     assert key.startswith("certificate-0d6c8e1a-3f0b-4d7e-9a55-8a1f2c7b9e41.lv.active.")
-    others = {certificate_cache_key(replace(data, **change)) for change in (
-        {"status": "revoked"}, {"status": "suspended"}, {"language": "en"}, {"language": "bilingual"},
-        {"organisation_logo": samples.png_logo()}, {"signatory_name": "Cits Vārds"},
-        {"credential": b'{"id": "other"}'})}
+    others = {
+        certificate_cache_key(replace(data, **change))
+        for change in (
+            {"status": "revoked"},
+            {"status": "suspended"},
+            {"language": "en"},
+            {"language": "bilingual"},
+            {"organisation_logo": samples.png_logo()},
+            {"signatory_name": "Cits Vārds"},
+            {"credential": b'{"id": "other"}'},
+        )
+    }
     assert len(others) == 7 and key not in others
     assert ".revoked." in certificate_cache_key(replace(data, status="revoked"))
 
@@ -576,32 +626,39 @@ def test_zip_holds_one_pdf_per_certificate():
     first = samples.named("lv")
     second = samples.named("en", credential_id="urn:uuid:7a0c1f52-9e4b-4c8e-b1d2-3f4a5b6c7d8e")
     archive = zipfile.ZipFile(io.BytesIO(zip_certificates([first, second], processes=1)))
-    assert archive.namelist() == ["certificate-0d6c8e1a-3f0b-4d7e-9a55-8a1f2c7b9e41.pdf",
-                                  "certificate-7a0c1f52-9e4b-4c8e-b1d2-3f4a5b6c7d8e.pdf"]
+    assert archive.namelist() == [
+        "certificate-0d6c8e1a-3f0b-4d7e-9a55-8a1f2c7b9e41.pdf",
+        "certificate-7a0c1f52-9e4b-4c8e-b1d2-3f4a5b6c7d8e.pdf",
+    ]
     assert extract_embedded_credential(archive.read(archive.namelist()[1])) == samples.signed_credential()
     with pytest.raises(ValueError, match="share the file name"):
         zip_certificates([first, first], processes=1)
 
 
 def test_filenames_are_safe():
-    assert certificate_filename(samples.named("lv", credential_id="https://x.lv/credentials/a b/../c")) \
+    assert (
+        certificate_filename(samples.named("lv", credential_id="https://x.lv/credentials/a b/../c"))
         == "certificate-c.pdf"
+    )
     assert certificate_filename(samples.named("lv", credential_id="urn:uuid:")) == "certificate-certificate.pdf"
 
 
 # --- input checks, set-up ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"language": "de"}, "language must be one of"),
-    ({"volunteer_name": None}, "a named volunteer needs a name"),
-    ({"volunteer_name": "  "}, "a named volunteer needs a name"),
-    ({"end_date": date(2024, 1, 1)}, "ends before it starts"),
-    ({"hours": 0}, "hours must be a positive"),
-    ({"hours": 4.5}, "hours must be a positive"),
-    ({"hours": True}, "hours must be a positive"),
-    ({"verify_url": "/v/123"}, "absolute http"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"language": "de"}, "language must be one of"),
+        ({"volunteer_name": None}, "a named volunteer needs a name"),
+        ({"volunteer_name": "  "}, "a named volunteer needs a name"),
+        ({"end_date": date(2024, 1, 1)}, "ends before it starts"),
+        ({"hours": 0}, "hours must be a positive"),
+        ({"hours": 4.5}, "hours must be a positive"),
+        ({"hours": True}, "hours must be a positive"),
+        ({"verify_url": "/v/123"}, "absolute http"),
+    ],
+)
 def test_certificate_data_is_checked(changes, message):
     language = changes.pop("language", "lv")
     with pytest.raises(ValueError, match=message):

@@ -45,8 +45,9 @@ def test_volunteer_page_lists_credentials_with_downloads(client, make_org):
     org = make_org("my-page")
     record, issued = issue(client, org)
     link = record["volunteer_link"].removeprefix("http://127.0.0.1:8000")
-    second = client.post("/records", json=record_body(start_date="2026-07-01", end_date="2026-07-02", hours=10),
-                         headers=org.headers()).json()
+    second = client.post(
+        "/records", json=record_body(start_date="2026-07-01", end_date="2026-07-02", hours=10), headers=org.headers()
+    ).json()
     client.post(f"/records/{second['id']}/issue", headers=org.headers())
     page = client.get(link)
     assert page.status_code == 200 and page.headers["referrer-policy"] == "no-referrer"
@@ -81,22 +82,42 @@ def test_volcred_verify_accepts_the_certificate_pdf(client, make_org, database_u
     _, issued = issue(client, org)
     pdf = tmp_path / "certificate.pdf"
     pdf.write_bytes(client.get(f"/credentials/{issued['credential_id']}.pdf", headers=org.headers()).content)
-    env = {**os.environ, "DATABASE_URL": database_url, "KEY_ENCRYPTION_KEY": TEST_KEK, "VOLCRED_LANG": "en",
-           "VOLCRED_DATA_DIR": str(tmp_path / "var")}
-    result = subprocess.run([sys.executable, "-m", "volcred.cli", "verify", str(pdf), "--json"], capture_output=True,
-                            text=True, env=env, cwd=tmp_path)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "KEY_ENCRYPTION_KEY": TEST_KEK,
+        "VOLCRED_LANG": "en",
+        "VOLCRED_DATA_DIR": str(tmp_path / "var"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "volcred.cli", "verify", str(pdf), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["verdict"] == "valid"
     tampered = tmp_path / "tampered.json"
     credential = dict(issued["credential"], name="Cits nosaukums")
     tampered.write_text(json.dumps(credential))
-    refused = subprocess.run([sys.executable, "-m", "volcred.cli", "verify", str(tampered)], capture_output=True,
-                             text=True, env=env, cwd=tmp_path)
+    refused = subprocess.run(
+        [sys.executable, "-m", "volcred.cli", "verify", str(tampered)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     assert refused.returncode == 1 and "Invalid" in refused.stdout, refused.stdout
     garbage = tmp_path / "garbage.pdf"
     garbage.write_bytes(b"%PDF-1.7 nothing here")
-    unreadable = subprocess.run([sys.executable, "-m", "volcred.cli", "verify", str(garbage)], capture_output=True,
-                                text=True, env=env, cwd=tmp_path)
+    unreadable = subprocess.run(
+        [sys.executable, "-m", "volcred.cli", "verify", str(garbage)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     assert unreadable.returncode == 2 and "cannot be read" in unreadable.stderr
 
 
@@ -115,8 +136,9 @@ def test_a_suspended_or_revoked_credentials_certificate_says_so(client, make_org
     assert "ATSAUKTS" not in text() and "APTURĒTS" not in text()  # rendered once, then from the cache
     actions = (("suspend", "APTURĒTS", "SUSPENDED"), ("unsuspend", None, None), ("revoke", "ATSAUKTS", "REVOKED"))
     for action, latvian, english in actions:
-        response = client.post(f"/credentials/{credential_id}/{action}", json={"reason": "Pārbaude"},
-                               headers=org.headers())
+        response = client.post(
+            f"/credentials/{credential_id}/{action}", json={"reason": "Pārbaude"}, headers=org.headers()
+        )
         assert response.status_code == 200, response.text
         if latvian is None:
             assert "APTURĒTS" not in text() and "ATSAUKTS" not in text()

@@ -23,8 +23,11 @@ def test_revision_supersedes_the_old_credential(client, make_org, session_factor
 
     bad = client.post(f"/records/{record['id']}/revise", json={"hours": 0}, headers=org.headers())
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "hours"
-    revised = client.post(f"/records/{record['id']}/revise", json={"hours": 39, "role": "Informācijas punkts (vadītājs)"},
-                          headers=org.headers())
+    revised = client.post(
+        f"/records/{record['id']}/revise",
+        json={"hours": 39, "role": "Informācijas punkts (vadītājs)"},
+        headers=org.headers(),
+    )
     assert revised.status_code == 201, revised.text
     assert revised.json()["status"] == "approved" and revised.json()["revises_id"] == record["id"]
     # Until the correction is issued, the old credential stands.
@@ -51,7 +54,10 @@ def test_revision_supersedes_the_old_credential(client, make_org, session_factor
     assert client.get(f"/credentials/{new_id}/status").json()["status"] == "active"
     # The old certificate's QR code leads to a page that says it was corrected and links to the new one.
     old_page = client.get(f"/v/{old_id}?lang=en")
-    assert 'data-verdict="revoked"' in old_page.text and f'href="http://127.0.0.1:8000/v/{new_id}?lang=en"' in old_page.text
+    assert (
+        'data-verdict="revoked"' in old_page.text
+        and f'href="http://127.0.0.1:8000/v/{new_id}?lang=en"' in old_page.text
+    )
     assert "The organisation has corrected this credential" in old_page.text
     assert "data-superseded" not in client.get(f"/v/{new_id}").text
 
@@ -69,27 +75,40 @@ def test_only_the_own_organisation_revises(client, make_org):
     own, other = make_org("own-rev"), make_org("other-rev")
     record, _ = issue(client, own)
     for headers in (other.headers(), other.headers("admin"), {}):
-        assert client.post(f"/records/{record['id']}/revise", json={"hours": 3},
-                           headers=headers).status_code in (401, 403, 404)
+        assert client.post(f"/records/{record['id']}/revise", json={"hours": 3}, headers=headers).status_code in (
+            401,
+            403,
+            404,
+        )
 
 
 def volcred(args, database_url, tmp_path):
-    environment = {**os.environ, "DATABASE_URL": database_url, "VOLCRED_DATA_DIR": str(tmp_path / "var"),
-                   "VOLCRED_LANG": "en"}
-    return subprocess.run([sys.executable, "-m", "volcred.cli", *args], capture_output=True, text=True,
-                          env=environment, cwd=tmp_path)
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "VOLCRED_DATA_DIR": str(tmp_path / "var"),
+        "VOLCRED_LANG": "en",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "volcred.cli", *args], capture_output=True, text=True, env=environment, cwd=tmp_path
+    )
 
 
 def audit_rows(session_factory) -> list:
     with session_factory() as session:
-        return session.execute(text("SELECT seq, action, organisation_id, subject_id, actor_id, details, prev_hash, "
-                                    "hash FROM audit_log ORDER BY seq")).all()
+        return session.execute(
+            text(
+                "SELECT seq, action, organisation_id, subject_id, actor_id, details, prev_hash, "
+                "hash FROM audit_log ORDER BY seq"
+            )
+        ).all()
 
 
 def test_audit_log_records_actions_and_detects_tampering(client, make_org, session_factory, database_url, tmp_path):
     org = make_org("audited")
-    invitation = client.post("/invitations", json={"mission_type": record_body()["mission_type"]},
-                             headers=org.headers()).json()
+    invitation = client.post(
+        "/invitations", json={"mission_type": record_body()["mission_type"]}, headers=org.headers()
+    ).json()
     from catalogue import load_catalogue
 
     body = {key: value for key, value in record_body().items() if key not in ("mission_type", "title")}
@@ -97,22 +116,34 @@ def test_audit_log_records_actions_and_detects_tampering(client, make_org, sessi
     saved = client.put(f"/invitations/{invitation['token']}/statement", json={**body, "submit": True})
     assert saved.status_code == 200, saved.text
     record_id = saved.json()["statement"]["id"]
-    assert client.post(f"/records/{record_id}/return", json={"comment": "Precizē, lūdzu."},
-                       headers=org.headers()).status_code == 200
+    assert (
+        client.post(
+            f"/records/{record_id}/return", json={"comment": "Precizē, lūdzu."}, headers=org.headers()
+        ).status_code
+        == 200
+    )
     client.put(f"/invitations/{invitation['token']}/statement", json={**body, "hours": 40, "submit": True})
     assert client.post(f"/records/{record_id}/approve", headers=org.headers()).status_code == 200
     credential_id = client.post(f"/records/{record_id}/issue", headers=org.headers()).json()["credential_id"]
     for action, reason in (("suspend", "Pārbaude: Kārlis Ozoliņš"), ("unsuspend", None), ("revoke", "Kļūda")):
-        response = client.post(f"/credentials/{credential_id}/{action}", json={"reason": reason},
-                               headers=org.headers())
+        response = client.post(f"/credentials/{credential_id}/{action}", json={"reason": reason}, headers=org.headers())
         assert response.status_code == 200, response.text
     assert client.post(f"/organisations/{org.slug}/keys/rotate", headers=org.headers("admin")).status_code == 201
-    assert client.post(f"/organisations/{org.slug}/keys/key-1/compromise", headers=org.headers("admin")).status_code == 200
+    assert (
+        client.post(f"/organisations/{org.slug}/keys/key-1/compromise", headers=org.headers("admin")).status_code == 200
+    )
 
     rows = audit_rows(session_factory)
     assert [row.action for row in rows] == [
-        "record.return", "record.approve", "credential.issue", "credential.suspend", "credential.unsuspend",
-        "credential.revoke", "key.rotate", "key.compromise"]
+        "record.return",
+        "record.approve",
+        "credential.issue",
+        "credential.suspend",
+        "credential.unsuspend",
+        "credential.revoke",
+        "key.rotate",
+        "key.compromise",
+    ]
     assert [row.seq for row in rows] == list(range(1, 9))
     assert all(row.prev_hash == before.hash for before, row in zip(rows, rows[1:]))
     assert {row.organisation_id for row in rows} == {org.org_id}
@@ -161,8 +192,14 @@ def test_dropping_audit_entries_is_detected(client, make_org, session_factory, d
 
 def test_concurrent_issuance_keeps_one_chain(client, make_org, session_factory):
     org = make_org("concurrent")
-    ids = [client.post("/records", json=record_body(start_date=f"2026-03-{n:02d}", end_date=f"2026-03-{n:02d}",
-                                                    hours=2), headers=org.headers()).json()["id"] for n in range(1, 7)]
+    ids = [
+        client.post(
+            "/records",
+            json=record_body(start_date=f"2026-03-{n:02d}", end_date=f"2026-03-{n:02d}", hours=2),
+            headers=org.headers(),
+        ).json()["id"]
+        for n in range(1, 7)
+    ]
     errors = []
 
     def issue_one(record_id):

@@ -47,10 +47,13 @@ def _steps(directory: str, document: dict, loader, suffix: str = "DataInt") -> b
     return data
 
 
-@pytest.mark.parametrize(("directory", "document", "loader_name"), [
-    ("eddsa-rdfc-2022", "eddsa-rdfc-2022/unsigned.json", "loader"),
-    ("eddsa-rdfc-2022/employ", "eddsa-rdfc-2022/employmentAuth.json", "citizenship_loader"),
-])
+@pytest.mark.parametrize(
+    ("directory", "document", "loader_name"),
+    [
+        ("eddsa-rdfc-2022", "eddsa-rdfc-2022/unsigned.json", "loader"),
+        ("eddsa-rdfc-2022/employ", "eddsa-rdfc-2022/employmentAuth.json", "citizenship_loader"),
+    ],
+)
 def test_eddsa_vectors_step_by_step(request, directory, document, loader_name):
     loader = request.getfixturevalue(loader_name)
     unsigned = vector(document)
@@ -62,17 +65,25 @@ def test_eddsa_vectors_step_by_step(request, directory, document, loader_name):
     assert multibase_encode(signature) == vector_text(f"{directory}/sigBTC58DataInt.txt")
 
     config = vector(f"{directory}/proofConfigDataInt.json")
-    signed = sign(unsigned, suite=suite, verification_method=config["verificationMethod"],
-                  created=config["created"], loader=loader)
+    signed = sign(
+        unsigned,
+        suite=suite,
+        verification_method=config["verificationMethod"],
+        created=config["created"],
+        loader=loader,
+    )
     expected_text = vector_text(f"{directory}/signedDataInt.json")
     assert json.dumps(signed, indent=2) == expected_text  # byte for byte, key order included
     assert verify(json.loads(expected_text), loader=loader).verified
 
 
-@pytest.mark.parametrize(("directory", "document", "loader_name"), [
-    ("ecdsa-rdfc-2019", "ecdsa-rdfc-2019/unsigned.json", "loader"),
-    ("ecdsa-rdfc-2019/employ", "ecdsa-rdfc-2019/employmentAuth.json", "citizenship_loader"),
-])
+@pytest.mark.parametrize(
+    ("directory", "document", "loader_name"),
+    [
+        ("ecdsa-rdfc-2019", "ecdsa-rdfc-2019/unsigned.json", "loader"),
+        ("ecdsa-rdfc-2019/employ", "ecdsa-rdfc-2019/employmentAuth.json", "citizenship_loader"),
+    ],
+)
 def test_ecdsa_vectors_step_by_step(request, directory, document, loader_name):
     loader = request.getfixturevalue(loader_name)
     data = _steps(directory, vector(document), loader, suffix="ECDSAP256")
@@ -88,8 +99,12 @@ def test_ecdsa_vectors_step_by_step(request, directory, document, loader_name):
 def test_ecdsa_signatures_of_ours_verify(loader):
     key = ec.generate_private_key(ec.SECP256R1())
     public = did_key_for(key.public_key())
-    signed = sign(vector("ecdsa-rdfc-2019/unsigned.json"), suite=EcdsaP256Signature(key),
-                  verification_method=did_key_verification_method_id(public), loader=loader)
+    signed = sign(
+        vector("ecdsa-rdfc-2019/unsigned.json"),
+        suite=EcdsaP256Signature(key),
+        verification_method=did_key_verification_method_id(public),
+        loader=loader,
+    )
     assert signed["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
     assert verify(signed, loader=loader).verified
 
@@ -108,24 +123,39 @@ def test_open_badges_vector_reproduces_and_verifies(loader, ob_loader):
     data = hash_data(proof_canon, document_canon)
     assert data.hex() == expected["dataToSignHex"]
     assert Ed25519Signature(key).sign(data).hex() == expected["signatureHex"]
-    ours = sign(unsigned, suite=Ed25519Signature(key), verification_method=config["verificationMethod"],
-                created=config["created"], loader=loader)
+    ours = sign(
+        unsigned,
+        suite=Ed25519Signature(key),
+        verification_method=config["verificationMethod"],
+        created=config["created"],
+        loader=loader,
+    )
     assert ours["proof"]["proofValue"] == expected["proofValue"] == signed["proof"]["proofValue"]
 
 
 def test_proof_sets_and_chains_reproduce_byte_for_byte(loader):
     base = "eddsa-rdfc-2022/proof-set-chain"
     pairs = vector(f"{base}/multiKeyPairs.json")
-    steps = [(1, "proofSetConfig1", "signedProofSet1"), (2, "proofSetConfig2", "signedProofSet2"),
-             (3, "proofChainConfig1", "signedProofChain1"), (4, "proofChainConfig2", "signedProofChain2")]
+    steps = [
+        (1, "proofSetConfig1", "signedProofSet1"),
+        (2, "proofSetConfig2", "signedProofSet2"),
+        (3, "proofChainConfig1", "signedProofChain1"),
+        (4, "proofChainConfig2", "signedProofChain2"),
+    ]
     document = vector(f"{base}/unsigned.json")
     for number, config_name, signed_name in steps:
         config = vector(f"{base}/{config_name}.json")
         pair = pairs[f"keyPair{number}"]
         assert config["verificationMethod"] == _method(pair)
-        document = sign(document, suite=Ed25519Signature(secret_key(pair)),
-                        verification_method=config["verificationMethod"], created=config["created"],
-                        proof_id=config.get("id"), previous_proof=config.get("previousProof"), loader=loader)
+        document = sign(
+            document,
+            suite=Ed25519Signature(secret_key(pair)),
+            verification_method=config["verificationMethod"],
+            created=config["created"],
+            proof_id=config.get("id"),
+            previous_proof=config.get("previousProof"),
+            loader=loader,
+        )
         assert json.dumps(document, indent=2) == vector_text(f"{base}/{signed_name}.json")
         result = verify(document, loader=loader)
         assert result.verified, result.reasons
@@ -140,21 +170,32 @@ def test_chained_proof_signs_the_document_with_the_proofs_it_names(loader):
     chain_proof = vector(f"{base}/proofChainConfigSigned1.json")
     pair = vector(f"{base}/multiKeyPairs.json")["keyPair3"]
     config = {k: v for k, v in chain_proof.items() if k != "proofValue"}
-    data = hash_data(canonicalize({**config, "@context": temporary["@context"]}, loader=loader),
-                     canonicalize(temporary, loader=loader))
+    data = hash_data(
+        canonicalize({**config, "@context": temporary["@context"]}, loader=loader),
+        canonicalize(temporary, loader=loader),
+    )
     assert multibase_encode(Ed25519Signature(secret_key(pair)).sign(data)) == chain_proof["proofValue"]
 
 
 def test_a_broken_chain_is_reported(loader):
     chain = vector("eddsa-rdfc-2022/proof-set-chain/signedProofChain2.json")
-    chain["proof"] = [proof for proof in chain["proof"] if proof.get("id") != "urn:uuid:d94f792a-c546-4d06-b38a-da070ab56c23"]
+    chain["proof"] = [
+        proof for proof in chain["proof"] if proof.get("id") != "urn:uuid:d94f792a-c546-4d06-b38a-da070ab56c23"
+    ]
     result = verify(chain, loader=loader)
     assert not result.verified
-    assert any("previousProof names proofs the document does not have: urn:uuid:d94f792a" in reason
-               for reason in result.reasons)
+    assert any(
+        "previousProof names proofs the document does not have: urn:uuid:d94f792a" in reason
+        for reason in result.reasons
+    )
     with pytest.raises(ProofError, match="previousProof names proofs"):
-        sign(vector("eddsa-rdfc-2022/unsigned.json"), suite=Ed25519Signature(Ed25519PrivateKey.generate()),
-             verification_method="did:key:z6Mk#z6Mk", previous_proof="urn:uuid:missing", loader=loader)
+        sign(
+            vector("eddsa-rdfc-2022/unsigned.json"),
+            suite=Ed25519Signature(Ed25519PrivateKey.generate()),
+            verification_method="did:key:z6Mk#z6Mk",
+            previous_proof="urn:uuid:missing",
+            loader=loader,
+        )
 
 
 # -- tampering and refusals ------------------------------------------------------------------------------------------
@@ -169,7 +210,7 @@ SIGNED = [
 
 def _flip_one_character(value: str) -> str:
     index = len(value) // 2
-    return value[:index] + ("x" if value[index] != "x" else "y") + value[index + 1:]
+    return value[:index] + ("x" if value[index] != "x" else "y") + value[index + 1 :]
 
 
 @pytest.mark.parametrize(("path", "loader_name"), SIGNED)
@@ -200,8 +241,13 @@ def test_changing_one_character_of_the_proof_fails(request, path, loader_name):
 def signed_ob(loader) -> tuple[dict, dict]:
     key = fixture("test-issuer-key.json")
     credential = fixture("volunteer-ob3.json")
-    signed = sign(credential, suite=Ed25519Signature(secret_key(key)), verification_method=key["verificationMethod"],
-                  created=datetime(2026, 6, 30, 12, 0, 5, 987000, tzinfo=UTC), loader=loader)
+    signed = sign(
+        credential,
+        suite=Ed25519Signature(secret_key(key)),
+        verification_method=key["verificationMethod"],
+        created=datetime(2026, 6, 30, 12, 0, 5, 987000, tzinfo=UTC),
+        loader=loader,
+    )
     return signed, key
 
 
@@ -211,7 +257,13 @@ def test_volunteer_credential_signs_and_verifies(loader, signed_ob):
     result = verify(signed, loader=loader)
     assert result.verified, result.reasons
     assert {check.name for check in result.proofs[0].checks} == {
-        "type", "cryptosuite", "proofValue", "verificationMethod", "proofPurpose", "signature"}
+        "type",
+        "cryptosuite",
+        "proofValue",
+        "verificationMethod",
+        "proofPurpose",
+        "signature",
+    }
 
 
 def _reasons(document, loader, **options) -> list[str]:
@@ -233,22 +285,44 @@ def test_refusals_name_their_reason(loader, signed_ob):
     assert "base58btc" in _reasons(changed(proofValue="u" + signed["proof"]["proofValue"][1:]), loader)[0]
     assert "not an XSD dateTimeStamp" in _reasons(changed(created="2026-06-30 12:00:05"), loader)[0]
     assert "not the expected 'assertionMethod'" in _reasons(changed(proofPurpose="authentication"), loader)[0]
-    assert "does not start with the proof's @context" in _reasons(
-        changed(**{"@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/security/data-integrity/v2"]}),
-        loader)[0]
+    assert (
+        "does not start with the proof's @context"
+        in _reasons(
+            changed(
+                **{"@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/security/data-integrity/v2"]}
+            ),
+            loader,
+        )[0]
+    )
     other = did_key_verification_method_id(did_key_for(Ed25519PrivateKey.generate().public_key()))
     assert any("signature does not match" in reason for reason in _reasons(changed(verificationMethod=other), loader))
     p256 = did_key_verification_method_id(did_key_for(ec.generate_private_key(ec.SECP256R1()).public_key()))
     assert any("needs an Ed25519 key" in reason for reason in _reasons(changed(verificationMethod=p256), loader))
-    assert any("cannot resolve did:web:nowhere.example#k" in reason
-               for reason in _reasons(changed(verificationMethod="did:web:nowhere.example#k"), loader))
+    assert any(
+        "cannot resolve did:web:nowhere.example#k" in reason
+        for reason in _reasons(changed(verificationMethod="did:web:nowhere.example#k"), loader)
+    )
     assert _reasons({k: v for k, v in signed.items() if k != "proof"}, loader) == ["the document has no proof"]
 
 
-@pytest.mark.parametrize("option", ["previousProof", "cryptosuite", "proofPurpose", "verificationMethod", "id",
-                                    "challenge", "domain", "nonce", "proofValue", "type"])
-@pytest.mark.parametrize("value", [5, True, None, ["a", 5], {}, {"@id": 5}, {"@value": "x"}, {"@type": 5},
-                                   {"@list": [1]}])
+@pytest.mark.parametrize(
+    "option",
+    [
+        "previousProof",
+        "cryptosuite",
+        "proofPurpose",
+        "verificationMethod",
+        "id",
+        "challenge",
+        "domain",
+        "nonce",
+        "proofValue",
+        "type",
+    ],
+)
+@pytest.mark.parametrize(
+    "value", [5, True, None, ["a", 5], {}, {"@id": 5}, {"@value": "x"}, {"@type": 5}, {"@list": [1]}]
+)
 def test_proof_options_of_the_wrong_type_are_a_reason_not_an_exception(loader, signed_ob, option, value):
     # Issue 15: `previousProof: 5` and `cryptosuite: []` raised TypeError, JSON-LD objects in the options PyLD errors.
     document = copy.deepcopy(signed_ob[0])
@@ -259,8 +333,23 @@ def test_proof_options_of_the_wrong_type_are_a_reason_not_an_exception(loader, s
     assert f"{option} must be a string" in result.reasons[0]
 
 
-@pytest.mark.parametrize("keyword", ["@id", "@type", "@value", "@graph", "@included", "@reverse", "@list", "@set",
-                                     "@language", "@direction", "@index", "@nest"])
+@pytest.mark.parametrize(
+    "keyword",
+    [
+        "@id",
+        "@type",
+        "@value",
+        "@graph",
+        "@included",
+        "@reverse",
+        "@list",
+        "@set",
+        "@language",
+        "@direction",
+        "@index",
+        "@nest",
+    ],
+)
 def test_json_ld_keywords_inside_a_proof_are_refused(loader, signed_ob, keyword):
     document = copy.deepcopy(signed_ob[0])
     document["proof"][keyword] = 5
@@ -288,17 +377,28 @@ def test_only_the_canonical_base58btc_spelling_of_a_signature_verifies(loader, s
 def test_a_method_its_controller_does_not_authorise_is_refused(signed_ob):
     signed, key = signed_ob
     did = key["verificationMethod"].split("#")[0]
-    controller = {"id": did, "verificationMethod": [{"id": key["verificationMethod"], "type": "Multikey",
-                                                       "controller": did,
-                                                       "publicKeyMultibase": key["publicKeyMultibase"]}],
-                  "authentication": [key["verificationMethod"]]}
+    controller = {
+        "id": did,
+        "verificationMethod": [
+            {
+                "id": key["verificationMethod"],
+                "type": "Multikey",
+                "controller": did,
+                "publicKeyMultibase": key["publicKeyMultibase"],
+            }
+        ],
+        "authentication": [key["verificationMethod"]],
+    }
     resolver_loader = DocumentLoader(did_resolver=lambda _: controller)
     reasons = _reasons(signed, resolver_loader)
     assert any("is not authorised for assertionMethod" in reason for reason in reasons)
     # a relative reference ("#fragment") in the relationship counts, resolved against the controller's id
     relative = {**controller, "assertionMethod": ["#" + key["verificationMethod"].split("#")[1]]}
-    result = verify(signed, loader=resolver_loader,
-                    resolve_verification_method=lambda _: (controller["verificationMethod"][0], relative))
+    result = verify(
+        signed,
+        loader=resolver_loader,
+        resolve_verification_method=lambda _: (controller["verificationMethod"][0], relative),
+    )
     assert result.verified, result.reasons
 
 
@@ -325,8 +425,12 @@ def test_sign_adds_the_data_integrity_context_to_a_vc_1_document(loader):
         "credentialSubject": {"id": "did:example:subject"},
     }
     key = Ed25519PrivateKey.generate()
-    signed = sign(document, suite=Ed25519Signature(key),
-                  verification_method=did_key_verification_method_id(did_key_for(key.public_key())), loader=loader)
+    signed = sign(
+        document,
+        suite=Ed25519Signature(key),
+        verification_method=did_key_verification_method_id(did_key_for(key.public_key())),
+        loader=loader,
+    )
     assert signed["@context"][-1] == "https://w3id.org/security/data-integrity/v2"
     assert "proof" not in document
     assert verify(signed, loader=loader).verified
@@ -344,9 +448,12 @@ def test_document_is_canonicalized_once_per_sign_and_once_per_proof_set(loader, 
 
     monkeypatch.setattr(dataintegrity, "canonicalize", counting)
     signed, _ = signed_ob
-    second = sign(signed, suite=Ed25519Signature(Ed25519PrivateKey.generate()),
-                  verification_method=did_key_verification_method_id(did_key_for(
-                      Ed25519PrivateKey.generate().public_key())), loader=loader)
+    second = sign(
+        signed,
+        suite=Ed25519Signature(Ed25519PrivateKey.generate()),
+        verification_method=did_key_verification_method_id(did_key_for(Ed25519PrivateKey.generate().public_key())),
+        loader=loader,
+    )
     assert calls.count("document") == 1
     calls.clear()
     verify(second, loader=loader)

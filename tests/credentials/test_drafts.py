@@ -24,8 +24,13 @@ def mission():
 
 
 def invite(client, org, mission, **changes) -> dict:
-    body = {"mission_type": mission.code, "title": "Rudens talka", "start_date": "2026-10-01",
-            "end_date": "2026-10-05", **changes}
+    body = {
+        "mission_type": mission.code,
+        "title": "Rudens talka",
+        "start_date": "2026-10-01",
+        "end_date": "2026-10-05",
+        **changes,
+    }
     response = client.post("/invitations", json=body, headers=org.headers())
     assert response.status_code == 201, response.text
     return response.json()
@@ -34,10 +39,16 @@ def invite(client, org, mission, **changes) -> dict:
 def statement(mission, **changes) -> dict:
     core = list(mission.core_competences)
     optional = [link.uri for link in mission.competences if link.uri not in core]
-    body = {"volunteer": {"name": "Līga Bērziņa", "email": "liga@example.lv"}, "start_date": "2026-10-01",
-            "end_date": "2026-10-05", "hours": "18,5", "municipality": "Cēsu novads", "role": "Grupas vadītāja",
-            "narrative": "Vadīju piecu cilvēku grupu.",
-            "competences": [core[0], {"uri": optional[0], "note": "Iemācījos plānot darbu citiem."}]}
+    body = {
+        "volunteer": {"name": "Līga Bērziņa", "email": "liga@example.lv"},
+        "start_date": "2026-10-01",
+        "end_date": "2026-10-05",
+        "hours": "18,5",
+        "municipality": "Cēsu novads",
+        "role": "Grupas vadītāja",
+        "narrative": "Vadīju piecu cilvēku grupu.",
+        "competences": [core[0], {"uri": optional[0], "note": "Iemācījos plānot darbu citiem."}],
+    }
     body.update(changes)
     return body
 
@@ -72,8 +83,11 @@ def test_statement_from_invitation_to_issued_credential_keeps_provenance(client,
     locked = client.put(f"/invitations/{token}/statement", json=statement(mission))
     assert locked.status_code == 409
 
-    returned = client.post(f"/records/{record_id}/return", json={"review_comment": "Lūdzu, norādi precīzas stundas."},
-                           headers=org.headers())
+    returned = client.post(
+        f"/records/{record_id}/return",
+        json={"review_comment": "Lūdzu, norādi precīzas stundas."},
+        headers=org.headers(),
+    )
     assert returned.status_code == 200 and returned.json()["status"] == "returned"
     assert returned.json()["review_comment"] == "Lūdzu, norādi precīzas stundas."
     empty = client.post(f"/records/{record_id}/return", json={"comment": "  "}, headers=org.headers())
@@ -90,9 +104,14 @@ def test_statement_from_invitation_to_issued_credential_keeps_provenance(client,
     # Edit then accept: the organiser confirms one competence themselves and corrects the role.
     core = list(mission.core_competences)
     optional = [link.uri for link in mission.competences if link.uri not in core][0]
-    approved = client.post(f"/records/{record_id}/approve", headers=org.headers(), json={
-        "role": "Grupas vadītāja (5 cilvēki)",
-        "competences": [{"uri": core[0], "attested_by": "organiser"}, optional]})
+    approved = client.post(
+        f"/records/{record_id}/approve",
+        headers=org.headers(),
+        json={
+            "role": "Grupas vadītāja (5 cilvēki)",
+            "competences": [{"uri": core[0], "attested_by": "organiser"}, optional],
+        },
+    )
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
     assert client.get(f"/invitations/{token}/statement").json()["status"] == "approved"
@@ -102,8 +121,11 @@ def test_statement_from_invitation_to_issued_credential_keeps_provenance(client,
     assert client.get(f"/invitations/{token}/statement").json()["status"] == "issued"
     credential = issued.json()["credential"]
     alignments = {a["targetUrl"]: a for a in credential["credentialSubject"]["achievement"]["alignment"]}
-    attested = {r["value"]: [a["targetUrl"] for a in r["alignment"]] for r in credential["credentialSubject"]["result"]
-                if r["resultDescription"].endswith("#competence-attestation")}
+    attested = {
+        r["value"]: [a["targetUrl"] for a in r["alignment"]]
+        for r in credential["credentialSubject"]["result"]
+        if r["resultDescription"].endswith("#competence-attestation")
+    }
     assert attested == {"organiser": [core[0]], "self": [optional]}
     assert alignments[optional]["targetDescription"] == "Iemācījos plānot darbu citiem."
     assert credential["credentialSubject"]["role"] == "Grupas vadītāja (5 cilvēki)"
@@ -116,12 +138,13 @@ def test_statement_from_invitation_to_issued_credential_keeps_provenance(client,
     assert verdict["verified"] is True, verdict
 
 
-def test_invalid_draft_reports_fields_and_expired_invitation_cannot_start(client, make_org, mission,
-                                                                          session_factory):
+def test_invalid_draft_reports_fields_and_expired_invitation_cannot_start(client, make_org, mission, session_factory):
     org = make_org("talkas")
     token = invite(client, org, mission)["token"]
-    bad = client.put(f"/invitations/{token}/statement",
-                     json=statement(mission, hours="0", end_date="2026-09-01", competences=["http://x/y"]))
+    bad = client.put(
+        f"/invitations/{token}/statement",
+        json=statement(mission, hours="0", end_date="2026-09-01", competences=["http://x/y"]),
+    )
     assert bad.status_code == 422
     fields = {e["field"] for e in bad.json()["errors"]}
     assert {"hours", "end_date", "competences[0]"} <= fields
@@ -129,8 +152,10 @@ def test_invalid_draft_reports_fields_and_expired_invitation_cannot_start(client
 
     other = invite(client, org, mission)["token"]
     with session_factory() as session, session.begin():
-        session.execute(text("UPDATE invitations SET expires_at = :past WHERE record_id IS NULL"),
-                        {"past": "2020-01-01 00:00:00+00:00"})
+        session.execute(
+            text("UPDATE invitations SET expires_at = :past WHERE record_id IS NULL"),
+            {"past": "2020-01-01 00:00:00+00:00"},
+        )
     gone = client.put(f"/invitations/{other}/statement", json=statement(mission))
     assert gone.status_code == 410
     assert client.get("/invitations/not-a-token/statement").status_code == 404
@@ -139,13 +164,17 @@ def test_invalid_draft_reports_fields_and_expired_invitation_cannot_start(client
 def test_pseudonymous_volunteer_leaves_no_personal_data(client, make_org, mission, session_factory):
     org = make_org("anon-org")
     token = invite(client, org, mission)["token"]
-    refused = client.put(f"/invitations/{token}/statement",
-                         json=statement(mission, volunteer={"pseudonymous": True, "name": "Līga"}))
+    refused = client.put(
+        f"/invitations/{token}/statement", json=statement(mission, volunteer={"pseudonymous": True, "name": "Līga"})
+    )
     # A name alongside the pseudonymous flag is refused rather than silently kept or dropped.
     assert refused.status_code == 422, refused.text
-    saved = client.put(f"/invitations/{token}/statement", json=statement(
-        mission, volunteer={"pseudonymous": True}, submit=True,
-        narrative="Palīdzēju talkā.", role="Talcinieks"))
+    saved = client.put(
+        f"/invitations/{token}/statement",
+        json=statement(
+            mission, volunteer={"pseudonymous": True}, submit=True, narrative="Palīdzēju talkā.", role="Talcinieks"
+        ),
+    )
     assert saved.status_code == 200, saved.text
     pseudonym = saved.json()["pseudonym"]
     assert len(pseudonym) >= 16 and saved.json()["volunteer_link"]
@@ -163,8 +192,9 @@ def test_pseudonymous_volunteer_leaves_no_personal_data(client, make_org, missio
     assert tuple(volunteer) == ("pseudonymous", None, None)
 
 
-def test_only_the_own_organisation_reviews_and_the_token_reaches_only_its_draft(client, make_org, mission,
-                                                                                 session_factory):
+def test_only_the_own_organisation_reviews_and_the_token_reaches_only_its_draft(
+    client, make_org, mission, session_factory
+):
     own, other = make_org("own-drafts"), make_org("other-drafts")
     first = invite(client, own, mission)["token"]
     second = invite(client, own, mission)["token"]
@@ -183,8 +213,12 @@ def test_only_the_own_organisation_reviews_and_the_token_reaches_only_its_draft(
         for headers in (other.headers(), other.headers("admin"), {}):
             response = call(headers)
             assert response.status_code in (401, 403, 404), response.text
-    assert client.post("/invitations", json={"mission_type": mission.code, "organisation": own.slug},
-                       headers=other.headers()).status_code == 403
+    assert (
+        client.post(
+            "/invitations", json={"mission_type": mission.code, "organisation": own.slug}, headers=other.headers()
+        ).status_code
+        == 403
+    )
     assert client.post("/invitations", json={"mission_type": mission.code}).status_code == 401
     assert database_snapshot(session_factory) == before
 
@@ -203,9 +237,17 @@ def test_record_body_can_be_issued_twice_in_one_organisation_for_two_periods(cli
 
 def test_invitation_is_checked_against_the_catalogue(client, make_org, mission):
     org = make_org("inviting")
-    bad = client.post("/invitations", json={"mission_type": "no-such-mission", "municipality": "Atlantīda",
-                                            "start_date": "2026-10-05", "end_date": "2026-10-01", "valid_days": 0},
-                      headers=org.headers())
+    bad = client.post(
+        "/invitations",
+        json={
+            "mission_type": "no-such-mission",
+            "municipality": "Atlantīda",
+            "start_date": "2026-10-05",
+            "end_date": "2026-10-01",
+            "valid_days": 0,
+        },
+        headers=org.headers(),
+    )
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"mission_type", "municipality", "end_date", "valid_days"}
     good = invite(client, org, mission, municipality="Cēsu novads", title=None)

@@ -16,9 +16,20 @@ def labels_cover_inputs(html: str) -> None:
 
 def form_of(mission, **changes) -> dict:
     core = list(mission.core_competences)
-    data = {"volunteer_kind": "named", "volunteer_name": "Anna Kalniņa", "volunteer_email": "", "start_date": "2026-10-01",
-            "end_date": "2026-10-02", "hours": "8", "municipality": "Rīga", "role": "", "narrative": "Stādīju kokus.",
-            "competence": [core[0], core[1]], f"note:{core[1]}": "Strādāju komandā.", "action": "save"}
+    data = {
+        "volunteer_kind": "named",
+        "volunteer_name": "Anna Kalniņa",
+        "volunteer_email": "",
+        "start_date": "2026-10-01",
+        "end_date": "2026-10-02",
+        "hours": "8",
+        "municipality": "Rīga",
+        "role": "",
+        "narrative": "Stādīju kokus.",
+        "competence": [core[0], core[1]],
+        f"note:{core[1]}": "Strādāju komandā.",
+        "action": "save",
+    }
     data.update(changes)
     return data
 
@@ -61,8 +72,11 @@ def test_invitation_form_in_latvian_and_english_saves_and_submits(client, make_o
     api = client.get(f"/invitations/{token}/statement").json()
     assert api["status"] == "submitted" and api["statement"]["narrative"] == "Stādīju kokus."
     notes = {c["uri"]: c for c in api["statement"]["competences"]}
-    assert notes[list(mission.core_competences)[1]] == {"uri": list(mission.core_competences)[1],
-                                                        "attested_by": "self", "note": "Strādāju komandā."}
+    assert notes[list(mission.core_competences)[1]] == {
+        "uri": list(mission.core_competences)[1],
+        "attested_by": "self",
+        "note": "Strādāju komandā.",
+    }
 
     # Returned: the comment is on the page and the form is back.
     client.post(f"/records/{api['statement']['id']}/return", json={"comment": "Pievieno lomu."}, headers=org.headers())
@@ -73,8 +87,9 @@ def test_invitation_form_in_latvian_and_english_saves_and_submits(client, make_o
 def test_pseudonymous_form_shows_the_identifier_once(client, make_org, mission):  # noqa: F811
     org = make_org("forms-anon")
     token = invite(client, org, mission)["token"]
-    page = client.post(f"/invite/{token}?lang=en", data=form_of(mission, volunteer_kind="pseudonymous",
-                                                                volunteer_name=""))
+    page = client.post(
+        f"/invite/{token}?lang=en", data=form_of(mission, volunteer_kind="pseudonymous", volunteer_name="")
+    )
     assert page.status_code == 200, page.text
     assert re.search(r'<code id="pseudonym">[A-Za-z0-9_-]{16}</code>', page.text)
     assert 'id="pseudonym"' not in client.get(f"/invite/{token}").text

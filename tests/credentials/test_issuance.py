@@ -45,8 +45,10 @@ def test_record_is_issued_as_an_open_badge_that_verifies(client, make_org, missi
     assert subject["activityStartDate"] == "2026-06-20" and subject["activityEndDate"] == "2026-06-24"
     assert subject["result"][0]["value"] == "42"
     assert subject["achievement"]["resultDescription"][0]["resultType"] == "ext:VolunteerHours"
-    assert credential["@context"] == ["https://www.w3.org/ns/credentials/v2",
-                                      "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    assert credential["@context"] == [
+        "https://www.w3.org/ns/credentials/v2",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    ]
     esco = [a for a in subject["achievement"]["alignment"] if a["targetFramework"] == "ESCO"]
     assert [a["targetUrl"] for a in esco] == list(mission.core_competences)
     assert all(a["targetType"] == "ceasn:Competency" for a in esco)
@@ -56,8 +58,11 @@ def test_record_is_issued_as_an_open_badge_that_verifies(client, make_org, missi
     assert mission_alignment["targetCode"] == mission.code
     assert mission_alignment["targetUrl"] == f"{settings.public_base_url}/catalogue/mission-types/{mission.code}"
     assert catalogue.version in mission_alignment["targetFramework"]
-    keys = {a["targetCode"]: a for a in subject["achievement"]["alignment"]
-            if a["targetFramework"].startswith("Key competences for lifelong learning")}
+    keys = {
+        a["targetCode"]: a
+        for a in subject["achievement"]["alignment"]
+        if a["targetFramework"].startswith("Key competences for lifelong learning")
+    }
     expected_keys = {code for uri in mission.core_competences for code in catalogue.competence(uri).key_competences}
     assert set(keys) == expected_keys
     for code, alignment in keys.items():
@@ -66,11 +71,15 @@ def test_record_is_issued_as_an_open_badge_that_verifies(client, make_org, missi
         assert page.status_code == 200 and page.json()["code"] == code
     assert subject["achievement"]["version"] == catalogue.version
     assert subject["achievement"]["otherIdentifier"][0] == {
-        "type": ["IdentifierEntry"], "identifier": catalogue.hash, "identifierType": "ext:CatalogueHash"}
+        "type": ["IdentifierEntry"],
+        "identifier": catalogue.hash,
+        "identifierType": "ext:CatalogueHash",
+    }
     assert subject["achievement"]["tag"] == ["Cēsu novads"]
     attestations = [r for r in subject["result"] if r["resultDescription"].endswith("#competence-attestation")]
     assert [(r["value"], [a["targetUrl"] for a in r["alignment"]]) for r in attestations] == [
-        ("organiser", list(mission.core_competences))]
+        ("organiser", list(mission.core_competences))
+    ]
     identifiers = {i["identityType"]: i for i in subject["identifier"]}
     assert identifiers["name"]["identityHash"] == "Kārlis Ozoliņš"
     assert identifiers["emailAddress"]["hashed"] is True and "karlis" not in identifiers["emailAddress"]["identityHash"]
@@ -111,9 +120,13 @@ def test_pseudonymous_volunteer_leaves_no_personal_data(client, make_org, missio
             for row in session.execute(text(f'SELECT * FROM "{table.name}"')):
                 assert pseudonym not in repr(row), table.name
     # The same volunteer comes back as the same volunteer.
-    second = client.post("/records", json=record_body(mission, volunteer={"pseudonym": pseudonym},
-                                                      start_date="2026-07-01", end_date="2026-07-01", hours=5),
-                         headers=org.headers()).json()
+    second = client.post(
+        "/records",
+        json=record_body(
+            mission, volunteer={"pseudonym": pseudonym}, start_date="2026-07-01", end_date="2026-07-01", hours=5
+        ),
+        headers=org.headers(),
+    ).json()
     assert second["volunteer_id"] == record["volunteer_id"] and "volunteer_link" not in second
 
 
@@ -131,9 +144,12 @@ def test_revoke_sets_the_bit_in_the_next_fetched_status_list(client, make_org, m
     path = revocation["statusListCredential"].removeprefix(settings.public_base_url)
     first = client.get(path)
     assert not status_bit(client, {**revocation, "statusListCredential": path})
-    assert client.post(f"/credentials/{issued['credential_id']}/revoke", json={}, headers=org.headers()).status_code == 422
-    response = client.post(f"/credentials/{issued['credential_id']}/revoke", json={"reason": "Kļūda stundās"},
-                           headers=org.headers())
+    assert (
+        client.post(f"/credentials/{issued['credential_id']}/revoke", json={}, headers=org.headers()).status_code == 422
+    )
+    response = client.post(
+        f"/credentials/{issued['credential_id']}/revoke", json={"reason": "Kļūda stundās"}, headers=org.headers()
+    )
     assert response.status_code == 200 and response.json()["status"] == "revoked"
     after = client.get(path, headers={"If-None-Match": first.headers["etag"]})
     assert after.status_code == 200 and after.headers["etag"] != first.headers["etag"]
@@ -153,9 +169,15 @@ def test_suspend_and_unsuspend(client, make_org, mission, settings):
     org = make_org("suspender")
     _, issued = issue(client, org, record_body(mission))
     suspension = issued["credential"]["credentialStatus"][1]
-    entry = {**suspension, "statusListCredential": suspension["statusListCredential"].removeprefix(settings.public_base_url)}
+    entry = {
+        **suspension,
+        "statusListCredential": suspension["statusListCredential"].removeprefix(settings.public_base_url),
+    }
     cid = issued["credential_id"]
-    assert client.post(f"/credentials/{cid}/suspend", json={"reason": "Pārbaude"}, headers=org.headers()).json()["status"] == "suspended"
+    assert (
+        client.post(f"/credentials/{cid}/suspend", json={"reason": "Pārbaude"}, headers=org.headers()).json()["status"]
+        == "suspended"
+    )
     assert status_bit(client, entry)
     assert client.post(f"/credentials/{cid}/unsuspend", headers=org.headers()).json()["status"] == "active"
     assert not status_bit(client, entry)
@@ -175,12 +197,15 @@ def test_other_organisation_cannot_touch_records_or_credentials(client, make_org
 
 def test_vc_api_issue_signs_the_organisations_own_credential(client, make_org, session_factory, settings):
     org = make_org("vcapi")
-    body = {"credential": {
-        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
-        "type": ["VerifiableCredential", "ExampleAchievementCredential"],
-        "issuer": org.did,
-        "credentialSubject": {"id": "did:example:volunteer", "name": "Test"},
-    }, "options": {"anything": "accepted"}}
+    body = {
+        "credential": {
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+            "type": ["VerifiableCredential", "ExampleAchievementCredential"],
+            "issuer": org.did,
+            "credentialSubject": {"id": "did:example:volunteer", "name": "Test"},
+        },
+        "options": {"anything": "accepted"},
+    }
     response = client.post("/credentials/issue", json=body, headers=org.headers())
     assert response.status_code == 201, response.text
     signed = response.json()["verifiableCredential"]
@@ -190,18 +215,40 @@ def test_vc_api_issue_signs_the_organisations_own_credential(client, make_org, s
 
 def test_vc_api_refuses_undefined_terms_and_foreign_issuers(client, make_org):
     org = make_org("strict")
-    credential = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
-                  "issuer": org.did, "credentialSubject": {"id": "did:example:v", "favouriteColour": "green"}}
-    response = client.post("/credentials/issue", json={"credential": credential}, headers={**org.headers(), "Accept-Language": "en"})
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": org.did,
+        "credentialSubject": {"id": "did:example:v", "favouriteColour": "green"},
+    }
+    response = client.post(
+        "/credentials/issue", json={"credential": credential}, headers={**org.headers(), "Accept-Language": "en"}
+    )
     assert response.status_code == 422
     assert "favouriteColour" in response.json()["detail"]
-    foreign = client.post("/credentials/issue", json={"credential": {**credential, "issuer": "did:web:elsewhere.example",
-                                                                     "credentialSubject": {"id": "did:example:v"}}},
-                          headers=org.headers())
+    foreign = client.post(
+        "/credentials/issue",
+        json={
+            "credential": {
+                **credential,
+                "issuer": "did:web:elsewhere.example",
+                "credentialSubject": {"id": "did:example:v"},
+            }
+        },
+        headers=org.headers(),
+    )
     assert foreign.status_code == 422 and foreign.json()["errors"][0]["field"] == "issuer"
-    unknown_context = client.post("/credentials/issue", json={"credential": {
-        **credential, "@context": ["https://www.w3.org/ns/credentials/v2", "https://evil.example/ctx"],
-        "credentialSubject": {"id": "did:example:v"}}}, headers=org.headers())
+    unknown_context = client.post(
+        "/credentials/issue",
+        json={
+            "credential": {
+                **credential,
+                "@context": ["https://www.w3.org/ns/credentials/v2", "https://evil.example/ctx"],
+                "credentialSubject": {"id": "did:example:v"},
+            }
+        },
+        headers=org.headers(),
+    )
     assert unknown_context.status_code == 422
 
 
@@ -259,16 +306,21 @@ def test_a_new_status_list_begins_when_one_fills(make_org, session_factory):
         assert sorted(item.number for item in lists) == [1, 2]
 
 
-def test_many_records_issue_together_with_distinct_status_places(client, make_org, mission, session_factory,
-                                                                  settings):
+def test_many_records_issue_together_with_distinct_status_places(client, make_org, mission, session_factory, settings):
     from base.db import transaction
     from base.errors import UserError
     from credentials import service as credentials
     from volcred.cli import Runtime
 
     org = make_org("together")
-    ids = [client.post("/records", json=record_body(mission, volunteer={"name": f"V {i}", "email": f"v{i}@example.lv"}),
-                       headers=org.headers()).json()["id"] for i in range(4)]
+    ids = [
+        client.post(
+            "/records",
+            json=record_body(mission, volunteer={"name": f"V {i}", "email": f"v{i}@example.lv"}),
+            headers=org.headers(),
+        ).json()["id"]
+        for i in range(4)
+    ]
     ctx = issuers.IssuerContext(settings.public_base_url, settings.encryption_key)
     already, _ = issue(client, org, record_body(mission, volunteer={"name": "Cits", "email": "cits@example.lv"}))
     with pytest.raises(UserError):  # all or nothing: one record issued before stops the whole batch
@@ -281,8 +333,11 @@ def test_many_records_issue_together_with_distinct_status_places(client, make_or
     with transaction(session_factory) as session:
         issued = credentials.issue_records(session, Runtime.operator, ctx, ids)
         documents = [item.document for item in issued]
-    places = {(entry["statusListCredential"], entry["statusListIndex"])
-              for document in documents for entry in document["credentialStatus"]}
+    places = {
+        (entry["statusListCredential"], entry["statusListIndex"])
+        for document in documents
+        for entry in document["credentialStatus"]
+    }
     assert len(places) == 8  # 4 credentials x (revocation, suspension), never shared
     loader = registry_loader(session_factory, settings.public_base_url)
     assert all(verify(document, loader=loader).verified for document in documents)

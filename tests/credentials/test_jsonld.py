@@ -8,7 +8,6 @@ import json
 import shutil
 
 import pytest
-from pyld import jsonld as pyld
 
 from credentials.proofs import jsonld
 from credentials.proofs.jsonld import (
@@ -171,8 +170,12 @@ def test_did_key_urls_resolve_to_the_document_and_the_method(loader):
 
 
 def test_injected_did_resolver_and_its_errors():
-    document = {"id": "did:web:org.example", "verificationMethod": [
-        {"id": "#key-1", "type": "Multikey", "controller": "did:web:org.example", "publicKeyMultibase": "z6Mk"}]}
+    document = {
+        "id": "did:web:org.example",
+        "verificationMethod": [
+            {"id": "#key-1", "type": "Multikey", "controller": "did:web:org.example", "publicKeyMultibase": "z6Mk"}
+        ],
+    }
     resolving = DocumentLoader(did_resolver=lambda did: copy.deepcopy(document))
     assert resolving.load("did:web:org.example#key-1")["id"] == "did:web:org.example#key-1"
     with pytest.raises(DocumentLoaderError, match="has no verification method did:web:org.example#key-2"):

@@ -22,29 +22,38 @@ def _proof_config(config_path: str, context) -> dict:
     return {**config, "@context": context}
 
 
-@pytest.mark.parametrize(("document", "expected"), [
-    ("eddsa-rdfc-2022/unsigned.json", "eddsa-rdfc-2022/canonDocDataInt.txt"),
-    ("ecdsa-rdfc-2019/unsigned.json", "ecdsa-rdfc-2019/canonDocECDSAP256.txt"),
-])
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ("eddsa-rdfc-2022/unsigned.json", "eddsa-rdfc-2022/canonDocDataInt.txt"),
+        ("ecdsa-rdfc-2019/unsigned.json", "ecdsa-rdfc-2019/canonDocECDSAP256.txt"),
+    ],
+)
 def test_w3c_document_vectors(loader, document, expected):
     assert canonicalize(vector(document), loader=loader) == vector_text(expected)
 
 
-@pytest.mark.parametrize(("config", "expected"), [
-    ("eddsa-rdfc-2022/proofConfigDataInt.json", "eddsa-rdfc-2022/proofCanonDataInt.txt"),
-    ("ecdsa-rdfc-2019/proofConfigECDSAP256.json", "ecdsa-rdfc-2019/proofCanonECDSAP256.txt"),
-])
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("eddsa-rdfc-2022/proofConfigDataInt.json", "eddsa-rdfc-2022/proofCanonDataInt.txt"),
+        ("ecdsa-rdfc-2019/proofConfigECDSAP256.json", "ecdsa-rdfc-2019/proofCanonECDSAP256.txt"),
+    ],
+)
 def test_w3c_proof_config_vectors(loader, config, expected):
     context = vector("eddsa-rdfc-2022/unsigned.json")["@context"]
     assert canonicalize(_proof_config(config, context), loader=loader) == vector_text(expected)
 
 
-@pytest.mark.parametrize(("document", "expected"), [
-    ("eddsa-rdfc-2022/employmentAuth.json", "eddsa-rdfc-2022/employ/canonDocDataInt.txt"),
-    ("eddsa-rdfc-2022/employ/proofConfigDataInt.json", "eddsa-rdfc-2022/employ/proofCanonDataInt.txt"),
-    ("ecdsa-rdfc-2019/employmentAuth.json", "ecdsa-rdfc-2019/employ/canonDocECDSAP256.txt"),
-    ("ecdsa-rdfc-2019/employ/proofConfigECDSAP256.json", "ecdsa-rdfc-2019/employ/proofCanonECDSAP256.txt"),
-])
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ("eddsa-rdfc-2022/employmentAuth.json", "eddsa-rdfc-2022/employ/canonDocDataInt.txt"),
+        ("eddsa-rdfc-2022/employ/proofConfigDataInt.json", "eddsa-rdfc-2022/employ/proofCanonDataInt.txt"),
+        ("ecdsa-rdfc-2019/employmentAuth.json", "ecdsa-rdfc-2019/employ/canonDocECDSAP256.txt"),
+        ("ecdsa-rdfc-2019/employ/proofConfigECDSAP256.json", "ecdsa-rdfc-2019/employ/proofCanonECDSAP256.txt"),
+    ],
+)
 def test_w3c_employment_vectors(citizenship_loader, document, expected):
     assert canonicalize(vector(document), loader=citizenship_loader) == vector_text(expected)
 
@@ -87,8 +96,9 @@ def test_narrative_with_control_characters_canonicalizes_escaped(loader):
     line = next(line for line in canonicalize(document, loader=loader).splitlines() if "Talka" in line)
     assert '"Talka\\fnākamā\\u001Blapa\\b."' in line
     # PyLD's own serializer writes these characters raw: the reason canonicalization is done here
-    raw = pyld.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads",
-                                    "documentLoader": loader, "base": None})
+    raw = pyld.normalize(
+        document, {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader, "base": None}
+    )
     assert "Talka\fnākamā\x1blapa\x08." in raw
 
 
@@ -102,9 +112,10 @@ P = "<http://example.org/p>"
 @pytest.mark.parametrize("size", [2, 3, 5])
 def test_symmetric_blank_nodes_match_pyld_with_enough_work_allowed(size):
     cycle = [(f"_:n{i}", P, f"_:n{(i + 1) % size}", "") for i in range(size)]
-    reference = pyld.normalize(_nquads(cycle), {"algorithm": "URDNA2015",
-                                                "inputFormat": "application/n-quads",
-                                                "format": "application/n-quads"})
+    reference = pyld.normalize(
+        _nquads(cycle),
+        {"algorithm": "URDNA2015", "inputFormat": "application/n-quads", "format": "application/n-quads"},
+    )
     assert canonicalize_quads(cycle, max_work_factor=3) == reference
 
 
@@ -120,8 +131,13 @@ def test_symmetric_graphs_beyond_the_work_limit_are_refused_like_rdf_canonize():
 def test_blank_node_labels_do_not_matter():
     # expected outputs in this and the next test are what rdf-canonize 5 prints for the same N-Quads
     quads = [("_:x", P, '"1"', ""), ("_:y", P, '"2"', ""), ("_:x", "<http://example.org/q>", "_:y", "_:g")]
-    relabelled = [tuple(t.replace("_:x", "_:k").replace("_:y", "_:x").replace("_:k", "_:y") if t.startswith("_:")
-                        else t for t in quad) for quad in quads]
+    relabelled = [
+        tuple(
+            t.replace("_:x", "_:k").replace("_:y", "_:x").replace("_:k", "_:y") if t.startswith("_:") else t
+            for t in quad
+        )
+        for quad in quads
+    ]
     assert canonicalize_quads(quads) == canonicalize_quads(relabelled)
     assert canonicalize_quads(quads) == (
         '_:c14n0 <http://example.org/p> "2" .\n_:c14n1 <http://example.org/p> "1" .\n'
@@ -138,12 +154,13 @@ def test_a_quad_naming_one_blank_node_twice_counts_once():
 
 # -- the shape cache -------------------------------------------------------------------------------------------------
 
+
 def _vary(document: dict, rng: random.Random) -> dict:
     """The same shape with different strings (ids, names, hashes, dates)."""
     varied = copy.deepcopy(document)
 
     def text() -> str:
-        return "".join(rng.choice(string.ascii_letters + " āčē\"\\\n\x0c") for _ in range(rng.randint(8, 30)))
+        return "".join(rng.choice(string.ascii_letters + ' āčē"\\\n\x0c') for _ in range(rng.randint(8, 30)))
 
     varied["id"] = f"urn:uuid:{rng.getrandbits(128):032x}"
     varied["name"] = text()
@@ -165,8 +182,9 @@ def test_shape_cache_gives_the_slow_path_result_for_many_documents(loader, monke
     base = fixture("volunteer-ob3.json")
     base["credentialSubject"]["achievement"]["tag"] = ["unique to this test"]  # a shape no other test has met
     conversions = []
-    monkeypatch.setattr(shapes, "to_dataset", lambda document, loader: conversions.append(1) or to_dataset(
-        document, loader=loader))
+    monkeypatch.setattr(
+        shapes, "to_dataset", lambda document, loader: conversions.append(1) or to_dataset(document, loader=loader)
+    )
     for round_ in range(12):
         document = _vary(base, rng)
         fast = canonicalize_quads(shapes.quads(document, loader=loader))
@@ -180,8 +198,9 @@ def test_shape_cache_gives_the_slow_path_result_for_many_documents(loader, monke
 
 def test_shape_cache_keeps_values_that_steer_processing(loader):
     # a proofPurpose is @vocab-coerced: "authentication" and "assertionMethod" expand to different IRIs
-    config = _proof_config("eddsa-rdfc-2022/proofConfigDataInt.json",
-                           vector("eddsa-rdfc-2022/unsigned.json")["@context"])
+    config = _proof_config(
+        "eddsa-rdfc-2022/proofConfigDataInt.json", vector("eddsa-rdfc-2022/unsigned.json")["@context"]
+    )
     first = canonicalize(config, loader=loader)
     other = canonicalize({**config, "proofPurpose": "authentication"}, loader=loader)
     assert "security#assertionMethod" in first and "security#authenticationMethod" in other

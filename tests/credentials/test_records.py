@@ -25,8 +25,14 @@ def mission(catalogue):
 
 
 def record(mission, **changes) -> RecordInput:
-    values = dict(volunteer=VolunteerInput(name="Līga Bērziņa", email="Liga@Example.lv"), mission_type=mission.code,
-                  start_date="2026-06-01", end_date="2026-06-03", hours="18", municipality="Liepāja")
+    values = dict(
+        volunteer=VolunteerInput(name="Līga Bērziņa", email="Liga@Example.lv"),
+        mission_type=mission.code,
+        start_date="2026-06-01",
+        end_date="2026-06-03",
+        hours="18",
+        municipality="Liepāja",
+    )
     values.update(changes)
     return RecordInput(**values)
 
@@ -47,24 +53,27 @@ def test_valid_record_is_normalised_with_default_competences(catalogue, mission)
     assert valid.title == mission.name.lv
 
 
-@pytest.mark.parametrize("changes, field, text", [
-    ({"mission_type": "no-such-mission"}, "mission_type", "Unknown mission type"),
-    ({"end_date": "2026-05-01"}, "end_date", "before the start date"),
-    ({"hours": 0}, "hours", "greater than zero"),
-    ({"hours": "-3"}, "hours", "greater than zero"),
-    ({"hours": "73"}, "hours", "cannot hold more than 72 hours"),
-    ({"hours": "abc"}, "hours", "must be a number"),
-    ({"hours": "1.005"}, "hours", "two decimal places"),
-    ({"start_date": "2027-01-01", "end_date": "2027-01-02"}, "start_date", "future"),
-    ({"end_date": "2026-12-01"}, "end_date", "future"),
-    ({"start_date": "01.06.2026"}, "start_date", "YYYY-MM-DD"),
-    ({"municipality": "Tartu"}, "municipality", "not a Latvian municipality"),
-    ({"competences": ["http://data.europa.eu/esco/skill/not-real"]}, "competences[0]", "not in the catalogue"),
-    ({"volunteer": VolunteerInput(name="A", email="not-an-email")}, "volunteer.email", "not valid"),
-    ({"volunteer": VolunteerInput(name=" ")}, "volunteer.name", "name or a pseudonym"),
-    ({"volunteer": VolunteerInput(pseudonym="short")}, "volunteer.pseudonym", "8–64 characters"),
-    ({"volunteer": VolunteerInput(name="Ann", pseudonym="abcdefgh1")}, "volunteer", "either a pseudonym or a name"),
-])
+@pytest.mark.parametrize(
+    "changes, field, text",
+    [
+        ({"mission_type": "no-such-mission"}, "mission_type", "Unknown mission type"),
+        ({"end_date": "2026-05-01"}, "end_date", "before the start date"),
+        ({"hours": 0}, "hours", "greater than zero"),
+        ({"hours": "-3"}, "hours", "greater than zero"),
+        ({"hours": "73"}, "hours", "cannot hold more than 72 hours"),
+        ({"hours": "abc"}, "hours", "must be a number"),
+        ({"hours": "1.005"}, "hours", "two decimal places"),
+        ({"start_date": "2027-01-01", "end_date": "2027-01-02"}, "start_date", "future"),
+        ({"end_date": "2026-12-01"}, "end_date", "future"),
+        ({"start_date": "01.06.2026"}, "start_date", "YYYY-MM-DD"),
+        ({"municipality": "Tartu"}, "municipality", "not a Latvian municipality"),
+        ({"competences": ["http://data.europa.eu/esco/skill/not-real"]}, "competences[0]", "not in the catalogue"),
+        ({"volunteer": VolunteerInput(name="A", email="not-an-email")}, "volunteer.email", "not valid"),
+        ({"volunteer": VolunteerInput(name=" ")}, "volunteer.name", "name or a pseudonym"),
+        ({"volunteer": VolunteerInput(pseudonym="short")}, "volunteer.pseudonym", "8–64 characters"),
+        ({"volunteer": VolunteerInput(name="Ann", pseudonym="abcdefgh1")}, "volunteer", "either a pseudonym or a name"),
+    ],
+)
 def test_bad_records_are_refused_with_a_reason(catalogue, mission, changes, field, text):
     found = problems(catalogue, record(mission, **changes))
     assert text in found[field], found
@@ -85,11 +94,15 @@ def test_all_problems_reported_at_once_in_latvian_too(catalogue, mission):
 
 def test_self_described_competence_from_elsewhere_in_catalogue(catalogue, mission):
     other = next(c.uri for c in catalogue.competences if c.uri not in mission.core_competences)
-    valid = validate_record(record(mission, competences=[mission.core_competences[0],
-                                                         CompetenceClaim(other, "self", "Es mācījos…")]),
-                            catalogue, TODAY)
-    assert [(c.uri, c.attested_by) for c in valid.competences] == [(mission.core_competences[0], "organiser"),
-                                                                    (other, "self")]
+    valid = validate_record(
+        record(mission, competences=[mission.core_competences[0], CompetenceClaim(other, "self", "Es mācījos…")]),
+        catalogue,
+        TODAY,
+    )
+    assert [(c.uri, c.attested_by) for c in valid.competences] == [
+        (mission.core_competences[0], "organiser"),
+        (other, "self"),
+    ]
 
 
 def test_pseudonymous_volunteer_carries_nothing_else():

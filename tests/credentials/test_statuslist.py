@@ -62,8 +62,13 @@ def test_random_free_index_finds_the_last_free_slot_and_reports_full():
 
 
 def test_status_list_credential_shape():
-    credential = status_list_credential("https://x.example/status/a/revocation/1", "did:web:x.example:issuers:a",
-                                        "revocation", bytes(empty_bits()), "2026-01-01T00:00:00Z")
+    credential = status_list_credential(
+        "https://x.example/status/a/revocation/1",
+        "did:web:x.example:issuers:a",
+        "revocation",
+        bytes(empty_bits()),
+        "2026-01-01T00:00:00Z",
+    )
     assert credential["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     assert credential["credentialSubject"]["id"] == "https://x.example/status/a/revocation/1#list"
     assert credential["credentialSubject"]["encodedList"].startswith("u")

@@ -26,27 +26,38 @@ def org(make_org):
 
 
 def credential(org, **fields) -> dict:
-    body = {"@context": [V2], "type": ["VerifiableCredential"], "issuer": org.did,
-            "credentialSubject": {"id": "did:example:volunteer"}}
+    body = {
+        "@context": [V2],
+        "type": ["VerifiableCredential"],
+        "issuer": org.did,
+        "credentialSubject": {"id": "did:example:volunteer"},
+    }
     body.update(fields)
     return {key: value for key, value in body.items() if value is not ...}
 
 
 def test_strings_that_are_not_unicode_are_refused(client, org):
     """JSON can escape a lone surrogate, which no UTF-8 document or signature can carry (it was a 500)."""
-    for body, field in (('"credentialSubject": {"id": "did:example:x", "name": "a\\ud800b"}', "credentialSubject.name"),
-                        ('"credentialSubject": {"id": "did:example:x", "\\udfff": 1}', "credentialSubject")):
+    for body, field in (
+        ('"credentialSubject": {"id": "did:example:x", "name": "a\\ud800b"}', "credentialSubject.name"),
+        ('"credentialSubject": {"id": "did:example:x", "\\udfff": 1}', "credentialSubject"),
+    ):
         text = '{"credential": {"@context": ["%s"], "type": ["VerifiableCredential"], "issuer": "%s", %s}}' % (
-            V2, org.did, body)
-        response = client.post("/credentials/issue", content=text.encode(),
-                               headers={**org.headers(), "Content-Type": "application/json"})
+            V2,
+            org.did,
+            body,
+        )
+        response = client.post(
+            "/credentials/issue", content=text.encode(), headers={**org.headers(), "Content-Type": "application/json"}
+        )
         assert response.status_code == 422, response.text
         assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
 def post(client, org, body: dict, lang: str = "en"):
-    return client.post("/credentials/issue", json={"credential": body},
-                       headers={**org.headers(), "Accept-Language": lang})
+    return client.post(
+        "/credentials/issue", json={"credential": body}, headers={**org.headers(), "Accept-Language": lang}
+    )
 
 
 # What VC DM 2.0 forbids (each seen signed, or answered with 500, before): field -> the credential's changes.
@@ -67,13 +78,14 @@ FORBIDDEN = {
     "evidence without type": ("evidence[0].type", {"evidence": [{"id": "https://example.org/evidence/1"}]}),
     "evidence id not a URL": ("evidence[0].id", {"evidence": [{"type": ["Evidence"], "id": "not a url"}]}),
     "refreshService without type": ("refreshService.type", {"refreshService": {"id": "https://example.org/r"}}),
-    "credentialSchema without type": ("credentialSchema.type",
-                                      {"credentialSchema": {"id": "https://example.org/schema.json"}}),
+    "credentialSchema without type": (
+        "credentialSchema.type",
+        {"credentialSchema": {"id": "https://example.org/schema.json"}},
+    ),
     "credentialSchema without id": ("credentialSchema.id", {"credentialSchema": {"type": "JsonSchema"}}),
     "credentialSchema a string": ("credentialSchema", {"credentialSchema": "https://example.org/schema.json"}),
     "empty credentialSubject": ("credentialSubject", {"credentialSubject": {}}),
-    "an empty subject among others": ("credentialSubject[1]",
-                                      {"credentialSubject": [{"id": "did:example:a"}, {}]}),
+    "an empty subject among others": ("credentialSubject[1]", {"credentialSubject": [{"id": "did:example:a"}, {}]}),
     "credentialSubject a string": ("credentialSubject", {"credentialSubject": "did:example:1234"}),
     "credentialSubject missing": ("credentialSubject", {"credentialSubject": ...}),
     "subject id not a URL": ("credentialSubject.id", {"credentialSubject": {"id": "volunteer 7"}}),
@@ -82,27 +94,46 @@ FORBIDDEN = {
     "validFrom a date only": ("validFrom", {"validFrom": "2026-01-01"}),
     "validFrom no such day": ("validFrom", {"validFrom": "2026-02-30T00:00:00Z"}),
     "validUntil not a dateTimeStamp": ("validUntil", {"validUntil": "tomorrow"}),
-    "validUntil before validFrom": ("validUntil", {"validFrom": "2026-06-01T00:00:00Z",
-                                                    "validUntil": "2026-05-01T00:00:00Z"}),
+    "validUntil before validFrom": (
+        "validUntil",
+        {"validFrom": "2026-06-01T00:00:00Z", "validUntil": "2026-05-01T00:00:00Z"},
+    ),
     "validUntil before the time of issue": ("validUntil", {"validUntil": "2026-05-01T00:00:00Z"}),
     "relatedResource without digest": ("relatedResource[0]", {"relatedResource": [{"id": "https://example.org/a"}]}),
     "relatedResource without id": ("relatedResource[0].id", {"relatedResource": [{"digestSRI": SHA384}]}),
-    "relatedResource ids repeated": ("relatedResource[1].id", {"relatedResource": [
-        {"id": "https://example.org/a", "digestSRI": SHA384}, {"id": "https://example.org/a", "digestSRI": SHA384}]}),
+    "relatedResource ids repeated": (
+        "relatedResource[1].id",
+        {
+            "relatedResource": [
+                {"id": "https://example.org/a", "digestSRI": SHA384},
+                {"id": "https://example.org/a", "digestSRI": SHA384},
+            ]
+        },
+    ),
     "relatedResource not objects": ("relatedResource[0]", {"relatedResource": ["https://example.org/a"]}),
-    "digestSRI malformed": ("relatedResource[0].digestSRI", {"relatedResource": [
-        {"id": "https://example.org/a", "digestSRI": "sha384-abc"}]}),
-    "digestMultibase malformed": ("relatedResource[0].digestMultibase", {"relatedResource": [
-        {"id": "https://example.org/a", "digestMultibase": "zzzz"}]}),
+    "digestSRI malformed": (
+        "relatedResource[0].digestSRI",
+        {"relatedResource": [{"id": "https://example.org/a", "digestSRI": "sha384-abc"}]},
+    ),
+    "digestMultibase malformed": (
+        "relatedResource[0].digestMultibase",
+        {"relatedResource": [{"id": "https://example.org/a", "digestMultibase": "zzzz"}]},
+    ),
     "name a number": ("name", {"name": 5}),
-    "name with a property a language value has not": ("name", {"name": {"@value": "x", "@language": "en",
-                                                                         "extra": "y"}}),
+    "name with a property a language value has not": (
+        "name",
+        {"name": {"@value": "x", "@language": "en", "extra": "y"}},
+    ),
     "issuer description not a text": ("issuer.description", {"issuer": ...}),
     "credentialStatus sent": ("credentialStatus", {"credentialStatus": {"type": "BitstringStatusListEntry"}}),
     "proof sent": ("proof", {"proof": {"type": "DataIntegrityProof"}}),
-    "Open Badge without achievement": ("credentialSubject.achievement", {
-        "@context": [V2, "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
-        "type": ["VerifiableCredential", "OpenBadgeCredential"]}),
+    "Open Badge without achievement": (
+        "credentialSubject.achievement",
+        {
+            "@context": [V2, "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        },
+    ),
 }
 
 
@@ -138,14 +169,25 @@ def test_what_vc_data_model_2_forbids_is_refused_naming_the_field(client, org, f
 # Malformed JSON-LD (each answered with 500 before): refused with the JSON-LD processor's reason.
 MALFORMED = {
     "@vocab null": ({"@context": [V2, {"@vocab": None}]}, None),
-    "protected term redefined": ({"@context": [V2, {"VerifiableCredential": "https://example.org/#VC"}]},
-                                 "protected term redefinition"),
-    "protected term redefined by a later context": ({"@context": [
-        V2, {"@protected": True, "Example": "https://example.org/#Example"},
-        {"Example": "https://example.org/#Other"}], "type": ["VerifiableCredential", "Example"]},
-        "protected term redefinition"),
-    "type mapped to a non-URL": ({"@context": [V2, {"Example": "https ://not-a-url#Example"}],
-                                  "type": ["VerifiableCredential", "Example"]}, "invalid IRI mapping"),
+    "protected term redefined": (
+        {"@context": [V2, {"VerifiableCredential": "https://example.org/#VC"}]},
+        "protected term redefinition",
+    ),
+    "protected term redefined by a later context": (
+        {
+            "@context": [
+                V2,
+                {"@protected": True, "Example": "https://example.org/#Example"},
+                {"Example": "https://example.org/#Other"},
+            ],
+            "type": ["VerifiableCredential", "Example"],
+        },
+        "protected term redefinition",
+    ),
+    "type mapped to a non-URL": (
+        {"@context": [V2, {"Example": "https ://not-a-url#Example"}], "type": ["VerifiableCredential", "Example"]},
+        "invalid IRI mapping",
+    ),
     "a list of subject ids": ({"credentialSubject": {"id": ["did:example:a", "did:example:b"]}}, None),
     "an undefined term": ({"credentialSubject": {"id": "did:example:v", "favouriteColour": "green"}}, None),
     "an unknown context": ({"@context": [V2, "https://evil.example/context"]}, None),
@@ -167,17 +209,25 @@ def test_malformed_json_ld_is_refused_not_a_server_error(client, org, changes, c
 
 # What VC DM 2.0 (and the W3C test suite) allows: signed, and our verifier accepts it.
 ALLOWED = {
-    "termsOfUse with a type": {"termsOfUse": [{"type": "IssuerPolicy", "id": "https://example.org/policies/1"}],
-                               "@context": [V2, {"IssuerPolicy": "https://example.org/#IssuerPolicy"}]},
-    "evidence with a type": {"evidence": [{"id": "https://example.org/evidence/1",
-                                           "type": ["https://example.org/#Evidence"]}]},
-    "refreshService with a type": {"refreshService": {"id": "https://example.org/refresh",
-                                                      "type": "https://example.org/#Refresh"}},
-    "credentialSchema with id and type": {"credentialSchema": [{"id": "https://example.org/schema.json",
-                                                                "type": "JsonSchema"}]},
-    "relatedResource with digests": {"relatedResource": [
-        {"id": "https://example.org/a.pdf", "digestSRI": SHA384, "mediaType": "application/pdf"},
-        {"id": "https://example.org/b", "digestMultibase": MULTIHASH}]},
+    "termsOfUse with a type": {
+        "termsOfUse": [{"type": "IssuerPolicy", "id": "https://example.org/policies/1"}],
+        "@context": [V2, {"IssuerPolicy": "https://example.org/#IssuerPolicy"}],
+    },
+    "evidence with a type": {
+        "evidence": [{"id": "https://example.org/evidence/1", "type": ["https://example.org/#Evidence"]}]
+    },
+    "refreshService with a type": {
+        "refreshService": {"id": "https://example.org/refresh", "type": "https://example.org/#Refresh"}
+    },
+    "credentialSchema with id and type": {
+        "credentialSchema": [{"id": "https://example.org/schema.json", "type": "JsonSchema"}]
+    },
+    "relatedResource with digests": {
+        "relatedResource": [
+            {"id": "https://example.org/a.pdf", "digestSRI": SHA384, "mediaType": "application/pdf"},
+            {"id": "https://example.org/b", "digestMultibase": MULTIHASH},
+        ]
+    },
     "several subjects": {"credentialSubject": [{"id": "did:example:a"}, {"id": "did:example:b"}]},
     "validFrom with milliseconds": {"validFrom": "2026-01-01T00:00:00.123Z"},
     "validFrom with an offset": {"validFrom": "2026-01-01T00:00:00-05:00"},
@@ -185,9 +235,10 @@ ALLOWED = {
     "an id of the client's own": {"id": "urn:uuid:8e96ee84-032d-47b2-8d10-86be56032148"},
     "an https id elsewhere": {"id": "https://university.example/credentials/3732"},
     "issuer object with a name": {"issuer": ...},
-    "names in two languages": {"name": [{"@value": "Brīvprātīgais", "@language": "lv"},
-                                        {"@value": "Volunteer", "@language": "en"}],
-                               "description": "Talka"},
+    "names in two languages": {
+        "name": [{"@value": "Brīvprātīgais", "@language": "lv"}, {"@value": "Volunteer", "@language": "en"}],
+        "description": "Talka",
+    },
     "a name with language and direction": {"name": {"@value": "متطوع", "@language": "ar", "@direction": "rtl"}},
 }
 
@@ -210,6 +261,7 @@ def test_credentials_built_from_records_keep_the_same_rules(client, org):
 
 # --- ids: the service's URL space is the service's ------------------------------------------------------------------
 
+
 def test_an_organisation_cannot_sign_under_another_organisations_credential_url(client, make_org, settings):
     victim, forger = make_org("victim"), make_org("forger")
     _, genuine = issue(client, victim)
@@ -224,13 +276,16 @@ def test_an_organisation_cannot_sign_under_another_organisations_credential_url(
     assert post(client, forger, credential(forger, id=own["credential"]["id"])).status_code == 422
 
 
-@pytest.mark.parametrize("claimed", [
-    f"{BASE_URL}/credentials/../../x",
-    f"{BASE_URL}/credentials/%2e%2e/%2e%2e/x",
-    f"{BASE_URL.upper()}/credentials/0123456789abcdef0123456789abcdef",
-    "http://127.0.0.1:8000/v/0123456789abcdef0123456789abcdef",
-    "http://user@127.0.0.1:8000/credentials/0123456789abcdef0123456789abcdef",
-])
+@pytest.mark.parametrize(
+    "claimed",
+    [
+        f"{BASE_URL}/credentials/../../x",
+        f"{BASE_URL}/credentials/%2e%2e/%2e%2e/x",
+        f"{BASE_URL.upper()}/credentials/0123456789abcdef0123456789abcdef",
+        "http://127.0.0.1:8000/v/0123456789abcdef0123456789abcdef",
+        "http://user@127.0.0.1:8000/credentials/0123456789abcdef0123456789abcdef",
+    ],
+)
 def test_ids_in_the_services_url_space_are_refused_however_spelt(client, org, claimed):
     response = post(client, org, credential(org, id=claimed))
     assert response.status_code == 422, response.text
@@ -241,7 +296,7 @@ def test_the_service_assigns_the_url_a_credential_is_stored_and_linked_under(cli
     signed = post(client, org, credential(org)).json()["verifiableCredential"]
     prefix = f"{settings.public_base_url}/credentials/"
     assert signed["id"].startswith(prefix)
-    stored_id = signed["id"][len(prefix):]
+    stored_id = signed["id"][len(prefix) :]
     assert client.get(f"/credentials/{stored_id}").json() == signed
     page = client.post("/verify", data={"credential": json.dumps(signed)}).text
     assert f"/credentials/{stored_id}/export/csv" in page
@@ -254,53 +309,109 @@ def test_the_service_assigns_the_url_a_credential_is_stored_and_linked_under(cli
 
 # --- the rules module on its own ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, moment", [
-    ("2026-06-24T12:00:00Z", "2026-06-24T12:00:00+00:00"),
-    ("2026-06-24T15:00:00.250+03:00", "2026-06-24T15:00:00.250000+03:00"),
-    ("0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00+14:00"),
-    ("2026-06-24T12:00:00", None), ("2026-06-24T24:00:00Z", None), ("2026-13-01T00:00:00Z", None),
-    ("2026-06-24T12:00:00+15:00", None), ("12026-06-24T12:00:00Z", None), (" 2026-06-24T12:00:00Z", None),
-    (20260624, None), (None, None),
-])
+
+@pytest.mark.parametrize(
+    "value, moment",
+    [
+        ("2026-06-24T12:00:00Z", "2026-06-24T12:00:00+00:00"),
+        ("2026-06-24T15:00:00.250+03:00", "2026-06-24T15:00:00.250000+03:00"),
+        ("0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00+14:00"),
+        ("2026-06-24T12:00:00", None),
+        ("2026-06-24T24:00:00Z", None),
+        ("2026-13-01T00:00:00Z", None),
+        ("2026-06-24T12:00:00+15:00", None),
+        ("12026-06-24T12:00:00Z", None),
+        (" 2026-06-24T12:00:00Z", None),
+        (20260624, None),
+        (None, None),
+    ],
+)
 def test_date_time_stamps(value, moment):
     parsed = vcdm.parse_date_time_stamp(value)
     assert (parsed.isoformat() if parsed else None) == moment
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("https://example.org/a?b#c", True), ("did:web:example.org", True), ("urn:uuid:1", True),
-    ("http://127.0.0.1:8000/x", True), ("http://[::1]:8000/x", True),
-    ("https ://not-a-url", False), ("//not-a-url/x", False), ("https://", False), ("https://exa mple.org", False),
-    ("https://example.org:99999/", False), ("https://1.2.3.256/", False), ("did:", False), ("no scheme", False),
-    ("urn:a b", False), (None, False), (4, False), (["https://example.org"], False),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("https://example.org/a?b#c", True),
+        ("did:web:example.org", True),
+        ("urn:uuid:1", True),
+        ("http://127.0.0.1:8000/x", True),
+        ("http://[::1]:8000/x", True),
+        ("https ://not-a-url", False),
+        ("//not-a-url/x", False),
+        ("https://", False),
+        ("https://exa mple.org", False),
+        ("https://example.org:99999/", False),
+        ("https://1.2.3.256/", False),
+        ("did:", False),
+        ("no scheme", False),
+        ("urn:a b", False),
+        (None, False),
+        (4, False),
+        (["https://example.org"], False),
+    ],
+)
 def test_urls(value, expected):
     assert vcdm.is_url(value) is expected
 
 
 def test_digests_must_be_digests_of_their_algorithm():
     sha256 = hashlib.sha256(b"x").digest()
-    assert vcdm.credential_violations({"@context": [V2], "type": ["VerifiableCredential"], "issuer": "did:example:i",
-                                       "credentialSubject": {"id": "did:example:s"}, "relatedResource": [
-        {"id": "https://example.org/1", "digestMultibase": "z" + base58.b58encode(bytes([0x12, 32]) + sha256).decode()},
-        {"id": "https://example.org/2", "digestSRI": "sha256-" + base64.b64encode(sha256).decode()},
-    ]}) == []
+    assert (
+        vcdm.credential_violations(
+            {
+                "@context": [V2],
+                "type": ["VerifiableCredential"],
+                "issuer": "did:example:i",
+                "credentialSubject": {"id": "did:example:s"},
+                "relatedResource": [
+                    {
+                        "id": "https://example.org/1",
+                        "digestMultibase": "z" + base58.b58encode(bytes([0x12, 32]) + sha256).decode(),
+                    },
+                    {"id": "https://example.org/2", "digestSRI": "sha256-" + base64.b64encode(sha256).decode()},
+                ],
+            }
+        )
+        == []
+    )
     short = "sha384-" + base64.b64encode(sha256).decode()  # a SHA-256 digest labelled SHA-384
     truncated = "u" + base64.urlsafe_b64encode(bytes([0x12, 32]) + sha256[:20]).decode().rstrip("=")
-    fields = [v.field for v in vcdm.credential_violations({
-        "@context": [V2], "type": ["VerifiableCredential"], "issuer": "did:example:i",
-        "credentialSubject": {"id": "did:example:s"}, "relatedResource": [
-            {"id": "https://example.org/1", "digestSRI": short},
-            {"id": "https://example.org/2", "digestMultibase": truncated}]})]
+    fields = [
+        v.field
+        for v in vcdm.credential_violations(
+            {
+                "@context": [V2],
+                "type": ["VerifiableCredential"],
+                "issuer": "did:example:i",
+                "credentialSubject": {"id": "did:example:s"},
+                "relatedResource": [
+                    {"id": "https://example.org/1", "digestSRI": short},
+                    {"id": "https://example.org/2", "digestMultibase": truncated},
+                ],
+            }
+        )
+    ]
     assert fields == ["relatedResource[0].digestSRI", "relatedResource[1].digestMultibase"]
 
 
 @pytest.mark.parametrize("moment", ["2026-02-30T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T00:00:00+15:00"])
 def test_the_verifier_reads_dates_by_the_same_rule(client, moment):
     """A well-formed time that names no moment is a shape failure in the verifier too (it was a 500)."""
-    response = client.post("/credentials/verify", json={"verifiableCredential": {
-        "@context": [V2], "type": ["VerifiableCredential"], "issuer": "did:example:issuer",
-        "credentialSubject": {"id": "did:example:subject"}, "validFrom": moment}})
+    response = client.post(
+        "/credentials/verify",
+        json={
+            "verifiableCredential": {
+                "@context": [V2],
+                "type": ["VerifiableCredential"],
+                "issuer": "did:example:issuer",
+                "credentialSubject": {"id": "did:example:subject"},
+                "validFrom": moment,
+            }
+        },
+    )
     assert response.status_code < 500 and response.json()["verified"] is False, response.text
     shape = next(result for result in response.json()["results"] if result["check"] == "shape")
     assert shape["status"] == "failed" and "validFrom" in shape["details"]["fields"]

@@ -39,12 +39,21 @@ class Service:
         self.log_path = directory / "server.log"
 
     def start(self) -> None:
-        env = {**os.environ, "DATABASE_URL": self.database_url, "BASE_URL": self.url, "KEY_ENCRYPTION_KEY": TEST_KEK,
-               "VOLCRED_DATA_DIR": str(self.directory / "var")}
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "BASE_URL": self.url,
+            "KEY_ENCRYPTION_KEY": TEST_KEK,
+            "VOLCRED_DATA_DIR": str(self.directory / "var"),
+        }
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "volcred.cli", "serve", "--port", self.url.rsplit(":", 1)[1]],
-                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.directory)
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.directory,
+            )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -120,8 +129,11 @@ def test_a_credential_acknowledged_survives_kill_9(service, make_org):
     org = make_org("durable")
     acknowledged = kill_9_rounds(service, org.headers(), KILL_ROUNDS)
     with httpx.Client(base_url=service.url, headers=org.headers(), timeout=60) as http:
-        lost = [issued["credential_id"] for issued in acknowledged
-                if http.get(f"/credentials/{issued['credential_id']}").status_code != 200]
+        lost = [
+            issued["credential_id"]
+            for issued in acknowledged
+            if http.get(f"/credentials/{issued['credential_id']}").status_code != 200
+        ]
         assert lost == [], f"{len(lost)} of {KILL_ROUNDS} acknowledged credentials lost"
         # Whole, not just present: the organisation can revoke each, and the status list shows it.
         for issued in acknowledged:
@@ -141,7 +153,7 @@ def record_then_issue(url: str, headers: dict, numbers: range) -> list[tuple[int
     with httpx.Client(base_url=url, headers=headers, timeout=120) as http:
         for n in numbers:
             created = http.post("/records", json=volunteer_body(n))
-            issued = (http.post(f"/records/{created.json()['id']}/issue") if created.status_code == 201 else None)
+            issued = http.post(f"/records/{created.json()['id']}/issue") if created.status_code == 201 else None
             codes.append((created.status_code, issued.status_code if issued is not None else None))
     return codes
 
@@ -172,8 +184,9 @@ def concurrently(count: int, call) -> list:
 def test_concurrent_clients_read_their_own_writes_at_once(service, make_org):
     org = make_org("read-own")
     per_client = 6
-    results = concurrently(CLIENTS, lambda i: record_then_issue(
-        service.url, org.headers(), range(i * per_client, (i + 1) * per_client)))
+    results = concurrently(
+        CLIENTS, lambda i: record_then_issue(service.url, org.headers(), range(i * per_client, (i + 1) * per_client))
+    )
     codes = [pair for client in results for pair in client]
     assert len(codes) == CLIENTS * per_client
     assert [pair for pair in codes if pair != (201, 201)] == []
@@ -193,15 +206,18 @@ def post_together(url: str, headers: dict, path: str, count: int, json: dict | N
 
 def credential_rows(database, record_id: str) -> int:
     with database.connect() as connection:
-        return connection.scalar(select(func.count()).select_from(CredentialRow)
-                                 .where(CredentialRow.record_id == record_id))
+        return connection.scalar(
+            select(func.count()).select_from(CredentialRow).where(CredentialRow.record_id == record_id)
+        )
 
 
 def status_entries_given(database, organisation_id: str) -> dict[str, int]:
     with database.connect() as connection:
-        rows = connection.execute(select(StatusListRow.purpose, func.sum(StatusListRow.allocated_count))
-                                  .where(StatusListRow.organisation_id == organisation_id)
-                                  .group_by(StatusListRow.purpose))
+        rows = connection.execute(
+            select(StatusListRow.purpose, func.sum(StatusListRow.allocated_count))
+            .where(StatusListRow.organisation_id == organisation_id)
+            .group_by(StatusListRow.purpose)
+        )
         return {purpose: int(total) for purpose, total in rows}
 
 
@@ -232,8 +248,9 @@ def test_concurrent_corrections_of_one_record_make_one_correction(service, datab
     with httpx.Client(base_url=service.url, headers=org.headers(), timeout=60) as http:
         original = http.post("/records", json=volunteer_body(1)).json()["id"]
         first = http.post(f"/records/{original}/issue").json()["credential_id"]
-        responses = post_together(service.url, org.headers(), f"/records/{original}/revise", CLIENTS,
-                                  json={"hours": 40})
+        responses = post_together(
+            service.url, org.headers(), f"/records/{original}/revise", CLIENTS, json={"hours": 40}
+        )
         exactly_one_created(responses, "record.revision_pending")
         with database.connect() as connection:
             corrections = connection.scalars(select(RecordRow.id).where(RecordRow.revises_id == original)).all()
@@ -247,8 +264,9 @@ def test_concurrent_corrections_of_one_record_make_one_correction(service, datab
     assert status_entries_given(database, org.org_id) == {"revocation": 2, "suspension": 2}
 
 
-def test_an_approval_with_edits_beside_issuance_never_leaves_a_credential_unlike_its_record(service, database,
-                                                                                            make_org):
+def test_an_approval_with_edits_beside_issuance_never_leaves_a_credential_unlike_its_record(
+    service, database, make_org
+):
     """Edits approved while the record is being issued: either the credential has them, or the edits are refused."""
     org = make_org("approve-issue")
     rounds = 3
@@ -257,9 +275,13 @@ def test_an_approval_with_edits_beside_issuance_never_leaves_a_credential_unlike
     for record_id in record_ids:
         clients = [httpx.Client(base_url=service.url, headers=org.headers(), timeout=120) for _ in range(CLIENTS)]
         try:
-            responses = concurrently(CLIENTS, lambda i: clients[i].post(
-                f"/records/{record_id}/issue" if i % 2 else f"/records/{record_id}/approve",
-                json=None if i % 2 else {"hours": 40}))
+            responses = concurrently(
+                CLIENTS,
+                lambda i: clients[i].post(
+                    f"/records/{record_id}/issue" if i % 2 else f"/records/{record_id}/approve",
+                    json=None if i % 2 else {"hours": 40},
+                ),
+            )
         finally:
             for http in clients:
                 http.close()
@@ -283,8 +305,12 @@ def test_a_write_that_cannot_commit_is_an_error_response_not_a_201(app, client):
     from base.http import get_session
 
     def write_refused_at_commit(session: Session = Depends(get_session)):
-        session.execute(text("CREATE TEMPORARY TABLE refused_at_commit (id INTEGER PRIMARY KEY, parent INTEGER "
-                             "REFERENCES refused_at_commit (id) DEFERRABLE INITIALLY DEFERRED)"))
+        session.execute(
+            text(
+                "CREATE TEMPORARY TABLE refused_at_commit (id INTEGER PRIMARY KEY, parent INTEGER "
+                "REFERENCES refused_at_commit (id) DEFERRABLE INITIALLY DEFERRED)"
+            )
+        )
         session.execute(text("INSERT INTO refused_at_commit (id, parent) VALUES (1, 2)"))
         return {"written": True}
 
@@ -295,8 +321,9 @@ def test_a_write_that_cannot_commit_is_an_error_response_not_a_201(app, client):
     assert response.json()["code"] == "request.conflict"
 
 
-def test_migration_0008_makes_a_second_live_credential_of_a_record_impossible(make_org, session_factory, settings,
-                                                                               database_url):
+def test_migration_0008_makes_a_second_live_credential_of_a_record_impossible(
+    make_org, session_factory, settings, database_url
+):
     # No TestClient here: its batch runner would query the tables this test changes.
     from base.db import transaction
     from base.errors import UserError
@@ -311,10 +338,20 @@ def test_migration_0008_makes_a_second_live_credential_of_a_record_impossible(ma
     org = make_org("legacy-twice")
     ctx = IssuerContext(settings.public_base_url, settings.encryption_key)
     with transaction(session_factory) as session:
-        record = records_service.create_record(session, Runtime.operator, ctx, session.get(OrganisationRow, org.org_id),
-                                       RecordInput(volunteer=VolunteerInput(name="Ilze", email="ilze@example.lv"),
-                                                   mission_type="event-support", municipality="Rīga",
-                                                   start_date="2026-03-01", end_date="2026-03-02", hours=8)).record
+        record = records_service.create_record(
+            session,
+            Runtime.operator,
+            ctx,
+            session.get(OrganisationRow, org.org_id),
+            RecordInput(
+                volunteer=VolunteerInput(name="Ilze", email="ilze@example.lv"),
+                mission_type="event-support",
+                municipality="Rīga",
+                start_date="2026-03-01",
+                end_date="2026-03-02",
+                hours=8,
+            ),
+        ).record
         first = service.issue_record(session, Runtime.operator, ctx, record.id).credential.id
     table = CredentialRow.__table__
     engine = create_engine(database_url)

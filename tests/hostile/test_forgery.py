@@ -18,8 +18,9 @@ NAME, HOURS = "Kārlis Ozoliņš", "42"  # as tests.credentials.helpers.record_b
 
 
 def verify(client, credential, lang="en"):
-    return client.post("/credentials/verify", json={"verifiableCredential": credential},
-                       headers={"Accept-Language": lang})
+    return client.post(
+        "/credentials/verify", json={"verifiableCredential": credential}, headers={"Accept-Language": lang}
+    )
 
 
 def stolen_identity(session_factory, settings, slug):
@@ -44,17 +45,22 @@ def forge(genuine: dict, identity, created: datetime) -> dict:
     forged = replaced(replaced(without_proof(copy.deepcopy(genuine)), NAME, "Mallory Viltniece"), HOURS, "400")
     forged["name"] = "Valdes priekšsēdētāja vietniece"
     assert forged != without_proof(genuine)
-    return sign(forged, suite=Ed25519Signature(identity.private_key), verification_method=identity.verification_method,
-                created=format_created(created), loader=credential_loader())
+    return sign(
+        forged,
+        suite=Ed25519Signature(identity.private_key),
+        verification_method=identity.verification_method,
+        created=format_created(created),
+        loader=credential_loader(),
+    )
 
 
-def test_a_forgery_signed_with_a_compromised_key_does_not_borrow_a_genuine_id(client, make_org, session_factory,
-                                                                             settings):
+def test_a_forgery_signed_with_a_compromised_key_does_not_borrow_a_genuine_id(
+    client, make_org, session_factory, settings
+):
     org = make_org("forged-id", legal_name="Biedrība „Īstā”")
     _, genuine = issue(client, org)
     identity = stolen_identity(session_factory, settings, org.slug)
-    compromise = client.post(f"/organisations/{org.slug}/keys/key-1/compromise", json={},
-                             headers=org.headers("admin"))
+    compromise = client.post(f"/organisations/{org.slug}/keys/key-1/compromise", json={}, headers=org.headers("admin"))
     assert compromise.status_code == 200, compromise.text
 
     after = forge(genuine["credential"], identity, datetime.now(UTC) + timedelta(seconds=1))
@@ -87,8 +93,12 @@ def test_the_exemption_is_for_the_same_issuer_only(client, make_org, session_fac
     identity = stolen_identity(session_factory, settings, leaky.slug)
     client.post(f"/organisations/{leaky.slug}/keys/key-1/compromise", json={}, headers=leaky.headers("admin"))
     forged = forge(own["credential"], identity, datetime.now(UTC) + timedelta(seconds=1))
-    forged = sign({**without_proof(forged), "id": genuine["credential"]["id"]}, suite=Ed25519Signature(
-        identity.private_key), verification_method=identity.verification_method, loader=credential_loader())
+    forged = sign(
+        {**without_proof(forged), "id": genuine["credential"]["id"]},
+        suite=Ed25519Signature(identity.private_key),
+        verification_method=identity.verification_method,
+        loader=credential_loader(),
+    )
     assert verify(client, forged).json()["verdict"] == "invalid"
     assert verify(client, own["credential"]).json()["verdict"] == "valid"
 
@@ -103,12 +113,50 @@ def test_a_proof_value_with_a_trailing_space_does_not_verify(client, make_org):
     assert any("base58btc" in reason for e in body["errors"] for reason in e.get("details", {}).get("reasons", []))
 
 
-WRONG_VALUES = [5, 1.5, True, None, [], [5], ["urn:a", 5], {}, {"@id": 5}, {"@value": 5}, {"@type": 5},
-                {"@list": [1]}, "z1 "]
-PROOF_FIELDS = ["previousProof", "cryptosuite", "type", "proofValue", "verificationMethod", "proofPurpose", "created",
-                "expires", "@context", "id", "challenge", "domain", "nonce"]
-KEYWORDS = ["@id", "@type", "@value", "@graph", "@reverse", "@included", "@list", "@set", "@language", "@direction",
-            "@index", "@nest"]
+WRONG_VALUES = [
+    5,
+    1.5,
+    True,
+    None,
+    [],
+    [5],
+    ["urn:a", 5],
+    {},
+    {"@id": 5},
+    {"@value": 5},
+    {"@type": 5},
+    {"@list": [1]},
+    "z1 ",
+]
+PROOF_FIELDS = [
+    "previousProof",
+    "cryptosuite",
+    "type",
+    "proofValue",
+    "verificationMethod",
+    "proofPurpose",
+    "created",
+    "expires",
+    "@context",
+    "id",
+    "challenge",
+    "domain",
+    "nonce",
+]
+KEYWORDS = [
+    "@id",
+    "@type",
+    "@value",
+    "@graph",
+    "@reverse",
+    "@included",
+    "@list",
+    "@set",
+    "@language",
+    "@direction",
+    "@index",
+    "@nest",
+]
 
 
 def test_no_proof_of_the_wrong_shape_ends_in_a_500(lenient_client, make_org):
@@ -148,13 +196,23 @@ def test_no_presentation_proof_of_the_wrong_shape_ends_in_a_500(lenient_client, 
     _, issued = issue(client, org)
     vp = presentation(issued["credential"])
     server_errors = []
-    for field in ["challenge", "domain", "previousProof", "cryptosuite", "proofPurpose", "verificationMethod",
-                  "@id", "@type"]:
+    for field in [
+        "challenge",
+        "domain",
+        "previousProof",
+        "cryptosuite",
+        "proofPurpose",
+        "verificationMethod",
+        "@id",
+        "@type",
+    ]:
         for value in WRONG_VALUES:
             document = copy.deepcopy(vp)
             document["proof"][field] = value
-            response = client.post("/presentations/verify", json={
-                "verifiablePresentation": document, "options": {"challenge": CHALLENGE, "domain": DOMAIN}})
+            response = client.post(
+                "/presentations/verify",
+                json={"verifiablePresentation": document, "options": {"challenge": CHALLENGE, "domain": DOMAIN}},
+            )
             if response.status_code >= 500:
                 server_errors.append((field, value))
             else:
@@ -164,13 +222,46 @@ def test_no_presentation_proof_of_the_wrong_shape_ends_in_a_500(lenient_client, 
 
 # Values that broke something once, or could: wrong JSON types, JSON-LD keyword objects, NUL bytes (PostgreSQL
 # refuses them in a query), numbers beyond 2^53, DIDs and ids shaped like ours.
-HOSTILE_VALUES = [None, 0, -1, 2 ** 70, 1.5, True, "", "x", "z1 ", "\u0000", [], [None], ["a", 5], {}, {"@id": 5},
-                  {"@value": 5}, {"@type": 5}, {"@list": [1]}, {"@id": "_:b0"}, {"@vocab": None}, {"@context": 5},
-                  "did:key:z6Mk\u0000", "did:web:127.0.0.1%3A8000:issuers:a\u0000b",
-                  "http://127.0.0.1:8000/credentials/\u0000", "2026-01-01T00:00:00Z",
-                  "https://www.w3.org/ns/credentials/v2"]
-HOSTILE_KEYS = ["@id", "@type", "id", "type", "@context", "@graph", "@included", "proof", "credentialStatus",
-                "previousProof"]
+HOSTILE_VALUES = [
+    None,
+    0,
+    -1,
+    2**70,
+    1.5,
+    True,
+    "",
+    "x",
+    "z1 ",
+    "\u0000",
+    [],
+    [None],
+    ["a", 5],
+    {},
+    {"@id": 5},
+    {"@value": 5},
+    {"@type": 5},
+    {"@list": [1]},
+    {"@id": "_:b0"},
+    {"@vocab": None},
+    {"@context": 5},
+    "did:key:z6Mk\u0000",
+    "did:web:127.0.0.1%3A8000:issuers:a\u0000b",
+    "http://127.0.0.1:8000/credentials/\u0000",
+    "2026-01-01T00:00:00Z",
+    "https://www.w3.org/ns/credentials/v2",
+]
+HOSTILE_KEYS = [
+    "@id",
+    "@type",
+    "id",
+    "type",
+    "@context",
+    "@graph",
+    "@included",
+    "proof",
+    "credentialStatus",
+    "previousProof",
+]
 
 
 def _paths(value, prefix=()):
@@ -217,8 +308,10 @@ def test_mutated_credentials_and_presentations_get_a_verdict_never_a_500(lenient
             server_errors.append(("api", n))
     vp = presentation(issued["credential"])
     for n in range(100):
-        response = client.post("/presentations/verify", json={"verifiablePresentation": mutated(vp, rnd),
-                                                              "options": {"challenge": CHALLENGE, "domain": DOMAIN}})
+        response = client.post(
+            "/presentations/verify",
+            json={"verifiablePresentation": mutated(vp, rnd), "options": {"challenge": CHALLENGE, "domain": DOMAIN}},
+        )
         counts[f"vp {response.status_code}"] = counts.get(f"vp {response.status_code}", 0) + 1
         if response.status_code >= 500:
             server_errors.append(("vp", n))
@@ -237,6 +330,6 @@ def test_a_document_borrowing_a_genuine_id_is_not_shown_with_its_status_and_expo
     borrowing = did_key_signed(id=genuine["credential"]["id"])
     page = client.post("/verify?lang=en", data={"credential": json.dumps(borrowing)})
     assert page.status_code == 200 and 'data-verdict="unknown_issuer"' in page.text
-    assert f"href=\"/credentials/{stored_id}" not in page.text
+    assert f'href="/credentials/{stored_id}' not in page.text
     own = client.post("/verify?lang=en", data={"credential": json.dumps(genuine["credential"])})
     assert 'data-verdict="valid"' in own.text and f"/credentials/{stored_id}/export/edc" in own.text

@@ -17,8 +17,17 @@ from tests.credentials.helpers import issue
 
 EXAMPLES_PER_OPERATION = 8
 # Operations the brief asks about by name get more examples; every other operation gets the default.
-FOCUS = ("/credentials/verify", "/presentations/verify", "/verify", "/verify/bulk", "/credentials/issue",
-         "/records", "/organisations", "/auth/login", "/status/{slug}/{purpose}/{number}")
+FOCUS = (
+    "/credentials/verify",
+    "/presentations/verify",
+    "/verify",
+    "/verify/bulk",
+    "/credentials/issue",
+    "/records",
+    "/organisations",
+    "/auth/login",
+    "/status/{slug}/{purpose}/{number}",
+)
 FOCUS_EXAMPLES = 25
 BUDGET_SECONDS = 60
 
@@ -37,15 +46,24 @@ def test_no_generated_request_gets_a_5xx(unthrottled_app, make_org):
         operation = result.ok()
         label = f"{operation.method.upper()} {operation.path}"
         counts["operations"] += 1
-        examples = FOCUS_EXAMPLES if operation.path in FOCUS or operation.path.startswith("/organisations") \
+        examples = (
+            FOCUS_EXAMPLES
+            if operation.path in FOCUS or operation.path.startswith("/organisations")
             else EXAMPLES_PER_OPERATION
+        )
 
         strategy = operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(GenerationMode.NEGATIVE)
         if "{slug}" in operation.path:  # also with the organisation that exists, to get past its lookup
             strategy = strategy | operation.as_strategy(GenerationMode.POSITIVE, path_parameters={"slug": org.slug})
 
-        @hypothesis_settings(max_examples=examples, derandomize=True, deadline=None, database=None,
-                             phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @hypothesis_settings(
+            max_examples=examples,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=strategy)
         def fuzz(case):
             counts["requests"] += 1
@@ -59,8 +77,10 @@ def test_no_generated_request_gets_a_5xx(unthrottled_app, make_org):
 
         fuzz()
     elapsed = time.monotonic() - started
-    print(f"fuzz: {counts['operations']} operations, {counts['requests']} requests, {len(failures)} x 5xx, "
-          f"{elapsed:.0f} s")
+    print(
+        f"fuzz: {counts['operations']} operations, {counts['requests']} requests, {len(failures)} x 5xx, "
+        f"{elapsed:.0f} s"
+    )
     assert counts["operations"] > 50
     assert not failures, "\n".join(failures[:40])
     assert elapsed < BUDGET_SECONDS * 2  # the CI budget with room for a loaded machine
@@ -69,7 +89,8 @@ def test_no_generated_request_gets_a_5xx(unthrottled_app, make_org):
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=6)
+    max_leaves=6,
+)
 
 
 def value_paths(document, path=()):
@@ -104,18 +125,35 @@ def test_a_genuine_credential_with_any_value_replaced_gets_a_verdict_or_a_4xx(un
         paths = list(value_paths(credential))
         proof_paths = [path for path in paths if path[:1] == ("proof",)]
 
-        @hypothesis_settings(max_examples=300, derandomize=True, deadline=None, database=None,
-                             phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-        @given(path=st.sampled_from(paths) | st.sampled_from(proof_paths), value=JSON_VALUES,
-               where=st.sampled_from(["api", "presentation", "page"]))
+        @hypothesis_settings(
+            max_examples=300,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(
+            path=st.sampled_from(paths) | st.sampled_from(proof_paths),
+            value=JSON_VALUES,
+            where=st.sampled_from(["api", "presentation", "page"]),
+        )
         def fuzz(path, value, where):
             document = replaced(credential, path, value)
             if where == "api":
                 response = client.post("/credentials/verify", json={"verifiableCredential": document})
             elif where == "presentation":
-                response = client.post("/presentations/verify", json={"verifiablePresentation": {
-                    "@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
-                    "verifiableCredential": [document]}, "options": {"challenge": "c"}})
+                response = client.post(
+                    "/presentations/verify",
+                    json={
+                        "verifiablePresentation": {
+                            "@context": ["https://www.w3.org/ns/credentials/v2"],
+                            "type": ["VerifiablePresentation"],
+                            "verifiableCredential": [document],
+                        },
+                        "options": {"challenge": "c"},
+                    },
+                )
             else:
                 response = client.post("/verify", data={"credential": json.dumps(document)})
             if response.status_code >= 500:

@@ -42,8 +42,7 @@ def pdf_with_attachment(stream: bytes) -> bytes:
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>",
         b"<< /Type /Filespec /F (credential.json) /UF (credential.json) /EF << /F 5 0 R >> >>",
-        b"<< /Type /EmbeddedFile /Filter /FlateDecode /Length %d >>\nstream\n" % len(stream) + stream
-        + b"\nendstream",
+        b"<< /Type /EmbeddedFile /Filter /FlateDecode /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
     ]
     out, offsets = b"%PDF-1.7\n", []
     for number, body in enumerate(objects, start=1):
@@ -89,6 +88,7 @@ def is_problem(response, status: int) -> dict:
 
 # --- item 4: the real service under uvicorn --------------------------------------------------------------------------
 
+
 def issue_live(live_server, org) -> dict:
     record = httpx.post(f"{live_server.url}/records", json=record_body(), headers=org.headers(), timeout=30)
     assert record.status_code == 201, record.text
@@ -113,7 +113,7 @@ def test_a_2mb_hostile_credential_is_refused_at_once_and_ordinary_verification_s
                 for _ in range(3):
                     started = time.monotonic()
                     # Chunked: no Content-Length to refuse by, the body itself is counted.
-                    content = iter([body[i:i + 65536] for i in range(0, len(body), 65536)]) if chunked else body
+                    content = iter([body[i : i + 65536] for i in range(0, len(body), 65536)]) if chunked else body
                     response = attacker.post(url, content=content, headers={"Content-Type": "application/json"})
                     refusals.append((response.status_code, time.monotonic() - started))
 
@@ -144,8 +144,9 @@ def test_a_2mb_hostile_credential_is_refused_on_the_pages_and_in_the_bulk_check(
         for name, request in {
             "upload": lambda: client.post("/verify?lang=en", files={"file": ("big.json", document)}),
             "paste": lambda: client.post("/verify?lang=en", data={"credential": document.decode()}),
-            "bulk": lambda: client.post("/verify/bulk?lang=en",
-                                        files={"file": ("many.zip", zip_of({"big.json": document}))}),
+            "bulk": lambda: client.post(
+                "/verify/bulk?lang=en", files={"file": ("many.zip", zip_of({"big.json": document}))}
+            ),
         }.items():
             started = time.monotonic()
             response = request()
@@ -164,22 +165,41 @@ def test_presentations_are_bounded_too(client, make_org):
     org = make_org("bounds-vp")
     _, issued = issue(client, org)
     credential = issued["credential"]
-    presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
-                    "verifiableCredential": [hostile(credential, 600 * 1024), credential]}
-    problem = is_problem(client.post("/presentations/verify?lang=en", json={
-        "verifiablePresentation": presentation, "options": {"challenge": "c"}}), 413)
+    presentation = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": [hostile(credential, 600 * 1024), credential],
+    }
+    problem = is_problem(
+        client.post(
+            "/presentations/verify?lang=en",
+            json={"verifiablePresentation": presentation, "options": {"challenge": "c"}},
+        ),
+        413,
+    )
     assert problem["code"] == "verify.bounds.too_many_items"
 
 
-@pytest.mark.parametrize("change, code", [
-    (lambda c: c["credentialSubject"]["achievement"].update(alignment=c["credentialSubject"]["achievement"]
-                                                            ["alignment"][:1] * 257), "verify.bounds.too_many_items"),
-    (lambda c: c.__setitem__("type", ["VerifiableCredential"] * 40), "verify.bounds.too_many_terms"),
-    (lambda c: c.__setitem__("@context", c["@context"] * 10), "verify.bounds.too_many_terms"),
-    # just over the document bound, and still within the endpoint's body bound (which leaves room for options)
-    (lambda c: c["credentialSubject"].__setitem__("narrative", "x" * (
-        limits.MAX_DOCUMENT_BYTES + 64 - len(json.dumps(c, ensure_ascii=False).encode()))), "verify.bounds.too_large"),
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        (
+            lambda c: c["credentialSubject"]["achievement"].update(
+                alignment=c["credentialSubject"]["achievement"]["alignment"][:1] * 257
+            ),
+            "verify.bounds.too_many_items",
+        ),
+        (lambda c: c.__setitem__("type", ["VerifiableCredential"] * 40), "verify.bounds.too_many_terms"),
+        (lambda c: c.__setitem__("@context", c["@context"] * 10), "verify.bounds.too_many_terms"),
+        # just over the document bound, and still within the endpoint's body bound (which leaves room for options)
+        (
+            lambda c: c["credentialSubject"].__setitem__(
+                "narrative", "x" * (limits.MAX_DOCUMENT_BYTES + 64 - len(json.dumps(c, ensure_ascii=False).encode()))
+            ),
+            "verify.bounds.too_large",
+        ),
+    ],
+)
 def test_shapes_no_credential_needs_are_refused_before_expansion(client, make_org, change, code):
     org = make_org("bounds-shape")
     _, issued = issue(client, org)
@@ -235,23 +255,34 @@ def test_big_documents_are_expanded_few_at_a_time(client, make_org):
         assert problem["code"] == "verify.bounds.busy" and refused.headers["Retry-After"] == "2"
         # A credential of ordinary size needs no place: it is verified meanwhile.
         assert client.post("/credentials/verify", json={"verifiableCredential": issued["credential"]}).json()[
-            "verified"]
+            "verified"
+        ]
     assert client.post("/credentials/verify", json={"verifiableCredential": costly}).status_code == 422  # checked
 
 
 # --- item 7: bad uploads are 4xx, never 500 --------------------------------------------------------------------------
 
+
 def test_json_nested_5000_deep_is_refused_on_every_path(client):
-    for response in (client.post("/verify?lang=en", files={"file": ("deep.json", DEEP.encode())}),
-                     client.post("/verify?lang=en", data={"credential": DEEP}),
-                     client.post("/verify?lang=en", files={"file": ("deep.pdf", deep_json_pdf())})):
+    for response in (
+        client.post("/verify?lang=en", files={"file": ("deep.json", DEEP.encode())}),
+        client.post("/verify?lang=en", data={"credential": DEEP}),
+        client.post("/verify?lang=en", files={"file": ("deep.pdf", deep_json_pdf())}),
+    ):
         assert response.status_code == 400, response.text[:300]
         assert "nested more than 32 levels deep" in response.text
-    api = client.post("/credentials/verify", content=('{"verifiableCredential": ' + DEEP + "}").encode(),
-                      headers={"Content-Type": "application/json"})
+    api = client.post(
+        "/credentials/verify",
+        content=('{"verifiableCredential": ' + DEEP + "}").encode(),
+        headers={"Content-Type": "application/json"},
+    )
     assert 400 <= api.status_code < 500
-    rows = csv_rows(client.post("/verify/bulk?lang=en", files={"file": ("deep.zip", zip_of({
-        "a.json": DEEP.encode(), "b.pdf": deep_json_pdf()}))}))
+    rows = csv_rows(
+        client.post(
+            "/verify/bulk?lang=en",
+            files={"file": ("deep.zip", zip_of({"a.json": DEEP.encode(), "b.pdf": deep_json_pdf()}))},
+        )
+    )
     assert [(r["source"], r["verdict"]) for r in rows] == [("a.json", "unreadable"), ("b.pdf", "unreadable")]
     assert all("nested more than 32 levels deep" in r["reason"] for r in rows)
 
@@ -283,12 +314,14 @@ def test_one_bulk_upload_gets_a_bounded_time_and_says_which_rows_it_did_not_chec
 
 # --- throttling (items 4 and 9) --------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def strict_app(settings):
     from volcred.app import create_app
 
-    application = create_app(settings.model_copy(update={"verify_rate_limit": "3/minute",
-                                                        "login_client_rate_limit": "8/minute"}))
+    application = create_app(
+        settings.model_copy(update={"verify_rate_limit": "3/minute", "login_client_rate_limit": "8/minute"})
+    )
     yield application
     application.state.engine.dispose()
 
@@ -297,8 +330,7 @@ def test_verification_is_throttled_per_client_with_retry_after(strict_app):
     from fastapi.testclient import TestClient
 
     with TestClient(strict_app) as client:
-        statuses = [client.post("/credentials/verify", json={"verifiableCredential": {}}).status_code
-                    for _ in range(3)]
+        statuses = [client.post("/credentials/verify", json={"verifiableCredential": {}}).status_code for _ in range(3)]
         assert 429 not in statuses
         refused = client.post("/credentials/verify?lang=en", json={"verifiableCredential": {}})
         problem = is_problem(refused, 429)

@@ -26,32 +26,41 @@ def tiny_rows_csv(rows: int) -> bytes:
     return (HEADER + "\n" + "a\n" * rows).encode()
 
 
-_CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                  '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                  '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                  '<Default Extension="xml" ContentType="application/xml"/>'
-                  '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-                  'spreadsheetml.sheet.main+xml"/>'
-                  '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
-                  'officedocument.spreadsheetml.worksheet+xml"/>'
-                  '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
-                  'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
-_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-         '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-         'officeDocument" Target="xl/workbook.xml"/></Relationships>')
-_WORKBOOK = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-             '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-             '<sheets><sheet name="Records" sheetId="1" r:id="rId1"/></sheets></workbook>')
-_WORKBOOK_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                  '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                  '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-                  'worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+    'spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+)
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+_WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="Records" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+)
 
 
-_EMPTY_STRINGS = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
-                  b'spreadsheetml/2006/main"/>')
+_EMPTY_STRINGS = (
+    b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+)
 
 
 def _letters(index: int) -> str:
@@ -59,8 +68,10 @@ def _letters(index: int) -> str:
 
 
 def _sheet_xml(rows: int):
-    yield ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+    yield (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    )
     cells = "".join(f'<c r="{_letters(i)}1" t="inlineStr"><is><t>{name}</t></is></c>' for i, name in enumerate(COLUMNS))
     yield f'<row r="1">{cells}</row>'
     for number in range(2, rows + 2):
@@ -98,9 +109,12 @@ def tiny_rows_xlsx(rows: int) -> bytes:
 
 def bomb_xlsx(megabytes: int) -> bytes:
     """A small workbook whose shared strings unpack to `megabytes` MB."""
+
     def strings():
-        yield (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
-               b'spreadsheetml/2006/main">')
+        yield (
+            b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main">'
+        )
         block = b"<si><t>a</t></si>" * 65536  # about 1 MB
         for _ in range(megabytes):
             yield block
@@ -113,8 +127,12 @@ def many_members_xlsx(members: int) -> bytes:
     return _package(_sheet_xml(1), {f"xl/media/image{i}.png": [b""] for i in range(members)})
 
 
-MAKERS = {"csv": (tiny_rows_csv, ".csv"), "xlsx": (tiny_rows_xlsx, ".xlsx"), "xlsx_bomb": (bomb_xlsx, ".xlsx"),
-          "xlsx_many_members": (many_members_xlsx, ".xlsx")}
+MAKERS = {
+    "csv": (tiny_rows_csv, ".csv"),
+    "xlsx": (tiny_rows_xlsx, ".xlsx"),
+    "xlsx_bomb": (bomb_xlsx, ".xlsx"),
+    "xlsx_many_members": (many_members_xlsx, ".xlsx"),
+}
 
 
 def _peak_rss_mb() -> float:
@@ -146,8 +164,13 @@ def measure(path: Path) -> dict:
         refusal = None
     except UserError as error:
         refusal = error.key
-    return {"file": path.name, "bytes": len(content), "refusal": refusal,
-            "peak_rss_delta_mb": round(_peak_rss_mb() - before, 1), "seconds": round(time.perf_counter() - started, 2)}
+    return {
+        "file": path.name,
+        "bytes": len(content),
+        "refusal": refusal,
+        "peak_rss_delta_mb": round(_peak_rss_mb() - before, 1),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
 
 
 if __name__ == "__main__":

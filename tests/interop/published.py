@@ -24,8 +24,9 @@ class PublishedVerifier:
     """A long-lived `node serve.mjs` answering `verifyPublished` requests, one JSON line each."""
 
     def __init__(self) -> None:
-        self.process = subprocess.Popen(["node", "serve.mjs"], cwd=HERE, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True, encoding="utf-8")
+        self.process = subprocess.Popen(
+            ["node", "serve.mjs"], cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8"
+        )
 
     def call(self, op: str, **arguments):
         self.process.stdin.write(json.dumps({"op": op, **arguments}) + "\n")
@@ -43,16 +44,18 @@ class PublishedVerifier:
         self.process.wait(timeout=10)
 
 
-def verify_with_published_contexts(credentials: list[dict], documents: dict[str, dict], *,
-                                   verifier: PublishedVerifier | None = None) -> list[dict]:
+def verify_with_published_contexts(
+    credentials: list[dict], documents: dict[str, dict], *, verifier: PublishedVerifier | None = None
+) -> list[dict]:
     """Each credential verified by the published-contexts-only JS verifier: a list of
     `{"verified": bool, "error": str | None, "statuses": [{"purpose", "set"}]}`, in order. `verified` needs the
     proof, the dates and every status entry checked and not set. Pass `verifier` to reuse one Node process."""
     own = verifier is None
     verifier = verifier or PublishedVerifier()
     try:
-        return [verifier.call("verifyPublished", credential=credential, documents=documents)
-                for credential in credentials]
+        return [
+            verifier.call("verifyPublished", credential=credential, documents=documents) for credential in credentials
+        ]
     finally:
         if own:
             verifier.close()

@@ -27,8 +27,9 @@ EVERY_CONTROL = "".join(map(chr, range(0x20))) + "\x7f"
 
 class Node:
     def __init__(self) -> None:
-        self.process = subprocess.Popen(["node", "serve.mjs"], cwd=HERE, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True, encoding="utf-8")
+        self.process = subprocess.Popen(
+            ["node", "serve.mjs"], cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8"
+        )
 
     def __call__(self, op: str, **arguments):
         self.process.stdin.write(json.dumps({"op": op, **arguments}) + "\n")
@@ -71,19 +72,30 @@ def _credential(narrative: str | None = None) -> dict:
 
 
 def _python_sign(credential: dict, key: dict, loader) -> dict:
-    return sign(credential, suite=Ed25519Signature(secret_key(key)), verification_method=key["verificationMethod"],
-                created=CREATED, loader=loader)
+    return sign(
+        credential,
+        suite=Ed25519Signature(secret_key(key)),
+        verification_method=key["verificationMethod"],
+        created=CREATED,
+        loader=loader,
+    )
 
 
 def _node_sign(node, credential: dict, key: dict, mode: str = "vc") -> dict:
-    return node("sign", credential=credential, secretKeyMultibase=key["secretKeyMultibase"],
-                publicKeyMultibase=key["publicKeyMultibase"], verificationMethod=key["verificationMethod"],
-                created=CREATED, mode=mode)
+    return node(
+        "sign",
+        credential=credential,
+        secretKeyMultibase=key["secretKeyMultibase"],
+        publicKeyMultibase=key["publicKeyMultibase"],
+        verificationMethod=key["verificationMethod"],
+        created=CREATED,
+        mode=mode,
+    )
 
 
 NARRATIVES = {
     "plain": None,
-    "control characters": "Talka" + EVERY_CONTROL + "\"quoted\" \\ back\\slash, āčēģīķļņšūž 😀 \u2028 end",
+    "control characters": "Talka" + EVERY_CONTROL + '"quoted" \\ back\\slash, āčēģīķļņšūž 😀 \u2028 end',
 }
 
 
@@ -125,11 +137,19 @@ def test_canonical_forms_are_identical_for_iris_with_characters_n_quads_escapes(
 
 def test_w3c_vector_document_both_ways(node, loader):
     pair = vector("eddsa-rdfc-2022/keyPair.json")
-    key = {"secretKeyMultibase": pair["privateKeyMultibase"], "publicKeyMultibase": pair["publicKeyMultibase"],
-           "verificationMethod": did_key_verification_method_id(did_key_for(pair["publicKeyMultibase"]))}
+    key = {
+        "secretKeyMultibase": pair["privateKeyMultibase"],
+        "publicKeyMultibase": pair["publicKeyMultibase"],
+        "verificationMethod": did_key_verification_method_id(did_key_for(pair["publicKeyMultibase"])),
+    }
     theirs = _node_sign(node, vector("eddsa-rdfc-2022/unsigned.json"), key, mode="jsigs")
-    ours = sign(vector("eddsa-rdfc-2022/unsigned.json"), suite=Ed25519Signature(secret_key(pair)),
-                verification_method=key["verificationMethod"], created=CREATED, loader=loader)
+    ours = sign(
+        vector("eddsa-rdfc-2022/unsigned.json"),
+        suite=Ed25519Signature(secret_key(pair)),
+        verification_method=key["verificationMethod"],
+        created=CREATED,
+        loader=loader,
+    )
     assert ours == theirs
     assert verify(theirs, loader=loader).verified
     assert node("verify", credential=ours, mode="jsigs")["verified"]
@@ -142,11 +162,19 @@ def test_ecdsa_both_ways(node, loader):
     did = did_key_for(private.public_key())
     credential = _credential()
     credential["issuer"]["id"] = did
-    ours = sign(credential, suite=EcdsaP256Signature(private), verification_method=did_key_verification_method_id(did),
-                created=CREATED, loader=loader)
+    ours = sign(
+        credential,
+        suite=EcdsaP256Signature(private),
+        verification_method=did_key_verification_method_id(did),
+        created=CREATED,
+        loader=loader,
+    )
     assert node("verify", credential=ours) == {"verified": True, "error": None}
-    key = {"secretKeyMultibase": encode_p256_secret(private), "publicKeyMultibase": did.removeprefix("did:key:"),
-           "verificationMethod": did_key_verification_method_id(did)}
+    key = {
+        "secretKeyMultibase": encode_p256_secret(private),
+        "publicKeyMultibase": did.removeprefix("did:key:"),
+        "verificationMethod": did_key_verification_method_id(did),
+    }
     theirs = _node_sign(node, credential, key)
     assert theirs["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
     result = verify(theirs, loader=loader)
@@ -172,12 +200,26 @@ def test_undefined_terms_are_refused_on_both_sides(node, loader, issuer_key):
 
 def test_one_shot_scripts(loader, issuer_key):
     def run(script: str, request: dict) -> dict:
-        done = subprocess.run(["node", script], cwd=HERE, input=json.dumps(request), capture_output=True, text=True,
-                              encoding="utf-8", timeout=60, check=True)
+        done = subprocess.run(
+            ["node", script],
+            cwd=HERE,
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=60,
+            check=True,
+        )
         return json.loads(done.stdout)
 
-    signed = run("sign.mjs", {"credential": _credential(), "created": CREATED, **{
-        k: issuer_key[k] for k in ("secretKeyMultibase", "publicKeyMultibase", "verificationMethod")}})
+    signed = run(
+        "sign.mjs",
+        {
+            "credential": _credential(),
+            "created": CREATED,
+            **{k: issuer_key[k] for k in ("secretKeyMultibase", "publicKeyMultibase", "verificationMethod")},
+        },
+    )
     assert signed == _python_sign(_credential(), issuer_key, loader)
     assert run("verify.mjs", {"credential": signed}) == {"verified": True, "error": None}
 

@@ -16,17 +16,26 @@ def _holder_key() -> dict:
 
 
 def _unsigned(key: dict, *credentials) -> dict:
-    return {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
-            "holder": key["verificationMethod"].split("#")[0], "verifiableCredential": list(credentials)}
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": key["verificationMethod"].split("#")[0],
+        "verifiableCredential": list(credentials),
+    }
 
 
 def test_presentation_signed_by_the_reference_library_verifies_with_ours(node, client, make_org):  # noqa: F811
     org = make_org("interop-vp")
     _, issued = issue(client, org)
     key = _holder_key()
-    theirs = node("signPresentation", presentation=_unsigned(key, issued["credential"]), challenge=CHALLENGE,
-                  domain=DOMAIN, created=CREATED, **{k: key[k] for k in
-                                                     ("secretKeyMultibase", "publicKeyMultibase", "verificationMethod")})
+    theirs = node(
+        "signPresentation",
+        presentation=_unsigned(key, issued["credential"]),
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+        created=CREATED,
+        **{k: key[k] for k in ("secretKeyMultibase", "publicKeyMultibase", "verificationMethod")},
+    )
     assert theirs["proof"]["challenge"] == CHALLENGE and theirs["proof"]["proofPurpose"] == "authentication"
     request = {"verifiablePresentation": theirs, "options": {"challenge": CHALLENGE, "domain": DOMAIN}}
     response = client.post("/presentations/verify", json=request)
@@ -38,14 +47,30 @@ def test_presentation_signed_by_the_reference_library_verifies_with_ours(node, c
 
 def test_our_presentation_verifies_with_the_reference_library(node, loader):  # noqa: F811
     issuer = fixture("test-issuer-key.json")
-    credential = sign(fixture("volunteer-ob3.json"), suite=Ed25519Signature(secret_key(issuer)),
-                      verification_method=issuer["verificationMethod"], created=CREATED, loader=loader)
+    credential = sign(
+        fixture("volunteer-ob3.json"),
+        suite=Ed25519Signature(secret_key(issuer)),
+        verification_method=issuer["verificationMethod"],
+        created=CREATED,
+        loader=loader,
+    )
     key = _holder_key()
-    ours = sign(_unsigned(key, credential), suite=Ed25519Signature(secret_key(key)),
-                verification_method=key["verificationMethod"], proof_purpose="authentication", challenge=CHALLENGE,
-                domain=DOMAIN, created=CREATED, loader=loader)
+    ours = sign(
+        _unsigned(key, credential),
+        suite=Ed25519Signature(secret_key(key)),
+        verification_method=key["verificationMethod"],
+        proof_purpose="authentication",
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+        created=CREATED,
+        loader=loader,
+    )
     assert node("verifyPresentation", presentation=ours, challenge=CHALLENGE, domain=DOMAIN) == {
-        "verified": True, "error": None}
+        "verified": True,
+        "error": None,
+    }
     assert node("verifyPresentation", presentation=ours, challenge="another", domain=DOMAIN)["verified"] is False
-    assert node("verifyPresentation", presentation=ours, challenge=CHALLENGE,
-                domain="https://evil.example")["verified"] is False
+    assert (
+        node("verifyPresentation", presentation=ours, challenge=CHALLENGE, domain="https://evil.example")["verified"]
+        is False
+    )

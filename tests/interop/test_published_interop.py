@@ -21,9 +21,13 @@ from tests.credentials.helpers import record_body
 from tests.interop.published import PublishedVerifier, service_documents, verify_with_published_contexts
 from tests.interop.test_statement_interop import create_org_with_cli
 
-PUBLISHED = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-             "https://w3id.org/security/data-integrity/v2", "https://w3id.org/security/multikey/v1",
-             "https://www.w3.org/ns/credentials/status/v1"]
+PUBLISHED = [
+    "https://www.w3.org/ns/credentials/v2",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    "https://w3id.org/security/data-integrity/v2",
+    "https://w3id.org/security/multikey/v1",
+    "https://www.w3.org/ns/credentials/status/v1",
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +46,11 @@ def test_the_published_packages_hold_every_context_we_name(published):
 
 def test_the_verifier_takes_no_context_from_the_caller(published):
     with pytest.raises(RuntimeError, match="takes no context"):
-        published.call("verifyPublished", credential={}, documents={
-            "https://w3id.org/volunteer-credentials/v1": {"@context": {"x": "https://example.org/x"}}})
+        published.call(
+            "verifyPublished",
+            credential={},
+            documents={"https://w3id.org/volunteer-credentials/v1": {"@context": {"x": "https://example.org/x"}}},
+        )
 
 
 def _issue_every_path(base: str, slug: str, headers: dict) -> dict[str, list[dict]]:
@@ -64,16 +71,22 @@ def _issue_every_path(base: str, slug: str, headers: dict) -> dict[str, list[dic
 
     # 2. a volunteer's statement, approved with one competence confirmed by the organiser
     invitation = httpx.post(f"{base}/invitations", json={"mission_type": mission.code}, headers=headers).json()
-    statement = {key: value for key, value in record_body(start_date="2026-07-01", end_date="2026-07-03").items()
-                 if key not in ("mission_type", "title")}
+    statement = {
+        key: value
+        for key, value in record_body(start_date="2026-07-01", end_date="2026-07-03").items()
+        if key not in ("mission_type", "title")
+    }
     optional = [link.uri for link in mission.competences if link.uri not in mission.core_competences][0]
     statement["competences"] = [{"uri": uri, "note": "Saviem vārdiem."} for uri in mission.core_competences[:1]]
     statement["competences"].append({"uri": optional})
     drafted = httpx.put(f"{base}/invitations/{invitation['token']}/statement", json={**statement, "submit": True})
     assert drafted.status_code == 200, drafted.text
     record_id = drafted.json()["statement"]["id"]
-    approved = httpx.post(f"{base}/records/{record_id}/approve", headers=headers, json={
-        "competences": [{"uri": mission.core_competences[0], "attested_by": "organiser"}, optional]})
+    approved = httpx.post(
+        f"{base}/records/{record_id}/approve",
+        headers=headers,
+        json={"competences": [{"uri": mission.core_competences[0], "attested_by": "organiser"}, optional]},
+    )
     assert approved.status_code == 200, approved.text
     statement_issued = httpx.post(f"{base}/records/{record_id}/issue", headers=headers)
     assert statement_issued.status_code == 201, statement_issued.text
@@ -81,8 +94,9 @@ def _issue_every_path(base: str, slug: str, headers: dict) -> dict[str, list[dic
 
     # 3. a batch (CSV), run by the service's batch runner
     before = set(_credential_ids(base, slug, headers))
-    batch = httpx.post(f"{base}/batches", files={"file": ("batch.csv", csv_bytes([good_row(i) for i in range(3)]))},
-                       headers=headers)
+    batch = httpx.post(
+        f"{base}/batches", files={"file": ("batch.csv", csv_bytes([good_row(i) for i in range(3)]))}, headers=headers
+    )
     assert batch.status_code == 202, batch.text
     deadline = time.monotonic() + 120
     while (report := httpx.get(batch.json()["url"], headers=headers).json())["status"] not in ("done", "cancelled"):
@@ -118,8 +132,9 @@ def _credential_ids(base: str, slug: str, headers: dict) -> list[str]:
     return [row["credential_id"].rsplit("/", 1)[-1] for row in csv.DictReader(io.StringIO(rows.text.lstrip("\ufeff")))]
 
 
-def test_fresh_credentials_from_every_path_verify_with_published_contexts_only(published, live_server, database_url,
-                                                                              tmp_path, capsys):
+def test_fresh_credentials_from_every_path_verify_with_published_contexts_only(
+    published, live_server, database_url, tmp_path, capsys
+):
     org = create_org_with_cli(live_server, database_url, tmp_path, "Biedrība „Atvērtie konteksti”")
     headers = {"Authorization": f"Bearer {org['token']}"}
     paths = _issue_every_path(live_server.url, org["slug"], headers)
@@ -134,12 +149,17 @@ def test_fresh_credentials_from_every_path_verify_with_published_contexts_only(p
             if superseded:
                 assert result["verified"] is False and "revocation" in result["error"], result
                 continue
-            assert result == {"verified": True, "error": None, "statuses": [
-                {"purpose": "revocation", "set": False}, {"purpose": "suspension", "set": False}]}, (path, result)
+            assert result == {
+                "verified": True,
+                "error": None,
+                "statuses": [{"purpose": "revocation", "set": False}, {"purpose": "suspension", "set": False}],
+            }, (path, result)
             accepted[path] += 1
     with capsys.disabled():
-        print(f"\npublished-contexts JS verifier accepted {sum(accepted.values())} fresh credentials: "
-              + ", ".join(f"{path} {count}" for path, count in accepted.items()))
+        print(
+            f"\npublished-contexts JS verifier accepted {sum(accepted.values())} fresh credentials: "
+            + ", ".join(f"{path} {count}" for path, count in accepted.items())
+        )
     assert accepted == {"records": 1, "statements": 1, "batches": 3, "revisions": 1, "vc-api": 1}
 
     # What the page shows is what was signed: the statement's competences keep who attested them.
@@ -149,14 +169,19 @@ def test_fresh_credentials_from_every_path_verify_with_published_contexts_only(p
     # A suspension made through the API shows in the status list the outside verifier reads.
     suspended = paths["batches"][0]
     cid = suspended["id"].rsplit("/", 1)[-1]
-    assert httpx.post(f"{live_server.url}/credentials/{cid}/suspend", json={"reason": "Pārbaude"},
-                      headers=headers).status_code == 200
+    assert (
+        httpx.post(
+            f"{live_server.url}/credentials/{cid}/suspend", json={"reason": "Pārbaude"}, headers=headers
+        ).status_code
+        == 200
+    )
     result = verify_with_published_contexts([suspended], service_documents([suspended]), verifier=published)[0]
     assert result["verified"] is False and {"purpose": "suspension", "set": True} in result["statuses"], result
 
 
-def test_our_verifier_accepts_what_the_js_stack_signs_in_the_same_vocabulary(published, live_server, database_url,
-                                                                             tmp_path):
+def test_our_verifier_accepts_what_the_js_stack_signs_in_the_same_vocabulary(
+    published, live_server, database_url, tmp_path
+):
     from tests.credentials.conftest import fixture
 
     org = create_org_with_cli(live_server, database_url, tmp_path, "Biedrība „Abpusēji”")
@@ -169,8 +194,13 @@ def test_our_verifier_accepts_what_the_js_stack_signs_in_the_same_vocabulary(pub
     for field in ("proof", "credentialStatus"):
         unsigned.pop(field)
     unsigned["issuer"] = {"id": key["verificationMethod"].split("#")[0], "type": ["Profile"], "name": "JS issuer"}
-    signed = published.call("signPublished", credential=unsigned, secretKeyMultibase=key["secretKeyMultibase"],
-                            publicKeyMultibase=key["publicKeyMultibase"], verificationMethod=key["verificationMethod"])
+    signed = published.call(
+        "signPublished",
+        credential=unsigned,
+        secretKeyMultibase=key["secretKeyMultibase"],
+        publicKeyMultibase=key["publicKeyMultibase"],
+        verificationMethod=key["verificationMethod"],
+    )
     assert signed["@context"] == CREDENTIAL_CONTEXTS
 
     verdict = httpx.post(f"{live_server.url}/credentials/verify", json={"verifiableCredential": signed}).json()
@@ -182,11 +212,15 @@ def test_our_verifier_accepts_what_the_js_stack_signs_in_the_same_vocabulary(pub
     assert {r["check"]: r["status"] for r in verdict["results"]}["proof"] == "failed", verdict
 
     # and the JS verifier agrees with itself on it, contexts from the packages only
-    assert verify_with_published_contexts([signed], service_documents([signed]), verifier=published)[0][
-        "verified"] is True
+    assert (
+        verify_with_published_contexts([signed], service_documents([signed]), verifier=published)[0]["verified"] is True
+    )
     claims = read_credential(signed)
-    assert (claims.hours, claims.volunteer_name, claims.mission_type) == ("42", "Kārlis Ozoliņš",
-                                                                         load_catalogue().mission_types[0].code)
+    assert (claims.hours, claims.volunteer_name, claims.mission_type) == (
+        "42",
+        "Kārlis Ozoliņš",
+        load_catalogue().mission_types[0].code,
+    )
 
     # What earlier releases issued (the project's own context) no such verifier could check; ours still does.
     from credentials.proofs.dataintegrity import Ed25519Signature, sign
@@ -195,8 +229,13 @@ def test_our_verifier_accepts_what_the_js_stack_signs_in_the_same_vocabulary(pub
     from tests.verify.test_vocabulary import earlier_release_shape
 
     old = earlier_release_shape({**unsigned, "proof": {}}, live_server.url)
-    old_signed = sign(old, suite=Ed25519Signature(secret_key(key)), verification_method=key["verificationMethod"],
-                      created="2026-06-30T12:00:00Z", loader=default_loader())
+    old_signed = sign(
+        old,
+        suite=Ed25519Signature(secret_key(key)),
+        verification_method=key["verificationMethod"],
+        created="2026-06-30T12:00:00Z",
+        loader=default_loader(),
+    )
     refused = verify_with_published_contexts([old_signed], service_documents([old_signed]), verifier=published)[0]
     assert refused["verified"] is False and "volunteer-credentials/v1" in refused["error"], refused
     verdict = httpx.post(f"{live_server.url}/credentials/verify", json={"verifiableCredential": old_signed}).json()

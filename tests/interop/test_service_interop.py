@@ -13,8 +13,12 @@ def fetch(live_server, url: str) -> dict:
     return httpx.get(url).json()
 
 
-def test_issued_credential_verifies_in_the_reference_library_until_revoked(node, live_server, database_url,  # noqa: F811
-                                                                            tmp_path):
+def test_issued_credential_verifies_in_the_reference_library_until_revoked(
+    node,
+    live_server,
+    database_url,  # noqa: F811
+    tmp_path,
+):
     import json
 
     from tests.interop.test_statement_interop import create_org_with_cli
@@ -29,8 +33,10 @@ def test_issued_credential_verifies_in_the_reference_library_until_revoked(node,
     documents = {org["did"]: did_document}
 
     def status_lists():
-        return {entry["statusListCredential"]: fetch(live_server, entry["statusListCredential"])
-                for entry in credential["credentialStatus"]}
+        return {
+            entry["statusListCredential"]: fetch(live_server, entry["statusListCredential"])
+            for entry in credential["credentialStatus"]
+        }
 
     result = node("verify", credential=credential, documents=documents, statusLists=status_lists())
     assert result == {"verified": True, "error": None}
@@ -39,8 +45,9 @@ def test_issued_credential_verifies_in_the_reference_library_until_revoked(node,
     tampered["credentialSubject"]["result"][0]["value"] = "43"
     assert node("verify", credential=tampered, documents=documents, statusLists=status_lists())["verified"] is False
 
-    httpx.post(f"{live_server.url}/credentials/{issued['credential_id']}/revoke", json={"reason": "Kļūda"},
-               headers=headers)
+    httpx.post(
+        f"{live_server.url}/credentials/{issued['credential_id']}/revoke", json={"reason": "Kļūda"}, headers=headers
+    )
     revoked = node("verify", credential=credential, documents=documents, statusLists=status_lists())
     assert revoked["verified"] is False, revoked
     assert "revocation" in (revoked["error"] or ""), revoked

@@ -15,8 +15,11 @@ from tests.interop.test_interop import node  # noqa: F401  (the session's Node p
 
 def witness_key() -> dict:
     key = Ed25519PrivateKey.generate()
-    return {"secretKeyMultibase": encode_ed25519_secret(key), "publicKeyMultibase": encode_ed25519_public(
-        key.public_key()), "verificationMethod": did_key_verification_method_id(did_key_for(key.public_key()))}
+    return {
+        "secretKeyMultibase": encode_ed25519_secret(key),
+        "publicKeyMultibase": encode_ed25519_public(key.public_key()),
+        "verificationMethod": did_key_verification_method_id(did_key_for(key.public_key())),
+    }
 
 
 def verify(client, credential) -> dict:

@@ -47,20 +47,36 @@ def test_private_key_at_rest_is_unreadable_without_the_settings_key(make_org, se
 
 def test_private_keys_never_leave_through_the_api(client, make_org):
     org = make_org("no-leaks")
-    texts = [client.get(f"/organisations/{org.slug}", headers=org.headers("admin")).text,
-             client.get(f"/organisations/{org.slug}/keys", headers=org.headers("admin")).text,
-             client.get(f"/issuers/{org.slug}/did.json").text, client.get("/registry").text]
+    texts = [
+        client.get(f"/organisations/{org.slug}", headers=org.headers("admin")).text,
+        client.get(f"/organisations/{org.slug}/keys", headers=org.headers("admin")).text,
+        client.get(f"/issuers/{org.slug}/did.json").text,
+        client.get("/registry").text,
+    ]
     for text in texts:
         assert "encrypted" not in text and "private" not in text.lower() and "secretKey" not in text
 
 
-@pytest.mark.parametrize("base_url, did, url", [
-    ("http://127.0.0.1:8000", "did:web:127.0.0.1%3A8000:issuers:zala", "http://127.0.0.1:8000/issuers/zala/did.json"),
-    ("https://credentials.example.lv", "did:web:credentials.example.lv:issuers:zala",
-     "https://credentials.example.lv/issuers/zala/did.json"),
-    ("https://example.lv:8443/volcred/", "did:web:example.lv%3A8443:volcred:issuers:zala",
-     "https://example.lv:8443/volcred/issuers/zala/did.json"),
-])
+@pytest.mark.parametrize(
+    "base_url, did, url",
+    [
+        (
+            "http://127.0.0.1:8000",
+            "did:web:127.0.0.1%3A8000:issuers:zala",
+            "http://127.0.0.1:8000/issuers/zala/did.json",
+        ),
+        (
+            "https://credentials.example.lv",
+            "did:web:credentials.example.lv:issuers:zala",
+            "https://credentials.example.lv/issuers/zala/did.json",
+        ),
+        (
+            "https://example.lv:8443/volcred/",
+            "did:web:example.lv%3A8443:volcred:issuers:zala",
+            "https://example.lv:8443/volcred/issuers/zala/did.json",
+        ),
+    ],
+)
 def test_did_web_identifiers_with_and_without_port(base_url, did, url):
     assert did_web_for(base_url, "zala") == did
     assert did_web_document_url(did) == url
@@ -76,13 +92,18 @@ def test_did_document_is_served_and_resolves_from_the_registry(base_url, databas
     from volcred.app import create_app
     from volcred.settings import Settings
 
-    settings = Settings(data_dir=tmp_path / "v", database_url=database_url, base_url=base_url, key_encryption_key=TEST_KEK)
+    settings = Settings(
+        data_dir=tmp_path / "v", database_url=database_url, base_url=base_url, key_encryption_key=TEST_KEK
+    )
     app = create_app(settings)
     with TestClient(app) as client, transaction(app.state.session_factory) as session:
         from issuers.organisations import OrganisationInput
 
-        org = service.register_organisation(session, context(settings), OrganisationInput(
-            legal_name="Biedrība Ports", registration_number="40003032949", slug="ports"))
+        org = service.register_organisation(
+            session,
+            context(settings),
+            OrganisationInput(legal_name="Biedrība Ports", registration_number="40003032949", slug="ports"),
+        )
         service.verify_now(session, org)
     with TestClient(app) as client:
         document = client.get("/issuers/ports/did.json")
@@ -119,8 +140,11 @@ def test_rotation_keeps_old_signatures_verifiable(client, make_org, session_fact
 def test_compromised_key_leaves_assertion_method_and_is_replaced(client, make_org, session_factory, settings):
     org = make_org("compromised")
     since = (datetime.now(UTC) - timedelta(days=2)).replace(microsecond=0)
-    response = client.post(f"/organisations/{org.slug}/keys/key-1/compromise",
-                           json={"since": since.isoformat()}, headers=org.headers("admin"))
+    response = client.post(
+        f"/organisations/{org.slug}/keys/key-1/compromise",
+        json={"since": since.isoformat()},
+        headers=org.headers("admin"),
+    )
     assert response.status_code == 200, response.text
     document = client.get(f"/issuers/{org.slug}/did.json").json()
     assert document["assertionMethod"] == [f"{org.did}#key-2"]
@@ -130,8 +154,11 @@ def test_compromised_key_leaves_assertion_method_and_is_replaced(client, make_or
     assert key1["status"] == "compromised"
     assert datetime.fromisoformat(key1["not_trusted_from"]) == since
     assert identity(session_factory, settings, org.slug).verification_method == f"{org.did}#key-2"
-    future = client.post(f"/organisations/{org.slug}/keys/key-2/compromise",
-                         json={"since": "2999-01-01T00:00:00Z"}, headers=org.headers("admin"))
+    future = client.post(
+        f"/organisations/{org.slug}/keys/key-2/compromise",
+        json={"since": "2999-01-01T00:00:00Z"},
+        headers=org.headers("admin"),
+    )
     assert future.status_code == 422
 
 
@@ -159,7 +186,9 @@ def test_registry_lists_verified_issuers_with_key_history(client, make_org, plat
 
 def test_organisation_may_issue_under_did_key(client, make_org, session_factory, settings):
     org = make_org("keyed")
-    response = client.patch(f"/organisations/{org.slug}", json={"issuer_did_method": "key"}, headers=org.headers("admin"))
+    response = client.patch(
+        f"/organisations/{org.slug}", json={"issuer_did_method": "key"}, headers=org.headers("admin")
+    )
     assert response.status_code == 200 and response.json()["issuer_did_method"] == "key"
     signer = identity(session_factory, settings, org.slug)
     expected = did_key_for(signer.private_key.public_key())

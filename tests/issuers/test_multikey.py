@@ -70,15 +70,18 @@ def test_did_key_document_shape():
     }
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("", "non-empty"),
-    ("u7QE", "base58btc"),
-    ("z0OIl", "not valid base58btc"),
-    ("z" + "1" * 10, "unsupported public Multikey header"),
-    (multikey.multibase_encode(b"\xed\x01" + b"\x01" * 31), "must hold 32 key bytes, got 31"),
-    (multikey.multibase_encode(b"\x80\x24" + b"\x04" + b"\x01" * 32), "compressed point"),
-    (multikey.multibase_encode(b"\x80\x24" + b"\x02" + b"\xff" * 32), "not hold a point on the curve"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "non-empty"),
+        ("u7QE", "base58btc"),
+        ("z0OIl", "not valid base58btc"),
+        ("z" + "1" * 10, "unsupported public Multikey header"),
+        (multikey.multibase_encode(b"\xed\x01" + b"\x01" * 31), "must hold 32 key bytes, got 31"),
+        (multikey.multibase_encode(b"\x80\x24" + b"\x04" + b"\x01" * 32), "compressed point"),
+        (multikey.multibase_encode(b"\x80\x24" + b"\x02" + b"\xff" * 32), "not hold a point on the curve"),
+    ],
+)
 def test_malformed_public_multikeys_are_refused_clearly(value, message):
     with pytest.raises(ValueError, match=message):
         multikey.decode_public_multikey(value)

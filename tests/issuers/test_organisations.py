@@ -37,12 +37,15 @@ def test_registration_creates_pending_organisation_with_key_and_normalised_field
     assert "private" not in response.text.lower()
 
 
-@pytest.mark.parametrize("number, reason", [
-    ("4000303294", "11 digits"),
-    ("40003032948", "check digit"),
-    ("abcdefghijk", "11 digits"),
-    ("21037512345", "personal identity code"),
-])
+@pytest.mark.parametrize(
+    "number, reason",
+    [
+        ("4000303294", "11 digits"),
+        ("40003032948", "check digit"),
+        ("abcdefghijk", "11 digits"),
+        ("21037512345", "personal identity code"),
+    ],
+)
 def test_bad_registration_numbers_are_refused_with_a_reason(client, number, reason):
     response = register(client, registration_number=number)
     assert response.status_code == 422
@@ -52,8 +55,16 @@ def test_bad_registration_numbers_are_refused_with_a_reason(client, number, reas
 
 
 def test_every_problem_is_reported_at_once_in_latvian_by_default(client):
-    response = client.post("/organisations", json={**REGISTRATION, "registration_number": "1", "municipality": "Tallinn",
-                                                   "legal_form": "company", "website": "ftp://x"})
+    response = client.post(
+        "/organisations",
+        json={
+            **REGISTRATION,
+            "registration_number": "1",
+            "municipality": "Tallinn",
+            "legal_form": "company",
+            "website": "ftp://x",
+        },
+    )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"registration_number", "municipality", "legal_form", "website"}
@@ -98,8 +109,11 @@ def png_bytes(size=(64, 32)) -> bytes:
 
 def test_png_logo_is_stored_and_served(client, make_org):
     org = make_org("logo-org")
-    response = client.put(f"/organisations/{org.slug}/logo", files={"file": ("logo.png", png_bytes(), "image/png")},
-                          headers=org.headers("admin"))
+    response = client.put(
+        f"/organisations/{org.slug}/logo",
+        files={"file": ("logo.png", png_bytes(), "image/png")},
+        headers=org.headers("admin"),
+    )
     assert response.status_code == 200, response.text
     served = client.get(f"/organisations/{org.slug}/logo")
     assert served.headers["content-type"] == "image/png" and served.content == png_bytes()
@@ -108,20 +122,27 @@ def test_png_logo_is_stored_and_served(client, make_org):
 def test_oversized_logo_is_refused(client, make_org):
     org = make_org("big-logo")
     huge = b"\x89PNG\r\n\x1a\n" + b"0" * (600 * 1024)
-    response = client.put(f"/organisations/{org.slug}/logo", files={"file": ("logo.png", huge, "image/png")},
-                          headers=org.headers("admin"))
+    response = client.put(
+        f"/organisations/{org.slug}/logo", files={"file": ("logo.png", huge, "image/png")}, headers=org.headers("admin")
+    )
     assert response.status_code == 422
-    assert "512 KiB" in client.put(f"/organisations/{org.slug}/logo?lang=en",
-                                   files={"file": ("logo.png", huge, "image/png")},
-                                   headers=org.headers("admin")).json()["detail"]
+    assert (
+        "512 KiB"
+        in client.put(
+            f"/organisations/{org.slug}/logo?lang=en",
+            files={"file": ("logo.png", huge, "image/png")},
+            headers=org.headers("admin"),
+        ).json()["detail"]
+    )
     assert client.get(f"/organisations/{org.slug}/logo").status_code == 404
 
 
 def test_fake_png_and_unknown_types_are_refused(client, make_org):
     org = make_org("fake-logo")
     for data in (b"\x89PNG\r\n\x1a\nnot really a png", b"GIF89a....", b"%PDF-1.7"):
-        response = client.put(f"/organisations/{org.slug}/logo", files={"file": ("x", data, "image/png")},
-                              headers=org.headers("admin"))
+        response = client.put(
+            f"/organisations/{org.slug}/logo", files={"file": ("x", data, "image/png")}, headers=org.headers("admin")
+        )
         assert response.status_code == 422, data
 
 
@@ -138,8 +159,11 @@ MALICIOUS_SVG = b"""<?xml version="1.0"?>
 
 def test_malicious_svg_logo_is_sanitised(client, make_org):
     org = make_org("svg-logo")
-    response = client.put(f"/organisations/{org.slug}/logo", files={"file": ("logo.svg", MALICIOUS_SVG, "image/svg+xml")},
-                          headers=org.headers("admin"))
+    response = client.put(
+        f"/organisations/{org.slug}/logo",
+        files={"file": ("logo.svg", MALICIOUS_SVG, "image/svg+xml")},
+        headers=org.headers("admin"),
+    )
     assert response.status_code == 200, response.text
     served = client.get(f"/organisations/{org.slug}/logo")
     assert served.headers["content-type"].startswith("image/svg+xml")
@@ -154,8 +178,11 @@ def test_svg_with_entities_is_refused(client, make_org):
     org = make_org("xxe-logo")
     xxe = b"""<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>
 <svg xmlns="http://www.w3.org/2000/svg"><text>&x;</text></svg>"""
-    response = client.put(f"/organisations/{org.slug}/logo", files={"file": ("logo.svg", xxe, "image/svg+xml")},
-                          headers=org.headers("admin"))
+    response = client.put(
+        f"/organisations/{org.slug}/logo",
+        files={"file": ("logo.svg", xxe, "image/svg+xml")},
+        headers=org.headers("admin"),
+    )
     assert response.status_code == 422
     assert client.get(f"/organisations/{org.slug}/logo").status_code == 404
 

@@ -21,8 +21,13 @@ from tests.credentials.helpers import record_body
 def browser():
     options = Options()
     options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--lang=en-GB"):  # an English browser still gets Latvian first
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--lang=en-GB",
+    ):  # an English browser still gets Latvian first
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     driver.set_page_load_timeout(30)
@@ -51,8 +56,11 @@ def click_and_wait(browser, element) -> None:
     """Click and wait for the next page: reading too early would read the old page (or none) on a busy machine."""
     browser.execute_script("window.previousPage = true;")
     element.click()
-    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(lambda driver: driver.execute_script(
-        "return window.previousPage === undefined && document.readyState === 'complete';"))
+    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
+        lambda driver: driver.execute_script(
+            "return window.previousPage === undefined && document.readyState === 'complete';"
+        )
+    )
 
 
 def verdict(browser) -> str:
@@ -63,8 +71,12 @@ def test_verdicts_read_off_the_page(browser, live_server, make_org):
     org = make_org("browser-org", legal_name="Biedrība „Pārlūks”")
     valid = issue_live(live_server, org)
     revoked = issue_live(live_server, org, hours=3, start_date="2026-07-01", end_date="2026-07-01")
-    httpx.post(f"{live_server.url}/credentials/{revoked['credential_id']}/revoke", json={"reason": "Kļūda"},
-               headers=org.headers(), timeout=30)
+    httpx.post(
+        f"{live_server.url}/credentials/{revoked['credential_id']}/revoke",
+        json={"reason": "Kļūda"},
+        headers=org.headers(),
+        timeout=30,
+    )
     tampered = copy.deepcopy(valid["credential"])
     tampered["credentialSubject"]["result"][0]["value"] = "43"
 

@@ -31,9 +31,14 @@ def test_csv_of_links_gives_one_verdict_per_row(client, make_org, settings):
     org = make_org("bulk-csv", legal_name="Biedrība „Daudzie”")
     valid, revoked, suspended = three_credentials(client, org)
     base = settings.public_base_url
-    lines = ["link;note", f"{base}/v/{valid['credential_id']};a", f"{revoked['credential']['id']};b",
-             f"{base}/v/{suspended['credential_id']}?lang=en;c", f"{base}/v/no-such-credential;d",
-             "https://elsewhere.example/v/123;e"]
+    lines = [
+        "link;note",
+        f"{base}/v/{valid['credential_id']};a",
+        f"{revoked['credential']['id']};b",
+        f"{base}/v/{suspended['credential_id']}?lang=en;c",
+        f"{base}/v/no-such-credential;d",
+        "https://elsewhere.example/v/123;e",
+    ]
     response = client.post("/verify/bulk?lang=en", files={"file": ("links.csv", "\n".join(lines).encode(), "text/csv")})
     rows = rows_of(response)
     assert [r["verdict"] for r in rows] == ["valid", "revoked", "suspended", "not_found", "not_found"]
@@ -51,8 +56,9 @@ def test_csv_of_links_gives_one_verdict_per_row(client, make_org, settings):
 def test_a_pseudonymous_volunteer_is_said_to_be_one(client, make_org):
     org = make_org("bulk-pseudonym")
     _, issued = issue(client, org, record_body(volunteer={"pseudonym": "meza-lacis-7"}))
-    rows = rows_of(client.post("/verify/bulk", files={"file": ("links.csv", issued["verify_url"].encode(),
-                                                               "text/csv")}))
+    rows = rows_of(
+        client.post("/verify/bulk", files={"file": ("links.csv", issued["verify_url"].encode(), "text/csv")})
+    )
     assert rows[0]["verdict"] == "valid" and rows[0]["volunteer"] == "pseidonīms"
     assert "meza-lacis-7" not in ";".join(rows[0].values())
 
@@ -73,8 +79,12 @@ def test_zip_of_json_and_pdf_files(client, make_org):
         archive.writestr("__MACOSX/._a-valid.json", "junk")
     rows = rows_of(client.post("/verify/bulk", files={"file": ("many.zip", buffer.getvalue(), "application/zip")}))
     assert [(r["source"], r["verdict"]) for r in rows] == [
-        ("a-valid.json", "valid"), ("b-revoked.json", "revoked"), ("c-tampered.json", "invalid"),
-        ("d-certificate.pdf", "valid"), ("e-notes.txt", "unreadable")]
+        ("a-valid.json", "valid"),
+        ("b-revoked.json", "revoked"),
+        ("c-tampered.json", "invalid"),
+        ("d-certificate.pdf", "valid"),
+        ("e-notes.txt", "unreadable"),
+    ]
     assert rows[1]["reason"].startswith("Atsaukts")  # Latvian by default
     # What is not a credential is said plainly, without the JSON parser's own words.
     assert "Faila saturu nevar nolasīt kā apliecinājuma JSON" in rows[4]["reason"]
@@ -102,7 +112,7 @@ def test_a_lying_zip_header_gains_nothing():
     data = bytearray(buffer.getvalue())
     # patch the uncompressed size in the central directory (offset 24 after the signature PK\x01\x02)
     central = data.rfind(b"PK\x01\x02")
-    data[central + 24:central + 28] = (100).to_bytes(4, "little")
+    data[central + 24 : central + 28] = (100).to_bytes(4, "little")
     entries = bulk.entries_from_zip(bytes(data))
     assert entries[0].unresolved == bulk.UNREADABLE
 
@@ -110,6 +120,8 @@ def test_a_lying_zip_header_gains_nothing():
 def test_page_form_shows_errors_readably(client):
     page = client.get("/verify/bulk")
     assert page.status_code == 200 and '<label for="file">' in page.text
-    response = client.post("/verify/bulk", data={"page": "1"}, files={"file": ("x.zip", b"PK\x03\x04broken", "application/zip")})
+    response = client.post(
+        "/verify/bulk", data={"page": "1"}, files={"file": ("x.zip", b"PK\x03\x04broken", "application/zip")}
+    )
     assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
     assert "ZIP arhīvu nevar atvērt." in response.text

@@ -14,10 +14,21 @@ from tests.credentials.helpers import issue
 
 
 def volcred_verify(path, database_url, tmp_path, base_url="http://127.0.0.1:8000", lang="en"):
-    env = {**os.environ, "DATABASE_URL": database_url, "KEY_ENCRYPTION_KEY": TEST_KEK, "VOLCRED_LANG": lang,
-           "VOLCRED_DATA_DIR": str(tmp_path / "var"), "BASE_URL": base_url}
-    return subprocess.run([sys.executable, "-m", "volcred.cli", "verify", str(path)], capture_output=True, text=True,
-                          env=env, cwd=tmp_path)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "KEY_ENCRYPTION_KEY": TEST_KEK,
+        "VOLCRED_LANG": lang,
+        "VOLCRED_DATA_DIR": str(tmp_path / "var"),
+        "BASE_URL": base_url,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "volcred.cli", "verify", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
 
 
 def test_valid_unknown_and_altered_are_three_verdicts_and_three_exit_codes(client, make_org, database_url, tmp_path):

@@ -42,8 +42,11 @@ def claim(edc: dict) -> dict:
 
 def alignments(credential: dict) -> list[str]:
     """The credential's ESCO competences (its other alignments name key competences and the mission type)."""
-    return [a["targetUrl"] for a in credential["credentialSubject"]["achievement"]["alignment"]
-            if a["targetFramework"] == "ESCO"]
+    return [
+        a["targetUrl"]
+        for a in credential["credentialSubject"]["achievement"]["alignment"]
+        if a["targetFramework"] == "ESCO"
+    ]
 
 
 def assert_only_seal_violations(edc: dict) -> None:
@@ -59,6 +62,7 @@ def assert_only_seal_violations(edc: dict) -> None:
 
 
 # --- EDC --------------------------------------------------------------------------------------------------------------
+
 
 def test_edc_of_a_named_volunteer_conforms_apart_from_the_seal(client, make_org):
     org = make_org("edc-named", legal_name="Biedrība „Zaļā Gauja”", address="Rīga, Brīvības iela 1")
@@ -104,8 +108,9 @@ def test_edc_of_a_named_volunteer_conforms_apart_from_the_seal(client, make_org)
 def test_edc_names_the_organisation_as_the_registry_does_now(client, make_org):
     org = make_org("edc-renamed", legal_name="Biedrība „Vecais nosaukums”")
     _, issued = issue(client, org)
-    renamed = client.patch(f"/organisations/{org.slug}", json={"legal_name": "Biedrība „Jaunais nosaukums”"},
-                           headers=org.headers())
+    renamed = client.patch(
+        f"/organisations/{org.slug}", json={"legal_name": "Biedrība „Jaunais nosaukums”"}, headers=org.headers()
+    )
     assert renamed.status_code == 200, renamed.text
     edc = edc_of(client, issued["credential_id"])
     assert issued["credential"]["issuer"]["name"] == "Biedrība „Vecais nosaukums”"
@@ -119,8 +124,13 @@ def test_edc_of_a_pseudonymous_volunteer_with_fractional_hours(client, make_org)
     mission = load_catalogue().mission_types[0]
     first, *others = load_catalogue().default_competences(mission.code)
     competences = [{"uri": first, "attested_by": "self", "note": "Vadīju grupu"}, *others]
-    _, issued = issue(client, org, record_body(volunteer={"pseudonym": pseudonym}, hours="7.5", narrative=None,
-                                               role=None, competences=competences))
+    _, issued = issue(
+        client,
+        org,
+        record_body(
+            volunteer={"pseudonym": pseudonym}, hours="7.5", narrative=None, role=None, competences=competences
+        ),
+    )
     edc = edc_of(client, issued["credential_id"])
     assert_only_seal_violations(edc)
     assert claim(edc)["influencedBy"][0]["workload"] == "PT7H30M"
@@ -135,8 +145,10 @@ def test_edc_of_a_pseudonymous_volunteer_with_fractional_hours(client, make_org)
     assert issued["credential"]["credentialSubject"]["identifier"][0]["identityHash"] not in text
 
 
-@pytest.mark.parametrize("hours,duration", [(42, "PT42H"), ("7.5", "PT7H30M"), ("0.25", "PT15M"),
-                                            ("1.01", "PT1H36S"), ("0", "PT0H"), ("12.75", "PT12H45M")])
+@pytest.mark.parametrize(
+    "hours,duration",
+    [(42, "PT42H"), ("7.5", "PT7H30M"), ("0.25", "PT15M"), ("1.01", "PT1H36S"), ("0", "PT0H"), ("12.75", "PT12H45M")],
+)
 def test_hours_as_xsd_duration(hours, duration):
     assert iso_duration(hours) == duration
 
@@ -153,9 +165,12 @@ def test_uploadable_wrapping_and_stable_id(client, make_org):
     assert body["credential"] == plain.json()  # exporting twice gives the same document
     assert body["credential"]["type"] == ["VerifiableCredential", "EuropeanDigitalCredential"]
     assert body["credential"]["credentialSchema"] == [
-        {"id": "http://data.europa.eu/snb/model/ap/edc-generic-full", "type": "ShaclValidator2017"}]
-    assert body["credential"]["@context"] == ["https://www.w3.org/2018/credentials/v1",
-                                              "http://data.europa.eu/snb/model/context/edc-ap"]
+        {"id": "http://data.europa.eu/snb/model/ap/edc-generic-full", "type": "ShaclValidator2017"}
+    ]
+    assert body["credential"]["@context"] == [
+        "https://www.w3.org/2018/credentials/v1",
+        "http://data.europa.eu/snb/model/context/edc-ap",
+    ]
 
 
 def test_edc_expansion_is_offline_and_strict(client, make_org):
@@ -175,22 +190,28 @@ def test_edc_refuses_what_it_cannot_or_should_not_export(client, make_org):
     _, revoked = issue(client, org)
     _, suspended = issue(client, org, record_body(start_date="2026-07-01", end_date="2026-07-01", hours=3))
     client.post(f"/credentials/{revoked['credential_id']}/revoke", json={"reason": "Kļūda"}, headers=org.headers())
-    client.post(f"/credentials/{suspended['credential_id']}/suspend", json={"reason": "Pārbaude"},
-                headers=org.headers())
+    client.post(
+        f"/credentials/{suspended['credential_id']}/suspend", json={"reason": "Pārbaude"}, headers=org.headers()
+    )
     assert client.get(f"/credentials/{revoked['credential_id']}/export/edc").status_code == 410
     assert client.get(f"/credentials/{suspended['credential_id']}/export/edc").status_code == 409
     missing = client.get("/credentials/0123456789abcdef0123456789abcdef/export/edc")
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
     assert client.get(f"/credentials/{revoked['credential_id']}/export/pdf").status_code == 404
     # A credential an organisation had signed through the VC-API is not a volunteer credential.
-    body = {"@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
-            "type": ["VerifiableCredential"], "issuer": org.did, "credentialSubject": {"name": "Test"}}
+    body = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": org.did,
+        "credentialSubject": {"name": "Test"},
+    }
     vc_api = client.post("/credentials/issue", json={"credential": body}, headers=org.headers()).json()
     vc_id = vc_api["verifiableCredential"]["id"].rsplit("/", 1)[1]
     assert client.get(f"/credentials/{vc_id}/export/edc").status_code == 422
 
 
 # --- CLR --------------------------------------------------------------------------------------------------------------
+
 
 def verify_over_api(client, credential) -> dict:
     return client.post("/credentials/verify", json={"verifiableCredential": credential}).json()
@@ -207,16 +228,19 @@ def test_clr_bundles_the_credentials_as_issued_and_verifies(client, make_org):
     clr = response.json()
     assert clr["type"] == ["VerifiableCredential", "ClrCredential"]
     assert clr["credentialSubject"]["type"] == ["ClrSubject"]
-    assert clr["@context"][:3] == ["https://www.w3.org/ns/credentials/v2",
-                                   "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
-                                   "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    assert clr["@context"][:3] == [
+        "https://www.w3.org/ns/credentials/v2",
+        "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+    ]
 
     # Each credential byte for byte as the service serves it, and each still verifies on its own.
     embedded = clr["credentialSubject"]["verifiableCredential"]
     served = [json.loads(client.get(f"/credentials/{i['credential_id']}").content) for i in (first, second)]
     assert embedded == served
     assert [a["id"] for a in clr["credentialSubject"]["achievement"]] == [
-        c["credentialSubject"]["achievement"]["id"] for c in served]
+        c["credentialSubject"]["achievement"]["id"] for c in served
+    ]
     for credential in embedded:
         assert verify_over_api(client, credential)["verdict"] == "valid"
 
@@ -253,8 +277,11 @@ def test_clr_leaves_out_revoked_credentials(client, make_org):
 @pytest.fixture
 def orgs(client, make_org):
     own, other = make_org("clr-own"), make_org("clr-other")
-    limited = client.post(f"/organisations/{own.slug}/tokens", json={"name": "records", "scopes": ["records:write"]},
-                          headers=own.headers("admin")).json()["token"]
+    limited = client.post(
+        f"/organisations/{own.slug}/tokens",
+        json={"name": "records", "scopes": ["records:write"]},
+        headers=own.headers("admin"),
+    ).json()["token"]
     return own, other, limited
 
 
@@ -263,12 +290,26 @@ def test_only_the_volunteers_organisation_exports_their_clr(client, session_fact
     created, issued = issue(client, own)
     # The first CLR ever also makes the platform's key: a refused caller must not even cause that.
     own_people = {"own_token", "own_token_no_scope", "own_admin", "own_coordinator"}
-    check_matrix(client, session_factory, own, other, platform_admin,
-                 lambda h, caller: client.get(f"/volunteers/{created['volunteer_id']}/export/clr", headers=h),
-                 own_people, limited)
-    check_matrix(client, session_factory, own, other, platform_admin,
-                 lambda h, caller: client.get(f"/credentials/{issued['credential_id']}/export/clr", headers=h),
-                 own_people, limited)
+    check_matrix(
+        client,
+        session_factory,
+        own,
+        other,
+        platform_admin,
+        lambda h, caller: client.get(f"/volunteers/{created['volunteer_id']}/export/clr", headers=h),
+        own_people,
+        limited,
+    )
+    check_matrix(
+        client,
+        session_factory,
+        own,
+        other,
+        platform_admin,
+        lambda h, caller: client.get(f"/credentials/{issued['credential_id']}/export/clr", headers=h),
+        own_people,
+        limited,
+    )
 
 
 def test_personal_link_sees_only_its_own_credentials(client, make_org):
@@ -281,7 +322,8 @@ def test_personal_link_sees_only_its_own_credentials(client, make_org):
     clr_a = client.get(f"/me/{link_a}/export/clr")
     assert clr_a.status_code == 200, clr_a.text
     assert [c["id"] for c in clr_a.json()["credentialSubject"]["verifiableCredential"]] == [
-        issued_a["credential"]["id"]]
+        issued_a["credential"]["id"]
+    ]
     clr_b = client.get(f"/me/{link_b}/export/clr").json()
     assert [c["id"] for c in clr_b["credentialSubject"]["verifiableCredential"]] == [issued_b["credential"]["id"]]
     assert verify_over_api(client, clr_b)["verdict"] == "valid"
@@ -298,6 +340,7 @@ def test_pseudonymous_clr_carries_only_what_the_credentials_state(client, make_o
 
 
 # --- CSV --------------------------------------------------------------------------------------------------------------
+
 
 def parse_csv(body: bytes, delimiter: str = ",") -> list[dict]:
     assert body.startswith(b"\xef\xbb\xbf"), "UTF-8 with a byte-order mark"
@@ -332,7 +375,7 @@ def test_csv_of_a_named_and_a_pseudonymous_credential(client, make_org):
 
 def test_csv_keeps_formulas_out_of_spreadsheets(client, make_org):
     org = make_org("csv-formula")
-    _, issued = issue(client, org, record_body(title="=HYPERLINK(\"http://example.org\",\"x\")"))
+    _, issued = issue(client, org, record_body(title='=HYPERLINK("http://example.org","x")'))
     [row] = parse_csv(client.get(f"/credentials/{issued['credential_id']}/export/csv").content)
     assert row["title"].startswith("'=")
 
@@ -355,30 +398,49 @@ def test_organisation_csv_with_period_and_status(client, session_factory, orgs, 
     from credentials.common import today_in_latvia
 
     today = today_in_latvia()
+
     def count(**period):
         response = client.get(url, params=period, headers=own.headers())
         assert response.status_code == 200, response.text
         return len(parse_csv(response.content))
+
     assert count(**{"from": today.isoformat(), "to": today.isoformat()}) == 2
     assert count(**{"from": (today + timedelta(days=1)).isoformat()}) == 0
     assert count(to=(today - timedelta(days=1)).isoformat()) == 0
     bad = client.get(url, params={"from": "2026-02-30"}, headers=own.headers())
     assert bad.status_code == 422
-    backwards = client.get(url, params={"from": today.isoformat(), "to": (today - timedelta(days=1)).isoformat()},
-                           headers=own.headers())
+    backwards = client.get(
+        url, params={"from": today.isoformat(), "to": (today - timedelta(days=1)).isoformat()}, headers=own.headers()
+    )
     assert backwards.status_code == 422
 
-    check_matrix(client, session_factory, own, other, platform_admin, lambda h, caller: client.get(url, headers=h),
-                 {"own_token", "own_token_no_scope", "own_admin", "own_coordinator"}, limited)
+    check_matrix(
+        client,
+        session_factory,
+        own,
+        other,
+        platform_admin,
+        lambda h, caller: client.get(url, headers=h),
+        {"own_token", "own_token_no_scope", "own_admin", "own_coordinator"},
+        limited,
+    )
 
 
 # --- the command line -------------------------------------------------------------------------------------------------
 
+
 def volcred(args, settings, tmp_path):
-    environment = {**os.environ, "DATABASE_URL": settings.database_url, "VOLCRED_DATA_DIR": str(tmp_path / "var"),
-                   "BASE_URL": settings.public_base_url, "KEY_ENCRYPTION_KEY": TEST_KEK, "VOLCRED_LANG": "en"}
-    return subprocess.run([sys.executable, "-m", "volcred.cli", "export", *args], capture_output=True,
-                          env=environment, cwd=tmp_path)
+    environment = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "VOLCRED_DATA_DIR": str(tmp_path / "var"),
+        "BASE_URL": settings.public_base_url,
+        "KEY_ENCRYPTION_KEY": TEST_KEK,
+        "VOLCRED_LANG": "en",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "volcred.cli", "export", *args], capture_output=True, env=environment, cwd=tmp_path
+    )
 
 
 def test_volcred_export(client, make_org, settings, tmp_path):
@@ -390,8 +452,7 @@ def test_volcred_export(client, make_org, settings, tmp_path):
     out = tmp_path / "europass.json"
     result = volcred(["edc", str(credential_file), "--out", str(out), "--uploadable"], settings, tmp_path)
     assert result.returncode == 0, result.stderr.decode()
-    assert json.loads(out.read_text(encoding="utf-8")) == {
-        "credential": edc_of(client, issued["credential_id"])}
+    assert json.loads(out.read_text(encoding="utf-8")) == {"credential": edc_of(client, issued["credential_id"])}
 
     result = volcred(["csv", issued["credential_id"], "--sep", "semicolon"], settings, tmp_path)
     assert result.returncode == 0, result.stderr.decode()
@@ -413,9 +474,13 @@ def test_volcred_export(client, make_org, settings, tmp_path):
 
 def test_exports_are_listed_in_the_openapi_document(client):
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/credentials/{credential_id}/export/{export_format}", "/volunteers/{volunteer_id}/export/clr",
-            "/me/{token}/export/clr", "/organisations/{slug}/export/credentials.csv",
-            "/.well-known/did.json"} <= set(paths)
+    assert {
+        "/credentials/{credential_id}/export/{export_format}",
+        "/volunteers/{volunteer_id}/export/clr",
+        "/me/{token}/export/clr",
+        "/organisations/{slug}/export/credentials.csv",
+        "/.well-known/did.json",
+    } <= set(paths)
 
 
 def test_issue_date_is_the_day_in_latvia():

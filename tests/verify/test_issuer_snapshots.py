@@ -54,8 +54,9 @@ def test_a_key_compromise_is_seen_by_the_next_verification(client, make_org):
     _, issued = issue(client, org)
     assert verify(client, issued["credential"]).json()["verdict"] == "valid"
     since = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-    answer = client.post(f"/organisations/{org.slug}/keys/key-1/compromise", json={"since": since},
-                         headers=org.headers("admin"))
+    answer = client.post(
+        f"/organisations/{org.slug}/keys/key-1/compromise", json={"since": since}, headers=org.headers("admin")
+    )
     assert answer.status_code == 200, answer.text
     body = verify(client, issued["credential"]).json()
     assert body["verdict"] == "invalid" and any(e["check"] == "key" for e in body["errors"])
@@ -79,8 +80,9 @@ def test_a_renamed_issuer_is_named_anew(client, make_org):
     org = make_org("snap-rename", legal_name="Biedrība „Vecais vārds”")
     _, issued = issue(client, org)
     assert verify(client, issued["credential"]).json()["issuer"]["legal_name"] == "Biedrība „Vecais vārds”"
-    changed = client.patch(f"/organisations/{org.slug}", json={"legal_name": "Biedrība „Jaunais vārds”"},
-                           headers=org.headers("admin"))
+    changed = client.patch(
+        f"/organisations/{org.slug}", json={"legal_name": "Biedrība „Jaunais vārds”"}, headers=org.headers("admin")
+    )
     assert changed.status_code == 200, changed.text
     assert verify(client, issued["credential"]).json()["issuer"]["legal_name"] == "Biedrība „Jaunais vārds”"
 

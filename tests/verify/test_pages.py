@@ -30,8 +30,16 @@ def test_verification_page_is_latvian_by_default_and_english_on_request(client, 
     assert re.search(r'id="hours">\s*42', html)
     assert 'href="http://data.europa.eu/esco/skill/' in html
     # the verdict first, then who, what, when and how long, then the checks, folded
-    order = ['data-verdict=', 'id="volunteer"', 'id="title"', 'id="period"', 'id="hours"', 'class="competences"',
-             '<details class="checks-details"', 'data-check=']
+    order = [
+        "data-verdict=",
+        'id="volunteer"',
+        'id="title"',
+        'id="period"',
+        'id="hours"',
+        'class="competences"',
+        '<details class="checks-details"',
+        "data-check=",
+    ]
     assert [html.index(marker) for marker in order] == sorted(html.index(marker) for marker in order)
     assert re.search(r'<details class="checks-details" id="checks-details">', html)  # folded: no `open`
     english = client.get(f"/v/{issued['credential_id']}?lang=en").text
@@ -60,8 +68,9 @@ def test_revoked_credential_page(client, make_org):
     assert 'class="verdict verdict--bad"' in html
     # When, in which category (never the organiser's own words, which may name a person), and when it was issued.
     today = datetime.now(UTC).date().isoformat()
-    assert re.search(rf'<strong>Revoked on {today}\.</strong>\s*<span id="status-reason">Reason: withdrawn by the issuer',
-                     html)
+    assert re.search(
+        rf'<strong>Revoked on {today}\.</strong>\s*<span id="status-reason">Reason: withdrawn by the issuer', html
+    )
     assert "Kļūda" not in html
     assert re.search(rf'id="issued">{issued["credential"]["validFrom"][:10]}<', html)
     latvian = client.get(f"/v/{issued['credential_id']}").text
@@ -99,8 +108,9 @@ def test_pasting_json_and_uploading_files(client, make_org):
     bad = client.post("/verify", data={"credential": json.dumps(tampered)})
     assert verdict_of(bad.text) == "invalid" and "Nederīgs" in bad.text
     assert "/export/edc" not in bad.text  # no downloads offered for an altered credential
-    uploaded = client.post("/verify", files={"file": ("c.json", json.dumps(issued["credential"]).encode(),
-                                                      "application/json")})
+    uploaded = client.post(
+        "/verify", files={"file": ("c.json", json.dumps(issued["credential"]).encode(), "application/json")}
+    )
     assert verdict_of(uploaded.text) == "valid"
     pdf = client.get(f"/credentials/{issued['credential_id']}.pdf", headers=org.headers()).content
     from_pdf = client.post("/verify", files={"file": ("certificate.pdf", pdf, "application/pdf")})
@@ -121,9 +131,13 @@ def test_a_pasted_link_or_id_opens_the_credentials_page(client, make_org, settin
     org = make_org("page-link")
     _, issued = issue(client, org)
     credential_id = issued["credential_id"]
-    for pasted in (issued["verify_url"], f"  {settings.public_base_url}/v/{credential_id}?lang=en\n", credential_id,
-                   f"{settings.public_base_url}/credentials/{credential_id}",
-                   settings.public_base_url.removeprefix("http://") + f"/v/{credential_id}"):
+    for pasted in (
+        issued["verify_url"],
+        f"  {settings.public_base_url}/v/{credential_id}?lang=en\n",
+        credential_id,
+        f"{settings.public_base_url}/credentials/{credential_id}",
+        settings.public_base_url.removeprefix("http://") + f"/v/{credential_id}",
+    ):
         answer = client.post("/verify?lang=en", data={"credential": pasted}, follow_redirects=False)
         assert answer.status_code == 303, (pasted, answer.text)
         assert answer.headers["location"] == f"/v/{credential_id}?lang=en"
@@ -131,14 +145,29 @@ def test_a_pasted_link_or_id_opens_the_credentials_page(client, make_org, settin
     assert verdict_of(page.text) == "valid" and "Kārlis Ozoliņš" in page.text
 
 
-@pytest.mark.parametrize("pasted, lang, expected", [
-    ("https://apliecinajumi.example.org/v/0123456789abcdef", "lv", "Saite ved uz citu vietni (apliecinajumi.example.org)"),
-    ("https://apliecinajumi.example.org/v/0123456789abcdef", "en", "The link leads to another site"),
-    ("0123456789abcdef0123456789abcdef", "lv", "nav apliecinājuma ar identifikatoru 0123456789abcdef0123456789abcdef"),
-    ("Anna Ozola, 42 stundas", "lv", "Tas nav ne apliecinājums, ne pārbaudes saite"),
-    ("Anna Ozola, 42 hours", "en", "This is neither a credential nor a verification link"),
-    ('{"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ', "lv", "izskatās pēc JSON, taču nav pilnīgs"),
-])
+@pytest.mark.parametrize(
+    "pasted, lang, expected",
+    [
+        (
+            "https://apliecinajumi.example.org/v/0123456789abcdef",
+            "lv",
+            "Saite ved uz citu vietni (apliecinajumi.example.org)",
+        ),
+        ("https://apliecinajumi.example.org/v/0123456789abcdef", "en", "The link leads to another site"),
+        (
+            "0123456789abcdef0123456789abcdef",
+            "lv",
+            "nav apliecinājuma ar identifikatoru 0123456789abcdef0123456789abcdef",
+        ),
+        ("Anna Ozola, 42 stundas", "lv", "Tas nav ne apliecinājums, ne pārbaudes saite"),
+        ("Anna Ozola, 42 hours", "en", "This is neither a credential nor a verification link"),
+        (
+            '{"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ',
+            "lv",
+            "izskatās pēc JSON, taču nav pilnīgs",
+        ),
+    ],
+)
 def test_what_cannot_be_verified_is_said_plainly(client, pasted, lang, expected):
     answer = client.post(f"/verify?lang={lang}", data={"credential": pasted})
     assert answer.status_code == 400
@@ -146,11 +175,14 @@ def test_what_cannot_be_verified_is_said_plainly(client, pasted, lang, expected)
     assert f'<html lang="{lang}">' in answer.text
 
 
-@pytest.mark.parametrize("content, expected", [
-    (b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", "Šajā PDF nav apliecinājuma"),
-    (bytes(range(256)) * 4, "Fails nav ne PDF, ne teksta (JSON) fails"),
-    (b"name,hours\nAnna,42\n", "Faila saturu nevar nolasīt kā apliecinājuma JSON"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", "Šajā PDF nav apliecinājuma"),
+        (bytes(range(256)) * 4, "Fails nav ne PDF, ne teksta (JSON) fails"),
+        (b"name,hours\nAnna,42\n", "Faila saturu nevar nolasīt kā apliecinājuma JSON"),
+    ],
+)
 def test_an_unreadable_file_is_explained(client, content, expected):
     answer = client.post("/verify", files={"file": ("upload.bin", content, "application/octet-stream")})
     assert answer.status_code == 400 and expected in answer.text

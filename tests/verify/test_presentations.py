@@ -18,16 +18,30 @@ CHALLENGE, DOMAIN = "c0ffee-1234", "https://hr.example.lv"
 def presentation(*credentials, holder_key=None, challenge=CHALLENGE, domain=DOMAIN) -> dict:
     key = holder_key or Ed25519PrivateKey.generate()
     holder = did_key_for(key.public_key())
-    unsigned = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
-                "holder": holder, "verifiableCredential": list(credentials)}
-    return sign(unsigned, suite=Ed25519Signature(key), verification_method=did_key_verification_method_id(holder),
-                proof_purpose="authentication", challenge=challenge, domain=domain, loader=credential_loader())
+    unsigned = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": holder,
+        "verifiableCredential": list(credentials),
+    }
+    return sign(
+        unsigned,
+        suite=Ed25519Signature(key),
+        verification_method=did_key_verification_method_id(holder),
+        proof_purpose="authentication",
+        challenge=challenge,
+        domain=domain,
+        loader=credential_loader(),
+    )
 
 
 def post(client, vp, challenge=CHALLENGE, domain=DOMAIN, lang="en"):
     options = {"challenge": challenge, "domain": domain, "someFutureOption": 1}
-    return client.post("/presentations/verify", json={"verifiablePresentation": vp, "options": options},
-                       headers={"Accept-Language": lang})
+    return client.post(
+        "/presentations/verify",
+        json={"verifiablePresentation": vp, "options": options},
+        headers={"Accept-Language": lang},
+    )
 
 
 def test_valid_presentation_of_two_credentials(client, make_org):
@@ -94,10 +108,19 @@ def test_assertion_proof_is_not_authentication(client, make_org):
     _, issued = issue(client, org)
     key = Ed25519PrivateKey.generate()
     holder = did_key_for(key.public_key())
-    vp = sign({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
-               "holder": holder, "verifiableCredential": [issued["credential"]]}, suite=Ed25519Signature(key),
-              verification_method=did_key_verification_method_id(holder), challenge=CHALLENGE, domain=DOMAIN,
-              loader=credential_loader())
+    vp = sign(
+        {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiablePresentation"],
+            "holder": holder,
+            "verifiableCredential": [issued["credential"]],
+        },
+        suite=Ed25519Signature(key),
+        verification_method=did_key_verification_method_id(holder),
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+        loader=credential_loader(),
+    )
     response = post(client, vp)
     assert response.status_code == 422 and any(e["check"] == "proof" for e in response.json()["errors"])
 
@@ -156,10 +179,15 @@ def test_a_presentation_without_credentials_is_valid_and_still_bound_to_challeng
     assert post(client, vp, domain="https://evil.example").json()["verified"] is False
     key = Ed25519PrivateKey.generate()
     holder = did_key_for(key.public_key())
-    bare = sign({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
-                 "holder": holder}, suite=Ed25519Signature(key),
-                verification_method=did_key_verification_method_id(holder), proof_purpose="authentication",
-                challenge=CHALLENGE, domain=DOMAIN, loader=credential_loader())
+    bare = sign(
+        {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"], "holder": holder},
+        suite=Ed25519Signature(key),
+        verification_method=did_key_verification_method_id(holder),
+        proof_purpose="authentication",
+        challenge=CHALLENGE,
+        domain=DOMAIN,
+        loader=credential_loader(),
+    )
     assert post(client, bare).json()["verdict"] == "valid"
 
 

@@ -18,9 +18,11 @@ from tests.credentials.helpers import issue, record_body
 
 
 def verify(client, credential, lang="en"):
-    response = client.post("/credentials/verify", json={"verifiableCredential": credential,
-                                                         "options": {"unknownOption": True}},
-                           headers={"Accept-Language": lang})
+    response = client.post(
+        "/credentials/verify",
+        json={"verifiableCredential": credential, "options": {"unknownOption": True}},
+        headers={"Accept-Language": lang},
+    )
     return response
 
 
@@ -28,14 +30,22 @@ def sign_as(session_factory, settings, slug, document):
     ctx = issuers.IssuerContext(settings.public_base_url, settings.encryption_key)
     with transaction(session_factory) as session:
         identity = issuers.signing_identity(session, ctx, issuers.get_organisation(session, slug))
-    return sign(document, suite=Ed25519Signature(identity.private_key), verification_method=identity.verification_method,
-                loader=credential_loader()), identity.issuer_did
+    return sign(
+        document,
+        suite=Ed25519Signature(identity.private_key),
+        verification_method=identity.verification_method,
+        loader=credential_loader(),
+    ), identity.issuer_did
 
 
 def plain_credential(issuer, **extra):
-    return {"@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
-            "type": ["VerifiableCredential"], "issuer": issuer,
-            "credentialSubject": {"id": "did:example:volunteer", "name": "Test"}, **extra}
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": issuer,
+        "credentialSubject": {"id": "did:example:volunteer", "name": "Test"},
+        **extra,
+    }
 
 
 def test_valid_credential_reports_the_registry_issuer(client, make_org):
@@ -51,8 +61,9 @@ def test_valid_credential_reports_the_registry_issuer(client, make_org):
 
 def test_registry_name_wins_over_the_name_in_the_credential(client, make_org, session_factory, settings):
     org = make_org("real-name", legal_name="Biedrība „Īstā”")
-    credential = plain_credential({"id": org.did, "name": "Ministry of Everything"},
-                                  validFrom=format_created(datetime.now(UTC)))
+    credential = plain_credential(
+        {"id": org.did, "name": "Ministry of Everything"}, validFrom=format_created(datetime.now(UTC))
+    )
     signed, _ = sign_as(session_factory, settings, org.slug, credential)
     body = verify(client, signed).json()
     issuer_check = next(r for r in body["results"] if r["check"] == "issuer")
@@ -75,7 +86,9 @@ def test_revoked_and_suspended(client, make_org):
     _, revoked = issue(client, org)
     _, suspended = issue(client, org, record_body(start_date="2026-07-01", end_date="2026-07-01", hours=4))
     client.post(f"/credentials/{revoked['credential_id']}/revoke", json={"reason": "Kļūda"}, headers=org.headers())
-    client.post(f"/credentials/{suspended['credential_id']}/suspend", json={"reason": "Pārbaude"}, headers=org.headers())
+    client.post(
+        f"/credentials/{suspended['credential_id']}/suspend", json={"reason": "Pārbaude"}, headers=org.headers()
+    )
     assert verify(client, revoked["credential"]).json()["verdict"] == "revoked"
     body = verify(client, suspended["credential"], lang="lv").json()
     assert body["verdict"] == "suspended" and body["verdict_text"] == "Apturēts"
@@ -113,8 +126,12 @@ def did_key_signed(key=None, **extra):
     key = key or Ed25519PrivateKey.generate()
     did = did_key_for(key.public_key())
     credential = plain_credential(did, validFrom=format_created(datetime.now(UTC)), **extra)
-    return sign(credential, suite=Ed25519Signature(key), verification_method=did_key_verification_method_id(did),
-                loader=credential_loader())
+    return sign(
+        credential,
+        suite=Ed25519Signature(key),
+        verification_method=did_key_verification_method_id(did),
+        loader=credential_loader(),
+    )
 
 
 def test_unknown_did_key_issuer_is_verified_with_a_warning_over_the_vc_api(client):
@@ -142,9 +159,10 @@ def test_people_see_three_plainly_different_verdicts(client, make_org):
     _, altered = issue(client, org, record_body(hours=5, start_date="2026-07-01", end_date="2026-07-01"))
     altered = copy.deepcopy(altered["credential"])
     altered["credentialSubject"]["result"][0]["value"] = "500"
-    pages = {name: client.post("/verify?lang=en", data={"credential": json.dumps(credential)}).text
-             for name, credential in (("known", known["credential"]), ("unknown", did_key_signed()),
-                                      ("altered", altered))}
+    pages = {
+        name: client.post("/verify?lang=en", data={"credential": json.dumps(credential)}).text
+        for name, credential in (("known", known["credential"]), ("unknown", did_key_signed()), ("altered", altered))
+    }
     tone = {name: re.search(r'class="verdict verdict--(\w+)"', html)[1] for name, html in pages.items()}
     assert tone == {"known": "good", "unknown": "caution", "altered": "bad"}
     assert "Biedrība „Zināmā”" in pages["known"]
@@ -162,8 +180,9 @@ def test_tones_of_every_verdict():
     tones = {verdict: tone(verdict) for verdict in VERDICTS}
     assert [v for v, t in tones.items() if t == "good"] == ["valid"]
     assert {v for v, t in tones.items() if t == "caution"} == {"unknown_issuer", "could_not_check"}
-    assert {"invalid", "revoked", "suspended", "expired", "not_yet_valid"} == {v for v, t in tones.items()
-                                                                             if t == "bad"}
+    assert {"invalid", "revoked", "suspended", "expired", "not_yet_valid"} == {
+        v for v, t in tones.items() if t == "bad"
+    }
 
 
 def test_bulk_check_names_the_unknown_issuer_amber_verdict(client, make_org):
@@ -185,11 +204,17 @@ def test_bulk_check_names_the_unknown_issuer_amber_verdict(client, make_org):
 
 # -- proof sets and chains: a second proof by another party is allowed -------------------------------------------
 
+
 def witness_proof(document, key=None, **options):
     key = key or Ed25519PrivateKey.generate()
     did = did_key_for(key.public_key())
-    return sign(document, suite=Ed25519Signature(key), verification_method=did_key_verification_method_id(did),
-                loader=credential_loader(), **options)
+    return sign(
+        document,
+        suite=Ed25519Signature(key),
+        verification_method=did_key_verification_method_id(did),
+        loader=credential_loader(),
+        **options,
+    )
 
 
 def test_a_witness_proof_beside_the_issuers_is_checked_against_its_own_key(client, make_org):
@@ -215,8 +240,9 @@ def test_a_witness_proof_beside_the_issuers_is_checked_against_its_own_key(clien
     only_witness = {**witnessed, "proof": witnessed["proof"][1]}
     body = verify(client, only_witness).json()
     assert body["verdict"] == "invalid" and body["verified"] is False
-    assert "None of the signatures is by the issuer" in next(e["reason"] for e in body["errors"]
-                                                               if e["check"] == "proof")
+    assert "None of the signatures is by the issuer" in next(
+        e["reason"] for e in body["errors"] if e["check"] == "proof"
+    )
 
 
 def test_w3c_proof_set_and_chain_vectors(client):
@@ -234,8 +260,9 @@ def test_w3c_proof_set_and_chain_vectors(client):
         proofs = document["proof"] if isinstance(document["proof"], list) else [document["proof"]]
         assert body["checks"].count("additionalProof") == len(proofs), (name, body)
         proof_error = next(e for e in body["errors"] if e["check"] == "proof")
-        assert "https://vc.example/issuers/5678" in proof_error["reason"] and "cannot be checked" in proof_error[
-            "reason"]
+        assert (
+            "https://vc.example/issuers/5678" in proof_error["reason"] and "cannot be checked" in proof_error["reason"]
+        )
     chain = vector("eddsa-rdfc-2022/proof-set-chain/signedProofChain2.json")
     chain["proof"][-1]["previousProof"] = 5  # issue 15: a TypeError and a 500 before
     body = verify(client, chain).json()
@@ -250,8 +277,13 @@ def test_proof_set_and_chain_with_the_w3c_keys_and_a_did_key_issuer(client):
     keys = [secret_key(pairs[f"keyPair{n}"]) for n in (1, 2, 3)]
     issuer = did_key_for(keys[0].public_key())
     credential = plain_credential(issuer, validFrom="2023-01-01T00:00:00Z")
-    signed = sign(credential, suite=Suite(keys[0]), verification_method=did_key_verification_method_id(issuer),
-                  proof_id="urn:uuid:issuer-proof", loader=credential_loader())
+    signed = sign(
+        credential,
+        suite=Suite(keys[0]),
+        verification_method=did_key_verification_method_id(issuer),
+        proof_id="urn:uuid:issuer-proof",
+        loader=credential_loader(),
+    )
     signed = witness_proof(signed, keys[1], proof_id="urn:uuid:witness-proof")
     signed = witness_proof(signed, keys[2], previous_proof=["urn:uuid:issuer-proof", "urn:uuid:witness-proof"])
     response = verify(client, signed)
@@ -273,10 +305,17 @@ def test_unknown_context_is_invalid(client, make_org):
 
 def test_status_list_that_cannot_be_fetched(client, make_org, session_factory, settings):
     org = make_org("elsewhere")
-    credential = plain_credential(org.did, validFrom=format_created(datetime.now(UTC)), credentialStatus={
-        "id": "https://status.elsewhere.example/lists/1#5", "type": "BitstringStatusListEntry",
-        "statusPurpose": "revocation", "statusListIndex": "5",
-        "statusListCredential": "https://status.elsewhere.example/lists/1"})
+    credential = plain_credential(
+        org.did,
+        validFrom=format_created(datetime.now(UTC)),
+        credentialStatus={
+            "id": "https://status.elsewhere.example/lists/1#5",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": "5",
+            "statusListCredential": "https://status.elsewhere.example/lists/1",
+        },
+    )
     signed, _ = sign_as(session_factory, settings, org.slug, credential)
     response = verify(client, signed)
     assert response.status_code == 422
@@ -355,7 +394,7 @@ def test_verification_does_not_wait_for_an_issuing_transaction(client, make_org,
 @pytest.mark.parametrize("index", ["-1", " 5", "+5", "5_0", 5])
 def test_a_status_list_index_not_written_as_digits_is_not_read(client, make_org, session_factory, settings, index):
     # Python's int() takes all of these, and a negative index read a bit from the end of the list.
-    org = make_org(f"index-{abs(hash(str(index))) % 10 ** 6}")
+    org = make_org(f"index-{abs(hash(str(index))) % 10**6}")
     _, issued = issue(client, org)
     credential = {k: v for k, v in copy.deepcopy(issued["credential"]).items() if k != "proof"}
     for entry in credential["credentialStatus"]:

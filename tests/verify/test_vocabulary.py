@@ -78,8 +78,11 @@ def test_exports_read_the_dataset_of_a_respelled_vc_api_credential(client, make_
     signed = response.json()["verifiableCredential"]
     cid = signed["id"].rsplit("/", 1)[-1]
     rows = list(csv.DictReader(io.StringIO(client.get(f"/credentials/{cid}/export/csv").text.lstrip("\ufeff"))))
-    assert (rows[0]["volunteer_name"], rows[0]["hours"], rows[0]["start_date"]) == ("Kārlis Ozoliņš", "42",
-                                                                                   "2026-06-20")
+    assert (rows[0]["volunteer_name"], rows[0]["hours"], rows[0]["start_date"]) == (
+        "Kārlis Ozoliņš",
+        "42",
+        "2026-06-20",
+    )
     assert rows[0]["municipality"] == "Cēsu novads"
     edc = client.get(f"/credentials/{cid}/export/edc")
     assert edc.status_code == 200, edc.text
@@ -89,6 +92,7 @@ def test_exports_read_the_dataset_of_a_respelled_vc_api_credential(client, make_
 
 
 # -- credentials issued with the project's context of earlier releases ------------------------------------------------
+
 
 def earlier_release_shape(credential: dict, base_url: str) -> dict:
     """The credential as earlier releases wrote it: the project's own context and its terms (`missionType`,
@@ -103,14 +107,21 @@ def earlier_release_shape(credential: dict, base_url: str) -> dict:
     mission = next(a for a in achievement["alignment"] if a["targetType"] == "ext:MissionType")
     achievement["alignment"] = [
         {key: value for key, value in alignment.items() if key != "targetCode"}
-        | {"competenceAttestation": attested[alignment["targetUrl"]],
-           "keyCompetence": list(catalogue.competence(alignment["targetUrl"]).key_competences)}
-        for alignment in achievement["alignment"] if alignment["targetFramework"] == "ESCO"]
+        | {
+            "competenceAttestation": attested[alignment["targetUrl"]],
+            "keyCompetence": list(catalogue.competence(alignment["targetUrl"]).key_competences),
+        }
+        for alignment in achievement["alignment"]
+        if alignment["targetFramework"] == "ESCO"
+    ]
     achievement["resultDescription"] = achievement["resultDescription"][:1]
     for key in ("version", "otherIdentifier", "tag"):
         achievement.pop(key)
-    achievement["catalogue"] = {"id": f"{base_url}/catalogue/versions/{catalogue.version}",
-                                "catalogueVersion": catalogue.version, "catalogueHash": catalogue.hash}
+    achievement["catalogue"] = {
+        "id": f"{base_url}/catalogue/versions/{catalogue.version}",
+        "catalogueVersion": catalogue.version,
+        "catalogueHash": catalogue.hash,
+    }
     subject["result"] = subject["result"][:1]
     subject["missionType"] = mission["targetCode"]
     subject["municipality"] = "cesis"
@@ -155,21 +166,30 @@ def test_credentials_of_the_earlier_vocabulary_keep_verifying_and_displaying(cli
 
     claims = read_credential(signed)
     assert (claims.mission_type, claims.municipality, claims.catalogue_version) == (
-        load_catalogue().mission_types[0].code, "cesis", load_catalogue().version)
+        load_catalogue().mission_types[0].code,
+        "cesis",
+        load_catalogue().version,
+    )
     assert {c.uri: c.attested_by for c in claims.competences}[optional] == "self"
 
 
 def test_credentials_of_the_earlier_vocabulary_keep_exporting(client, stored_old_credential):
     org, cid, signed, optional = stored_old_credential
     rows = list(csv.DictReader(io.StringIO(client.get(f"/credentials/{cid}/export/csv").text.lstrip("\ufeff"))))
-    assert (rows[0]["hours"], rows[0]["municipality"], rows[0]["volunteer_name"]) == ("42", "Cēsu novads",
-                                                                                     "Kārlis Ozoliņš")
+    assert (rows[0]["hours"], rows[0]["municipality"], rows[0]["volunteer_name"]) == (
+        "42",
+        "Cēsu novads",
+        "Kārlis Ozoliņš",
+    )
     assert optional in rows[0]["competence_uris"]
     edc = client.get(f"/credentials/{cid}/export/edc").json()
     outcomes = edc["credentialSubject"]["hasClaim"]["specifiedBy"]["learningOutcome"]
     assert [o for o in outcomes if o["relatedESCOSkill"]["id"] == optional][0]["additionalNote"]
-    volunteer_id = client.get(f"/organisations/{org.slug}/export/credentials.csv",
-                              headers=org.headers()).text.splitlines()[1].rsplit(",", 1)[-1]
+    volunteer_id = (
+        client.get(f"/organisations/{org.slug}/export/credentials.csv", headers=org.headers())
+        .text.splitlines()[1]
+        .rsplit(",", 1)[-1]
+    )
     clr = client.get(f"/volunteers/{volunteer_id}/export/clr", headers=org.headers())
     assert clr.status_code == 200, clr.text
     assert VOLUNTEER_CONTEXT in clr.json()["@context"]  # its achievements repeat the old terms
@@ -181,7 +201,10 @@ def test_credentials_of_the_earlier_vocabulary_keep_exporting(client, stored_old
 def test_new_clrs_name_only_published_contexts(client, make_org):
     org = make_org("clr-published")
     issue(client, org)
-    volunteer_id = client.get(f"/organisations/{org.slug}/export/credentials.csv",
-                              headers=org.headers()).text.splitlines()[1].rsplit(",", 1)[-1]
+    volunteer_id = (
+        client.get(f"/organisations/{org.slug}/export/credentials.csv", headers=org.headers())
+        .text.splitlines()[1]
+        .rsplit(",", 1)[-1]
+    )
     clr = client.get(f"/volunteers/{volunteer_id}/export/clr", headers=org.headers()).json()
     assert VOLUNTEER_CONTEXT not in clr["@context"]

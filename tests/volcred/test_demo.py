@@ -11,10 +11,15 @@ import httpx
 
 
 def test_demo_loads_once_and_its_credentials_verify(live_server, database_url, tmp_path):
-    env = {**os.environ, "DATABASE_URL": database_url, "BASE_URL": live_server.url,
-           "KEY_ENCRYPTION_KEY": __import__("tests.conftest", fromlist=["TEST_KEK"]).TEST_KEK}
-    first = subprocess.run([sys.executable, "-m", "volcred.cli", "demo", "--json"], capture_output=True, text=True,
-                           env=env, cwd=tmp_path)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "BASE_URL": live_server.url,
+        "KEY_ENCRYPTION_KEY": __import__("tests.conftest", fromlist=["TEST_KEK"]).TEST_KEK,
+    }
+    first = subprocess.run(
+        [sys.executable, "-m", "volcred.cli", "demo", "--json"], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
     assert len(summary["credentials"]) == 5
@@ -22,13 +27,17 @@ def test_demo_loads_once_and_its_credentials_verify(live_server, database_url, t
     for link in summary["credentials"]:
         credential_id = link.rsplit("/", 1)[1]
         credential = httpx.get(f"{live_server.url}/credentials/{credential_id}").json()
-        verdicts.append(httpx.post(f"{live_server.url}/credentials/verify",
-                                   json={"verifiableCredential": credential}).json()["verdict"])
+        verdicts.append(
+            httpx.post(f"{live_server.url}/credentials/verify", json={"verifiableCredential": credential}).json()[
+                "verdict"
+            ]
+        )
     assert verdicts == ["valid", "valid", "valid", "valid", "revoked"]
     invitation = httpx.get(summary["invitation"])  # a volunteer can start drafting a statement at once
     assert invitation.status_code == 200 and "Rīgas svētku brīvprātīgais" in invitation.text
-    again = subprocess.run([sys.executable, "-m", "volcred.cli", "demo", "--json"], capture_output=True, text=True,
-                           env=env, cwd=tmp_path)
+    again = subprocess.run(
+        [sys.executable, "-m", "volcred.cli", "demo", "--json"], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
     assert again.returncode == 0 and "credentials" not in json.loads(again.stdout)
     registry = httpx.get(f"{live_server.url}/registry").json()["issuers"]
     assert {e["slug"] for e in registry} == {"zala-gauja", "rigas-jauniesi"}

@@ -16,8 +16,13 @@ from volcred.settings import Settings
 
 def start_service(args: list[str], env: dict, tmp_path) -> subprocess.Popen:
     log = open(tmp_path / "server.log", "wb")
-    return subprocess.Popen([sys.executable, "-m", "volcred.cli", "serve", *args], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, cwd=tmp_path)
+    return subprocess.Popen(
+        [sys.executable, "-m", "volcred.cli", "serve", *args],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
 
 
 def wait_until_up(process: subprocess.Popen, url: str, tmp_path) -> None:

@@ -24,7 +24,9 @@ def test_health_reports_database(client):
 
 def test_health_speaks_latvian_first(client):
     assert client.get("/health").json()["message"] == "Pakalpojums darbojas"
-    assert client.get("/health", headers={"Accept-Language": "en-GB,en;q=0.8"}).json()["message"] == "Service is running"
+    assert (
+        client.get("/health", headers={"Accept-Language": "en-GB,en;q=0.8"}).json()["message"] == "Service is running"
+    )
 
 
 def test_unknown_path_is_problem_json(client):
@@ -99,8 +101,9 @@ def test_cli_help_lists_commands():
 
 def test_cli_db_upgrade_creates_database(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "VOLCRED_LANG": "en"}
-    result = subprocess.run([sys.executable, "-m", "volcred.cli", "db", "upgrade"], capture_output=True, text=True,
-                            env=env, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "volcred.cli", "db", "upgrade"], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "Database upgraded" in result.stdout
     assert (tmp_path / "cli.sqlite3").exists()

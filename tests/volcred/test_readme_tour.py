@@ -20,7 +20,7 @@ TOUR_MARKER = "<!-- tour: tests/volcred/test_readme_tour.py runs this block as i
 def tour_block() -> str:
     readme = (REPO / "README.md").read_text()
     assert TOUR_MARKER in readme, "the README lost its tour"
-    after = readme[readme.index(TOUR_MARKER) + len(TOUR_MARKER):]
+    after = readme[readme.index(TOUR_MARKER) + len(TOUR_MARKER) :]
     match = re.match(r"\s*```sh\n(.*?)\n```", after, re.S)
     assert match, "the tour marker must stand right above a ```sh block"
     return match[1]
@@ -37,19 +37,27 @@ def user_directory(tmp_path: Path) -> Path:
 
 
 def environment(live_server, database_url, tmp_path) -> dict:
-    return {**os.environ, "DATABASE_URL": database_url, "BASE_URL": live_server.url,
-            "KEY_ENCRYPTION_KEY": TEST_KEK, "VOLCRED_DATA_DIR": str(tmp_path / "var"), "LANG": "C.UTF-8"}
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "BASE_URL": live_server.url,
+        "KEY_ENCRYPTION_KEY": TEST_KEK,
+        "VOLCRED_DATA_DIR": str(tmp_path / "var"),
+        "LANG": "C.UTF-8",
+    }
 
 
 def test_the_readme_tour_runs_as_pasted(live_server, database_url, tmp_path):
     env = environment(live_server, database_url, tmp_path)
     home = user_directory(tmp_path)
-    demo = subprocess.run([str(home / ".venv/bin/volcred"), "demo"], cwd=home, env=env, capture_output=True,
-                          text=True, timeout=300)
+    demo = subprocess.run(
+        [str(home / ".venv/bin/volcred"), "demo"], cwd=home, env=env, capture_output=True, text=True, timeout=300
+    )
     assert demo.returncode == 0, demo.stderr
 
-    tour = subprocess.run(["bash", "-euo", "pipefail", "-c", tour_block()], cwd=home, env=env,
-                          capture_output=True, text=True, timeout=600)
+    tour = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", tour_block()], cwd=home, env=env, capture_output=True, text=True, timeout=600
+    )
     assert tour.returncode == 0, f"stdout:\n{tour.stdout}\nstderr:\n{tour.stderr}"
     lines = tour.stdout.splitlines()
     assert lines[0].startswith('{"slug": "biedriba-upes-krasts", "did": "did:web:'), lines[0]
@@ -64,22 +72,45 @@ def test_the_readme_tour_runs_as_pasted(live_server, database_url, tmp_path):
 
 
 def test_a_taken_or_mistyped_registration_number_says_what_to_do(database_url, tmp_path):
-    env = {**os.environ, "DATABASE_URL": database_url, "KEY_ENCRYPTION_KEY": TEST_KEK,
-           "VOLCRED_DATA_DIR": str(tmp_path / "var"), "VOLCRED_LANG": "en"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "KEY_ENCRYPTION_KEY": TEST_KEK,
+        "VOLCRED_DATA_DIR": str(tmp_path / "var"),
+        "VOLCRED_LANG": "en",
+    }
     home = user_directory(tmp_path)
     volcred = str(home / ".venv/bin/volcred")
     assert subprocess.run([volcred, "demo"], cwd=home, env=env, capture_output=True, timeout=300).returncode == 0
 
-    taken = subprocess.run([volcred, "org", "create", "--name", "Biedrība „Otrā”", "--reg-no", "40001441955"],
-                           cwd=home, env=env, capture_output=True, text=True, timeout=120)
+    taken = subprocess.run(
+        [volcred, "org", "create", "--name", "Biedrība „Otrā”", "--reg-no", "40001441955"],
+        cwd=home,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert taken.returncode == 2
     assert "already registered" in taken.stderr and "volcred org list" in taken.stderr
     assert "test number listed in the README" in taken.stderr
 
-    mistyped = subprocess.run([volcred, "org", "create", "--name", "Biedrība „Otrā”", "--reg-no", "50006655195"],
-                              cwd=home, env=env, capture_output=True, text=True, timeout=120)
+    mistyped = subprocess.run(
+        [volcred, "org", "create", "--name", "Biedrība „Otrā”", "--reg-no", "50006655195"],
+        cwd=home,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert mistyped.returncode == 2
     assert "check digit" in mistyped.stderr and "test numbers listed in the README" in mistyped.stderr
-    listed = subprocess.run([volcred, "org", "create", "--name", "Biedrība „Otrā”", "--reg-no", "50006655194"],
-                            cwd=home, env=env, capture_output=True, text=True, timeout=120)
+    listed = subprocess.run(
+        [volcred, "org", "create", "--name", "Biedrība „Otrā”", "--reg-no", "50006655194"],
+        cwd=home,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert listed.returncode == 0, listed.stderr  # the number the message suggests works

@@ -34,7 +34,7 @@ def socket_inodes(pid: int) -> set[str]:
         except OSError:
             continue
         if target.startswith("socket:["):
-            inodes.add(target[len("socket:["):-1])
+            inodes.add(target[len("socket:[") : -1])
     return inodes
 
 
@@ -50,11 +50,21 @@ def tcp_sockets(port: int, state: str) -> set[str]:
 
 def test_connections_opened_together_are_spread_over_the_workers(database_url, tmp_path):
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "BASE_URL": f"http://127.0.0.1:{port}",
-           "KEY_ENCRYPTION_KEY": TEST_KEK, "VOLCRED_DATA_DIR": str(tmp_path / "var")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        "KEY_ENCRYPTION_KEY": TEST_KEK,
+        "VOLCRED_DATA_DIR": str(tmp_path / "var"),
+    }
     log = open(tmp_path / "server.log", "wb")
-    server = subprocess.Popen([sys.executable, "-m", "volcred.cli", "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "volcred.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
     connections: list[socket.socket] = []
     try:
         deadline = time.monotonic() + 60

@@ -26,11 +26,13 @@ def _stored(session, ctx, reference: str) -> service.StoredCredential:
 def export_command(
     ctx: typer.Context,
     export_format: str = typer.Argument(..., metavar="FORMAT", help="edc, clr or csv."),
-    credential: str = typer.Argument(..., metavar="CREDENTIAL_FILE_OR_ID",
-                                     help="A credential file issued by this service, or a credential id."),
+    credential: str = typer.Argument(
+        ..., metavar="CREDENTIAL_FILE_OR_ID", help="A credential file issued by this service, or a credential id."
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write to this file instead of standard output."),
-    uploadable: bool = typer.Option(False, "--uploadable",
-                                    help="edc: wrap as the Europass EDC issuer's upload takes it."),
+    uploadable: bool = typer.Option(
+        False, "--uploadable", help="edc: wrap as the Europass EDC issuer's upload takes it."
+    ),
     sep: str = typer.Option("comma", "--sep", help="csv: comma, or semicolon (Latvian spreadsheets)."),
 ):
     """Export a credential: Europass EDC (edc), the volunteer's whole record as CLR 2.0 (clr), or a CSV row (csv)."""

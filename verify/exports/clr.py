@@ -30,8 +30,9 @@ def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def build_clr(credentials: list[dict], *, clr_id: str, issuer: dict, valid_from: str, name: str,
-              description: str) -> dict:
+def build_clr(
+    credentials: list[dict], *, clr_id: str, issuer: dict, valid_from: str, name: str, description: str
+) -> dict:
     """The unsigned ClrCredential over `credentials` (each a signed credential, embedded unchanged)."""
     if not credentials:
         raise ValueError("a CLR bundles at least one credential")

@@ -42,24 +42,48 @@ EDC_SCHEMA = "http://data.europa.eu/snb/model/ap/edc-generic-full"
 LANGUAGES = ("lv", "en")
 
 # EU controlled vocabularies (data.europa.eu/snb, publications.europa.eu authority tables)
-GENERIC_PROFILE = ("http://data.europa.eu/snb/credential/e34929035b", "http://data.europa.eu/snb/credential/25831c2",
-                   {"en": "Generic"})
-VOLUNTEERING = ("http://data.europa.eu/snb/learning-activity/59eaf34fab",
-                "http://data.europa.eu/snb/learning-activity/25831c2", {"en": "volunteering"})
-NON_FORMAL = ("http://data.europa.eu/snb/learning-setting/e207a81fc7",
-              "http://data.europa.eu/snb/learning-setting/25831c2", {"en": "non-formal learning"})
-LATVIA = ("http://publications.europa.eu/resource/authority/country/LVA",
-          "http://publications.europa.eu/resource/authority/country", {"en": "Latvia", "lv": "Latvija"})
+GENERIC_PROFILE = (
+    "http://data.europa.eu/snb/credential/e34929035b",
+    "http://data.europa.eu/snb/credential/25831c2",
+    {"en": "Generic"},
+)
+VOLUNTEERING = (
+    "http://data.europa.eu/snb/learning-activity/59eaf34fab",
+    "http://data.europa.eu/snb/learning-activity/25831c2",
+    {"en": "volunteering"},
+)
+NON_FORMAL = (
+    "http://data.europa.eu/snb/learning-setting/e207a81fc7",
+    "http://data.europa.eu/snb/learning-setting/25831c2",
+    {"en": "non-formal learning"},
+)
+LATVIA = (
+    "http://publications.europa.eu/resource/authority/country/LVA",
+    "http://publications.europa.eu/resource/authority/country",
+    {"en": "Latvia", "lv": "Latvija"},
+)
 LANGUAGE_CONCEPTS = {
-    "lv": ("http://publications.europa.eu/resource/authority/language/LAV",
-           "http://publications.europa.eu/resource/authority/language", {"en": "Latvian", "lv": "latviešu"}),
-    "en": ("http://publications.europa.eu/resource/authority/language/ENG",
-           "http://publications.europa.eu/resource/authority/language", {"en": "English", "lv": "angļu"}),
+    "lv": (
+        "http://publications.europa.eu/resource/authority/language/LAV",
+        "http://publications.europa.eu/resource/authority/language",
+        {"en": "Latvian", "lv": "latviešu"},
+    ),
+    "en": (
+        "http://publications.europa.eu/resource/authority/language/ENG",
+        "http://publications.europa.eu/resource/authority/language",
+        {"en": "English", "lv": "angļu"},
+    ),
 }
-BASE64 = ("http://data.europa.eu/snb/encoding/6146cde7dd", "http://data.europa.eu/snb/encoding/25831c2",
-          {"en": "base64"})
-PNG = ("http://publications.europa.eu/resource/authority/file-type/PNG",
-       "http://publications.europa.eu/resource/authority/file-type", {"en": "PNG"})
+BASE64 = (
+    "http://data.europa.eu/snb/encoding/6146cde7dd",
+    "http://data.europa.eu/snb/encoding/25831c2",
+    {"en": "base64"},
+)
+PNG = (
+    "http://publications.europa.eu/resource/authority/file-type/PNG",
+    "http://publications.europa.eu/resource/authority/file-type",
+    {"en": "PNG"},
+)
 ESCO_SKILLS = "http://data.europa.eu/esco/concept-scheme/skills"
 
 
@@ -126,11 +150,18 @@ def read_volunteer_work(credential: Any, catalogue: Catalogue, claims: Credentia
     if not claims.open_badge:
         raise NotExportable("not an OpenBadgeCredential")
     lang = claims.language if claims.language in LANGUAGES else "lv"
-    missing = [name for name, value in (("id", claims.id), ("validFrom", claims.valid_from),
-                                        ("missionType", claims.mission_type),
-                                        ("activityStartDate", claims.start_date),
-                                        ("activityEndDate", claims.end_date), ("hours", claims.hours))
-               if not _text(value)]
+    missing = [
+        name
+        for name, value in (
+            ("id", claims.id),
+            ("validFrom", claims.valid_from),
+            ("missionType", claims.mission_type),
+            ("activityStartDate", claims.start_date),
+            ("activityEndDate", claims.end_date),
+            ("hours", claims.hours),
+        )
+        if not _text(value)
+    ]
     if missing:
         raise NotExportable(", ".join(missing))
     code = claims.mission_type
@@ -151,14 +182,23 @@ def read_volunteer_work(credential: Any, catalogue: Catalogue, claims: Credentia
         competences.append(Competence(claimed.uri, label, claimed.attested_by))
     municipality = find_municipality(claims.municipality)
     return VolunteerWork(
-        credential_id=claims.id, valid_from=claims.valid_from, language=lang,
-        title=_text(claims.title) or mission_name.get(lang) or code, mission_type=code,
-        mission_name=mission_name, mission_description=mission_description,
+        credential_id=claims.id,
+        valid_from=claims.valid_from,
+        language=lang,
+        title=_text(claims.title) or mission_name.get(lang) or code,
+        mission_type=code,
+        mission_name=mission_name,
+        mission_description=mission_description,
         municipality=claims.municipality,
         municipality_name={"lv": municipality.lv, "en": municipality.en} if municipality else {},
-        start_date=claims.start_date, end_date=claims.end_date, hours=claims.hours,
-        competences=tuple(competences), role=_text(claims.role), narrative=_text(claims.narrative),
-        volunteer_name=_text(claims.volunteer_name))
+        start_date=claims.start_date,
+        end_date=claims.end_date,
+        hours=claims.hours,
+        competences=tuple(competences),
+        role=_text(claims.role),
+        narrative=_text(claims.narrative),
+        volunteer_name=_text(claims.volunteer_name),
+    )
 
 
 def iso_duration(hours: str | int | Decimal) -> str:
@@ -200,19 +240,25 @@ def _language_map(text: Text) -> dict[str, str]:
 def _organisation(body: AwardingBody) -> dict:
     address: dict[str, Any] = {"id": "urn:epass:address:1", "type": "Address", "countryCode": _concept(LATVIA)}
     if body.address:
-        address["fullAddress"] = {"id": "urn:epass:note:address", "type": "Note",
-                                  "noteLiteral": {"lv": body.address}}
+        address["fullAddress"] = {"id": "urn:epass:note:address", "type": "Note", "noteLiteral": {"lv": body.address}}
     organisation: dict[str, Any] = {
         "id": body.did,
         "type": "Organisation",
         "legalName": {"lv": body.legal_name},
-        "registration": {"id": "urn:epass:legalIdentifier:1", "type": "LegalIdentifier",
-                         "notation": body.registration_number, "spatial": _concept(LATVIA)},
+        "registration": {
+            "id": "urn:epass:legalIdentifier:1",
+            "type": "LegalIdentifier",
+            "notation": body.registration_number,
+            "spatial": _concept(LATVIA),
+        },
         "location": {"id": "urn:epass:location:1", "type": "Location", "address": address},
     }
     if body.website:
-        organisation["homepage"] = {"id": "urn:epass:webResource:homepage", "type": "WebResource",
-                                    "contentURL": body.website}
+        organisation["homepage"] = {
+            "id": "urn:epass:webResource:homepage",
+            "type": "WebResource",
+            "contentURL": body.website,
+        }
     return organisation
 
 
@@ -222,27 +268,47 @@ def _learning_outcome(number: int, competence: Competence) -> dict:
         "id": f"urn:epass:learningOutcome:{number}",
         "type": "LearningOutcome",
         "title": _both(competence.label),
-        "relatedESCOSkill": {"id": competence.uri, "type": "Concept",
-                             "inScheme": {"id": ESCO_SKILLS, "type": "ConceptScheme"},
-                             "prefLabel": _both(competence.label)},
+        "relatedESCOSkill": {
+            "id": competence.uri,
+            "type": "Concept",
+            "inScheme": {"id": ESCO_SKILLS, "type": "ConceptScheme"},
+            "prefLabel": _both(competence.label),
+        },
     }
     if competence.attested_by == "self":
-        outcome["additionalNote"] = {"id": f"urn:epass:note:outcome-{number}", "type": "Note",
-                                     "noteLiteral": _language_map(text.text("export.edc.self_attested"))}
+        outcome["additionalNote"] = {
+            "id": f"urn:epass:note:outcome-{number}",
+            "type": "Note",
+            "noteLiteral": _language_map(text.text("export.edc.self_attested")),
+        }
     return outcome
 
 
-def build_edc(credential: dict, *, catalogue: Catalogue, awarding_body: AwardingBody, verify_url: str,
-              claims: CredentialClaims | None = None) -> dict:
+def build_edc(
+    credential: dict,
+    *,
+    catalogue: Catalogue,
+    awarding_body: AwardingBody,
+    verify_url: str,
+    claims: CredentialClaims | None = None,
+) -> dict:
     """The unsigned EDC JSON-LD for a volunteer credential (see the module's docstring)."""
     work = read_volunteer_work(credential, catalogue, claims)
     text = messages()
     lang = work.language
     organisation = _organisation(awarding_body)
-    awarded_by = {"id": "urn:epass:awardingProcess:1", "type": "AwardingProcess", "awardingBody": organisation,
-                  "awardingDate": work.valid_from}
-    verify_page = {"id": "urn:epass:webResource:verify", "type": "WebResource", "contentURL": verify_url,
-                   "title": _language_map(text.text("export.edc.verify_link"))}
+    awarded_by = {
+        "id": "urn:epass:awardingProcess:1",
+        "type": "AwardingProcess",
+        "awardingBody": organisation,
+        "awardingDate": work.valid_from,
+    }
+    verify_page = {
+        "id": "urn:epass:webResource:verify",
+        "type": "WebResource",
+        "contentURL": verify_url,
+        "title": _language_map(text.text("export.edc.verify_link")),
+    }
 
     # The activity's title: the record's own title in its language; in the other language the mission type's name
     # stands in (a faithful description rather than an invented translation of free text).
@@ -254,24 +320,37 @@ def build_edc(credential: dict, *, catalogue: Catalogue, awarding_body: Awarding
         "dcType": _concept(VOLUNTEERING),
         "awardedBy": awarded_by,
         "workload": iso_duration(work.hours),
-        "temporal": {"id": "urn:epass:period:1", "type": "PeriodOfTime", "startDate": _date_time(work.start_date),
-                     "endDate": _date_time(work.end_date)},
+        "temporal": {
+            "id": "urn:epass:period:1",
+            "type": "PeriodOfTime",
+            "startDate": _date_time(work.start_date),
+            "endDate": _date_time(work.end_date),
+        },
         "directedBy": organisation,
-        "specifiedBy": {"id": "urn:epass:learningActivitySpec:1", "type": "LearningActivitySpecification",
-                        "title": _both(work.mission_name), "dcType": _concept(VOLUNTEERING),
-                        "language": _concept(LANGUAGE_CONCEPTS[lang])},
+        "specifiedBy": {
+            "id": "urn:epass:learningActivitySpec:1",
+            "type": "LearningActivitySpecification",
+            "title": _both(work.mission_name),
+            "dcType": _concept(VOLUNTEERING),
+            "language": _concept(LANGUAGE_CONCEPTS[lang]),
+        },
     }
     if work.municipality_name:
-        activity["location"] = {"id": "urn:epass:location:activity", "type": "Location",
-                                "geographicName": _both(work.municipality_name),
-                                "address": {"id": "urn:epass:address:activity", "type": "Address",
-                                            "countryCode": _concept(LATVIA)}}
+        activity["location"] = {
+            "id": "urn:epass:location:activity",
+            "type": "Location",
+            "geographicName": _both(work.municipality_name),
+            "address": {"id": "urn:epass:address:activity", "type": "Address", "countryCode": _concept(LATVIA)},
+        }
     if work.narrative:
         activity["description"] = {lang: work.narrative}
     if work.role:
         role = text.text("export.edc.role", role=work.role)
-        activity["additionalNote"] = {"id": "urn:epass:note:role", "type": "Note",
-                                      "noteLiteral": {lang: role.in_language(lang)}}
+        activity["additionalNote"] = {
+            "id": "urn:epass:note:role",
+            "type": "Note",
+            "noteLiteral": {lang: role.in_language(lang)},
+        }
 
     specification: dict[str, Any] = {
         "id": "urn:epass:learningAchievementSpec:1",
@@ -308,8 +387,14 @@ def build_edc(credential: dict, *, catalogue: Catalogue, awarding_body: Awarding
         "type": ["VerifiableCredential", "EuropeanDigitalCredential"],
         "credentialSchema": [{"id": EDC_SCHEMA, "type": "ShaclValidator2017"}],
         "credentialProfiles": [_concept(GENERIC_PROFILE)],
-        "identifier": [{"id": "urn:epass:identifier:1", "type": "Identifier", "notation": work.credential_id,
-                        "schemeName": "Open Badges 3.0 / Verifiable Credential"}],
+        "identifier": [
+            {
+                "id": "urn:epass:identifier:1",
+                "type": "Identifier",
+                "notation": work.credential_id,
+                "schemeName": "Open Badges 3.0 / Verifiable Credential",
+            }
+        ],
         "issuer": organisation,
         "validFrom": work.valid_from,
         "credentialSubject": person,
@@ -323,19 +408,27 @@ def _display(work: VolunteerWork, body: AwardingBody, verify_url: str) -> dict:
     individual = []
     for number, lang in enumerate(ordered, start=1):
         png = render_card(display_card(work, body, verify_url, lang))
-        individual.append({
-            "id": f"urn:epass:individualDisplay:{number}",
-            "type": "IndividualDisplay",
-            "language": _concept(LANGUAGE_CONCEPTS[lang]),
-            "displayDetail": [{
-                "id": f"urn:epass:displayDetail:{number}",
-                "type": "DisplayDetail",
-                "page": 1,
-                "image": {"id": f"urn:epass:mediaObject:{number}", "type": "MediaObject",
-                          "content": base64.b64encode(png).decode("ascii"), "contentEncoding": _concept(BASE64),
-                          "contentType": _concept(PNG)},
-            }],
-        })
+        individual.append(
+            {
+                "id": f"urn:epass:individualDisplay:{number}",
+                "type": "IndividualDisplay",
+                "language": _concept(LANGUAGE_CONCEPTS[lang]),
+                "displayDetail": [
+                    {
+                        "id": f"urn:epass:displayDetail:{number}",
+                        "type": "DisplayDetail",
+                        "page": 1,
+                        "image": {
+                            "id": f"urn:epass:mediaObject:{number}",
+                            "type": "MediaObject",
+                            "content": base64.b64encode(png).decode("ascii"),
+                            "contentEncoding": _concept(BASE64),
+                            "contentType": _concept(PNG),
+                        },
+                    }
+                ],
+            }
+        )
     return {
         "id": "urn:epass:displayParameter:1",
         "type": "DisplayParameter",
@@ -357,8 +450,10 @@ def display_card(work: VolunteerWork, body: AwardingBody, verify_url: str, lang:
     period = f"{_day(work.start_date, lang)} – {_day(work.end_date, lang)}"
     hours = work.hours.replace(".", ",") if lang == "lv" else work.hours  # Latvian writes a decimal comma
     facts = [
-        (text.get("export.card.organisation", lang),
-         f"{body.legal_name} ({text.get('export.card.reg_no', lang)} {body.registration_number})"),
+        (
+            text.get("export.card.organisation", lang),
+            f"{body.legal_name} ({text.get('export.card.reg_no', lang)} {body.registration_number})",
+        ),
         (text.get("export.card.mission", lang), work.mission_name.get(lang) or work.title),
         (text.get("export.card.period", lang), period),
         (text.get("export.card.hours", lang), hours),

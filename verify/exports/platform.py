@@ -43,5 +43,13 @@ def platform_registry_entry(base_url: str) -> dict:
     """What the verifier learns about the platform as an issuer: not an organisation of the registry, so no
     registration number; `kind` tells the verdict to say so."""
     did = platform_did(base_url)
-    return {"did": did, "issuer_did": did, "dids": [did], "kind": PLATFORM_KIND, "legal_name": platform_name(base_url),
-            "registration_number": "", "status": "verified", "website": base_url}
+    return {
+        "did": did,
+        "issuer_did": did,
+        "dids": [did],
+        "kind": PLATFORM_KIND,
+        "legal_name": platform_name(base_url),
+        "registration_number": "",
+        "status": "verified",
+        "website": base_url,
+    }

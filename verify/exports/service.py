@@ -46,6 +46,7 @@ FORMATS = ("edc", "clr", "csv")
 
 # --- the platform's signing identity -------------------------------------------------------------------------------
 
+
 def platform_keys(session: Session) -> list[PlatformKeyRow]:
     return list(session.scalars(select(PlatformKeyRow).order_by(PlatformKeyRow.created_at, PlatformKeyRow.fragment)))
 
@@ -58,9 +59,12 @@ def ensure_platform_key(session: Session, ctx: IssuerContext) -> PlatformKeyRow:
             return key
         new = generate_key()
         key_id = new_id()
-        row = PlatformKeyRow(id=key_id, fragment=f"key-{len(platform_keys(session)) + 1}",
-                             public_multikey=new.public_multikey,
-                             encrypted_private_key=encrypt_private_key(new.private_key, ctx.kek, key_id))
+        row = PlatformKeyRow(
+            id=key_id,
+            fragment=f"key-{len(platform_keys(session)) + 1}",
+            public_multikey=new.public_multikey,
+            encrypted_private_key=encrypt_private_key(new.private_key, ctx.kek, key_id),
+        )
         try:
             with session.begin_nested():
                 session.add(row)
@@ -78,18 +82,19 @@ def platform_document(session: Session, ctx: IssuerContext, *, create: bool) -> 
     keys = platform_keys(session)
     if not keys:
         return None
-    return platform_did_document(ctx.base_url, [PublicKeyEntry(k.fragment, k.public_multikey, k.status)
-                                                for k in keys])
+    return platform_did_document(ctx.base_url, [PublicKeyEntry(k.fragment, k.public_multikey, k.status) for k in keys])
 
 
 def platform_signing_identity(session: Session, ctx: IssuerContext) -> SigningIdentity:
     key = ensure_platform_key(session, ctx)
     did = platform_did(ctx.base_url)
-    return SigningIdentity(did, f"{did}#{key.fragment}", decrypt_private_key(key.encrypted_private_key, ctx.kek,
-                                                                               key.id), key.id)
+    return SigningIdentity(
+        did, f"{did}#{key.fragment}", decrypt_private_key(key.encrypted_private_key, ctx.kek, key.id), key.id
+    )
 
 
 # --- reading stored credentials --------------------------------------------------------------------------------------
+
 
 @dataclass
 class StoredCredential:
@@ -119,7 +124,7 @@ def stored_credential_for_document(session: Session, ctx: IssuerContext, documen
     url = document.get("id") if isinstance(document, dict) else None
     if not isinstance(url, str) or not url.startswith(prefix):
         raise UserError("credential.not_found", kind="not_found")
-    stored = stored_credential(session, url[len(prefix):])
+    stored = stored_credential(session, url[len(prefix) :])
     if stored.document != document:
         raise UserError("export.file_differs", kind="conflict")
     return stored
@@ -139,11 +144,17 @@ def credential_catalogue(claims: CredentialClaims) -> Catalogue:
 def awarding_body(session: Session, ctx: IssuerContext, row: CredentialRow) -> edc.AwardingBody:
     """The issuing organisation as the registry has it now."""
     org = session.get(OrganisationRow, row.organisation_id)
-    return edc.AwardingBody(did=issuers.organisation_did(org, ctx.base_url), legal_name=org.legal_name,
-                            registration_number=org.registration_number, address=org.address, website=org.website)
+    return edc.AwardingBody(
+        did=issuers.organisation_did(org, ctx.base_url),
+        legal_name=org.legal_name,
+        registration_number=org.registration_number,
+        address=org.address,
+        website=org.website,
+    )
 
 
 # --- EDC ------------------------------------------------------------------------------------------------------------
+
 
 def edc_document(session: Session, ctx: IssuerContext, stored: StoredCredential) -> dict:
     """The EDC of a credential in force: a revoked or suspended one is not handed on to Europass, where sealing
@@ -152,17 +163,27 @@ def edc_document(session: Session, ctx: IssuerContext, stored: StoredCredential)
         raise UserError("export.revoked", kind="gone")
     if stored.row.status == "suspended":
         raise UserError("export.suspended", kind="conflict")
-    return edc.build_edc(stored.document, catalogue=credential_catalogue(stored.claims),
-                         awarding_body=awarding_body(session, ctx, stored.row),
-                         verify_url=verify_page_url(ctx.base_url, stored.row.id), claims=stored.claims)
+    return edc.build_edc(
+        stored.document,
+        catalogue=credential_catalogue(stored.claims),
+        awarding_body=awarding_body(session, ctx, stored.row),
+        verify_url=verify_page_url(ctx.base_url, stored.row.id),
+        claims=stored.claims,
+    )
 
 
 # --- CSV ------------------------------------------------------------------------------------------------------------
 
+
 def csv_row(session: Session, ctx: IssuerContext, stored: StoredCredential) -> dict[str, str]:
-    row = table.credential_row(stored.document, catalogue=credential_catalogue(stored.claims),
-                               awarding_body=awarding_body(session, ctx, stored.row), status=stored.row.status,
-                               verify_url=verify_page_url(ctx.base_url, stored.row.id), claims=stored.claims)
+    row = table.credential_row(
+        stored.document,
+        catalogue=credential_catalogue(stored.claims),
+        awarding_body=awarding_body(session, ctx, stored.row),
+        status=stored.row.status,
+        verify_url=verify_page_url(ctx.base_url, stored.row.id),
+        claims=stored.claims,
+    )
     row["volunteer_id"] = stored.row.volunteer_id or ""
     return row
 
@@ -173,8 +194,15 @@ def check_separator(separator: str) -> str:
     return separator
 
 
-def organisation_csv(session: Session, ctx: IssuerContext, principal: Principal, slug: str,
-                     start: date | None, end: date | None, separator: str) -> bytes:
+def organisation_csv(
+    session: Session,
+    ctx: IssuerContext,
+    principal: Principal,
+    slug: str,
+    start: date | None,
+    end: date | None,
+    separator: str,
+) -> bytes:
     """Every credential the organisation issued, optionally those issued (in Latvian time) from `start` to `end`."""
     check_separator(separator)
     org = issuers.get_organisation(session, slug)
@@ -189,8 +217,9 @@ def organisation_csv(session: Session, ctx: IssuerContext, principal: Principal,
     if end:
         query = query.where(CredentialRow.issued_at < _riga_midnight(end + timedelta(days=1)))
     rows = session.scalars(query.order_by(CredentialRow.issued_at, CredentialRow.id))
-    return table.to_csv([csv_row(session, ctx, _load(row)) for row in rows], columns=table.ORGANISATION_COLUMNS,
-                        separator=separator)
+    return table.to_csv(
+        [csv_row(session, ctx, _load(row)) for row in rows], columns=table.ORGANISATION_COLUMNS, separator=separator
+    )
 
 
 def _riga_midnight(day: date) -> datetime:
@@ -199,12 +228,19 @@ def _riga_midnight(day: date) -> datetime:
 
 # --- CLR ------------------------------------------------------------------------------------------------------------
 
+
 def volunteer_credentials(session: Session, volunteer: VolunteerRow) -> list[dict]:
     """The volunteer's credentials in force, oldest first, each as issued. Revoked and superseded ones are left
     out (their issuer withdrew or replaced them); a suspended one stays, and its status list says so."""
-    rows = session.scalars(select(CredentialRow).where(
-        CredentialRow.volunteer_id == volunteer.id, CredentialRow.status != "revoked",
-        CredentialRow.superseded_by.is_(None)).order_by(CredentialRow.issued_at, CredentialRow.id))
+    rows = session.scalars(
+        select(CredentialRow)
+        .where(
+            CredentialRow.volunteer_id == volunteer.id,
+            CredentialRow.status != "revoked",
+            CredentialRow.superseded_by.is_(None),
+        )
+        .order_by(CredentialRow.issued_at, CredentialRow.id)
+    )
     return [_load(row).document for row in rows]
 
 
@@ -216,14 +252,20 @@ def clr_for_volunteer(session: Session, ctx: IssuerContext, volunteer: Volunteer
     identity = platform_signing_identity(session, ctx)
     now = format_created(datetime.now(UTC))
     text = messages()
-    document = clr.build_clr(documents, clr_id=f"urn:uuid:{uuid.uuid4()}", issuer=platform_profile(ctx.base_url),
-                             valid_from=now, name=text.get("export.clr_name", lang),
-                             description=text.get("export.clr_description", lang, host=platform_host(ctx.base_url)))
+    document = clr.build_clr(
+        documents,
+        clr_id=f"urn:uuid:{uuid.uuid4()}",
+        issuer=platform_profile(ctx.base_url),
+        valid_from=now,
+        name=text.get("export.clr_name", lang),
+        description=text.get("export.clr_description", lang, host=platform_host(ctx.base_url)),
+    )
     return sign_document(document, identity, now)
 
 
-def organisation_volunteer_clr(session: Session, ctx: IssuerContext, principal: Principal, volunteer_id: str,
-                               lang: str) -> dict:
+def organisation_volunteer_clr(
+    session: Session, ctx: IssuerContext, principal: Principal, volunteer_id: str, lang: str
+) -> dict:
     volunteer = session.get(VolunteerRow, volunteer_id)
     if volunteer is None or not principal.acts_for(volunteer.organisation_id):
         raise UserError("export.volunteer_not_found", kind="not_found")
@@ -231,8 +273,9 @@ def organisation_volunteer_clr(session: Session, ctx: IssuerContext, principal: 
     return clr_for_volunteer(session, ctx, volunteer, lang)
 
 
-def credential_volunteer_clr(session: Session, ctx: IssuerContext, principal: Principal, credential_id: str,
-                             lang: str) -> dict:
+def credential_volunteer_clr(
+    session: Session, ctx: IssuerContext, principal: Principal, credential_id: str, lang: str
+) -> dict:
     """`/credentials/{id}/export/clr`: the CLR of that credential's volunteer, for the issuing organisation."""
     row = session.get(CredentialRow, credential_id)
     if row is None or not principal.acts_for(row.organisation_id):

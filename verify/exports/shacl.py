@@ -63,15 +63,19 @@ def validate(document: dict) -> list[Violation]:
 
     data = rdflib.Graph()
     data.parse(data=to_nquads(document), format="nt")
-    _, report, _ = shacl_validate(data, shacl_graph=_shapes(), inference="none", advanced=False,
-                                  allow_warnings=True)
+    _, report, _ = shacl_validate(data, shacl_graph=_shapes(), inference="none", advanced=False, allow_warnings=True)
     found = []
     for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
         if report.value(result, SH.resultSeverity) != SH.Violation:
             continue
         path = report.value(result, SH.resultPath)
         shape = report.value(result, SH.sourceShape)
-        found.append(Violation(str(report.value(result, SH.focusNode)), str(path) if path is not None else None,
-                               str(report.value(result, SH.resultMessage)),
-                               str(shape) if isinstance(shape, rdflib.URIRef) else None))
+        found.append(
+            Violation(
+                str(report.value(result, SH.focusNode)),
+                str(path) if path is not None else None,
+                str(report.value(result, SH.resultMessage)),
+                str(shape) if isinstance(shape, rdflib.URIRef) else None,
+            )
+        )
     return found

@@ -25,9 +25,24 @@ from verify.exports.edc import AwardingBody, NotExportable, read_volunteer_work
 RIGA = ZoneInfo("Europe/Riga")
 SEPARATORS = {"comma": ",", "semicolon": ";"}
 COLUMNS = (
-    "credential_id", "issued_on", "issuer_legal_name", "issuer_registration_number", "mission_type",
-    "mission_type_lv", "mission_type_en", "title", "municipality", "start_date", "end_date", "hours",
-    "competence_uris", "competences_lv", "competences_en", "status", "verify_url", "volunteer_name",
+    "credential_id",
+    "issued_on",
+    "issuer_legal_name",
+    "issuer_registration_number",
+    "mission_type",
+    "mission_type_lv",
+    "mission_type_en",
+    "title",
+    "municipality",
+    "start_date",
+    "end_date",
+    "hours",
+    "competence_uris",
+    "competences_lv",
+    "competences_en",
+    "status",
+    "verify_url",
+    "volunteer_name",
 )
 ORGANISATION_COLUMNS = COLUMNS + ("volunteer_id",)
 
@@ -41,41 +56,52 @@ def issued_on(valid_from: str) -> str:
     return moment.astimezone(RIGA).date().isoformat() if moment.tzinfo else moment.date().isoformat()
 
 
-def credential_row(credential: dict, *, catalogue: Catalogue, awarding_body: AwardingBody, status: str,
-                   verify_url: str, claims: CredentialClaims | None = None) -> dict[str, str]:
+def credential_row(
+    credential: dict,
+    *,
+    catalogue: Catalogue,
+    awarding_body: AwardingBody,
+    status: str,
+    verify_url: str,
+    claims: CredentialClaims | None = None,
+) -> dict[str, str]:
     """A credential's row, from what its dataset states (`claims`, read here when not given). A credential that is
     not a volunteer credential (a VC-API body an organisation had signed) still gets its row, with the
     volunteer-work columns empty."""
     if claims is None:
         claims = read_credential(credential)
     row = dict.fromkeys(COLUMNS, "")
-    row.update({
-        "credential_id": claims.id or str(credential.get("id", "")),
-        "issued_on": issued_on(claims.valid_from or ""),
-        "issuer_legal_name": awarding_body.legal_name,
-        "issuer_registration_number": awarding_body.registration_number,
-        "title": claims.title or "",
-        "status": status,
-        "verify_url": verify_url,
-    })
+    row.update(
+        {
+            "credential_id": claims.id or str(credential.get("id", "")),
+            "issued_on": issued_on(claims.valid_from or ""),
+            "issuer_legal_name": awarding_body.legal_name,
+            "issuer_registration_number": awarding_body.registration_number,
+            "title": claims.title or "",
+            "status": status,
+            "verify_url": verify_url,
+        }
+    )
     try:
         work = read_volunteer_work(credential, catalogue, claims)
     except NotExportable:
         return row
-    row.update({
-        "mission_type": work.mission_type,
-        "mission_type_lv": work.mission_name.get("lv", ""),
-        "mission_type_en": work.mission_name.get("en", ""),
-        "title": work.title,
-        "municipality": work.municipality_name.get("lv", work.municipality or ""),
-        "start_date": work.start_date,
-        "end_date": work.end_date,
-        "hours": work.hours,
-        "competence_uris": "; ".join(c.uri for c in work.competences),
-        "competences_lv": "; ".join(c.label.get("lv", "") for c in work.competences),
-        "competences_en": "; ".join(c.label.get("en", "") for c in work.competences),
-        "volunteer_name": work.volunteer_name or "",
-    })
+    row.update(
+        {
+            "mission_type": work.mission_type,
+            "mission_type_lv": work.mission_name.get("lv", ""),
+            "mission_type_en": work.mission_name.get("en", ""),
+            "title": work.title,
+            "municipality": work.municipality_name.get("lv", work.municipality or ""),
+            "start_date": work.start_date,
+            "end_date": work.end_date,
+            "hours": work.hours,
+            "competence_uris": "; ".join(c.uri for c in work.competences),
+            "competences_lv": "; ".join(c.label.get("lv", "") for c in work.competences),
+            "competences_en": "; ".join(c.label.get("en", "") for c in work.competences),
+            "volunteer_name": work.volunteer_name or "",
+        }
+    )
     return row
 
 
