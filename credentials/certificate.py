@@ -24,24 +24,24 @@ import os
 import threading
 import zipfile
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from itertools import groupby
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import qrcode
-from PIL import Image as PILImage
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
+from PIL import Image as PILImage
 
-from catalogue import load_catalogue
 from base.i18n import Messages, messages
+from catalogue import load_catalogue
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
 LANGUAGE_MODES: tuple[str, ...] = ("lv", "en", "bilingual")
+
 
 def key_competence_codes() -> tuple[str, ...]:
     """The eight key competences (2018/C 189/01) in the Recommendation's order; the catalogue owns them.
@@ -207,8 +208,9 @@ class _Languages:
     def date(self, value: date) -> str:
         """LV: 01.06.2024. (the Latvian custom); EN: 1 June 2024. Bilingual documents use the Latvian form."""
         month = self.catalogue.get(f"certificate.month.{value.month}", self.primary)
-        return self.catalogue.get("certificate.date", self.primary, day=value.day, month=value.month,
-                                  month_name=month, year=value.year)
+        return self.catalogue.get(
+            "certificate.date", self.primary, day=value.day, month=value.month, month_name=month, year=value.year
+        )
 
     def number(self, value: int | Decimal) -> str:
         text = format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
@@ -383,10 +385,16 @@ class CertificateRenderer:
         self.resources = _Resources()
         self.url_fetcher = self.resources.fetcher
         self.image_cache = _ImageCache()
-        self.stylesheet = CSS(filename=str(STATIC / "certificate.css"), font_config=self.font_config,
-                              url_fetcher=self.url_fetcher)
-        environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.stylesheet = CSS(
+            filename=str(STATIC / "certificate.css"), font_config=self.font_config, url_fetcher=self.url_fetcher
+        )
+        environment = Environment(
+            loader=FileSystemLoader(str(TEMPLATES)),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
         self.template = environment.get_template("certificate.html")
         self._lock = threading.RLock()
 
@@ -411,10 +419,14 @@ class CertificateRenderer:
             qr=_qr_png(data.verify_url),
             logo=logo,
             signature=signature,
-            status_mark=([self.catalogue.get(f"certificate.status_mark.{data.status}", lang)
-                          for lang in languages.shown] if data.status != "active" else []),
-            status_note=(languages.plain(f"certificate.status_note.{data.status}")
-                         if data.status != "active" else None),
+            status_mark=(
+                [self.catalogue.get(f"certificate.status_mark.{data.status}", lang) for lang in languages.shown]
+                if data.status != "active"
+                else []
+            ),
+            status_note=(
+                languages.plain(f"certificate.status_note.{data.status}") if data.status != "active" else None
+            ),
         )
 
     def document(self, data: CertificateData):
@@ -423,14 +435,18 @@ class CertificateRenderer:
 
         with self._lock:
             html = HTML(string=self.html(data), base_url=str(STATIC) + "/", url_fetcher=self.url_fetcher)
-            return html.render(stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.image_cache,
-                               pdf_variant=PDF_VARIANT)
+            return html.render(
+                stylesheets=[self.stylesheet],
+                font_config=self.font_config,
+                cache=self.image_cache,
+                pdf_variant=PDF_VARIANT,
+            )
 
     def render(self, data: CertificateData) -> bytes:
         """The certificate as tagged PDF/A-3a bytes with the signed credential attached as an associated file."""
         from weasyprint import Attachment
 
-        issued = datetime.combine(data.issue_date, time(0, 0), tzinfo=timezone.utc)
+        issued = datetime.combine(data.issue_date, time(0, 0), tzinfo=UTC)
         attachment = Attachment(
             string=data.credential_bytes(),
             name=CREDENTIAL_FILENAME,
@@ -494,8 +510,10 @@ def _finish_pdfa(document, pdf) -> None:
     array; and a variant is either PDF/A or PDF/UA, so the PDF/UA identification joins the PDF/A one in the XMP."""
     metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
     metadata.compress = False
-    metadata.stream = [part.replace(b"</rdf:RDF>", PDFUA_IDENTIFICATION + b"</rdf:RDF>", 1)
-                       if isinstance(part, bytes) else part for part in metadata.stream]
+    metadata.stream = [
+        part.replace(b"</rdf:RDF>", PDFUA_IDENTIFICATION + b"</rdf:RDF>", 1) if isinstance(part, bytes) else part
+        for part in metadata.stream
+    ]
     if "AF" in pdf.catalog:
         unique = list(dict.fromkeys(pdf.catalog["AF"]))
         pdf.catalog["AF"].clear()
@@ -591,7 +609,7 @@ class CertificateCache:
                 except FileNotFoundError:
                     pass
         entries.sort()
-        for _, path in entries[:max(0, len(entries) - self.limit)]:
+        for _, path in entries[: max(0, len(entries) - self.limit)]:
             try:
                 os.remove(path)
             except FileNotFoundError:
@@ -800,9 +818,28 @@ def extract_embedded_credential(pdf_bytes: bytes) -> dict:
 
 
 __all__ = [
-    "ATTESTERS", "CREDENTIAL_FILENAME", "CREDENTIAL_MEDIA_TYPE", "CertificateCompetence", "CertificateData",
-    "CertificateCache", "CertificateRenderer", "EmbeddedCredentialError", "IMAGE_MEDIA_TYPES", "Image",
-    "key_competence_codes", "LANGUAGE_MODES", "STATUSES", "certificate_cache", "certificate_cache_key",
-    "certificate_filename", "default_renderer", "extract_embedded_credential", "render_certificate", "render_many",
-    "shared_pool", "shutdown_shared_pools", "use_certificate_cache", "zip_certificates",
+    "ATTESTERS",
+    "CREDENTIAL_FILENAME",
+    "CREDENTIAL_MEDIA_TYPE",
+    "CertificateCompetence",
+    "CertificateData",
+    "CertificateCache",
+    "CertificateRenderer",
+    "EmbeddedCredentialError",
+    "IMAGE_MEDIA_TYPES",
+    "Image",
+    "key_competence_codes",
+    "LANGUAGE_MODES",
+    "STATUSES",
+    "certificate_cache",
+    "certificate_cache_key",
+    "certificate_filename",
+    "default_renderer",
+    "extract_embedded_credential",
+    "render_certificate",
+    "render_many",
+    "shared_pool",
+    "shutdown_shared_pools",
+    "use_certificate_cache",
+    "zip_certificates",
 ]

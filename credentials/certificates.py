@@ -7,9 +7,9 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalogue import catalogue_version
 from base.errors import UserError
-from credentials.certificate import CertificateCompetence, CertificateData, Image, LANGUAGE_MODES
+from catalogue import catalogue_version
+from credentials.certificate import LANGUAGE_MODES, CertificateCompetence, CertificateData, Image
 from credentials.common import RIGA, verify_page_url
 from credentials.store import CredentialRow, RecordRow, VolunteerRow
 from issuers.auth import hash_token
@@ -35,9 +35,16 @@ def certificate_data(session: Session, ctx: IssuerContext, row: CredentialRow, l
     competences = []
     for item in record.competences:
         competence = catalogue.competence(item["uri"])
-        competences.append(CertificateCompetence(
-            uri=item["uri"], label_lv=competence.label.lv, label_en=competence.label.en, core=item["uri"] in core,
-            attested_by=item.get("attested_by", "organiser"), key_competences=tuple(competence.key_competences)))
+        competences.append(
+            CertificateCompetence(
+                uri=item["uri"],
+                label_lv=competence.label.lv,
+                label_en=competence.label.en,
+                core=item["uri"] in core,
+                attested_by=item.get("attested_by", "organiser"),
+                key_competences=tuple(competence.key_competences),
+            )
+        )
     municipality = find_municipality(record.municipality)
     return CertificateData(
         language=language,
@@ -63,8 +70,11 @@ def certificate_data(session: Session, ctx: IssuerContext, row: CredentialRow, l
         volunteer_reference=_pseudonymous_reference(record) if volunteer.kind == "pseudonymous" else None,
         role=record.role or None,
         organisation_logo=Image(organisation.logo, organisation.logo_media_type) if organisation.logo else None,
-        signature_image=(Image(organisation.signature_image, organisation.signature_media_type)
-                         if organisation.signature_image else None),
+        signature_image=(
+            Image(organisation.signature_image, organisation.signature_media_type)
+            if organisation.signature_image
+            else None
+        ),
         status=row.status,  # a suspended or revoked credential's certificate says so
     )
 
@@ -93,5 +103,8 @@ def volunteers_by_link(session: Session, token: str) -> list[VolunteerRow]:
 
 def credentials_of(session: Session, volunteers: list[VolunteerRow]) -> list[CredentialRow]:
     ids = [v.id for v in volunteers]
-    return list(session.scalars(select(CredentialRow).where(CredentialRow.volunteer_id.in_(ids))
-                                .order_by(CredentialRow.issued_at.desc())))
+    return list(
+        session.scalars(
+            select(CredentialRow).where(CredentialRow.volunteer_id.in_(ids)).order_by(CredentialRow.issued_at.desc())
+        )
+    )

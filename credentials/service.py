@@ -6,38 +6,44 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalogue import catalogue_version, load_catalogue
+from base.db import utcnow
 from base.errors import UserError
+from catalogue import catalogue_version, load_catalogue
 from catalogue.model import key_competence_uri, mission_type_uri
+from credentials.common import credential_loader, credential_url, status_list_url
+from credentials.document import (
+    CatalogueCitation,
+    CompetenceLine,
+    IssuerProfile,
+    KeyCompetenceLine,
+    SubjectIdentity,
+    build_credential,
+)
 from credentials.proofs.dataintegrity import Ed25519Signature, format_created, sign
-from credentials.document import (CatalogueCitation, CompetenceLine, IssuerProfile, KeyCompetenceLine, SubjectIdentity,
-                                  build_credential)
 from credentials.proofs.jsonld import DocumentLoaderError, StrictExpansionError
 from credentials.proofs.rdfc import CanonicalizationError
+from credentials.proofs.statuslist import (
+    PURPOSES,
+    StatusEntry,
+)
 from credentials.records.records import (
     CompetenceClaim,
     ValidRecord,
     VolunteerInput,
 )
-from credentials.proofs.statuslist import (
-    PURPOSES,
-    StatusEntry,
-)
+from credentials.records.service import _visible_record
+from credentials.status_lists import _set_status_bit, allocate_status_indices, current_status_lists
+from credentials.store import CredentialRow, RecordRow, StatusListRow, VolunteerRow
 from issuers import service as issuers
 from issuers.audit_store import append_audit
 from issuers.auth import Principal
-from base.db import utcnow
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
-from credentials.store import CredentialRow, RecordRow, StatusListRow, VolunteerRow
-from credentials.common import credential_loader, credential_url, status_list_url
-from credentials.records.service import _visible_record
-from credentials.status_lists import _set_status_bit, allocate_status_indices, current_status_lists
 
 
 @dataclass
@@ -48,39 +54,56 @@ class StatusAllocation:
     entries: list[dict]
 
 
-
-def allocate_status_entries(session: Session, ctx: IssuerContext, org: OrganisationRow,
-                            count: int = 1) -> list[StatusAllocation]:
+def allocate_status_entries(
+    session: Session, ctx: IssuerContext, org: OrganisationRow, count: int = 1
+) -> list[StatusAllocation]:
     """Places for `count` new credentials in the organisation's revocation and suspension lists."""
     current = current_status_lists(session, org)
-    by_purpose = {purpose: allocate_status_indices(session, org, purpose, count, current.get(purpose))
-                  for purpose in PURPOSES}
+    by_purpose = {
+        purpose: allocate_status_indices(session, org, purpose, count, current.get(purpose)) for purpose in PURPOSES
+    }
     allocations = []
     for i in range(count):
         lists, entries = {}, []
         for purpose in PURPOSES:
             status_list, index = by_purpose[purpose][i]
             lists[purpose] = (status_list, index)
-            entries.append(StatusEntry(purpose, index, status_list_url(ctx.base_url, org.slug, purpose,
-                                                                       status_list.number)).as_json())
+            entries.append(
+                StatusEntry(
+                    purpose, index, status_list_url(ctx.base_url, org.slug, purpose, status_list.number)
+                ).as_json()
+            )
         allocations.append(StatusAllocation(lists, entries))
     return allocations
 
 
-
-def store_credential(session: Session, credential_id: str, org: OrganisationRow, identity, signed: dict,
-                     allocation: StatusAllocation, **fields) -> CredentialRow:
+def store_credential(
+    session: Session,
+    credential_id: str,
+    org: OrganisationRow,
+    identity,
+    signed: dict,
+    allocation: StatusAllocation,
+    **fields,
+) -> CredentialRow:
     """Keeps the signed JSON exactly as issued, with where its status bits live."""
     (revocation_list, revocation_index), (suspension_list, suspension_index) = (
-        allocation.lists["revocation"], allocation.lists["suspension"])
-    row = CredentialRow(id=credential_id, organisation_id=org.id,
-                        document=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
-                        signing_key_id=identity.key_row_id, revocation_list_id=revocation_list.id,
-                        revocation_index=revocation_index, suspension_list_id=suspension_list.id,
-                        suspension_index=suspension_index, **fields)
+        allocation.lists["revocation"],
+        allocation.lists["suspension"],
+    )
+    row = CredentialRow(
+        id=credential_id,
+        organisation_id=org.id,
+        document=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
+        signing_key_id=identity.key_row_id,
+        revocation_list_id=revocation_list.id,
+        revocation_index=revocation_index,
+        suspension_list_id=suspension_list.id,
+        suspension_index=suspension_index,
+        **fields,
+    )
     session.add(row)
     return row
-
 
 
 @dataclass
@@ -89,11 +112,9 @@ class Issued:
     document: dict
 
 
-
 def issue_record(session: Session, principal: Principal, ctx: IssuerContext, record_id: str) -> Issued:
     """Signs the approved record's credential and allocates its two status entries."""
     return issue_records(session, principal, ctx, [record_id])[0]
-
 
 
 def issue_records(session: Session, principal: Principal, ctx: IssuerContext, record_ids: list[str]) -> list[Issued]:
@@ -103,9 +124,16 @@ def issue_records(session: Session, principal: Principal, ctx: IssuerContext, re
         raise ValueError("issue_records was given the same record twice")
     # Locked and read fresh, in one order: concurrent issuers of a record take turns and all but the first find it
     # issued (see get_record).
-    locked = {row.id: row for row in session.scalars(
-        select(RecordRow).where(RecordRow.id.in_(record_ids)).order_by(RecordRow.id).with_for_update()
-        .execution_options(populate_existing=True))}
+    locked = {
+        row.id: row
+        for row in session.scalars(
+            select(RecordRow)
+            .where(RecordRow.id.in_(record_ids))
+            .order_by(RecordRow.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
     records = [_visible_record(principal, locked.get(record_id)) for record_id in record_ids]
     if not records:
         return []
@@ -121,15 +149,23 @@ def issue_records(session: Session, principal: Principal, ctx: IssuerContext, re
     org = session.get(OrganisationRow, records[0].organisation_id)
     identity = issuers.signing_identity(session, ctx, org)
     allocations = allocate_status_entries(session, ctx, org, len(records))
-    issued = [_issue(session, principal, ctx, org, identity, record, allocation)
-              for record, allocation in zip(records, allocations)]
+    issued = [
+        _issue(session, principal, ctx, org, identity, record, allocation)
+        for record, allocation in zip(records, allocations)
+    ]
     session.flush()  # once for all: the credentials go in as one multi-row INSERT (a round trip each on PostgreSQL)
     return issued
 
 
-
-def _issue(session: Session, principal: Principal, ctx: IssuerContext, org: OrganisationRow, identity,
-           record: RecordRow, allocation: StatusAllocation) -> Issued:
+def _issue(
+    session: Session,
+    principal: Principal,
+    ctx: IssuerContext,
+    org: OrganisationRow,
+    identity,
+    record: RecordRow,
+    allocation: StatusAllocation,
+) -> Issued:
     volunteer = session.get(VolunteerRow, record.volunteer_id)
     catalogue = load_catalogue()
     if record.catalogue_version != catalogue.version:
@@ -142,8 +178,14 @@ def _issue(session: Session, principal: Principal, ctx: IssuerContext, org: Orga
     lines, key_lines = [], {}
     for item in record.competences:
         competence = catalogue.competence(item["uri"])
-        lines.append(CompetenceLine(CompetenceClaim(item["uri"], item.get("attested_by", "organiser"), item.get("note")),
-                                    competence.label.lv, competence.label.en, tuple(competence.key_competences)))
+        lines.append(
+            CompetenceLine(
+                CompetenceClaim(item["uri"], item.get("attested_by", "organiser"), item.get("note")),
+                competence.label.lv,
+                competence.label.en,
+                tuple(competence.key_competences),
+            )
+        )
         for code in competence.key_competences:
             key_lines.setdefault(code, KeyCompetenceLine(code, catalogue.key_competence(code).name.in_language(lang)))
     if volunteer.kind == "pseudonymous":
@@ -152,38 +194,68 @@ def _issue(session: Session, principal: Principal, ctx: IssuerContext, org: Orga
         subject = SubjectIdentity(salt=record.subject_salt, name=volunteer.name, email=volunteer.email)
     valid = ValidRecord(
         volunteer=VolunteerInput(name=volunteer.name, email=volunteer.email),
-        mission_type=record.mission_type, title=record.title, municipality=record.municipality,
-        start_date=record.start_date, end_date=record.end_date, hours=record.hours, role=record.role,
-        competences=tuple(line.claim for line in lines), narrative=record.narrative, evidence=tuple(record.evidence),
-        language=lang)
-    now = format_created(datetime.now(timezone.utc))
+        mission_type=record.mission_type,
+        title=record.title,
+        municipality=record.municipality,
+        start_date=record.start_date,
+        end_date=record.end_date,
+        hours=record.hours,
+        role=record.role,
+        competences=tuple(line.claim for line in lines),
+        narrative=record.narrative,
+        evidence=tuple(record.evidence),
+        language=lang,
+    )
+    now = format_created(datetime.now(UTC))
     document = build_credential(
         credential_url=url,
-        issuer=IssuerProfile(id=identity.issuer_did, name=org.legal_name,
-                             registration_number=org.registration_number, url=org.website),
-        record=valid, mission_name=mission.name.in_language(lang),
+        issuer=IssuerProfile(
+            id=identity.issuer_did, name=org.legal_name, registration_number=org.registration_number, url=org.website
+        ),
+        record=valid,
+        mission_name=mission.name.in_language(lang),
         mission_description=mission.description.in_language(lang),
-        mission_tasks=[task.in_language(lang) for task in mission.tasks], competences=lines,
-        key_competences=list(key_lines.values()), catalogue=CatalogueCitation(
-            version=catalogue.version, hash=catalogue.hash, title=catalogue.title.in_language(lang),
+        mission_tasks=[task.in_language(lang) for task in mission.tasks],
+        competences=lines,
+        key_competences=list(key_lines.values()),
+        catalogue=CatalogueCitation(
+            version=catalogue.version,
+            hash=catalogue.hash,
+            title=catalogue.title.in_language(lang),
             mission_type_url=mission_type_uri(ctx.base_url, mission.code),
-            key_competence_urls={code: key_competence_uri(ctx.base_url, code) for code in key_lines}),
-        status_entries=allocation.entries, valid_from=now,
-        subject_identity=subject)
+            key_competence_urls={code: key_competence_uri(ctx.base_url, code) for code in key_lines},
+        ),
+        status_entries=allocation.entries,
+        valid_from=now,
+        subject_identity=subject,
+    )
     signed = sign_document(document, identity, now)
-    row = store_credential(session, credential_id, org, identity, signed, allocation, record_id=record.id,
-                           volunteer_id=volunteer.id, language=lang)
+    row = store_credential(
+        session,
+        credential_id,
+        org,
+        identity,
+        signed,
+        allocation,
+        record_id=record.id,
+        volunteer_id=volunteer.id,
+        language=lang,
+    )
     record.status = "issued"
-    append_audit(session, "credential.issue", organisation_id=org.id, subject_id=credential_id, principal=principal,
-                 details={"record": record.id, "key": identity.key_row_id})
+    append_audit(
+        session,
+        "credential.issue",
+        organisation_id=org.id,
+        subject_id=credential_id,
+        principal=principal,
+        details={"record": record.id, "key": identity.key_row_id},
+    )
     if record.revises_id:
         _supersede(session, principal, record.revises_id, credential_id)
     return Issued(row, signed)
 
 
-
 SUPERSEDED = "superseded"
-
 
 
 def _supersede(session: Session, principal: Principal, old_record_id: str, new_credential_id: str) -> None:
@@ -192,16 +264,13 @@ def _supersede(session: Session, principal: Principal, old_record_id: str, new_c
     old_record.status = "superseded"
     for old in session.scalars(select(CredentialRow).where(CredentialRow.record_id == old_record_id)):
         if old.status != "revoked":
-            _apply_status(session, principal, old, "revoke", SUPERSEDED,
-                          extra={"superseded_by": new_credential_id})
+            _apply_status(session, principal, old, "revoke", SUPERSEDED, extra={"superseded_by": new_credential_id})
             old.superseded_by = new_credential_id
-
 
 
 def new_credential_id() -> str:
     # 128 random bits: the id is also the capability to read the credential and its public page.
     return secrets.token_hex(16)
-
 
 
 def get_credential(session: Session, credential_id: str) -> CredentialRow:
@@ -211,7 +280,6 @@ def get_credential(session: Session, credential_id: str) -> CredentialRow:
     return row
 
 
-
 STATUS_ACTIONS = {
     "revoke": ("revocation", True, "revoked"),
     "suspend": ("suspension", True, "suspended"),
@@ -219,9 +287,9 @@ STATUS_ACTIONS = {
 }
 
 
-
-def change_credential_status(session: Session, principal: Principal, credential_id: str, action: str,
-                             reason: str | None) -> CredentialRow:
+def change_credential_status(
+    session: Session, principal: Principal, credential_id: str, action: str, reason: str | None
+) -> CredentialRow:
     """Revoke (final), suspend or unsuspend: one bit in one list; the next fetch of that list shows it."""
     row = session.get(CredentialRow, credential_id)
     if row is None or not principal.acts_for(row.organisation_id):
@@ -237,9 +305,14 @@ def change_credential_status(session: Session, principal: Principal, credential_
     return _apply_status(session, principal, row, action, reason or None)
 
 
-
-def _apply_status(session: Session, principal: Principal, row: CredentialRow, action: str, reason: str | None,
-                  extra: dict | None = None) -> CredentialRow:
+def _apply_status(
+    session: Session,
+    principal: Principal,
+    row: CredentialRow,
+    action: str,
+    reason: str | None,
+    extra: dict | None = None,
+) -> CredentialRow:
     purpose, value, new_status = STATUS_ACTIONS[action]
     if purpose == "revocation":
         _set_status_bit(session, row.revocation_list_id, row.revocation_index, True)
@@ -251,10 +324,15 @@ def _apply_status(session: Session, principal: Principal, row: CredentialRow, ac
     # The reason is the organiser's free text and could name a person: the audit entry records only that one was
     # given (and the fixed "superseded" reason, which is a code).
     details = {"reason": SUPERSEDED if reason == SUPERSEDED else ("given" if reason else None), **(extra or {})}
-    append_audit(session, f"credential.{action}", organisation_id=row.organisation_id, subject_id=row.id,
-                 principal=principal, details=details)
+    append_audit(
+        session,
+        f"credential.{action}",
+        organisation_id=row.organisation_id,
+        subject_id=row.id,
+        principal=principal,
+        details=details,
+    )
     return row
-
 
 
 @dataclass(frozen=True)
@@ -269,12 +347,13 @@ class CredentialStatusSummary:
 
     def as_json(self, base_url: str) -> dict:
         return {
-            "credential_id": self.credential_id, "status": self.status, "reason": self.reason,
+            "credential_id": self.credential_id,
+            "status": self.status,
+            "reason": self.reason,
             "changed_at": self.changed_at.isoformat() if self.changed_at else None,
             "superseded_by": self.superseded_by,
             "superseded_by_url": credential_url(base_url, self.superseded_by) if self.superseded_by else None,
         }
-
 
 
 def credential_status_summary(session: Session, credential_id: str) -> CredentialStatusSummary:
@@ -282,12 +361,16 @@ def credential_status_summary(session: Session, credential_id: str) -> Credentia
     return CredentialStatusSummary(row.id, row.status, row.status_reason, row.status_changed_at, row.superseded_by)
 
 
-
 def sign_document(document: dict, identity, created: str) -> dict:
     """Signs with eddsa-rdfc-2022; a context we do not bundle or a term no context defines is the sender's error."""
     try:
-        return sign(document, suite=Ed25519Signature(identity.private_key),
-                    verification_method=identity.verification_method, created=created, loader=credential_loader())
+        return sign(
+            document,
+            suite=Ed25519Signature(identity.private_key),
+            verification_method=identity.verification_method,
+            created=created,
+            loader=credential_loader(),
+        )
     except StrictExpansionError as error:
         raise UserError("credential.undefined_term", detail=str(error)) from None
     except DocumentLoaderError as error:

@@ -16,9 +16,9 @@ from sqlalchemy import JSON, Integer, String, bindparam, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from base.db import Base, utcnow
 from issuers.audit import ACTIONS, GENESIS, AuditEntry, ChainBreak, check_chain
 from issuers.auth import Principal
-from base.db import Base, utcnow
 
 HEAD_ID = 1
 PENDING = "audit_pending"  # session.info key: entries queued for the commit
@@ -40,9 +40,16 @@ class AuditEntryRow(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     def entry(self) -> AuditEntry:
-        return AuditEntry(seq=self.seq, at=self.at, action=self.action, organisation_id=self.organisation_id,
-                          subject_id=self.subject_id, actor_id=self.actor_id, details=self.details or {},
-                          prev_hash=self.prev_hash)
+        return AuditEntry(
+            seq=self.seq,
+            at=self.at,
+            action=self.action,
+            organisation_id=self.organisation_id,
+            subject_id=self.subject_id,
+            actor_id=self.actor_id,
+            details=self.details or {},
+            prev_hash=self.prev_hash,
+        )
 
 
 class AuditHeadRow(Base):
@@ -59,15 +66,32 @@ def actor_of(principal: Principal | None) -> str | None:
     return principal.user_id or principal.token_id
 
 
-def append_audit(session: Session, action: str, *, organisation_id: str | None = None, subject_id: str | None = None,
-                 principal: Principal | None = None, details: dict | None = None) -> None:
+def append_audit(
+    session: Session,
+    action: str,
+    *,
+    organisation_id: str | None = None,
+    subject_id: str | None = None,
+    principal: Principal | None = None,
+    details: dict | None = None,
+) -> None:
     """Queues one entry for the session's commit. `details` holds ids and codes only, never personal data."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     pending = session.info.setdefault(PENDING, [])
     made_in = session.get_nested_transaction() or session.get_transaction()
-    pending.append((made_in, {"action": action, "organisation_id": organisation_id, "subject_id": subject_id,
-                              "actor_id": actor_of(principal), "details": dict(details or {})}))
+    pending.append(
+        (
+            made_in,
+            {
+                "action": action,
+                "organisation_id": organisation_id,
+                "subject_id": subject_id,
+                "actor_id": actor_of(principal),
+                "details": dict(details or {}),
+            },
+        )
+    )
 
 
 @event.listens_for(Session, "before_commit")
@@ -105,21 +129,38 @@ def _write_entries(session: Session, entries: list[dict]) -> None:
         seq += 1
         entry = AuditEntry(seq=seq, at=utcnow().isoformat(timespec="microseconds"), prev_hash=previous, **fields)
         previous = entry.hash()
-        rows.append(AuditEntryRow(seq=entry.seq, at=entry.at, action=entry.action,
-                                  organisation_id=entry.organisation_id, subject_id=entry.subject_id,
-                                  actor_id=entry.actor_id, details=entry.details, prev_hash=entry.prev_hash,
-                                  hash=previous))
+        rows.append(
+            AuditEntryRow(
+                seq=entry.seq,
+                at=entry.at,
+                action=entry.action,
+                organisation_id=entry.organisation_id,
+                subject_id=entry.subject_id,
+                actor_id=entry.actor_id,
+                details=entry.details,
+                prev_hash=entry.prev_hash,
+                hash=previous,
+            )
+        )
     session.add_all(rows)
     session.flush()
     session.execute(_SET_HEAD_HASH, {"hash": previous})
 
 
 # Built once (every write transaction runs both).
-_BUMP_HEAD = (update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID)
-              .values(seq=AuditHeadRow.seq + bindparam("count", type_=Integer))
-              .returning(AuditHeadRow.seq, AuditHeadRow.hash).execution_options(synchronize_session=False))
-_SET_HEAD_HASH = (update(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID).values(hash=bindparam("hash"))
-                  .execution_options(synchronize_session=False))
+_BUMP_HEAD = (
+    update(AuditHeadRow)
+    .where(AuditHeadRow.id == HEAD_ID)
+    .values(seq=AuditHeadRow.seq + bindparam("count", type_=Integer))
+    .returning(AuditHeadRow.seq, AuditHeadRow.hash)
+    .execution_options(synchronize_session=False)
+)
+_SET_HEAD_HASH = (
+    update(AuditHeadRow)
+    .where(AuditHeadRow.id == HEAD_ID)
+    .values(hash=bindparam("hash"))
+    .execution_options(synchronize_session=False)
+)
 
 
 def _locked_head(session: Session, count: int) -> tuple[int, str]:

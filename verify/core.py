@@ -11,6 +11,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -70,7 +71,7 @@ class StoredCredential:
     """A credential this service issued, as it stored it."""
 
     issued_at: datetime
-    document: dict
+    document: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -84,15 +85,15 @@ class KeyHistory:
 class VerificationPorts(Protocol):
     loader: DocumentLoader
 
-    def resolve_did(self, did: str) -> dict | None: ...
+    def resolve_did(self, did: str) -> dict[str, Any] | None: ...
 
-    def registry_entry(self, did: str) -> dict | None: ...
+    def registry_entry(self, did: str) -> dict[str, Any] | None: ...
 
     def key_history(self, method_id: str) -> KeyHistory | None: ...
 
     def issued_here(self, credential_id: str) -> StoredCredential | None: ...
 
-    def status_list(self, url: str) -> dict: ...
+    def status_list(self, url: str | None) -> dict[str, Any]: ...
 
     def now(self) -> datetime: ...
 
@@ -102,10 +103,10 @@ class CheckResult:
     name: str
     status: str
     reason: Text
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
     verdict: str | None = None  # the verdict this check calls for when it is not passed
 
-    def as_json(self, lang: str) -> dict:
+    def as_json(self, lang: str) -> dict[str, Any]:
         return {
             "check": self.name,
             "status": self.status,
@@ -120,11 +121,11 @@ class CheckResult:
 class Verification:
     verdict: str
     checks: list[CheckResult]
-    credential: dict | None
-    issuer: dict | None  # the registry's entry, never the credential's own claims
+    credential: dict[str, Any] | None
+    issuer: dict[str, Any] | None  # the registry's entry, never the credential's own claims
     # the credential's RDF dataset without its proofs, as the proof check saw it (None when it did not expand):
     # what pages and exports read (`credentials.reading`), so that they show what was verified
-    dataset: list | None = field(default=None, repr=False, compare=False)
+    dataset: list[Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def verified(self) -> bool:
@@ -139,7 +140,7 @@ class Verification:
     def verdict_text(self) -> Text:
         return messages().text(f"verify.verdict.{self.verdict}")
 
-    def as_vc_api(self, lang: str) -> dict:
+    def as_vc_api(self, lang: str) -> dict[str, Any]:
         """The VC-API verify response, with our per-check detail beside it."""
         return {
             "verified": self.verified,
@@ -153,11 +154,11 @@ class Verification:
         }
 
 
-def _text(key: str, **params) -> Text:
+def _text(key: str, **params: object) -> Text:
     return messages().text(key, **params)
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
@@ -167,7 +168,7 @@ def _parse_time(value: Any) -> datetime | None:
     return parse_date_time_stamp(value)  # the issuer's rule: a dateTimeStamp naming a real moment, else None
 
 
-def issuer_id(credential: dict) -> str | None:
+def issuer_id(credential: dict[str, Any]) -> str | None:
     issuer = credential.get("issuer")
     value = issuer.get("id") if isinstance(issuer, dict) else issuer
     return value if isinstance(value, str) else None
@@ -223,10 +224,10 @@ class Expansion:
     check: CheckResult
     canonical_form: str | None = None
     refused: CheckResult | None = None  # canonicalization refused a "poison" graph: what the proof check reports
-    quads: list | None = None  # the dataset the canonical form was made from
+    quads: list[Any] | None = None  # the dataset the canonical form was made from
 
 
-def check_expansion(credential: dict, loader: DocumentLoader) -> Expansion:
+def check_expansion(credential: dict[str, Any], loader: DocumentLoader) -> Expansion:
     """JSON-LD expansion with the bundled contexts only: an unknown context or an undefined term is an error.
 
     The document is expanded without its proofs (each proof is expanded, as strictly, when its signature is
@@ -260,7 +261,7 @@ def proof_checks(expansion: Expansion, check: Callable[[str | None], list[CheckR
     return [expansion.refused] if expansion.refused else check(expansion.canonical_form)
 
 
-def check_dates(credential: dict, now: datetime) -> list[CheckResult]:
+def check_dates(credential: dict[str, Any], now: datetime) -> list[CheckResult]:
     valid_from, valid_until = _parse_time(credential.get("validFrom")), _parse_time(credential.get("validUntil"))
     results = []
     if valid_from and valid_from > now:
@@ -287,7 +288,7 @@ def check_dates(credential: dict, now: datetime) -> list[CheckResult]:
     return results
 
 
-def check_issuer(credential: dict, ports: VerificationPorts) -> tuple[CheckResult, dict | None]:
+def check_issuer(credential: dict[str, Any], ports: VerificationPorts) -> tuple[CheckResult, dict[str, Any] | None]:
     did = issuer_id(credential)
     entry = ports.registry_entry(did) if did else None
     if entry is None:  # a check of its own, apart from the proof: a warning for VC-API, amber for people
@@ -313,7 +314,9 @@ def check_issuer(credential: dict, ports: VerificationPorts) -> tuple[CheckResul
     ), entry
 
 
-def check_proof(credential: dict, ports: VerificationPorts, canonical_form: str | None = None) -> list[CheckResult]:
+def check_proof(
+    credential: dict[str, Any], ports: VerificationPorts, canonical_form: str | None = None
+) -> list[CheckResult]:
     """The Data Integrity proofs, each checked against its own verification method (from the registry, or did:key).
 
     The credential needs a valid proof by its issuer, with the key's status judged at the credential's time: retired
@@ -327,7 +330,7 @@ def check_proof(credential: dict, ports: VerificationPorts, canonical_form: str 
     key_checks: list[CheckResult] = []
     unresolved: set[str] = set()  # verification methods whose DID this service cannot resolve (it never fetches)
 
-    def resolve(method_id: str) -> tuple[dict, dict]:
+    def resolve(method_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
         did = method_id.split("#", 1)[0]
         document = ports.resolve_did(did)
         if document is None:
@@ -340,7 +343,7 @@ def check_proof(credential: dict, ports: VerificationPorts, canonical_form: str 
             raise ProofError(f"{method_id} is not in {did}'s DID document")
         return {"@context": document.get("@context"), **method}, document
 
-    def judge_issuer_key(method_id: str, document: dict) -> dict:
+    def judge_issuer_key(method_id: str, document: dict[str, Any]) -> dict[str, Any]:
         history = ports.key_history(method_id)
         if history is not None and history.status == "compromised":
             if _issued_here_before(credential, method_id, history, ports):
@@ -392,7 +395,7 @@ def _issuer_proof_check(
     by_issuer: list[ProofResult],
     others: list[ProofResult],
     issuer: str | None,
-    proofs: list,
+    proofs: list[Any],
     unresolved: set[str],
     key_checks: list[CheckResult],
     ports: VerificationPorts,
@@ -471,7 +474,9 @@ def _other_proof_check(proof: ProofResult, unresolved: set[str]) -> CheckResult:
     return CheckResult("additionalProof", WARNING, _text(key, signer=signer), {"reasons": _proof_reasons(proof)})
 
 
-def _issued_here_before(credential: dict, method_id: str, history: KeyHistory, ports: VerificationPorts) -> bool:
+def _issued_here_before(
+    credential: dict[str, Any], method_id: str, history: KeyHistory, ports: VerificationPorts
+) -> bool:
     """Whether the presented credential is the very document this service issued with the now compromised key
     before the compromise: same id, same issuer, and every proof it carries by that key has the proof value of one
     the stored document carries. Ids are public (QR codes, /v/ links), so the id alone proves nothing: a forger
@@ -486,13 +491,13 @@ def _issued_here_before(credential: dict, method_id: str, history: KeyHistory, p
     return is_stored_document(credential, stored.document, method_id)
 
 
-def is_stored_document(presented: dict, stored: dict, method_id: str | None = None) -> bool:
+def is_stored_document(presented: dict[str, Any], stored: dict[str, Any], method_id: str | None = None) -> bool:
     """Whether `presented` is the document stored here (or one of its proofs by `method_id`): the same issuer, and
     every proof it carries has the proof value of one the stored document carries."""
     if issuer_id(stored) != issuer_id(presented):
         return False
 
-    def proof_values(document: dict) -> set[str]:
+    def proof_values(document: dict[str, Any]) -> set[str]:
         return {
             p["proofValue"]
             for p in _as_list(document.get("proof"))
@@ -505,7 +510,7 @@ def is_stored_document(presented: dict, stored: dict, method_id: str | None = No
     return bool(values) and values <= proof_values(stored)
 
 
-def _too_complex(outcome) -> CheckResult | None:
+def _too_complex(outcome: Any) -> CheckResult | None:
     """Canonicalization refused the document as a "poison" graph (see credentials.proofs.rdfc): say so, not "altered"."""
     if any(
         check.name == "canonicalization" and not check.ok and WORK_LIMIT_REASON in check.reason
@@ -520,14 +525,14 @@ def _too_complex_result(reasons: list[str]) -> CheckResult:
     return CheckResult("proof", FAILED, _text("verify.proof.too_complex"), {"reasons": reasons}, verdict="invalid")
 
 
-def _with_assertion(document: dict, method_id: str) -> dict:
+def _with_assertion(document: dict[str, Any], method_id: str) -> dict[str, Any]:
     assertion = list(document.get("assertionMethod", []))
     if method_id not in assertion:
         assertion.append(method_id)
     return {**document, "assertionMethod": assertion}
 
 
-def check_status(credential: dict, ports: VerificationPorts) -> list[CheckResult]:
+def check_status(credential: dict[str, Any], ports: VerificationPorts) -> list[CheckResult]:
     entries = [e for e in _as_list(credential.get("credentialStatus")) if isinstance(e, dict)]
     if not entries:
         return [CheckResult("status", WARNING, _text("verify.status.none"))]
@@ -582,11 +587,11 @@ def _status_list_index(value: Any) -> int:
 # list's decoded bits, for lists whose signature verified: a list version is checked and decoded once per process,
 # not once per credential that points into it. A new version (new bits, new proof) or a change to the signer's DID
 # document (a key added or dropped) makes a new key, so nothing stale is ever answered.
-_verified_lists: LRUCache = LRUCache(maxsize=256)
+_verified_lists: LRUCache[Any, Any] = LRUCache(maxsize=256)
 _verified_lists_lock = threading.Lock()
 
 
-def verified_list_bits(status_credential: dict, ports: VerificationPorts) -> bytes:
+def verified_list_bits(status_credential: dict[str, Any], ports: VerificationPorts) -> bytes:
     """The decoded bits of a status list credential whose proof verifies; raises StatusListError otherwise."""
     signers = sorted(
         {
@@ -623,8 +628,8 @@ def _same_registry_issuer(ports: VerificationPorts, first: str | None, second: s
     return bool(a and b and a["did"] == b["did"])
 
 
-def _plain_resolver(ports: VerificationPorts) -> Callable[[str], tuple[dict, dict]]:
-    def resolve(method_id: str) -> tuple[dict, dict]:
+def _plain_resolver(ports: VerificationPorts) -> Callable[[str], tuple[dict[str, Any], dict[str, Any]]]:
+    def resolve(method_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
         did = method_id.split("#", 1)[0]
         document = ports.resolve_did(did)
         if document is None:
@@ -656,7 +661,7 @@ def verify_credential(credential: Any, ports: VerificationPorts) -> Verification
     return Verification(worst_verdict(checks), checks, credential, entry, dataset=expansion.quads)
 
 
-def worst_verdict(checks: list[CheckResult], also: set[str] = frozenset()) -> str:
+def worst_verdict(checks: list[CheckResult], also: AbstractSet[str] = frozenset()) -> str:
     """The first verdict, from worst to best, that a check not passed (or `also`) calls for; else valid."""
     wanted = {c.verdict for c in checks if c.verdict and c.status != PASSED} | also
     return next((v for v in VERDICTS if v in wanted), "valid")
@@ -681,7 +686,7 @@ class PresentationVerification:
         validity hold (credentials from issuers the registry does not know are warnings in their own results)."""
         return self.verdict in VERIFIED_VERDICTS
 
-    def as_vc_api(self, lang: str) -> dict:
+    def as_vc_api(self, lang: str) -> dict[str, Any]:
         """The VC-API verify-presentation response, with per-check detail and each credential's result."""
         return {
             "verified": self.verified,
@@ -721,7 +726,7 @@ def check_presentation_shape(presentation: Any) -> CheckResult:
 
 
 def check_presentation_proof(
-    presentation: dict,
+    presentation: dict[str, Any],
     ports: VerificationPorts,
     challenge: str | None,
     domain: str | None,
@@ -735,7 +740,7 @@ def check_presentation_proof(
     holder = presentation.get("holder")
     holder = holder.get("id") if isinstance(holder, dict) else holder
 
-    def resolve_holder_key(method_id: str) -> tuple[dict, dict]:
+    def resolve_holder_key(method_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
         if holder and method_id.split("#", 1)[0] != holder:  # only the holder's own keys speak for the holder
             raise ProofError(f"{method_id} is not controlled by the holder {holder}")
         return resolve(method_id)

@@ -151,6 +151,7 @@ def register_context(url: str, document: Mapping[str, Any]) -> None:
 
 # -- DIDs ------------------------------------------------------------------------------------------------------------
 
+
 def resolve_did_key(did: str) -> dict:
     """The default DID resolver: did:key only (generated locally, no lookup)."""
     if not did.startswith("did:key:"):
@@ -163,8 +164,13 @@ def _fragment_node(document: dict, url: str) -> dict:
     @context, as jsonld-signatures loaders answer for a verification method id."""
     relative = "#" + url.split("#", 1)[1]
     candidates: list = list(document.get("verificationMethod") or [])
-    for relationship in ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation",
-                         "keyAgreement"):
+    for relationship in (
+        "assertionMethod",
+        "authentication",
+        "capabilityInvocation",
+        "capabilityDelegation",
+        "keyAgreement",
+    ):
         candidates.extend(m for m in document.get(relationship) or [] if isinstance(m, dict))
     for node in candidates:
         if node.get("id") in (url, relative):
@@ -174,6 +180,7 @@ def _fragment_node(document: dict, url: str) -> dict:
 
 # -- the loader ------------------------------------------------------------------------------------------------------
 
+
 class DocumentLoader:
     """A PyLD document loader (`loader(url, options) -> RemoteDocument`) that never touches the network.
 
@@ -181,8 +188,9 @@ class DocumentLoader:
     URL for this loader alone, e.g. a controller document at an https URL in tests or for a trusted issuer.
     """
 
-    def __init__(self, *, did_resolver: DidResolver | None = resolve_did_key,
-                 documents: Mapping[str, dict] | None = None):
+    def __init__(
+        self, *, did_resolver: DidResolver | None = resolve_did_key, documents: Mapping[str, dict] | None = None
+    ):
         self.did_resolver = did_resolver
         self.documents = dict(documents or {})
 
@@ -205,7 +213,8 @@ class DocumentLoader:
                 raise DocumentLoaderError(f"DID resolver returned a document whose id is not {base}")
         else:
             raise DocumentLoaderError(
-                f"{url} is not a bundled or registered context, and the loader never fetches URLs")
+                f"{url} is not a bundled or registered context, and the loader never fetches URLs"
+            )
         return _fragment_node(document, url) if base != url else document
 
     def __call__(self, url: str, options: dict | None = None) -> dict:
@@ -214,8 +223,13 @@ class DocumentLoader:
         # loader stay with that loader.
         document = self.load(url)
         tag = "static" if url not in self.documents and url in _registry() else None
-        return {"contextUrl": None, "documentUrl": url, "document": document, "tag": tag,
-                "contentType": "application/ld+json"}
+        return {
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": document,
+            "tag": tag,
+            "contentType": "application/ld+json",
+        }
 
 
 _default_loader: DocumentLoader | None = None
