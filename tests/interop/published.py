@@ -10,38 +10,18 @@ contexts.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import urllib.parse
 from pathlib import Path
 
 import httpx
 
+from tests.interop.server import NodeServer
+
 HERE = Path(__file__).resolve().parent
 
 
-class PublishedVerifier:
-    """A long-lived `node serve.mjs` answering `verifyPublished` requests, one JSON line each."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            ["node", "serve.mjs"], cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8"
-        )
-
-    def call(self, op: str, **arguments):
-        self.process.stdin.write(json.dumps({"op": op, **arguments}) + "\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"node serve.mjs exited with {self.process.wait()}")
-        reply = json.loads(line)
-        if "error" in reply:
-            raise RuntimeError(reply["error"])
-        return reply["result"]
-
-    def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait(timeout=10)
+class PublishedVerifier(NodeServer):
+    """The Node process, asked for `verifyPublished` (see published.mjs)."""
 
 
 def verify_with_published_contexts(

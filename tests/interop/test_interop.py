@@ -19,37 +19,16 @@ from credentials.proofs.jsonld import UndefinedTermError, default_loader
 from credentials.proofs.rdfc import canonicalize
 from issuers.multikey import did_key_for, did_key_verification_method_id, encode_p256_secret
 from tests.credentials.conftest import fixture, secret_key, vector
+from tests.interop.server import NodeServer
 
 HERE = Path(__file__).resolve().parent
 CREATED = "2026-06-30T12:00:00Z"
 EVERY_CONTROL = "".join(map(chr, range(0x20))) + "\x7f"
 
 
-class Node:
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            ["node", "serve.mjs"], cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8"
-        )
-
-    def __call__(self, op: str, **arguments):
-        self.process.stdin.write(json.dumps({"op": op, **arguments}) + "\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"node serve.mjs exited with {self.process.wait()}")
-        reply = json.loads(line)
-        if "error" in reply:
-            raise RuntimeError(reply["error"])
-        return reply["result"]
-
-    def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
 def node():
-    process = Node()
+    process = NodeServer()
     yield process
     process.close()
 
