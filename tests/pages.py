@@ -23,6 +23,13 @@ def submit(client, page_url: str, action: str, data: dict | None = None, files=N
     return client.post(action, data=body, files=files, follow_redirects=False, **kwargs)
 
 
+def post_form(client, url: str, data: dict | None = None, files=None, **kwargs):
+    """Posts to a page's own form, as a browser does after opening it: the page at `url` first (for the browser's
+    CSRF cookie and the form's token), then the form to `url`."""
+    token = csrf_of(client.get(url).text)
+    return client.post(url, data={**(data or {}), "csrf_token": token}, files=files, **kwargs)
+
+
 def sign_in(client, email: str, password: str):
     """Signs `client` in through the /login form; returns the response (303 on success)."""
     return submit(client, "/login", "/login", {"email": email, "password": password})

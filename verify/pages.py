@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from base.csrf import CSRF_PROTECTED, csrf_token
 from base.errors import UserError
 from base.http import ReadSessionDep, read_transaction, run_cpu_bound
 from base.i18n import Text, messages, normalise_language
@@ -43,7 +44,7 @@ from verify.inputs import (
 from verify.store import ServicePorts, verify_in_session
 from verify.view import verification_view
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[CSRF_PROTECTED])
 api_router = APIRouter()
 _templates = template_environment([Path(__file__).parent / "templates"])
 
@@ -57,7 +58,8 @@ PublicLanguageDep = Annotated[str, Depends(public_language)]
 
 def _page(request: Request, template: str, lang: str, status_code: int = 200, **context) -> HTMLResponse:
     return HTMLResponse(
-        render_page(_templates, template, lang=lang, url=str(request.url), **context), status_code=status_code
+        render_page(_templates, template, lang=lang, url=str(request.url), csrf_token=csrf_token(request), **context),
+        status_code=status_code,
     )
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from base.csrf import CSRF_PROTECTED, csrf_token
 from base.errors import UserError
 from base.http import LanguageDep, SessionDep
 from base.i18n import messages
@@ -21,7 +22,7 @@ from credentials.records.records import CompetenceClaim
 from issuers.http import IssuerContextDep
 from issuers.municipalities import find_municipality
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[CSRF_PROTECTED])
 _templates = template_environment([Path(__file__).parent / "templates"])
 NOTE_PREFIX = "note:"
 # What the page's errors can be (the invitation unknown or expired, the statement locked).
@@ -98,6 +99,7 @@ def _page(
         "drafts/statement.html",
         lang=lang,
         url=str(request.url),
+        csrf_token=csrf_token(request),
         view=view,
         token=token,
         main_competences=main,

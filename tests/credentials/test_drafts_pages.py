@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.credentials.test_drafts import invite, mission  # noqa: F401  (the fixture)
+from tests.pages import post_form
 
 
 def labels_cover_inputs(html: str) -> None:
@@ -52,12 +53,12 @@ def test_invitation_form_in_latvian_and_english_saves_and_submits(client, make_o
     assert '<html lang="en">' in english and "Your volunteering statement" in english
 
     # A mistake keeps what was typed and says what is wrong, next to the field.
-    bad = client.post(f"/invite/{token}?lang=en", data=form_of(mission, hours="0"))
+    bad = post_form(client, f"/invite/{token}?lang=en", data=form_of(mission, hours="0"))
     assert bad.status_code == 422
     assert "Hours must be greater than zero." in bad.text and 'aria-invalid="true"' in bad.text
     assert 'value="Anna Kalniņa"' in bad.text and "Strādāju komandā." in bad.text
 
-    saved = client.post(f"/invite/{token}", data=form_of(mission))
+    saved = post_form(client, f"/invite/{token}", data=form_of(mission))
     assert saved.status_code == 200, saved.text
     assert "melnraksts" in saved.text and 'id="personal-link"' in saved.text
     again = client.get(f"/invite/{token}").text
@@ -65,7 +66,7 @@ def test_invitation_form_in_latvian_and_english_saves_and_submits(client, make_o
     assert 'value="Rīga"' in again and 'value="riga"' not in again  # the name, not the catalogue code
     assert 'name="volunteer_kind"' not in again  # who the volunteer is was settled by the first save
 
-    submitted = client.post(f"/invite/{token}", data=form_of(mission, action="submit"))
+    submitted = post_form(client, f"/invite/{token}", data=form_of(mission, action="submit"))
     assert submitted.status_code == 200
     assert "iesniegts" in submitted.text and "<form" not in submitted.text.split("</header>", 1)[1]
     assert "<dd>Rīga</dd>" in submitted.text
@@ -87,8 +88,8 @@ def test_invitation_form_in_latvian_and_english_saves_and_submits(client, make_o
 def test_pseudonymous_form_shows_the_identifier_once(client, make_org, mission):  # noqa: F811
     org = make_org("forms-anon")
     token = invite(client, org, mission)["token"]
-    page = client.post(
-        f"/invite/{token}?lang=en", data=form_of(mission, volunteer_kind="pseudonymous", volunteer_name="")
+    page = post_form(
+        client, f"/invite/{token}?lang=en", data=form_of(mission, volunteer_kind="pseudonymous", volunteer_name="")
     )
     assert page.status_code == 200, page.text
     assert re.search(r'<code id="pseudonym">[A-Za-z0-9_-]{16}</code>', page.text)

@@ -13,6 +13,7 @@ import pytest
 
 from credentials.proofs import vcdm
 from tests.credentials.helpers import issue
+from tests.pages import post_form
 
 V2 = "https://www.w3.org/ns/credentials/v2"
 BASE_URL = "http://127.0.0.1:8000"  # the tests' settings.public_base_url
@@ -298,12 +299,12 @@ def test_the_service_assigns_the_url_a_credential_is_stored_and_linked_under(cli
     assert signed["id"].startswith(prefix)
     stored_id = signed["id"][len(prefix) :]
     assert client.get(f"/credentials/{stored_id}").json() == signed
-    page = client.post("/verify", data={"credential": json.dumps(signed)}).text
+    page = post_form(client, "/verify", data={"credential": json.dumps(signed)}).text
     assert f"/credentials/{stored_id}/export/csv" in page
     # a client's own id is kept, and the pages link no stored credential for it
     foreign = post(client, org, credential(org, id="urn:uuid:0b1e9c1a-6a3f-4c59-9a53-1d2e3f4a5b6c")).json()
     assert foreign["verifiableCredential"]["id"] == "urn:uuid:0b1e9c1a-6a3f-4c59-9a53-1d2e3f4a5b6c"
-    page = client.post("/verify", data={"credential": json.dumps(foreign["verifiableCredential"])})
+    page = post_form(client, "/verify", data={"credential": json.dumps(foreign["verifiableCredential"])})
     assert "/export/csv" not in page.text
 
 

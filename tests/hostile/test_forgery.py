@@ -13,6 +13,7 @@ from credentials.common import credential_loader
 from credentials.proofs.dataintegrity import Ed25519Signature, format_created, sign, without_proof
 from issuers import service as issuers
 from tests.credentials.helpers import issue
+from tests.pages import post_form
 
 NAME, HOURS = "Kārlis Ozoliņš", "42"  # as tests.credentials.helpers.record_body issues them
 
@@ -76,7 +77,7 @@ def test_a_forgery_signed_with_a_compromised_key_does_not_borrow_a_genuine_id(
     assert verify(client, both).json()["verdict"] == "invalid"
 
     # The public page says so too, and offers none of the genuine credential's exports.
-    page = client.post("/verify?lang=en", data={"credential": json.dumps(after)})
+    page = post_form(client, "/verify?lang=en", data={"credential": json.dumps(after)})
     assert re.search(r'data-verdict="invalid"', page.text) and "/export/edc" not in page.text
 
     # The genuine credential, issued before the compromise, stays valid (with a warning about the key).
@@ -328,8 +329,8 @@ def test_a_document_borrowing_a_genuine_id_is_not_shown_with_its_status_and_expo
     _, genuine = issue(client, org)
     stored_id = genuine["credential_id"]
     borrowing = did_key_signed(id=genuine["credential"]["id"])
-    page = client.post("/verify?lang=en", data={"credential": json.dumps(borrowing)})
+    page = post_form(client, "/verify?lang=en", data={"credential": json.dumps(borrowing)})
     assert page.status_code == 200 and 'data-verdict="unknown_issuer"' in page.text
     assert f'href="/credentials/{stored_id}' not in page.text
-    own = client.post("/verify?lang=en", data={"credential": json.dumps(genuine["credential"])})
+    own = post_form(client, "/verify?lang=en", data={"credential": json.dumps(genuine["credential"])})
     assert 'data-verdict="valid"' in own.text and f"/credentials/{stored_id}/export/edc" in own.text

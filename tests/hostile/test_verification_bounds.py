@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from tests.credentials.helpers import issue, record_body
+from tests.pages import post_form
 from verify import limits
 
 DEEP = "[" * 5000 + "]" * 5000
@@ -142,8 +143,8 @@ def test_a_2mb_hostile_credential_is_refused_on_the_pages_and_in_the_bulk_check(
     document = json.dumps(hostile(credential, 2 * 1024 * 1024)).encode()
     with httpx.Client(base_url=live_server.url, timeout=60) as client:
         for name, request in {
-            "upload": lambda: client.post("/verify?lang=en", files={"file": ("big.json", document)}),
-            "paste": lambda: client.post("/verify?lang=en", data={"credential": document.decode()}),
+            "upload": lambda: post_form(client, "/verify?lang=en", files={"file": ("big.json", document)}),
+            "paste": lambda: post_form(client, "/verify?lang=en", data={"credential": document.decode()}),
             "bulk": lambda: client.post(
                 "/verify/bulk?lang=en", files={"file": ("many.zip", zip_of({"big.json": document}))}
             ),
@@ -265,9 +266,9 @@ def test_big_documents_are_expanded_few_at_a_time(client, make_org):
 
 def test_json_nested_5000_deep_is_refused_on_every_path(client):
     for response in (
-        client.post("/verify?lang=en", files={"file": ("deep.json", DEEP.encode())}),
-        client.post("/verify?lang=en", data={"credential": DEEP}),
-        client.post("/verify?lang=en", files={"file": ("deep.pdf", deep_json_pdf())}),
+        post_form(client, "/verify?lang=en", files={"file": ("deep.json", DEEP.encode())}),
+        post_form(client, "/verify?lang=en", data={"credential": DEEP}),
+        post_form(client, "/verify?lang=en", files={"file": ("deep.pdf", deep_json_pdf())}),
     ):
         assert response.status_code == 400, response.text[:300]
         assert "nested more than 32 levels deep" in response.text
@@ -289,7 +290,7 @@ def test_json_nested_5000_deep_is_refused_on_every_path(client):
 
 def test_a_pdf_whose_attachment_is_a_flate_bomb_is_refused_plainly(client):
     bomb = flate_bomb()
-    page = client.post("/verify?lang=en", files={"file": ("bomb.pdf", bomb)})
+    page = post_form(client, "/verify?lang=en", files={"file": ("bomb.pdf", bomb)})
     assert page.status_code == 400 and "This PDF cannot be read" in page.text
     rows = csv_rows(client.post("/verify/bulk?lang=en", files={"file": ("bombs.zip", zip_of({"bomb.pdf": bomb}))}))
     assert [(r["source"], r["verdict"]) for r in rows] == [("bomb.pdf", "unreadable")]
@@ -336,7 +337,9 @@ def test_verification_is_throttled_per_client_with_retry_after(strict_app):
         problem = is_problem(refused, 429)
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
         assert problem["code"] == "request.too_many" and "Try again in" in problem["detail"]
-        assert client.post("/verify", data={"credential": "{}"}).status_code == 429  # one budget for all verifying
+        assert (
+            post_form(client, "/verify", data={"credential": "{}"}).status_code == 429
+        )  # one budget for all verifying
         assert client.get("/health").status_code == 200  # other endpoints are not throttled
 
 

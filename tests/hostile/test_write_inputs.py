@@ -16,6 +16,7 @@ from tests.conftest import REPO
 from tests.credentials.batch_helpers import csv_bytes, good_row, upload, wait_for
 from tests.credentials.helpers import issue, record_body
 from tests.hostile import uploads
+from tests.pages import post_form
 
 
 def problem_fields(response) -> list[str]:
@@ -287,7 +288,7 @@ def test_nul_in_records_and_statements_is_a_client_error(client, make_org, sessi
 
 
 def test_nul_in_a_form_is_a_client_error(client):
-    response = client.post("/verify", data={"credential": '{"id": "a\u0000b"}'})
+    response = post_form(client, "/verify", data={"credential": '{"id": "a\u0000b"}'})
     assert_nul_refused(response, "credential")
 
 

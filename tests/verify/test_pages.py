@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.credentials.helpers import issue
+from tests.pages import post_form
 
 
 def verdict_of(html: str) -> str:
@@ -101,29 +102,29 @@ def test_unknown_id_is_a_readable_404(client):
 def test_pasting_json_and_uploading_files(client, make_org):
     org = make_org("page-upload")
     _, issued = issue(client, org)
-    pasted = client.post("/verify?lang=en", data={"credential": json.dumps(issued["credential"])})
+    pasted = post_form(client, "/verify?lang=en", data={"credential": json.dumps(issued["credential"])})
     assert pasted.status_code == 200 and verdict_of(pasted.text) == "valid"
     tampered = copy.deepcopy(issued["credential"])
     tampered["credentialSubject"]["result"][0]["value"] = "43"
-    bad = client.post("/verify", data={"credential": json.dumps(tampered)})
+    bad = post_form(client, "/verify", data={"credential": json.dumps(tampered)})
     assert verdict_of(bad.text) == "invalid" and "Nederīgs" in bad.text
     assert "/export/edc" not in bad.text  # no downloads offered for an altered credential
-    uploaded = client.post(
-        "/verify", files={"file": ("c.json", json.dumps(issued["credential"]).encode(), "application/json")}
+    uploaded = post_form(
+        client, "/verify", files={"file": ("c.json", json.dumps(issued["credential"]).encode(), "application/json")}
     )
     assert verdict_of(uploaded.text) == "valid"
     pdf = client.get(f"/credentials/{issued['credential_id']}.pdf", headers=org.headers()).content
-    from_pdf = client.post("/verify", files={"file": ("certificate.pdf", pdf, "application/pdf")})
+    from_pdf = post_form(client, "/verify", files={"file": ("certificate.pdf", pdf, "application/pdf")})
     assert verdict_of(from_pdf.text) == "valid" and "Kārlis Ozoliņš" in from_pdf.text
 
 
 def test_unreadable_input_is_explained_on_the_form(client):
-    response = client.post("/verify?lang=en", data={"credential": "{not json"})
+    response = post_form(client, "/verify?lang=en", data={"credential": "{not json"})
     assert response.status_code == 400
     assert 'role="alert"' in response.text and "looks like JSON but is incomplete or broken" in response.text
     assert "Expecting" not in response.text and "line 1" not in response.text  # no parser text for a person
     assert "{not json" in response.text  # what was pasted is kept for correction
-    empty = client.post("/verify", data={"credential": ""})
+    empty = post_form(client, "/verify", data={"credential": ""})
     assert empty.status_code == 400 and "Izvēlieties failu vai ielīmējiet pārbaudes saiti" in empty.text
 
 
@@ -138,10 +139,10 @@ def test_a_pasted_link_or_id_opens_the_credentials_page(client, make_org, settin
         f"{settings.public_base_url}/credentials/{credential_id}",
         settings.public_base_url.removeprefix("http://") + f"/v/{credential_id}",
     ):
-        answer = client.post("/verify?lang=en", data={"credential": pasted}, follow_redirects=False)
+        answer = post_form(client, "/verify?lang=en", data={"credential": pasted}, follow_redirects=False)
         assert answer.status_code == 303, (pasted, answer.text)
         assert answer.headers["location"] == f"/v/{credential_id}?lang=en"
-    page = client.post("/verify", data={"credential": issued["verify_url"]})
+    page = post_form(client, "/verify", data={"credential": issued["verify_url"]})
     assert verdict_of(page.text) == "valid" and "Kārlis Ozoliņš" in page.text
 
 
@@ -169,7 +170,7 @@ def test_a_pasted_link_or_id_opens_the_credentials_page(client, make_org, settin
     ],
 )
 def test_what_cannot_be_verified_is_said_plainly(client, pasted, lang, expected):
-    answer = client.post(f"/verify?lang={lang}", data={"credential": pasted})
+    answer = post_form(client, f"/verify?lang={lang}", data={"credential": pasted})
     assert answer.status_code == 400
     assert expected in answer.text
     assert f'<html lang="{lang}">' in answer.text
@@ -184,7 +185,7 @@ def test_what_cannot_be_verified_is_said_plainly(client, pasted, lang, expected)
     ],
 )
 def test_an_unreadable_file_is_explained(client, content, expected):
-    answer = client.post("/verify", files={"file": ("upload.bin", content, "application/octet-stream")})
+    answer = post_form(client, "/verify", files={"file": ("upload.bin", content, "application/octet-stream")})
     assert answer.status_code == 400 and expected in answer.text
 
 
@@ -199,10 +200,12 @@ def test_form_is_accessible_html(client):
 def test_uploaded_result_switches_language_without_uploading_again(client, make_org):
     org = make_org("page-switch")
     _, issued = issue(client, org)
-    html = client.post("/verify", data={"credential": json.dumps(issued["credential"])}).text
-    form = re.search(r'<form method="post" action="(/verify\?lang=en)".*?value="([^"]*)"', html, re.S)
+    html = post_form(client, "/verify", data={"credential": json.dumps(issued["credential"])}).text
+    form = re.search(r'<form method="post" action="(/verify\?lang=en)"(.*?)</form>', html, re.S)
     assert form, html
-    again = client.post(form[1], data={"credential": html_lib.unescape(form[2])})
+    fields = {name: html_lib.unescape(value) for name, value in re.findall(r'name="([^"]+)" value="([^"]*)"', form[2])}
+    assert set(fields) == {"credential", "csrf_token"}  # the credential goes again, with the form's token
+    again = client.post(form[1], data=fields)
     assert '<html lang="en">' in again.text and verdict_of(again.text) == "valid"
 
 
@@ -211,7 +214,7 @@ def test_competence_links_are_only_web_addresses(client, make_org):
     _, issued = issue(client, org)
     changed = copy.deepcopy(issued["credential"])
     changed["credentialSubject"]["achievement"]["alignment"][0]["targetUrl"] = "javascript:alert(1)"
-    html = client.post("/verify", data={"credential": json.dumps(changed)}).text
+    html = post_form(client, "/verify", data={"credential": json.dumps(changed)}).text
     assert verdict_of(html) == "invalid"
     assert 'href="javascript:' not in html and "<code>javascript:alert(1)</code>" in html
 

@@ -15,6 +15,7 @@ from credentials.proofs.dataintegrity import Ed25519Signature, format_created, s
 from issuers import service as issuers
 from issuers.multikey import did_key_for, did_key_verification_method_id
 from tests.credentials.helpers import issue, record_body
+from tests.pages import post_form
 
 
 def verify(client, credential, lang="en"):
@@ -160,7 +161,7 @@ def test_people_see_three_plainly_different_verdicts(client, make_org):
     altered = copy.deepcopy(altered["credential"])
     altered["credentialSubject"]["result"][0]["value"] = "500"
     pages = {
-        name: client.post("/verify?lang=en", data={"credential": json.dumps(credential)}).text
+        name: post_form(client, "/verify?lang=en", data={"credential": json.dumps(credential)}).text
         for name, credential in (("known", known["credential"]), ("unknown", did_key_signed()), ("altered", altered))
     }
     tone = {name: re.search(r'class="verdict verdict--(\w+)"', html)[1] for name, html in pages.items()}
@@ -169,7 +170,7 @@ def test_people_see_three_plainly_different_verdicts(client, make_org):
     assert "Correctly signed, but by an issuer we cannot identify" in pages["unknown"]
     assert "not in the trust registry" in pages["unknown"] and "Biedrība „Zināmā”" not in pages["unknown"]
     assert "Invalid" in pages["altered"] and "signature does not match the content" in pages["altered"]
-    lv = client.post("/verify", data={"credential": json.dumps(did_key_signed())}).text
+    lv = post_form(client, "/verify", data={"credential": json.dumps(did_key_signed())}).text
     assert "Pareizi parakstīts, bet izdevēju nevar identificēt" in lv
 
 

@@ -16,6 +16,7 @@ from catalogue import load_catalogue
 from credentials.document import OB_CONTEXT, VC_V2_CONTEXT, VOLUNTEER_CONTEXT
 from credentials.reading import read_credential
 from tests.credentials.helpers import issue, record_body
+from tests.pages import post_form
 from tests.verify.test_pages import verdict_of
 
 SCHEMA_VALUE = "https://schema.org/value"
@@ -48,7 +49,7 @@ def test_the_page_shows_what_was_verified_whatever_the_spelling(client, make_org
     credential = respelled(issued["credential"])
     assert credential["credentialSubject"]["identifier"][0]["identityType"] == ["name"]
 
-    html = client.post("/verify", data={"credential": json.dumps(credential)}).text
+    html = post_form(client, "/verify", data={"credential": json.dumps(credential)}).text
     assert verdict_of(html) == "valid"  # the proof signs the dataset, not the spelling
     assert _dd(html, "volunteer") == "Kārlis Ozoliņš"
     assert _dd(html, "hours") == "42"
@@ -62,7 +63,7 @@ def test_a_tampered_respelling_shows_nothing_as_verified_content_it_does_not_hol
     _, issued = issue(client, org)
     credential = respelled(issued["credential"])
     credential["credentialSubject"]["result"][0][SCHEMA_VALUE] = {"@value": "420"}
-    html = client.post("/verify", data={"credential": json.dumps(credential)}).text
+    html = post_form(client, "/verify", data={"credential": json.dumps(credential)}).text
     assert verdict_of(html) == "invalid"
     assert _dd(html, "hours") == "420"  # shown as the document states it, under an "invalid" verdict
 
