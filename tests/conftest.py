@@ -256,3 +256,14 @@ def _operator():
     from volcred.cli import Runtime
 
     return Runtime.operator
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback that records what it accepts (tests/smtp.py); `.settings()` points a sender
+    at it, `.wait_for(n)` gives the messages received."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()

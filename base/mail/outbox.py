@@ -39,16 +39,22 @@ def _wake_after_commit(session: Session) -> None:
 
 
 def checked_address(to: str) -> str:
-    """The address as given, if it is one address an SMTP server can take; else a UserError on the field."""
+    """The address, if it is one an SMTP server can take (its domain in ASCII); else a UserError on the field."""
     value = to.strip()
     try:
         address = Address(addr_spec=value)
     except (HeaderParseError, ValueError, IndexError):
         address = None
-    if address is None or not address.username or not address.domain or len(value) > 320:
+    domain = None
+    if address is not None and address.username and address.domain:
+        try:  # an internationalised domain in its ASCII form, which every SMTP server takes
+            domain = address.domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            domain = None
+    if address is None or domain is None or len(value) > 320:
         message = messages().text("mail.invalid_address")
         raise UserError("mail.invalid_address", errors=[{"field": "email", "message": message}])
-    return value
+    return f"{address.username}@{domain}"
 
 
 def queue_email(

@@ -11,8 +11,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Index, Integer, String, Text, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from base.db import Base, UTCDateTime, utcnow
 
@@ -46,3 +46,15 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+def recent_messages(
+    session: Session, *, status: str | None = None, recipient: str | None = None, limit: int = 20
+) -> list[OutboxRow]:
+    """The newest messages first, optionally of one status or to one address."""
+    query = select(OutboxRow).order_by(OutboxRow.created_at.desc(), OutboxRow.id).limit(limit)
+    if status is not None:
+        query = query.where(OutboxRow.status == status)
+    if recipient is not None:
+        query = query.where(func.lower(OutboxRow.recipient) == recipient.strip().lower())
+    return list(session.scalars(query))
