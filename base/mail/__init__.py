@@ -22,6 +22,7 @@ Queue a message where the event happens, in the same transaction:
 
 from base.mail.outbox import queue_email
 from base.mail.render import RenderedEmail, render_email
+from base.mail.sender import OutboxSender, RetryPolicy, SmtpSettings
 from base.mail.store import OutboxRow
 
-__all__ = ["OutboxRow", "RenderedEmail", "queue_email", "render_email"]
+__all__ = ["OutboxRow", "OutboxSender", "RenderedEmail", "RetryPolicy", "SmtpSettings", "queue_email", "render_email"]

@@ -11,6 +11,9 @@ between the server's acceptance and our commit of `sent`; the message is then se
 same `Message-ID`, so a receiver can drop the copy. A lease far longer than the SMTP timeouts keeps two senders from
 ever holding the same message (a sender whose lease runs short stops and gives the rest back).
 
+Once a message is sent or given up, its text is erased (it may hold a sign-in or password-reset link); the subject,
+address, kind and times stay for the operator's list.
+
 Nothing here logs an address or a message's content, except the log transport, which is what the demo (no SMTP
 host) uses instead of sending: there the log is the mailbox.
 """
@@ -149,6 +152,10 @@ def is_permanent(error: BaseException) -> bool:
 MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused)
 # Errors of the connection (refused, timed out, TLS, login; a password smtplib cannot encode is a UnicodeError).
 CONNECTION_ERRORS = (OSError, smtplib.SMTPException, UnicodeError)
+
+
+# A message's text is kept only while it may still be sent: it can hold a sign-in or password-reset link.
+ERASED = {"body_text": "", "body_html": ""}
 
 
 class Transport(Protocol):
@@ -352,7 +359,7 @@ class OutboxSender:
             session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == message.id)
-                .values(status="sent", sent_at=self.clock(), leased_until=None, lease_owner=None)
+                .values(status="sent", sent_at=self.clock(), leased_until=None, lease_owner=None, **ERASED)
                 .execution_options(synchronize_session=False)
             )
         report.sent.append(message.id)
@@ -368,7 +375,7 @@ class OutboxSender:
         )
         values: dict[str, object] = {"last_error": reason, "leased_until": None, "lease_owner": None}
         if give_up:
-            values["status"] = "failed"
+            values.update(status="failed", **ERASED)
         else:
             values["next_attempt_at"] = now + policy.delay(message.attempts, self.jitter())
         with self.transaction() as session:

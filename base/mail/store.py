@@ -4,6 +4,7 @@ A row is `pending` until the SMTP server accepts it (`sent`) or the sender gives
 A sender claims a row for `lease` seconds before talking to the server (`leased_until`, `lease_owner`), so two
 processes never send it at the same time; a row whose sender died is taken up again when its lease has passed.
 `last_error` holds the error's kind and SMTP code only, never the server's text (it may quote the address).
+The bodies are erased once a message is sent or given up (they may hold sign-in or password-reset links).
 """
 
 from __future__ import annotations

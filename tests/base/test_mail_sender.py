@@ -85,6 +85,7 @@ def test_a_committed_message_arrives_once_as_text_and_html_in_latvian(unit_of_wo
     assert "Šo pārbaudes vēstuli nosūtīja" in received.text and SERVICE in received.text
     assert '<html lang="lv">' in received.html and f'href="{SERVICE}"' in received.html
     assert (row.status, row.attempts, row.lease_owner, report.sent) == ("sent", 1, None, [row.id])
+    assert (row.body_text, row.body_html) == ("", "")  # sent: its text (a sign-in link, say) is not kept
     clock.advance(days=1)
     assert sender.send_due().sent == []
     assert len(smtp_server.wait_for(2, timeout=0.3)) == 1
@@ -221,6 +222,7 @@ def test_a_recipient_the_server_refuses_for_good_fails_at_once_and_a_busy_one_is
         "SMTPRecipientsRefused 452",
     )
     assert rows["anna@example.org"].status == "sent"
+    assert rows["gone@example.org"].body_text == "" and rows["full@example.org"].body_text != ""
     assert [r.rcpt_tos for r in smtp_server.wait_for(1)] == [["anna@example.org"]]
 
 
