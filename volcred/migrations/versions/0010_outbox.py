@@ -1,7 +1,7 @@
 """base.mail: the e-mail outbox
 
 Revision ID: 0010_outbox
-Revises: 0009_workspace
+Revises: 0009
 Create Date: 2026-12-05 16:40:00
 """
 
@@ -11,8 +11,7 @@ from alembic import op
 from base.db import UTCDateTime
 
 revision = "0010_outbox"
-# The workspace's revision (0009_workspace) comes first once merged; until then this branch follows 0008.
-down_revision = "0008"
+down_revision = "0009"  # the workspace (its id is "0009", not "0009_workspace")
 branch_labels = None
 depends_on = None
 
