@@ -1,8 +1,15 @@
-"""A real SMTP server on loopback (aiosmtpd) for the e-mail tests: it records what it accepts, parsed.
+r"""A real SMTP server on loopback (aiosmtpd) for the e-mail tests: it records what it accepts, parsed.
 
-    server = SmtpServer().start()
-    sender = OutboxSender(..., server.settings())
-    [message] = server.wait_for(1)
+A test that asks for the `smtp_server` fixture (tests/conftest.py) gets an `app`, `client` and `live_server` that
+send their outbox there (without it they write messages to the log, and the sender erases a sent message's text from
+the outbox: read what a user received from the server, not from the table):
+
+    def test_reset(client, smtp_server):
+        ...
+        [received] = smtp_server.wait_for(1)
+        link = re.search(r"https?://\S+", received.text)[0]
+
+Or point a sender of your own at it: `OutboxSender(unit_of_work, server.settings())`.
 
 `refuse_recipients` maps an address to the reply its RCPT TO gets (e.g. "550 5.1.1 no such user"); `port` fixed
 before `start()` lets a test send to a server that is not up yet (connection refused), then start it.
@@ -109,6 +116,19 @@ class SmtpServer:
             "ca_file": str(self.tls.cert) if self.tls else None,
         }
         return SmtpSettings(**{**options, **overrides})
+
+    def app_settings(self) -> dict:
+        """volcred Settings fields that send the service's e-mail here, looking every 0.2 s."""
+        return {"smtp_host": "127.0.0.1", "smtp_port": self.port, "smtp_starttls": False, "mail_poll_seconds": 0.2}
+
+    def environment(self) -> dict[str, str]:
+        """The same as environment variables, for a service in its own process."""
+        return {
+            "VOLCRED_SMTP_HOST": "127.0.0.1",
+            "VOLCRED_SMTP_PORT": str(self.port),
+            "VOLCRED_SMTP_STARTTLS": "false",
+            "VOLCRED_MAIL_POLL_SECONDS": "0.2",
+        }
 
     def messages(self) -> list[Received]:
         with self.lock:

@@ -106,7 +106,9 @@ async def _lifespan(app: FastAPI):
     )
     app.state.batch_runner = runner
     runner.start()
-    mail_sender = OutboxSender(lambda: transaction(app.state.session_factory), settings.smtp)
+    mail_sender = OutboxSender(
+        lambda: transaction(app.state.session_factory), settings.smtp, poll_seconds=settings.mail_poll_seconds
+    )
     app.state.mail_sender = mail_sender
     mail_sender.start()
     yield

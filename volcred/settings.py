@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     smtp_ca_file: str | None = Field(
         default=None, validation_alias=AliasChoices("VOLCRED_SMTP_CA_FILE", "smtp_ca_file")
     )
+    # How often the sender looks for due messages queued by other processes or waiting for a retry (a transaction
+    # that queues mail in this process wakes it at once).
+    mail_poll_seconds: float = Field(
+        default=5, validation_alias=AliasChoices("VOLCRED_MAIL_POLL_SECONDS", "mail_poll_seconds")
+    )
     # The From address; by default noreply@ the host of BASE_URL.
     mail_from: str | None = Field(default=None, validation_alias=AliasChoices("VOLCRED_MAIL_FROM", "mail_from"))
 

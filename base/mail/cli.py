@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 import typer
 from sqlalchemy import select
@@ -19,12 +20,14 @@ from base.mail.store import STATUSES, OutboxRow, recent_messages
 mail_app = typer.Typer(help="The e-mail outbox: send, test the SMTP settings, list.", no_args_is_help=True)
 
 
-def _sender(runtime) -> OutboxSender:
+def _sender(runtime: Any) -> OutboxSender:
     return OutboxSender(runtime.transaction, runtime.settings.smtp)
 
 
 @mail_app.command("send-due")
-def send_due(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON.")):
+def send_due(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON.")
+) -> None:
     """Send every message that is due now (the service's background sender does this on its own)."""
     runtime = ctx.obj
     report = _sender(runtime).send_due()
@@ -40,7 +43,7 @@ def send_test(
     ctx: typer.Context,
     address: str = typer.Argument(..., help="Where to send the test message."),
     lang: str | None = typer.Option(None, "--lang", help="The message's language (default: the console's)."),
-):
+) -> None:
     """Send a test message to ADDRESS now, to check the SMTP settings; exit 1 if the server did not take it."""
     runtime = ctx.obj
     key = f"test:{uuid.uuid4().hex}"
@@ -73,7 +76,7 @@ def list_messages(
     to: str | None = typer.Option(None, "--to", help="Only messages to this address."),
     limit: int = typer.Option(20, "--limit", min=1, help="How many, newest first."),
     as_json: bool = typer.Option(False, "--json", help="Print the list as JSON."),
-):
+) -> None:
     """The newest messages of the outbox with their status, attempts and last error (not their addresses)."""
     runtime = ctx.obj
     with runtime.transaction() as session:
@@ -88,7 +91,7 @@ def list_messages(
         )
 
 
-def _entry(row: OutboxRow) -> dict:
+def _entry(row: OutboxRow) -> dict[str, Any]:
     return {
         "id": row.id,
         "kind": row.kind,

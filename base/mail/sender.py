@@ -175,7 +175,11 @@ class SmtpTransport:
                 smtp.starttls(context=ssl.create_default_context(cafile=settings.ca_file))
             if settings.user:
                 smtp.login(settings.user, settings.password or "")
-            yield smtp.send_message
+
+            def send(email: EmailMessage) -> None:
+                smtp.send_message(email)
+
+            yield send
 
 
 class LogTransport:

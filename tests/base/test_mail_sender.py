@@ -12,7 +12,7 @@ from email.header import decode_header
 import pytest
 from sqlalchemy import select
 
-from base.db import transaction, utcnow
+from base.db import make_engine, make_session_factory, transaction, utcnow
 from base.mail import OutboxRow, queue_email
 from base.mail.sender import OutboxSender, RetryPolicy, SmtpTransport
 from tests.smtp import MAIL_FROM, SmtpServer, self_signed_certificate
@@ -346,15 +346,23 @@ def test_the_service_sends_a_message_as_soon_as_its_transaction_commits(settings
 
     from volcred.app import create_app
 
-    settings = settings.model_copy(
-        update={"smtp_host": "127.0.0.1", "smtp_port": smtp_server.port, "smtp_starttls": False}
-    )
-    app = create_app(settings)
+    app = create_app(settings.model_copy(update={"mail_poll_seconds": 60}))  # so only the commit can wake it
     try:
         with TestClient(app):
             _queue(lambda: transaction(app.state.session_factory), language="en")
-            [received] = smtp_server.wait_for(1, timeout=3)  # woken by the commit, not the 5 s poll
-            assert received.message["Subject"] == "Test message — the e-mail settings work"
-            assert received.message["From"] == "noreply@127.0.0.1"
+            [received] = smtp_server.wait_for(1, timeout=3)
     finally:
         app.state.engine.dispose()
+    assert received.message["Subject"] == "Test message — the e-mail settings work"
+    assert received.message["From"] == "noreply@127.0.0.1"  # BASE_URL's host, no VOLCRED_MAIL_FROM set
+
+
+def test_the_running_service_sends_what_another_process_queued(live_server, database_url, smtp_server):
+    engine = make_engine(database_url)
+    try:
+        _queue(lambda: transaction(make_session_factory(engine)), language="lv")
+    finally:
+        engine.dispose()
+    [received] = smtp_server.wait_for(1, timeout=5)  # the service looks every 0.2 s here (5 s by default)
+    assert received.message["Subject"] == "Pārbaudes vēstule — e-pasta iestatījumi darbojas"
+    assert received.message["From"] == "noreply@127.0.0.1"
