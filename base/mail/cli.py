@@ -6,6 +6,7 @@ The wiring's runtime (`ctx.obj`) gives `transaction()`, `settings` (with `smtp` 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 
@@ -18,6 +19,13 @@ from base.mail.sender import OutboxSender
 from base.mail.store import STATUSES, OutboxRow, recent_messages
 
 mail_app = typer.Typer(help="The e-mail outbox: send, test the SMTP settings, list.", no_args_is_help=True)
+
+
+@mail_app.callback()
+def mail_logging() -> None:
+    """Without an SMTP host messages are written to the log: on the console, that is standard error."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
 
 
 def _sender(runtime: Any) -> OutboxSender:

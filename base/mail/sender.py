@@ -273,7 +273,8 @@ class OutboxSender:
 
     def _claim(self, ids: Collection[str] | None) -> list[Claimed]:
         now = self.clock()
-        until = now + self.policy.lease
+        # Long enough for a few SMTP timeouts whatever they are set to (see the margin in `_send`).
+        until = now + max(self.policy.lease, timedelta(seconds=10 * self.smtp.timeout))
         free = or_(OutboxRow.leased_until.is_(None), OutboxRow.leased_until <= now)
         due = [OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now, free]
         if ids is not None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -79,3 +82,24 @@ def test_mail_send_due_sends_what_the_service_queued(run, smtp_server, database_
     assert json.loads(result.stdout) == {"sent": 2, "retrying": 0, "failed": 0}
     assert sorted(r.rcpt_tos[0] for r in smtp_server.wait_for(2)) == ["anna@example.org", "juris@example.org"]
     assert run("send-due", server=smtp_server).stdout.startswith("Sent: 0; to be retried later: 0; given up: 0.")
+
+
+def test_without_an_smtp_host_mail_test_writes_the_message_to_standard_error(database_url, tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "VOLCRED_DATA_DIR": str(tmp_path / "var"),
+        "KEY_ENCRYPTION_KEY": TEST_KEK,
+        "VOLCRED_LANG": "en",
+    }
+    env.pop("VOLCRED_SMTP_HOST", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "volcred.cli", "mail", "test", "anna@example.org"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "SMTP server: -" in result.stdout
+    assert "to anna@example.org" in result.stderr and "Test message — the e-mail settings work" in result.stderr
