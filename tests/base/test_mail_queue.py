@@ -69,3 +69,46 @@ def test_an_address_that_is_not_one_is_refused_and_nothing_is_queued(session_fac
         _queue(session, to=address)
     assert refused.value.errors[0]["field"] == "email"
     assert _rows(session_factory) == []
+
+
+def test_each_package_keeps_its_own_email_templates_and_values_are_escaped_in_html_only(tmp_path, monkeypatch):
+    from base.mail import render_email
+
+    templates = tmp_path / "volunteer_mail_demo" / "templates" / "email"
+    templates.mkdir(parents=True)
+    (tmp_path / "volunteer_mail_demo" / "__init__.py").write_text("")
+    (templates / "hello.txt").write_text(
+        '{% extends "base/layout.txt" %}\n{% block subject %}\n  {{ t("site.name") }}:\n  {{ name }}\n'
+        "{% endblock %}\n{% block body %}{{ name }}, {{ format_number(7.5) }}{% endblock %}\n"
+    )
+    (templates / "hello.html").write_text(
+        '{% extends "base/layout.html" %}{% block body %}<p>{{ name }}</p>{% endblock %}'
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    rendered = render_email("volunteer_mail_demo/hello", "lv", {"name": "Anna <b>&"})
+    assert rendered.subject == "Brīvprātīgā darba apliecinājumi: Anna <b>&"  # one line, as a header must be
+    assert rendered.text.startswith("Anna <b>&, 7,5\n")
+    assert (
+        "<p>Anna &lt;b&gt;&amp;</p>" in rendered.html
+        and "<title>Brīvprātīgā darba apliecinājumi: Anna &lt;b&gt;&amp;" in rendered.html
+    )
+
+    (templates / "no_subject.txt").write_text("{{ name }}")
+    with pytest.raises(ValueError, match="no subject block"):
+        render_email("volunteer_mail_demo/no_subject", "lv", {"name": "Anna"})
+
+
+def test_a_template_that_does_not_exist_is_a_clear_error(session_factory):
+    from jinja2 import TemplateNotFound
+
+    with pytest.raises(TemplateNotFound), transaction(session_factory) as session:
+        _queue(session, template="base/no_such_message")
+    with pytest.raises(TemplateNotFound), transaction(session_factory) as session:
+        _queue(session, template="no_such_package/message")
+    assert _rows(session_factory) == []
+
+
+def test_an_internationalised_domain_is_kept_in_the_ascii_form_every_server_takes(session_factory):
+    with transaction(session_factory) as session:
+        _queue(session, to=" anna@piemērs.lv ")
+    assert [row.recipient for row in _rows(session_factory)] == ["anna@xn--piemrs-s3a.lv"]
