@@ -25,7 +25,6 @@ import random
 import smtplib
 import socket
 import ssl
-import threading
 import uuid
 from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -41,6 +40,7 @@ from sqlalchemy.orm import Session
 from base.db import utcnow
 from base.mail.outbox import add_wake_hook, remove_wake_hook
 from base.mail.store import OutboxRow
+from base.worker import PollingWorker
 
 log = logging.getLogger(__name__)
 
@@ -205,10 +205,13 @@ def transport_for(settings: SmtpSettings) -> Transport:
     return SmtpTransport(settings) if settings.host else LogTransport()
 
 
-class OutboxSender:
+class OutboxSender(PollingWorker):
     """Sends the outbox's due messages: `send_due()` once (CLI, tests), or `start()` a thread that does so whenever
     a transaction that queued mail commits in this process, and every `poll_seconds` (other processes' mail,
     retries). `clock` and `jitter` are injectable for tests."""
+
+    name = "outbox-sender"
+    retry_note = "the messages are taken up again later"
 
     def __init__(
         self,
@@ -224,45 +227,30 @@ class OutboxSender:
         self.transaction, self.smtp = transaction, smtp
         self.policy = policy or RetryPolicy()
         self.transport = transport or transport_for(smtp)
-        self.clock, self.jitter, self.poll_seconds = clock, jitter, poll_seconds
+        super().__init__(poll_seconds)
+        self.clock, self.jitter = clock, jitter
         self.owner = f"{socket.gethostname()[:40]}:{uuid.uuid4().hex[:16]}"
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    # --- the thread
+    # --- the thread (base.worker): woken by the commit of a transaction that queued mail in this process
 
     def start(self) -> None:
         add_wake_hook(self.wake)
-        self._thread = threading.Thread(target=self._loop, name="outbox-sender", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
+        super().start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stops after the message in progress; the rest stay in the outbox for the next sender."""
         remove_wake_hook(self.wake)
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        super().stop(timeout)
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                self.send_due()
-            except Exception as error:  # a database hiccup must not end the thread; the messages wait for it
-                log.error("outbox sender: %s; the messages are taken up again later", type(error).__name__)
-            self._wake.wait(self.poll_seconds)
+    def work(self) -> None:
+        self.send_due()
 
     # --- one pass
 
     def send_due(self, ids: Collection[str] | None = None) -> SendReport:
         """Sends every message due now (or only those of `ids`), round after round until none is left."""
         report = SendReport()
-        while not self._stop.is_set():
+        while not self.stopping():
             claimed = self._claim(ids)
             if not claimed:
                 break
@@ -333,7 +321,7 @@ class OutboxSender:
                     # Leave a margin of a few SMTP timeouts: a message sent after the lease ran out could be sent
                     # by another sender too.
                     if (
-                        self._stop.is_set()
+                        self.stopping()
                         or self.clock() + timedelta(seconds=3 * self.smtp.timeout) > message.leased_until
                     ):
                         break

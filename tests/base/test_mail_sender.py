@@ -259,15 +259,18 @@ class CrashingTransport(SmtpTransport):
         return Connection()
 
 
+def _crash_while_sending(unit_of_work, smtp_server, clock, before: bool) -> None:
+    """A message queued, and a sender that dies with it leased (before or after the server accepted it)."""
+    _queue(unit_of_work)
+    transport = CrashingTransport(smtp_server.settings(), before)
+    with pytest.raises(Crash):
+        _sender(unit_of_work, smtp_server.settings(), clock, transport=transport).send_due()
+
+
 def test_a_sender_that_died_before_sending_leaves_the_message_to_another_after_its_lease(
     unit_of_work, smtp_server, clock
 ):
-    _queue(unit_of_work)
-    dying = _sender(
-        unit_of_work, smtp_server.settings(), clock, transport=CrashingTransport(smtp_server.settings(), True)
-    )
-    with pytest.raises(Crash):
-        dying.send_due()
+    _crash_while_sending(unit_of_work, smtp_server, clock, before=True)
     other = _sender(unit_of_work, smtp_server.settings(), clock)
     assert other.send_due().sent == []  # still leased to the dead one
     clock.advance(minutes=11)
@@ -278,12 +281,7 @@ def test_a_sender_that_died_before_sending_leaves_the_message_to_another_after_i
 def test_the_one_duplicate_window_a_crash_after_the_server_accepted_resends_with_the_same_message_id(
     unit_of_work, smtp_server, clock
 ):
-    _queue(unit_of_work)
-    dying = _sender(
-        unit_of_work, smtp_server.settings(), clock, transport=CrashingTransport(smtp_server.settings(), False)
-    )
-    with pytest.raises(Crash):
-        dying.send_due()
+    _crash_while_sending(unit_of_work, smtp_server, clock, before=False)
     clock.advance(minutes=11)
     _sender(unit_of_work, smtp_server.settings(), clock).send_due()
     first, second = smtp_server.wait_for(2)
