@@ -18,11 +18,22 @@ Queue a message where the event happens, in the same transaction:
   once and, barring a crash in the instant between the SMTP server's acceptance and our commit, exactly once (the
   `Message-ID` is the same on every attempt, so a receiver can drop a duplicate). Without an SMTP host (the demo)
   it writes each message to the log instead.
+- A sent or given-up message keeps no text; it is deleted 90 days after it was queued. `forget_address(session,
+  address)` deletes every message to an address at once (a volunteer who removes their account).
 """
 
-from base.mail.outbox import queue_email
+from base.mail.outbox import forget_address, queue_email
 from base.mail.render import RenderedEmail, render_email
 from base.mail.sender import OutboxSender, RetryPolicy, SmtpSettings
 from base.mail.store import OutboxRow
 
-__all__ = ["OutboxRow", "OutboxSender", "RenderedEmail", "RetryPolicy", "SmtpSettings", "queue_email", "render_email"]
+__all__ = [
+    "OutboxRow",
+    "OutboxSender",
+    "RenderedEmail",
+    "RetryPolicy",
+    "SmtpSettings",
+    "forget_address",
+    "queue_email",
+    "render_email",
+]

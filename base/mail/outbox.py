@@ -8,7 +8,7 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import delete, event, func, insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -99,3 +99,17 @@ def queue_email(
     if not session.info.get(_WAKE_PENDING):
         session.info[_WAKE_PENDING] = True
         event.listen(session, "after_commit", _wake_after_commit, once=True)
+
+
+def forget_address(session: Session, address: str) -> int:
+    """Deletes every message to `address`, sent or not (a person who removed their account); how many."""
+    try:
+        normalised = checked_address(address)
+    except UserError:
+        normalised = address.strip()
+    result = session.execute(
+        delete(OutboxRow)
+        .where(func.lower(OutboxRow.recipient) == normalised.lower())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from base.db import utcnow
 from base.mail.outbox import add_wake_hook, remove_wake_hook
-from base.mail.store import OutboxRow
+from base.mail.store import OutboxRow, purge_old_messages
 from base.worker import PollingWorker
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,8 @@ class RetryPolicy:
     give_up_after: timedelta = timedelta(days=2)
     lease: timedelta = timedelta(minutes=10)
     batch_size: int = 20
+    # Sent and given-up messages (address, subject, times) are deleted this long after they were queued.
+    keep_for: timedelta = timedelta(days=90)
 
     def delay(self, attempts: int, jitter: float) -> timedelta:
         """After the `attempts`-th failure: first_delay * 2^(attempts-1), at most max_delay, then a random part of
@@ -230,6 +232,7 @@ class OutboxSender(PollingWorker):
         super().__init__(poll_seconds)
         self.clock, self.jitter = clock, jitter
         self.owner = f"{socket.gethostname()[:40]}:{uuid.uuid4().hex[:16]}"
+        self._purged_at: datetime | None = None
 
     # --- the thread (base.worker): woken by the commit of a transaction that queued mail in this process
 
@@ -244,6 +247,11 @@ class OutboxSender(PollingWorker):
 
     def work(self) -> None:
         self.send_due()
+        now = self.clock()
+        if self._purged_at is None or now - self._purged_at >= timedelta(hours=1):
+            with self.transaction() as session:
+                purge_old_messages(session, now - self.policy.keep_for)
+            self._purged_at = now
 
     # --- one pass
 

@@ -4,7 +4,8 @@ A row is `pending` until the SMTP server accepts it (`sent`) or the sender gives
 A sender claims a row for `lease` seconds before talking to the server (`leased_until`, `lease_owner`), so two
 processes never send it at the same time; a row whose sender died is taken up again when its lease has passed.
 `last_error` holds the error's kind and SMTP code only, never the server's text (it may quote the address).
-The bodies are erased once a message is sent or given up (they may hold sign-in or password-reset links).
+The bodies are erased once a message is sent or given up (they may hold sign-in or password-reset links); the rest
+is deleted `RetryPolicy.keep_for` (90 days) after it was queued, and at once by `base.mail.outbox.forget_address` (account removal).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text, func, select
+from sqlalchemy import Index, Integer, String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from base.db import Base, UTCDateTime, utcnow
@@ -59,3 +60,13 @@ def recent_messages(
     if recipient is not None:
         query = query.where(func.lower(OutboxRow.recipient) == recipient.strip().lower())
     return list(session.scalars(query))
+
+
+def purge_old_messages(session: Session, queued_before: datetime) -> int:
+    """Deletes the sent and given-up messages queued before `queued_before`; how many."""
+    result = session.execute(
+        delete(OutboxRow)
+        .where(OutboxRow.status.in_(("sent", "failed")), OutboxRow.created_at < queued_before)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

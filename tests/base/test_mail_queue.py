@@ -112,3 +112,14 @@ def test_an_internationalised_domain_is_kept_in_the_ascii_form_every_server_take
     with transaction(session_factory) as session:
         _queue(session, to=" anna@piemērs.lv ")
     assert [row.recipient for row in _rows(session_factory)] == ["anna@xn--piemrs-s3a.lv"]
+
+
+def test_forgetting_an_address_deletes_every_message_to_it(session_factory):
+    from base.mail import forget_address
+
+    with transaction(session_factory) as session:
+        _queue(session, to="anna@piemērs.lv")
+        _queue(session, to="juris@example.org")
+    with transaction(session_factory) as session:
+        assert forget_address(session, "ANNA@piemērs.lv") == 1
+    assert [row.recipient for row in _rows(session_factory)] == ["juris@example.org"]

@@ -364,3 +364,25 @@ def test_the_running_service_sends_what_another_process_queued(live_server, data
     [received] = smtp_server.wait_for(1, timeout=5)  # the service looks every 0.2 s here (5 s by default)
     assert received.message["Subject"] == "Pārbaudes vēstule — e-pasta iestatījumi darbojas"
     assert received.message["From"] == "noreply@127.0.0.1"
+
+
+def test_sent_and_given_up_messages_are_deleted_after_90_days_pending_ones_kept(unit_of_work, smtp_server, clock):
+    from base.mail.store import purge_old_messages
+
+    smtp_server.refuse_recipients["gone@example.org"] = "550 5.1.1 no such user"
+    for address in ("anna@example.org", "gone@example.org"):
+        _queue(unit_of_work, to=address)
+    sender = _sender(unit_of_work, smtp_server.settings(), clock)
+    sender.work()
+    assert {row.status for row in _rows(unit_of_work)} == {"sent", "failed"}
+    clock.advance(days=89, hours=23)
+    sender.work()
+    assert len(_rows(unit_of_work)) == 2
+    clock.advance(hours=2)
+    sender.work()
+    assert _rows(unit_of_work) == []
+
+    _queue(unit_of_work, to="later@example.org")
+    with unit_of_work() as session:
+        assert purge_old_messages(session, clock() + timedelta(days=1000)) == 0  # not sent yet: kept
+    assert [row.status for row in _rows(unit_of_work)] == ["pending"]
