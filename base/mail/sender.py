@@ -37,7 +37,7 @@ from typing import Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from base.db import utcnow
+from base.db import READ_MOSTLY, utcnow
 from base.mail.outbox import add_wake_hook, remove_wake_hook
 from base.mail.store import OutboxRow, purge_old_messages
 from base.worker import PollingWorker
@@ -275,6 +275,11 @@ class OutboxSender(PollingWorker):
         due = [OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now, free]
         if ids is not None:
             due.append(OutboxRow.id.in_(list(ids)))
+        with self.transaction() as session:
+            # A look first, which takes no write lock on SQLite (READ_MOSTLY): most rounds find nothing due.
+            session.connection(execution_options={READ_MOSTLY: True})
+            if session.scalar(select(OutboxRow.id).where(*due).limit(1)) is None:
+                return []
         with self.transaction() as session:
             # On PostgreSQL, rows another sender is claiming right now are skipped rather than waited for; the
             # conditional UPDATE below is what makes a claim exclusive, on either engine.
