@@ -42,6 +42,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    raw: bytes  # as it came over the wire
 
     @property
     def text(self) -> str:
@@ -71,7 +72,9 @@ class _Handler:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         with self.server.lock:
-            self.server.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+            self.server.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), parsed, envelope.original_content)
+            )
         return "250 Message accepted for delivery"
 
 
