@@ -93,12 +93,15 @@ def database_url(database_backend, tmp_path) -> str:
 
 
 @pytest.fixture
-def settings(database_url, tmp_path) -> Settings:
+def settings(database_url, tmp_path, request) -> Settings:
+    """A test that asks for `smtp_server` too gets an app whose outbox is sent to that server."""
+    mail = request.getfixturevalue("smtp_server").app_settings() if "smtp_server" in request.fixturenames else {}
     return Settings(
         data_dir=tmp_path / "var",
         database_url=database_url,
         base_url="http://127.0.0.1:8000",
         key_encryption_key=TEST_KEK,
+        **mail,
     )
 
 
@@ -131,16 +134,19 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def live_server(database_url, tmp_path):
-    """The real service under uvicorn on a free port, in its own process, sharing the test's database."""
+def live_server(database_url, tmp_path, request):
+    """The real service under uvicorn on a free port, in its own process, sharing the test's database (and sending
+    its e-mail to `smtp_server` when the test asks for that too)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
+    mail = request.getfixturevalue("smtp_server").environment() if "smtp_server" in request.fixturenames else {}
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "BASE_URL": base_url,
         "KEY_ENCRYPTION_KEY": TEST_KEK,
         "VOLCRED_DATA_DIR": str(tmp_path / "var"),
+        **mail,
     }
     log_path = tmp_path / "server.log"
     with open(log_path, "wb") as log:
@@ -301,3 +307,14 @@ def workspace(app, client, make_org):
     yield handle
     for extra in handle._clients:
         extra.__exit__(None, None, None)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback that records what it accepts (tests/smtp.py): `.wait_for(n)` gives the
+    messages received. The `app`/`client` and `live_server` of a test that asks for it send their e-mail to it."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()

@@ -91,7 +91,9 @@ def _install_docs(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
-    """Starts the bulk-issuance runner (it also resumes batches a killed process left half done)."""
+    """Starts the bulk-issuance runner (it also resumes batches a killed process left half done) and the e-mail
+    outbox's sender."""
+    from base.mail.sender import OutboxSender
     from credentials.batches.runner import BatchRunner
     from issuers.service import IssuerContext
 
@@ -104,7 +106,13 @@ async def _lifespan(app: FastAPI):
     )
     app.state.batch_runner = runner
     runner.start()
+    mail_sender = OutboxSender(
+        lambda: transaction(app.state.session_factory), settings.smtp, poll_seconds=settings.mail_poll_seconds
+    )
+    app.state.mail_sender = mail_sender
+    mail_sender.start()
     yield
+    mail_sender.stop()
     runner.stop()
 
 

@@ -11,6 +11,7 @@ import typer
 
 from base.errors import UserError
 from base.i18n import environment_language, messages, t
+from base.mail.cli import mail_app
 from catalogue.cli import app as catalogue_app
 from credentials.batches.cli import batches_app
 from issuers.auth import Principal
@@ -34,6 +35,7 @@ app.add_typer(org_app, name="org")
 app.add_typer(admin_app, name="admin")
 app.add_typer(batches_app, name="batches")
 app.add_typer(audit_app, name="audit")
+app.add_typer(mail_app, name="mail")
 app.command("verify")(verify_command)
 app.command("export")(export_command)
 

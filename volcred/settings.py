@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from base.mail.sender import SmtpSettings
+
 log = logging.getLogger(__name__)
 
 KEY_FILE_NAME = "key-encryption.key"
@@ -62,6 +64,26 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("VOLCRED_LOGIN_ACCOUNT_RATE_LIMIT", "login_account_rate_limit"),
     )
 
+    # E-mail (base.mail): the outbox is sent over SMTP to this server; without a host, messages go to the log.
+    smtp_host: str | None = Field(default=None, validation_alias=AliasChoices("VOLCRED_SMTP_HOST", "smtp_host"))
+    smtp_port: int = Field(default=587, validation_alias=AliasChoices("VOLCRED_SMTP_PORT", "smtp_port"))
+    smtp_starttls: bool = Field(default=True, validation_alias=AliasChoices("VOLCRED_SMTP_STARTTLS", "smtp_starttls"))
+    smtp_user: str | None = Field(default=None, validation_alias=AliasChoices("VOLCRED_SMTP_USER", "smtp_user"))
+    smtp_password: str | None = Field(
+        default=None, validation_alias=AliasChoices("VOLCRED_SMTP_PASSWORD", "smtp_password"), repr=False
+    )
+    smtp_timeout: float = Field(default=30, validation_alias=AliasChoices("VOLCRED_SMTP_TIMEOUT", "smtp_timeout"))
+    smtp_ca_file: str | None = Field(
+        default=None, validation_alias=AliasChoices("VOLCRED_SMTP_CA_FILE", "smtp_ca_file")
+    )
+    # How often the sender looks for due messages queued by other processes or waiting for a retry (a transaction
+    # that queues mail in this process wakes it at once).
+    mail_poll_seconds: float = Field(
+        default=5, validation_alias=AliasChoices("VOLCRED_MAIL_POLL_SECONDS", "mail_poll_seconds")
+    )
+    # The From address; by default noreply@ the host of BASE_URL.
+    mail_from: str | None = Field(default=None, validation_alias=AliasChoices("VOLCRED_MAIL_FROM", "mail_from"))
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -91,6 +113,19 @@ class Settings(BaseSettings):
         if ":" in reachable:
             reachable = f"[{reachable}]"
         return self.model_copy(update={"base_url": f"http://{reachable}:{port}"})
+
+    @property
+    def smtp(self) -> SmtpSettings:
+        return SmtpSettings(
+            host=self.smtp_host or None,
+            port=self.smtp_port,
+            starttls=self.smtp_starttls,
+            user=self.smtp_user or None,
+            password=self.smtp_password,
+            mail_from=self.mail_from or f"noreply@{urlsplit(self.public_base_url).hostname or 'localhost'}",
+            timeout=self.smtp_timeout,
+            ca_file=self.smtp_ca_file or None,
+        )
 
     @property
     def public_host(self) -> str:

@@ -1,0 +1,72 @@
+"""The outbox table: one row per e-mail, written in the transaction of the event it tells of, sent later.
+
+A row is `pending` until the SMTP server accepts it (`sent`) or the sender gives up (`failed`, kept and visible).
+A sender claims a row for `lease` seconds before talking to the server (`leased_until`, `lease_owner`), so two
+processes never send it at the same time; a row whose sender died is taken up again when its lease has passed.
+`last_error` holds the error's kind and SMTP code only, never the server's text (it may quote the address).
+The bodies are erased once a message is sent or given up (they may hold sign-in or password-reset links); the rest
+is deleted `RetryPolicy.keep_for` (90 days) after it was queued, and at once by `base.mail.outbox.forget_address` (account removal).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Index, Integer, String, Text, delete, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from base.db import Base, UTCDateTime, utcnow
+
+STATUSES = ("pending", "sent", "failed")
+
+
+def new_message_id() -> str:
+    return uuid.uuid4().hex
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_message_id)
+    # What the message is about (e.g. "password_reset", "invitation"), for the operator's list; never personal.
+    kind: Mapped[str] = mapped_column(String(64))
+    # Queuing a second message with the same key is a no-op (e.g. "invitation:<id>").
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    language: Mapped[str] = mapped_column(String(16))
+    template: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+def recent_messages(
+    session: Session, *, status: str | None = None, recipient: str | None = None, limit: int = 20
+) -> list[OutboxRow]:
+    """The newest messages first, optionally of one status or to one address."""
+    query = select(OutboxRow).order_by(OutboxRow.created_at.desc(), OutboxRow.id).limit(limit)
+    if status is not None:
+        query = query.where(OutboxRow.status == status)
+    if recipient is not None:
+        query = query.where(func.lower(OutboxRow.recipient) == recipient.strip().lower())
+    return list(session.scalars(query))
+
+
+def purge_old_messages(session: Session, queued_before: datetime) -> int:
+    """Deletes the sent and given-up messages queued before `queued_before`; how many."""
+    result = session.execute(
+        delete(OutboxRow)
+        .where(OutboxRow.status.in_(("sent", "failed")), OutboxRow.created_at < queued_before)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
