@@ -21,7 +21,12 @@ def sign_in(browser, url: str, email: str, password: str) -> None:
 def test_public_pages_of_the_way_in(browser, live_server, make_org):
     make_org("invited-org", legal_name="Biedrība „Ielūgums”")
     url = live_server.url
-    for path, name in (("/", "landing"), ("/login", "login"), ("/register", "register"), ("/password/forgot", "forgot")):
+    for path, name in (
+        ("/", "landing"),
+        ("/login", "login"),
+        ("/register", "register"),
+        ("/password/forgot", "forgot"),
+    ):
         open_page(browser, f"{url}{path}")
         inspect(browser, f"ws-{name}")
     # the registration form's field messages
@@ -36,7 +41,9 @@ def test_settings_and_administration_pages(browser, live_server, make_org, app):
     make_org("ws-browser", legal_name="Biedrība „Pārlūks”")
     make_org("waiting-org", status="pending", legal_name="Biedrība „Gaida”")
     with transaction(app.state.session_factory) as session:
-        service.create_user(session, "root@platform.example.lv", "Platforma", "platform-password-1", platform_admin=True)
+        service.create_user(
+            session, "root@platform.example.lv", "Platforma", "platform-password-1", platform_admin=True
+        )
     url = live_server.url
     sign_in(browser, url, "admin@ws-browser.example.lv", "admin-password-1")
     for path, name in (
