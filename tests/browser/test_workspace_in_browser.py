@@ -54,6 +54,8 @@ def test_settings_and_administration_pages(browser, live_server, make_org, app):
     ):
         open_page(browser, f"{url}/org/ws-browser/settings{path}")
         inspect(browser, name)
+    open_page(browser, f"{url}/account")
+    inspect(browser, "account")
     # a new token's secret, shown once
     open_page(browser, f"{url}/org/ws-browser/settings/tokens")
     browser.find_element(By.ID, "name").send_keys("Uzskaites sistēma")
