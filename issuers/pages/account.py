@@ -11,7 +11,7 @@ from base.http import LanguageDep, SessionDep
 from base.web import page, see_other
 from issuers import service
 from issuers.http import SignedIn, SignedInDep, session_token
-from issuers.pages.common import form_problem, page_router, templates
+from issuers.pages.common import form_problem, page_router, require_same_passwords, templates
 
 router = page_router()
 Password = Annotated[str, Form(max_length=1024)]
@@ -49,8 +49,7 @@ def change_password(
 ):
     """A new password; every other session of the account ends, this one stays."""
     try:
-        if password != password_again:
-            raise UserError("account.passwords_differ", errors=[{"field": "password_again"}])
+        require_same_passwords(password, password_again)
         service.change_password(session, signed_in.user, current_password, password, session_token(request))
     except UserError as error:
         if error.kind != "invalid":
