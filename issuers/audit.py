@@ -21,6 +21,18 @@ ACTIONS = (
     "credential.unsuspend",
     "key.rotate",
     "key.compromise",
+    "organisation.register",
+    "organisation.update",
+    "organisation.image",
+    "organisation.status",
+    "member.invite",
+    "member.join",
+    "member.role",
+    "member.remove",
+    "token.create",
+    "token.revoke",
+    "account.password_reset",
+    "account.password_change",
 )
 
 
