@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from base.errors import UserError
-from base.i18n import Text, messages
+from base.i18n import messages
 from credentials.records.records import (
     MAX_TEXT,
     VolunteerInput,
@@ -324,11 +324,6 @@ def _column(field_name: str) -> str:
     return {"volunteer": "pseudonym", "volunteer.name": "name", "volunteer.email": "email"}.get(
         field_name, field_name.removeprefix("volunteer.")
     )
-
-
-def list_error_json(error: dict) -> dict:
-    message: Text = error["message"]
-    return {"line": error["line"], "column": error["column"], "message_lv": message.lv, "message_en": message.en}
 
 
 def not_issuable(error: UserError) -> list[dict]:

@@ -37,7 +37,6 @@ from credentials.missions.missions import (
     ValidMission,
     check_list,
     checked_role,
-    list_error_json,
     list_header,
     not_issuable,
     pasted_rows,
@@ -339,7 +338,9 @@ def add_volunteer_list(
     mission = _writable_mission(session, principal, mission_id, adding=True)
     checked = read_volunteer_list(text, content, filename)
     if checked.errors:
-        raise UserError("mission.list_invalid", errors=[list_error_json(error) for error in checked.errors])
+        raise UserError(
+            "mission.list_invalid", errors=[{**error, "field": error["column"]} for error in checked.errors]
+        )
     result = AddedList(lines=checked.lines, already=checked.lines - len(checked.volunteers))
     for listed in checked.volunteers:
         added = _add(session, principal, ctx, mission, listed)
@@ -458,8 +459,7 @@ def _apply(session: Session, principal: Principal, row: ParticipationRow, action
             kind="conflict",
             errors=[{"field": "hours", "message": messages().text("participation.hours_missing")}],
         )
-    if action == "reopen":
-        before = row.status
+    before = row.status
     row.status, row.updated_at = lifecycle.next_status(row.status, action), utcnow()
     row.finished_on = today_in_latvia() if row.status == lifecycle.FINISHED else None
     append_audit(
