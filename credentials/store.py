@@ -62,6 +62,8 @@ class RecordRow(Base):
             sqlite_where=text(LIVE_ORIGINAL),
             postgresql_where=text(LIVE_ORIGINAL),
         ),
+        # The dashboard's year: records by status and period (credentials.missions.service.dashboard).
+        Index("ix_records_org_status_end", "organisation_id", "status", "end_date"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -161,6 +163,7 @@ class CredentialRow(Base):
             sqlite_where=text(LIVE_OF_RECORD),
             postgresql_where=text(LIVE_OF_RECORD),
         ),
+        Index("ix_credentials_org_issued", "organisation_id", "issued_at"),  # the dashboard's year
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

@@ -143,14 +143,8 @@ def batch_certificates(
     principal: PrincipalDep,
     language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
 ):
-    from credentials.certificate import zip_certificates
-    from credentials.certificates import certificate_data
-
     batch = batch_service.get_batch(session, principal, batch_id)
-    credentials = batch_service.issued_credentials(session, batch)
-    if not credentials:
-        raise UserError("batch.no_certificates", kind="not_found")
-    archive = zip_certificates([certificate_data(session, ctx, row, language) for row in credentials])
+    archive = batch_service.certificates_zip(session, ctx, batch, language)
     return Response(
         archive,
         media_type="application/zip",

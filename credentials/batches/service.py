@@ -185,6 +185,17 @@ def issued_credentials(session: Session, batch: BatchRow) -> list[CredentialRow]
     )
 
 
+def certificates_zip(session: Session, ctx: IssuerContext, batch: BatchRow, language: str) -> bytes:
+    """The PDF certificates of the credentials the batch issued, as one ZIP."""
+    from credentials.certificate import zip_certificates
+    from credentials.certificates import certificate_data
+
+    credentials = issued_credentials(session, batch)
+    if not credentials:
+        raise UserError("batch.no_certificates", kind="not_found")
+    return zip_certificates([certificate_data(session, ctx, row, language) for row in credentials])
+
+
 def revoke_batch(session: Session, principal: Principal, batch_id: str, reason: str | None) -> BatchRow:
     """Revokes every credential the batch issued, with one reason, in one transaction."""
     batch = get_batch(session, principal, batch_id)
