@@ -449,6 +449,7 @@ def _refused(
     if error.kind not in ("invalid", "conflict"):
         raise error
     session.rollback()
+    rows = [{**item, "message": item["message"].in_language(lang)} for item in error.errors if "line" in item]
     return _mission_page(
         request,
         ws,
@@ -456,13 +457,10 @@ def _refused(
         lang,
         mission_id,
         status_code=422 if error.kind == "invalid" else 409,
-        errors=field_errors(error, lang),
-        error=error_message(error, lang),
-        rows_errors=[
-            {**item, "message": item["message"].in_language(lang)}
-            for item in error.errors
-            if "line" in item and hasattr(item.get("message"), "in_language")
-        ],
+        # A list's problems are listed by line below the summary, which points at the list's box.
+        errors={"text": error_message(error, lang)} if rows else field_errors(error, lang),
+        error=None if rows else error_message(error, lang),
+        rows_errors=rows,
         **extra,
     )
 

@@ -139,6 +139,17 @@ def test_wrong_hours_show_the_records_message_next_to_the_field_and_keep_what_wa
     assert 'id="sessions[0].hours-error">The period has 1 day; it cannot hold more than 24 hours.' in wrong.text
     assert client.get(url).text.count("<dd>—</dd>") >= 1  # nothing saved
 
+    # a list with a wrong line adds nobody: the lines are listed, the summary points at the list's box
+    listed = submit(
+        client,
+        mission_url,
+        f"{home}/missions/{mission_id}/volunteers/list?lang=en",
+        {"text": "Jānis, janis@example.lv\nPēteris, not-an-address@"},
+    )
+    assert listed.status_code == 422 and 'href="#text"' in listed.text
+    assert '<td data-label="Line">2</td><td data-label="Field">email</td>' in listed.text
+    assert "Pēteris, not-an-address@" in listed.text and "Jānis" not in client.get(mission_url).text
+
     # the mission form keeps what was typed too
     new = f"{home}/missions/new?lang=en"
     refused = submit(
