@@ -62,8 +62,10 @@ class RecordRow(Base):
             sqlite_where=text(LIVE_ORIGINAL),
             postgresql_where=text(LIVE_ORIGINAL),
         ),
-        # The dashboard's year: records by status and period (credentials.missions.service.dashboard).
-        Index("ix_records_org_status_end", "organisation_id", "status", "end_date"),
+        # The dashboard's year (credentials.missions.service.dashboard): the records of a period, read from the index
+        # alone (it holds every column the year's figures need).
+        Index("ix_records_org_end", "organisation_id", "end_date", "status", "revises_id", "volunteer_id", "hours"),
+        Index("ix_records_org_status", "organisation_id", "status"),  # statements waiting, records by status
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
