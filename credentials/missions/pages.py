@@ -46,12 +46,12 @@ def _ws_page(request: Request, ws: Workspace, template: str, lang: str, active: 
     return page(request, templates, template, lang=lang, ws=ws.view(active), **context)
 
 
-def _pager(request: Request, page_number: int, total: int, size: int = PAGE_SIZE) -> dict:
+def _pager(request: Request, page_number: int, total: int, size: int = PAGE_SIZE, path: str | None = None) -> dict:
     pages = max(1, math.ceil(total / size))
 
     def href(number: int) -> str:
         query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "notice")]
-        return f"{request.url.path}?{urlencode([*query, ('page', number)])}"
+        return f"{path or request.url.path}?{urlencode([*query, ('page', number)])}"
 
     return {
         "page": page_number,
@@ -717,7 +717,7 @@ def _issue_context(
         "batch": batch,
         "progress": progress,
         "issued": issued,
-        "pager": _pager(request, page_number, batch.issued),
+        "pager": _pager(request, page_number, batch.issued, path=ws.href(f"/missions/{mission_id}/issue/{batch_id}")),
         "refused": [
             {**item, "message": item["message_lv"] if lang == "lv" else item["message_en"]} for item in batch.errors
         ],
