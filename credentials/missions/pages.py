@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from base.csrf import CSRF_PROTECTED
@@ -26,7 +26,7 @@ from base.web import error_message, field_errors, page, see_other, template_envi
 from catalogue import load_catalogue
 from catalogue.search import search_mission_types
 from credentials.batches import service as batches_service
-from credentials.batches.spreadsheet import MAX_BYTES
+from credentials.batches.api import certificates_response, read_upload_file, wake_runner
 from credentials.batches.store import BatchRow
 from credentials.missions import lifecycle
 from credentials.missions import service as missions
@@ -245,6 +245,7 @@ def _mission_form(
     visibility: MissionField = "closed",
     language: MissionField = "lv",
 ) -> dict:
+    """The mission form's fields, as typed (trimmed): shown again as they were when refused."""
     return {
         "mission_type": mission_type.strip(),
         "title": title.strip(),
@@ -255,6 +256,9 @@ def _mission_form(
         "visibility": visibility.strip(),
         "language": language.strip(),
     }
+
+
+MissionFormDep = Annotated[dict, Depends(_mission_form)]
 
 
 def _form_again(
@@ -278,23 +282,7 @@ def _form_again(
 
 
 @router.post("/org/{slug}/missions/new")
-def create_mission(
-    request: Request,
-    ws: WorkspaceDep,
-    session: SessionDep,
-    lang: LanguageDep,
-    mission_type: MissionField = "",
-    title: MissionField = "",
-    municipality: MissionField = "",
-    start_date: MissionField = "",
-    end_date: MissionField = "",
-    planned_volunteers: MissionField = "",
-    visibility: MissionField = "closed",
-    language: MissionField = "lv",
-):
-    form = _mission_form(
-        mission_type, title, municipality, start_date, end_date, planned_volunteers, visibility, language
-    )
+def create_mission(request: Request, ws: WorkspaceDep, session: SessionDep, lang: LanguageDep, form: MissionFormDep):
     try:
         row = missions.create_mission(session, ws.principal, ws.org, _form_input(form, None))
     except UserError as error:
@@ -330,21 +318,11 @@ def edit_mission(
     ws: WorkspaceDep,
     session: SessionDep,
     lang: LanguageDep,
-    mission_type: MissionField = "",
-    title: MissionField = "",
-    municipality: MissionField = "",
-    start_date: MissionField = "",
-    end_date: MissionField = "",
-    planned_volunteers: MissionField = "",
-    visibility: MissionField = "closed",
-    language: MissionField = "lv",
+    form: MissionFormDep,
     competences: Annotated[list[str] | None, Form()] = None,
     competences_of: MissionField = "",
 ):
     row = missions.get_mission(session, ws.principal, mission_id)
-    form = _mission_form(
-        mission_type, title, municipality, start_date, end_date, planned_volunteers, visibility, language
-    )
     # The competences shown were those of `competences_of`: for another mission type chosen meanwhile, its own.
     chosen = [uri for uri in (competences or []) if uri] if competences_of == form["mission_type"] else None
     changes = {name: value for name, value in vars(_form_input(form, chosen)).items()}
@@ -465,7 +443,7 @@ def _refused(
     )
 
 
-def _back_to_mission(ws: Workspace, mission_id: str, lang: str, notice: str) -> Response:
+def _back_to_mission(ws: Workspace, mission_id: str, lang: str, notice: str) -> RedirectResponse:
     return see_other(f"{ws.href(f'/missions/{mission_id}')}?lang={lang}", notice=notice)
 
 
@@ -523,7 +501,7 @@ def add_list(
     text: Annotated[str, Form(max_length=500_000)] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ):
-    content = file.file.read(MAX_BYTES + 1) if file is not None and file.filename else None
+    content = read_upload_file(file) if file is not None and file.filename else None
     try:
         result = missions.add_volunteer_list(
             session, ws.principal, ctx, mission_id, text=text, content=content, filename=file.filename if file else None
@@ -683,10 +661,7 @@ def save_hours(
 @router.post("/org/{slug}/missions/{mission_id}/issue")
 def issue_all(request: Request, mission_id: str, ws: WorkspaceDep, session: SessionDep, lang: LanguageDep):
     batch = missions.issue_all(session, ws.principal, mission_id)
-    session.commit()  # before the runner looks for it
-    runner = getattr(request.app.state, "batch_runner", None)
-    if runner is not None:
-        runner.wake()
+    wake_runner(request, session)
     return see_other(f"{ws.href(f'/missions/{mission_id}/issue/{batch.id}')}?lang={lang}")
 
 
@@ -772,15 +747,7 @@ def issue_certificates(
     language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
 ):
     batch = missions.mission_batch(session, ws.principal, mission_id, batch_id)
-    archive = batches_service.certificates_zip(session, ctx, batch, language)
-    return Response(
-        archive,
-        media_type="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="certificates-{batch.id}.zip"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return certificates_response(batches_service.certificates_zip(session, ctx, batch, language), batch.id)
 
 
 # Last: its path would take the fixed paths above (…/hours) for an action.

@@ -225,3 +225,33 @@ def test_missions_list_filters_and_paginates(workspace):
     form = client.get(copied.headers["location"])
     assert 'value="Slēgtā talka"' in form.text and "competence-1" in form.text
     assert "4 missions" in client.get(f"{home}/missions?lang=en").text
+
+
+def test_the_edit_form_changes_the_competences_and_keeps_a_refusal_next_to_its_field(workspace):
+    client, home = workspace.client, workspace.home
+    mission_id = _create(workspace)
+    edit = f"{home}/missions/{mission_id}/edit?lang=en"
+    form = client.get(edit).text
+    offered = re.findall(r'name="competences" type="checkbox" value="([^"]+)"( checked)?', form)
+    core = [uri for uri, checked in offered if checked]
+    assert len(offered) > len(core) >= 2  # the mission type's core ones ticked, the optional ones offered
+    optional = next(uri for uri, checked in offered if not checked)
+    start, end = festival_dates()
+    data = {
+        "mission_type": "event-support",
+        "title": "Jāņu festivāls 2026",
+        "municipality": "cesis",
+        "start_date": start,
+        "end_date": end,
+        "visibility": "closed",
+        "competences": [core[0], optional],
+        "competences_of": "event-support",
+    }
+    saved = submit(client, edit, edit, data)
+    assert saved.status_code == 303, saved.text
+    stored = client.get(f"/missions/{mission_id}", headers=workspace.org.headers()).json()
+    assert stored["competences"] == [core[0], optional] and stored["title"] == "Jāņu festivāls 2026"
+    refused = submit(client, edit, edit, {**data, "end_date": "2020-01-01"})
+    assert refused.status_code == 422
+    assert 'id="end_date-error">The end date is before the start date.' in refused.text
+    assert client.get(f"/missions/{mission_id}", headers=workspace.org.headers()).json()["end_date"] == end
