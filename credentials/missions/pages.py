@@ -28,6 +28,7 @@ from catalogue.search import search_mission_types
 from credentials.batches import service as batches_service
 from credentials.batches.api import certificates_response, read_upload_file, wake_runner
 from credentials.batches.store import BatchRow
+from credentials.common import today_in_latvia
 from credentials.missions import lifecycle
 from credentials.missions import service as missions
 from credentials.missions.missions import HoursInput, MissionInput, SessionInput
@@ -90,7 +91,6 @@ def _helpers(lang: str) -> dict[str, Any]:
             else code
         ),
         "status_label": lambda status: messages().get(f"participation.status.{status}", lang),
-        "day": lambda value: format_date(value, lang, "medium"),
     }
 
 
@@ -100,7 +100,7 @@ def _helpers(lang: str) -> dict[str, Any]:
 @router.get("/org/{slug}")
 def dashboard(request: Request, ws: WorkspaceDep, session: SessionDep, lang: LanguageDep):
     """The year's figures and what to do next."""
-    figures = missions.dashboard(session, ws.principal, ws.org, missions.today())
+    figures = missions.dashboard(session, ws.principal, ws.org, today_in_latvia())
     base = ws.href()
     todo = []
     if figures.statements_waiting:
@@ -177,6 +177,7 @@ def _mission_form_context(lang: str, q: str, values: dict, mission_type: str | N
         "type_options": [(entry.code, entry.name.in_language(lang)) for entry in found],
         "found_count": len(found),
         "municipality_options": [(m.code, m.name(lang)) for m in all_municipalities()],
+        "language_options": [(code, messages().get("site.language_name", code)) for code in ("lv", "en")],
         "competences": competences,
         "values": values,
     }
@@ -191,6 +192,7 @@ def _values_of(row: MissionRow) -> dict:
         "end_date": row.end_date.isoformat() if row.end_date else "",
         "planned_volunteers": row.planned_volunteers or "",
         "visibility": row.visibility,
+        "language": row.language,
         "competences": list(row.competences),
     }
 
@@ -204,7 +206,7 @@ def new_mission(
     mission_type: str = Query("", max_length=80),
 ):
     ws.require("records.write")
-    values = {"visibility": "closed", "mission_type": mission_type, "competences": None}
+    values = {"visibility": "closed", "language": lang, "mission_type": mission_type, "competences": None}
     return _ws_page(
         request,
         ws,

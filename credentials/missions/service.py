@@ -732,10 +732,6 @@ def latest_batch(session: Session, mission_id: str) -> str | None:
     )
 
 
-def today() -> date:
-    return today_in_latvia()
-
-
 # --- the organisation's dashboard ---------------------------------------------------------------------------------
 
 
