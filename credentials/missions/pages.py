@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from base.csrf import CSRF_PROTECTED
 from base.errors import UserError
 from base.http import LanguageDep, SessionDep
+from base.http import base_url as public_base_url
 from base.i18n import format_date, format_number, messages
 from base.web import error_message, field_errors, page, see_other, template_environment
 from catalogue import load_catalogue
@@ -65,6 +67,11 @@ def _pager(request: Request, page_number: int, total: int, size: int = PAGE_SIZE
 
 def _hours(value, lang: str) -> str:
     return format_number(value, lang) if value is not None else ""
+
+
+def _hours_field(value, lang: str) -> str:
+    """Hours in a form field: the language's decimal sign, no grouping (so that the value reads back as typed)."""
+    return format_decimal(value, locale=lang, group_separator=False) if value is not None else ""
 
 
 def _period(row: MissionRow, lang: str) -> str:
@@ -327,7 +334,7 @@ def edit_mission(
     row = missions.get_mission(session, ws.principal, mission_id)
     # The competences shown were those of `competences_of`: for another mission type chosen meanwhile, its own.
     chosen = [uri for uri in (competences or []) if uri] if competences_of == form["mission_type"] else None
-    changes = {name: value for name, value in vars(_form_input(form, chosen)).items()}
+    changes = dict(vars(_form_input(form, chosen)))
     try:
         missions.update_mission(session, ws.principal, mission_id, changes)
     except UserError as error:
@@ -398,7 +405,8 @@ def _mission_page(
         statuses=lifecycle.STATUSES,
         actions=lifecycle.ACTIONS,
         allows=lifecycle.allows,
-        pager=_pager(request, page_number, total),
+        # after a form's post too, the pages are the mission page's
+        pager=_pager(request, page_number, total, path=ws.href(f"/missions/{mission_id}")),
         latest_batch=missions.latest_batch(session, row.id),
         can_write=ws.can("records.write"),
         can_issue=ws.can("credentials.issue"),
@@ -503,8 +511,8 @@ def add_list(
     text: Annotated[str, Form(max_length=500_000)] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ):
-    content = read_upload_file(file) if file is not None and file.filename else None
     try:
+        content = read_upload_file(file) if file is not None and file.filename else None
         result = missions.add_volunteer_list(
             session, ws.principal, ctx, mission_id, text=text, content=content, filename=file.filename if file else None
         )
@@ -566,10 +574,10 @@ def _volunteer_page(
         stored = missions.hours_sessions(session, participation_id)
         form = {
             "mode": "sessions" if person.participation.by_sessions else "total",
-            "hours": _hours(person.participation.hours, lang) if not person.participation.by_sessions else "",
+            "hours": _hours_field(person.participation.hours, lang) if not person.participation.by_sessions else "",
             "role": person.participation.role or "",
             "sessions": [
-                {"date": s.day.isoformat(), "hours": _hours(s.hours, lang), "note": s.note or ""} for s in stored
+                {"date": s.day.isoformat(), "hours": _hours_field(s.hours, lang), "note": s.note or ""} for s in stored
             ],
         }
     rows = list(form["sessions"]) + [{"date": "", "hours": "", "note": ""}] * BLANK_SESSIONS
@@ -589,7 +597,7 @@ def _volunteer_page(
         allows=lifecycle.allows,
         actions=lifecycle.ACTIONS,
         removable=person.participation.status in lifecycle.REMOVABLE and person.participation.record_id is None,
-        base_url=str(request.base_url).rstrip("/"),
+        base_url=public_base_url(request),
         **_helpers(lang),
         **extra,
     )
