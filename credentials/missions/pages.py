@@ -691,6 +691,7 @@ def _issue_context(
     request: Request, ws: Workspace, session: Session, lang: str, mission_id: str, batch_id: str, page_number: int = 1
 ) -> dict:
     batch = missions.mission_batch(session, ws.principal, mission_id, batch_id)
+    mission = missions.get_mission(session, ws.principal, mission_id)
     progress = _progress(session, batch)
     issued = (
         []
@@ -698,7 +699,7 @@ def _issue_context(
         else missions.batch_credentials(session, batch, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
     )
     return {
-        "mission": missions.get_mission(session, ws.principal, mission_id),
+        "mission": mission,
         "batch": batch,
         "progress": progress,
         "issued": issued,
@@ -712,7 +713,8 @@ def _issue_context(
         ],
         "fragment_url": f"{ws.href(f'/missions/{mission_id}/issue/{batch_id}/progress')}?lang={lang}",
         "page_url": f"{ws.href(f'/missions/{mission_id}/issue/{batch_id}')}?lang={lang}",
-        "zip_url": f"{ws.href(f'/missions/{mission_id}/issue/{batch_id}/certificates.zip')}?lang={lang}",
+        # the certificates in the language of the mission's credentials
+        "zip_url": f"{ws.href(f'/missions/{mission_id}/issue/{batch_id}/certificates.zip')}?language={mission.language}",
         "can_issue": ws.can("credentials.issue"),
     }
 
