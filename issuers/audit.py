@@ -33,6 +33,16 @@ ACTIONS = (
     "token.revoke",
     "account.password_reset",
     "account.password_change",
+
+    "mission.create",
+    "mission.update",
+    "mission.close",
+    "mission.reopen",
+    "mission.issue",
+    "participation.add",
+    "participation.update",
+    "participation.status",
+    "participation.remove",
 )
 
 

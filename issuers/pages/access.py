@@ -1,7 +1,8 @@
 """The way in: the public landing page, signing in and out, registering an organisation, a forgotten password,
 joining an organisation by invitation, and the way to one's organisation.
 
-Organisers work in /org/{slug}/... (the sections' pages live with their packages; settings in settings.py).
+Organisers work in /org/{slug}/... (the sections' pages live with their packages, the dashboard at /org/{slug} with
+the data it shows in credentials.missions.pages; settings in settings.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from issuers.http import (
     IssuerContextDep,
     OptionalSignedInDep,
     SignedInDep,
-    WorkspaceDep,
     clear_session_cookie,
     session_token,
     set_session_cookie,
@@ -119,12 +119,6 @@ def dashboard(request: Request, signed_in: SignedInDep, lang: LanguageDep):
     return page(
         request, templates, "issuers/choose.html", lang=lang, user=signed_in.user, memberships=signed_in.memberships
     )
-
-
-@router.get("/org/{slug}")
-def organisation_home(request: Request, ws: WorkspaceDep, lang: LanguageDep):
-    """The organisation's dashboard (the credentials package fills it with the year's figures)."""
-    return page(request, templates, "issuers/home.html", lang=lang, ws=ws.view("dashboard"))
 
 
 # --- a forgotten password --------------------------------------------------------------------------------------
