@@ -11,7 +11,7 @@ from alembic import op
 from base.db import UTCDateTime
 
 revision = "0010_outbox"
-down_revision = "0009"  # the workspace (its id is "0009", not "0009_workspace")
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
