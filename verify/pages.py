@@ -14,15 +14,14 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from base.errors import UserError
-from base.http import ReadSessionDep, read_transaction, run_cpu_bound
-from base.i18n import Text, messages, normalise_language
+from base.http import LanguageDep, ReadSessionDep, read_transaction, run_cpu_bound
+from base.i18n import Text, messages
 from base.web import render_page, template_environment
 from credentials.common import verify_page_url
 from credentials.service import credential_status_summary
@@ -46,13 +45,6 @@ from verify.view import verification_view
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter()
 _templates = template_environment([Path(__file__).parent / "templates"])
-
-
-async def public_language(lang: str | None = Query(None, description="`lv` (default) or `en`.")) -> str:
-    return normalise_language(lang)
-
-
-PublicLanguageDep = Annotated[str, Depends(public_language)]
 
 
 def _page(request: Request, template: str, lang: str, status_code: int = 200, **context) -> HTMLResponse:
@@ -111,7 +103,7 @@ def _result_page(
 
 
 @router.get("/v/{credential_id}", response_class=HTMLResponse)
-async def verification_page(credential_id: str, request: Request, ctx: IssuerContextDep, lang: PublicLanguageDep):
+async def verification_page(credential_id: str, request: Request, ctx: IssuerContextDep, lang: LanguageDep):
     return await run_cpu_bound(request, _verification_page, request, credential_id, lang, ctx)
 
 
@@ -131,7 +123,7 @@ def _verification_page(request: Request, credential_id: str, lang: str, ctx: Iss
 
 
 @router.get("/verify", response_class=HTMLResponse)
-def verify_form(request: Request, lang: PublicLanguageDep):
+def verify_form(request: Request, lang: LanguageDep):
     return _page(request, "verify/form.html", lang, pasted="", error=None, max_mb=MAX_FILE_BYTES // 2**20)
 
 
@@ -140,7 +132,7 @@ def verify_upload(
     request: Request,
     session: ReadSessionDep,
     ctx: IssuerContextDep,
-    lang: PublicLanguageDep,
+    lang: LanguageDep,
     credential: str = Form(""),
     file: UploadFile | None = File(None),
 ):
@@ -202,7 +194,7 @@ def _credential_from_pasted(text: str):
 
 
 @router.get("/verify/bulk", response_class=HTMLResponse)
-def bulk_form(request: Request, lang: PublicLanguageDep):
+def bulk_form(request: Request, lang: LanguageDep):
     return _page(
         request,
         "verify/bulk.html",
@@ -221,7 +213,7 @@ def bulk_check(
     request: Request,
     session: ReadSessionDep,
     ctx: IssuerContextDep,
-    lang: PublicLanguageDep,
+    lang: LanguageDep,
     file: UploadFile = File(...),
     page: str = Form(""),
 ):

@@ -18,10 +18,10 @@ def verdict_of(html: str) -> str:
     return re.search(r'data-verdict="([a-z_]+)"', html)[1]
 
 
-def test_verification_page_is_latvian_by_default_and_english_on_request(client, make_org):
+def test_verification_page_is_latvian_by_default_and_in_the_browser_s_language(client, make_org):
     org = make_org("page-org", legal_name="Biedrība „Lapa”")
     _, issued = issue(client, org)
-    page = client.get(f"/v/{issued['credential_id']}", headers={"Accept-Language": "en-GB"})
+    page = client.get(f"/v/{issued['credential_id']}")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
     assert '<html lang="lv">' in html and verdict_of(html) == "valid"
@@ -45,6 +45,13 @@ def test_verification_page_is_latvian_by_default_and_english_on_request(client, 
     english = client.get(f"/v/{issued['credential_id']}?lang=en").text
     assert '<html lang="en">' in english and "Valid" in english and "Issued by" in english
     assert f'href="/v/{issued["credential_id"]}?lang=en"' in html  # one click away
+    browser = client.get(f"/v/{issued['credential_id']}", headers={"Accept-Language": "en-GB,en;q=0.9"}).text
+    assert '<html lang="en">' in browser and "Valid" in browser
+    ukrainian = client.get(f"/v/{issued['credential_id']}", headers={"Accept-Language": "uk-UA,uk;q=0.9,ru;q=0.8"})
+    assert '<html lang="uk">' in ukrainian.text and "Чинне" in ukrainian.text and "Видано" in ukrainian.text
+    assert f'href="/v/{issued["credential_id"]}?lang=lv"' in ukrainian.text  # Latvian one click away
+    russian = client.get(f"/v/{issued['credential_id']}?lang=ru", headers={"Accept-Language": "uk"}).text
+    assert '<html lang="ru">' in russian and "Действительно" in russian
 
 
 def test_downloads_and_exports_linked_from_the_page_are_public(client, make_org):
