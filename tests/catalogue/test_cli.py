@@ -147,3 +147,27 @@ def test_import_esco_into_a_broken_file_reports_it(run, data_copy, tmp_path):
     (data_copy / "competences.yaml").write_text("- uri: [unclosed\n", encoding="utf-8")
     result = run("import-esco", export, "--language", "lv", "--data-dir", data_copy)
     assert result.exit_code == 1 and "competences.yaml: YAML syntax error on line" in result.stderr
+
+
+def test_ukrainian_labels_come_from_esco_s_own_export_and_pages_show_them(run, data_copy, tmp_path):
+    """ESCO publishes its labels in Ukrainian: its export fills them, marked as ESCO's; where none is given the
+    English stands in (marked lang="en")."""
+    export = tmp_path / "skills_uk.csv"
+    write_esco_csv(export, [{"conceptUri": SHOW_EMPATHY, "preferredLabel": "виявляти емпатію", "altLabels": ""}])
+    result = run("import-esco", export, "--language", "uk", "--data-dir", data_copy, lang="uk")
+    assert result.exit_code == 0, result.output
+    assert "Мітки ESCO (uk): оновлено — 1" in result.stdout
+    catalogue = read_catalogue(data_copy)
+    empathy = catalogue.competence(SHOW_EMPATHY)
+    assert (empathy.label.in_language("uk"), empathy.label_source.in_language("uk")) == ("виявляти емпатію", "esco")
+    assert (empathy.label.in_language("ru"), empathy.label.language_shown("ru")) == ("show empathy", "en")
+    assert search_competences(catalogue, "емпатію", "uk")[0].uri == SHOW_EMPATHY
+    other = next(c for c in catalogue.competences if c.uri != SHOW_EMPATHY)
+    assert other.label.in_language("uk") == other.label.en and other.label.language_shown("uk") == "en"
+
+
+def test_the_command_line_speaks_russian_and_ukrainian(run):
+    assert run("validate", lang="uk").stdout.startswith("Каталог коректний: версія ")
+    assert run("validate", lang="ru").stdout.startswith("Каталог корректен: версия ")
+    by_locale = CliRunner().invoke(app, ["catalogue", "validate"], env={"VOLCRED_LANG": None, "LANG": "ru_RU.UTF-8"})
+    assert by_locale.stdout.startswith("Каталог корректен")

@@ -50,6 +50,7 @@ def test_verification_page_is_latvian_by_default_and_in_the_browser_s_language(c
     ukrainian = client.get(f"/v/{issued['credential_id']}", headers={"Accept-Language": "uk-UA,uk;q=0.9,ru;q=0.8"})
     assert '<html lang="uk">' in ukrainian.text and "Чинне" in ukrainian.text and "Видано" in ukrainian.text
     assert f'href="/v/{issued["credential_id"]}?lang=lv"' in ukrainian.text  # Latvian one click away
+    assert '<dd id="mission" lang="en">' in ukrainian.text  # a catalogue name not yet in Ukrainian says so
     russian = client.get(f"/v/{issued['credential_id']}?lang=ru", headers={"Accept-Language": "uk"}).text
     assert '<html lang="ru">' in russian and "Действительно" in russian
 
