@@ -10,7 +10,7 @@ import yaml
 from pyld import jsonld
 from typer.testing import CliRunner
 
-from catalogue import read_catalogue
+from catalogue import load_catalogue, read_catalogue
 from catalogue.search import search_competences
 from tests.catalogue.conftest import edit
 from volcred.cli import app
@@ -47,12 +47,13 @@ def test_validate_names_file_entry_and_field_of_a_mistake(run, data_copy):
 def test_validate_refuses_changed_content_under_a_released_version(run, data_copy):
     edit(data_copy / "competences.yaml", "lv: izrādīt empātiju", "lv: just līdzi")
     result = run("validate", "--data-dir", data_copy)
-    assert result.exit_code == 1 and "differs from the released version 1.0.0" in result.stderr
-    edit(data_copy / "catalogue.yaml", "version: 1.0.0", "version: 1.0.1")
+    current = load_catalogue().version
+    assert result.exit_code == 1 and f"differs from the released version {current}" in result.stderr
+    edit(data_copy / "catalogue.yaml", f"version: {current}", "version: 9.0.1")
     result = run("validate", "--data-dir", data_copy)
-    assert result.exit_code == 0 and "Version 1.0.1 is not released yet" in result.stdout
+    assert result.exit_code == 0 and "Version 9.0.1 is not released yet" in result.stdout
     assert run("release", "--data-dir", data_copy).exit_code == 0
-    assert (data_copy / "releases" / "1.0.1.json").exists()
+    assert (data_copy / "releases" / "9.0.1.json").exists()
     again = run("release", "--data-dir", data_copy)
     assert again.exit_code == 1 and "already released" in again.stderr
 

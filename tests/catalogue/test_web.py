@@ -107,3 +107,13 @@ def test_other_packages_extend_the_layout(tmp_path):
         "/verify/abc?lang=ru",
         "/verify/abc?lang=uk",
     ]
+
+
+def test_mission_types_are_named_and_found_in_russian_and_ukrainian(client):
+    page = Page(client.get("/catalogue/browse", params={"q": "пожежник", "lang": "uk"}).text)
+    assert "Пожежник-доброволець" in page.content and "Цивільний захист" not in page.content
+    page = Page(client.get("/catalogue/browse/volunteer-firefighter", params={"lang": "ru"}).text)
+    assert "Пожарный-доброволец" in page.content and "Типичные задачи" in page.content
+    # Descriptions and tasks are Latvian and English only so far: the English stands in, marked as English.
+    html = client.get("/catalogue/browse/volunteer-firefighter", params={"lang": "ru"}).text
+    assert '<p class="lead"><span lang="en">' in html

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from catalogue import load_catalogue
 from tests.credentials.helpers import issue
 
 
@@ -50,7 +51,9 @@ def test_verification_page_is_latvian_by_default_and_in_the_browser_s_language(c
     ukrainian = client.get(f"/v/{issued['credential_id']}", headers={"Accept-Language": "uk-UA,uk;q=0.9,ru;q=0.8"})
     assert '<html lang="uk">' in ukrainian.text and "Чинне" in ukrainian.text and "Видано" in ukrainian.text
     assert f'href="/v/{issued["credential_id"]}?lang=lv"' in ukrainian.text  # Latvian one click away
-    assert '<dd id="mission" lang="en">' in ukrainian.text  # a catalogue name not yet in Ukrainian says so
+    mission = load_catalogue().mission_types[0]  # the one tests.credentials.helpers records
+    assert f'<dd id="mission">{mission.name.uk}</dd>' in ukrainian.text  # the catalogue's Ukrainian name
+    assert re.search(r'<a href="http://data.europa.eu/esco/skill/[^"]+" lang="en">', ukrainian.text)  # English label
     russian = client.get(f"/v/{issued['credential_id']}?lang=ru", headers={"Accept-Language": "uk"}).text
     assert '<html lang="ru">' in russian and "Действительно" in russian
 
