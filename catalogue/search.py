@@ -1,5 +1,6 @@
-"""Search over competences and mission types in every language the catalogue has them in, ignoring case and diacritics ("skolotajs" finds
-"skolotājs"); exact matches rank first, then prefix matches, then word-prefix matches, then any substring."""
+"""Search over competences and mission types in every language the catalogue has them in, ignoring case and
+diacritics ("skolotajs" finds "skolotājs"); exact matches rank first, then prefix matches, then word-prefix matches,
+then any substring."""
 
 from __future__ import annotations
 
