@@ -85,10 +85,12 @@ ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
 async def page_language(  # async: a pure function needs no worker thread
-    lang: str | None = Query(None, description="`lv` or `en`; else from Accept-Language; Latvian by default."),
+    lang: str | None = Query(
+        None, description="`lv`, `en`, `ru` or `uk`; else the first of Accept-Language we have; Latvian by default."
+    ),
     accept_language: str | None = Header(None),
 ) -> str:
-    return normalise_language(lang or accept_language)
+    return normalise_language(lang, accept_language)
 
 
 def base_url(request: Request) -> str:

@@ -1,5 +1,5 @@
 """The shared site: a Jinja2 environment over the packages' template directories, whose pages extend
-`layout.html` (header with the service name and a LV/EN switch, main, footer) and use `/static/site.css`.
+`layout.html` (header with the service name and a LV/EN/RU/UK switch, main, footer) and use `/static/site.css`.
 
 A package with pages of its own (the catalogue's too) passes its template directory first, so its templates are found before the shared
 ones and may `{% extends "layout.html" %}`:
@@ -7,9 +7,10 @@ ones and may `{% extends "layout.html" %}`:
     env = template_environment([Path(__file__).parent / "templates"])
     html = render_page(env, "verify/result.html", lang=lang, url=str(request.url), verdict=...)
 
-Templates get `lang`, `t(key, **params)` (the message catalogue in the page language), `language_links` and
-`static(path)`. `page()` renders one for a request (with its CSRF token and a notice after a redirect) and
-`see_other()` is the redirect after a form's write (POST, redirect, GET).
+Templates get `lang`, `t(key, **params)` (the message catalogue in the page language), `language_links`,
+`static(path)` and the filter `localised` (a catalogue text in the page language, or its English marked as such).
+`page()` renders one for a request (with its CSRF token and a notice after a redirect) and `see_other()` is the
+redirect after a form's write (POST, redirect, GET).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from markupsafe import Markup, escape
 
 from base.csrf import csrf_token
 from base.errors import UserError
@@ -35,6 +37,17 @@ STATIC_URL = "/static"
 @pass_context
 def _translate(context: Any, key: str, **params: object) -> str:
     return messages().get(key, context["lang"], **params)
+
+
+@pass_context
+def _localised(context: Any, value: Any) -> Markup:
+    """`{{ entry.name|localised }}`: a data text (a catalogue label, which has `in_language` and `language_shown`) in
+    the page language; where it has none yet (Russian or Ukrainian), its English in a span that says so (`lang`), for
+    screen readers. Not for attributes, `<title>` or `<option>`, which take no markup: use `in_language` there."""
+    lang = context["lang"]
+    shown = value.language_shown(lang)
+    text = value.in_language(lang)
+    return escape(text) if shown == lang else Markup('<span lang="{}">{}</span>').format(shown, text)
 
 
 def static_url(path: str) -> str:
@@ -51,6 +64,7 @@ def template_environment(directories: Sequence[Path] = ()) -> Environment:
         lstrip_blocks=True,
     )
     env.globals.update(t=_translate, static=static_url)
+    env.filters["localised"] = _localised
     return env
 
 

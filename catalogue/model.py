@@ -41,17 +41,32 @@ class Entry(BaseModel):
 
 
 class PerLanguage(Entry):
-    """A value for each language, Latvian first."""
+    """A value for each language, Latvian first. Latvian and English are always there; Russian and Ukrainian only
+    where the catalogue has them (ESCO's labels, or this project's translations), else the English stands in."""
 
     def in_language(self, lang: str) -> Any:
-        return getattr(self, "lv" if lang == "lv" else "en")
+        return getattr(self, self.language_shown(lang))
+
+    def language_shown(self, lang: str) -> str:
+        """The language `in_language(lang)` answers in: `lang` itself where there is a value, else English (a page
+        marks such a text with `lang="en"`)."""
+        if lang == "lv" or (lang in OPTIONAL_LANGUAGES and getattr(self, lang)):
+            return lang
+        return "en"
+
+
+# Languages the catalogue may have but need not: a value left out is None (or empty) and not part of the content
+# hash, so adding these fields changed no released version.
+OPTIONAL_LANGUAGES = ("ru", "uk")
 
 
 class Bilingual(PerLanguage):
-    """A text in Latvian and English; both are required."""
+    """A text in Latvian and English, both required; Russian and Ukrainian where translated."""
 
     lv: Line
     en: Line
+    ru: Line | None = None
+    uk: Line | None = None
 
 
 class LabelSources(PerLanguage):
@@ -59,11 +74,18 @@ class LabelSources(PerLanguage):
 
     lv: LabelSource
     en: LabelSource
+    ru: LabelSource | None = None
+    uk: LabelSource | None = None
 
 
 class AltLabels(PerLanguage):
     lv: tuple[Line, ...] = ()
     en: tuple[Line, ...] = ()
+    ru: tuple[Line, ...] = ()
+    uk: tuple[Line, ...] = ()
+
+    def language_shown(self, lang: str) -> str:
+        return lang if lang in ("lv", "en", *OPTIONAL_LANGUAGES) else "en"
 
 
 class KeyCompetence(Entry):

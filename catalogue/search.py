@@ -1,5 +1,6 @@
-"""Search over competences and mission types in both languages, ignoring case and diacritics ("skolotajs" finds
-"skolotājs"); exact matches rank first, then prefix matches, then word-prefix matches, then any substring."""
+"""Search over competences and mission types in every language the catalogue has them in, ignoring case and
+diacritics ("skolotajs" finds "skolotājs"); exact matches rank first, then prefix matches, then word-prefix matches,
+then any substring."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Generic, TypeVar
 
-from catalogue.model import Catalogue, Competence, MissionType
+from base.i18n import LANGUAGES
+from catalogue.model import AltLabels, Bilingual, Catalogue, Competence, MissionType
 
 EXACT, PREFIX, WORD_PREFIX, SUBSTRING = range(4)
 
@@ -57,7 +59,7 @@ def match_rank(query: str, text: str) -> int | None:
 class Searchable(Generic[T]):
     item: T
     sort_label: dict[str, str]  # folded label per language, for ties
-    labels: tuple[str, ...]  # folded names and labels in both languages
+    labels: tuple[str, ...]  # folded names and labels in every language
     details: tuple[str, ...] = ()  # folded descriptions and tasks: a match here ranks after any label match
 
 
@@ -93,30 +95,38 @@ class SearchIndex:
     mission_types: tuple[Searchable[MissionType], ...]
 
 
+def _sort_labels(text: Bilingual) -> dict[str, str]:
+    """The folded label each page language shows (English where Russian or Ukrainian is missing)."""
+    return {lang: fold(text.in_language(lang)) for lang in LANGUAGES}
+
+
+def _texts(text: Bilingual) -> list[str]:
+    """A text in every language the catalogue has it in."""
+    return [text.in_language(lang) for lang in LANGUAGES if text.language_shown(lang) == lang]
+
+
+def _alternatives(alt_labels: AltLabels) -> list[str]:
+    return [label for lang in LANGUAGES for label in alt_labels.in_language(lang)]
+
+
 @lru_cache(maxsize=8)
 def search_index(catalogue: Catalogue) -> SearchIndex:
     """Folded texts of a catalogue, computed once per catalogue."""
     competences = tuple(
         Searchable(
             entry,
-            {"lv": fold(entry.label.lv), "en": fold(entry.label.en)},
-            tuple(fold(text) for text in (entry.label.lv, entry.label.en, *entry.alt_labels.lv, *entry.alt_labels.en)),
+            _sort_labels(entry.label),
+            tuple(fold(text) for text in (*_texts(entry.label), *_alternatives(entry.alt_labels))),
         )
         for entry in catalogue.competences
     )
     mission_types = tuple(
         Searchable(
             entry,
-            {"lv": fold(entry.name.lv), "en": fold(entry.name.en)},
-            tuple(fold(text) for text in (entry.name.lv, entry.name.en, entry.code.replace("-", " "))),
+            _sort_labels(entry.name),
+            tuple(fold(text) for text in (*_texts(entry.name), entry.code.replace("-", " "))),
             tuple(
-                fold(text)
-                for text in (
-                    entry.description.lv,
-                    entry.description.en,
-                    *(task.lv for task in entry.tasks),
-                    *(task.en for task in entry.tasks),
-                )
+                fold(text) for text in (*_texts(entry.description), *(t for task in entry.tasks for t in _texts(task)))
             ),
         )
         for entry in catalogue.mission_types

@@ -51,7 +51,14 @@ CONTEXT = {
 
 
 def _lang_map(text: Bilingual | Text) -> dict[str, str]:
-    return {lang: text.in_language(lang) for lang in LANGUAGES}
+    """The text in each language it has (a catalogue text lacking Russian or Ukrainian is not tagged with them)."""
+    return {lang: text.in_language(lang) for lang in _languages_of(text)}
+
+
+def _languages_of(*texts: Bilingual | Text) -> list[str]:
+    return [
+        lang for lang in LANGUAGES if all(isinstance(text, Text) or text.language_shown(lang) == lang for text in texts)
+    ]
 
 
 def skos_document(catalogue: Catalogue, base_url: str) -> dict:
@@ -104,7 +111,9 @@ def skos_document(catalogue: Catalogue, base_url: str) -> dict:
                 "notation": entry.code,
                 "prefLabel": _lang_map(entry.name),
                 "definition": _lang_map(entry.description),
-                "example": {lang: [task.in_language(lang) for task in entry.tasks] for lang in LANGUAGES},
+                "example": {
+                    lang: [task.in_language(lang) for task in entry.tasks] for lang in _languages_of(*entry.tasks)
+                },
                 "broader": domain_id[entry.domain],
                 "related": [link.uri for link in entry.competences],
                 "requires": list(entry.core_competences),

@@ -44,7 +44,7 @@ def my_credentials(token: str, request: Request, lang: LanguageDep, session: Ses
             {
                 "id": row.id,
                 "title": record.title,
-                "mission": mission.name.in_language(lang),
+                "mission": mission.name,
                 "organisation": organisation.legal_name,
                 "start": record.start_date,
                 "end": record.end_date,

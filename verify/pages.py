@@ -14,16 +14,15 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from base.csrf import CSRF_PROTECTED, csrf_token
 from base.errors import UserError
-from base.http import ReadSessionDep, read_transaction, run_cpu_bound
-from base.i18n import Text, messages, normalise_language
+from base.http import LanguageDep, ReadSessionDep, read_transaction, run_cpu_bound
+from base.i18n import Text, messages
 from base.web import render_page, template_environment
 from credentials.common import verify_page_url
 from credentials.service import credential_status_summary
@@ -47,13 +46,6 @@ from verify.view import verification_view
 router = APIRouter(include_in_schema=False, dependencies=[CSRF_PROTECTED])
 api_router = APIRouter()
 _templates = template_environment([Path(__file__).parent / "templates"])
-
-
-async def public_language(lang: str | None = Query(None, description="`lv` (default) or `en`.")) -> str:
-    return normalise_language(lang)
-
-
-PublicLanguageDep = Annotated[str, Depends(public_language)]
 
 
 def _page(request: Request, template: str, lang: str, status_code: int = 200, **context) -> HTMLResponse:
@@ -113,7 +105,7 @@ def _result_page(
 
 
 @router.get("/v/{credential_id}", response_class=HTMLResponse)
-async def verification_page(credential_id: str, request: Request, ctx: IssuerContextDep, lang: PublicLanguageDep):
+async def verification_page(credential_id: str, request: Request, ctx: IssuerContextDep, lang: LanguageDep):
     return await run_cpu_bound(request, _verification_page, request, credential_id, lang, ctx)
 
 
@@ -133,7 +125,7 @@ def _verification_page(request: Request, credential_id: str, lang: str, ctx: Iss
 
 
 @router.get("/verify", response_class=HTMLResponse)
-def verify_form(request: Request, lang: PublicLanguageDep):
+def verify_form(request: Request, lang: LanguageDep):
     return _page(request, "verify/form.html", lang, pasted="", error=None, max_mb=MAX_FILE_BYTES // 2**20)
 
 
@@ -142,7 +134,7 @@ def verify_upload(
     request: Request,
     session: ReadSessionDep,
     ctx: IssuerContextDep,
-    lang: PublicLanguageDep,
+    lang: LanguageDep,
     credential: str = Form(""),
     file: UploadFile | None = File(None),
 ):
@@ -204,7 +196,7 @@ def _credential_from_pasted(text: str):
 
 
 @router.get("/verify/bulk", response_class=HTMLResponse)
-def bulk_form(request: Request, lang: PublicLanguageDep):
+def bulk_form(request: Request, lang: LanguageDep):
     return _page(
         request,
         "verify/bulk.html",
@@ -223,7 +215,7 @@ def bulk_check(
     request: Request,
     session: ReadSessionDep,
     ctx: IssuerContextDep,
-    lang: PublicLanguageDep,
+    lang: LanguageDep,
     file: UploadFile = File(...),
     page: str = Form(""),
 ):

@@ -23,6 +23,7 @@ class Competence:
     label: str
     uri: str
     self_attested: bool
+    language: str | None = None  # the label's language when the catalogue gives it (English for an untranslated one)
 
     @property
     def linkable(self) -> bool:
@@ -51,6 +52,7 @@ def credential_summary(credential: Any, lang: str, dataset: list | None = None) 
                 known.label.in_language(lang) if known else claimed.name or claimed.uri,
                 claimed.uri,
                 claimed.attested_by == "self",
+                known.label.language_shown(lang) if known else None,
             )
         )
     return {
@@ -58,6 +60,7 @@ def credential_summary(credential: Any, lang: str, dataset: list | None = None) 
         "volunteer": claims.volunteer_name,
         "pseudonymous": claims.pseudonymous,
         "mission": mission.name.in_language(lang) if mission else claims.mission_name,
+        "mission_language": mission.name.language_shown(lang) if mission else None,
         "start": claims.start_date,
         "end": claims.end_date,
         "hours": claims.hours,

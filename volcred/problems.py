@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from base.errors import UserError
-from base.i18n import Text, messages, normalise_language
+from base.i18n import Text, messages, normalise_language, per_language
 from base.web import page, template_environment
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ KIND_STATUS = {
 
 
 def request_language(request: Request) -> str:
-    return normalise_language(request.query_params.get("lang") or request.headers.get("accept-language"))
+    return normalise_language(request.query_params.get("lang"), request.headers.get("accept-language"))
 
 
 def problem(
@@ -62,7 +62,7 @@ def _render_errors(errors: list[dict], lang: str) -> list[dict]:
         message = item.get("message")
         if isinstance(message, Text):
             item["message"] = message.in_language(lang)
-            item["message_lv"], item["message_en"] = message.lv, message.en
+            item.update(per_language(message))
         rendered.append(item)
     return rendered
 
@@ -206,8 +206,7 @@ def install_problem_handlers(app: FastAPI) -> None:
                 {
                     "field": ".".join(location),
                     "message": message.in_language(lang),
-                    "message_lv": message.lv,
-                    "message_en": message.en,
+                    **per_language(message),
                     "type": err.get("type"),
                 }
             )

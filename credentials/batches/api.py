@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from base.errors import UserError
 from base.http import LanguageDep, SessionDep
+from base.i18n import stored_in_language
 from credentials.api import caller_organisation
 from credentials.batches import service as batch_service
 from credentials.batches.spreadsheet import MAX_BYTES, CheckedUpload, template_csv, template_xlsx
@@ -48,7 +49,7 @@ def xlsx_template():
 
 
 def _errors_view(errors: list[dict], lang: str) -> list[dict]:
-    return [{**error, "message": error["message_lv"] if lang == "lv" else error["message_en"]} for error in errors]
+    return [{**error, "message": stored_in_language(error, lang)} for error in errors]
 
 
 def checked_view(checked: CheckedUpload, lang: str) -> dict:

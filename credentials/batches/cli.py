@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from base.i18n import t
+from base.i18n import stored_in_language, t
 from credentials.batches import service as batch_service
 from credentials.batches.spreadsheet import MAX_BYTES
 from issuers import service as issuers
@@ -17,7 +17,7 @@ batches_app = typer.Typer(help="Bulk issuance from CSV/XLSX files.", no_args_is_
 
 def _print_errors(errors: list[dict], lang: str) -> None:
     for error in errors:
-        message = error["message_lv"] if lang == "lv" else error["message_en"]
+        message = stored_in_language(error, lang)
         typer.echo(
             t("cli.batch_row_error", lang, line=error["line"], column=error.get("column") or "-", message=message)
         )

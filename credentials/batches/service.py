@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from base.db import utcnow
 from base.errors import UserError
-from base.i18n import messages
+from base.i18n import messages, per_language
 from catalogue import load_catalogue
 from credentials import common as credentials_common
 from credentials import service
@@ -371,11 +371,7 @@ def fail_item(session: Session, batch_id: str, item_id: str, error: UserError) -
         return False
     if item.status == "pending":
         detail = messages().text(error.key, **error.params)
-        item.error = {
-            "message_lv": messages().get("batch.row_failed", "lv", detail=detail.lv),
-            "message_en": messages().get("batch.row_failed", "en", detail=detail.en),
-            "code": error.key,
-        }
+        item.error = {**per_language(messages().text("batch.row_failed", detail=detail)), "code": error.key}
         _finish_item(batch, item, "failed")
         session.flush()
     return True

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from base.errors import UserError
-from base.i18n import Text, messages
+from base.i18n import Text, messages, per_language
 from credentials.records.records import RecordInput, ValidRecord, VolunteerInput, validate_record
 
 COLUMNS = (
@@ -69,7 +69,7 @@ class RowError:
     message: Text
 
     def as_json(self) -> dict:
-        return {"line": self.line, "column": self.column, "message_lv": self.message.lv, "message_en": self.message.en}
+        return {"line": self.line, "column": self.column, **per_language(self.message)}
 
 
 @dataclass

@@ -23,7 +23,8 @@ class BatchRow(Base):
     filename: Mapped[str | None] = mapped_column(String(255))
     rows: Mapped[int] = mapped_column(Integer, default=0)
     valid: Mapped[int] = mapped_column(Integer, default=0)
-    # The bad rows of the upload: [{"line", "column", "message_lv", "message_en"}].
+    # The bad rows of the upload: [{"line", "column", "message_lv", "message_en", "message_ru", "message_uk"}] (rows
+    # stored before Russian and Ukrainian have only the first two).
     errors: Mapped[list] = mapped_column(JSON, default=list)
     issued: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)

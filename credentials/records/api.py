@@ -61,6 +61,7 @@ def statement_view(session: Session, invitation, lang: str) -> dict:
             "organisation": org.legal_name,
             "mission_type": mission.code,
             "mission_name": mission.name.in_language(lang),
+            "mission_name_language": mission.name.language_shown(lang),  # English where ru/uk are not translated
             "title": invitation.title,
             "municipality": invitation.municipality,
             "start_date": invitation.start_date.isoformat() if invitation.start_date else None,

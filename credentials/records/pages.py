@@ -45,6 +45,7 @@ def _competence_choices(view: dict, lang: str) -> tuple[list[dict], list[dict]]:
         return {
             "uri": uri,
             "label": competence.label.in_language(lang),
+            "label_language": competence.label.language_shown(lang),
             "checked": uri in chosen,
             "note": chosen.get(uri, ""),
         }

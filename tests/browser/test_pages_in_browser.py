@@ -49,6 +49,7 @@ def browser(request):
         "--hide-scrollbars",
     ):
         options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "lv"})  # what headless sends
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     driver.set_page_load_timeout(30)
     driver.width = request.param
@@ -264,6 +265,26 @@ def test_catalogue_fits_a_phone(browser, live_server):
     open_page(browser, f"{live_server.url}/catalogue/browse")
     assert browser.find_elements(By.CSS_SELECTOR, ".card")
     inspect(browser, "catalogue-browse")
+
+
+@pytest.mark.parametrize("lang", ["ru", "uk"])
+def test_the_language_switch_fits_a_phone_in_every_language(browser, live_server, lang):
+    """Four languages, each named in itself, on every page: the switch stays inside the screen, its links are 44 px
+    touch targets, and a link leads to the same page in that language."""
+    open_page(browser, f"{live_server.url}/catalogue/browse?q=sport&lang={lang}")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
+    links = browser.find_elements(By.CSS_SELECTOR, ".language-switch a")
+    assert [link.text for link in links] == ["Latviešu", "English", "Русский", "Українська"]
+    for link in links:
+        box = browser.execute_script("return arguments[0].getBoundingClientRect().toJSON();", link)
+        assert box["height"] >= 44 and box["right"] <= browser.width, (link.text, box)
+    inspect(browser, f"catalogue-browse-{lang}")
+    click_and_wait(browser, links[3 if lang == "ru" else 2])
+    other = "uk" if lang == "ru" else "ru"
+    assert browser.current_url == f"{live_server.url}/catalogue/browse?q=sport&lang={other}"
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == other
+    open_page(browser, f"{live_server.url}/verify?lang={lang}")
+    inspect(browser, f"verify-form-{lang}")
 
 
 def test_statement_form_has_touch_sized_fields(browser, live_server, make_org):

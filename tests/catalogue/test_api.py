@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pyld import jsonld
 
-from catalogue import load_catalogue
+from catalogue import catalogue_version, load_catalogue
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
@@ -104,20 +104,24 @@ def refuse_network(url, options=None):
     raise AssertionError(f"the SKOS export must not need the network, yet {url} was requested")
 
 
-@pytest.mark.parametrize("path", ["/catalogue/skos", "/catalogue/skos?version=1.0.0"])
-def test_skos_export_parses_offline(client, settings, path):
-    response = client.get(path)
+@pytest.mark.parametrize("version", [None, "1.0.0"])
+def test_skos_export_parses_offline(client, settings, version):
+    response = client.get("/catalogue/skos", params={"version": version} if version else {})
     assert response.headers["content-type"] == "application/ld+json"
     expanded = jsonld.expand(response.json(), {"documentLoader": refuse_network})
     nodes = {node["@id"]: node for node in expanded}
-    scheme = nodes[f"{settings.public_base_url}/catalogue/versions/1.0.0"]
+    catalogue = catalogue_version(version) if version else load_catalogue()
+    scheme = nodes[f"{settings.public_base_url}/catalogue/versions/{catalogue.version}"]
     assert SKOS + "ConceptScheme" in scheme["@type"]
-    assert {"@value": load_catalogue().hash} in scheme[DCT + "identifier"]
+    assert {"@value": catalogue.hash} in scheme[DCT + "identifier"]
 
     mission = nodes[f"{settings.public_base_url}/catalogue/mission-types/event-support"]
     assert SKOS + "Concept" in mission["@type"]
     labels = {(value["@language"], value["@value"]) for value in mission[SKOS + "prefLabel"]}
     assert {("lv", "Pasākumu atbalsts"), ("en", "Event support")} <= labels
+    # 1.1.0 added the project's Russian and Ukrainian names of mission types; 1.0.0 had none, and says none.
+    translated = {("ru", "Помощь на мероприятиях"), ("uk", "Допомога на заходах")}
+    assert translated <= labels if version is None else not translated & labels
     related = {value["@id"] for value in mission[SKOS + "related"]}
     required = {value["@id"] for value in mission[DCT + "requires"]}
     assert related == {link.uri for link in load_catalogue().mission_type("event-support").competences}

@@ -10,7 +10,7 @@ import yaml
 from pyld import jsonld
 from typer.testing import CliRunner
 
-from catalogue import read_catalogue
+from catalogue import load_catalogue, read_catalogue
 from catalogue.search import search_competences
 from tests.catalogue.conftest import edit
 from volcred.cli import app
@@ -47,12 +47,13 @@ def test_validate_names_file_entry_and_field_of_a_mistake(run, data_copy):
 def test_validate_refuses_changed_content_under_a_released_version(run, data_copy):
     edit(data_copy / "competences.yaml", "lv: izrādīt empātiju", "lv: just līdzi")
     result = run("validate", "--data-dir", data_copy)
-    assert result.exit_code == 1 and "differs from the released version 1.0.0" in result.stderr
-    edit(data_copy / "catalogue.yaml", "version: 1.0.0", "version: 1.0.1")
+    current = load_catalogue().version
+    assert result.exit_code == 1 and f"differs from the released version {current}" in result.stderr
+    edit(data_copy / "catalogue.yaml", f"version: {current}", "version: 9.0.1")
     result = run("validate", "--data-dir", data_copy)
-    assert result.exit_code == 0 and "Version 1.0.1 is not released yet" in result.stdout
+    assert result.exit_code == 0 and "Version 9.0.1 is not released yet" in result.stdout
     assert run("release", "--data-dir", data_copy).exit_code == 0
-    assert (data_copy / "releases" / "1.0.1.json").exists()
+    assert (data_copy / "releases" / "9.0.1.json").exists()
     again = run("release", "--data-dir", data_copy)
     assert again.exit_code == 1 and "already released" in again.stderr
 
@@ -147,3 +148,27 @@ def test_import_esco_into_a_broken_file_reports_it(run, data_copy, tmp_path):
     (data_copy / "competences.yaml").write_text("- uri: [unclosed\n", encoding="utf-8")
     result = run("import-esco", export, "--language", "lv", "--data-dir", data_copy)
     assert result.exit_code == 1 and "competences.yaml: YAML syntax error on line" in result.stderr
+
+
+def test_ukrainian_labels_come_from_esco_s_own_export_and_pages_show_them(run, data_copy, tmp_path):
+    """ESCO publishes its labels in Ukrainian: its export fills them, marked as ESCO's; where none is given the
+    English stands in (marked lang="en")."""
+    export = tmp_path / "skills_uk.csv"
+    write_esco_csv(export, [{"conceptUri": SHOW_EMPATHY, "preferredLabel": "виявляти емпатію", "altLabels": ""}])
+    result = run("import-esco", export, "--language", "uk", "--data-dir", data_copy, lang="uk")
+    assert result.exit_code == 0, result.output
+    assert "Мітки ESCO (uk): оновлено — 1" in result.stdout
+    catalogue = read_catalogue(data_copy)
+    empathy = catalogue.competence(SHOW_EMPATHY)
+    assert (empathy.label.in_language("uk"), empathy.label_source.in_language("uk")) == ("виявляти емпатію", "esco")
+    assert (empathy.label.in_language("ru"), empathy.label.language_shown("ru")) == ("show empathy", "en")
+    assert search_competences(catalogue, "емпатію", "uk")[0].uri == SHOW_EMPATHY
+    other = next(c for c in catalogue.competences if c.uri != SHOW_EMPATHY)
+    assert other.label.in_language("uk") == other.label.en and other.label.language_shown("uk") == "en"
+
+
+def test_the_command_line_speaks_russian_and_ukrainian(run):
+    assert run("validate", lang="uk").stdout.startswith("Каталог коректний: версія ")
+    assert run("validate", lang="ru").stdout.startswith("Каталог корректен: версия ")
+    by_locale = CliRunner().invoke(app, ["catalogue", "validate"], env={"VOLCRED_LANG": None, "LANG": "ru_RU.UTF-8"})
+    assert by_locale.stdout.startswith("Каталог корректен")

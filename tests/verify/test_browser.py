@@ -26,9 +26,10 @@ def browser():
         "--no-sandbox",
         "--disable-dev-shm-usage",
         "--disable-gpu",
-        "--lang=en-GB",
-    ):  # an English browser still gets Latvian first
+        "--lang=lv",
+    ):  # a Latvian browser: the pages speak the browser's language first (an English one gets English)
         options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "lv"})  # what headless sends
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     driver.set_page_load_timeout(30)
     yield driver
@@ -107,3 +108,9 @@ def test_verdicts_read_off_the_page(browser, live_server, make_org):
     assert verdict(browser) == "Revoked"
     browser.get(f"{live_server.url}/v/nothing-here")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Apliecinājums nav atrasts"
+
+    # A Ukrainian phone scanning the QR code reads the verdict in Ukrainian; ?lang= still decides over the browser.
+    page = httpx.get(f"{live_server.url}/v/{valid['credential_id']}", headers={"Accept-Language": "uk-UA,uk;q=0.9"})
+    assert '<html lang="uk">' in page.text and "Чинне" in page.text
+    page = httpx.get(f"{live_server.url}/v/{valid['credential_id']}?lang=ru", headers={"Accept-Language": "uk"})
+    assert '<html lang="ru">' in page.text and "Действительно" in page.text

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from catalogue import load_catalogue
 from tests.credentials.helpers import issue
 from tests.pages import post_form
 
@@ -19,10 +20,10 @@ def verdict_of(html: str) -> str:
     return re.search(r'data-verdict="([a-z_]+)"', html)[1]
 
 
-def test_verification_page_is_latvian_by_default_and_english_on_request(client, make_org):
+def test_verification_page_is_latvian_by_default_and_in_the_browser_s_language(client, make_org):
     org = make_org("page-org", legal_name="Biedrība „Lapa”")
     _, issued = issue(client, org)
-    page = client.get(f"/v/{issued['credential_id']}", headers={"Accept-Language": "en-GB"})
+    page = client.get(f"/v/{issued['credential_id']}")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
     assert '<html lang="lv">' in html and verdict_of(html) == "valid"
@@ -46,6 +47,16 @@ def test_verification_page_is_latvian_by_default_and_english_on_request(client, 
     english = client.get(f"/v/{issued['credential_id']}?lang=en").text
     assert '<html lang="en">' in english and "Valid" in english and "Issued by" in english
     assert f'href="/v/{issued["credential_id"]}?lang=en"' in html  # one click away
+    browser = client.get(f"/v/{issued['credential_id']}", headers={"Accept-Language": "en-GB,en;q=0.9"}).text
+    assert '<html lang="en">' in browser and "Valid" in browser
+    ukrainian = client.get(f"/v/{issued['credential_id']}", headers={"Accept-Language": "uk-UA,uk;q=0.9,ru;q=0.8"})
+    assert '<html lang="uk">' in ukrainian.text and "Чинне" in ukrainian.text and "Видано" in ukrainian.text
+    assert f'href="/v/{issued["credential_id"]}?lang=lv"' in ukrainian.text  # Latvian one click away
+    mission = load_catalogue().mission_types[0]  # the one tests.credentials.helpers records
+    assert f'<dd id="mission">{mission.name.uk}</dd>' in ukrainian.text  # the catalogue's Ukrainian name
+    assert re.search(r'<a href="http://data.europa.eu/esco/skill/[^"]+" lang="en">', ukrainian.text)  # English label
+    russian = client.get(f"/v/{issued['credential_id']}?lang=ru", headers={"Accept-Language": "uk"}).text
+    assert '<html lang="ru">' in russian and "Действительно" in russian
 
 
 def test_downloads_and_exports_linked_from_the_page_are_public(client, make_org):

@@ -30,6 +30,22 @@ def field_messages(answer) -> dict[str, str]:
                 "evidence": "Must be a list ([…]).",
             },
         ),
+        (
+            "ru",
+            {
+                "volunteer": "Это поле обязательно.",
+                "mission_type": "Должен быть текст.",
+                "evidence": "Должен быть список ([…]).",
+            },
+        ),
+        (
+            "uk",
+            {
+                "volunteer": "Це поле обов’язкове.",
+                "mission_type": "Має бути текст.",
+                "evidence": "Має бути список ([…]).",
+            },
+        ),
     ],
 )
 def test_record_field_errors_in_the_request_language(client, make_org, lang, expected):
@@ -38,7 +54,13 @@ def test_record_field_errors_in_the_request_language(client, make_org, lang, exp
     messages = field_messages(answer)
     for field, text in expected.items():
         assert messages[field] == text
-    assert answer.json()["title"] == ("Nederīgs pieprasījums" if lang == "lv" else "Invalid request")
+    titles = {
+        "lv": "Nederīgs pieprasījums",
+        "en": "Invalid request",
+        "ru": "Неверный запрос",
+        "uk": "Неправильний запит",
+    }
+    assert answer.json()["title"] == titles[lang]
 
 
 def test_broken_json_and_bad_flags_are_explained_in_latvian(client, make_org):
@@ -77,3 +99,18 @@ def test_every_mapped_type_has_both_languages():
     for key, _limit in VALIDATION_MESSAGES.values():
         text = messages().texts[key]
         assert text.lv and text.en and text.lv != text.en
+
+
+def test_problems_speak_the_browser_s_language_and_keep_every_language(client, make_org):
+    org = make_org("validation-uk")
+    headers = {**org.headers(), "Accept-Language": "uk-UA,uk;q=0.9,ru;q=0.8,en;q=0.7"}
+    answer = client.post("/records", json={"mission_type": 5}, headers=headers)
+    problem = answer.json()
+    assert answer.status_code == 422 and problem["title"] == "Неправильний запит"
+    required = next(error for error in problem["errors"] if error["field"] == "volunteer")
+    assert required["message"] == required["message_uk"] == "Це поле обов’язкове."
+    assert required["message_ru"] == "Это поле обязательно." and required["message_lv"] == "Šis lauks ir obligāts."
+    # A rule of our own (UserError), in Russian by ?lang= over the browser's Ukrainian
+    missing = client.get("/records/00000000-0000-4000-8000-000000000000?lang=ru", headers=headers)
+    assert missing.status_code == 404 and missing.json()["title"] == "Не найдено"
+    assert missing.json()["detail"] == "Запись не найдена."
