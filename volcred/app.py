@@ -118,9 +118,9 @@ def _routers():
     from credentials.records.api import router as drafts_router
     from credentials.records.pages import router as drafts_pages
     from credentials.records.statement_pages import router as statements_pages
+    from credentials.workspace.pages import router as credentials_pages
     from issuers.api import router as issuers_router
     from issuers.pages import router as issuers_pages
-    from credentials.workspace.pages import router as credentials_pages
     from verify.api import router as verify_router
     from verify.exports.api import router as export_router
     from verify.pages import api_router as bulk_router

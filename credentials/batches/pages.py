@@ -131,7 +131,9 @@ def batch_page(
     batch_id: str, request: Request, ws: WorkspaceDep, lang: LanguageDep, session: SessionDep, ctx: IssuerContextDep
 ):
     batch = _batch_of(session, ws, batch_id)
-    return page(request, templates, "batches/batch.html", lang=lang, **_batch_context(session, ws, ctx.base_url, batch, lang))
+    return page(
+        request, templates, "batches/batch.html", lang=lang, **_batch_context(session, ws, ctx.base_url, batch, lang)
+    )
 
 
 @router.get("/org/{slug}/batches/{batch_id}/progress")

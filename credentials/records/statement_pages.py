@@ -34,11 +34,11 @@ EDITABLE_FIELDS = ("title", "municipality", "start_date", "end_date", "hours", "
 
 
 @router.get("/org/{slug}/statements")
-def statements(request: Request, ws: WorkspaceDep, lang: LanguageDep, session: SessionDep, page_: str = Query("1", alias="page")):
+def statements(
+    request: Request, ws: WorkspaceDep, lang: LanguageDep, session: SessionDep, page_: str = Query("1", alias="page")
+):
     number = page_number(page_)
-    rows, total = records_service.statements_waiting(
-        session, ws.principal, ws.org, (number - 1) * PER_PAGE, PER_PAGE
-    )
+    rows, total = records_service.statements_waiting(session, ws.principal, ws.org, (number - 1) * PER_PAGE, PER_PAGE)
     items = [
         {**views.record_summary(record, volunteer, lang), "submitted": views.date_text(record.submitted_at, lang)}
         for record, volunteer in rows
@@ -81,7 +81,9 @@ def _competence_choices(record: RecordRow, chosen: list[str], lang: str) -> list
     catalogue = catalogue_version(record.catalogue_version)
     attested = {item["uri"]: item.get("attested_by", "organiser") for item in record.competences}
     notes = {item["uri"]: item.get("note") for item in record.competences}
-    uris = list(dict.fromkeys([*attested, *(link.uri for link in catalogue.mission_type(record.mission_type).competences)]))
+    uris = list(
+        dict.fromkeys([*attested, *(link.uri for link in catalogue.mission_type(record.mission_type).competences)])
+    )
     return [
         {
             "uri": uri,

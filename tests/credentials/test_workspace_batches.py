@@ -96,7 +96,10 @@ def test_the_progress_page_of_a_batch_made_elsewhere_follows_it_while_it_runs(wo
         batch_id = batch.id
     page = workspace.client.get(f"/org/ws-org/batches/{batch_id}?lang=en")
     assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page.text
-    assert f'hx-get="/org/ws-org/batches/{batch_id}/progress?lang=en"' in page.text and 'hx-trigger="every 1s"' in page.text
+    assert (
+        f'hx-get="/org/ws-org/batches/{batch_id}/progress?lang=en"' in page.text
+        and 'hx-trigger="every 1s"' in page.text
+    )
     assert '<progress id="batch-progress" max="4" value="1">' in page.text and "(25 %)" in page.text
     fragment = workspace.client.get(f"/org/ws-org/batches/{batch_id}/progress?lang=en")
     assert fragment.status_code == 200 and "<html" not in fragment.text and "Stop the batch" in fragment.text

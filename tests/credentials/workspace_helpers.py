@@ -21,7 +21,12 @@ def submitted_statement(client, org, name: str = "Līga Bērziņa", email: str =
     optional = [link.uri for link in mission.competences if link.uri not in core]
     invitation = client.post(
         "/invitations",
-        json={"mission_type": mission.code, "title": "Rudens talka", "start_date": "2026-10-01", "end_date": "2026-10-05"},
+        json={
+            "mission_type": mission.code,
+            "title": "Rudens talka",
+            "start_date": "2026-10-01",
+            "end_date": "2026-10-05",
+        },
         headers=org.headers(),
     )
     assert invitation.status_code == 201, invitation.text
@@ -61,7 +66,10 @@ def check_form_refusals(workspace, session_factory, page_url: str, action: str, 
     refused_without_change(
         session_factory,
         lambda: client.post(
-            action, data={**data, "csrf_token": token}, headers={"origin": "https://evil.example"}, follow_redirects=False
+            action,
+            data={**data, "csrf_token": token},
+            headers={"origin": "https://evil.example"},
+            follow_redirects=False,
         ),
         (403,),
     )
