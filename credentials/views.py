@@ -62,3 +62,15 @@ def record_summary(record: RecordRow, volunteer: VolunteerRow | None, lang: str)
 def status_label(status: str, lang: str) -> str:
     """A credential's status: active, suspended or revoked."""
     return messages().get(f"ws.credential.status.{status}", lang)
+
+
+def competence_lines(record: RecordRow, lang: str) -> list[dict]:
+    """The record's competences, each with whose it is (organiser or self) and the volunteer's note."""
+    return [
+        {
+            "label": competence_label(record, item["uri"], lang),
+            "attested_by": item.get("attested_by", "organiser"),
+            "note": item.get("note"),
+        }
+        for item in record.competences
+    ]

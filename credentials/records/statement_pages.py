@@ -63,7 +63,8 @@ def record_of(session: Session, ws: Workspace, record_id: str, *, lock: bool = F
     return row
 
 
-def _form_values(record: RecordRow) -> dict:
+def record_form_values(record: RecordRow) -> dict:
+    """The record as its edit form shows it."""
     return {
         "title": record.title,
         "municipality": record.municipality,
@@ -103,7 +104,7 @@ def _changes_shown(record: RecordRow, lang: str) -> list[dict]:
     for name in EDITABLE_FIELDS:
         if name not in wrote:
             continue
-        before, now = wrote[name], _form_values(record)[name]
+        before, now = wrote[name], record_form_values(record)[name]
         if name == "municipality":
             before, now = views.municipality_name(before, lang), views.municipality_name(now, lang)
         shown.append({"field": name, "volunteer": before or "—", "organiser": now or "—"})
@@ -136,7 +137,7 @@ def record_page(
     status_code: int = 200,
 ):
     volunteer = session.get(VolunteerRow, record.volunteer_id)
-    values = values or _form_values(record)
+    values = values or record_form_values(record)
     credential = session.scalar(
         select(CredentialRow).where(CredentialRow.record_id == record.id).order_by(CredentialRow.issued_at.desc())
     )
@@ -154,14 +155,7 @@ def record_page(
         ws=ws.view("statements"),
         record=record,
         summary=views.record_summary(record, volunteer, lang),
-        competences=[
-            {
-                "label": views.competence_label(record, item["uri"], lang),
-                "attested_by": item.get("attested_by", "organiser"),
-                "note": item.get("note"),
-            }
-            for item in record.competences
-        ],
+        competences=views.competence_lines(record, lang),
         changes=_changes_shown(record, lang),
         values=values,
         choices=_competence_choices(record, values["competences"], lang),
@@ -188,7 +182,7 @@ def record_detail(
 
 def _edits(record: RecordRow, form) -> tuple[dict, RecordChanges]:
     """What the form says and the organiser's changes in it (only the fields that differ from the record)."""
-    current = _form_values(record)
+    current = record_form_values(record)
     values = {name: (form.get(name) or "").strip() for name in EDITABLE_FIELDS}
     values["competences"] = [str(uri) for uri in form.getlist("competence")]
     given = {name: values[name] for name in EDITABLE_FIELDS if values[name] != current[name]}

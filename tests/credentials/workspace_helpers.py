@@ -7,6 +7,7 @@ import re
 
 from catalogue import load_catalogue
 from tests.authz import database_snapshot
+from tests.credentials.test_drafts import invite, statement
 from tests.pages import csrf_of
 
 
@@ -17,31 +18,8 @@ def mission_with_options():
 def submitted_statement(client, org, name: str = "Līga Bērziņa", email: str = "liga@example.lv") -> tuple[str, str]:
     """A volunteer's statement, drafted through the invitation link and submitted; returns (record id, token)."""
     mission = mission_with_options()
-    core = list(mission.core_competences)
-    optional = [link.uri for link in mission.competences if link.uri not in core]
-    invitation = client.post(
-        "/invitations",
-        json={
-            "mission_type": mission.code,
-            "title": "Rudens talka",
-            "start_date": "2026-10-01",
-            "end_date": "2026-10-05",
-        },
-        headers=org.headers(),
-    )
-    assert invitation.status_code == 201, invitation.text
-    token = invitation.json()["token"]
-    body = {
-        "volunteer": {"name": name, "email": email},
-        "start_date": "2026-10-01",
-        "end_date": "2026-10-05",
-        "hours": "18,5",
-        "municipality": "Cēsu novads",
-        "role": "Grupas vadītāja",
-        "narrative": "Vadīju piecu cilvēku grupu.",
-        "competences": [core[0], {"uri": optional[0], "note": "Iemācījos plānot darbu citiem."}],
-        "submit": True,
-    }
+    token = invite(client, org, mission)["token"]
+    body = {**statement(mission, volunteer={"name": name, "email": email}), "submit": True}
     saved = client.put(f"/invitations/{token}/statement", json=body)
     assert saved.status_code == 200, saved.text
     records = client.get("/records?status=submitted", headers=org.headers()).json()["records"]
