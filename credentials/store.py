@@ -65,6 +65,8 @@ class RecordRow(Base):
         ),
         # The statements waiting for review, newest first (the workspace's inbox).
         Index("ix_records_org_status_submitted", "organisation_id", "status", "submitted_at"),
+        # The credentials' filter by period.
+        Index("ix_records_org_period", "organisation_id", "start_date", "end_date"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -168,8 +170,8 @@ class CredentialRow(Base):
             postgresql_where=text(LIVE_OF_RECORD),
         ),
         # The workspace's credential list: newest first, by status or not.
-        Index("ix_credentials_org_issued", "organisation_id", "issued_at"),
-        Index("ix_credentials_org_status_issued", "organisation_id", "status", "issued_at"),
+        Index("ix_credentials_org_issued", "organisation_id", "issued_at", "id"),
+        Index("ix_credentials_org_status_issued", "organisation_id", "status", "issued_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
