@@ -471,3 +471,16 @@ def credential_of_organisation(session: Session, principal: Principal, org: Orga
     record = session.get(RecordRow, row.record_id) if row.record_id else None
     volunteer = session.get(VolunteerRow, row.volunteer_id) if row.volunteer_id else None
     return CredentialLine(row, record, volunteer)
+
+
+def latest_credential_of_record(session: Session, record_id: str | None) -> CredentialRow | None:
+    """The credential issued last from a record (a revoked one included), if any."""
+    if record_id is None:
+        return None
+    return session.scalar(
+        select(CredentialRow)
+        .where(CredentialRow.record_id == record_id)
+        .options(defer(CredentialRow.document))
+        .order_by(CredentialRow.issued_at.desc())
+        .limit(1)
+    )

@@ -106,7 +106,9 @@ def _batch_of(session: Session, ws: Workspace, batch_id: str) -> BatchRow:
 def _batch_context(session: Session, ws: Workspace, base_url: str, batch: BatchRow, lang: str) -> dict:
     counts = batch_service.progress_counts(session, batch)
     done = counts["issued"] + counts["skipped"] + counts["failed"]
-    issued = batch_service.issued_credentials(session, batch) if batch.status not in RUNNING else []
+    issued = (
+        batch_service.issued_with_volunteers(session, batch, SHOWN_CREDENTIALS) if batch.status not in RUNNING else []
+    )
     return {
         "ws": ws.view("batches"),
         "batch": batch,
@@ -118,9 +120,14 @@ def _batch_context(session: Session, ws: Workspace, base_url: str, batch: BatchR
         "errors": errors_view(batch.errors, lang),
         "failures": errors_view(batch_service.failures(session, batch), lang),
         "issued": [
-            {"id": row.id, "verify_url": verify_page_url(base_url, row.id)} for row in issued[:SHOWN_CREDENTIALS]
+            {
+                "id": row.id,
+                "volunteer": views.volunteer_label(volunteer, lang),
+                "verify_url": verify_page_url(base_url, row.id),
+            }
+            for row, volunteer in issued
         ],
-        "more_issued": max(len(issued) - SHOWN_CREDENTIALS, 0),
+        "more_issued": max(counts["issued"] - len(issued), 0),
         "can_run": ws.can("credentials.issue") and ws.can("records.write"),
         "base": ws.href(f"/batches/{batch.id}"),
     }

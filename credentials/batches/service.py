@@ -20,7 +20,7 @@ from datetime import timedelta
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from base.db import utcnow
 from base.errors import UserError
@@ -32,7 +32,7 @@ from credentials.batches.spreadsheet import CheckedUpload, SheetRow, check_rows,
 from credentials.batches.store import BatchItemRow, BatchRow
 from credentials.records import service as records_service
 from credentials.records.records import validate_record
-from credentials.store import CredentialRow, RecordRow
+from credentials.store import CredentialRow, RecordRow, VolunteerRow
 from issuers.auth import Principal
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow, new_id
@@ -192,6 +192,20 @@ def issued_credentials(session: Session, batch: BatchRow) -> list[CredentialRow]
             .order_by(BatchItemRow.line)
         )
     )
+
+
+def issued_with_volunteers(session: Session, batch: BatchRow, limit: int) -> list[tuple[CredentialRow, VolunteerRow]]:
+    """The first `limit` credentials the batch issued, in upload order, each with its volunteer."""
+    rows = session.execute(
+        select(CredentialRow, VolunteerRow)
+        .join(BatchItemRow, BatchItemRow.credential_id == CredentialRow.id)
+        .join(VolunteerRow, VolunteerRow.id == CredentialRow.volunteer_id)
+        .where(BatchItemRow.batch_id == batch.id, BatchItemRow.status == "issued")
+        .options(defer(CredentialRow.document))
+        .order_by(BatchItemRow.line)
+        .limit(limit)
+    )
+    return [(credential, volunteer) for credential, volunteer in rows]
 
 
 def revoke_batch(session: Session, principal: Principal, batch_id: str, reason: str | None) -> BatchRow:

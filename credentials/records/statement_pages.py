@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from base.csrf import CSRF_PROTECTED
@@ -23,7 +22,7 @@ from credentials.common import verify_page_url
 from credentials.records import lifecycle
 from credentials.records import service as records_service
 from credentials.records.records import RecordChanges, format_hours
-from credentials.store import CredentialRow, RecordRow, VolunteerRow
+from credentials.store import RecordRow, VolunteerRow
 from issuers.http import IssuerContextDep, Workspace, WorkspaceDep
 from issuers.municipalities import all_municipalities
 
@@ -138,14 +137,8 @@ def record_page(
 ):
     volunteer = session.get(VolunteerRow, record.volunteer_id)
     values = values or record_form_values(record)
-    credential = session.scalar(
-        select(CredentialRow).where(CredentialRow.record_id == record.id).order_by(CredentialRow.issued_at.desc())
-    )
-    revised = (
-        session.scalar(select(CredentialRow).where(CredentialRow.record_id == record.revises_id).limit(1))
-        if record.revises_id
-        else None
-    )
+    credential = credentials_service.latest_credential_of_record(session, record.id)
+    revised = credentials_service.latest_credential_of_record(session, record.revises_id)
     return page(
         request,
         templates,
