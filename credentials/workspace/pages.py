@@ -132,7 +132,10 @@ def _credential_page(
         competences=views.competence_lines(record, lang) if record else [],
         verify_url=verify_page_url(base_url, row.id),
         can_change=ws.can("credentials.status") and row.status != "revoked",
-        can_correct=ws.can("records.write") and record is not None and record.status == "issued",
+        can_correct=ws.can("records.write")
+        and row.status != "revoked"
+        and record is not None
+        and record.status == "issued",
         errors=errors or {},
         message=message,
         reason=reason,
