@@ -120,3 +120,12 @@ def test_batch_forms_are_refused_to_anyone_who_may_not_use_them(workspace, sessi
         check_form_refusals(workspace, session_factory, batch_url, action, {}, stranger)
     assert stranger.get(batch_url).status_code == 404
     assert stranger.get("/org/ws-org/batches").status_code == 404
+    check_form_refusals(
+        workspace,
+        session_factory,
+        "/org/ws-org/batches",
+        "/org/ws-org/batches",
+        {},
+        stranger,
+        files={"file": ("rows.csv", csv_bytes([good_row(2)]))},
+    )

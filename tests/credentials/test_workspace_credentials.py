@@ -189,5 +189,10 @@ def test_credential_forms_are_refused_to_anyone_who_may_not_use_them(workspace, 
         check_form_refusals(workspace, session_factory, page_url, action, data, stranger)
     assert stranger.get(page_url).status_code == 404
     assert stranger.get(f"{page_url}/certificate.pdf").status_code == 404
+    suspended = workspace.client.post(
+        f"/credentials/{issued['anna']}/suspend", json={"reason": "Pārbaude"}, headers=workspace.org.headers()
+    )
+    assert suspended.status_code == 200
+    check_form_refusals(workspace, session_factory, page_url, f"{page_url}/unsuspend", {}, stranger)
     assert "0 credentials found." not in listed(workspace.client)
     assert stranger.get("/org/ws-org/credentials").status_code == 404

@@ -35,12 +35,14 @@ def refused_without_change(session_factory, post, expected: tuple[int, ...] = (4
     assert database_snapshot(session_factory) == before
 
 
-def check_form_refusals(workspace, session_factory, page_url: str, action: str, data: dict, stranger):
+def check_form_refusals(workspace, session_factory, page_url: str, action: str, data: dict, stranger, files=None):
     """The form at `action` (on `page_url`) posted without the token, from another site, by a viewer and by another
     organisation's member: each refused (403, 403, 403, 404), nothing written."""
     client = workspace.client
     token = csrf_of(client.get(page_url).text)
-    refused_without_change(session_factory, lambda: client.post(action, data=data, follow_redirects=False), (403,))
+    refused_without_change(
+        session_factory, lambda: client.post(action, data=data, files=files, follow_redirects=False), (403,)
+    )
     refused_without_change(
         session_factory,
         lambda: client.post(
@@ -58,13 +60,13 @@ def check_form_refusals(workspace, session_factory, page_url: str, action: str, 
     viewer_token = csrf_of(viewer_page.text)
     refused_without_change(
         session_factory,
-        lambda: viewer.post(action, data={**data, "csrf_token": viewer_token}, follow_redirects=False),
+        lambda: viewer.post(action, data={**data, "csrf_token": viewer_token}, files=files, follow_redirects=False),
         (403,),
     )
     stranger_token = csrf_of(stranger.get("/dashboard").text)
     refused_without_change(
         session_factory,
-        lambda: stranger.post(action, data={**data, "csrf_token": stranger_token}, follow_redirects=False),
+        lambda: stranger.post(action, data={**data, "csrf_token": stranger_token}, files=files, follow_redirects=False),
         (404,),
     )
 
