@@ -21,6 +21,9 @@ ACTIONS = (
     "credential.unsuspend",
     "key.rotate",
     "key.compromise",
+    "batch.create",
+    "batch.start",
+    "batch.cancel",
 )
 
 

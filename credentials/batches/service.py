@@ -33,6 +33,7 @@ from credentials.batches.store import BatchItemRow, BatchRow
 from credentials.records import service as records_service
 from credentials.records.records import validate_record
 from credentials.store import CredentialRow, RecordRow, VolunteerRow
+from issuers.audit_store import append_audit
 from issuers.auth import Principal
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow, new_id
@@ -88,7 +89,19 @@ def create_batch(
         item.payload = _seal(ctx.kek, item.id, row.cells)
         session.add(item)
     session.flush()
+    _audit(session, principal, batch, "batch.create", rows=batch.rows, valid=batch.valid)
     return batch
+
+
+def _audit(session: Session, principal: Principal, batch: BatchRow, action: str, **details: object) -> None:
+    append_audit(
+        session,
+        action,
+        organisation_id=batch.organisation_id,
+        subject_id=batch.id,
+        principal=principal,
+        details=details,
+    )
 
 
 # The row's cells may name a volunteer or carry the pseudonym they keep: sealed at rest, erased once the row is done.
@@ -133,6 +146,7 @@ def cancel_batch(session: Session, principal: Principal, batch_id: str) -> Batch
     batch.status, batch.finished_at = "cancelled", utcnow()
     _erase_pending_payloads(session, batch.id)
     session.flush()
+    _audit(session, principal, batch, "batch.cancel")
     return batch
 
 
@@ -145,6 +159,7 @@ def start_batch(session: Session, principal: Principal, batch_id: str) -> BatchR
         raise UserError("batch.not_startable", kind="conflict", status=batch.status)
     batch.status = "queued"
     session.flush()
+    _audit(session, principal, batch, "batch.start")
     return batch
 
 

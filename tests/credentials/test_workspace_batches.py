@@ -9,6 +9,7 @@ import re
 from sqlalchemy import select
 
 from credentials.batches.store import BatchRow
+from issuers.audit_store import AuditEntryRow
 from tests.credentials.batch_helpers import csv_bytes, good_row, wait_for
 from tests.credentials.workspace_helpers import check_form_refusals
 from tests.pages import submit
@@ -59,7 +60,7 @@ def test_an_unreadable_upload_is_shown_on_the_form(workspace, session_factory):
         assert session.scalar(select(BatchRow)) is None
 
 
-def test_a_good_batch_runs_to_the_end_and_its_page_shows_100_percent_the_zip_and_the_links(workspace):
+def test_a_good_batch_runs_to_the_end_and_its_page_shows_100_percent_the_zip_and_the_links(workspace, session_factory):
     answer = upload_page(workspace.client, csv_bytes([good_row(i) for i in range(1, 4)]))
     batch_url = answer.headers["location"].split("?")[0]
     batch_id = batch_url.rsplit("/", 1)[1]
@@ -83,6 +84,9 @@ def test_a_good_batch_runs_to_the_end_and_its_page_shows_100_percent_the_zip_and
     assert archive.status_code == 200 and archive.content.startswith(b"PK")
     listing = workspace.client.get("/org/ws-org/batches?lang=en")
     assert f"/org/ws-org/batches/{batch_id}" in listing.text and "Finished" in listing.text
+    with session_factory() as session:
+        audited = session.scalars(select(AuditEntryRow.action).where(AuditEntryRow.subject_id == batch_id)).all()
+        assert sorted(audited) == ["batch.create", "batch.start"]
 
 
 def test_the_progress_page_of_a_batch_made_elsewhere_follows_it_while_it_runs(workspace, session_factory):
