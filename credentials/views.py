@@ -8,14 +8,17 @@ from decimal import Decimal
 
 from base.i18n import format_date, format_number, messages
 from catalogue import catalogue_version
+from credentials.certificates import pseudonymous_reference
 from credentials.store import RecordRow, VolunteerRow
 from issuers.municipalities import find_municipality
 
 
-def volunteer_label(volunteer: VolunteerRow | None, lang: str) -> str:
-    """A named volunteer's name; a pseudonymous one is never named (the service does not know the pseudonym)."""
+def volunteer_label(volunteer: VolunteerRow | None, lang: str, record: RecordRow | None = None) -> str:
+    """A named volunteer's name; a pseudonymous one is never named (the service does not know the pseudonym): with
+    a record, its certificate's reference (VK-XXXX-XXXX) tells them apart."""
     if volunteer is None or volunteer.kind == "pseudonymous" or not volunteer.name:
-        return messages().get("ws.volunteer_pseudonymous", lang)
+        label = messages().get("ws.volunteer_pseudonymous", lang)
+        return f"{label} {pseudonymous_reference(record)}" if record is not None and record.subject_hash else label
     return volunteer.name
 
 
@@ -49,7 +52,7 @@ def record_summary(record: RecordRow, volunteer: VolunteerRow | None, lang: str)
     """One line of a list: who, what, when, how long."""
     return {
         "id": record.id,
-        "volunteer": volunteer_label(volunteer, lang),
+        "volunteer": volunteer_label(volunteer, lang, record),
         "title": record.title,
         "mission": mission_name(record, lang),
         "period": period_text(record, lang),

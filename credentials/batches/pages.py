@@ -122,10 +122,10 @@ def _batch_context(session: Session, ws: Workspace, base_url: str, batch: BatchR
         "issued": [
             {
                 "id": row.id,
-                "volunteer": views.volunteer_label(volunteer, lang),
+                "volunteer": views.volunteer_label(volunteer, lang, record),
                 "verify_url": verify_page_url(base_url, row.id),
             }
-            for row, volunteer in issued
+            for row, volunteer, record in issued
         ],
         "more_issued": max(counts["issued"] - len(issued), 0),
         "can_run": ws.can("credentials.issue") and ws.can("records.write"),

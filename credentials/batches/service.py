@@ -209,18 +209,21 @@ def issued_credentials(session: Session, batch: BatchRow) -> list[CredentialRow]
     )
 
 
-def issued_with_volunteers(session: Session, batch: BatchRow, limit: int) -> list[tuple[CredentialRow, VolunteerRow]]:
-    """The first `limit` credentials the batch issued, in upload order, each with its volunteer."""
+def issued_with_volunteers(
+    session: Session, batch: BatchRow, limit: int
+) -> list[tuple[CredentialRow, VolunteerRow, RecordRow]]:
+    """The first `limit` credentials the batch issued, in upload order, each with its volunteer and record."""
     rows = session.execute(
-        select(CredentialRow, VolunteerRow)
+        select(CredentialRow, VolunteerRow, RecordRow)
         .join(BatchItemRow, BatchItemRow.credential_id == CredentialRow.id)
         .join(VolunteerRow, VolunteerRow.id == CredentialRow.volunteer_id)
+        .join(RecordRow, RecordRow.id == CredentialRow.record_id)
         .where(BatchItemRow.batch_id == batch.id, BatchItemRow.status == "issued")
         .options(defer(CredentialRow.document))
         .order_by(BatchItemRow.line)
         .limit(limit)
     )
-    return [(credential, volunteer) for credential, volunteer in rows]
+    return [(credential, volunteer, record) for credential, volunteer, record in rows]
 
 
 def revoke_batch(session: Session, principal: Principal, batch_id: str, reason: str | None) -> BatchRow:

@@ -73,7 +73,7 @@ def credentials_list(
             "id": line.credential.id,
             "status": line.credential.status,
             "issued": views.date_text(line.credential.issued_at.date(), lang),
-            "volunteer": views.volunteer_label(line.volunteer, lang),
+            "volunteer": views.volunteer_label(line.volunteer, lang, line.record),
             **(
                 {
                     "title": line.record.title,

@@ -57,7 +57,7 @@ def test_search_and_filters_find_the_right_credentials(workspace, issued):
     everything = listed(workspace.client)
     assert "3 credentials found." in everything
     assert everything.index("Ziemassvētku tirdziņš") < everything.index("Jāņu festivāls")  # newest first
-    assert "Pseudonymous volunteer" in everything and "zils-putns" not in everything
+    assert "Pseudonymous volunteer VK-" in everything and "zils-putns" not in everything
     only_anna = listed(workspace.client, "&volunteer=kalni")
     assert "1 credential found." in only_anna and "Anna Kalniņa" in only_anna and "Jānis Liepa" not in only_anna
     by_pseudonym = listed(workspace.client, "&volunteer=zils-putns-2026")
