@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
@@ -129,6 +129,10 @@ def _batch_context(session: Session, ws: Workspace, base_url: str, batch: BatchR
         ],
         "more_issued": max(counts["issued"] - len(issued), 0),
         "can_run": ws.can("credentials.issue") and ws.can("records.write"),
+        "can_revoke": ws.can("credentials.status") and not batch.revoked_at and counts["issued"] > 0,
+        "revoked": views.date_text(batch.revoked_at.date(), lang) if batch.revoked_at else "",
+        "revoke_error": None,
+        "reason": "",
         "base": ws.href(f"/batches/{batch.id}"),
     }
 
@@ -176,6 +180,34 @@ def cancel(batch_id: str, ws: WorkspaceDep, lang: LanguageDep, session: SessionD
     batch = _batch_of(session, ws, batch_id)
     batch_service.cancel_batch(session, ws.principal, batch.id)
     return see_other(ws.href(f"/batches/{batch.id}?lang={lang}"), notice="notice.batch_cancelled")
+
+
+@router.post("/org/{slug}/batches/{batch_id}/revoke")
+def revoke(
+    batch_id: str,
+    request: Request,
+    ws: WorkspaceDep,
+    lang: LanguageDep,
+    session: SessionDep,
+    ctx: IssuerContextDep,
+    reason: Annotated[str, Form(max_length=4000)] = "",
+):
+    """Revokes every credential the batch issued, with one reason (a batch uploaded by mistake)."""
+    batch = _batch_of(session, ws, batch_id)
+    try:
+        with session.begin_nested():
+            batch_service.revoke_batch(session, ws.principal, batch.id, reason)
+    except UserError as error:
+        if error.kind != "invalid":
+            raise
+        session.refresh(batch)
+        context = {
+            **_batch_context(session, ws, ctx.base_url, batch, lang),
+            "revoke_error": error_message(error, lang),
+            "reason": reason,
+        }
+        return page(request, templates, "batches/batch.html", lang=lang, status_code=422, **context)
+    return see_other(ws.href(f"/batches/{batch.id}?lang={lang}"), notice="notice.batch_revoked")
 
 
 @router.get("/org/{slug}/batches/{batch_id}/certificates.zip")

@@ -88,6 +88,17 @@ def test_a_good_batch_runs_to_the_end_and_its_page_shows_100_percent_the_zip_and
         audited = session.scalars(select(AuditEntryRow.action).where(AuditEntryRow.subject_id == batch_id)).all()
         assert sorted(audited) == ["batch.create", "batch.start"]
 
+    # Uploaded by mistake: every credential of the batch revoked at once, with one reason.
+    empty = submit(workspace.client, f"{batch_url}?lang=en", f"{batch_url}/revoke?lang=en", {"reason": ""})
+    assert empty.status_code == 422 and 'id="reason-error"' in empty.text
+    revoked = submit(
+        workspace.client, f"{batch_url}?lang=en", f"{batch_url}/revoke?lang=en", {"reason": "Kļūdains fails"}
+    )
+    assert revoked.status_code == 303
+    shown = workspace.client.get(revoked.headers["location"])
+    assert "Every credential of the batch is revoked." in shown.text and "Kļūdains fails" in shown.text
+    assert 'data-verdict="revoked"' in workspace.client.get(links[1].replace("http://127.0.0.1:8000", "")).text
+
 
 def test_the_progress_page_of_a_batch_made_elsewhere_follows_it_while_it_runs(workspace, session_factory):
     """A batch queued by another path (the API, a mission's "issue all"): its page polls while it is not finished."""
@@ -122,6 +133,7 @@ def test_batch_forms_are_refused_to_anyone_who_may_not_use_them(workspace, sessi
     batch_url = answer.headers["location"].split("?")[0]
     for action in (f"{batch_url}/start", f"{batch_url}/cancel"):
         check_form_refusals(workspace, session_factory, batch_url, action, {}, stranger)
+    check_form_refusals(workspace, session_factory, batch_url, f"{batch_url}/revoke", {"reason": "Kļūda"}, stranger)
     assert stranger.get(batch_url).status_code == 404
     assert stranger.get("/org/ws-org/batches").status_code == 404
     check_form_refusals(
