@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from babel.dates import format_interval
+
 from base.i18n import format_date, format_number, messages
 from catalogue import catalogue_version
 from credentials.certificates import pseudonymous_reference
@@ -39,8 +41,8 @@ def date_text(value: date | None, lang: str) -> str:
 
 
 def period_text(record: RecordRow, lang: str) -> str:
-    start, end = date_text(record.start_date, lang), date_text(record.end_date, lang)
-    return start if start == end else f"{start} – {end}"
+    """The record's period as the language writes a range ("2026. gada 1.–5. okt.", "Oct 1 – 5, 2026")."""
+    return format_interval(record.start_date, record.end_date, "yMMMd", locale=lang)
 
 
 def municipality_name(code: str | None, lang: str) -> str:
