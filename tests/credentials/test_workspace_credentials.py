@@ -65,7 +65,11 @@ def test_search_and_filters_find_the_right_credentials(workspace, issued):
     by_mission = listed(workspace.client, "&mission=rudens")
     assert "1 credential found." in by_mission and "Jānis Liepa" in by_mission
     by_period = listed(workspace.client, "&from=2026-09-01&to=2026-09-30")
-    assert "1 credential found." in by_period and "Rudens talka" in by_period and "Sep 10\u2009–\u200912, 2026" in by_period
+    assert (
+        "1 credential found." in by_period
+        and "Rudens talka" in by_period
+        and "Sep 10\u2009–\u200912, 2026" in by_period
+    )
     nothing = listed(workspace.client, "&volunteer=100%25")  # a % is text, not a wildcard
     assert "0 credentials found." in nothing and "No credential matches." in nothing
     workspace.client.post(
