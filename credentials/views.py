@@ -3,7 +3,7 @@ dates the language's way. Shared by the statements, credentials and batches page
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from babel.dates import format_interval
@@ -11,6 +11,7 @@ from babel.dates import format_interval
 from base.i18n import format_date, format_number, messages
 from catalogue import catalogue_version
 from credentials.certificates import pseudonymous_reference
+from credentials.common import RIGA
 from credentials.store import RecordRow, VolunteerRow
 from issuers.municipalities import find_municipality
 
@@ -36,7 +37,10 @@ def hours_text(hours: Decimal, lang: str) -> str:
     return format_number(hours.normalize(), lang)
 
 
-def date_text(value: date | None, lang: str) -> str:
+def date_text(value: date | datetime | None, lang: str) -> str:
+    """A date the language's way; a moment (stored in UTC) as its date in Latvia."""
+    if isinstance(value, datetime):
+        value = value.astimezone(RIGA).date()
     return format_date(value, lang, "medium") if value else ""
 
 

@@ -48,7 +48,7 @@ def _list_page(
             {
                 "id": batch.id,
                 "filename": batch.filename or "—",
-                "created": views.date_text(batch.created_at.date(), lang),
+                "created": views.date_text(batch.created_at, lang),
                 "status": batch.status,
                 "rows": batch.rows,
                 "issued": batch.issued,
@@ -112,7 +112,7 @@ def _batch_context(session: Session, ws: Workspace, base_url: str, batch: BatchR
     return {
         "ws": ws.view("batches"),
         "batch": batch,
-        "created": views.date_text(batch.created_at.date(), lang),
+        "created": views.date_text(batch.created_at, lang),
         "counts": counts,
         "done": done,
         "percent": 100 if not batch.valid else round(100 * done / batch.valid),
@@ -130,7 +130,7 @@ def _batch_context(session: Session, ws: Workspace, base_url: str, batch: BatchR
         "more_issued": max(counts["issued"] - len(issued), 0),
         "can_run": ws.can("credentials.issue") and ws.can("records.write"),
         "can_revoke": ws.can("credentials.status") and not batch.revoked_at and counts["issued"] > 0,
-        "revoked": views.date_text(batch.revoked_at.date(), lang) if batch.revoked_at else "",
+        "revoked": views.date_text(batch.revoked_at, lang) if batch.revoked_at else "",
         "revoke_error": None,
         "reason": "",
         "base": ws.href(f"/batches/{batch.id}"),

@@ -34,12 +34,23 @@ EDITABLE_FIELDS = ("title", "municipality", "start_date", "end_date", "hours", "
 
 @router.get("/org/{slug}/statements")
 def statements(
-    request: Request, ws: WorkspaceDep, lang: LanguageDep, session: SessionDep, page_: str = Query("1", alias="page")
+    request: Request,
+    ws: WorkspaceDep,
+    lang: LanguageDep,
+    session: SessionDep,
+    page_: Annotated[str, Query(alias="page", max_length=10)] = "1",
+    show: Annotated[str, Query(max_length=20)] = lifecycle.SUBMITTED,
 ):
+    """Statements waiting for review; or (`show=approved`) records approved and waiting to be issued."""
+    show = show if show in records_service.REVIEW_LISTS else lifecycle.SUBMITTED
     number = page_number(page_)
-    rows, total = records_service.statements_waiting(session, ws.principal, ws.org, (number - 1) * PER_PAGE, PER_PAGE)
+    counts = records_service.review_counts(session, ws.principal, ws.org)
+    rows = records_service.records_to_review(session, ws.principal, ws.org, show, (number - 1) * PER_PAGE, PER_PAGE)
     items = [
-        {**views.record_summary(record, volunteer, lang), "submitted": views.date_text(record.submitted_at, lang)}
+        {
+            **views.record_summary(record, volunteer, lang),
+            "when": views.date_text((record.submitted_at if show == lifecycle.SUBMITTED else record.approved_at), lang),
+        }
         for record, volunteer in rows
     ]
     return page(
@@ -49,8 +60,10 @@ def statements(
         lang=lang,
         ws=ws.view("statements"),
         items=items,
-        total=total,
-        pager=pager(str(request.url), number, total, PER_PAGE),
+        show=show,
+        counts=counts,
+        total=counts[show],
+        pager=pager(str(request.url), number, counts[show], PER_PAGE),
     )
 
 

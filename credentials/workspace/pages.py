@@ -72,7 +72,7 @@ def credentials_list(
         {
             "id": line.credential.id,
             "status": line.credential.status,
-            "issued": views.date_text(line.credential.issued_at.date(), lang),
+            "issued": views.date_text(line.credential.issued_at, lang),
             "volunteer": views.volunteer_label(line.volunteer, lang, line.record),
             **(
                 {
@@ -125,8 +125,8 @@ def _credential_page(
         ws=ws.view("credentials"),
         credential=row,
         status_label=views.status_label(row.status, lang),
-        changed=views.date_text(row.status_changed_at.date(), lang) if row.status_changed_at else "",
-        issued=views.date_text(row.issued_at.date(), lang),
+        changed=views.date_text(row.status_changed_at, lang) if row.status_changed_at else "",
+        issued=views.date_text(row.issued_at, lang),
         summary=views.record_summary(record, line.volunteer, lang) if record else None,
         record=record,
         competences=views.competence_lines(record, lang) if record else [],
