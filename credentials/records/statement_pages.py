@@ -29,7 +29,7 @@ from issuers.municipalities import all_municipalities
 router = APIRouter(include_in_schema=False, dependencies=[CSRF_PROTECTED])
 templates = template_environment([Path(__file__).parent / "templates"])
 PER_PAGE = 25
-EDITABLE_FIELDS = ("title", "municipality", "start_date", "end_date", "hours", "role", "narrative")
+EDITABLE_FIELDS = records_service.REVIEWED_FIELDS  # what the organiser may change at review or in a correction
 
 
 @router.get("/org/{slug}/statements")
@@ -67,9 +67,9 @@ def statements(
     )
 
 
-def record_of(session: Session, ws: Workspace, record_id: str, *, lock: bool = False) -> RecordRow:
+def record_of(session: Session, ws: Workspace, record_id: str) -> RecordRow:
     """A record of this workspace's organisation (another organisation's, even the member's own, is not here)."""
-    row = records_service.get_record(session, ws.principal, record_id, lock=lock)
+    row = records_service.get_record(session, ws.principal, record_id)
     if row.organisation_id != ws.org.id:
         raise UserError("record.not_found", kind="not_found")
     return row
