@@ -7,8 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from base.csrf import CSRF_PROTECTED
 from base.errors import UserError
@@ -29,6 +30,14 @@ from issuers.municipalities import all_municipalities
 router = APIRouter(include_in_schema=False, dependencies=[CSRF_PROTECTED])
 templates = template_environment([Path(__file__).parent / "templates"])
 PER_PAGE = 25
+
+
+async def _posted_form(request: Request) -> FormData:
+    return await request.form()  # read once (the CSRF check parsed it already); the endpoint itself stays sync
+
+
+# A form with repeated fields (competences): the endpoint runs in the thread pool like every database-bound one.
+FormDep = Annotated[FormData, Depends(_posted_form)]
 EDITABLE_FIELDS = records_service.REVIEWED_FIELDS  # what the organiser may change at review or in a correction
 
 
@@ -198,11 +207,17 @@ def _edits(record: RecordRow, form) -> tuple[dict, RecordChanges]:
 
 
 @router.post("/org/{slug}/records/{record_id}/approve")
-async def approve(
-    record_id: str, request: Request, ws: WorkspaceDep, lang: LanguageDep, session: SessionDep, ctx: IssuerContextDep
+def approve(
+    record_id: str,
+    request: Request,
+    form: FormDep,
+    ws: WorkspaceDep,
+    lang: LanguageDep,
+    session: SessionDep,
+    ctx: IssuerContextDep,
 ):
     record = record_of(session, ws, record_id)
-    values, changes = _edits(record, await request.form())
+    values, changes = _edits(record, form)
     try:
         with session.begin_nested():
             records_service.approve_record(session, ws.principal, record.id, changes)

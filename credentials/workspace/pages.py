@@ -22,7 +22,7 @@ from credentials.api import pdf_response
 from credentials.common import verify_page_url
 from credentials.records import service as records_service
 from credentials.records.records import RecordChanges
-from credentials.records.statement_pages import EDITABLE_FIELDS, record_form_values
+from credentials.records.statement_pages import EDITABLE_FIELDS, FormDep, record_form_values
 from issuers.http import IssuerContextDep, Workspace, WorkspaceDep
 from issuers.municipalities import all_municipalities
 
@@ -251,13 +251,14 @@ def correction_form(credential_id: str, request: Request, ws: WorkspaceDep, lang
 
 
 @router.post("/org/{slug}/credentials/{credential_id}/correct")
-async def correct(credential_id: str, request: Request, ws: WorkspaceDep, lang: LanguageDep, session: SessionDep):
+def correct(
+    credential_id: str, request: Request, form: FormDep, ws: WorkspaceDep, lang: LanguageDep, session: SessionDep
+):
     """A corrected record, approved as the organiser makes it; its page then offers to issue it (which revokes
     this credential with the reason "superseded")."""
     line = service.credential_of_organisation(session, ws.principal, ws.org, credential_id)
     if line.record is None:
         raise UserError("record.not_found", kind="not_found")
-    form = await request.form()
     values = {name: str(form.get(name) or "").strip() for name in EDITABLE_FIELDS}
     try:
         with session.begin_nested():
