@@ -8,7 +8,8 @@ ones and may `{% extends "layout.html" %}`:
     html = render_page(env, "verify/result.html", lang=lang, url=str(request.url), verdict=...)
 
 Templates get `lang`, `t(key, **params)` (the message catalogue in the page language), `language_links` and
-`static(path)`.
+`static(path)`. `page()` renders one for a request (with its CSRF token and a notice after a redirect) and
+`see_other()` is the redirect after a form's write (POST, redirect, GET).
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 
-from base.i18n import LANGUAGES, messages
+from base.csrf import csrf_token
+from base.errors import UserError
+from base.i18n import LANGUAGES, Text, messages
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -67,3 +72,54 @@ def language_links(url: str, lang: str) -> list[dict[str, Any]]:
 def render_page(env: Environment, template: str, *, lang: str, url: str, **context: Any) -> str:
     """Render a page in `lang`; `url` is the current request's URL (for the language switch)."""
     return env.get_template(template).render(lang=lang, language_links=language_links(url, lang), **context)
+
+
+NOTICE_PREFIX = "notice."
+
+
+def _notice(request: Request, lang: str) -> str | None:
+    """The message a redirect asked the next page to show (`?notice=notice.saved`): a key of the catalogues, never
+    text from the URL, so a link cannot make the page say anything else."""
+    key = request.query_params.get("notice", "")
+    if not key.startswith(NOTICE_PREFIX) or key not in messages().texts:
+        return None
+    return messages().get(key, lang)
+
+
+def page(
+    request: Request, env: Environment, template: str, *, lang: str, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """A page for this request: `csrf_token` for its forms, `notice` from a redirect, the language switch."""
+    context.setdefault("notice", _notice(request, lang))
+    html = render_page(env, template, lang=lang, url=str(request.url), csrf_token=csrf_token(request), **context)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def see_other(url: str, notice: str | None = None) -> RedirectResponse:
+    """The answer to a form's successful write: 303 to the page that shows the result (a reload will not post
+    again), optionally with a notice key for it to show."""
+    if notice:
+        url += ("&" if "?" in url else "?") + urlencode({"notice": notice})
+    return RedirectResponse(url, status_code=303)
+
+
+def error_message(error: UserError, lang: str) -> str:
+    return messages().get(error.key, lang, **error.params)
+
+
+def field_errors(error: UserError, lang: str) -> dict[str, str]:
+    """The error's messages by form field, to show next to each field (a field the error names without a message of
+    its own gets the error's message)."""
+    shown: dict[str, str] = {}
+    for item in error.errors:
+        name = str(item.get("field") or "")
+        if not name or name in shown:
+            continue
+        message = item.get("message")
+        if isinstance(message, Text):
+            shown[name] = message.in_language(lang)
+        elif isinstance(message, str) and message:
+            shown[name] = message
+        else:
+            shown[name] = error_message(error, lang)
+    return shown

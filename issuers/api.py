@@ -332,16 +332,7 @@ def remove_member(slug: str, user_id: str, session: SessionDep, principal: Princ
     "attempts on an account, 429 until the window passes; also throttled per client)",
 )
 def login(body: LoginRequest, request: Request, session: SessionDep):
-    # Per account, whoever guesses: failed attempts are counted, and once they are used up even the right
-    # password waits (else guessing would go on until it succeeds). Per client: volcred/public_limits.py.
-    throttle, account = request.app.state.throttle, (body.email or "").strip().lower()
-    throttle.check("login_account", account, "auth.too_many_attempts")
-    try:
-        token = service.login(session, body.email, body.password)
-    except UserError as error:
-        if error.key == "auth.login_failed":
-            throttle.hit("login_account", account, "auth.too_many_attempts")
-        raise
+    token = service.login_throttled(session, request.app.state.throttle, body.email, body.password)
     return {"token": token, "token_type": "Bearer"}
 
 

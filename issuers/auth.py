@@ -14,19 +14,23 @@ from base.errors import UserError
 
 ORGANISATION_TOKEN_PREFIX = "vco_"
 SESSION_TOKEN_PREFIX = "vcs_"
-ROLES = ("admin", "coordinator")
+ROLES = ("owner", "coordinator", "viewer")
+# The API's first releases called the owner "admin"; it is still accepted there.
+ROLE_ALIASES = {"admin": "owner"}
 SCOPES = ("records:write", "credentials:issue", "credentials:status", "organisation:admin")
 
 # action -> (roles that may do it, token scope that allows it)
 ORGANISATION_ACTIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "organisation.read": (("admin", "coordinator"), None),
-    "organisation.update": (("admin",), "organisation:admin"),
-    "organisation.keys": (("admin",), "organisation:admin"),
-    "organisation.members": (("admin",), "organisation:admin"),
-    "organisation.tokens": (("admin",), "organisation:admin"),
-    "records.write": (("admin", "coordinator"), "records:write"),
-    "credentials.issue": (("admin", "coordinator"), "credentials:issue"),
-    "credentials.status": (("admin", "coordinator"), "credentials:status"),
+    "organisation.read": (("owner", "coordinator", "viewer"), None),
+    "organisation.update": (("owner",), "organisation:admin"),
+    "organisation.keys": (("owner",), "organisation:admin"),
+    "organisation.members": (("owner",), "organisation:admin"),
+    "organisation.tokens": (("owner",), "organisation:admin"),
+    "records.read": (("owner", "coordinator", "viewer"), None),
+    "records.write": (("owner", "coordinator"), "records:write"),
+    "credentials.read": (("owner", "coordinator", "viewer"), None),
+    "credentials.issue": (("owner", "coordinator"), "credentials:issue"),
+    "credentials.status": (("owner", "coordinator"), "credentials:status"),
 }
 PLATFORM_ACTIONS = ("platform.organisations", "platform.admins")
 
@@ -68,6 +72,14 @@ class Principal:
         if self.kind == "token":
             return self.organisation_id == organisation_id
         return organisation_id in self.roles
+
+
+def normalise_role(role: str) -> str:
+    """One of ROLES (the old name "admin" gives "owner"); UserError naming the allowed roles otherwise."""
+    role = ROLE_ALIASES.get(role, role)
+    if role not in ROLES:
+        raise UserError("user.role_unknown", errors=[{"field": "role"}], allowed=", ".join(ROLES))
+    return role
 
 
 def new_token(prefix: str) -> str:

@@ -88,7 +88,7 @@ class MembershipRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    role: Mapped[str] = mapped_column(String(20))  # "admin" or "coordinator"
+    role: Mapped[str] = mapped_column(String(20))  # issuers.auth.ROLES: "owner", "coordinator" or "viewer"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -113,3 +113,23 @@ class ApiTokenRow(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class AccountTokenRow(Base):
+    """A one-time link sent by e-mail: a password reset, or an invitation to join an organisation with a role.
+    Stored only as a hash; used once, and only until it expires."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (Index("ix_account_tokens_token_hash", "token_hash", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    purpose: Mapped[str] = mapped_column(String(30))  # "password_reset" or "member_invitation"
+    token_hash: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(254))
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    organisation_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str | None] = mapped_column(String(20))
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -256,3 +256,48 @@ def _operator():
     from volcred.cli import Runtime
 
     return Runtime.operator
+
+
+# --- the workspace (HTML pages, signed in with the session cookie) -------------------------------------------------
+
+
+class WorkspaceHandle:
+    """A verified organisation and a browser-like client signed in as its owner (cookies kept)."""
+
+    def __init__(self, app, org: OrgHandle, client, password: str):
+        self.app, self.org, self.client, self.slug = app, org, client, org.slug
+        self.home = f"/org/{org.slug}"
+
+    def as_role(self, role: str, email: str | None = None):
+        """Another client signed in as a new member of this organisation with `role` (owner, coordinator, viewer)."""
+        from fastapi.testclient import TestClient
+
+        from base.db import transaction
+        from issuers import service
+        from tests.pages import sign_in
+
+        email = email or f"{role}-{len(self._clients)}@{self.slug}.example.lv"
+        with transaction(self.app.state.session_factory) as session:
+            service.create_user(session, email, role.capitalize(), "member-password-1")
+            service.add_member(session, _operator(), self.slug, email, role)
+        client = TestClient(self.app)
+        client.__enter__()
+        self._clients.append(client)
+        assert sign_in(client, email, "member-password-1").status_code == 303
+        return client
+
+    _clients: list
+
+
+@pytest.fixture
+def workspace(app, client, make_org):
+    """Organisation `ws-org`, verified, with its owner (admin@ws-org.example.lv) signed in on `workspace.client`."""
+    from tests.pages import sign_in
+
+    org = make_org("ws-org")
+    assert sign_in(client, "admin@ws-org.example.lv", "admin-password-1").status_code == 303
+    handle = WorkspaceHandle(app, org, client, "admin-password-1")
+    handle._clients = []
+    yield handle
+    for extra in handle._clients:
+        extra.__exit__(None, None, None)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
+from base.csrf import CsrfMiddleware
 from base.db import make_engine, make_session_factory, transaction
 from base.http import LanguageDep, SessionDep
 from base.i18n import messages
@@ -40,6 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     load_catalogue()  # likewise for the competence catalogue (and the first request need not parse it)
     use_certificate_cache(CertificateCache(settings.data_dir / "certificates"))  # rendered PDFs, deterministic
 
+    # The forms' CSRF tokens are signed with a key of their own, derived from the key-encryption key.
+    app.state.csrf_secret = hmac.new(settings.encryption_key, b"volcred csrf tokens", hashlib.sha256).digest()
+    app.add_middleware(CsrfMiddleware, secure=settings.public_base_url.startswith("https://"))
     app.add_middleware(RequestGuardMiddleware)  # body size and NUL text, after the throttle
     app.state.throttle = Throttle(throttle_rates(settings), enabled=settings.rate_limits)
     app.add_middleware(PublicLimitsMiddleware, throttle=app.state.throttle)  # before any body is read
@@ -111,6 +117,7 @@ def _routers():
     from credentials.records.api import router as drafts_router
     from credentials.records.pages import router as drafts_pages
     from issuers.api import router as issuers_router
+    from issuers.pages import router as issuers_pages
     from verify.api import router as verify_router
     from verify.exports.api import router as export_router
     from verify.pages import api_router as bulk_router
@@ -120,6 +127,7 @@ def _routers():
         catalogue_router,
         catalogue_pages,
         issuers_router,
+        issuers_pages,
         credentials_router,
         batches_router,
         drafts_router,

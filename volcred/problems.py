@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from http import HTTPStatus
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from base.errors import UserError
 from base.i18n import Text, messages, normalise_language
+from base.web import page, template_environment
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +144,55 @@ def validation_message(error: dict) -> Text:
     return messages().text(key, limit=limit)
 
 
+@lru_cache(maxsize=1)
+def _page_templates():
+    return template_environment()
+
+
+def error_page(request: Request, error: UserError) -> HTMLResponse:
+    """The error as a page a person can read, in the page's language."""
+    lang = request_language(request)
+    return page(
+        request,
+        _page_templates(),
+        "error.html",
+        lang=lang,
+        status_code=KIND_STATUS[error.kind],
+        title=messages().get(f"problem.{error.kind}", lang),
+        detail=messages().get(error.key, lang, **error.params),
+        back_href=None,
+    )
+
+
+def refusal(request: Request, error: UserError):
+    """problem+json for the API; a readable page for a person whose browser asked for one."""
+    accept = request.headers.get("accept", "")
+    if "text/html" not in accept or "json" in accept:
+        return user_error_response(request, error)
+    return error_page(request, error)
+
+
+def is_page(request: Request) -> bool:
+    """Whether the request reached one of the HTML pages (their routers are left out of the OpenAPI description)."""
+    route = request.scope.get("route")
+    return route is not None and getattr(route, "include_in_schema", True) is False
+
+
+def sign_in_redirect(request: Request) -> RedirectResponse:
+    """To the sign-in page, which comes back here afterwards (a GET; a form's post is not repeated)."""
+    back = request.url.path
+    if request.method == "GET" and request.url.query:
+        back += f"?{request.url.query}"
+    return RedirectResponse("/login?" + urlencode({"next": back}), status_code=303)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError):
+        if is_page(request):
+            if exc.kind == "unauthorised":
+                return sign_in_redirect(request)
+            return error_page(request, exc)
         return user_error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from issuers.throttle import Throttle, Throttled
-from volcred.problems import user_error_response
+from volcred.problems import refusal
 
 THROTTLED_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/credentials/verify"): "verify",
@@ -19,6 +19,7 @@ THROTTLED_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/verify"): "verify",
     ("POST", "/verify/bulk"): "bulk",
     ("POST", "/auth/login"): "login_client",
+    ("POST", "/login"): "login_client",
 }
 
 
@@ -44,7 +45,7 @@ class PublicLimitsMiddleware:
             try:
                 self.throttle.hit(throttle_scope, client_address(scope), "request.too_many")
             except Throttled as error:
-                await user_error_response(Request(scope), error)(scope, _nothing_more, send)
+                await refusal(Request(scope), error)(scope, _nothing_more, send)
                 return
         await self.app(scope, receive, send)
 

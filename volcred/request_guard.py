@@ -9,17 +9,14 @@ database through `refuse_nul_parameters` (volcred.db), and spreadsheet cells are
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from base.errors import UserError
 from base.i18n import messages
-from base.web import render_page, template_environment
-from volcred.problems import KIND_STATUS, request_language, user_error_response
+from volcred.problems import refusal
 
 NUL = "\x00"
 KB = 1024
@@ -205,26 +202,3 @@ class RequestGuardMiddleware:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, error: UserError) -> None:
         await refusal(Request(scope), error)(scope, receive, send)
-
-
-@lru_cache(maxsize=1)
-def _page_templates():
-    return template_environment()
-
-
-def refusal(request: Request, error: UserError):
-    """problem+json for the API; a readable page for a person whose browser asked for one."""
-    accept = request.headers.get("accept", "")
-    if "text/html" not in accept or "json" in accept:
-        return user_error_response(request, error)
-    lang = request_language(request)
-    body = render_page(
-        _page_templates(),
-        "error.html",
-        lang=lang,
-        url=str(request.url),
-        title=messages().get(f"problem.{error.kind}", lang),
-        detail=messages().get(error.key, lang, **error.params),
-        back_href=None,
-    )
-    return HTMLResponse(body, status_code=KIND_STATUS[error.kind])
