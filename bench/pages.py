@@ -314,7 +314,7 @@ def measure(runtime, organisation: Organisation, requests: int) -> dict:
     clock = ServerClock(app)
     results: dict = {}
     try:
-        with TestClient(clock, base_url="http://127.0.0.1:8000") as client:
+        with TestClient(clock, base_url=settings.public_base_url) as client:  # https: cookies are Secure
             signed_in = sign_in(client, OWNER_EMAIL, OWNER_PASSWORD)
             print(f"signed in as the owner: {'yes' if signed_in else 'no (no /login page yet)'}")
             print(f"{'page':24} {'path':48} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  p95 < 50 ms")

@@ -48,7 +48,7 @@ def test_pages_bench_times_every_page_served_for_a_generated_organisation():
     assert organisation["credentials"] > 100 and organisation["statements waiting"] > 0
     measured = {name: page for name, page in result["pages"].items() if page["status"] == 200}
     # The public pages exist; the bulk-made volunteer's own page lists their bulk-made credentials.
-    assert {"verification page", "catalogue", "volunteer's own page"} <= measured.keys()
+    assert {"verification page", "catalogue", "volunteer's own page", "dashboard"} <= measured.keys()
     for page in measured.values():
         assert 0 < page["p50_ms"] <= page["p95_ms"] <= page["max_ms"]
     # Every page the list names is either measured or reported as not served yet: none errs.
