@@ -30,6 +30,17 @@ ACTIONS = (
     "participation.update",
     "participation.status",
     "participation.remove",
+    "organisation.register",
+    "organisation.update",
+    "organisation.image",
+    "organisation.status",
+    "member.invite",
+    "member.join",
+    "member.role",
+    "member.remove",
+    "token.create",
+    "token.revoke",
+    "account.password_reset",
 )
 
 
