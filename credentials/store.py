@@ -33,6 +33,7 @@ class VolunteerRow(Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "email"),
         UniqueConstraint("organisation_id", "pseudonym_lookup"),
+        Index("ix_volunteers_org_name", "organisation_id", "name"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -62,6 +63,8 @@ class RecordRow(Base):
             sqlite_where=text(LIVE_ORIGINAL),
             postgresql_where=text(LIVE_ORIGINAL),
         ),
+        # The statements waiting for review, newest first (the workspace's inbox).
+        Index("ix_records_org_status_submitted", "organisation_id", "status", "submitted_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -97,6 +100,9 @@ class RecordRow(Base):
     review_comment: Mapped[str | None] = mapped_column(Text)
     # A correction: the issued record this one replaces (its credential is superseded when this one is issued).
     revises_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"), index=True)
+    # A volunteer's statement the organiser changed at review: what the volunteer had written in each changed field
+    # ({"hours": "12", "competences": [uri, ...]}), so the record shows whose words are whose.
+    volunteer_wrote: Mapped[dict | None] = mapped_column(JSON)
 
 
 class InvitationRow(Base):
@@ -161,6 +167,9 @@ class CredentialRow(Base):
             sqlite_where=text(LIVE_OF_RECORD),
             postgresql_where=text(LIVE_OF_RECORD),
         ),
+        # The workspace's credential list: newest first, by status or not.
+        Index("ix_credentials_org_issued", "organisation_id", "issued_at"),
+        Index("ix_credentials_org_status_issued", "organisation_id", "status", "issued_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

@@ -14,6 +14,7 @@ from credentials.batches import service as batch_service
 from credentials.batches.spreadsheet import MAX_BYTES, CheckedUpload, template_csv, template_xlsx
 from credentials.batches.store import BatchRow
 from issuers.http import IssuerContextDep, PrincipalDep
+from issuers.service import IssuerContext
 
 router = APIRouter(tags=["batches"])
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,7 +48,7 @@ def xlsx_template():
     )
 
 
-def _errors_view(errors: list[dict], lang: str) -> list[dict]:
+def errors_view(errors: list[dict], lang: str) -> list[dict]:
     return [{**error, "message": error["message_lv"] if lang == "lv" else error["message_en"]} for error in errors]
 
 
@@ -56,7 +57,7 @@ def checked_view(checked: CheckedUpload, lang: str) -> dict:
         "dry_run": True,
         "rows": checked.rows,
         "valid": len(checked.valid),
-        "errors": _errors_view([error.as_json() for error in checked.errors], lang),
+        "errors": errors_view([error.as_json() for error in checked.errors], lang),
     }
 
 
@@ -67,9 +68,9 @@ def batch_view(session: Session, batch: BatchRow, base_url: str, lang: str) -> d
         "filename": batch.filename,
         "rows": batch.rows,
         "valid": batch.valid,
-        "errors": _errors_view(batch.errors, lang),
+        "errors": errors_view(batch.errors, lang),
         **batch_service.progress_counts(session, batch),
-        "failures": _errors_view(batch_service.failures(session, batch), lang),
+        "failures": errors_view(batch_service.failures(session, batch), lang),
         "created_at": batch.created_at.isoformat(),
         "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
         "revoked_at": batch.revoked_at.isoformat() if batch.revoked_at else None,
@@ -79,7 +80,7 @@ def batch_view(session: Session, batch: BatchRow, base_url: str, lang: str) -> d
     }
 
 
-def _read_upload(file: UploadFile) -> bytes:
+def read_upload(file: UploadFile) -> bytes:
     content = file.file.read(MAX_BYTES + 1)
     if not content:
         raise UserError("batch.empty")
@@ -98,7 +99,7 @@ def upload(
     organisation: str | None = Form(None),
 ):
     org = caller_organisation(session, principal, organisation)
-    content = _read_upload(file)
+    content = read_upload(file)
     if dry_run:
         return checked_view(batch_service.dry_run(principal, org, content, file.filename), lang)
     batch = batch_service.create_batch(session, principal, ctx, org, content, file.filename)
@@ -143,16 +144,13 @@ def batch_certificates(
     principal: PrincipalDep,
     language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
 ):
-    from credentials.certificate import zip_certificates
-    from credentials.certificates import certificate_data
-
     batch = batch_service.get_batch(session, principal, batch_id)
-    credentials = batch_service.issued_credentials(session, batch)
-    if not credentials:
-        raise UserError("batch.no_certificates", kind="not_found")
-    archive = zip_certificates([certificate_data(session, ctx, row, language) for row in credentials])
+    return zip_response(session, ctx, batch, language)
+
+
+def zip_response(session: Session, ctx: IssuerContext, batch: BatchRow, language: str) -> Response:
     return Response(
-        archive,
+        batch_service.certificates_zip(session, ctx, batch, language),
         media_type="application/zip",
         headers={
             "Content-Disposition": f'attachment; filename="certificates-{batch.id}.zip"',

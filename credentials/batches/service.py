@@ -65,13 +65,15 @@ def create_batch(
     org: OrganisationRow,
     content: bytes,
     filename: str | None,
+    hold: bool = False,
 ) -> BatchRow:
-    """Stores the checked upload as a queued batch: the bad rows in its report, the valid ones as pending items."""
+    """Stores the checked upload as a queued batch: the bad rows in its report, the valid ones as pending items.
+    With `hold` it waits, "checked", until the organiser has read the check and starts it (`start_batch`)."""
     _require_issuer(principal, org.id)
     checked = check_upload(content, filename)
     batch = BatchRow(
         organisation_id=org.id,
-        status="queued" if checked.valid else "done",
+        status=("checked" if hold else "queued") if checked.valid else "done",
         filename=(filename or "")[:255] or None,
         rows=checked.rows,
         valid=len(checked.valid),
@@ -158,12 +160,51 @@ def cancel_batch(session: Session, principal: Principal, batch_id: str) -> Batch
     batch = get_batch(session, principal, batch_id)
     _require_issuer(principal, batch.organisation_id)
     batch = session.scalar(select(BatchRow).where(BatchRow.id == batch_id).with_for_update())
-    if batch.status not in ("queued", "running"):
+    if batch.status not in ("checked", "queued", "running"):
         raise UserError("batch.not_cancellable", kind="conflict", status=batch.status)
     batch.status, batch.finished_at = "cancelled", utcnow()
     _erase_pending_payloads(session, batch.id)
     session.flush()
     return batch
+
+
+def start_batch(session: Session, principal: Principal, batch_id: str) -> BatchRow:
+    """Queues a checked batch for the runner (the organiser has read the check's report)."""
+    batch = get_batch(session, principal, batch_id)
+    _require_issuer(principal, batch.organisation_id)
+    batch = session.scalar(select(BatchRow).where(BatchRow.id == batch_id).with_for_update())
+    if batch.status != "checked":
+        raise UserError("batch.not_startable", kind="conflict", status=batch.status)
+    batch.status = "queued"
+    session.flush()
+    return batch
+
+
+def list_batches(
+    session: Session, principal: Principal, org: OrganisationRow, offset: int, limit: int
+) -> tuple[list[BatchRow], int]:
+    """The organisation's batches, newest first, and how many there are."""
+    principal.require("credentials.read", org.id)
+    total = session.scalar(select(func.count()).select_from(BatchRow).where(BatchRow.organisation_id == org.id))
+    rows = session.scalars(
+        select(BatchRow)
+        .where(BatchRow.organisation_id == org.id)
+        .order_by(BatchRow.created_at.desc(), BatchRow.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), total or 0
+
+
+def certificates_zip(session: Session, ctx: IssuerContext, batch: BatchRow, language: str) -> bytes:
+    """The PDF certificates of the credentials the batch issued, in one ZIP."""
+    from credentials.certificate import zip_certificates  # WeasyPrint: loaded by the first download only
+    from credentials.certificates import certificate_data
+
+    credentials = issued_credentials(session, batch)
+    if not credentials:
+        raise UserError("batch.no_certificates", kind="not_found")
+    return zip_certificates([certificate_data(session, ctx, row, language) for row in credentials])
 
 
 def _erase_pending_payloads(session: Session, batch_id: str) -> None:
