@@ -11,7 +11,7 @@ from alembic import op
 import base.db
 
 revision = "0011_missions"
-down_revision = "0008"  # re-chained to "0010_outbox" at merge
+down_revision = "0010_outbox"  # re-chained (hbrowser merges hauth, hmissions, hwork)
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_workspace_indexes"
-down_revision = "0009"  # "0011" once the outbox and missions revisions are merged
+down_revision = "0011_missions"  # re-chained (hbrowser merges hauth, hmissions, hwork)
 branch_labels = None
 depends_on = None
 
