@@ -46,7 +46,7 @@ PAGES: list[tuple[str, str]] = [
     ("missions", "/org/{slug}/missions"),
     ("mission", "/org/{slug}/missions/{mission}"),
     ("credentials", "/org/{slug}/credentials"),
-    ("credentials: search", "/org/{slug}/credentials?q={name}"),
+    ("credentials: search", "/org/{slug}/credentials?volunteer={name}"),
     ("credentials: revoked", "/org/{slug}/credentials?status=revoked"),
     ("credentials: page 50", "/org/{slug}/credentials?page=50"),
     ("statements", "/org/{slug}/statements"),

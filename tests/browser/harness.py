@@ -127,10 +127,22 @@ def fill(driver: WebDriver, fields: dict[str, str], form: str = "main form") -> 
     for name, value in fields.items():
         field = container.find_element(By.NAME, name)
         if field.tag_name == "select":
-            field.find_element(By.CSS_SELECTOR, f"option[value={json.dumps(value)}]").click()
+            option_of(field, value).click()
+        elif field.get_attribute("type") in ("checkbox", "radio"):
+            field = container.find_element(By.CSS_SELECTOR, f"[name={json.dumps(name)}][value={json.dumps(value)}]")
+            if not field.is_selected():
+                field.click()
         else:
             field.clear()
             field.send_keys(value)
+
+
+def option_of(select: WebElement, value: str) -> WebElement:
+    """The <option> whose value or visible text is `value`."""
+    for option in select.find_elements(By.TAG_NAME, "option"):
+        if value in (option.get_attribute("value"), option.text.strip()):
+            return option
+    raise AssertionError(f"no option {value!r} in select {select.get_attribute('name')}")
 
 
 def submit(driver: WebDriver, fields: dict[str, str], form: str = "main form") -> None:
@@ -169,9 +181,9 @@ def press(driver: WebDriver, *keys: str) -> None:
     focused(driver).send_keys(*keys)
 
 
-def tab_to(driver: WebDriver, name: str, limit: int = 80, backwards: bool = False) -> WebElement:
-    """Presses TAB until the focused element's accessible name is `name` (or starts with it); asserts on each stop
-    that the focus is visible. Returns the element."""
+def tab_to(driver: WebDriver, target: str | WebElement, limit: int = 80, backwards: bool = False) -> WebElement:
+    """Presses TAB until the focused element is `target`: an element, or the accessible name (or its start) of one.
+    Asserts on each stop that the focus is visible. Returns the element."""
     seen = []
     for _ in range(limit):
         press(driver, (Keys.SHIFT + Keys.TAB) if backwards else Keys.TAB)
@@ -179,9 +191,17 @@ def tab_to(driver: WebDriver, name: str, limit: int = 80, backwards: bool = Fals
         label = element.accessible_name.strip()
         seen.append(label)
         focus_is_visible(driver)
-        if label == name or label.startswith(name):
+        if element == target if isinstance(target, WebElement) else (label == target or label.startswith(target)):
             return element
-    raise AssertionError(f"{name!r} not reached in {limit} TABs; passed {seen}")
+    what = target if isinstance(target, str) else f"<{target.tag_name} name={target.get_attribute('name')}>"
+    raise AssertionError(f"{what!r} not reached in {limit} TABs; passed {seen}")
+
+
+def choose_with_keys(driver: WebDriver, value: str) -> None:
+    """In the focused <select>, picks the option with this value or text by typing its text (type-ahead)."""
+    option = option_of(focused(driver), value)
+    press(driver, option.text.strip())
+    assert option.is_selected(), f"typing {option.text!r} did not select it"
 
 
 def press_enter(driver: WebDriver, navigates: bool = True) -> None:
@@ -217,13 +237,54 @@ def focus_is_visible(driver: WebDriver) -> None:
     assert state["visible"] and state["outline"], f"focus not visible on {state}"
 
 
+# --- what the browser keeps ----------------------------------------------------------------------------------------
+
+
+def cookie(driver: WebDriver, name: str) -> str:
+    """A cookie's value (HttpOnly ones too: WebDriver reads them), e.g. the session to call the API as the person."""
+    found = driver.get_cookie(name)
+    assert found, f"no {name} cookie"
+    return found["value"]
+
+
+def allow_downloads(driver: WebDriver, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(directory)})
+
+
+def downloaded(directory: Path, suffix: str, seconds: float = 60) -> Path:
+    """The file with that suffix once the browser has finished writing it into `directory`."""
+    found: list[Path] = []
+
+    def done() -> bool:
+        found[:] = [p for p in directory.glob(f"*{suffix}") if not p.name.endswith(".crdownload")]
+        return bool(found) and not list(directory.glob("*.crdownload"))
+
+    wait_until(done, seconds, f"no {suffix} downloaded into {directory}")
+    return found[0]
+
+
 # --- judging a page ------------------------------------------------------------------------------------------------
 
 
 def no_horizontal_scroll(driver: WebDriver, name: str = "page") -> None:
     """Neither the page scrolls sideways nor does anything in <main> stick out of the right edge (a field cut off
     while the page itself does not scroll); wide tables may scroll inside a `.table-scroll`."""
-    assert driver.execute_script("return window.innerWidth;") == driver.width
+    inner = driver.execute_script("return window.innerWidth;")
+    if inner != driver.width:
+        wide = driver.execute_script(
+            "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > arguments[0]"
+            " + 0.5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+            ".slice(-5);",
+            driver.width,
+        )
+        wide += driver.execute_script(
+            "return [...document.querySelectorAll('body *')].filter(e => e.scrollWidth > e.clientWidth + 1 &&"
+            " getComputedStyle(e).overflowX === 'visible').map(e => e.tagName + '.' + e.className + ' ' +"
+            " e.scrollWidth).slice(-5);"
+        )
+        screenshot(driver, f"{name}-too-wide")
+        raise AssertionError(f"{name}: laid out {inner} px wide at {driver.width} px; too wide: {wide}")
     overflow = driver.execute_script(
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
     )
