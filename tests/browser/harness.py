@@ -183,11 +183,16 @@ def press(driver: WebDriver, *keys: str) -> None:
 
 def tab_to(driver: WebDriver, target: str | WebElement, limit: int = 80, backwards: bool = False) -> WebElement:
     """Presses TAB until the focused element is `target`: an element, or the accessible name (or its start) of one.
-    Asserts on each stop that the focus is visible. Returns the element."""
-    seen = []
+    Asserts on each stop that the focus is visible. Past the page's last stop the focus leaves the page once (to
+    the browser) and comes back at the top, as it does for a person. Returns the element."""
+    seen: list[str] = []
     for _ in range(limit):
         press(driver, (Keys.SHIFT + Keys.TAB) if backwards else Keys.TAB)
         element = focused(driver)
+        if element.tag_name == "body":
+            assert seen[-1:] != ["(out of the page)"], f"the focus left the page and did not come back: {seen}"
+            seen.append("(out of the page)")
+            continue
         label = element.accessible_name.strip()
         seen.append(label)
         focus_is_visible(driver)
@@ -226,15 +231,15 @@ const e = document.activeElement, s = getComputedStyle(e);
 const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
 const ring = s.boxShadow && s.boxShadow !== 'none';
 return {tag: e.tagName, name: e.getAttribute('name') || e.textContent.trim().slice(0, 40),
-        visible: e.matches(':focus-visible'), outline: outline || !!ring,
+        focused: e.matches(':focus-within'), outline: outline || !!ring,
         style: s.outlineStyle + ' ' + s.outlineWidth + ' ' + s.outlineColor};"""
 
 
 def focus_is_visible(driver: WebDriver) -> None:
-    """The focused element shows it: it matches :focus-visible and has an outline (>= 2 px) or a ring."""
+    """The focused element shows it: while focused, it has an outline (>= 2 px) or a ring."""
     state = driver.execute_script(FOCUS_STYLE)
     assert state["tag"] != "BODY", "the focus fell off the page (back to <body>)"
-    assert state["visible"] and state["outline"], f"focus not visible on {state}"
+    assert state["focused"] and state["outline"], f"focus not visible on {state}"
 
 
 # --- what the browser keeps ----------------------------------------------------------------------------------------
