@@ -36,8 +36,8 @@ TARGET_P95_MS = 50.0
 OWNER_EMAIL, OWNER_PASSWORD = "owner@meraukla.example.lv", "owner-password-1"
 
 # The pages measured, each (name, path). Placeholders filled from the generated organisation: {slug}, {credential}
-# (an issued credential's id), {mission} (a mission's id), {record} (a record's id), {volunteer_token} (a volunteer's
-# personal link), {name} (a volunteer's name, for searches), {year} (this year).
+# (an issued credential's id), {mission} (a mission's id), {record} (a record's id), {statement} (a statement waiting
+# for review), {volunteer_token} (a volunteer's personal link), {name} (a volunteer's name, for searches), {year}.
 PAGES: list[tuple[str, str]] = [
     ("verification page", "/v/{credential}"),
     ("catalogue", "/catalogue/browse"),
@@ -49,9 +49,16 @@ PAGES: list[tuple[str, str]] = [
     ("credentials: search", "/org/{slug}/credentials?volunteer={name}"),
     ("credentials: revoked", "/org/{slug}/credentials?status=revoked"),
     ("credentials: page 50", "/org/{slug}/credentials?page=50"),
+    ("credential", "/org/{slug}/credentials/{credential}"),
     ("statements", "/org/{slug}/statements"),
+    ("statements: page 20", "/org/{slug}/statements?page=20"),
+    ("statement to review", "/org/{slug}/records/{statement}"),
+    ("record", "/org/{slug}/records/{record}"),
     ("batches", "/org/{slug}/batches"),
     ("settings", "/org/{slug}/settings"),
+    ("settings: members", "/org/{slug}/settings/members"),
+    ("settings: API tokens", "/org/{slug}/settings/tokens"),
+    ("settings: signing keys", "/org/{slug}/settings/keys"),
 ]
 
 
@@ -65,6 +72,7 @@ class Organisation:
 
 # --- generating the organisation ------------------------------------------------------------------------------------
 
+PER_MISSION = 120  # volunteers on a mission: the council's festival
 MISSION_TYPES = ("clean-up", "festival-support", "homework-tutoring")
 FIRST = ("Anna", "Jānis", "Līga", "Kārlis", "Ilze", "Andris", "Marta", "Roberts", "Elīna", "Pēteris", "Zane", "Oskars")
 LAST = ("Ozola", "Bērziņš", "Kalniņa", "Liepiņš", "Krūmiņa", "Zariņš", "Vītola", "Eglītis", "Balode", "Siliņš")
@@ -73,6 +81,7 @@ LAST = ("Ozola", "Bērziņš", "Kalniņa", "Liepiņš", "Krūmiņa", "Zariņš",
 def generate(runtime, volunteers: int, records: int, signed: int) -> Organisation:
     from sqlalchemy import insert, select, text
 
+    from base.db import Base
     from credentials.store import CredentialRow, InvitationRow, RecordRow, VolunteerRow
     from issuers import service
     from issuers.auth import hash_token
@@ -117,17 +126,40 @@ def generate(runtime, volunteers: int, records: int, signed: int) -> Organisatio
         session.execute(insert(VolunteerRow), volunteer_rows)
 
         record_rows, credential_rows, invitation_rows = [], [], []
+        missions: dict[int, dict] = {}  # a mission of (up to) PER_MISSION volunteers for each run of records
+        participation_rows = []
         statuses = {"issued": 0, "approved": 0, "draft": 0, "submitted": 0, "returned": 0}
         for n in range(records - signed):
             i = signed + n
-            mission_type = MISSION_TYPES[i % len(MISSION_TYPES)]
+            number = i // PER_MISSION
+            mission_type = MISSION_TYPES[number % len(MISSION_TYPES)]
             template = templates[mission_type]
+            if number not in missions:
+                start = date(now.year - (1 if number % 4 == 0 else 0), 1, 1) + timedelta(days=rng.randrange(330))
+                missions[number] = {
+                    "id": _id("mission", number),
+                    "organisation_id": organisation_id,
+                    "mission_type": mission_type,
+                    "catalogue_version": template.catalogue_version,
+                    "title": f"{template.title.rsplit(' ', 1)[0]} {number}",
+                    "municipality": template.municipality,
+                    "start_date": start,
+                    "end_date": start + timedelta(days=rng.randrange(5)),
+                    "planned_volunteers": PER_MISSION,
+                    "visibility": "public" if number % 2 else "closed",
+                    "competences": [item["uri"] for item in template.competences],
+                    "language": "lv",
+                    "status": "closed" if number % 5 == 0 else "open",
+                    "created_at": datetime.combine(start, datetime.min.time(), UTC) - timedelta(days=14),
+                    "updated_at": datetime.combine(start, datetime.min.time(), UTC),
+                }
+            mission = missions[number]
             volunteer_id = volunteer_ids[n % len(volunteer_ids)]
-            start = date(now.year - (1 if i % 4 == 0 else 0), 1, 1) + timedelta(days=rng.randrange(330))
             status, source = _status_of(i)
             statuses[status] += 1
             record_id = _id("record", i)
-            created = datetime.combine(start, datetime.min.time(), UTC) + timedelta(days=3)
+            created = datetime.combine(mission["end_date"], datetime.min.time(), UTC) + timedelta(days=3)
+            hours = Decimal(2 + i % 60)
             record_rows.append(
                 {
                     "id": record_id,
@@ -135,11 +167,11 @@ def generate(runtime, volunteers: int, records: int, signed: int) -> Organisatio
                     "volunteer_id": volunteer_id,
                     "mission_type": mission_type,
                     "catalogue_version": template.catalogue_version,
-                    "title": f"{template.title.rsplit(' ', 1)[0]} {i // 120}",
+                    "title": mission["title"],
                     "municipality": template.municipality,
-                    "start_date": start,
-                    "end_date": start + timedelta(days=rng.randrange(5)),
-                    "hours": Decimal(2 + i % 60),
+                    "start_date": mission["start_date"],
+                    "end_date": mission["end_date"],
+                    "hours": hours,
                     "role": template.role,
                     "narrative": template.narrative,
                     "competences": template.competences,
@@ -156,21 +188,38 @@ def generate(runtime, volunteers: int, records: int, signed: int) -> Organisatio
                     "review_comment": "Lūdzu, precizējiet stundas." if status == "returned" else None,
                 }
             )
-            if source == "volunteer":
+            if source == "volunteer":  # a statement the volunteer drafted from an invitation
                 invitation_rows.append(
                     {
                         "id": _id("invitation", i),
                         "organisation_id": organisation_id,
                         "token_hash": _hex("invitation", i),
                         "mission_type": mission_type,
-                        "title": record_rows[-1]["title"],
+                        "title": mission["title"],
                         "municipality": template.municipality,
-                        "start_date": start,
-                        "end_date": record_rows[-1]["end_date"],
+                        "start_date": mission["start_date"],
+                        "end_date": mission["end_date"],
                         "language": "lv",
                         "expires_at": now + timedelta(days=30),
                         "created_at": created - timedelta(days=1),
                         "record_id": record_id,
+                    }
+                )
+            else:  # a volunteer on the mission: finished with their record once approved, else still active
+                finished = status in ("issued", "approved")
+                participation_rows.append(
+                    {
+                        "id": _id("participation", i),
+                        "mission_id": mission["id"],
+                        "organisation_id": organisation_id,
+                        "volunteer_id": volunteer_id,
+                        "status": "finished" if finished else "active",
+                        "hours": hours,
+                        "by_sessions": False,
+                        "finished_on": mission["end_date"] if finished else None,
+                        "record_id": record_id if finished else None,
+                        "created_at": mission["created_at"],
+                        "updated_at": created,
                     }
                 )
             if status == "issued":
@@ -196,14 +245,18 @@ def generate(runtime, volunteers: int, records: int, signed: int) -> Organisatio
                         "origin": "records",
                     }
                 )
-        for rows, table in (
-            (record_rows, RecordRow),
-            (invitation_rows, InvitationRow),
-            (credential_rows, CredentialRow),
-        ):
+        tables = [(record_rows, RecordRow), (invitation_rows, InvitationRow), (credential_rows, CredentialRow)]
+        if "missions" in Base.metadata.tables:  # the missions tables, once that branch is in
+            tables += [
+                (list(missions.values()), Base.metadata.tables["missions"]),
+                (participation_rows, Base.metadata.tables["mission_participations"]),
+            ]
+        else:
+            missions.clear()
+        for rows, table in tables:
             for first in range(0, len(rows), 5_000):
                 session.execute(insert(table), rows[first : first + 5_000])
-        missions = _missions(session, organisation_id, now)
+        mission_ids = [mission["id"] for mission in missions.values()]
     with runtime.session_factory() as session:  # the planner's statistics, as a database in use has them
         session.execute(text("ANALYZE"))
         session.commit()
@@ -212,10 +265,11 @@ def generate(runtime, volunteers: int, records: int, signed: int) -> Organisatio
         "slug": slug,
         "credential": issued[len(issued) // 2].credential.id,  # a validly signed one, as its public page shows it
         "record": record_rows[len(record_rows) // 2]["id"] if record_rows else "",
+        "statement": next((row["id"] for row in reversed(record_rows) if row["status"] == "submitted"), ""),
         "volunteer_token": f"bench-volunteer-{volunteers // 2}",
         "name": "Kalniņa",
         "year": str(now.year),
-        "mission": missions[len(missions) // 2] if missions else "",
+        "mission": mission_ids[len(mission_ids) // 2] if mission_ids else "",
     }
     counts = {
         "volunteers": volunteers,
@@ -223,7 +277,7 @@ def generate(runtime, volunteers: int, records: int, signed: int) -> Organisatio
         "credentials": len(credential_rows) + signed,
         "signed": signed,
         "statements waiting": statuses["submitted"],
-        "missions": len(missions),
+        "missions": len(mission_ids),
         "real_s": real_seconds,
         "total_s": time.perf_counter() - started,
     }
@@ -244,15 +298,6 @@ def _status_of(i: int) -> tuple[str, str]:
     return "returned", "volunteer"
 
 
-def _missions(session, organisation_id: str, now: datetime) -> list[str]:
-    """Missions of the organisation, once the missions table exists (none until then)."""
-    from base.db import Base
-
-    if "missions" not in Base.metadata.tables:
-        return []
-    return []
-
-
 def _id(kind: str, i: int) -> str:
     return hashlib.md5(f"{kind}-{i}".encode()).hexdigest()
 
@@ -265,22 +310,26 @@ def _hex(kind: str, i: int) -> str:
 
 
 class ServerClock:
-    """The app's outermost ASGI layer: the seconds from a request's arrival to the last byte of its answer."""
+    """The app's outermost ASGI layer: the seconds from a request's arrival to the last byte of its answer, and the
+    CPU seconds this process spent meanwhile (requests come one at a time, so that is the server's: steadier than
+    the wall clock when neighbours load a shared machine)."""
 
     def __init__(self, app):
         self.app = app
         self.seconds: list[float] = []
+        self.cpu_seconds: list[float] = []
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
 
         async def timed_send(message):
             await send(message)
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 self.seconds.append(time.perf_counter() - start)
+                self.cpu_seconds.append(time.process_time() - start_cpu)
 
         await self.app(scope, receive, timed_send)
 
@@ -317,7 +366,10 @@ def measure(runtime, organisation: Organisation, requests: int) -> dict:
         with TestClient(clock, base_url=settings.public_base_url) as client:  # https: cookies are Secure
             signed_in = sign_in(client, OWNER_EMAIL, OWNER_PASSWORD)
             print(f"signed in as the owner: {'yes' if signed_in else 'no (no /login page yet)'}")
-            print(f"{'page':24} {'path':48} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  p95 < 50 ms")
+            print(
+                f"{'page':24} {'path':48} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'CPU p95':>8}"
+                f"  p95 < {TARGET_P95_MS:.0f} ms"
+            )
             for name, template in PAGES:
                 needed = [field for _, field, _, _ in string.Formatter().parse(template) if field]
                 if not all(organisation.values.get(field) for field in needed):
@@ -332,13 +384,25 @@ def measure(runtime, organisation: Organisation, requests: int) -> dict:
                 for _ in range(3):  # warm-up: template compilation, caches
                     client.get(path)
                 clock.seconds.clear()
+                clock.cpu_seconds.clear()
                 for _ in range(requests):
                     client.get(path)
                 ms = [s * 1000 for s in clock.seconds]
                 p50, p95 = statistics.median(ms), percentile(ms, 0.95)
-                results[name] = {"path": path, "status": 200, "p50_ms": p50, "p95_ms": p95, "max_ms": max(ms)}
+                cpu_p95 = percentile([s * 1000 for s in clock.cpu_seconds], 0.95)
+                results[name] = {
+                    "path": path,
+                    "status": 200,
+                    "p50_ms": p50,
+                    "p95_ms": p95,
+                    "max_ms": max(ms),
+                    "cpu_p95_ms": cpu_p95,
+                }
                 verdict = "yes" if p95 < TARGET_P95_MS else "NO"
-                print(f"{name:24} {path[:48]:48} {200:>6} {p50:8.1f} {p95:8.1f} {max(ms):8.1f}  {verdict}", flush=True)
+                print(
+                    f"{name:24} {path[:48]:48} {200:>6} {p50:8.1f} {p95:8.1f} {max(ms):8.1f} {cpu_p95:8.1f}  {verdict}",
+                    flush=True,
+                )
     finally:
         app.state.engine.dispose()
     return results
