@@ -127,7 +127,7 @@ def generate(runtime, volunteers: int, records: int, signed: int) -> Organisatio
 
         record_rows, credential_rows, invitation_rows = [], [], []
         missions: dict[int, dict] = {}  # a mission of (up to) PER_MISSION volunteers for each run of records
-        participation_rows = []
+        participation_rows, on_missions = [], set()
         statuses = {"issued": 0, "approved": 0, "draft": 0, "submitted": 0, "returned": 0}
         for n in range(records - signed):
             i = signed + n
@@ -205,7 +205,9 @@ def generate(runtime, volunteers: int, records: int, signed: int) -> Organisatio
                         "record_id": record_id,
                     }
                 )
-            else:  # a volunteer on the mission: finished with their record once approved, else still active
+            elif (mission["id"], volunteer_id) not in on_missions:
+                # a volunteer on the mission: finished with their record once approved, else still active
+                on_missions.add((mission["id"], volunteer_id))
                 finished = status in ("issued", "approved")
                 participation_rows.append(
                     {
