@@ -37,6 +37,7 @@ from tests.browser.harness import (
     open_page,
     press,
     press_enter,
+    press_space,
     tab_to,
     text_of,
     wait_until,
@@ -96,7 +97,7 @@ class Keyboard(Mouse):
 
     def tick(self, checkbox: WebElement) -> None:
         tab_to(self.driver, checkbox)
-        press(self.driver, Keys.SPACE)
+        press_space(self.driver)
         assert checkbox.is_selected()
 
 
@@ -188,33 +189,20 @@ def journey(person: Mouse, server, tmp_path) -> None:
     # --- A mission (NO PAGE YET: /org/{slug}/missions) --------------------------------------------------------
     start = today_in_latvia() - timedelta(days=30)
     end = start + timedelta(days=2)
-    mission = api(
-        "POST",
-        "/missions",
-        201,
-        mission_type="event-support",
-        title="Cēsu pilsētas svētki",
-        municipality="Cēsu novads",
-        start_date=start.isoformat(),
-        end_date=end.isoformat(),
-        planned_volunteers=3,
-        visibility="public",
-    )
+    work = {
+        "mission_type": "event-support",
+        "title": "Cēsu pilsētas svētki",
+        "municipality": "Cēsu novads",
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+    }
+    mission = api("POST", "/missions", 201, **work, planned_volunteers=3, visibility="public")
 
     # --- Three volunteers: named, pseudonymous (NO PAGE YET), and one invited to draft a statement -----------
     named = api("POST", f"/missions/{mission['id']}/volunteers", 201, volunteer={"name": "Anna Ozola"})
     pseudonymous = api("POST", f"/missions/{mission['id']}/volunteers", 201)
     assert pseudonymous["pseudonym"]  # made here, shown once: the volunteer keeps it
-    invitation = api(
-        "POST",
-        "/invitations",
-        201,
-        mission_type="event-support",
-        title="Cēsu pilsētas svētki",
-        municipality="Cēsu novads",
-        start_date=start.isoformat(),
-        end_date=end.isoformat(),
-    )
+    invitation = api("POST", "/invitations", 201, **work)  # NO PAGE YET: /org/{slug}/missions/... invitations
 
     # The invited volunteer drafts their statement on its page and submits it to the organiser.
     open_page(driver, f"{server.url}/invite/{invitation['token']}")
