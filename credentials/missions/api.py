@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 
 from base.http import LanguageDep, SessionDep
 from credentials.api import StrictInput, VolunteerBody, caller_organisation
-from credentials.batches.api import batch_view
-from credentials.batches.spreadsheet import MAX_BYTES
+from credentials.batches.api import batch_view, read_upload_file, wake_runner
 from credentials.missions import lifecycle
 from credentials.missions import service as missions
 from credentials.missions.missions import HoursInput, MissionInput, SessionInput
@@ -268,7 +267,7 @@ def upload_list(
     principal: PrincipalDep,
     file: UploadFile = File(...),
 ):
-    content = file.file.read(MAX_BYTES + 1)
+    content = read_upload_file(file)
     result = missions.add_volunteer_list(session, principal, ctx, mission_id, content=content, filename=file.filename)
     return _list_view(session, ctx, principal, mission_id, result)
 
@@ -383,8 +382,5 @@ def issue_all(
 ):
     batch = missions.issue_all(session, principal, mission_id)
     view = batch_view(session, batch, ctx.base_url, lang)
-    session.commit()  # before the runner looks for it
-    runner = getattr(request.app.state, "batch_runner", None)
-    if runner is not None:
-        runner.wake()
+    wake_runner(request, session)
     return JSONResponse(view, status_code=202, headers={"Location": view["url"]})

@@ -83,9 +83,13 @@ def validate_mission(data: MissionInput, catalogue) -> ValidMission:
     if mission is None:
         errors.append(field_error("mission_type", "record.mission_type_unknown", code=data.mission_type or ""))
     open_ended = data.end_date is None or (isinstance(data.end_date, str) and not data.end_date.strip())
-    start, end = check_period(data.start_date, data.start_date if open_ended else data.end_date, errors, None)
     if open_ended:
+        period_errors: list[dict] = []  # the start alone: its errors only
+        start, _ = check_period(data.start_date, data.start_date, period_errors, None)
+        errors.extend(error for error in period_errors if error["field"] == "start_date")
         end = None
+    else:
+        start, end = check_period(data.start_date, data.end_date, errors, None)
     municipality = find_municipality(data.municipality)
     if municipality is None:
         errors.append(field_error("municipality", "record.municipality_unknown", value=data.municipality or ""))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
@@ -24,8 +24,8 @@ from catalogue import load_catalogue
 from credentials import service as credentials_service
 from credentials.batches import service as batches_service
 from credentials.batches.spreadsheet import read_upload
-from credentials.batches.store import BatchRow
-from credentials.common import today_in_latvia
+from credentials.batches.store import BatchItemRow, BatchRow
+from credentials.common import RIGA, today_in_latvia
 from credentials.missions import lifecycle
 from credentials.missions.missions import (
     CLOSED,
@@ -732,5 +732,117 @@ def latest_batch(session: Session, mission_id: str) -> str | None:
     )
 
 
-def today() -> date:
-    return today_in_latvia()
+# --- the organisation's dashboard ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    """The organisation's year at a glance, and what waits for someone to act."""
+
+    year: int
+    volunteers: int  # on the year's records or on missions running in the year
+    hours: Decimal  # of the year's records, and of mission volunteers whose record is not made yet
+    credentials: int  # issued this year
+    statements_waiting: int  # volunteers' statements submitted for review
+    missions_running: int
+    waiting_approval: int  # volunteers new on a mission
+    finished_not_issued: int
+    missions_to_close: int  # open, their end passed
+
+
+def dashboard(session: Session, principal: Principal, org: OrganisationRow, today: date) -> Dashboard:
+    """A handful of grouped, indexed queries, whatever the organisation's size."""
+    if not principal.acts_for(org.id):
+        raise UserError("auth.forbidden", kind="forbidden")
+    first, last = date(today.year, 1, 1), date(today.year, 12, 31)
+    counted = (RecordRow.status == "issued") | ((RecordRow.status == "approved") & RecordRow.revises_id.is_(None))
+    year_records = select(RecordRow.volunteer_id, RecordRow.hours).where(
+        RecordRow.organisation_id == org.id, counted, RecordRow.end_date.between(first, last)
+    )
+    in_year = (MissionRow.start_date <= last) & (MissionRow.end_date.is_(None) | (MissionRow.end_date >= first))
+    year_participants = (
+        select(ParticipationRow.volunteer_id, ParticipationRow.hours, ParticipationRow.record_id)
+        .join(MissionRow, MissionRow.id == ParticipationRow.mission_id)
+        .where(ParticipationRow.organisation_id == org.id, in_year)
+    )
+    volunteers = session.scalar(
+        select(func.count()).select_from(
+            year_records.with_only_columns(RecordRow.volunteer_id)
+            .union(year_participants.with_only_columns(ParticipationRow.volunteer_id))
+            .subquery()
+        )
+    )
+    record_hours = session.scalar(year_records.with_only_columns(func.coalesce(func.sum(RecordRow.hours), 0)))
+    mission_hours = session.scalar(
+        year_participants.with_only_columns(func.coalesce(func.sum(ParticipationRow.hours), 0)).where(
+            ParticipationRow.record_id.is_(None)
+        )
+    )
+    credentials = session.scalar(
+        select(func.count())
+        .select_from(CredentialRow)
+        .where(CredentialRow.organisation_id == org.id, CredentialRow.issued_at >= _year_start(today.year))
+    )
+    statements = session.scalar(
+        select(func.count())
+        .select_from(RecordRow)
+        .where(RecordRow.organisation_id == org.id, RecordRow.status == "submitted")
+    )
+    running = (MissionRow.start_date <= today) & (MissionRow.end_date.is_(None) | (MissionRow.end_date >= today))
+    missions_running, missions_to_close = session.execute(
+        select(
+            func.count(case((running, 1))),
+            func.count(case((MissionRow.end_date < today, 1))),
+        ).where(MissionRow.organisation_id == org.id, MissionRow.status == OPEN)
+    ).one()
+    waiting_approval = session.scalar(
+        select(func.count())
+        .select_from(ParticipationRow)
+        .where(ParticipationRow.organisation_id == org.id, ParticipationRow.status == lifecycle.NEW)
+    )
+    finished_not_issued = session.scalar(
+        select(func.count())
+        .select_from(ParticipationRow)
+        .outerjoin(RecordRow, RecordRow.id == ParticipationRow.record_id)
+        .where(
+            ParticipationRow.organisation_id == org.id,
+            ParticipationRow.status == lifecycle.FINISHED,
+            ParticipationRow.record_id.is_(None) | (RecordRow.status == "approved"),
+        )
+    )
+    return Dashboard(
+        year=today.year,
+        volunteers=volunteers or 0,
+        hours=Decimal(record_hours or 0) + Decimal(mission_hours or 0),
+        credentials=credentials or 0,
+        statements_waiting=statements or 0,
+        missions_running=missions_running or 0,
+        waiting_approval=waiting_approval or 0,
+        finished_not_issued=finished_not_issued or 0,
+        missions_to_close=missions_to_close or 0,
+    )
+
+
+def _year_start(year: int) -> datetime:
+    return datetime(year, 1, 1, tzinfo=RIGA)
+
+
+@dataclass
+class IssuedItem:
+    credential_id: str
+    name: str | None
+    kind: str
+
+
+def batch_credentials(session: Session, batch: BatchRow, limit: int = PAGE_SIZE, offset: int = 0) -> list[IssuedItem]:
+    """A page of the credentials a batch issued, with whom each is for (the verification links' list)."""
+    query = (
+        select(CredentialRow.id, VolunteerRow.name, VolunteerRow.kind)
+        .join(BatchItemRow, BatchItemRow.credential_id == CredentialRow.id)
+        .join(VolunteerRow, VolunteerRow.id == CredentialRow.volunteer_id)
+        .where(BatchItemRow.batch_id == batch.id, BatchItemRow.status == "issued")
+        .order_by(BatchItemRow.line)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [IssuedItem(*row) for row in session.execute(query)]

@@ -44,7 +44,9 @@ class ParticipationRow(Base):
     __tablename__ = "mission_participations"
     __table_args__ = (
         UniqueConstraint("mission_id", "volunteer_id"),
-        Index("ix_participations_mission_status", "mission_id", "status"),
+        # The mission page's list, in the order people were added, all of them or by status.
+        Index("ix_participations_mission_added", "mission_id", "created_at", "id"),
+        Index("ix_participations_mission_status", "mission_id", "status", "created_at", "id"),
         Index("ix_participations_org_status", "organisation_id", "status"),
     )
 

@@ -21,7 +21,6 @@ from issuers.http import (
     IssuerContextDep,
     OptionalSignedInDep,
     SignedInDep,
-    WorkspaceDep,
     clear_session_cookie,
     session_token,
     set_session_cookie,
@@ -119,12 +118,6 @@ def dashboard(request: Request, signed_in: SignedInDep, lang: LanguageDep):
     return page(
         request, templates, "issuers/choose.html", lang=lang, user=signed_in.user, memberships=signed_in.memberships
     )
-
-
-@router.get("/org/{slug}")
-def organisation_home(request: Request, ws: WorkspaceDep, lang: LanguageDep):
-    """The organisation's dashboard (the credentials package fills it with the year's figures)."""
-    return page(request, templates, "issuers/home.html", lang=lang, ws=ws.view("dashboard"))
 
 
 # --- a forgotten password --------------------------------------------------------------------------------------

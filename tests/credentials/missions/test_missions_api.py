@@ -154,6 +154,7 @@ def test_other_organisation_gets_404_and_a_reader_cannot_write(client, make_org,
     from base.db import transaction
     from issuers import service
     from issuers.store import OrganisationRow
+    from tests.conftest import _operator
 
     org, other = make_org("owner-org"), make_org("other-org")
     mission = create_mission(client, org)
@@ -192,6 +193,17 @@ def test_other_organisation_gets_404_and_a_reader_cannot_write(client, make_org,
         kwargs = {"json": body} if body is not None else {}
         response = client.request(method.upper(), url, headers=headers, **kwargs)
         assert response.status_code == 403, (method, url, response.text)
+    # a viewer of the organisation (a person's session, bearer) likewise
+    with transaction(app.state.session_factory) as session:
+        service.create_user(session, "viewer@owner-org.example.lv", "Viewer", "viewer-password-1")
+        service.add_member(session, _operator(), "owner-org", "viewer@owner-org.example.lv", "viewer")
+        viewer = {
+            "Authorization": f"Bearer {service.login(session, 'viewer@owner-org.example.lv', 'viewer-password-1')}"
+        }
+    assert client.get(base, headers=viewer).status_code == 200
+    for method, url, body in attempts[1:4] + attempts[5:]:
+        kwargs = {"json": body} if body is not None else {}
+        assert client.request(method.upper(), url, headers=viewer, **kwargs).status_code == 403, (method, url)
     # nothing was written
     assert client.get(base, headers=org.headers()).json()["title"] == "Jāņu festivāls"
     assert client.get(f"{base}/volunteers", headers=org.headers()).json()["volunteers"][0]["status"] == "new"

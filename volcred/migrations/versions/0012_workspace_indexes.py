@@ -21,7 +21,7 @@ def upgrade() -> None:
     with op.batch_alter_table("records") as batch:
         batch.add_column(sa.Column("volunteer_wrote", sa.JSON()))
     op.create_index("ix_records_org_status_submitted", "records", ["organisation_id", "status", "submitted_at"])
-    op.create_index("ix_credentials_org_issued", "credentials", ["organisation_id", "issued_at"])
+    # ix_credentials_org_issued: made by 0011_missions (the dashboard's year uses it too); re-chained in hbrowser
     op.create_index("ix_credentials_org_status_issued", "credentials", ["organisation_id", "status", "issued_at"])
     op.create_index("ix_volunteers_org_name", "volunteers", ["organisation_id", "name"])
     op.create_index("ix_batches_org_created", "batches", ["organisation_id", "created_at"])
@@ -31,7 +31,6 @@ def downgrade() -> None:
     op.drop_index("ix_batches_org_created", "batches")
     op.drop_index("ix_volunteers_org_name", "volunteers")
     op.drop_index("ix_credentials_org_status_issued", "credentials")
-    op.drop_index("ix_credentials_org_issued", "credentials")
     op.drop_index("ix_records_org_status_submitted", "records")
     with op.batch_alter_table("records") as batch:
         batch.drop_column("volunteer_wrote")
