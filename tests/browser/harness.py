@@ -128,6 +128,9 @@ def fill(driver: WebDriver, fields: dict[str, str], form: str = "main form") -> 
         field = container.find_element(By.NAME, name)
         if field.tag_name == "select":
             option_of(field, value).click()
+        elif field.get_attribute("type") == "date":
+            field.clear()
+            field.send_keys(date_keys(driver, value))
         elif field.get_attribute("type") in ("checkbox", "radio"):
             field = container.find_element(By.CSS_SELECTOR, f"[name={json.dumps(name)}][value={json.dumps(value)}]")
             if not field.is_selected():
@@ -135,6 +138,17 @@ def fill(driver: WebDriver, fields: dict[str, str], form: str = "main form") -> 
         else:
             field.clear()
             field.send_keys(value)
+
+
+def date_keys(driver: WebDriver, iso: str) -> str:
+    """What a person types into a date field for `iso` (YYYY-MM-DD): its parts in the order the browser's locale
+    shows them (Chromium's date field follows it), the field moving on by itself after each part."""
+    year, month, day = iso.split("-")
+    order = driver.execute_script(
+        "return new Intl.DateTimeFormat().formatToParts(new Date(2026, 10, 5))"
+        ".filter(p => ['day', 'month', 'year'].includes(p.type)).map(p => p.type);"
+    )
+    return "".join({"year": year, "month": month, "day": day}[part] for part in order)
 
 
 def option_of(select: WebElement, value: str) -> WebElement:

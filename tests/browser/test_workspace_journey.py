@@ -7,13 +7,13 @@ Run with the mouse at 390 px and 1280 px, every page judged by the harness (axe:
 nothing sideways, touch targets on the phone) and screenshotted; and the same journey with the keyboard only (TAB,
 typing, Enter, Space: every TAB stop shows the focus).
 
-Steps without a page yet are done by the same person through the JSON API, with their own session (the browser's
-`vc_session` cookie as the bearer token) — each marked `NO PAGE YET` below; they become browser steps when the
-pages exist (missions: create, add volunteers, hours, statuses, issue all; invitations to draft a statement).
+A step without a page yet is done by the same person through the JSON API, with their own session (the browser's
+`vc_session` cookie as the bearer token), marked `NO PAGE YET` below: inviting a volunteer to draft a statement.
 """
 
 from __future__ import annotations
 
+import json
 import zipfile
 from datetime import timedelta
 
@@ -31,6 +31,7 @@ from tests.browser.harness import (
     chromium,
     click_and_wait,
     cookie,
+    date_keys,
     downloaded,
     fill,
     inspect,
@@ -84,9 +85,21 @@ class Keyboard(Mouse):
             "return arguments[0].map(e => [...document.querySelectorAll('*')].indexOf(e));", [t for t, _ in targets]
         )
         for (field, value), _ in sorted(zip(targets, order), key=lambda pair: pair[1]):
+            if field.get_attribute("type") == "radio":  # TAB reaches a group's checked one; arrows choose
+                name = json.dumps(field.get_attribute("name"))
+                target = container.find_element(By.CSS_SELECTOR, f"[name={name}][value={json.dumps(value)}]")
+                tab_to(self.driver, container.find_element(By.CSS_SELECTOR, f"[name={name}]:checked"))
+                for _ in range(10):
+                    if target.is_selected():
+                        break
+                    press(self.driver, Keys.ARROW_DOWN)
+                assert target.is_selected()
+                continue
             tab_to(self.driver, field)
             if field.tag_name == "select":
                 choose_with_keys(self.driver, value)
+            elif field.get_attribute("type") == "date":
+                press(self.driver, date_keys(self.driver, value))
             else:
                 press(self.driver, Keys.CONTROL + "a")  # what the field held, replaced as a person would
                 press(self.driver, value)
@@ -184,9 +197,8 @@ def journey(person: Mouse, server, tmp_path) -> None:
     assert path_of(driver) == f"{server.url}/org/{slug}"
     assert "Gaida apstiprinājumu" not in text_of(driver, ".workspace-bar")
     person.look("journey-dashboard")
-    api = Api(server, driver)
 
-    # --- A mission (NO PAGE YET: /org/{slug}/missions) --------------------------------------------------------
+    # --- A mission: the town's festival -----------------------------------------------------------------------
     start = today_in_latvia() - timedelta(days=30)
     end = start + timedelta(days=2)
     work = {
@@ -196,13 +208,27 @@ def journey(person: Mouse, server, tmp_path) -> None:
         "start_date": start.isoformat(),
         "end_date": end.isoformat(),
     }
-    mission = api("POST", "/missions", 201, **work, planned_volunteers=3, visibility="public")
+    person.press(link(driver, "Misijas", within=".workspace-nav"))
+    person.look("journey-missions")
+    person.press(link(driver, "Jauna misija"))
+    person.look("journey-mission-new")
+    new_mission = 'main form[method="post"]'
+    person.fill({**work, "planned_volunteers": "3", "visibility": "public"}, new_mission)
+    person.press(button(driver, "Saglabāt", within=new_mission))
+    assert text_of(driver, "h1") == "Cēsu pilsētas svētki", text_of(driver, "main")[:500]
+    person.look("journey-mission")
 
-    # --- Three volunteers: named, pseudonymous (NO PAGE YET), and one invited to draft a statement -----------
-    named = api("POST", f"/missions/{mission['id']}/volunteers", 201, volunteer={"name": "Anna Ozola"})
-    pseudonymous = api("POST", f"/missions/{mission['id']}/volunteers", 201)
-    assert pseudonymous["pseudonym"]  # made here, shown once: the volunteer keeps it
-    invitation = api("POST", "/invitations", 201, **work)  # NO PAGE YET: /org/{slug}/missions/... invitations
+    # --- Three volunteers: one named, one pseudonymous, and one invited to draft a statement ---------------
+    add_one = 'form[action*="/volunteers?"]'
+    person.fill({"name": "Anna Ozola"}, add_one)
+    person.press(button(driver, "Pievienot", within=add_one))
+    assert "Anna Ozola" in text_of(driver, "table")
+    person.fill({"kind": "pseudonymous"}, add_one)
+    person.press(button(driver, "Pievienot", within=add_one))
+    assert "Brīvprātīgā pseidonīms:" in text_of(driver, "main")  # made here, shown once: the volunteer keeps it
+    person.look("journey-mission-volunteers")
+    api = Api(server, driver)
+    invitation = api("POST", "/invitations", 201, **work)  # NO PAGE YET: inviting to draft a statement
 
     # The invited volunteer drafts their statement on its page and submits it to the organiser.
     open_page(driver, f"{server.url}/invite/{invitation['token']}")
@@ -213,19 +239,24 @@ def journey(person: Mouse, server, tmp_path) -> None:
     assert "Apliecinājums iesniegts organizatoram." in text_of(driver, "main"), text_of(driver, "main")[:500]
     person.look("journey-statement-submitted")
 
-    # --- Hours, then approved -> active -> finished for the two on the mission (NO PAGE YET) -------------------
-    api("PUT", f"/missions/{mission['id']}/volunteers/{named['id']}/hours", 200, hours="12")
-    api(
-        "PUT",
-        f"/missions/{mission['id']}/volunteers/{pseudonymous['id']}/hours",
-        200,
-        sessions=[
-            {"date": start.isoformat(), "hours": "4", "note": "Informācijas punkts"},
-            {"date": end.isoformat(), "hours": "3.5"},
-        ],
-    )
-    for action in ("approve", "start", "finish"):
-        api("POST", f"/missions/{mission['id']}/volunteers/status", 200, action=action)
+    # --- Hours of the two on the mission, then approved -> active -> finished for everyone ------------------
+    open_page(driver, f"{server.url}/org/{slug}")  # the organiser back in their workspace
+    person.press(link(driver, "Misijas", within=".workspace-nav"))
+    person.press(link(driver, "Cēsu pilsētas svētki", within="table"))
+    for who, hours in (("Anna Ozola", "12"), ("Pseidonīms brīvprātīgais", "7,5")):
+        person.press(link(driver, who, within="table"))
+        hours_form = 'form[action*="/hours"]'
+        person.fill({"hours": hours}, hours_form)
+        person.press(button(driver, "Saglabāt", within=hours_form))
+        assert "Stundas saglabātas." in text_of(driver, "main"), text_of(driver, "main")[:500]
+        person.look("journey-hours")
+        person.press(link(driver, "← Cēsu pilsētas svētki"))
+    everyone = 'form[action*="/volunteers/status"]'
+    for step in ("approve", "start", "finish"):
+        person.fill({"action": step}, everyone)
+        person.press(button(driver, "Izpildīt", within=everyone))
+    assert len(driver.find_elements(By.CSS_SELECTOR, "table .badge--finished")) == 2
+    person.look("journey-mission-finished")
 
     # --- The organiser approves the statement in the inbox, and issues its credential ------------------------
     open_page(driver, f"{server.url}/org/{slug}")
@@ -239,19 +270,21 @@ def journey(person: Mouse, server, tmp_path) -> None:
     person.press(button(driver, "Izsniegt apliecinājumu"))
     assert "Atvērt publisko pārbaudes lapu" in text_of(driver, "main")
 
-    # --- Issue everyone finished on the mission at once (NO PAGE YET for the button), the progress bar live ---
-    batch = api("POST", f"/missions/{mission['id']}/issue", 202)
-    open_page(driver, f"{server.url}/org/{slug}/batches/{batch['id']}")
-    assert driver.find_element(By.ID, "batch-progress").get_attribute("max") == "2"
+    # --- Issue everyone finished on the mission at once, the progress bar following the batch runner --------
+    person.press(link(driver, "Misijas", within=".workspace-nav"))
+    person.press(link(driver, "Cēsu pilsētas svētki", within="table"))
+    issue_all = 'form[action*="/issue?"]'
+    person.press(button(driver, "Izsniegt apliecinājumus visiem pabeigušajiem", within=issue_all))
+    assert driver.find_element(By.ID, "progress-bar").get_attribute("max") == "2"
     wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, 'a[href*="certificates.zip"]'), 90, "never finished")
-    progress = driver.find_element(By.ID, "batch-progress")
+    progress = driver.find_element(By.ID, "progress-bar")
     assert progress.get_attribute("value") == progress.get_attribute("max") == "2"  # followed live, no reload
-    assert text_of(driver, "#progress-heading") == "Pabeigts"
-    person.look("journey-batch-done")
+    assert text_of(driver, "#progress-heading") == "Gatavs"
+    person.look("journey-issued")
 
     # --- Download the ZIP of certificates ------------------------------------------------------------------
     allow_downloads(driver, tmp_path / "downloads")
-    person.press(link(driver, "Lejupielādēt visus (ZIP, latviski)"), navigates=False)
+    person.press(link(driver, "Lejupielādēt apliecības (ZIP)"), navigates=False)
     archive = downloaded(tmp_path / "downloads", ".zip", 120)
     with zipfile.ZipFile(archive) as opened:
         names = opened.namelist()
