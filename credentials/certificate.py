@@ -64,7 +64,8 @@ ATTESTERS: tuple[str, ...] = ("organiser", "self")
 CREDENTIAL_FILENAME = "credential.json"
 CREDENTIAL_MEDIA_TYPE = "application/json"
 PDF_VARIANT = "pdf/a-3a"  # PDF/A-3 with tags (WeasyPrint turns on pdf_tags for it)
-STATUSES: tuple[str, ...] = ("active", "suspended", "revoked")
+STATUSES: tuple[str, ...] = ("active", "suspended", "revoked", "sample")
+PREVIEW_STATUS = "sample"  # the settings page's preview: marked as a sample across every page
 
 
 @dataclass(frozen=True)
@@ -831,6 +832,7 @@ __all__ = [
     "key_competence_codes",
     "LANGUAGE_MODES",
     "STATUSES",
+    "PREVIEW_STATUS",
     "certificate_cache",
     "certificate_cache_key",
     "certificate_filename",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from base.errors import UserError
-from catalogue import catalogue_version
-from credentials.certificate import LANGUAGE_MODES, CertificateCompetence, CertificateData, Image
+from base.i18n import messages
+from catalogue import catalogue_version, load_catalogue
+from credentials.certificate import LANGUAGE_MODES, PREVIEW_STATUS, CertificateCompetence, CertificateData, Image
 from credentials.common import RIGA, verify_page_url
 from credentials.store import CredentialRow, RecordRow, VolunteerRow
 from issuers.auth import hash_token
@@ -107,4 +109,52 @@ def credentials_of(session: Session, volunteers: list[VolunteerRow]) -> list[Cre
         session.scalars(
             select(CredentialRow).where(CredentialRow.volunteer_id.in_(ids)).order_by(CredentialRow.issued_at.desc())
         )
+    )
+
+
+PREVIEW_MISSION_TYPE = "event-support"
+
+
+def preview_certificate_data(org: OrganisationRow, base_url: str, language: str) -> CertificateData:
+    """A sample certificate of `org` as it stands now (name, logo, signature, signatory) for a made-up volunteer
+    and mission: what the settings page shows while the logo and signature are being chosen. Marked as a sample."""
+    catalogue = load_catalogue()
+    mission = catalogue.mission_type(PREVIEW_MISSION_TYPE)
+    competences = []
+    for uri in catalogue.default_competences(PREVIEW_MISSION_TYPE):
+        competence = catalogue.competence(uri)
+        competences.append(
+            CertificateCompetence(
+                uri=uri,
+                label_lv=competence.label.lv,
+                label_en=competence.label.en,
+                key_competences=tuple(competence.key_competences),
+            )
+        )
+    today = date.today()
+    text_language = "lv" if language == "bilingual" else language
+    municipality = find_municipality(org.municipality)
+    return CertificateData(
+        language=language,
+        organisation_name=org.legal_name,
+        organisation_reg_no=org.registration_number,
+        signatory_name=org.signatory_name or "",
+        signatory_position=org.signatory_position or "",
+        mission_title=messages().get("certificate.preview.mission_title", text_language),
+        mission_type_lv=mission.name.lv,
+        mission_type_en=mission.name.en,
+        municipality=municipality.name(text_language) if municipality else org.municipality,
+        start_date=today.replace(day=1),
+        end_date=today,
+        hours=24,
+        competences=competences,
+        catalogue_version=catalogue.reference()["version"],
+        issue_date=today,
+        credential_id="urn:uuid:00000000-0000-4000-8000-000000000000",
+        verify_url=f"{base_url}/verify",
+        credential={"preview": True},
+        volunteer_name=messages().get("certificate.preview.volunteer", text_language),
+        organisation_logo=Image(org.logo, org.logo_media_type) if org.logo else None,
+        signature_image=Image(org.signature_image, org.signature_media_type) if org.signature_image else None,
+        status=PREVIEW_STATUS,
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from base.errors import UserError
-from base.http import LanguageDep, SessionDep
+from base.http import LanguageDep, SessionDep, run_cpu_bound
 from base.i18n import format_number
 from base.web import render_page, template_environment
 from catalogue import catalogue_version
@@ -18,7 +19,7 @@ from credentials.api import pdf_response
 from credentials.certificates import credentials_of, volunteers_by_link
 from credentials.common import RIGA, verify_page_url
 from credentials.store import RecordRow
-from issuers.http import IssuerContextDep
+from issuers.http import IssuerContextDep, WorkspaceDep
 from issuers.store import OrganisationRow
 
 router = APIRouter(include_in_schema=False)
@@ -92,4 +93,29 @@ def my_credential_json(token: str, credential_id: str, session: SessionDep):
         row.document.encode(),
         media_type="application/json",
         headers={**PRIVATE, "Content-Disposition": f'attachment; filename="credential-{row.id}.json"'},
+    )
+
+
+# --- the organisation's settings: a sample certificate as it looks now (embedded by issuers' settings page) -------
+
+
+@router.get("/org/{slug}/settings/certificate-preview.pdf")
+async def certificate_preview(
+    request: Request,
+    ws: WorkspaceDep,
+    language: Annotated[str, Query(pattern="^(lv|en|bilingual)$")] = "lv",
+):
+    """The organisation's name, logo, signature and signatory on a sample certificate, marked as a sample."""
+    from credentials.certificate import render_certificate
+    from credentials.certificates import preview_certificate_data
+
+    data = preview_certificate_data(ws.org, request.app.state.settings.public_base_url, language)
+    pdf = await run_cpu_bound(request, render_certificate, data)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": 'inline; filename="certificate-sample.pdf"',
+            "Cache-Control": "private, no-store",
+        },
     )

@@ -65,6 +65,10 @@ class RecordRow(Base):
         ),
         # The statements waiting for review, newest first (the workspace's inbox).
         Index("ix_records_org_status_submitted", "organisation_id", "status", "submitted_at"),
+        # The dashboard's year (credentials.missions.service.dashboard): the records of a period, read from the index
+        # alone (it holds every column the year's figures need).
+        Index("ix_records_org_end", "organisation_id", "end_date", "status", "revises_id", "volunteer_id", "hours"),
+        Index("ix_records_org_status", "organisation_id", "status"),  # statements waiting, records by status
         # The credentials' filter by period.
         Index("ix_records_org_period", "organisation_id", "start_date", "end_date"),
     )
@@ -169,8 +173,8 @@ class CredentialRow(Base):
             sqlite_where=text(LIVE_OF_RECORD),
             postgresql_where=text(LIVE_OF_RECORD),
         ),
-        # The workspace's credential list: newest first, by status or not.
-        Index("ix_credentials_org_issued", "organisation_id", "issued_at", "id"),
+        # The workspace's credential list: newest first, by status or not (and the dashboard's year).
+        Index("ix_credentials_org_issued", "organisation_id", "issued_at"),
         Index("ix_credentials_org_status_issued", "organisation_id", "status", "issued_at", "id"),
     )
 

@@ -110,3 +110,7 @@ def validate_organisation(data: OrganisationInput) -> OrganisationInput:
         signatory_name=(data.signatory_name or "").strip() or None,
         signatory_position=(data.signatory_position or "").strip() or None,
     )
+
+
+# The Enterprise Register's public search (the administrator checks a registration there before verifying).
+ENTERPRISE_REGISTER_SEARCH = "https://info.ur.gov.lv/#/data-search?searchTerm={number}"

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import event, func, select
+from sqlalchemy import case, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from base.db import utcnow
 from base.errors import UserError
+from base.mail import queue_email
 from issuers import verification_version  # noqa: F401  (registers the listener that keeps verifiers' caches honest)
 from issuers.audit_store import append_audit
 from issuers.auth import (
@@ -29,8 +30,23 @@ from issuers.did import PublicKeyEntry, did_document, did_web_for, slug_from_did
 from issuers.images import validate_image
 from issuers.keys import decrypt_private_key, encrypt_private_key, generate_key
 from issuers.multikey import did_key_document, did_key_for, did_key_verification_method_id
-from issuers.organisations import DID_METHODS, OrganisationInput, validate_organisation
-from issuers.store import ApiTokenRow, MembershipRow, OrganisationRow, SigningKeyRow, UserRow, new_id
+from issuers.organisations import (
+    DID_METHODS,
+    EMAIL_RE,
+    OrganisationInput,
+    field_error,
+    normalise_registration_number,
+    validate_organisation,
+)
+from issuers.store import (
+    AccountTokenRow,
+    ApiTokenRow,
+    MembershipRow,
+    OrganisationRow,
+    SigningKeyRow,
+    UserRow,
+    new_id,
+)
 from issuers.throttle import Throttle
 
 
@@ -73,7 +89,45 @@ def register_organisation(
         session.flush()
     except IntegrityError:
         raise UserError("org.slug_taken", kind="conflict", slug=data.slug) from None
+    append_audit(session, "organisation.register", organisation_id=org.id, subject_id=org.id)
     return org
+
+
+@dataclass(frozen=True)
+class AccountInput:
+    email: str
+    name: str
+    password: str
+
+
+def register_organisation_with_owner(
+    session: Session, ctx: IssuerContext, account: AccountInput, data: OrganisationInput
+) -> tuple[UserRow, OrganisationRow]:
+    """A person's account and their organisation at once (the /register form): every problem of both reported
+    together, by field, and nothing written unless all is well."""
+    errors: list[dict] = []
+    if not account.name.strip():
+        errors.append(field_error("name", "account.name_required"))
+    if not EMAIL_RE.match(account.email.strip()):
+        errors.append(field_error("email", "org.email_format"))
+    elif session.scalar(select(UserRow.id).where(UserRow.email == account.email.strip().lower())):
+        errors.append(field_error("email", "account.email_registered"))
+    if len(account.password) < 10:
+        errors.append(field_error("password", "auth.password_too_short"))
+    try:
+        validate_organisation(data)
+    except UserError as error:
+        errors.extend(error.errors)
+    if errors:
+        raise UserError("org.invalid", errors=errors)
+    try:
+        with session.begin_nested():
+            user = create_user(session, account.email, account.name, account.password)
+            org = register_organisation(session, ctx, data, admin=user)
+    except UserError as error:  # taken meanwhile, or the registration number is registered already
+        field = "registration_number" if error.key == "org.reg_no_taken" else "legal_name"
+        raise UserError(error.key, kind=error.kind, errors=[field_error(field, error.key, **error.params)]) from None
+    return user, org
 
 
 def update_organisation(session: Session, principal: Principal, slug: str, changes: dict) -> OrganisationRow:
@@ -92,6 +146,14 @@ def update_organisation(session: Session, principal: Principal, slug: str, chang
         if did_method not in DID_METHODS:
             raise UserError("org.did_method_unknown")
         org.issuer_did_method = did_method
+    append_audit(
+        session,
+        "organisation.update",
+        organisation_id=org.id,
+        subject_id=org.id,
+        principal=principal,
+        details={"fields": sorted(changes) + (["issuer_did_method"] if did_method is not None else [])},
+    )
     return org
 
 
@@ -104,6 +166,14 @@ def set_organisation_image(session: Session, principal: Principal, slug: str, wh
         org.logo, org.logo_media_type = (image.data, image.media_type) if image else (None, None)
     else:
         org.signature_image, org.signature_media_type = (image.data, image.media_type) if image else (None, None)
+    append_audit(
+        session,
+        "organisation.image",
+        organisation_id=org.id,
+        subject_id=org.id,
+        principal=principal,
+        details={"image": which, "removed": image is None},
+    )
     return org
 
 
@@ -116,7 +186,16 @@ def change_status(session: Session, principal: Principal, slug: str, status: str
     now = utcnow()
     if status == "verified" and org.verified_at is None:
         org.verified_at = now
+    previous = org.status
     org.status, org.status_changed_at = status, now
+    append_audit(
+        session,
+        "organisation.status",
+        organisation_id=org.id,
+        subject_id=org.id,
+        principal=principal,
+        details={"from": previous, "to": status},
+    )
     return org
 
 
@@ -417,8 +496,12 @@ def add_member(session: Session, principal: Principal, slug: str, email: str, ro
         membership = MembershipRow(user_id=user.id, organisation_id=org.id, role=role)
         session.add(membership)
     else:
+        _keep_an_owner(session, org.id, membership, role)
         membership.role = role
     session.flush()
+    append_audit(
+        session, "member.role", organisation_id=org.id, subject_id=user.id, principal=principal, details={"role": role}
+    )
     return membership
 
 
@@ -430,14 +513,63 @@ def remove_member(session: Session, principal: Principal, slug: str, user_id: st
     )
     if membership is None:
         raise UserError("user.not_found", kind="not_found")
-    admins = session.scalar(
+    _keep_an_owner(session, org.id, membership, None)
+    session.delete(membership)
+    session.flush()
+    append_audit(session, "member.remove", organisation_id=org.id, subject_id=user_id, principal=principal)
+
+
+def _keep_an_owner(session: Session, organisation_id: str, membership: MembershipRow, new_role: str | None) -> None:
+    """Refuses to remove or demote the organisation's last owner (someone must be able to manage it)."""
+    if membership.role != "owner" or new_role == "owner":
+        return
+    owners = session.scalar(
         select(func.count())
         .select_from(MembershipRow)
-        .where(MembershipRow.organisation_id == org.id, MembershipRow.role == "owner")
+        .where(MembershipRow.organisation_id == organisation_id, MembershipRow.role == "owner")
     )
-    if membership.role == "owner" and admins <= 1:
+    if owners <= 1:
         raise UserError("user.last_admin", kind="conflict")
-    session.delete(membership)
+
+
+def change_member_role(session: Session, principal: Principal, slug: str, user_id: str, role: str) -> MembershipRow:
+    """Gives a member another role (never leaving the organisation without an owner)."""
+    org = get_organisation(session, slug)
+    principal.require("organisation.members", org.id)
+    role = normalise_role(role)
+    membership = session.scalar(
+        select(MembershipRow).where(MembershipRow.user_id == user_id, MembershipRow.organisation_id == org.id)
+    )
+    if membership is None:
+        raise UserError("user.not_found", kind="not_found")
+    _keep_an_owner(session, org.id, membership, role)
+    membership.role = role
+    session.flush()
+    append_audit(
+        session, "member.role", organisation_id=org.id, subject_id=user_id, principal=principal, details={"role": role}
+    )
+    return membership
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: str
+    name: str
+    email: str
+    role: str
+    since: datetime
+
+
+def list_members(session: Session, principal: Principal, slug: str) -> list[Member]:
+    org = get_organisation(session, slug)
+    principal.require("organisation.read", org.id)
+    rows = session.execute(
+        select(UserRow.id, UserRow.name, UserRow.email, MembershipRow.role, MembershipRow.created_at)
+        .join(MembershipRow, MembershipRow.user_id == UserRow.id)
+        .where(MembershipRow.organisation_id == org.id)
+        .order_by(UserRow.name, UserRow.email)
+    ).all()
+    return [Member(*row) for row in rows]
 
 
 def issue_organisation_token(
@@ -473,7 +605,16 @@ def create_token(
 ) -> tuple[ApiTokenRow, str]:
     org = get_organisation(session, slug)
     principal.require("organisation.tokens", org.id)
-    return issue_organisation_token(session, org, name, scopes, expires_at, created_by=principal.user_id)
+    row, secret = issue_organisation_token(session, org, name, scopes, expires_at, created_by=principal.user_id)
+    append_audit(
+        session,
+        "token.create",
+        organisation_id=org.id,
+        subject_id=row.id,
+        principal=principal,
+        details={"scopes": list(row.scopes)},
+    )
+    return row, secret
 
 
 def list_tokens(session: Session, principal: Principal, slug: str) -> list[ApiTokenRow]:
@@ -494,16 +635,21 @@ def revoke_token(session: Session, principal: Principal, slug: str, token_id: st
     row = session.get(ApiTokenRow, token_id)
     if row is None or row.organisation_id != org.id:
         raise UserError("token.not_found", kind="not_found")
-    row.revoked_at = row.revoked_at or utcnow()
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        append_audit(session, "token.revoke", organisation_id=org.id, subject_id=row.id, principal=principal)
     return row
 
 
 def login(session: Session, email: str, password: str, hours: int = 12) -> str:
-    from datetime import timedelta
-
     user = session.scalar(select(UserRow).where(UserRow.email == (email or "").strip().lower()))
     if user is None or user.disabled_at is not None or not password_matches(user.password_hash, password):
         raise UserError("auth.login_failed", kind="unauthorised")
+    return start_session(session, user, hours)
+
+
+def start_session(session: Session, user: UserRow, hours: int = 12) -> str:
+    """A new login session for `user`: its secret (a bearer token, or the workspace's cookie)."""
     secret = new_token(SESSION_TOKEN_PREFIX)
     session.add(
         ApiTokenRow(
@@ -534,6 +680,9 @@ def login_throttled(session: Session, throttle: Throttle, email: str, password: 
         raise
 
 
+LAST_USE_PRECISION = timedelta(minutes=5)
+
+
 def authenticate(session: Session, bearer: str | None) -> Principal | None:
     """The principal behind a bearer token, or None when it is unknown, expired or revoked."""
     if not bearer:
@@ -546,6 +695,8 @@ def authenticate(session: Session, bearer: str | None) -> Principal | None:
         org = session.get(OrganisationRow, row.organisation_id)
         if org is None:
             return None
+        if row.last_used_at is None or row.last_used_at < now - LAST_USE_PRECISION:
+            row.last_used_at = now  # what the settings page shows; written at most every few minutes per token
         return Principal(kind="token", token_id=row.id, organisation_id=org.id, scopes=tuple(row.scopes or ()))
     user = session.get(UserRow, row.user_id)
     if user is None or user.disabled_at is not None:
@@ -594,3 +745,221 @@ def user_memberships(session: Session, user_id: str) -> list[Membership]:
         .order_by(OrganisationRow.legal_name)
     ).all()
     return [Membership(*row) for row in rows]
+
+
+# --- one-time links by e-mail: password reset and invitations to join an organisation ----------------------------
+
+PASSWORD_RESET_VALIDITY = timedelta(hours=1)
+INVITATION_VALIDITY = timedelta(days=7)
+PASSWORD_RESET = "password_reset"
+MEMBER_INVITATION = "member_invitation"
+
+
+def _new_account_token(session: Session, purpose: str, email: str, validity: timedelta, **fields) -> tuple[str, str]:
+    """A one-time link's secret (returned once; only its hash is kept) and the row's id."""
+    secret = new_token("vca_")
+    row = AccountTokenRow(
+        id=new_id(),
+        purpose=purpose,
+        token_hash=hash_token(secret),
+        email=email,
+        expires_at=utcnow() + validity,
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return secret, row.id
+
+
+def account_token(session: Session, purpose: str, secret: str) -> AccountTokenRow:
+    """The unused, unexpired link of `purpose` behind `secret`; otherwise one and the same error, whatever the
+    reason (unknown, used, expired), so a link cannot be probed."""
+    row = session.scalar(
+        select(AccountTokenRow).where(
+            AccountTokenRow.token_hash == hash_token(secret or ""), AccountTokenRow.purpose == purpose
+        )
+    )
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise UserError(f"account.{purpose}_link_invalid", kind="not_found")
+    return row
+
+
+def request_password_reset(session: Session, throttle: Throttle, email: str, language: str, base_url: str) -> None:
+    """Sends a reset link to `email` if it belongs to an account; says nothing either way (the page answers the
+    same), so nobody learns which addresses have accounts. Counted per address like failed sign-ins."""
+    account = (email or "").strip().lower()
+    throttle.hit("login_account", f"reset:{account}", "auth.too_many_attempts")
+    user = session.scalar(select(UserRow).where(UserRow.email == account))
+    if user is None or user.disabled_at is not None:
+        return
+    secret, token_id = _new_account_token(session, PASSWORD_RESET, user.email, PASSWORD_RESET_VALIDITY, user_id=user.id)
+    queue_email(
+        session,
+        to=user.email,
+        template="issuers/password_reset",
+        language=language,
+        context={"name": user.name, "link": f"{base_url}/password/reset/{secret}", "hours": 1},
+        kind=PASSWORD_RESET,
+        dedupe_key=f"{PASSWORD_RESET}:{token_id}",
+    )
+
+
+def reset_password(session: Session, secret: str, password: str) -> UserRow:
+    """Sets a new password through a reset link (used once) and ends every session of the account."""
+    row = account_token(session, PASSWORD_RESET, secret)
+    user = session.get(UserRow, row.user_id)
+    if user is None or user.disabled_at is not None:
+        raise UserError("account.password_reset_link_invalid", kind="not_found")
+    user.password_hash = hash_password(password)
+    now = utcnow()
+    row.used_at = now
+    end_sessions(session, user.id)
+    append_audit(session, "account.password_reset", subject_id=user.id)
+    return user
+
+
+def end_sessions(session: Session, user_id: str) -> None:
+    now = utcnow()
+    for token in session.scalars(
+        select(ApiTokenRow).where(
+            ApiTokenRow.user_id == user_id, ApiTokenRow.kind == "session", ApiTokenRow.revoked_at.is_(None)
+        )
+    ):
+        token.revoked_at = now
+
+
+def invite_member(
+    session: Session, principal: Principal, slug: str, email: str, role: str, language: str, base_url: str
+) -> None:
+    """Sends `email` a link to join the organisation with `role` (valid for a week, used once)."""
+    org = get_organisation(session, slug)
+    principal.require("organisation.members", org.id)
+    role = normalise_role(role)
+    address = (email or "").strip().lower()
+    if not EMAIL_RE.match(address):
+        raise UserError("org.email_format", errors=[{"field": "email"}])
+    inviter = session.get(UserRow, principal.user_id) if principal.user_id else None
+    secret, token_id = _new_account_token(
+        session,
+        MEMBER_INVITATION,
+        address,
+        INVITATION_VALIDITY,
+        organisation_id=org.id,
+        role=role,
+        created_by=principal.user_id or principal.token_id,
+    )
+    queue_email(
+        session,
+        to=address,
+        template="issuers/member_invitation",
+        language=language,
+        context={
+            "organisation": org.legal_name,
+            "inviter": inviter.name if inviter else org.legal_name,
+            "role": role,
+            "link": f"{base_url}/invitations/member/{secret}",
+            "days": INVITATION_VALIDITY.days,
+        },
+        kind=MEMBER_INVITATION,
+        dedupe_key=f"{MEMBER_INVITATION}:{token_id}",
+    )
+    append_audit(
+        session,
+        "member.invite",
+        organisation_id=org.id,
+        subject_id=token_id,
+        principal=principal,
+        details={"role": role},
+    )
+
+
+@dataclass(frozen=True)
+class Invitation:
+    email: str
+    role: str
+    organisation: OrganisationRow
+    has_account: bool
+
+
+def open_invitation(session: Session, secret: str) -> Invitation:
+    row = account_token(session, MEMBER_INVITATION, secret)
+    org = session.get(OrganisationRow, row.organisation_id)
+    if org is None or row.role is None:
+        raise UserError("account.member_invitation_link_invalid", kind="not_found")
+    known = session.scalar(select(UserRow.id).where(UserRow.email == row.email)) is not None
+    return Invitation(row.email, row.role, org, known)
+
+
+def accept_invitation(session: Session, secret: str, user: UserRow) -> MembershipRow:
+    """The signed-in person joins with the invitation's role (the link is the proof: it went to the address the
+    owner chose). Someone already a member gets the invitation's role, unless that would leave no owner."""
+    row = account_token(session, MEMBER_INVITATION, secret)
+    row.used_at = utcnow()
+    membership = session.scalar(
+        select(MembershipRow).where(
+            MembershipRow.user_id == user.id, MembershipRow.organisation_id == row.organisation_id
+        )
+    )
+    if membership is None:
+        membership = MembershipRow(user_id=user.id, organisation_id=row.organisation_id, role=row.role)
+        session.add(membership)
+    else:
+        _keep_an_owner(session, membership.organisation_id, membership, row.role)
+        membership.role = row.role or membership.role
+    session.flush()
+    append_audit(
+        session, "member.join", organisation_id=row.organisation_id, subject_id=user.id, details={"role": row.role}
+    )
+    return membership
+
+
+def accept_invitation_with_new_account(session: Session, secret: str, name: str, password: str) -> UserRow:
+    """An invitee without an account creates one (with the invited address) and joins."""
+    row = account_token(session, MEMBER_INVITATION, secret)
+    if not (name or "").strip():
+        raise UserError("account.name_required", errors=[{"field": "name"}])
+    user = create_user(session, row.email, name, password)
+    accept_invitation(session, secret, user)
+    return user
+
+
+# --- the platform administrator's list of organisations ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationPage:
+    rows: list[OrganisationRow]
+    total: int
+    waiting: int
+
+
+def list_organisations(
+    session: Session, principal: Principal, query: str = "", page: int = 1, per_page: int = 25
+) -> OrganisationPage:
+    """Every organisation, those waiting for verification first, then by name; `query` finds a name or a
+    registration number."""
+    principal.require("platform.organisations")
+    condition = OrganisationRow.id.is_not(None)
+    words = (query or "").strip()
+    if words:
+        pattern = f"%{words.lower()}%"
+        condition = func.lower(OrganisationRow.legal_name).like(pattern)
+        number = normalise_registration_number(words)
+        if number.isdigit():
+            condition = condition | OrganisationRow.registration_number.like(f"%{number}%")
+    total = session.scalar(select(func.count()).select_from(OrganisationRow).where(condition)) or 0
+    waiting = (
+        session.scalar(select(func.count()).select_from(OrganisationRow).where(OrganisationRow.status == "pending"))
+        or 0
+    )
+    pending_first = case((OrganisationRow.status == "pending", 0), else_=1)
+    rows = list(
+        session.scalars(
+            select(OrganisationRow)
+            .where(condition)
+            .order_by(pending_first, OrganisationRow.legal_name, OrganisationRow.id)
+            .offset((max(page, 1) - 1) * per_page)
+            .limit(per_page)
+        )
+    )
+    return OrganisationPage(rows, total, waiting)

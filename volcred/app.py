@@ -114,6 +114,8 @@ def _routers():
     from credentials.api import router as credentials_router
     from credentials.batches.api import router as batches_router
     from credentials.batches.pages import router as batches_pages
+    from credentials.missions.api import router as missions_router
+    from credentials.missions.pages import router as missions_pages
     from credentials.pages import router as volunteer_pages
     from credentials.records.api import router as drafts_router
     from credentials.records.pages import router as drafts_pages
@@ -133,6 +135,8 @@ def _routers():
         issuers_pages,
         credentials_router,
         batches_router,
+        missions_router,
+        missions_pages,
         drafts_router,
         volunteer_pages,
         drafts_pages,

@@ -20,6 +20,8 @@ THROTTLED_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/verify/bulk"): "bulk",
     ("POST", "/auth/login"): "login_client",
     ("POST", "/login"): "login_client",
+    ("POST", "/password/forgot"): "login_client",
+    ("POST", "/register"): "login_client",
 }
 
 

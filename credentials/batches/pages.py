@@ -19,7 +19,7 @@ from base.paging import page_number, pager
 from base.web import error_message, page, see_other, template_environment
 from credentials import views
 from credentials.batches import service as batch_service
-from credentials.batches.api import errors_view, read_upload, zip_response
+from credentials.batches.api import certificates_response, errors_view, read_upload_file, wake_runner
 from credentials.batches.store import BatchRow
 from credentials.common import verify_page_url
 from issuers.http import IssuerContextDep, Workspace, WorkspaceDep
@@ -87,7 +87,7 @@ def upload(
             raise UserError("batch.file_missing")
         with session.begin_nested():
             batch = batch_service.create_batch(
-                session, ws.principal, ctx, ws.org, read_upload(file), file.filename, hold=True
+                session, ws.principal, ctx, ws.org, read_upload_file(file), file.filename, hold=True
             )
     except UserError as error:
         if error.kind not in ("invalid", "too_large"):
@@ -168,10 +168,7 @@ def batch_progress(
 def start(batch_id: str, request: Request, ws: WorkspaceDep, lang: LanguageDep, session: SessionDep):
     batch = _batch_of(session, ws, batch_id)
     batch_service.start_batch(session, ws.principal, batch.id)
-    session.commit()  # before the runner looks for it
-    runner = getattr(request.app.state, "batch_runner", None)
-    if runner is not None:
-        runner.wake()
+    wake_runner(request, session)
     return see_other(ws.href(f"/batches/{batch.id}?lang={lang}"), notice="notice.batch_started")
 
 
@@ -218,4 +215,5 @@ def certificates(
     ctx: IssuerContextDep,
     language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
 ):
-    return zip_response(session, ctx, _batch_of(session, ws, batch_id), language)
+    batch = _batch_of(session, ws, batch_id)
+    return certificates_response(batch_service.certificates_zip(session, ctx, batch, language), batch.id)
