@@ -1,4 +1,4 @@
-"""python -m bench [--quick] [crypto|certificates|bulk|http|issue ...]: runs the benchmarks named (default: all)."""
+"""python -m bench [--quick] [crypto|certificates|bulk|http|issue|pages ...]: runs the benchmarks named (default: all)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 
 from bench.common import cores
 
-BENCHMARKS = ("crypto", "certificates", "bulk", "http", "issue")
+BENCHMARKS = ("crypto", "certificates", "bulk", "http", "issue", "pages")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +48,19 @@ def main(argv: list[str] | None = None) -> int:
         help="serve the http run from this "
         "PostgreSQL database, which is emptied first (default: a temporary SQLite database)",
     )
+    parser.add_argument(
+        "--pages-database",
+        metavar="URL",
+        default=None,
+        help="also time the pages on this PostgreSQL database, which is emptied first (default: SQLite only)",
+    )
+    parser.add_argument(
+        "--pages-size",
+        metavar="VOLUNTEERS,RECORDS",
+        default=None,
+        help="the organisation of the pages run (default 10000,50000; 500,2500 with --quick)",
+    )
+    parser.add_argument("--pages-requests", type=int, default=None, help="requests per page (default 200)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
     args = parser.parse_args(argv)
     chosen = args.benchmarks or list(BENCHMARKS)
@@ -80,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
             from bench import issue
 
             results[name] = issue.run(args.quick, args.postgres or os.environ.get("BENCH_DATABASE_URL"))
+        elif name == "pages":
+            from bench import pages
+
+            volunteers, records = map(int, args.pages_size.split(",")) if args.pages_size else (None, None)
+            results[name] = pages.run(args.quick, args.pages_database, volunteers, records, args.pages_requests)
     print(f"\nbench done in {time.perf_counter() - started:.0f} s")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:

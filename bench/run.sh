@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks (all, or those named: crypto certificates bulk http) with the project's virtualenv.
+# Runs the benchmarks (all, or those named: crypto certificates bulk http issue pages) with the project's virtualenv.
 #   bench/run.sh [--quick] [crypto|certificates|bulk|http ...] [--postgres URL] [--json FILE]
 # PostgreSQL for the bulk run: --postgres URL, or BENCH_DATABASE_URL (a database the bench may empty).
 set -euo pipefail

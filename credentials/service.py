@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, defer
 
 from base.db import utcnow
 from base.errors import UserError
@@ -36,7 +36,7 @@ from credentials.records.records import (
     ValidRecord,
     VolunteerInput,
 )
-from credentials.records.service import _visible_record
+from credentials.records.service import _visible_record, pseudonym_lookup
 from credentials.status_lists import _set_status_bit, allocate_status_indices, current_status_lists
 from credentials.store import CredentialRow, RecordRow, StatusListRow, VolunteerRow
 from issuers import service as issuers
@@ -377,3 +377,110 @@ def sign_document(document: dict, identity, created: str) -> dict:
         raise UserError("credential.unknown_context", detail=str(error)) from None
     except CanonicalizationError:
         raise UserError("credential.too_complex") from None  # a "poison" graph of alike blank nodes
+
+
+# --- the workspace's list of credentials ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CredentialFilters:
+    """What the organiser looks for: a volunteer (part of a name, or the whole pseudonym they keep), a mission (its
+    type's code or part of its title), work in a period (overlapping it), a status."""
+
+    volunteer: str = ""
+    mission: str = ""
+    start: date | None = None
+    end: date | None = None
+    status: str = ""
+
+
+@dataclass
+class CredentialLine:
+    credential: CredentialRow
+    record: RecordRow | None
+    volunteer: VolunteerRow | None
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_credentials(
+    session: Session,
+    principal: Principal,
+    ctx: IssuerContext,
+    org: OrganisationRow,
+    filters: CredentialFilters,
+    offset: int,
+    limit: int,
+) -> tuple[list[CredentialLine], int]:
+    """The organisation's credentials that match, newest first, with their records and volunteers (one query for
+    the page, one for the count)."""
+    principal.require("credentials.read", org.id)
+    # Filters on the volunteer or the record are subqueries of the organisation's volunteers or records: the count
+    # and the page read the credentials alone (by their index, newest first) and join only the page's rows.
+    conditions = [CredentialRow.organisation_id == org.id]
+    if filters.status:
+        conditions.append(CredentialRow.status == filters.status)
+    if filters.volunteer:
+        wanted = filters.volunteer.strip()
+        volunteers = select(VolunteerRow.id).where(
+            VolunteerRow.organisation_id == org.id,
+            or_(
+                func.lower(VolunteerRow.name).like(_like(wanted.lower()), escape="\\"),
+                VolunteerRow.email == wanted.lower(),
+                VolunteerRow.pseudonym_lookup == pseudonym_lookup(ctx.kek, org.id, wanted),
+            ),
+        )
+        conditions.append(CredentialRow.volunteer_id.in_(volunteers))
+    record_conditions = []
+    if filters.mission:
+        wanted = filters.mission.strip()
+        record_conditions.append(
+            or_(RecordRow.mission_type == wanted, func.lower(RecordRow.title).like(_like(wanted.lower()), escape="\\"))
+        )
+    if filters.start:
+        record_conditions.append(RecordRow.end_date >= filters.start)
+    if filters.end:
+        record_conditions.append(RecordRow.start_date <= filters.end)
+    if record_conditions:
+        records = select(RecordRow.id).where(RecordRow.organisation_id == org.id, *record_conditions)
+        conditions.append(CredentialRow.record_id.in_(records))
+    total = session.scalar(select(func.count()).select_from(CredentialRow).where(*conditions)) or 0
+    newest_first = (CredentialRow.issued_at.desc(), CredentialRow.id.desc())
+    # The page's ids first (narrow rows, sorted by the index), then those rows with their records and volunteers.
+    page_ids = select(CredentialRow.id).where(*conditions).order_by(*newest_first).offset(offset).limit(limit)
+    rows = session.execute(
+        select(CredentialRow, RecordRow, VolunteerRow)
+        .outerjoin(RecordRow, RecordRow.id == CredentialRow.record_id)
+        .outerjoin(VolunteerRow, VolunteerRow.id == CredentialRow.volunteer_id)
+        .where(CredentialRow.id.in_(page_ids))
+        .options(defer(CredentialRow.document))
+        .order_by(*newest_first)
+    )
+    return [CredentialLine(*row) for row in rows], total
+
+
+def credential_of_organisation(session: Session, principal: Principal, org: OrganisationRow, credential_id: str):
+    """One of the organisation's credentials, with its record and volunteer; another's does not exist here."""
+    principal.require("credentials.read", org.id)
+    row = session.get(CredentialRow, credential_id)
+    if row is None or row.organisation_id != org.id:
+        raise UserError("credential.not_found", kind="not_found")
+    record = session.get(RecordRow, row.record_id) if row.record_id else None
+    volunteer = session.get(VolunteerRow, row.volunteer_id) if row.volunteer_id else None
+    return CredentialLine(row, record, volunteer)
+
+
+def latest_credential_of_record(session: Session, record_id: str | None) -> CredentialRow | None:
+    """The credential issued last from a record (a revoked one included), if any."""
+    if record_id is None:
+        return None
+    return session.scalar(
+        select(CredentialRow)
+        .where(CredentialRow.record_id == record_id)
+        .options(defer(CredentialRow.document))
+        .order_by(CredentialRow.issued_at.desc())
+        .limit(1)
+    )

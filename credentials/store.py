@@ -33,6 +33,7 @@ class VolunteerRow(Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "email"),
         UniqueConstraint("organisation_id", "pseudonym_lookup"),
+        Index("ix_volunteers_org_name", "organisation_id", "name"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -62,10 +63,14 @@ class RecordRow(Base):
             sqlite_where=text(LIVE_ORIGINAL),
             postgresql_where=text(LIVE_ORIGINAL),
         ),
+        # The statements waiting for review, newest first (the workspace's inbox).
+        Index("ix_records_org_status_submitted", "organisation_id", "status", "submitted_at"),
         # The dashboard's year (credentials.missions.service.dashboard): the records of a period, read from the index
         # alone (it holds every column the year's figures need).
         Index("ix_records_org_end", "organisation_id", "end_date", "status", "revises_id", "volunteer_id", "hours"),
         Index("ix_records_org_status", "organisation_id", "status"),  # statements waiting, records by status
+        # The credentials' filter by period.
+        Index("ix_records_org_period", "organisation_id", "start_date", "end_date"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -101,6 +106,9 @@ class RecordRow(Base):
     review_comment: Mapped[str | None] = mapped_column(Text)
     # A correction: the issued record this one replaces (its credential is superseded when this one is issued).
     revises_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"), index=True)
+    # A volunteer's statement the organiser changed at review: what the volunteer had written in each changed field
+    # ({"hours": "12", "competences": [uri, ...]}), so the record shows whose words are whose.
+    volunteer_wrote: Mapped[dict | None] = mapped_column(JSON)
 
 
 class InvitationRow(Base):
@@ -165,7 +173,9 @@ class CredentialRow(Base):
             sqlite_where=text(LIVE_OF_RECORD),
             postgresql_where=text(LIVE_OF_RECORD),
         ),
-        Index("ix_credentials_org_issued", "organisation_id", "issued_at"),  # the dashboard's year
+        # The workspace's credential list: newest first, by status or not (and the dashboard's year).
+        Index("ix_credentials_org_issued", "organisation_id", "issued_at"),
+        Index("ix_credentials_org_status_issued", "organisation_id", "status", "issued_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

@@ -121,11 +121,14 @@ def _routers():
     from catalogue.pages import router as catalogue_pages
     from credentials.api import router as credentials_router
     from credentials.batches.api import router as batches_router
+    from credentials.batches.pages import router as batches_pages
     from credentials.missions.api import router as missions_router
     from credentials.missions.pages import router as missions_pages
     from credentials.pages import router as volunteer_pages
     from credentials.records.api import router as drafts_router
     from credentials.records.pages import router as drafts_pages
+    from credentials.records.statement_pages import router as statements_pages
+    from credentials.workspace.pages import router as credentials_pages
     from issuers.api import router as issuers_router
     from issuers.pages import router as issuers_pages
     from verify.api import router as verify_router
@@ -145,6 +148,9 @@ def _routers():
         drafts_router,
         volunteer_pages,
         drafts_pages,
+        statements_pages,
+        credentials_pages,
+        batches_pages,
         verify_router,
         export_router,
         verify_pages,

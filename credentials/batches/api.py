@@ -48,7 +48,7 @@ def xlsx_template():
     )
 
 
-def _errors_view(errors: list[dict], lang: str) -> list[dict]:
+def errors_view(errors: list[dict], lang: str) -> list[dict]:
     return [{**error, "message": stored_in_language(error, lang)} for error in errors]
 
 
@@ -57,7 +57,7 @@ def checked_view(checked: CheckedUpload, lang: str) -> dict:
         "dry_run": True,
         "rows": checked.rows,
         "valid": len(checked.valid),
-        "errors": _errors_view([error.as_json() for error in checked.errors], lang),
+        "errors": errors_view([error.as_json() for error in checked.errors], lang),
     }
 
 
@@ -68,9 +68,9 @@ def batch_view(session: Session, batch: BatchRow, base_url: str, lang: str) -> d
         "filename": batch.filename,
         "rows": batch.rows,
         "valid": batch.valid,
-        "errors": _errors_view(batch.errors, lang),
+        "errors": errors_view(batch.errors, lang),
         **batch_service.progress_counts(session, batch),
-        "failures": _errors_view(batch_service.failures(session, batch), lang),
+        "failures": errors_view(batch_service.failures(session, batch), lang),
         "created_at": batch.created_at.isoformat(),
         "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
         "revoked_at": batch.revoked_at.isoformat() if batch.revoked_at else None,

@@ -20,7 +20,7 @@ from datetime import timedelta
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from base.db import utcnow
 from base.errors import UserError
@@ -32,7 +32,8 @@ from credentials.batches.spreadsheet import CheckedUpload, SheetRow, check_rows,
 from credentials.batches.store import BatchItemRow, BatchRow
 from credentials.records import service as records_service
 from credentials.records.records import validate_record
-from credentials.store import CredentialRow, RecordRow
+from credentials.store import CredentialRow, RecordRow, VolunteerRow
+from issuers.audit_store import append_audit
 from issuers.auth import Principal
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow, new_id
@@ -65,13 +66,15 @@ def create_batch(
     org: OrganisationRow,
     content: bytes,
     filename: str | None,
+    hold: bool = False,
 ) -> BatchRow:
-    """Stores the checked upload as a queued batch: the bad rows in its report, the valid ones as pending items."""
+    """Stores the checked upload as a queued batch: the bad rows in its report, the valid ones as pending items.
+    With `hold` it waits, "checked", until the organiser has read the check and starts it (`start_batch`)."""
     _require_issuer(principal, org.id)
     checked = check_upload(content, filename)
     batch = BatchRow(
         organisation_id=org.id,
-        status="queued" if checked.valid else "done",
+        status=("checked" if hold else "queued") if checked.valid else "done",
         filename=(filename or "")[:255] or None,
         rows=checked.rows,
         valid=len(checked.valid),
@@ -86,7 +89,19 @@ def create_batch(
         item.payload = _seal(ctx.kek, item.id, row.cells)
         session.add(item)
     session.flush()
+    _audit(session, principal, batch, "batch.create", rows=batch.rows, valid=batch.valid)
     return batch
+
+
+def _audit(session: Session, principal: Principal, batch: BatchRow, action: str, **details: object) -> None:
+    append_audit(
+        session,
+        action,
+        organisation_id=batch.organisation_id,
+        subject_id=batch.id,
+        principal=principal,
+        details=details,
+    )
 
 
 def create_record_batch(
@@ -158,12 +173,53 @@ def cancel_batch(session: Session, principal: Principal, batch_id: str) -> Batch
     batch = get_batch(session, principal, batch_id)
     _require_issuer(principal, batch.organisation_id)
     batch = session.scalar(select(BatchRow).where(BatchRow.id == batch_id).with_for_update())
-    if batch.status not in ("queued", "running"):
+    if batch.status not in ("checked", "queued", "running"):
         raise UserError("batch.not_cancellable", kind="conflict", status=batch.status)
     batch.status, batch.finished_at = "cancelled", utcnow()
     _erase_pending_payloads(session, batch.id)
     session.flush()
+    _audit(session, principal, batch, "batch.cancel")
     return batch
+
+
+def start_batch(session: Session, principal: Principal, batch_id: str) -> BatchRow:
+    """Queues a checked batch for the runner (the organiser has read the check's report)."""
+    batch = get_batch(session, principal, batch_id)
+    _require_issuer(principal, batch.organisation_id)
+    batch = session.scalar(select(BatchRow).where(BatchRow.id == batch_id).with_for_update())
+    if batch.status != "checked":
+        raise UserError("batch.not_startable", kind="conflict", status=batch.status)
+    batch.status = "queued"
+    session.flush()
+    _audit(session, principal, batch, "batch.start")
+    return batch
+
+
+def list_batches(
+    session: Session, principal: Principal, org: OrganisationRow, offset: int, limit: int
+) -> tuple[list[BatchRow], int]:
+    """The organisation's batches, newest first, and how many there are."""
+    principal.require("credentials.read", org.id)
+    total = session.scalar(select(func.count()).select_from(BatchRow).where(BatchRow.organisation_id == org.id))
+    rows = session.scalars(
+        select(BatchRow)
+        .where(BatchRow.organisation_id == org.id)
+        .order_by(BatchRow.created_at.desc(), BatchRow.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), total or 0
+
+
+def certificates_zip(session: Session, ctx: IssuerContext, batch: BatchRow, language: str) -> bytes:
+    """The PDF certificates of the credentials the batch issued, in one ZIP."""
+    from credentials.certificate import zip_certificates  # WeasyPrint: loaded by the first download only
+    from credentials.certificates import certificate_data
+
+    credentials = issued_credentials(session, batch)
+    if not credentials:
+        raise UserError("batch.no_certificates", kind="not_found")
+    return zip_certificates([certificate_data(session, ctx, row, language) for row in credentials])
 
 
 def _erase_pending_payloads(session: Session, batch_id: str) -> None:
@@ -185,15 +241,21 @@ def issued_credentials(session: Session, batch: BatchRow) -> list[CredentialRow]
     )
 
 
-def certificates_zip(session: Session, ctx: IssuerContext, batch: BatchRow, language: str) -> bytes:
-    """The PDF certificates of the credentials the batch issued, as one ZIP."""
-    from credentials.certificate import zip_certificates
-    from credentials.certificates import certificate_data
-
-    credentials = issued_credentials(session, batch)
-    if not credentials:
-        raise UserError("batch.no_certificates", kind="not_found")
-    return zip_certificates([certificate_data(session, ctx, row, language) for row in credentials])
+def issued_with_volunteers(
+    session: Session, batch: BatchRow, limit: int
+) -> list[tuple[CredentialRow, VolunteerRow, RecordRow]]:
+    """The first `limit` credentials the batch issued, in upload order, each with its volunteer and record."""
+    rows = session.execute(
+        select(CredentialRow, VolunteerRow, RecordRow)
+        .join(BatchItemRow, BatchItemRow.credential_id == CredentialRow.id)
+        .join(VolunteerRow, VolunteerRow.id == CredentialRow.volunteer_id)
+        .join(RecordRow, RecordRow.id == CredentialRow.record_id)
+        .where(BatchItemRow.batch_id == batch.id, BatchItemRow.status == "issued")
+        .options(defer(CredentialRow.document))
+        .order_by(BatchItemRow.line)
+        .limit(limit)
+    )
+    return [(credential, volunteer, record) for credential, volunteer, record in rows]
 
 
 def revoke_batch(session: Session, principal: Principal, batch_id: str, reason: str | None) -> BatchRow:

@@ -10,12 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from base.db import Base, UTCDateTime, utcnow
 from issuers.store import new_id
 
-BATCH_STATUSES = ("queued", "running", "done", "cancelled")
+# "checked": uploaded from the workspace and waiting for the organiser to start it after reading the check.
+BATCH_STATUSES = ("checked", "queued", "running", "done", "cancelled")
 ITEM_STATUSES = ("pending", "issued", "skipped", "failed")
 
 
 class BatchRow(Base):
     __tablename__ = "batches"
+    __table_args__ = (Index("ix_batches_org_created", "organisation_id", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -8,7 +8,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
@@ -24,6 +24,7 @@ from credentials.records.records import (
     RecordInput,
     ValidRecord,
     VolunteerInput,
+    format_hours,
     merge_competences,
     validate_record,
 )
@@ -348,7 +349,10 @@ def approve_record(
     action = "approve_edited" if edited and row.status == lifecycle.APPROVED else "approve"
     if not lifecycle.allows(row.status, action, row.source):
         raise UserError("record.cannot_approve", kind="conflict", status=row.status)
+    before = _reviewed_fields(row)
     apply_changes(row, changes)
+    if row.source == "volunteer":
+        _keep_volunteer_words(row, before)
     row.status, row.approved_at = lifecycle.next_status(row.status, action, row.source), utcnow()
     row.approved_by = principal.user_id or principal.token_id
     append_audit(
@@ -360,6 +364,60 @@ def approve_record(
         details={"edited": edited},
     )
     return row
+
+
+REVIEWED_FIELDS = ("title", "municipality", "start_date", "end_date", "hours", "role", "narrative")
+
+
+def _reviewed_fields(row: RecordRow) -> dict:
+    values = {name: getattr(row, name) for name in REVIEWED_FIELDS}
+    values["hours"] = format_hours(row.hours)
+    values["start_date"], values["end_date"] = row.start_date.isoformat(), row.end_date.isoformat()
+    values["competences"] = [item["uri"] for item in row.competences]
+    return values
+
+
+def _keep_volunteer_words(row: RecordRow, before: dict) -> None:
+    """Keeps what the volunteer wrote in each field the organiser changed (the first version they wrote: a second
+    review's edits are still the organiser's)."""
+    after = _reviewed_fields(row)
+    kept = dict(row.volunteer_wrote or {})
+    for name, value in before.items():
+        if after[name] != value and name not in kept:
+            kept[name] = value
+    row.volunteer_wrote = kept or None
+
+
+# The workspace's statements: waiting for review (newest submitted first), and approved but not yet issued.
+REVIEW_LISTS = {lifecycle.SUBMITTED: RecordRow.submitted_at, lifecycle.APPROVED: RecordRow.approved_at}
+
+
+def review_counts(session: Session, principal: Principal, org: OrganisationRow) -> dict[str, int]:
+    """How many of the organisation's records wait in each review list."""
+    principal.require("records.read", org.id)
+    counted = session.execute(
+        select(RecordRow.status, func.count())
+        .where(RecordRow.organisation_id == org.id, RecordRow.status.in_(list(REVIEW_LISTS)))
+        .group_by(RecordRow.status)
+    )
+    return {status: 0 for status in REVIEW_LISTS} | {status: count for status, count in counted}
+
+
+def records_to_review(
+    session: Session, principal: Principal, org: OrganisationRow, status: str, offset: int, limit: int
+) -> list[tuple[RecordRow, VolunteerRow]]:
+    """A page of the organisation's records in one review list (`REVIEW_LISTS`), newest first, with their
+    volunteers."""
+    principal.require("records.read", org.id)
+    rows = session.execute(
+        select(RecordRow, VolunteerRow)
+        .join(VolunteerRow, VolunteerRow.id == RecordRow.volunteer_id)
+        .where(RecordRow.organisation_id == org.id, RecordRow.status == status)
+        .order_by(REVIEW_LISTS[status].desc(), RecordRow.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(record, volunteer) for record, volunteer in rows]
 
 
 def return_record(session: Session, principal: Principal, record_id: str, comment: str) -> RecordRow:

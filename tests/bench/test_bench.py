@@ -37,3 +37,19 @@ def test_issue_bench_issues_over_http_and_compares_with_javascript_signing():
     result = issue.measure_database(None, count=3, rounds=1)
     assert result["http_issue_per_s"] > 0 and result["js_sign_per_s"] > 0 and result["server_cpu_ms"] > 0
     assert math.isfinite(result["ratio_wall"]) and math.isfinite(result["ratio_cpu"])
+
+
+def test_pages_bench_times_every_page_served_for_a_generated_organisation():
+    from bench import pages
+
+    result = pages.one_database("SQLite", None, volunteers=40, records=200, signed=5, requests=3)
+    organisation = result["organisation"]
+    assert (organisation["volunteers"], organisation["records"], organisation["signed"]) == (40, 200, 5)
+    assert organisation["credentials"] > 100 and organisation["statements waiting"] > 0
+    measured = {name: page for name, page in result["pages"].items() if page["status"] == 200}
+    # The public pages exist; the bulk-made volunteer's own page lists their bulk-made credentials.
+    assert {"verification page", "catalogue", "volunteer's own page", "dashboard"} <= measured.keys()
+    for page in measured.values():
+        assert 0 < page["p50_ms"] <= page["p95_ms"] <= page["max_ms"]
+    # Every page the list names is either measured or reported as not served yet: none errs.
+    assert all(page["status"] in (200, 404) for page in result["pages"].values()), result["pages"]

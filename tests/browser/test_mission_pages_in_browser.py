@@ -1,7 +1,7 @@
 """The mission pages of the workspace in headless Chromium at 390 px and 1280 px: a coordinator signs in, creates a
 mission with the form, pastes a list of volunteers, enters hours, and issues everyone with the progress bar; every
 page on the way passes axe-core (no serious or critical violation) and does not scroll sideways. Screenshots go where
-test_pages_in_browser.py puts them."""
+the harness (tests/browser/harness.py) puts them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import httpx
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.browser.test_pages_in_browser import browser, click_and_wait, inspect, open_page  # noqa: F401 - fixture
+from tests.browser.harness import click_and_wait, inspect, open_page
 from tests.credentials.missions.helpers import festival_dates, pasted
 
 
@@ -24,7 +24,7 @@ def _submit(browser, form_action_part: str) -> None:
     click_and_wait(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
 
 
-def test_mission_pages(browser, live_server, make_org):  # noqa: F811 - the fixture imported above
+def test_mission_pages(browser, live_server, make_org):
     org = make_org("browser-missions", legal_name="Biedrība „Festivāls”")
     base = live_server.url
     open_page(browser, f"{base}/login?lang=en")

@@ -8,129 +8,32 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import tempfile
-import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
-import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from credentials.common import credential_loader
 from credentials.proofs.dataintegrity import Ed25519Signature, format_created, sign
 from issuers.multikey import did_key_for, did_key_verification_method_id
+from tests.browser.harness import (
+    PHONE_HEIGHT,
+    click_and_wait,
+    inspect,
+    open_page,
+    screenshot,
+    wait_until,
+)
 from tests.credentials.helpers import record_body
-
-AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = Path(os.environ.get("VOLCRED_SCREENSHOTS") or Path(tempfile.gettempdir()) / "volcred-screenshots")
-PHONE, DESKTOP = 390, 1280
-PHONE_HEIGHT = 844  # an iPhone 12-14's viewport: what a person sees after scanning the QR code
-
-
-@pytest.fixture(params=[PHONE, DESKTOP], ids=["390px", "1280px"])
-def browser(request):
-    assert AXE.exists(), "run scripts/setup --tests (npm ci in tests/browser)"
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--lang=lv",
-        "--hide-scrollbars",
-    ):
-        options.add_argument(argument)
-    options.add_experimental_option("prefs", {"intl.accept_languages": "lv"})  # what headless sends
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(30)
-    driver.width = request.param
-    set_viewport(driver, PHONE_HEIGHT)
-    yield driver
-    driver.quit()
-
-
-def set_viewport(browser, height: int) -> None:
-    """A desktop Chromium window is at least 500 px wide: a phone's viewport is emulated (as DevTools does)."""
-    browser.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": browser.width, "height": height, "deviceScaleFactor": 1, "mobile": browser.width < 500},
-    )
-
-
-def open_page(browser, url: str) -> None:
-    browser.get(url)
-    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
-        lambda driver: driver.execute_script("return document.readyState === 'complete';")
-    )
-
-
-def click_and_wait(browser, element) -> None:
-    browser.execute_script("window.previousPage = true;")
-    element.click()
-    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
-        lambda driver: driver.execute_script(
-            "return window.previousPage === undefined && document.readyState === 'complete';"
-        )
-    )
-
-
-def inspect(browser, name: str) -> None:
-    """Viewport as wide as asked, nothing sideways, a full-page screenshot, and axe's verdict on the page."""
-    assert browser.execute_script("return window.innerWidth;") == browser.width
-    overflow = browser.execute_script(
-        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
-    )
-    assert overflow <= 0, f"{name} scrolls sideways by {overflow} px at {browser.width} px"
-    # Nor sticks out of the screen while the page itself does not scroll (a field cut off at the right edge).
-    cut = browser.execute_script("""
-        return [...document.querySelectorAll('main *')]
-            .filter(e => !e.closest('.table-scroll') && e.getBoundingClientRect().right > window.innerWidth + 0.5)
-            .map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className).slice(0, 5);""")
-    assert cut == [], f"{name} at {browser.width} px: {cut} cross the right edge"
-    screenshot(browser, name)
-    violations = axe_violations(browser)
-    assert violations == [], f"{name} at {browser.width} px: {json.dumps(violations, indent=1)}"
-
-
-def screenshot(browser, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    height = browser.execute_script("return document.documentElement.scrollHeight;")
-    set_viewport(browser, height)
-    try:
-        browser.save_screenshot(str(SHOTS / f"{name}-{browser.width}.png"))
-    finally:
-        set_viewport(browser, PHONE_HEIGHT)
-
-
-def axe_violations(browser) -> list[dict]:
-    browser.execute_script(AXE.read_text())
-    browser.set_script_timeout(60)
-    found = browser.execute_async_script("""
-        const done = arguments[arguments.length - 1];
-        axe.run(document, {resultTypes: ['violations']}).then(
-            result => done(result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                                        nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))),
-            error => done([{id: 'axe-error', impact: 'critical', help: String(error)}]));""")
-    return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
 def committed(check) -> None:
     """Waits until a write the service acknowledged can be read back. The request's transaction is committed by a
     FastAPI dependency whose exit runs after the response has been sent, so the next request may come too early
     (reported; these tests are about the pages, not about that)."""
-    deadline = time.monotonic() + 10
-    while not check():
-        assert time.monotonic() < deadline, "an acknowledged write never became visible"
-        time.sleep(0.05)
+    wait_until(check, 10, "an acknowledged write never became visible")
 
 
 def issue_live(live_server, org, **changes) -> dict:
@@ -307,27 +210,18 @@ def test_statement_form_has_touch_sized_fields(browser, live_server, make_org):
     token = invitation.json()["token"]
     committed(lambda: httpx.get(f"{live_server.url}/invitations/{token}/statement", timeout=30).status_code == 200)
     open_page(browser, f"{live_server.url}/invite/{token}")
-    fields = [
-        element
-        for element in browser.find_elements(
-            By.CSS_SELECTOR,
-            ".statement-form input:not([type=hidden]), .statement-form textarea, .statement-form select, "
-            ".statement-form button, .statement-form summary",
-        )
-        if element.is_displayed()
-    ]
-    assert len(fields) > 5
-    for element in fields:
-        size = browser.execute_script(
-            "const r = arguments[0].getBoundingClientRect(), s = getComputedStyle(arguments[0]);"
-            "return {height: r.height, width: r.width, font: parseFloat(s.fontSize), type: arguments[0].type,"
-            " name: arguments[0].name};",
-            element,
-        )
-        if size["type"] in ("checkbox", "radio"):
-            assert size["height"] >= 24 and size["width"] >= 24, size  # the label around it is the target too
-        else:
-            assert size["height"] >= 44 and size["font"] >= 16, size
+    fields = browser.find_elements(
+        By.CSS_SELECTOR,
+        ".statement-form input:not([type=hidden]), .statement-form textarea, .statement-form select, "
+        ".statement-form button, .statement-form summary",
+    )
+    assert len([element for element in fields if element.is_displayed()]) > 5
+    # No zoom-in on focus (16 px text); inspect() below checks they are big enough to touch on a phone.
+    fonts = browser.execute_script(
+        "return [...document.querySelectorAll('.statement-form input, .statement-form textarea, .statement-form select')]"
+        ".filter(e => !['hidden', 'checkbox', 'radio'].includes(e.type)).map(e => parseFloat(getComputedStyle(e).fontSize));"
+    )
+    assert min(fonts) >= 16, fonts
     inspect(browser, "statement-form")
 
 

@@ -67,3 +67,16 @@ def ob_loader() -> DocumentLoader:
         "assertionMethod": [method],
     }
     return DocumentLoader(documents={OB_ISSUER: controller})
+
+
+@pytest.fixture
+def stranger(app, make_org):
+    """A client signed in as the owner of another organisation (other-org)."""
+    from fastapi.testclient import TestClient
+
+    from tests.pages import sign_in
+
+    make_org("other-org")
+    with TestClient(app) as other:
+        assert sign_in(other, "admin@other-org.example.lv", "admin-password-1").status_code == 303
+        yield other

@@ -7,33 +7,17 @@ import json
 
 import httpx
 import pytest
-from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.browser.harness import DESKTOP, chromium, click_and_wait
 from tests.credentials.helpers import record_body
 
 
 @pytest.fixture
 def browser():
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--lang=lv",
-    ):  # a Latvian browser: the pages speak the browser's language first (an English one gets English)
-        options.add_argument(argument)
-    options.add_experimental_option("prefs", {"intl.accept_languages": "lv"})  # what headless sends
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
+    # A Latvian browser: the pages speak the browser's language first (an English one gets English)
+    with chromium(DESKTOP, lang="lv") as driver:
+        yield driver
 
 
 def issue_live(live_server, org, **changes) -> dict:
@@ -51,17 +35,6 @@ def paste(browser, live_server, credential: dict) -> str:
     browser.execute_script("arguments[0].value = arguments[1];", field, json.dumps(credential))
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form.verify-form button[type=submit]"))
     return verdict(browser)
-
-
-def click_and_wait(browser, element) -> None:
-    """Click and wait for the next page: reading too early would read the old page (or none) on a busy machine."""
-    browser.execute_script("window.previousPage = true;")
-    element.click()
-    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
-        lambda driver: driver.execute_script(
-            "return window.previousPage === undefined && document.readyState === 'complete';"
-        )
-    )
 
 
 def verdict(browser) -> str:

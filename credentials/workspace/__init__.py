@@ -1,0 +1,1 @@
+"""The organiser's workspace pages of issued credentials: the searchable list and a credential's page."""
