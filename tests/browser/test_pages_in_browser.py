@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
