@@ -36,16 +36,8 @@ def certificate_data(session: Session, ctx: IssuerContext, row: CredentialRow, l
     core = set(mission.core_competences)
     competences = []
     for item in record.competences:
-        competence = catalogue.competence(item["uri"])
         competences.append(
-            CertificateCompetence(
-                uri=item["uri"],
-                label_lv=competence.label.lv,
-                label_en=competence.label.en,
-                core=item["uri"] in core,
-                attested_by=item.get("attested_by", "organiser"),
-                key_competences=tuple(competence.key_competences),
-            )
+            certificate_competence(catalogue, item["uri"], item["uri"] in core, item.get("attested_by", "organiser"))
         )
     municipality = find_municipality(record.municipality)
     return CertificateData(
@@ -71,14 +63,31 @@ def certificate_data(session: Session, ctx: IssuerContext, row: CredentialRow, l
         pseudonymous=volunteer.kind == "pseudonymous",
         volunteer_reference=_pseudonymous_reference(record) if volunteer.kind == "pseudonymous" else None,
         role=record.role or None,
-        organisation_logo=Image(organisation.logo, organisation.logo_media_type) if organisation.logo else None,
-        signature_image=(
-            Image(organisation.signature_image, organisation.signature_media_type)
-            if organisation.signature_image
-            else None
-        ),
+        **organisation_images(organisation),
         status=row.status,  # a suspended or revoked credential's certificate says so
     )
+
+
+def certificate_competence(
+    catalogue, uri: str, core: bool = True, attested_by: str = "organiser"
+) -> CertificateCompetence:
+    competence = catalogue.competence(uri)
+    return CertificateCompetence(
+        uri=uri,
+        label_lv=competence.label.lv,
+        label_en=competence.label.en,
+        core=core,
+        attested_by=attested_by,
+        key_competences=tuple(competence.key_competences),
+    )
+
+
+def organisation_images(org: OrganisationRow) -> dict[str, Image | None]:
+    """The organisation's logo and signature image as the certificate takes them."""
+    return {
+        "organisation_logo": Image(org.logo, org.logo_media_type) if org.logo else None,
+        "signature_image": Image(org.signature_image, org.signature_media_type) if org.signature_image else None,
+    }
 
 
 def _name_in_credential(document: dict) -> str | None:
@@ -120,17 +129,9 @@ def preview_certificate_data(org: OrganisationRow, base_url: str, language: str)
     and mission: what the settings page shows while the logo and signature are being chosen. Marked as a sample."""
     catalogue = load_catalogue()
     mission = catalogue.mission_type(PREVIEW_MISSION_TYPE)
-    competences = []
-    for uri in catalogue.default_competences(PREVIEW_MISSION_TYPE):
-        competence = catalogue.competence(uri)
-        competences.append(
-            CertificateCompetence(
-                uri=uri,
-                label_lv=competence.label.lv,
-                label_en=competence.label.en,
-                key_competences=tuple(competence.key_competences),
-            )
-        )
+    competences = [
+        certificate_competence(catalogue, uri) for uri in catalogue.default_competences(PREVIEW_MISSION_TYPE)
+    ]
     today = date.today()
     text_language = "lv" if language == "bilingual" else language
     municipality = find_municipality(org.municipality)
@@ -154,7 +155,6 @@ def preview_certificate_data(org: OrganisationRow, base_url: str, language: str)
         verify_url=f"{base_url}/verify",
         credential={"preview": True},
         volunteer_name=messages().get("certificate.preview.volunteer", text_language),
-        organisation_logo=Image(org.logo, org.logo_media_type) if org.logo else None,
-        signature_image=Image(org.signature_image, org.signature_media_type) if org.signature_image else None,
+        **organisation_images(org),
         status=PREVIEW_STATUS,
     )

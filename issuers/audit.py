@@ -41,6 +41,7 @@ ACTIONS = (
     "token.create",
     "token.revoke",
     "account.password_reset",
+    "account.password_change",
 )
 
 

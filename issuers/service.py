@@ -811,21 +811,23 @@ def reset_password(session: Session, secret: str, password: str) -> UserRow:
     if user is None or user.disabled_at is not None:
         raise UserError("account.password_reset_link_invalid", kind="not_found")
     user.password_hash = hash_password(password)
-    now = utcnow()
-    row.used_at = now
+    row.used_at = utcnow()
     end_sessions(session, user.id)
     append_audit(session, "account.password_reset", subject_id=user.id)
     return user
 
 
-def end_sessions(session: Session, user_id: str) -> None:
+def end_sessions(session: Session, user_id: str, keep: str | None = None) -> None:
+    """Ends every login session of the account except `keep` (the secret of the one in use, if any)."""
+    kept = hash_token(keep) if keep else None
     now = utcnow()
     for token in session.scalars(
         select(ApiTokenRow).where(
             ApiTokenRow.user_id == user_id, ApiTokenRow.kind == "session", ApiTokenRow.revoked_at.is_(None)
         )
     ):
-        token.revoked_at = now
+        if token.token_hash != kept:
+            token.revoked_at = now
 
 
 def invite_member(
@@ -963,3 +965,14 @@ def list_organisations(
         )
     )
     return OrganisationPage(rows, total, waiting)
+
+
+def change_password(session: Session, user: UserRow, current: str, new: str, keep_session: str | None) -> None:
+    """A signed-in person's new password (the current one proves it is them); their other sessions end."""
+    if not password_matches(user.password_hash, current or ""):
+        raise UserError(
+            "account.current_password_wrong", errors=[field_error("current_password", "account.current_password_wrong")]
+        )
+    user.password_hash = hash_password(new)
+    end_sessions(session, user.id, keep=keep_session)
+    append_audit(session, "account.password_change", subject_id=user.id)

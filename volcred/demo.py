@@ -122,7 +122,13 @@ def load_demo(runtime) -> dict:
             service.create_user(
                 session, "admin@demo.example.lv", "Platformas administrators", DEMO_PASSWORD, platform_admin=True
             )
-        summary["platform_admin"] = f"admin@demo.example.lv / {DEMO_PASSWORD}"
+        base = runtime.issuer_context.base_url
+        first = ORGANISATIONS[0].slug
+        summary["workspace"] = f"{base}/login"
+        summary["workspace_login"] = (
+            f"koordinators@{first}.example.lv / {DEMO_PASSWORD} (owner of {ORGANISATIONS[0].legal_name}: {base}/org/{first})"
+        )
+        summary["platform_admin"] = f"admin@demo.example.lv / {DEMO_PASSWORD} ({base}/admin/organisations)"
         for index, data in enumerate(ORGANISATIONS):
             org = session.scalar(select(OrganisationRow).where(OrganisationRow.slug == data.slug))
             if org is not None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from issuers.pages.access import router as access_router
+from issuers.pages.account import router as account_router
 from issuers.pages.admin import router as admin_router
 from issuers.pages.settings import router as settings_router
 
 router = APIRouter(include_in_schema=False)
-for _part in (access_router, admin_router, settings_router):
+for _part in (access_router, account_router, admin_router, settings_router):
     router.include_router(_part)

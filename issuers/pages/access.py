@@ -27,7 +27,7 @@ from issuers.http import (
 )
 from issuers.municipalities import all_municipalities
 from issuers.organisations import LEGAL_FORMS, OrganisationInput
-from issuers.pages.common import form_problem, page_router, templates
+from issuers.pages.common import form_problem, page_router, require_same_passwords, templates
 from issuers.store import OrganisationRow
 
 router = page_router()
@@ -168,8 +168,7 @@ def reset(
     password_again: Password = "",
 ):
     try:
-        if password != password_again:
-            raise UserError("account.passwords_differ", errors=[{"field": "password_again"}])
+        require_same_passwords(password, password_again)
         user = service.reset_password(session, token, password)
     except UserError as error:
         if error.kind == "not_found":

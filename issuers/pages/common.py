@@ -22,6 +22,12 @@ def page_router() -> APIRouter:
     return APIRouter(include_in_schema=False, dependencies=[CSRF_PROTECTED])
 
 
+def require_same_passwords(password: str, again: str) -> None:
+    """The new password typed twice the same (a typo would lock the person out)."""
+    if password != again:
+        raise UserError("account.passwords_differ", errors=[{"field": "password_again"}])
+
+
 def form_problem(error: UserError, lang: str) -> tuple[str | None, dict[str, str]]:
     """A refused form's sentence for the summary (when no field says it) and its messages by field."""
     errors = field_errors(error, lang)

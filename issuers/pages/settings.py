@@ -223,7 +223,8 @@ def remove_member(user_id: str, ws: WorkspaceDep, session: SessionDep, lang: Lan
 def tokens_page(request: Request, ws: Workspace, session, lang: str, status_code: int = 200, **context):
     tokens = service.list_tokens(session, ws.principal, ws.slug)
     context.setdefault("new_secret", None)
-    context.setdefault("form", {"name": "", "scopes": list(SCOPES)})
+    # Least rights by default: managing the organisation is for the token that really needs it.
+    context.setdefault("form", {"name": "", "scopes": [s for s in SCOPES if s != "organisation:admin"]})
     response = settings_page(request, ws, lang, "tokens", status_code, tokens=tokens, scopes=SCOPES, **context)
     response.headers["Cache-Control"] = "private, no-store"  # a new token's secret is on it once
     return response

@@ -223,3 +223,63 @@ def test_an_invitee_with_an_account_signs_in_and_accepts(workspace, app, make_or
         accepted = submit(invitee, link, link, {})
         assert accepted.status_code == 303 and accepted.headers["location"].startswith(workspace.home)
         assert invitee.get(workspace.home).status_code == 200
+
+
+# --- one's own account -------------------------------------------------------------------------------------------
+
+
+def test_the_account_page_changes_the_password_and_ends_the_other_sessions(workspace, app, session_factory):
+    with TestClient(app) as other_device:
+        assert sign_in(other_device, "admin@ws-org.example.lv", "admin-password-1").status_code == 303
+        page = workspace.client.get("/account?lang=en")
+        assert page.status_code == 200 and "admin@ws-org.example.lv" in page.text and "Biedrība ws-org" in page.text
+        before = database_snapshot(session_factory)
+        wrong = submit(
+            workspace.client,
+            "/account",
+            "/account/password",
+            {"current_password": "not-it", "password": "new-password-12", "password_again": "new-password-12"},
+        )
+        assert wrong.status_code == 422 and 'id="current_password-error"' in wrong.text
+        assert database_snapshot(session_factory) == before
+        changed = submit(
+            workspace.client,
+            "/account",
+            "/account/password",
+            {
+                "current_password": "admin-password-1",
+                "password": "new-password-12",
+                "password_again": "new-password-12",
+            },
+        )
+        assert changed.status_code == 303
+        assert workspace.client.get(workspace.home).status_code == 200  # this session stays
+        assert other_device.get(workspace.home, follow_redirects=False).status_code == 303  # the other one ended
+    with TestClient(app) as fresh:
+        assert sign_in(fresh, "admin@ws-org.example.lv", "new-password-12").status_code == 303
+
+
+def test_the_way_in_forms_are_refused_without_the_token_or_from_another_site(workspace, session_factory):
+    client = workspace.client
+    submit(client, "/password/forgot", "/password/forgot", {"email": "admin@ws-org.example.lv"})
+    reset = outbox_link(session_factory, "admin@ws-org.example.lv", "/password/reset/")
+    invite(workspace, "someone@example.lv")
+    invitation = outbox_link(session_factory, "someone@example.lv", "/invitations/member/")
+    forms = [
+        ("/password/forgot", "/password/forgot", {"email": "admin@ws-org.example.lv"}),
+        (reset, reset, {"password": "a-new-password-1", "password_again": "a-new-password-1"}),
+        (invitation, invitation, {"name": "X", "password": "a-new-password-1"}),
+        ("/account", "/account/password", {"current_password": "admin-password-1", "password": "p-12345678901"}),
+    ]
+    for page, action, data in forms:
+        token = csrf_of(client.get(page).text)
+        before = database_snapshot(session_factory)
+        assert client.post(action, data=data, follow_redirects=False).status_code == 403, action
+        cross = client.post(
+            action,
+            data={**data, "csrf_token": token},
+            headers={"origin": "https://evil.example"},
+            follow_redirects=False,
+        )
+        assert cross.status_code == 403, action
+        assert database_snapshot(session_factory) == before, action

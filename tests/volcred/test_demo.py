@@ -9,6 +9,8 @@ import sys
 
 import httpx
 
+from tests.pages import csrf_of
+
 
 def test_demo_loads_once_and_its_credentials_verify(live_server, database_url, tmp_path):
     env = {
@@ -41,3 +43,12 @@ def test_demo_loads_once_and_its_credentials_verify(live_server, database_url, t
     assert again.returncode == 0 and "credentials" not in json.loads(again.stdout)
     registry = httpx.get(f"{live_server.url}/registry").json()["issuers"]
     assert {e["slug"] for e in registry} == {"zala-gauja", "rigas-jauniesi"}
+
+    # The printed demo logins open the workspace and the platform administrator's pages.
+    for key, page in (("workspace_login", "/org/zala-gauja"), ("platform_admin", "/admin/organisations")):
+        email, password = json.loads(again.stdout)[key].split(" (")[0].split(" / ")
+        with httpx.Client(base_url=live_server.url) as browser:
+            token = csrf_of(browser.get("/login").text)
+            signed_in = browser.post("/login", data={"email": email, "password": password, "csrf_token": token})
+            assert signed_in.status_code == 303, key
+            assert browser.get(page).status_code == 200, key
