@@ -61,7 +61,7 @@ def certificate_data(session: Session, ctx: IssuerContext, row: CredentialRow, l
         credential=row.document.encode("utf-8"),  # the signed bytes exactly as issued
         volunteer_name=_name_in_credential(document) if volunteer.kind == "named" else None,
         pseudonymous=volunteer.kind == "pseudonymous",
-        volunteer_reference=_pseudonymous_reference(record) if volunteer.kind == "pseudonymous" else None,
+        volunteer_reference=pseudonymous_reference(record) if volunteer.kind == "pseudonymous" else None,
         role=record.role or None,
         **organisation_images(organisation),
         status=row.status,  # a suspended or revoked credential's certificate says so
@@ -98,7 +98,7 @@ def _name_in_credential(document: dict) -> str | None:
     return None
 
 
-def _pseudonymous_reference(record: RecordRow) -> str:
+def pseudonymous_reference(record: RecordRow) -> str:
     """A short reference the volunteer can match against their own identifier's hash; not personal data."""
     digest = (record.subject_hash or "").removeprefix("sha256$")
     return f"VK-{digest[:4].upper()}-{digest[4:8].upper()}"

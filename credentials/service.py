@@ -418,44 +418,46 @@ def search_credentials(
     """The organisation's credentials that match, newest first, with their records and volunteers (one query for
     the page, one for the count)."""
     principal.require("credentials.read", org.id)
+    # Filters on the volunteer or the record are subqueries of the organisation's volunteers or records: the count
+    # and the page read the credentials alone (by their index, newest first) and join only the page's rows.
     conditions = [CredentialRow.organisation_id == org.id]
     if filters.status:
         conditions.append(CredentialRow.status == filters.status)
     if filters.volunteer:
         wanted = filters.volunteer.strip()
-        conditions.append(
+        volunteers = select(VolunteerRow.id).where(
+            VolunteerRow.organisation_id == org.id,
             or_(
                 func.lower(VolunteerRow.name).like(_like(wanted.lower()), escape="\\"),
                 VolunteerRow.email == wanted.lower(),
                 VolunteerRow.pseudonym_lookup == pseudonym_lookup(ctx.kek, org.id, wanted),
-            )
+            ),
         )
+        conditions.append(CredentialRow.volunteer_id.in_(volunteers))
+    record_conditions = []
     if filters.mission:
         wanted = filters.mission.strip()
-        conditions.append(
+        record_conditions.append(
             or_(RecordRow.mission_type == wanted, func.lower(RecordRow.title).like(_like(wanted.lower()), escape="\\"))
         )
     if filters.start:
-        conditions.append(RecordRow.end_date >= filters.start)
+        record_conditions.append(RecordRow.end_date >= filters.start)
     if filters.end:
-        conditions.append(RecordRow.start_date <= filters.end)
-    joined = (
+        record_conditions.append(RecordRow.start_date <= filters.end)
+    if record_conditions:
+        records = select(RecordRow.id).where(RecordRow.organisation_id == org.id, *record_conditions)
+        conditions.append(CredentialRow.record_id.in_(records))
+    total = session.scalar(select(func.count()).select_from(CredentialRow).where(*conditions)) or 0
+    newest_first = (CredentialRow.issued_at.desc(), CredentialRow.id.desc())
+    # The page's ids first (narrow rows, sorted by the index), then those rows with their records and volunteers.
+    page_ids = select(CredentialRow.id).where(*conditions).order_by(*newest_first).offset(offset).limit(limit)
+    rows = session.execute(
         select(CredentialRow, RecordRow, VolunteerRow)
         .outerjoin(RecordRow, RecordRow.id == CredentialRow.record_id)
         .outerjoin(VolunteerRow, VolunteerRow.id == CredentialRow.volunteer_id)
-        .where(*conditions)
-    )
-    counted = select(func.count()).select_from(CredentialRow)
-    if filters.volunteer:
-        counted = counted.join(VolunteerRow, VolunteerRow.id == CredentialRow.volunteer_id)
-    if filters.mission or filters.start or filters.end:
-        counted = counted.join(RecordRow, RecordRow.id == CredentialRow.record_id)
-    total = session.scalar(counted.where(*conditions)) or 0
-    rows = session.execute(
-        joined.options(defer(CredentialRow.document))
-        .order_by(CredentialRow.issued_at.desc(), CredentialRow.id.desc())
-        .offset(offset)
-        .limit(limit)
+        .where(CredentialRow.id.in_(page_ids))
+        .options(defer(CredentialRow.document))
+        .order_by(*newest_first)
     )
     return [CredentialLine(*row) for row in rows], total
 
@@ -469,3 +471,16 @@ def credential_of_organisation(session: Session, principal: Principal, org: Orga
     record = session.get(RecordRow, row.record_id) if row.record_id else None
     volunteer = session.get(VolunteerRow, row.volunteer_id) if row.volunteer_id else None
     return CredentialLine(row, record, volunteer)
+
+
+def latest_credential_of_record(session: Session, record_id: str | None) -> CredentialRow | None:
+    """The credential issued last from a record (a revoked one included), if any."""
+    if record_id is None:
+        return None
+    return session.scalar(
+        select(CredentialRow)
+        .where(CredentialRow.record_id == record_id)
+        .options(defer(CredentialRow.document))
+        .order_by(CredentialRow.issued_at.desc())
+        .limit(1)
+    )

@@ -69,6 +69,8 @@ class RecordRow(Base):
         # alone (it holds every column the year's figures need).
         Index("ix_records_org_end", "organisation_id", "end_date", "status", "revises_id", "volunteer_id", "hours"),
         Index("ix_records_org_status", "organisation_id", "status"),  # statements waiting, records by status
+        # The credentials' filter by period.
+        Index("ix_records_org_period", "organisation_id", "start_date", "end_date"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -173,7 +175,7 @@ class CredentialRow(Base):
         ),
         # The workspace's credential list: newest first, by status or not (and the dashboard's year).
         Index("ix_credentials_org_issued", "organisation_id", "issued_at"),
-        Index("ix_credentials_org_status_issued", "organisation_id", "status", "issued_at"),
+        Index("ix_credentials_org_status_issued", "organisation_id", "status", "issued_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

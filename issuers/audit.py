@@ -42,6 +42,9 @@ ACTIONS = (
     "token.revoke",
     "account.password_reset",
     "account.password_change",
+    "batch.create",
+    "batch.start",
+    "batch.cancel",
 )
 
 

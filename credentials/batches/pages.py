@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from base.paging import page_number, pager
 from base.web import error_message, page, see_other, template_environment
 from credentials import views
 from credentials.batches import service as batch_service
-from credentials.batches.api import certificates_response, errors_view, read_upload_file
+from credentials.batches.api import certificates_response, errors_view, read_upload_file, wake_runner
 from credentials.batches.store import BatchRow
 from credentials.common import verify_page_url
 from issuers.http import IssuerContextDep, Workspace, WorkspaceDep
@@ -48,7 +48,7 @@ def _list_page(
             {
                 "id": batch.id,
                 "filename": batch.filename or "—",
-                "created": views.date_text(batch.created_at.date(), lang),
+                "created": views.date_text(batch.created_at, lang),
                 "status": batch.status,
                 "rows": batch.rows,
                 "issued": batch.issued,
@@ -106,11 +106,13 @@ def _batch_of(session: Session, ws: Workspace, batch_id: str) -> BatchRow:
 def _batch_context(session: Session, ws: Workspace, base_url: str, batch: BatchRow, lang: str) -> dict:
     counts = batch_service.progress_counts(session, batch)
     done = counts["issued"] + counts["skipped"] + counts["failed"]
-    issued = batch_service.issued_credentials(session, batch) if batch.status not in RUNNING else []
+    issued = (
+        batch_service.issued_with_volunteers(session, batch, SHOWN_CREDENTIALS) if batch.status not in RUNNING else []
+    )
     return {
         "ws": ws.view("batches"),
         "batch": batch,
-        "created": views.date_text(batch.created_at.date(), lang),
+        "created": views.date_text(batch.created_at, lang),
         "counts": counts,
         "done": done,
         "percent": 100 if not batch.valid else round(100 * done / batch.valid),
@@ -118,10 +120,19 @@ def _batch_context(session: Session, ws: Workspace, base_url: str, batch: BatchR
         "errors": errors_view(batch.errors, lang),
         "failures": errors_view(batch_service.failures(session, batch), lang),
         "issued": [
-            {"id": row.id, "verify_url": verify_page_url(base_url, row.id)} for row in issued[:SHOWN_CREDENTIALS]
+            {
+                "id": row.id,
+                "volunteer": views.volunteer_label(volunteer, lang, record),
+                "verify_url": verify_page_url(base_url, row.id),
+            }
+            for row, volunteer, record in issued
         ],
-        "more_issued": max(len(issued) - SHOWN_CREDENTIALS, 0),
+        "more_issued": max(counts["issued"] - len(issued), 0),
         "can_run": ws.can("credentials.issue") and ws.can("records.write"),
+        "can_revoke": ws.can("credentials.status") and not batch.revoked_at and counts["issued"] > 0,
+        "revoked": views.date_text(batch.revoked_at, lang) if batch.revoked_at else "",
+        "revoke_error": None,
+        "reason": "",
         "base": ws.href(f"/batches/{batch.id}"),
     }
 
@@ -131,7 +142,9 @@ def batch_page(
     batch_id: str, request: Request, ws: WorkspaceDep, lang: LanguageDep, session: SessionDep, ctx: IssuerContextDep
 ):
     batch = _batch_of(session, ws, batch_id)
-    return page(request, templates, "batches/batch.html", lang=lang, **_batch_context(session, ws, ctx.base_url, batch, lang))
+    return page(
+        request, templates, "batches/batch.html", lang=lang, **_batch_context(session, ws, ctx.base_url, batch, lang)
+    )
 
 
 @router.get("/org/{slug}/batches/{batch_id}/progress")
@@ -155,10 +168,7 @@ def batch_progress(
 def start(batch_id: str, request: Request, ws: WorkspaceDep, lang: LanguageDep, session: SessionDep):
     batch = _batch_of(session, ws, batch_id)
     batch_service.start_batch(session, ws.principal, batch.id)
-    session.commit()  # before the runner looks for it
-    runner = getattr(request.app.state, "batch_runner", None)
-    if runner is not None:
-        runner.wake()
+    wake_runner(request, session)
     return see_other(ws.href(f"/batches/{batch.id}?lang={lang}"), notice="notice.batch_started")
 
 
@@ -167,6 +177,34 @@ def cancel(batch_id: str, ws: WorkspaceDep, lang: LanguageDep, session: SessionD
     batch = _batch_of(session, ws, batch_id)
     batch_service.cancel_batch(session, ws.principal, batch.id)
     return see_other(ws.href(f"/batches/{batch.id}?lang={lang}"), notice="notice.batch_cancelled")
+
+
+@router.post("/org/{slug}/batches/{batch_id}/revoke")
+def revoke(
+    batch_id: str,
+    request: Request,
+    ws: WorkspaceDep,
+    lang: LanguageDep,
+    session: SessionDep,
+    ctx: IssuerContextDep,
+    reason: Annotated[str, Form(max_length=4000)] = "",
+):
+    """Revokes every credential the batch issued, with one reason (a batch uploaded by mistake)."""
+    batch = _batch_of(session, ws, batch_id)
+    try:
+        with session.begin_nested():
+            batch_service.revoke_batch(session, ws.principal, batch.id, reason)
+    except UserError as error:
+        if error.kind != "invalid":
+            raise
+        session.refresh(batch)
+        context = {
+            **_batch_context(session, ws, ctx.base_url, batch, lang),
+            "revoke_error": error_message(error, lang),
+            "reason": reason,
+        }
+        return page(request, templates, "batches/batch.html", lang=lang, status_code=422, **context)
+    return see_other(ws.href(f"/batches/{batch.id}?lang={lang}"), notice="notice.batch_revoked")
 
 
 @router.get("/org/{slug}/batches/{batch_id}/certificates.zip")

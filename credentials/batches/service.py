@@ -20,7 +20,7 @@ from datetime import timedelta
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from base.db import utcnow
 from base.errors import UserError
@@ -32,7 +32,8 @@ from credentials.batches.spreadsheet import CheckedUpload, SheetRow, check_rows,
 from credentials.batches.store import BatchItemRow, BatchRow
 from credentials.records import service as records_service
 from credentials.records.records import validate_record
-from credentials.store import CredentialRow, RecordRow
+from credentials.store import CredentialRow, RecordRow, VolunteerRow
+from issuers.audit_store import append_audit
 from issuers.auth import Principal
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow, new_id
@@ -88,7 +89,19 @@ def create_batch(
         item.payload = _seal(ctx.kek, item.id, row.cells)
         session.add(item)
     session.flush()
+    _audit(session, principal, batch, "batch.create", rows=batch.rows, valid=batch.valid)
     return batch
+
+
+def _audit(session: Session, principal: Principal, batch: BatchRow, action: str, **details: object) -> None:
+    append_audit(
+        session,
+        action,
+        organisation_id=batch.organisation_id,
+        subject_id=batch.id,
+        principal=principal,
+        details=details,
+    )
 
 
 def create_record_batch(
@@ -165,6 +178,7 @@ def cancel_batch(session: Session, principal: Principal, batch_id: str) -> Batch
     batch.status, batch.finished_at = "cancelled", utcnow()
     _erase_pending_payloads(session, batch.id)
     session.flush()
+    _audit(session, principal, batch, "batch.cancel")
     return batch
 
 
@@ -177,6 +191,7 @@ def start_batch(session: Session, principal: Principal, batch_id: str) -> BatchR
         raise UserError("batch.not_startable", kind="conflict", status=batch.status)
     batch.status = "queued"
     session.flush()
+    _audit(session, principal, batch, "batch.start")
     return batch
 
 
@@ -224,6 +239,23 @@ def issued_credentials(session: Session, batch: BatchRow) -> list[CredentialRow]
             .order_by(BatchItemRow.line)
         )
     )
+
+
+def issued_with_volunteers(
+    session: Session, batch: BatchRow, limit: int
+) -> list[tuple[CredentialRow, VolunteerRow, RecordRow]]:
+    """The first `limit` credentials the batch issued, in upload order, each with its volunteer and record."""
+    rows = session.execute(
+        select(CredentialRow, VolunteerRow, RecordRow)
+        .join(BatchItemRow, BatchItemRow.credential_id == CredentialRow.id)
+        .join(VolunteerRow, VolunteerRow.id == CredentialRow.volunteer_id)
+        .join(RecordRow, RecordRow.id == CredentialRow.record_id)
+        .where(BatchItemRow.batch_id == batch.id, BatchItemRow.status == "issued")
+        .options(defer(CredentialRow.document))
+        .order_by(BatchItemRow.line)
+        .limit(limit)
+    )
+    return [(credential, volunteer, record) for credential, volunteer, record in rows]
 
 
 def revoke_batch(session: Session, principal: Principal, batch_id: str, reason: str | None) -> BatchRow:

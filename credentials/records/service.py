@@ -388,23 +388,36 @@ def _keep_volunteer_words(row: RecordRow, before: dict) -> None:
     row.volunteer_wrote = kept or None
 
 
-def statements_waiting(
-    session: Session, principal: Principal, org: OrganisationRow, offset: int, limit: int
-) -> tuple[list[tuple[RecordRow, VolunteerRow]], int]:
-    """The organisation's volunteer statements waiting for review, newest first, with their volunteers; and how many
-    there are."""
+# The workspace's statements: waiting for review (newest submitted first), and approved but not yet issued.
+REVIEW_LISTS = {lifecycle.SUBMITTED: RecordRow.submitted_at, lifecycle.APPROVED: RecordRow.approved_at}
+
+
+def review_counts(session: Session, principal: Principal, org: OrganisationRow) -> dict[str, int]:
+    """How many of the organisation's records wait in each review list."""
     principal.require("records.read", org.id)
-    waiting = (RecordRow.organisation_id == org.id) & (RecordRow.status == lifecycle.SUBMITTED)
-    total = session.scalar(select(func.count()).select_from(RecordRow).where(waiting)) or 0
+    counted = session.execute(
+        select(RecordRow.status, func.count())
+        .where(RecordRow.organisation_id == org.id, RecordRow.status.in_(list(REVIEW_LISTS)))
+        .group_by(RecordRow.status)
+    )
+    return {status: 0 for status in REVIEW_LISTS} | {status: count for status, count in counted}
+
+
+def records_to_review(
+    session: Session, principal: Principal, org: OrganisationRow, status: str, offset: int, limit: int
+) -> list[tuple[RecordRow, VolunteerRow]]:
+    """A page of the organisation's records in one review list (`REVIEW_LISTS`), newest first, with their
+    volunteers."""
+    principal.require("records.read", org.id)
     rows = session.execute(
         select(RecordRow, VolunteerRow)
         .join(VolunteerRow, VolunteerRow.id == RecordRow.volunteer_id)
-        .where(waiting)
-        .order_by(RecordRow.submitted_at.desc(), RecordRow.id.desc())
+        .where(RecordRow.organisation_id == org.id, RecordRow.status == status)
+        .order_by(REVIEW_LISTS[status].desc(), RecordRow.id.desc())
         .offset(offset)
         .limit(limit)
     )
-    return [(record, volunteer) for record, volunteer in rows], total
+    return [(record, volunteer) for record, volunteer in rows]
 
 
 def return_record(session: Session, principal: Principal, record_id: str, comment: str) -> RecordRow:

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from base.csrf import CSRF_PROTECTED
 from base.errors import UserError
@@ -23,24 +23,43 @@ from credentials.common import verify_page_url
 from credentials.records import lifecycle
 from credentials.records import service as records_service
 from credentials.records.records import RecordChanges, format_hours
-from credentials.store import CredentialRow, RecordRow, VolunteerRow
+from credentials.store import RecordRow, VolunteerRow
 from issuers.http import IssuerContextDep, Workspace, WorkspaceDep
 from issuers.municipalities import all_municipalities
 
 router = APIRouter(include_in_schema=False, dependencies=[CSRF_PROTECTED])
 templates = template_environment([Path(__file__).parent / "templates"])
 PER_PAGE = 25
-EDITABLE_FIELDS = ("title", "municipality", "start_date", "end_date", "hours", "role", "narrative")
+
+
+async def _posted_form(request: Request) -> FormData:
+    return await request.form()  # read once (the CSRF check parsed it already); the endpoint itself stays sync
+
+
+# A form with repeated fields (competences): the endpoint runs in the thread pool like every database-bound one.
+FormDep = Annotated[FormData, Depends(_posted_form)]
+EDITABLE_FIELDS = records_service.REVIEWED_FIELDS  # what the organiser may change at review or in a correction
 
 
 @router.get("/org/{slug}/statements")
-def statements(request: Request, ws: WorkspaceDep, lang: LanguageDep, session: SessionDep, page_: str = Query("1", alias="page")):
+def statements(
+    request: Request,
+    ws: WorkspaceDep,
+    lang: LanguageDep,
+    session: SessionDep,
+    page_: Annotated[str, Query(alias="page", max_length=10)] = "1",
+    show: Annotated[str, Query(max_length=20)] = lifecycle.SUBMITTED,
+):
+    """Statements waiting for review; or (`show=approved`) records approved and waiting to be issued."""
+    show = show if show in records_service.REVIEW_LISTS else lifecycle.SUBMITTED
     number = page_number(page_)
-    rows, total = records_service.statements_waiting(
-        session, ws.principal, ws.org, (number - 1) * PER_PAGE, PER_PAGE
-    )
+    counts = records_service.review_counts(session, ws.principal, ws.org)
+    rows = records_service.records_to_review(session, ws.principal, ws.org, show, (number - 1) * PER_PAGE, PER_PAGE)
     items = [
-        {**views.record_summary(record, volunteer, lang), "submitted": views.date_text(record.submitted_at, lang)}
+        {
+            **views.record_summary(record, volunteer, lang),
+            "when": views.date_text((record.submitted_at if show == lifecycle.SUBMITTED else record.approved_at), lang),
+        }
         for record, volunteer in rows
     ]
     return page(
@@ -50,20 +69,23 @@ def statements(request: Request, ws: WorkspaceDep, lang: LanguageDep, session: S
         lang=lang,
         ws=ws.view("statements"),
         items=items,
-        total=total,
-        pager=pager(str(request.url), number, total, PER_PAGE),
+        show=show,
+        counts=counts,
+        total=counts[show],
+        pager=pager(str(request.url), number, counts[show], PER_PAGE),
     )
 
 
-def record_of(session: Session, ws: Workspace, record_id: str, *, lock: bool = False) -> RecordRow:
+def record_of(session: Session, ws: Workspace, record_id: str) -> RecordRow:
     """A record of this workspace's organisation (another organisation's, even the member's own, is not here)."""
-    row = records_service.get_record(session, ws.principal, record_id, lock=lock)
+    row = records_service.get_record(session, ws.principal, record_id)
     if row.organisation_id != ws.org.id:
         raise UserError("record.not_found", kind="not_found")
     return row
 
 
-def _form_values(record: RecordRow) -> dict:
+def record_form_values(record: RecordRow) -> dict:
+    """The record as its edit form shows it."""
     return {
         "title": record.title,
         "municipality": record.municipality,
@@ -81,7 +103,9 @@ def _competence_choices(record: RecordRow, chosen: list[str], lang: str) -> list
     catalogue = catalogue_version(record.catalogue_version)
     attested = {item["uri"]: item.get("attested_by", "organiser") for item in record.competences}
     notes = {item["uri"]: item.get("note") for item in record.competences}
-    uris = list(dict.fromkeys([*attested, *(link.uri for link in catalogue.mission_type(record.mission_type).competences)]))
+    uris = list(
+        dict.fromkeys([*attested, *(link.uri for link in catalogue.mission_type(record.mission_type).competences)])
+    )
     return [
         {
             "uri": uri,
@@ -101,7 +125,7 @@ def _changes_shown(record: RecordRow, lang: str) -> list[dict]:
     for name in EDITABLE_FIELDS:
         if name not in wrote:
             continue
-        before, now = wrote[name], _form_values(record)[name]
+        before, now = wrote[name], record_form_values(record)[name]
         if name == "municipality":
             before, now = views.municipality_name(before, lang), views.municipality_name(now, lang)
         shown.append({"field": name, "volunteer": before or "—", "organiser": now or "—"})
@@ -134,15 +158,9 @@ def record_page(
     status_code: int = 200,
 ):
     volunteer = session.get(VolunteerRow, record.volunteer_id)
-    values = values or _form_values(record)
-    credential = session.scalar(
-        select(CredentialRow).where(CredentialRow.record_id == record.id).order_by(CredentialRow.issued_at.desc())
-    )
-    revised = (
-        session.scalar(select(CredentialRow).where(CredentialRow.record_id == record.revises_id).limit(1))
-        if record.revises_id
-        else None
-    )
+    values = values or record_form_values(record)
+    credential = credentials_service.latest_credential_of_record(session, record.id)
+    revised = credentials_service.latest_credential_of_record(session, record.revises_id)
     return page(
         request,
         templates,
@@ -152,14 +170,7 @@ def record_page(
         ws=ws.view("statements"),
         record=record,
         summary=views.record_summary(record, volunteer, lang),
-        competences=[
-            {
-                "label": views.competence_label(record, item["uri"], lang),
-                "attested_by": item.get("attested_by", "organiser"),
-                "note": item.get("note"),
-            }
-            for item in record.competences
-        ],
+        competences=views.competence_lines(record, lang),
         changes=_changes_shown(record, lang),
         values=values,
         choices=_competence_choices(record, values["competences"], lang),
@@ -186,7 +197,7 @@ def record_detail(
 
 def _edits(record: RecordRow, form) -> tuple[dict, RecordChanges]:
     """What the form says and the organiser's changes in it (only the fields that differ from the record)."""
-    current = _form_values(record)
+    current = record_form_values(record)
     values = {name: (form.get(name) or "").strip() for name in EDITABLE_FIELDS}
     values["competences"] = [str(uri) for uri in form.getlist("competence")]
     given = {name: values[name] for name in EDITABLE_FIELDS if values[name] != current[name]}
@@ -196,11 +207,17 @@ def _edits(record: RecordRow, form) -> tuple[dict, RecordChanges]:
 
 
 @router.post("/org/{slug}/records/{record_id}/approve")
-async def approve(
-    record_id: str, request: Request, ws: WorkspaceDep, lang: LanguageDep, session: SessionDep, ctx: IssuerContextDep
+def approve(
+    record_id: str,
+    request: Request,
+    form: FormDep,
+    ws: WorkspaceDep,
+    lang: LanguageDep,
+    session: SessionDep,
+    ctx: IssuerContextDep,
 ):
     record = record_of(session, ws, record_id)
-    values, changes = _edits(record, await request.form())
+    values, changes = _edits(record, form)
     try:
         with session.begin_nested():
             records_service.approve_record(session, ws.principal, record.id, changes)

@@ -21,13 +21,16 @@ from credentials import service, views
 from credentials.api import pdf_response
 from credentials.common import verify_page_url
 from credentials.records import service as records_service
-from credentials.records.records import RecordChanges, format_hours
-from credentials.records.statement_pages import EDITABLE_FIELDS
+from credentials.records.records import RecordChanges
+from credentials.records.statement_pages import EDITABLE_FIELDS, FormDep, record_form_values
 from issuers.http import IssuerContextDep, Workspace, WorkspaceDep
 from issuers.municipalities import all_municipalities
 
 router = APIRouter(include_in_schema=False, dependencies=[CSRF_PROTECTED])
-templates = template_environment([Path(__file__).parent / "templates"])
+# The record's facts and edit fields are the statements' macros (credentials/records/templates).
+templates = template_environment(
+    [Path(__file__).parent / "templates", Path(__file__).parent.parent / "records" / "templates"]
+)
 PER_PAGE = 25
 STATUSES = ("active", "suspended", "revoked")
 STATUS_ACTIONS = ("revoke", "suspend", "unsuspend")
@@ -69,8 +72,8 @@ def credentials_list(
         {
             "id": line.credential.id,
             "status": line.credential.status,
-            "issued": views.date_text(line.credential.issued_at.date(), lang),
-            "volunteer": views.volunteer_label(line.volunteer, lang),
+            "issued": views.date_text(line.credential.issued_at, lang),
+            "volunteer": views.volunteer_label(line.volunteer, lang, line.record),
             **(
                 {
                     "title": line.record.title,
@@ -122,17 +125,17 @@ def _credential_page(
         ws=ws.view("credentials"),
         credential=row,
         status_label=views.status_label(row.status, lang),
-        changed=views.date_text(row.status_changed_at.date(), lang) if row.status_changed_at else "",
-        issued=views.date_text(row.issued_at.date(), lang),
+        changed=views.date_text(row.status_changed_at, lang) if row.status_changed_at else "",
+        issued=views.date_text(row.issued_at, lang),
         summary=views.record_summary(record, line.volunteer, lang) if record else None,
         record=record,
-        competences=[
-            {"label": views.competence_label(record, item["uri"], lang), "attested_by": item.get("attested_by")}
-            for item in (record.competences if record else [])
-        ],
+        competences=views.competence_lines(record, lang) if record else [],
         verify_url=verify_page_url(base_url, row.id),
         can_change=ws.can("credentials.status") and row.status != "revoked",
-        can_correct=ws.can("records.write") and record is not None and record.status == "issued",
+        can_correct=ws.can("records.write")
+        and row.status != "revoked"
+        and record is not None
+        and record.status == "issued",
         errors=errors or {},
         message=message,
         reason=reason,
@@ -223,15 +226,7 @@ def _correction_page(
     record = line.record
     if record is None:
         raise UserError("record.not_found", kind="not_found")
-    values = values or {
-        "title": record.title,
-        "municipality": record.municipality,
-        "start_date": record.start_date.isoformat(),
-        "end_date": record.end_date.isoformat(),
-        "hours": format_hours(record.hours),
-        "role": record.role or "",
-        "narrative": record.narrative or "",
-    }
+    values = values or record_form_values(record)
     return page(
         request,
         templates,
@@ -256,19 +251,18 @@ def correction_form(credential_id: str, request: Request, ws: WorkspaceDep, lang
 
 
 @router.post("/org/{slug}/credentials/{credential_id}/correct")
-async def correct(credential_id: str, request: Request, ws: WorkspaceDep, lang: LanguageDep, session: SessionDep):
+def correct(
+    credential_id: str, request: Request, form: FormDep, ws: WorkspaceDep, lang: LanguageDep, session: SessionDep
+):
     """A corrected record, approved as the organiser makes it; its page then offers to issue it (which revokes
     this credential with the reason "superseded")."""
     line = service.credential_of_organisation(session, ws.principal, ws.org, credential_id)
     if line.record is None:
         raise UserError("record.not_found", kind="not_found")
-    form = await request.form()
     values = {name: str(form.get(name) or "").strip() for name in EDITABLE_FIELDS}
     try:
         with session.begin_nested():
-            correction = records_service.revise_record(
-                session, ws.principal, line.record.id, RecordChanges(**{k: v for k, v in values.items()})
-            )
+            correction = records_service.revise_record(session, ws.principal, line.record.id, RecordChanges(**values))
     except UserError as error:
         if error.kind != "invalid":
             raise

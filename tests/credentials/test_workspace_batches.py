@@ -9,6 +9,7 @@ import re
 from sqlalchemy import select
 
 from credentials.batches.store import BatchRow
+from issuers.audit_store import AuditEntryRow
 from tests.credentials.batch_helpers import csv_bytes, good_row, wait_for
 from tests.credentials.workspace_helpers import check_form_refusals
 from tests.pages import submit
@@ -59,7 +60,7 @@ def test_an_unreadable_upload_is_shown_on_the_form(workspace, session_factory):
         assert session.scalar(select(BatchRow)) is None
 
 
-def test_a_good_batch_runs_to_the_end_and_its_page_shows_100_percent_the_zip_and_the_links(workspace):
+def test_a_good_batch_runs_to_the_end_and_its_page_shows_100_percent_the_zip_and_the_links(workspace, session_factory):
     answer = upload_page(workspace.client, csv_bytes([good_row(i) for i in range(1, 4)]))
     batch_url = answer.headers["location"].split("?")[0]
     batch_id = batch_url.rsplit("/", 1)[1]
@@ -83,6 +84,20 @@ def test_a_good_batch_runs_to_the_end_and_its_page_shows_100_percent_the_zip_and
     assert archive.status_code == 200 and archive.content.startswith(b"PK")
     listing = workspace.client.get("/org/ws-org/batches?lang=en")
     assert f"/org/ws-org/batches/{batch_id}" in listing.text and "Finished" in listing.text
+    with session_factory() as session:
+        audited = session.scalars(select(AuditEntryRow.action).where(AuditEntryRow.subject_id == batch_id)).all()
+        assert sorted(audited) == ["batch.create", "batch.start"]
+
+    # Uploaded by mistake: every credential of the batch revoked at once, with one reason.
+    empty = submit(workspace.client, f"{batch_url}?lang=en", f"{batch_url}/revoke?lang=en", {"reason": ""})
+    assert empty.status_code == 422 and 'id="reason-error"' in empty.text
+    revoked = submit(
+        workspace.client, f"{batch_url}?lang=en", f"{batch_url}/revoke?lang=en", {"reason": "Kļūdains fails"}
+    )
+    assert revoked.status_code == 303
+    shown = workspace.client.get(revoked.headers["location"])
+    assert "Every credential of the batch is revoked." in shown.text and "Kļūdains fails" in shown.text
+    assert 'data-verdict="revoked"' in workspace.client.get(links[1].replace("http://127.0.0.1:8000", "")).text
 
 
 def test_the_progress_page_of_a_batch_made_elsewhere_follows_it_while_it_runs(workspace, session_factory):
@@ -96,7 +111,10 @@ def test_the_progress_page_of_a_batch_made_elsewhere_follows_it_while_it_runs(wo
         batch_id = batch.id
     page = workspace.client.get(f"/org/ws-org/batches/{batch_id}?lang=en")
     assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in page.text
-    assert f'hx-get="/org/ws-org/batches/{batch_id}/progress?lang=en"' in page.text and 'hx-trigger="every 1s"' in page.text
+    assert (
+        f'hx-get="/org/ws-org/batches/{batch_id}/progress?lang=en"' in page.text
+        and 'hx-trigger="every 1s"' in page.text
+    )
     assert '<progress id="batch-progress" max="4" value="1">' in page.text and "(25 %)" in page.text
     fragment = workspace.client.get(f"/org/ws-org/batches/{batch_id}/progress?lang=en")
     assert fragment.status_code == 200 and "<html" not in fragment.text and "Stop the batch" in fragment.text
@@ -115,5 +133,15 @@ def test_batch_forms_are_refused_to_anyone_who_may_not_use_them(workspace, sessi
     batch_url = answer.headers["location"].split("?")[0]
     for action in (f"{batch_url}/start", f"{batch_url}/cancel"):
         check_form_refusals(workspace, session_factory, batch_url, action, {}, stranger)
+    check_form_refusals(workspace, session_factory, batch_url, f"{batch_url}/revoke", {"reason": "Kļūda"}, stranger)
     assert stranger.get(batch_url).status_code == 404
     assert stranger.get("/org/ws-org/batches").status_code == 404
+    check_form_refusals(
+        workspace,
+        session_factory,
+        "/org/ws-org/batches",
+        "/org/ws-org/batches",
+        {},
+        stranger,
+        files={"file": ("rows.csv", csv_bytes([good_row(2)]))},
+    )

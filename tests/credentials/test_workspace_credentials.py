@@ -36,7 +36,13 @@ def issued(workspace):
     made["pseudonym"] = issue(
         workspace.client,
         workspace.org,
-        record_body(volunteer={"pseudonym": "zils-putns-2026"}, title="Ziemassvētku tirdziņš", start_date="2026-11-02", end_date="2026-11-02", hours=5),
+        record_body(
+            volunteer={"pseudonym": "zils-putns-2026"},
+            title="Ziemassvētku tirdziņš",
+            start_date="2026-11-02",
+            end_date="2026-11-02",
+            hours=5,
+        ),
     )[1]["credential_id"]
     return made
 
@@ -51,7 +57,7 @@ def test_search_and_filters_find_the_right_credentials(workspace, issued):
     everything = listed(workspace.client)
     assert "3 credentials found." in everything
     assert everything.index("Ziemassvētku tirdziņš") < everything.index("Jāņu festivāls")  # newest first
-    assert "Pseudonymous volunteer" in everything and "zils-putns" not in everything
+    assert "Pseudonymous volunteer VK-" in everything and "zils-putns" not in everything
     only_anna = listed(workspace.client, "&volunteer=kalni")
     assert "1 credential found." in only_anna and "Anna Kalniņa" in only_anna and "Jānis Liepa" not in only_anna
     by_pseudonym = listed(workspace.client, "&volunteer=zils-putns-2026")
@@ -59,10 +65,16 @@ def test_search_and_filters_find_the_right_credentials(workspace, issued):
     by_mission = listed(workspace.client, "&mission=rudens")
     assert "1 credential found." in by_mission and "Jānis Liepa" in by_mission
     by_period = listed(workspace.client, "&from=2026-09-01&to=2026-09-30")
-    assert "1 credential found." in by_period and "Rudens talka" in by_period
+    assert (
+        "1 credential found." in by_period
+        and "Rudens talka" in by_period
+        and "Sep 10\u2009–\u200912, 2026" in by_period
+    )
     nothing = listed(workspace.client, "&volunteer=100%25")  # a % is text, not a wildcard
     assert "0 credentials found." in nothing and "No credential matches." in nothing
-    workspace.client.post(f"/credentials/{issued['janis']}/revoke", json={"reason": "Kļūda"}, headers=workspace.org.headers())
+    workspace.client.post(
+        f"/credentials/{issued['janis']}/revoke", json={"reason": "Kļūda"}, headers=workspace.org.headers()
+    )
     revoked = listed(workspace.client, "&status=revoked")
     assert "1 credential found." in revoked and "Jānis Liepa" in revoked
     active = listed(workspace.client, "&status=active")
@@ -94,10 +106,15 @@ def test_a_credentials_page_downloads_its_certificate_and_links_its_public_page(
 
 def test_revoke_with_a_reason_shows_on_the_public_page(workspace, issued):
     page_url = f"/org/ws-org/credentials/{issued['anna']}?lang=en"
-    without = submit(workspace.client, page_url, f"/org/ws-org/credentials/{issued['anna']}/revoke?lang=en", {"reason": ""})
+    without = submit(
+        workspace.client, page_url, f"/org/ws-org/credentials/{issued['anna']}/revoke?lang=en", {"reason": ""}
+    )
     assert without.status_code == 422 and 'id="revoke-reason-error"' in without.text
     answer = submit(
-        workspace.client, page_url, f"/org/ws-org/credentials/{issued['anna']}/revoke?lang=en", {"reason": "Darbs nenotika"}
+        workspace.client,
+        page_url,
+        f"/org/ws-org/credentials/{issued['anna']}/revoke?lang=en",
+        {"reason": "Darbs nenotika"},
     )
     assert answer.status_code == 303
     shown = workspace.client.get(answer.headers["location"])
@@ -109,10 +126,13 @@ def test_revoke_with_a_reason_shows_on_the_public_page(workspace, issued):
 def test_suspend_and_reinstate(workspace, issued):
     page_url = f"/org/ws-org/credentials/{issued['janis']}?lang=en"
     suspended = submit(
-        workspace.client, page_url, f"/org/ws-org/credentials/{issued['janis']}/suspend?lang=en", {"reason": "Pārbaudām"}
+        workspace.client,
+        page_url,
+        f"/org/ws-org/credentials/{issued['janis']}/suspend?lang=en",
+        {"reason": "Pārbaudām"},
     )
     assert suspended.status_code == 303
-    assert "data-verdict=\"suspended\"" in workspace.client.get(f"/v/{issued['janis']}").text
+    assert 'data-verdict="suspended"' in workspace.client.get(f"/v/{issued['janis']}").text
     shown = workspace.client.get(page_url)
     assert "Reinstate" in shown.text
     back = submit(workspace.client, page_url, f"/org/ws-org/credentials/{issued['janis']}/unsuspend?lang=en", {})
@@ -129,7 +149,13 @@ def test_a_correction_supersedes_the_credential_once_issued(workspace, issued, s
         workspace.client,
         page_url,
         f"/org/ws-org/credentials/{issued['janis']}/correct?lang=en",
-        {"title": "Rudens talka", "municipality": selected, "start_date": "2026-09-10", "end_date": "2026-09-12", "hours": "abc"},
+        {
+            "title": "Rudens talka",
+            "municipality": selected,
+            "start_date": "2026-09-10",
+            "end_date": "2026-09-12",
+            "hours": "abc",
+        },
     )
     assert bad.status_code == 422 and 'id="hours-error"' in bad.text and 'value="abc"' in bad.text
     with session_factory() as session:
@@ -138,7 +164,13 @@ def test_a_correction_supersedes_the_credential_once_issued(workspace, issued, s
         workspace.client,
         page_url,
         f"/org/ws-org/credentials/{issued['janis']}/correct?lang=en",
-        {"title": "Rudens talka", "municipality": selected, "start_date": "2026-09-10", "end_date": "2026-09-12", "hours": "14"},
+        {
+            "title": "Rudens talka",
+            "municipality": selected,
+            "start_date": "2026-09-10",
+            "end_date": "2026-09-12",
+            "hours": "14",
+        },
     )
     assert answer.status_code == 303
     correction = workspace.client.get(answer.headers["location"])
@@ -161,5 +193,10 @@ def test_credential_forms_are_refused_to_anyone_who_may_not_use_them(workspace, 
         check_form_refusals(workspace, session_factory, page_url, action, data, stranger)
     assert stranger.get(page_url).status_code == 404
     assert stranger.get(f"{page_url}/certificate.pdf").status_code == 404
+    suspended = workspace.client.post(
+        f"/credentials/{issued['anna']}/suspend", json={"reason": "Pārbaude"}, headers=workspace.org.headers()
+    )
+    assert suspended.status_code == 200
+    check_form_refusals(workspace, session_factory, page_url, f"{page_url}/unsuspend", {}, stranger)
     assert "0 credentials found." not in listed(workspace.client)
     assert stranger.get("/org/ws-org/credentials").status_code == 404

@@ -25,7 +25,13 @@ def test_the_inbox_lists_submitted_statements_newest_first_with_who_what_and_hou
     assert "18,5" in inbox.text and "Rudens talka" in inbox.text
     assert f"/org/ws-org/records/{second}" in inbox.text
     english = workspace.client.get("/org/ws-org/statements?lang=en")
-    assert "2 statements waiting." in english.text and "18.5" in english.text
+    assert "Waiting for review (2)" in english.text and "18.5" in english.text
+    assert "Approved, waiting to be issued (0)" in english.text
+    # Approved, it moves to the list of records waiting to be issued.
+    assert workspace.client.post(f"/records/{first}/approve", headers=workspace.org.headers()).status_code == 200
+    approved = workspace.client.get("/org/ws-org/statements?show=approved&lang=en")
+    assert "Approved, waiting to be issued (1)" in approved.text and "Waiting for review (1)" in approved.text
+    assert "Anna Kalniņa" in approved.text and "Jānis Liepa" not in approved.text
 
 
 def test_the_inbox_is_paginated(workspace, session_factory):

@@ -7,6 +7,7 @@ import re
 
 from catalogue import load_catalogue
 from tests.authz import database_snapshot
+from tests.credentials.test_drafts import invite, statement
 from tests.pages import csrf_of
 
 
@@ -17,26 +18,8 @@ def mission_with_options():
 def submitted_statement(client, org, name: str = "Līga Bērziņa", email: str = "liga@example.lv") -> tuple[str, str]:
     """A volunteer's statement, drafted through the invitation link and submitted; returns (record id, token)."""
     mission = mission_with_options()
-    core = list(mission.core_competences)
-    optional = [link.uri for link in mission.competences if link.uri not in core]
-    invitation = client.post(
-        "/invitations",
-        json={"mission_type": mission.code, "title": "Rudens talka", "start_date": "2026-10-01", "end_date": "2026-10-05"},
-        headers=org.headers(),
-    )
-    assert invitation.status_code == 201, invitation.text
-    token = invitation.json()["token"]
-    body = {
-        "volunteer": {"name": name, "email": email},
-        "start_date": "2026-10-01",
-        "end_date": "2026-10-05",
-        "hours": "18,5",
-        "municipality": "Cēsu novads",
-        "role": "Grupas vadītāja",
-        "narrative": "Vadīju piecu cilvēku grupu.",
-        "competences": [core[0], {"uri": optional[0], "note": "Iemācījos plānot darbu citiem."}],
-        "submit": True,
-    }
+    token = invite(client, org, mission)["token"]
+    body = {**statement(mission, volunteer={"name": name, "email": email}), "submit": True}
     saved = client.put(f"/invitations/{token}/statement", json=body)
     assert saved.status_code == 200, saved.text
     records = client.get("/records?status=submitted", headers=org.headers()).json()["records"]
@@ -52,16 +35,21 @@ def refused_without_change(session_factory, post, expected: tuple[int, ...] = (4
     assert database_snapshot(session_factory) == before
 
 
-def check_form_refusals(workspace, session_factory, page_url: str, action: str, data: dict, stranger):
+def check_form_refusals(workspace, session_factory, page_url: str, action: str, data: dict, stranger, files=None):
     """The form at `action` (on `page_url`) posted without the token, from another site, by a viewer and by another
     organisation's member: each refused (403, 403, 403, 404), nothing written."""
     client = workspace.client
     token = csrf_of(client.get(page_url).text)
-    refused_without_change(session_factory, lambda: client.post(action, data=data, follow_redirects=False), (403,))
+    refused_without_change(
+        session_factory, lambda: client.post(action, data=data, files=files, follow_redirects=False), (403,)
+    )
     refused_without_change(
         session_factory,
         lambda: client.post(
-            action, data={**data, "csrf_token": token}, headers={"origin": "https://evil.example"}, follow_redirects=False
+            action,
+            data={**data, "csrf_token": token},
+            headers={"origin": "https://evil.example"},
+            follow_redirects=False,
         ),
         (403,),
     )
@@ -72,13 +60,13 @@ def check_form_refusals(workspace, session_factory, page_url: str, action: str, 
     viewer_token = csrf_of(viewer_page.text)
     refused_without_change(
         session_factory,
-        lambda: viewer.post(action, data={**data, "csrf_token": viewer_token}, follow_redirects=False),
+        lambda: viewer.post(action, data={**data, "csrf_token": viewer_token}, files=files, follow_redirects=False),
         (403,),
     )
     stranger_token = csrf_of(stranger.get("/dashboard").text)
     refused_without_change(
         session_factory,
-        lambda: stranger.post(action, data={**data, "csrf_token": stranger_token}, follow_redirects=False),
+        lambda: stranger.post(action, data={**data, "csrf_token": stranger_token}, files=files, follow_redirects=False),
         (404,),
     )
 
