@@ -4,6 +4,8 @@ POST /records/{id}/approve, /return and /issue."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -122,12 +124,19 @@ def _changes_shown(record: RecordRow, lang: str) -> list[dict]:
     """The fields the organiser changed at review: what the volunteer wrote and what the record says now."""
     wrote = record.volunteer_wrote or {}
     shown = []
+    current = record_form_values(record)
+    readable = {
+        "municipality": lambda code: views.municipality_name(code, lang),
+        "hours": lambda text: views.hours_text(Decimal(text), lang),
+        "start_date": lambda text: views.date_text(date.fromisoformat(text), lang),
+        "end_date": lambda text: views.date_text(date.fromisoformat(text), lang),
+    }
     for name in EDITABLE_FIELDS:
         if name not in wrote:
             continue
-        before, now = wrote[name], record_form_values(record)[name]
-        if name == "municipality":
-            before, now = views.municipality_name(before, lang), views.municipality_name(now, lang)
+        before, now = wrote[name], current[name]
+        if name in readable and before and now:
+            before, now = readable[name](before), readable[name](now)
         shown.append({"field": name, "volunteer": before or "—", "organiser": now or "—"})
     if "competences" in wrote:
         current = [item["uri"] for item in record.competences]

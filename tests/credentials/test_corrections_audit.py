@@ -104,12 +104,9 @@ def audit_rows(session_factory) -> list:
         ).all()
 
 
-# What the `make_org` fixture leaves in the log: the registration and the coordinator's membership.
-SETUP = ("organisation.register", "member.role")
-
-
 def test_audit_log_records_actions_and_detects_tampering(client, make_org, session_factory, database_url, tmp_path):
     org = make_org("audited")
+    setup = len(audit_rows(session_factory))  # the organisation's registration is audited too
     invitation = client.post(
         "/invitations", json={"mission_type": record_body()["mission_type"]}, headers=org.headers()
     ).json()
@@ -137,9 +134,8 @@ def test_audit_log_records_actions_and_detects_tampering(client, make_org, sessi
         client.post(f"/organisations/{org.slug}/keys/key-1/compromise", headers=org.headers("admin")).status_code == 200
     )
 
-    rows = audit_rows(session_factory)
+    rows = audit_rows(session_factory)[setup:]
     assert [row.action for row in rows] == [
-        *SETUP,
         "record.return",
         "record.approve",
         "credential.issue",
@@ -149,7 +145,7 @@ def test_audit_log_records_actions_and_detects_tampering(client, make_org, sessi
         "key.rotate",
         "key.compromise",
     ]
-    assert [row.seq for row in rows] == list(range(1, 11))
+    assert [row.seq for row in rows] == list(range(setup + 1, setup + 9))
     assert all(row.prev_hash == before.hash for before, row in zip(rows, rows[1:]))
     assert {row.organisation_id for row in rows} == {org.org_id}
     dump = json.dumps([list(map(str, row)) for row in rows], ensure_ascii=False)
@@ -158,45 +154,52 @@ def test_audit_log_records_actions_and_detects_tampering(client, make_org, sessi
 
     intact = volcred(["audit", "verify", "--json"], database_url, tmp_path)
     assert intact.returncode == 0, intact.stderr
-    assert json.loads(intact.stdout) == {"ok": True, "entries": 10, "broken_entry": None, "reason": None}
+    assert json.loads(intact.stdout) == {"ok": True, "entries": setup + 8, "broken_entry": None, "reason": None}
 
     # Someone edits one entry directly in the database: the chain names it.
     with session_factory() as session, session.begin():
-        session.execute(text("UPDATE audit_log SET subject_id = 'someone-else' WHERE seq = 6"))
+        session.execute(text("UPDATE audit_log SET subject_id = 'someone-else' WHERE seq = :seq"), {"seq": setup + 4})
     broken = volcred(["audit", "verify"], database_url, tmp_path)
     assert broken.returncode == 1
-    assert "first broken entry is no. 6" in broken.stderr
-    assert json.loads(volcred(["audit", "verify", "--json"], database_url, tmp_path).stdout)["broken_entry"] == 6
+    assert f"first broken entry is no. {setup + 4}" in broken.stderr
+    assert (
+        json.loads(volcred(["audit", "verify", "--json"], database_url, tmp_path).stdout)["broken_entry"] == setup + 4
+    )
 
     # Re-hashing the edited entry does not help: the next entry still points at the original hash.
     from issuers.audit_store import AuditEntryRow
 
     with session_factory() as session, session.begin():
-        row = session.get(AuditEntryRow, 6)
-        session.execute(text("UPDATE audit_log SET hash = :h WHERE seq = 6"), {"h": row.entry().hash()})
+        row = session.get(AuditEntryRow, setup + 4)
+        session.execute(
+            text("UPDATE audit_log SET hash = :h WHERE seq = :seq"), {"h": row.entry().hash(), "seq": setup + 4}
+        )
     result = json.loads(volcred(["audit", "verify", "--json"], database_url, tmp_path).stdout)
-    assert (result["broken_entry"], result["reason"]) == (7, "link")
+    assert (result["broken_entry"], result["reason"]) == (setup + 5, "link")
 
 
 def test_dropping_audit_entries_is_detected(client, make_org, session_factory, database_url, tmp_path):
     org = make_org("truncated")
+    setup = len(audit_rows(session_factory))  # the organisation's registration is audited too
     issue(client, org)
     issue(client, org, record_body(start_date="2026-07-01", end_date="2026-07-02", hours=8))
-    # The organisation's registration, then two records made (approved at once) and issued: six entries.
-    assert [row.action for row in audit_rows(session_factory)] == [*SETUP, *["record.approve", "credential.issue"] * 2]
+    # Two records made (approved at once) and issued: four entries.
+    assert [row.action for row in audit_rows(session_factory)[setup:]] == ["record.approve", "credential.issue"] * 2
     with session_factory() as session, session.begin():
-        session.execute(text("DELETE FROM audit_log WHERE seq = 6"))
+        session.execute(text("DELETE FROM audit_log WHERE seq = :seq"), {"seq": setup + 4})
     result = volcred(["audit", "verify", "--json"], database_url, tmp_path)
     assert result.returncode == 1
-    assert json.loads(result.stdout) == {"ok": False, "entries": 5, "broken_entry": 6, "reason": "head"}
+    expected = {"ok": False, "entries": setup + 3, "broken_entry": setup + 4, "reason": "head"}
+    assert json.loads(result.stdout) == expected
     with session_factory() as session, session.begin():
-        session.execute(text("DELETE FROM audit_log WHERE seq = 2"))
+        session.execute(text("DELETE FROM audit_log WHERE seq = :seq"), {"seq": setup + 2})
     result = json.loads(volcred(["audit", "verify", "--json"], database_url, tmp_path).stdout)
-    assert (result["broken_entry"], result["reason"]) == (2, "sequence")
+    assert (result["broken_entry"], result["reason"]) == (setup + 2, "sequence")
 
 
 def test_concurrent_issuance_keeps_one_chain(client, make_org, session_factory):
     org = make_org("concurrent")
+    setup = len(audit_rows(session_factory))  # the organisation's registration is audited too
     ids = [
         client.post(
             "/records",
@@ -222,7 +225,7 @@ def test_concurrent_issuance_keeps_one_chain(client, make_org, session_factory):
 
     with session_factory() as session:
         result = verify_audit_log(session)
-    assert result.ok and result.entries == len(SETUP) + 12  # the registration; six approvals as made, six issuances
+    assert result.ok and result.entries == setup + 12  # six approvals as made, six issuances
 
 
 def test_audit_entries_commit_and_roll_back_with_their_transaction(client, session_factory):
