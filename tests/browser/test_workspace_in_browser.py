@@ -1,5 +1,5 @@
 """The workspace's way in, settings and administration pages in headless Chromium at 390 px and 1280 px: nothing
-scrolls sideways, and axe-core finds no serious or critical violation (the helpers of test_pages_in_browser.py).
+scrolls sideways, and axe-core finds no serious or critical violation (tests/browser/harness.py: also touch targets on phones).
 Screenshots go to $VOLCRED_SCREENSHOTS like the public pages'."""
 
 from __future__ import annotations
@@ -8,14 +8,7 @@ from selenium.webdriver.common.by import By
 
 from base.db import transaction
 from issuers import service
-from tests.browser.test_pages_in_browser import browser, click_and_wait, inspect, open_page  # noqa: F401
-
-
-def sign_in(browser, url: str, email: str, password: str) -> None:
-    open_page(browser, f"{url}/login")
-    browser.find_element(By.ID, "email").send_keys(email)
-    browser.find_element(By.ID, "password").send_keys(password)
-    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+from tests.browser.harness import click_and_wait, inspect, open_page, signed_in
 
 
 def test_public_pages_of_the_way_in(browser, live_server, make_org):
@@ -45,7 +38,7 @@ def test_settings_and_administration_pages(browser, live_server, make_org, app):
             session, "root@platform.example.lv", "Platforma", "platform-password-1", platform_admin=True
         )
     url = live_server.url
-    sign_in(browser, url, "admin@ws-browser.example.lv", "admin-password-1")
+    signed_in(browser, live_server, "admin@ws-browser.example.lv", "admin-password-1")
     for path, name in (
         ("", "settings-profile"),
         ("/members", "settings-members"),
@@ -65,7 +58,7 @@ def test_settings_and_administration_pages(browser, live_server, make_org, app):
 
     open_page(browser, f"{url}/org/ws-browser")  # sign out with the header's button
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button"))
-    sign_in(browser, url, "root@platform.example.lv", "platform-password-1")
+    signed_in(browser, live_server, "root@platform.example.lv", "platform-password-1")
     open_page(browser, f"{url}/admin/organisations")
     inspect(browser, "admin-organisations")
     open_page(browser, f"{url}/admin/organisations/waiting-org/verify")
