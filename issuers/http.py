@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from base.errors import UserError
 from base.http import SessionDep, bearer_token
@@ -22,13 +23,30 @@ async def get_issuer_context(request: Request) -> IssuerContext:  # async: nothi
 
 def optional_principal(request: Request, session: SessionDep) -> Principal | None:
     token = bearer_token(request)
-    principal = authenticate(session, token)
-    if token and principal is None:
+    return authenticated(session, token) if token else None
+
+
+async def require_principal(  # async: a check of what is already known needs no worker thread
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+) -> Principal:
+    if principal is None:
         raise UserError("auth.required", kind="unauthorised")
     return principal
 
 
-def require_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+async def require_bearer_token(request: Request) -> str:  # async: reads a header
+    """The bearer token a request must carry, for an endpoint that authenticates it itself (`authenticated`) in the
+    worker thread that does the rest of its work: a request without one is refused before its body is read, as
+    `PrincipalDep` refuses it."""
+    token = bearer_token(request)
+    if token is None:
+        raise UserError("auth.required", kind="unauthorised")
+    return token
+
+
+def authenticated(session: Session, token: str) -> Principal:
+    """The principal behind a bearer token; an unknown, expired or revoked one is refused."""
+    principal = authenticate(session, token)
     if principal is None:
         raise UserError("auth.required", kind="unauthorised")
     return principal
@@ -37,3 +55,4 @@ def require_principal(principal: Annotated[Principal | None, Depends(optional_pr
 PrincipalDep = Annotated[Principal, Depends(require_principal)]
 OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]
 IssuerContextDep = Annotated[IssuerContext, Depends(get_issuer_context)]
+BearerTokenDep = Annotated[str, Depends(require_bearer_token)]
