@@ -408,7 +408,7 @@ async def vc_api_issue(body: IssueRequest, request: Request, ctx: IssuerContextD
 
 def _vc_api_issue(request: Request, ctx: IssuerContext, token: str, credential: dict) -> str:
     with write_transaction(request) as session:
-        principal = authenticated(session, token)
-        org = caller_organisation(session, principal, None)
+        principal, token_organisation = authenticated(session, token)
+        org = token_organisation or caller_organisation(session, principal, None)  # read already, or a person's
         document = credentials_vc_api.issue_document(session, principal, ctx, org, credential).credential.document
     return document

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from base.errors import UserError
 from base.http import SessionDep, bearer_token
 from issuers.auth import Principal
-from issuers.service import IssuerContext, authenticate
+from issuers.service import IssuerContext, authenticate_with_organisation
+from issuers.store import OrganisationRow
 
 
 async def get_issuer_context(request: Request) -> IssuerContext:  # async: nothing here waits
@@ -23,7 +24,7 @@ async def get_issuer_context(request: Request) -> IssuerContext:  # async: nothi
 
 def optional_principal(request: Request, session: SessionDep) -> Principal | None:
     token = bearer_token(request)
-    return authenticated(session, token) if token else None
+    return authenticated(session, token)[0] if token else None
 
 
 async def require_principal(  # async: a check of what is already known needs no worker thread
@@ -44,12 +45,13 @@ async def require_bearer_token(request: Request) -> str:  # async: reads a heade
     return token
 
 
-def authenticated(session: Session, token: str) -> Principal:
-    """The principal behind a bearer token; an unknown, expired or revoked one is refused."""
-    principal = authenticate(session, token)
+def authenticated(session: Session, token: str) -> tuple[Principal, OrganisationRow | None]:
+    """The principal behind a bearer token, and the organisation when it is an organisation's token; an unknown,
+    expired or revoked token is refused."""
+    principal, organisation = authenticate_with_organisation(session, token)
     if principal is None:
         raise UserError("auth.required", kind="unauthorised")
-    return principal
+    return principal, organisation
 
 
 PrincipalDep = Annotated[Principal, Depends(require_principal)]
