@@ -259,6 +259,12 @@ class SigningIdentity:
     key_row_id: str
 
 
+# Built once: every issuance runs it.
+_ACTIVE_KEY = select(SigningKeyRow).where(
+    SigningKeyRow.organisation_id == bindparam("organisation_id"), SigningKeyRow.status == "active"
+)
+
+
 def signing_identity(
     session: Session, ctx: IssuerContext, org: OrganisationRow, maintenance: bool = False
 ) -> SigningIdentity:
@@ -266,9 +272,7 @@ def signing_identity(
     lists of credentials already issued) continues while an organisation is suspended, so revocations still show."""
     if org.status != "verified" and not (maintenance and org.status == "suspended"):
         raise UserError("org.not_verified", kind="forbidden", status=org.status)
-    key = session.scalar(
-        select(SigningKeyRow).where(SigningKeyRow.organisation_id == org.id, SigningKeyRow.status == "active")
-    )
+    key = session.scalar(_ACTIVE_KEY, {"organisation_id": org.id})
     if key is None:
         raise UserError("key.no_active", kind="conflict")
     private = decrypt_private_key(key.encrypted_private_key, ctx.kek, key.id)
