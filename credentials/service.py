@@ -15,6 +15,7 @@ from base.db import utcnow
 from base.errors import UserError
 from catalogue import catalogue_version, load_catalogue
 from catalogue.model import key_competence_uri, mission_type_uri
+from credentials import store
 from credentials.common import credential_loader, credential_url, status_list_url
 from credentials.document import (
     CatalogueCitation,
@@ -37,8 +38,14 @@ from credentials.records.records import (
     VolunteerInput,
 )
 from credentials.records.service import _visible_record, pseudonym_lookup
-from credentials.status_lists import _set_status_bit, allocate_status_indices, current_status_lists
-from credentials.store import CredentialRow, RecordRow, StatusListRow, VolunteerRow
+from credentials.status_lists import (
+    StatusListPlaces,
+    _set_status_bit,
+    allocate_status_indices,
+    current_status_lists,
+    save_allocations,
+)
+from credentials.store import CredentialRow, RecordRow, VolunteerRow
 from issuers import service as issuers
 from issuers.audit_store import append_audit
 from issuers.auth import Principal
@@ -50,7 +57,7 @@ from issuers.store import OrganisationRow
 class StatusAllocation:
     """A new credential's place in its organisation's revocation and suspension lists."""
 
-    lists: dict[str, tuple[StatusListRow, int]]
+    lists: dict[str, tuple[StatusListPlaces, int]]
     entries: list[dict]
 
 
@@ -58,10 +65,12 @@ def allocate_status_entries(
     session: Session, ctx: IssuerContext, org: OrganisationRow, count: int = 1
 ) -> list[StatusAllocation]:
     """Places for `count` new credentials in the organisation's revocation and suspension lists."""
-    current = current_status_lists(session, org)
+    current, unsaved = current_status_lists(session, org), []
     by_purpose = {
-        purpose: allocate_status_indices(session, org, purpose, count, current.get(purpose)) for purpose in PURPOSES
+        purpose: allocate_status_indices(session, org, purpose, count, current.get(purpose), unsaved)
+        for purpose in PURPOSES
     }
+    save_allocations(session, unsaved)  # both lists in one statement
     allocations = []
     for i in range(count):
         lists, entries = {}, []
@@ -77,38 +86,49 @@ def allocate_status_entries(
     return allocations
 
 
-def store_credential(
-    session: Session,
+def credential_to_store(
     credential_id: str,
     org: OrganisationRow,
     identity,
     signed: dict,
     allocation: StatusAllocation,
     **fields,
-) -> CredentialRow:
-    """Keeps the signed JSON exactly as issued, with where its status bits live."""
+) -> tuple[StoredCredential, dict]:
+    """The signed JSON exactly as issued, with where its status bits live: the credential and its row's values (to
+    `store.insert_credentials`, all of a transaction's at once)."""
     (revocation_list, revocation_index), (suspension_list, suspension_index) = (
         allocation.lists["revocation"],
         allocation.lists["suspension"],
     )
-    row = CredentialRow(
-        id=credential_id,
-        organisation_id=org.id,
-        document=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
-        signing_key_id=identity.key_row_id,
-        revocation_list_id=revocation_list.id,
-        revocation_index=revocation_index,
-        suspension_list_id=suspension_list.id,
-        suspension_index=suspension_index,
-        **fields,
+    stored = StoredCredential(
+        credential_id, fields.get("record_id"), json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
     )
-    session.add(row)
-    return row
+    values = {
+        "id": credential_id,
+        "organisation_id": org.id,
+        "document": stored.document,
+        "signing_key_id": identity.key_row_id,
+        "revocation_list_id": revocation_list.id,
+        "revocation_index": revocation_index,
+        "suspension_list_id": suspension_list.id,
+        "suspension_index": suspension_index,
+        **fields,
+    }
+    return stored, values
+
+
+@dataclass(frozen=True)
+class StoredCredential:
+    """A credential as issued and stored (read it with `get_credential` for the rest of its row)."""
+
+    id: str
+    record_id: str | None
+    document: str  # the signed JSON text, served byte for byte
 
 
 @dataclass
 class Issued:
-    credential: CredentialRow
+    credential: StoredCredential
     document: dict
 
 
@@ -149,11 +169,12 @@ def issue_records(session: Session, principal: Principal, ctx: IssuerContext, re
     org = session.get(OrganisationRow, records[0].organisation_id)
     identity = issuers.signing_identity(session, ctx, org)
     allocations = allocate_status_entries(session, ctx, org, len(records))
-    issued = [
-        _issue(session, principal, ctx, org, identity, record, allocation)
-        for record, allocation in zip(records, allocations)
-    ]
-    session.flush()  # once for all: the credentials go in as one multi-row INSERT (a round trip each on PostgreSQL)
+    issued, rows = [], []
+    for record, allocation in zip(records, allocations):
+        item, row = _issue(session, principal, ctx, org, identity, record, allocation)
+        issued.append(item)
+        rows.append(row)
+    store.insert_credentials(session, rows)  # once for all: one multi-row INSERT (a round trip each on PostgreSQL)
     return issued
 
 
@@ -165,7 +186,8 @@ def _issue(
     identity,
     record: RecordRow,
     allocation: StatusAllocation,
-) -> Issued:
+) -> tuple[Issued, dict]:
+    """Signs one record's credential; returns it and its row, for the caller to store."""
     volunteer = session.get(VolunteerRow, record.volunteer_id)
     catalogue = load_catalogue()
     if record.catalogue_version != catalogue.version:
@@ -230,8 +252,7 @@ def _issue(
         subject_identity=subject,
     )
     signed = sign_document(document, identity, now)
-    row = store_credential(
-        session,
+    stored, row = credential_to_store(
         credential_id,
         org,
         identity,
@@ -252,7 +273,7 @@ def _issue(
     )
     if record.revises_id:
         _supersede(session, principal, record.revises_id, credential_id)
-    return Issued(row, signed)
+    return Issued(stored, signed), row
 
 
 SUPERSEDED = "superseded"

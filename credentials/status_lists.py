@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
 from base.db import utcnow
 from base.errors import UserError
+from credentials import store
 from credentials.common import credential_loader, status_list_url
 from credentials.proofs.dataintegrity import Ed25519Signature, format_created, sign
 from credentials.proofs.statuslist import (
@@ -30,42 +33,53 @@ from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 
 
-def allocate_status_index(session: Session, org: OrganisationRow, purpose: str) -> tuple[StatusListRow, int]:
+@dataclass
+class StatusListPlaces:
+    """A status list as allocation sees it: which of its indices are taken, as this transaction leaves them."""
+
+    id: str
+    purpose: str
+    number: int
+    size: int
+    allocated: bytes
+    allocated_count: int
+    is_full: bool = False
+
+    @classmethod
+    def of(cls, row: Row[Any]) -> StatusListPlaces:
+        return cls(row.id, row.purpose, row.number, row.size, row.allocated, row.allocated_count)
+
+
+def allocate_status_index(session: Session, org: OrganisationRow, purpose: str) -> tuple[StatusListPlaces, int]:
     """A random, never reused index in the organisation's current list for `purpose`; a new list when it fills."""
     return allocate_status_indices(session, org, purpose, 1)[0]
 
 
 def allocate_status_indices(
-    session: Session, org: OrganisationRow, purpose: str, count: int, current: StatusListRow | None = None
-) -> list[tuple[StatusListRow, int]]:
+    session: Session,
+    org: OrganisationRow,
+    purpose: str,
+    count: int,
+    current: StatusListPlaces | None = None,
+    unsaved: list[StatusListPlaces] | None = None,
+) -> list[tuple[StatusListPlaces, int]]:
     """`count` random, never reused indices in the organisation's current lists for `purpose` (new lists as they
     fill). Each list touched is read and written once however many indices it gives out (16 KiB of allocation bits:
     on PostgreSQL a rewrite per index was most of the cost of bulk issuance).
 
     The list row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers) so concurrent issuance
     never hands out the same index twice. `current`: the purpose's current list, already read so and locked by the
-    caller (see `current_status_lists`). The rows changed are left to the caller's next flush.
+    caller (see `current_status_lists`). The lists changed are written before it returns; with `unsaved`, the last
+    one is added to it instead, for the caller to write together with others (`save_allocations`).
     """
-    taken: list[tuple[StatusListRow, int]] = []
+    taken: list[tuple[StatusListPlaces, int]] = []
     failures = 0
     while len(taken) < count:
         if failures >= 5:
             raise UserError("status.allocation_failed", kind="conflict")
         if current is None:
-            current = session.scalar(
-                select(StatusListRow)
-                .where(
-                    StatusListRow.organisation_id == org.id,
-                    StatusListRow.purpose == purpose,
-                    StatusListRow.is_full.is_(False),
-                )
-                .order_by(StatusListRow.number)
-                .limit(1)
-                .options(undefer(StatusListRow.allocated))
-                .with_for_update()
-            )
-        if current is None:
-            current = _new_status_list(session, org, purpose)
+            rows = store.lock_current_status_lists(session, org.id, (purpose,))
+            current = StatusListPlaces.of(rows[0]) if rows else _new_status_list(session, org, purpose)
             if current is None:
                 failures += 1
                 continue  # another transaction created it first: read it again
@@ -78,42 +92,46 @@ def allocate_status_indices(
             set_bit(allocated, index, True)
             taken.append((current, index))
             given += 1
-        if given:
-            current.allocated = bytes(allocated)
-            current.allocated_count += given
+        current.allocated, current.allocated_count = bytes(allocated), current.allocated_count + given
         current.is_full = current.allocated_count >= current.size or len(taken) < count
+        if unsaved is None or len(taken) < count:  # the next list is read with this one written
+            save_allocations(session, [current])
+        else:
+            unsaved.append(current)
         if not given:
             failures += 1
-        if len(taken) < count:
-            session.flush()  # the next list is read without this one
         current = None
     return taken
 
 
-# Built once: each issuance runs it, and building a statement costs about what executing this one does on SQLite.
-_CURRENT_STATUS_LISTS = (
-    select(StatusListRow)
-    .where(
-        StatusListRow.organisation_id == bindparam("organisation_id"),
-        StatusListRow.purpose.in_(PURPOSES),
-        StatusListRow.is_full.is_(False),
+def save_allocations(session: Session, lists: list[StatusListPlaces]) -> None:
+    """Writes the lists' allocation bits as allocation left them, in one statement."""
+    if not lists:
+        return
+    store.save_allocations(
+        session,
+        [
+            {
+                "list_id": places.id,
+                "allocation": places.allocated,
+                "taken": places.allocated_count,
+                "full": places.is_full,
+            }
+            for places in lists
+        ],
     )
-    .order_by(StatusListRow.purpose, StatusListRow.number)
-    .options(undefer(StatusListRow.allocated))
-    .with_for_update()
-)
 
 
-def current_status_lists(session: Session, org: OrganisationRow) -> dict[str, StatusListRow]:
+def current_status_lists(session: Session, org: OrganisationRow) -> dict[str, StatusListPlaces]:
     """Each purpose's current list (its lowest-numbered list not full), read and locked in one statement."""
-    rows = session.scalars(_CURRENT_STATUS_LISTS, {"organisation_id": org.id})
-    current: dict[str, StatusListRow] = {}
-    for row in rows:
-        current.setdefault(row.purpose, row)
+    current: dict[str, StatusListPlaces] = {}
+    for row in store.lock_current_status_lists(session, org.id, PURPOSES):
+        if row.purpose not in current:
+            current[row.purpose] = StatusListPlaces.of(row)
     return current
 
 
-def _new_status_list(session: Session, org: OrganisationRow, purpose: str) -> StatusListRow | None:
+def _new_status_list(session: Session, org: OrganisationRow, purpose: str) -> StatusListPlaces | None:
     number = 1 + (
         session.scalar(
             select(func.max(StatusListRow.number)).where(
@@ -140,7 +158,7 @@ def _new_status_list(session: Session, org: OrganisationRow, purpose: str) -> St
             session.flush()
     except IntegrityError:
         return None
-    return session.scalar(select(StatusListRow).where(StatusListRow.id == row.id).with_for_update())
+    return StatusListPlaces.of(store.lock_status_list(session, row.id))
 
 
 def _set_status_bit(session: Session, list_id: str, index: int, value: bool) -> None:

@@ -8,10 +8,17 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from base.errors import UserError
+from credentials import store
 from credentials.common import credential_url
 from credentials.proofs import vcdm
 from credentials.proofs.dataintegrity import format_created
-from credentials.service import Issued, allocate_status_entries, new_credential_id, sign_document, store_credential
+from credentials.service import (
+    Issued,
+    allocate_status_entries,
+    credential_to_store,
+    new_credential_id,
+    sign_document,
+)
 from issuers import service as issuers
 from issuers.audit_store import append_audit
 from issuers.auth import Principal
@@ -51,7 +58,8 @@ def issue_document(
     allocation = allocate_status_entries(session, ctx, org)[0]
     document["credentialStatus"] = allocation.entries
     signed = _sign_client_document(document, identity, now)
-    row = store_credential(session, credential_id, org, identity, signed, allocation, origin="vc-api")
+    stored, row = credential_to_store(credential_id, org, identity, signed, allocation, origin="vc-api")
+    store.insert_credentials(session, [row])
     append_audit(
         session,
         "credential.issue",
@@ -60,8 +68,7 @@ def issue_document(
         principal=principal,
         details={"origin": "vc-api", "key": identity.key_row_id},
     )
-    session.flush()
-    return Issued(row, signed)
+    return Issued(stored, signed)
 
 
 def _issuer_of(credential: dict) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, Integer, String, bindparam, event, select, update
+from sqlalchemy import JSON, Integer, String, bindparam, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -129,25 +129,14 @@ def _write_entries(session: Session, entries: list[dict]) -> None:
         seq += 1
         entry = AuditEntry(seq=seq, at=utcnow().isoformat(timespec="microseconds"), prev_hash=previous, **fields)
         previous = entry.hash()
-        rows.append(
-            AuditEntryRow(
-                seq=entry.seq,
-                at=entry.at,
-                action=entry.action,
-                organisation_id=entry.organisation_id,
-                subject_id=entry.subject_id,
-                actor_id=entry.actor_id,
-                details=entry.details,
-                prev_hash=entry.prev_hash,
-                hash=previous,
-            )
-        )
-    session.add_all(rows)
-    session.flush()
+        rows.append({**fields, "seq": entry.seq, "at": entry.at, "prev_hash": entry.prev_hash, "hash": previous})
+    session.execute(_INSERT_ENTRIES, rows)
     session.execute(_SET_HEAD_HASH, {"hash": previous})
 
 
-# Built once (every write transaction runs both).
+# Built once (every write transaction runs them). Core statements: the entries are written, never read back in the
+# transaction, so the ORM's unit of work (a third of the cost of writing them) is not needed.
+_INSERT_ENTRIES = insert(AuditEntryRow.__table__)
 _BUMP_HEAD = (
     update(AuditHeadRow)
     .where(AuditHeadRow.id == HEAD_ID)

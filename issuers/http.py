@@ -13,12 +13,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from base.errors import UserError
 from base.http import LanguageDep, SessionDep, bearer_token
 from base.i18n import messages
 from issuers.auth import Principal
-from issuers.service import IssuerContext, Membership, authenticate, user_memberships
+from issuers.service import IssuerContext, Membership, authenticate, authenticate_with_organisation, user_memberships
 from issuers.store import OrganisationRow, UserRow
 
 SESSION_COOKIE = "vc_session"
@@ -32,16 +33,34 @@ async def get_issuer_context(request: Request) -> IssuerContext:  # async: nothi
 
 def optional_principal(request: Request, session: SessionDep) -> Principal | None:
     token = bearer_token(request)
-    principal = authenticate(session, token)
-    if token and principal is None:
-        raise UserError("auth.required", kind="unauthorised")
-    return principal
+    return authenticated(session, token)[0] if token else None
 
 
-def require_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+async def require_principal(  # async: a check of what is already known needs no worker thread
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+) -> Principal:
     if principal is None:
         raise UserError("auth.required", kind="unauthorised")
     return principal
+
+
+async def require_bearer_token(request: Request) -> str:  # async: reads a header
+    """The bearer token a request must carry, for an endpoint that authenticates it itself (`authenticated`) in the
+    worker thread that does the rest of its work: a request without one is refused before its body is read, as
+    `PrincipalDep` refuses it."""
+    token = bearer_token(request)
+    if token is None:
+        raise UserError("auth.required", kind="unauthorised")
+    return token
+
+
+def authenticated(session: Session, token: str) -> tuple[Principal, OrganisationRow | None]:
+    """The principal behind a bearer token, and the organisation when it is an organisation's token; an unknown,
+    expired or revoked token is refused."""
+    principal, organisation = authenticate_with_organisation(session, token)
+    if principal is None:
+        raise UserError("auth.required", kind="unauthorised")
+    return principal, organisation
 
 
 PrincipalDep = Annotated[Principal, Depends(require_principal)]
@@ -181,3 +200,4 @@ def workspace(slug: str, signed_in: SignedInDep, session: SessionDep, lang: Lang
 
 
 WorkspaceDep = Annotated[Workspace, Depends(workspace)]
+BearerTokenDep = Annotated[str, Depends(require_bearer_token)]

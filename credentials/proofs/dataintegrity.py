@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -139,17 +139,17 @@ def _sha256(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
 
 
-def without_proof(document: dict) -> dict:
+def without_proof(document: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in document.items() if key != "proof"}
 
 
-def _chain_document(unsecured: dict, proofs: list[dict], previous: list[str]) -> dict:
+def _chain_document(unsecured: dict[str, Any], proofs: list[dict[str, Any]], previous: list[str]) -> dict[str, Any]:
     """The document a chained proof signs: the unsecured document carrying the proofs it names."""
     by_id = {proof["id"]: proof for proof in proofs if isinstance(proof, dict) and isinstance(proof.get("id"), str)}
     if not all(isinstance(proof_id, str) for proof_id in previous):
@@ -177,7 +177,7 @@ _STRING_OPTIONS = (
 _STRING_OR_STRINGS_OPTIONS = ("previousProof", "domain")
 
 
-def proof_option_problem(proof: dict) -> tuple[str, str] | None:
+def proof_option_problem(proof: Mapping[str, Any]) -> tuple[str, str] | None:
     """(option, reason) for the first proof option of the wrong JSON type, or None when all are well-typed."""
     for key in proof:
         if isinstance(key, str) and key.startswith("@") and key != "@context":
@@ -209,7 +209,7 @@ def _json_type(value: Any) -> str:
     return "a string"
 
 
-def _proof_config_canon(proof: dict, context: Any, loader: DocumentLoader) -> str:
+def _proof_config_canon(proof: dict[str, Any], context: Any, loader: DocumentLoader) -> str:
     config = {key: value for key, value in proof.items() if key != "proofValue"}
     config["@context"] = context
     return canonicalize(config, loader=loader)
@@ -224,7 +224,7 @@ def hash_data(proof_config_canon: str, document_canon: str) -> bytes:
 
 
 def sign(
-    document: dict,
+    document: dict[str, Any],
     *,
     suite: Suite,
     verification_method: str,
@@ -235,7 +235,7 @@ def sign(
     previous_proof: str | list[str] | None = None,
     challenge: str | None = None,
     domain: str | list[str] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Returns a copy of `document` with one more `DataIntegrityProof` (the input is not changed).
 
     `created` defaults to now; a string must already be an XSD dateTimeStamp. Existing proofs are kept: the new
@@ -335,14 +335,14 @@ class VerificationResult:
         return found
 
 
-VerificationMethodResolver = Callable[[str], tuple[dict, dict]]
+VerificationMethodResolver = Callable[[str], tuple[dict[str, Any], dict[str, Any]]]
 """Given a verification method id, returns (verification method, its controller document), or raises."""
 
 
 def loader_method_resolver(loader: DocumentLoader) -> VerificationMethodResolver:
     """Resolves verification methods and controllers through the loader (did:key, or documents it was given)."""
 
-    def resolve(method_id: str) -> tuple[dict, dict]:
+    def resolve(method_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
         method = loader.load(method_id)
         controller = method.get("controller")
         if not isinstance(controller, str):
@@ -352,7 +352,7 @@ def loader_method_resolver(loader: DocumentLoader) -> VerificationMethodResolver
     return resolve
 
 
-def _references(controller: dict, relationship: str) -> set[str]:
+def _references(controller: dict[str, Any], relationship: str) -> set[str]:
     found = set()
     for entry in _as_list(controller.get(relationship)):
         ref = entry.get("id") if isinstance(entry, dict) else entry
@@ -361,7 +361,7 @@ def _references(controller: dict, relationship: str) -> set[str]:
     return found
 
 
-def _check_method(result: ProofResult, proof: dict, resolve: VerificationMethodResolver) -> PublicKey | None:
+def _check_method(result: ProofResult, proof: dict[str, Any], resolve: VerificationMethodResolver) -> PublicKey | None:
     """Resolves the proof's verification method and checks its key and its controller's authorisation."""
     method_id = result.verification_method
     if not isinstance(method_id, str):
@@ -385,7 +385,7 @@ def _check_method(result: ProofResult, proof: dict, resolve: VerificationMethodR
     purpose = proof.get("proofPurpose")
     if controller.get("id") != method.get("controller"):
         result.fail("proofPurpose", f"controller document {controller.get('id')} is not the method's controller")
-    elif method_id not in _references(controller, purpose):
+    elif not isinstance(purpose, str) or method_id not in _references(controller, purpose):
         result.fail(
             "proofPurpose", f"{method_id} is not authorised for {purpose} by its controller {controller.get('id')}"
         )
@@ -395,7 +395,7 @@ def _check_method(result: ProofResult, proof: dict, resolve: VerificationMethodR
 
 
 def verify(
-    document: dict,
+    document: dict[str, Any],
     *,
     loader: DocumentLoader,
     resolve_verification_method: VerificationMethodResolver | None = None,
@@ -432,8 +432,8 @@ def verify(
 class _ProofSetVerifier:
     """What the proofs of one document share, including its canonical forms (one per distinct variant)."""
 
-    unsecured: dict
-    proofs: list
+    unsecured: dict[str, Any]
+    proofs: list[Any]
     loader: DocumentLoader
     resolve: VerificationMethodResolver
     suites: dict[str, Suite]
@@ -449,7 +449,7 @@ class _ProofSetVerifier:
         self._check(result, proof)
         return result
 
-    def _check(self, result: ProofResult, proof: dict) -> None:
+    def _check(self, result: ProofResult, proof: dict[str, Any]) -> None:
         problem = proof_option_problem(proof)
         if problem is not None:
             result.fail(*problem)
@@ -458,13 +458,15 @@ class _ProofSetVerifier:
             result.fail("type", f"proof type {proof.get('type')!r} is not {PROOF_TYPE}")
             return
         result.ok("type")
-        suite = self.suites.get(proof.get("cryptosuite"))
+        cryptosuite = proof.get("cryptosuite")
+        suite = self.suites.get(cryptosuite) if isinstance(cryptosuite, str) else None
         if suite is None:
             result.fail("cryptosuite", f"unsupported cryptosuite {proof.get('cryptosuite')!r}")
             return
         result.ok("cryptosuite")
         try:
-            signature = multibase_decode(proof.get("proofValue"))
+            proof_value = proof.get("proofValue")
+            signature = multibase_decode(proof_value if isinstance(proof_value, str) else "")  # "" is refused too
         except ValueError as error:
             result.fail("proofValue", str(error))
             return

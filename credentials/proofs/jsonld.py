@@ -46,7 +46,7 @@ from issuers.multikey import did_key_document
 
 CONTEXTS_DIR = Path(__file__).resolve().parent / "contexts"
 
-DidResolver = Callable[[str], dict]
+DidResolver = Callable[[str], dict[str, Any]]
 """Given a DID (no fragment), returns its DID document or raises."""
 
 
@@ -68,10 +68,10 @@ class UnportableNumberError(StrictExpansionError):
 
 # -- bundled and registered contexts ---------------------------------------------------------------------------------
 
-_contexts: dict[str, dict] | None = None
+_contexts: dict[str, dict[str, Any]] | None = None
 
 
-def _load_bundled() -> dict[str, dict]:
+def _load_bundled() -> dict[str, dict[str, Any]]:
     """Reads every bundled context once, checking its SHA-256 against index.json."""
     index = json.loads((CONTEXTS_DIR / "index.json").read_text(encoding="utf-8"))
     contexts = {}
@@ -86,14 +86,14 @@ def _load_bundled() -> dict[str, dict]:
     return contexts
 
 
-def _registry() -> dict[str, dict]:
+def _registry() -> dict[str, dict[str, Any]]:
     global _contexts
     if _contexts is None:
         _contexts = _load_bundled()
     return _contexts
 
 
-def bundled_context(url: str) -> dict:
+def bundled_context(url: str) -> dict[str, Any]:
     """The parsed context document served for `url` (shared: do not mutate)."""
     try:
         return _registry()[url]
@@ -139,12 +139,12 @@ def register_context(url: str, document: Mapping[str, Any]) -> None:
         raise ValueError(f"context document for {url} must be a JSON object with an '@context' member")
     if not url.startswith(("https://", "http://", "urn:")):
         raise ValueError(f"context URL must be absolute (https:, http: or urn:), got {url!r}")
-    document = json.loads(json.dumps(document))  # a private copy: callers cannot change it afterwards
+    copy: dict[str, Any] = json.loads(json.dumps(document))  # private: callers cannot change it afterwards
     registry = _registry()
     existing = registry.get(url)
-    if existing is not None and existing != document:
+    if existing is not None and existing != copy:
         raise ValueError(f"a different context is already registered for {url}")
-    registry[url] = document
+    registry[url] = copy
     global _term_names
     _term_names = None
 
@@ -152,18 +152,18 @@ def register_context(url: str, document: Mapping[str, Any]) -> None:
 # -- DIDs ------------------------------------------------------------------------------------------------------------
 
 
-def resolve_did_key(did: str) -> dict:
+def resolve_did_key(did: str) -> dict[str, Any]:
     """The default DID resolver: did:key only (generated locally, no lookup)."""
     if not did.startswith("did:key:"):
         raise DocumentLoaderError(f"no DID resolver for {did} (only did:key is resolved by default)")
     return did_key_document(did)
 
 
-def _fragment_node(document: dict, url: str) -> dict:
+def _fragment_node(document: dict[str, Any], url: str) -> dict[str, Any]:
     """The node of a (DID or controller) document whose id is `url` or its `#fragment`, with the document's
     @context, as jsonld-signatures loaders answer for a verification method id."""
     relative = "#" + url.split("#", 1)[1]
-    candidates: list = list(document.get("verificationMethod") or [])
+    candidates: list[Any] = list(document.get("verificationMethod") or [])
     for relationship in (
         "assertionMethod",
         "authentication",
@@ -189,12 +189,15 @@ class DocumentLoader:
     """
 
     def __init__(
-        self, *, did_resolver: DidResolver | None = resolve_did_key, documents: Mapping[str, dict] | None = None
+        self,
+        *,
+        did_resolver: DidResolver | None = resolve_did_key,
+        documents: Mapping[str, dict[str, Any]] | None = None,
     ):
         self.did_resolver = did_resolver
         self.documents = dict(documents or {})
 
-    def load(self, url: str) -> dict:
+    def load(self, url: str) -> dict[str, Any]:
         """The parsed document for `url`: a context, a document given to this loader, a DID document, or (for a URL
         with a fragment) the verification method it names inside its document."""
         if url in self.documents:
@@ -217,7 +220,7 @@ class DocumentLoader:
             )
         return _fragment_node(document, url) if base != url else document
 
-    def __call__(self, url: str, options: dict | None = None) -> dict:
+    def __call__(self, url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         # A fresh wrapper per call (PyLD may set documentUrl on it) around the same document object. Only shared
         # contexts are tagged `static`, the tag that lets PyLD cache them process-wide; documents given to one
         # loader stay with that loader.
@@ -322,13 +325,13 @@ class _StrictProcessor(pyld.JsonLdProcessor):
     def __init__(self) -> None:
         super().__init__(on_property_dropped=_refuse_dropped)
 
-    def expand(self, input_, options):
+    def expand(self, input_: Any, options: dict[str, Any]) -> list[Any]:
         expanded = super().expand(input_, options)
         _check_expanded(expanded)
         return expanded
 
 
-def to_dataset(document: dict, *, loader: DocumentLoader) -> dict:
+def to_dataset(document: Mapping[str, Any], *, loader: DocumentLoader) -> dict[str, Any]:
     """Strictly converts a JSON-LD document to a PyLD RDF dataset (`{graph name: [triples]}`).
 
     Options match the JavaScript Data Integrity libraries: no base IRI, `rdfDirection: i18n-datatype`, no
@@ -342,7 +345,8 @@ def to_dataset(document: dict, *, loader: DocumentLoader) -> dict:
         "identifierIssuer": IdentifierIssuer("_:b"),
     }
     try:
-        return _StrictProcessor().to_rdf(document, options)
+        dataset: dict[str, Any] = _StrictProcessor().to_rdf(document, options)
+        return dataset
     except pyld.JsonLdError as error:
         cause: BaseException | None = error
         while cause is not None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from cachetools import LRUCache
 from pyld import jsonld as pyld
@@ -48,10 +48,12 @@ LITERAL_MARK = "\ue000"
 _IRI_SCHEMES = ("urn", "did", "http", "https")
 _MAX_ROUNDS = 12
 
-Path = tuple  # keys and list indices from the document root to a string
+Path = tuple[str | int, ...]  # keys and list indices from the document root to a string
 Leaves = list[tuple[Path, str]]
+Entries = tuple[str, ...]  # per leaf its token, or "=" + its real value
 # A template quad: each part a finished term, or (prefix, token, suffix, escape) to fill with the token's value.
 Slot = tuple[str, str, str, Callable[[str], str]]
+Template = list[tuple[str | Slot, str, str | Slot, str | Slot]]
 
 
 class _Unshapeable(Exception):
@@ -59,10 +61,12 @@ class _Unshapeable(Exception):
 
 
 _lock = threading.Lock()  # LRUCache reorders itself on reads: not safe across threads unguarded
-_structural_hints: LRUCache = LRUCache(maxsize=512)  # shape key -> paths that keep their real values
-_templates: LRUCache = LRUCache(maxsize=2048)  # template key -> (template quads, whether any part is a slot)
-_refused: LRUCache = LRUCache(maxsize=512)  # shape keys whose templates did not reproduce the real dataset
-_seen_once: LRUCache = LRUCache(maxsize=1024)  # shape keys met once: a template is built on the second meeting
+_structural_hints: LRUCache[str, set[Path]] = LRUCache(maxsize=512)  # shape key -> paths that keep their real values
+_templates: LRUCache[tuple[str, Entries], Template] = LRUCache(maxsize=2048)  # template key -> template quads
+_refused: LRUCache[str, bool] = LRUCache(maxsize=512)  # shape keys whose templates did not reproduce the real dataset
+_seen_once: LRUCache[str, bool] = LRUCache(
+    maxsize=1024
+)  # shape keys met once: a template is built on the second meeting
 
 
 def _iri_schemes() -> tuple[str, ...]:
@@ -117,7 +121,7 @@ def _names_a_type(path: Path) -> bool:
     return bool(keys) and keys[-1] in ("type", "@type")
 
 
-def _tokenise(leaves: Leaves, structural: set[Path], schemes: tuple[str, ...]) -> tuple[tuple, dict[str, str]]:
+def _tokenise(leaves: Leaves, structural: set[Path], schemes: tuple[str, ...]) -> tuple[Entries, dict[str, str]]:
     """Per leaf its token (or "=" + its real value when structural), and token -> real value."""
     by_value: dict[str, str] = {}
     entries = []
@@ -147,7 +151,7 @@ def _replace(document: Any, replacements: dict[Path, str], path: Path = ()) -> A
     return document
 
 
-def _misplaced_tokens(dataset: dict, tokens: dict[str, str]) -> set[str]:
+def _misplaced_tokens(dataset: dict[str, Any], tokens: dict[str, str]) -> set[str]:
     """Tokens that did not come out whole as a literal or (IRI tokens) a non-type subject/object/graph IRI."""
     bad: set[str] = set()
     seen: set[str] = set()
@@ -181,10 +185,10 @@ def _misplaced_tokens(dataset: dict, tokens: dict[str, str]) -> set[str]:
     return bad | (set(tokens) - seen)
 
 
-def _compile(dataset: dict, tokens: dict[str, str]) -> list[tuple]:
+def _compile(dataset: dict[str, Any], tokens: dict[str, str]) -> Template:
     """The tokenised dataset as template quads, with a slot wherever a token stands."""
 
-    def part(component: dict) -> str | Slot:
+    def part(component: dict[str, Any]) -> str | Slot:
         value = component["value"]
         if value not in tokens:
             return term(component)
@@ -192,7 +196,7 @@ def _compile(dataset: dict, tokens: dict[str, str]) -> list[tuple]:
             return ('"', value, literal_suffix(component), escape_literal)
         return ("<", value, ">", escape_iri)
 
-    quads = []
+    quads: Template = []
     for graph_name, triples in dataset.items():
         graph: str | Slot = ("<", graph_name, ">", escape_iri) if graph_name in tokens else graph_term(graph_name)
         for triple in triples:
@@ -200,23 +204,27 @@ def _compile(dataset: dict, tokens: dict[str, str]) -> list[tuple]:
     return quads
 
 
-def _fill(template: list[tuple], values: dict[str, str]) -> list[Quad]:
+def _fill(template: Template, values: dict[str, str]) -> list[Quad]:
     filled: dict[Quad, None] = {}
     for quad in template:
+        # four parts in, four out (one generator rather than a call per part: this runs for every quad signed)
         filled[
-            tuple(part if part.__class__ is str else part[0] + part[3](values[part[1]]) + part[2] for part in quad)
+            cast(
+                Quad,
+                tuple(part if isinstance(part, str) else part[0] + part[3](values[part[1]]) + part[2] for part in quad),
+            )
         ] = None
     return list(filled)
 
 
-def _comparable(quads: list[Quad]) -> list[Quad]:
+def _comparable(quads: list[Quad]) -> list[tuple[str, ...]]:
     """Quads with blank node labels erased (value substitution cannot rewire blank nodes)."""
     return sorted(tuple("_" if part.startswith("_") else part for part in quad) for quad in quads)
 
 
 def _build(
     document: Any, leaves: Leaves, structural: set[Path], schemes: tuple[str, ...], loader: DocumentLoader
-) -> tuple[list[tuple], set[Path], tuple, dict[str, str]] | None:
+) -> tuple[Template, set[Path], Entries, dict[str, str]] | None:
     """Finds the structural paths and the template for this document; None if the shape does not template."""
     for _ in range(_MAX_ROUNDS):
         entries, tokens = _tokenise(leaves, structural, schemes)
@@ -237,7 +245,7 @@ def _build(
     return None
 
 
-def quads(document: dict, *, loader: DocumentLoader) -> list[Quad]:
+def quads(document: dict[str, Any], *, loader: DocumentLoader) -> list[Quad]:
     """`dataset_quads(to_dataset(document, loader=loader))`, from a template when the shape has been seen before."""
     try:
         structure, leaves = _walk(document)

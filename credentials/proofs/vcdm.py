@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import base58
 
@@ -63,7 +64,7 @@ class Violation:
 
     field: str
     key: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 # --- values -----------------------------------------------------------------------------------------------------------
@@ -111,7 +112,7 @@ def is_url(value: Any) -> bool:
 def in_url_space(url: str, base_url: str) -> bool:
     """Whether `url` names a resource of the service at `base_url` (same scheme, host and port, whatever path)."""
 
-    def origin(parts) -> tuple:
+    def origin(parts: SplitResult) -> tuple[str, str | None, int | None]:
         scheme = parts.scheme.lower()
         return scheme, parts.hostname, parts.port or {"http": 80, "https": 443}.get(scheme)
 
@@ -187,7 +188,7 @@ def _is_multibase_digest(value: str) -> bool:
     return _MULTIHASH_BYTES.get(code) == length == len(raw) - at
 
 
-def _one_or_more(value: Any) -> list:
+def _one_or_more(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
@@ -201,14 +202,14 @@ class _Checker:
     def add(self, path: str, key: str, **params: Any) -> None:
         self.violations.append(Violation(path, key, params))
 
-    def url_id(self, node: dict, path: str, required: bool = False) -> None:
+    def url_id(self, node: Mapping[str, Any], path: str, required: bool = False) -> None:
         if "id" in node:
             if not is_url(node["id"]):
                 self.add(f"{path}.id", "vcdm.id_not_url")
         elif required:
             self.add(f"{path}.id", "vcdm.id_required")
 
-    def objects(self, value: Any, path: str) -> list[tuple[str, dict]]:
+    def objects(self, value: Any, path: str) -> list[tuple[str, dict[str, Any]]]:
         """The objects of a one-or-more property, with their paths; anything else is a violation."""
         items = _one_or_more(value)
         if not items:
@@ -222,7 +223,7 @@ class _Checker:
                 self.add(item_path, "vcdm.objects_required")
         return found
 
-    def texts(self, node: dict, path: str) -> None:
+    def texts(self, node: Mapping[str, Any], path: str) -> None:
         for name in ("name", "description"):
             if name in node:
                 values = _one_or_more(node[name])
@@ -293,13 +294,14 @@ def _subjects(check: _Checker, credential: Mapping[str, Any]) -> None:
 
 
 def _validity(check: _Checker, credential: Mapping[str, Any]) -> None:
-    moments = {}
+    moments: dict[str, datetime | None] = {}
     for name in ("validFrom", "validUntil"):
         if name in credential:
             moments[name] = parse_date_time_stamp(credential[name])
             if moments[name] is None:
                 check.add(name, "vcdm.date_time_stamp")
-    if moments.get("validFrom") and moments.get("validUntil") and moments["validFrom"] > moments["validUntil"]:
+    valid_from, valid_until = moments.get("validFrom"), moments.get("validUntil")
+    if valid_from and valid_until and valid_from > valid_until:
         check.add("validUntil", "vcdm.valid_until_before_from")
 
 

@@ -284,7 +284,7 @@ def test_a_new_status_list_begins_when_one_fills(make_org, session_factory):
 
     from base.db import transaction
     from credentials.proofs.statuslist import MIN_LIST_SIZE, get_bit
-    from credentials.status_lists import allocate_status_index
+    from credentials.status_lists import allocate_status_index, save_allocations
     from credentials.store import StatusListRow
     from issuers.store import OrganisationRow
 
@@ -295,6 +295,7 @@ def test_a_new_status_list_begins_when_one_fills(make_org, session_factory):
         allocated = bytearray(b"\xff" * (MIN_LIST_SIZE // 8))
         allocated[1000] = 0b11101111
         first.allocated, first.allocated_count = bytes(allocated), MIN_LIST_SIZE - 1
+        save_allocations(session, [first])
     with transaction(session_factory) as session:
         row, index = allocate_status_index(session, session.get(OrganisationRow, org.org_id), "suspension")
         assert (row.number, index) == (1, 8003) and row.is_full

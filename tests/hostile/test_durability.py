@@ -147,6 +147,34 @@ def test_a_credential_acknowledged_survives_kill_9(service, make_org):
     assert not status_indices(later) & taken
 
 
+def test_a_vc_api_credential_acknowledged_survives_kill_9(service, make_org):
+    """The VC-API issue commits in its own worker thread (not through the request's dependencies): still committed
+    before the 201, and its status places never given out again after a crash."""
+    org = make_org("durable-vc-api")
+    host = service.url.removeprefix("http://").replace(":", "%3A")
+    body = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": f"did:web:{host}:issuers:{org.slug}",  # the DID under the service's own URL
+        "credentialSubject": {"id": "did:example:volunteer"},
+    }
+    acknowledged = []
+    for _ in range(KILL_ROUNDS):
+        with httpx.Client(base_url=service.url, headers=org.headers(), timeout=60) as http:
+            issued = http.post("/credentials/issue", json={"credential": body})
+            service.kill_9()
+        assert issued.status_code == 201, issued.text
+        acknowledged.append(issued.json()["verifiableCredential"])
+        service.start()
+    with httpx.Client(base_url=service.url, headers=org.headers(), timeout=60) as http:
+        for credential in acknowledged:
+            stored = http.get(f"/credentials/{credential['id'].rsplit('/', 1)[1]}")
+            assert stored.status_code == 200 and stored.json() == credential
+        later = http.post("/credentials/issue", json={"credential": body}).json()["verifiableCredential"]
+    taken = [place for credential in acknowledged for place in status_indices(credential)]
+    assert len(set(taken)) == len(taken) and not status_indices(later) & set(taken)
+
+
 def record_then_issue(url: str, headers: dict, numbers: range) -> list[tuple[int, int]]:
     """One client: for each number a record, then at once its credential; the two status codes of each."""
     codes = []
