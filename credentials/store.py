@@ -62,6 +62,10 @@ class RecordRow(Base):
             sqlite_where=text(LIVE_ORIGINAL),
             postgresql_where=text(LIVE_ORIGINAL),
         ),
+        # The reports' periods (credentials.reports.store): one organisation's, one territory's, everyone's.
+        Index("ix_records_organisation_period", "organisation_id", "end_date", "start_date"),
+        Index("ix_records_municipality_period", "municipality", "end_date", "start_date"),
+        Index("ix_records_period", "end_date", "start_date"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

@@ -110,6 +110,7 @@ WORKSPACE_SECTIONS = (
     ("statements", "/statements"),
     ("credentials", "/credentials"),
     ("batches", "/batches"),
+    ("reports", "/reports"),
     ("settings", "/settings"),
 )
 

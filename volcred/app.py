@@ -116,6 +116,8 @@ def _routers():
     from credentials.pages import router as volunteer_pages
     from credentials.records.api import router as drafts_router
     from credentials.records.pages import router as drafts_pages
+    from credentials.reports.api import router as reports_router
+    from credentials.reports.pages import router as reports_pages
     from issuers.api import router as issuers_router
     from issuers.pages import router as issuers_pages
     from verify.api import router as verify_router
@@ -133,6 +135,8 @@ def _routers():
         drafts_router,
         volunteer_pages,
         drafts_pages,
+        reports_router,
+        reports_pages,
         verify_router,
         export_router,
         verify_pages,

@@ -1,0 +1,284 @@
+"""The reports' queries: every figure is aggregated in SQL (GROUP BY over the records, their live credential and
+their organisation); only the aggregated rows come back to Python.
+
+What a query counts ("counted records"): a record the organisation has confirmed, once:
+- an issued record whose credential is not revoked (a revoked credential withdraws the record's hours), or
+- an approved record not yet issued that is not a correction (a correction counts once issued, when the record it
+  corrects is superseded; a superseded record never counts).
+Drafts, submitted and returned statements are not counted. Credentials counted are the live ones that are active
+(revoked and suspended credentials are not counted).
+
+Hours are split over calendar periods pro rata by days (credentials.reports.periods): the same formula in SQL on day
+numbers, `hours × overlap days ÷ record days`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    distinct,
+    func,
+    literal_column,
+    or_,
+    select,
+    values,
+)
+from sqlalchemy import column as sql_column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+
+from credentials.reports.periods import Period
+from credentials.reports.tables import Aggregate
+from credentials.store import CredentialRow, RecordRow, VolunteerRow
+from issuers.store import OrganisationRow
+
+# --- portable SQL: day numbers, greatest and least ------------------------------------------------------------------
+
+
+class day_number(FunctionElement[int]):  # noqa: N801 - used like a SQL function
+    """Days since 1970-01-01 of a date column (an integer on both databases)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(day_number, "postgresql")
+def _day_number_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} - DATE '1970-01-01')"
+
+
+@compiles(day_number)
+def _day_number_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
+
+
+class greatest(FunctionElement[int]):  # noqa: N801
+    type = Integer()
+    inherit_cache = True
+
+
+class least(FunctionElement[int]):  # noqa: N801
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(greatest, "postgresql")
+@compiles(least, "postgresql")
+def _extreme_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    name = "GREATEST" if isinstance(element, greatest) else "LEAST"
+    return f"{name}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest)
+@compiles(least)
+def _extreme_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    name = "max" if isinstance(element, greatest) else "min"  # SQLite's scalar max/min take several arguments
+    return f"{name}({compiler.process(element.clauses, **kw)})"
+
+
+# --- what is counted --------------------------------------------------------------------------------------------------
+
+records = RecordRow.__table__
+credentials = CredentialRow.__table__
+organisations = OrganisationRow.__table__
+volunteers = VolunteerRow.__table__
+
+# The record's live credential (at most one: ux_credentials_live_record).
+live_credential = credentials.alias("live_credential")
+LIVE_JOIN = and_(live_credential.c.record_id == records.c.id, live_credential.c.status != "revoked")
+COUNTED = or_(
+    and_(records.c.status == "issued", live_credential.c.id.is_not(None)),
+    and_(records.c.status == "approved", records.c.revises_id.is_(None)),
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose records: one organisation's, a territory's (records of any organisation in a municipality), or all."""
+
+    organisation_id: str | None = None
+    municipality: str | None = None
+
+    def where(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.organisation_id is not None:
+            found.append(records.c.organisation_id == self.organisation_id)
+        if self.municipality is not None:
+            found.append(records.c.municipality == self.municipality)
+        return found
+
+
+def dimension_column(name: str | None, domains: dict[str, str]) -> ColumnElement[Any]:
+    """The column a table is cut by: mission_type, domain (from the catalogue's mission types), municipality,
+    organisation_type (the organisation's legal form), mission (the record's title); None: no cut."""
+    if name is None:
+        return literal_column("''", String)
+    if name == "domain":
+        return case(domains, value=records.c.mission_type, else_=literal_column("'other'", String))
+    if name == "organisation_type":
+        return organisations.c.legal_form
+    if name == "mission":
+        return records.c.title
+    if name in ("mission_type", "municipality"):
+        return records.c[name]
+    raise ValueError(f"unknown dimension {name!r}")
+
+
+def _hours(value: object) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def aggregate(
+    session: Session,
+    scope: Scope,
+    over: Sequence[Period],
+    dimension: str | None,
+    domains: dict[str, str],
+) -> list[Aggregate]:
+    """Hours (pro rata), distinct volunteers, counted records and active credentials per period and per value of
+    `dimension`. A volunteer counts in each period (and value) in which they volunteered; a credential in the period
+    in which its volunteering ended."""
+    if not over:
+        return []
+    span = values(
+        sql_column("key", String),
+        sql_column("first", Date),
+        sql_column("last", Date),
+        sql_column("first_day", Integer),
+        sql_column("last_day", Integer),
+        name="periods",
+    ).data([(p.key, p.first, p.last, p.first_day, p.last_day) for p in over])
+    start, end = day_number(records.c.start_date), day_number(records.c.end_date)
+    inside = least(end, span.c.last_day) - greatest(start, span.c.first_day) + 1
+    share = records.c.hours * inside * literal_column("1.0") / (end - start + 1)
+    ended_here = and_(records.c.end_date >= span.c.first, records.c.end_date <= span.c.last)
+    dim = dimension_column(dimension, domains).label("value")
+    query = (
+        select(
+            span.c.key,
+            dim,
+            func.sum(share),
+            func.count(distinct(records.c.volunteer_id)),
+            func.count(records.c.id),
+            func.sum(case((and_(live_credential.c.status == "active", ended_here), 1), else_=0)),
+        )
+        .select_from(records)
+        .join(span, and_(records.c.start_date <= span.c.last, records.c.end_date >= span.c.first))
+        .outerjoin(live_credential, LIVE_JOIN)
+        .where(COUNTED, *scope.where())
+        .group_by(span.c.key, dim)
+    )
+    if dimension == "organisation_type":
+        query = query.join(organisations, organisations.c.id == records.c.organisation_id)
+    return [
+        Aggregate(key, value or "", _hours(hours), int(vols), int(recs), int(creds or 0))
+        for key, value, hours, vols, recs, creds in session.execute(query)
+    ]
+
+
+def totals_by_value(
+    session: Session, scope: Scope, period: Period, dimension: str | None, domains: dict[str, str]
+) -> list[Aggregate]:
+    """`aggregate` over one period."""
+    return aggregate(session, scope, [period], dimension, domains)
+
+
+@dataclass(frozen=True)
+class Activity:
+    new: int
+    active: int
+    finished: int
+
+
+def activity(session: Session, scope: Scope, period: Period) -> Activity:
+    """Volunteers of the scope: new (their first counted volunteering started in the period), active (volunteered in
+    the period), finished (their last counted volunteering ended in the period)."""
+    per_volunteer = (
+        select(
+            records.c.volunteer_id,
+            func.min(records.c.start_date).label("first"),
+            func.max(records.c.end_date).label("last"),
+            func.max(
+                case((and_(records.c.start_date <= period.last, records.c.end_date >= period.first), 1), else_=0)
+            ).label("active"),
+        )
+        .select_from(records)
+        .outerjoin(live_credential, LIVE_JOIN)
+        .where(COUNTED, *scope.where())
+        .group_by(records.c.volunteer_id)
+        .subquery()
+    )
+    row = session.execute(
+        select(
+            func.sum(case((per_volunteer.c.first.between(period.first, period.last), 1), else_=0)),
+            func.sum(per_volunteer.c.active),
+            func.sum(case((per_volunteer.c.last.between(period.first, period.last), 1), else_=0)),
+        )
+    ).one()
+    return Activity(*(int(v or 0) for v in row))
+
+
+@dataclass(frozen=True)
+class Statements:
+    submitted: int
+    approved: int
+    returned: int
+    waiting: int
+
+
+def statements(session: Session, organisation_id: str, period: Period) -> Statements:
+    """Volunteers' statements submitted in the period, by where they are now: approved (approved, issued or
+    superseded since), returned to the volunteer, waiting for review."""
+    status = records.c.status
+    query = select(
+        func.count(records.c.id),
+        func.sum(case((status.in_(("approved", "issued", "superseded")), 1), else_=0)),
+        func.sum(case((status.in_(("returned", "draft")), 1), else_=0)),
+        func.sum(case((status == "submitted", 1), else_=0)),
+    ).where(
+        records.c.organisation_id == organisation_id,
+        records.c.source == "volunteer",
+        records.c.submitted_at >= datetime.combine(period.first, time(), UTC),
+        records.c.submitted_at < datetime.combine(period.last + timedelta(days=1), time(), UTC),
+    )
+    return Statements(*(int(v or 0) for v in session.execute(query).one()))
+
+
+def volunteer_places(session: Session, scope: Scope, period: Period) -> int:
+    """Distinct missions (title, mission type and municipality) with counted volunteering in the period: the
+    volunteer places of the law's annual report until missions are recorded as such."""
+    places = (
+        select(records.c.title, records.c.mission_type, records.c.municipality)
+        .select_from(records)
+        .outerjoin(live_credential, LIVE_JOIN)
+        .where(COUNTED, *scope.where(), records.c.start_date <= period.last, records.c.end_date >= period.first)
+        .distinct()
+        .subquery()
+    )
+    return int(session.execute(select(func.count()).select_from(places)).scalar_one())
+
+
+def years_with_records(session: Session, scope: Scope) -> list[int]:
+    """The calendar years the scope's counted records span (first to last)."""
+    row = session.execute(
+        select(func.min(records.c.start_date), func.max(records.c.end_date))
+        .select_from(records)
+        .outerjoin(live_credential, LIVE_JOIN)
+        .where(COUNTED, *scope.where())
+    ).one()
+    first, last = (date.fromisoformat(str(v)) if v is not None else None for v in row)
+    if first is None or last is None:
+        return []
+    return list(range(first.year, last.year + 1))
