@@ -41,13 +41,9 @@ class Line:
     total: Hashable
 
 
-def suppress(
-    cells: Mapping[Hashable, Cell], lines: Sequence[Line], threshold: int = THRESHOLD
-) -> dict[Hashable, str]:
+def suppress(cells: Mapping[Hashable, Cell], lines: Sequence[Line], threshold: int = THRESHOLD) -> dict[Hashable, str]:
     """The hidden cells (totals included) of a table, each with why: PRIMARY or COMPLEMENTARY."""
-    hidden: dict[Hashable, str] = {
-        key: PRIMARY for key, cell in cells.items() if 0 < cell.volunteers < threshold
-    }
+    hidden: dict[Hashable, str] = {key: PRIMARY for key, cell in cells.items() if 0 < cell.volunteers < threshold}
     order = {key: index for index, key in enumerate(cells)}
     changed = True
     while changed:

@@ -30,7 +30,7 @@ def report_csv(report: Report, separator: str, hidden: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
     writer.writerow([report.title, report.subtitle])
-    for key, label, value in report.figures:
+    for _key, label, value in report.figures:
         writer.writerow([label, _csv_value(value, separator, hidden)])
     for table in report.tables:
         writer.writerow([])

@@ -78,7 +78,10 @@ def _build(session: Any, ws: Workspace, report: str, chosen: service.Choice) -> 
 @router.get("/org/{slug}/reports")
 def reports_index(request: Request, ws: WorkspaceDep, lang: LanguageDep):
     ws.require("records.read")
-    items = [(f"{ws.href('/reports/' + key)}?lang={lang}", t(f"reports.{key}.title", lang)) for key in service.ORGANISATION_REPORTS]
+    items = [
+        (f"{ws.href('/reports/' + key)}?lang={lang}", t(f"reports.{key}.title", lang))
+        for key in service.ORGANISATION_REPORTS
+    ]
     if service.is_municipality(ws.org):
         items.append((f"{ws.href('/reports/territory')}?lang={lang}", t("reports.territory.link", lang)))
     return page(request, templates, "reports/index.html", lang=lang, ws=ws.view("reports"), items=items)

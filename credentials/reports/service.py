@@ -146,7 +146,9 @@ def cut_table(
 
 def _figures_table(key: str, title: str, counts: str, figures: list[tuple[str, str, int]], lang: str) -> Table:
     columns = [("label", t("reports.column.figure", lang)), ("value", t("reports.column.value", lang))]
-    return Table(key, title, counts, columns, [[label, value] for _, label, value in figures], row_keys=[k for k, *_ in figures])
+    return Table(
+        key, title, counts, columns, [[label, value] for _, label, value in figures], row_keys=[k for k, *_ in figures]
+    )
 
 
 # --- an organisation's reports ---------------------------------------------------------------------------------------
@@ -190,7 +192,13 @@ def _activity(session: Session, scope: Scope, chosen: Choice, lang: str) -> Repo
         ("finished", t("reports.activity.finished", lang), found.finished),
     ]
     tables = [
-        _figures_table("volunteers", t("reports.activity.table", lang, year=str(chosen.year)), t("reports.counts.activity", lang), figures, lang),
+        _figures_table(
+            "volunteers",
+            t("reports.activity.table", lang, year=str(chosen.year)),
+            t("reports.counts.activity", lang),
+            figures,
+            lang,
+        ),
         cut_table(session, scope, chosen.year, "month", lang, protect=False),
     ]
     return _report("activity", lang, chosen.year, tables, figures)
@@ -235,7 +243,13 @@ def _statements(session: Session, org: OrganisationRow, chosen: Choice, lang: st
         (key, t(f"reports.statements.{key}", lang), getattr(found, key))
         for key in ("submitted", "approved", "returned", "waiting")
     ]
-    table = _figures_table("statements", t("reports.statements.table", lang, year=str(chosen.year)), t("reports.counts.statements", lang), figures, lang)
+    table = _figures_table(
+        "statements",
+        t("reports.statements.table", lang, year=str(chosen.year)),
+        t("reports.counts.statements", lang),
+        figures,
+        lang,
+    )
     return _report("statements", lang, chosen.year, [table], figures)
 
 
@@ -252,7 +266,13 @@ def annual_figures(session: Session, scope: Scope, year: int, lang: str) -> list
 
 def _annual(session: Session, scope: Scope, chosen: Choice, lang: str) -> Report:
     figures = annual_figures(session, scope, chosen.year, lang)
-    table = _figures_table("annual", t("reports.annual.table", lang, year=str(chosen.year)), t("reports.counts.annual", lang), figures, lang)  # type: ignore[arg-type]
+    table = _figures_table(
+        "annual",
+        t("reports.annual.table", lang, year=str(chosen.year)),
+        t("reports.counts.annual", lang),
+        figures,
+        lang,
+    )  # type: ignore[arg-type]
     table.method = _hours_method(lang)
     return _report("annual", lang, chosen.year, [table], figures)
 

@@ -29,12 +29,12 @@ from sqlalchemy import (
     case,
     distinct,
     func,
+    literal,
     literal_column,
     or_,
     select,
-    values,
+    union_all,
 )
-from sqlalchemy import column as sql_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -152,19 +152,24 @@ def aggregate(
     in which its volunteering ended."""
     if not over:
         return []
-    span = values(
-        sql_column("key", String),
-        sql_column("first", Date),
-        sql_column("last", Date),
-        sql_column("first_day", Integer),
-        sql_column("last_day", Integer),
-        name="periods",
-    ).data([(p.key, p.first, p.last, p.first_day, p.last_day) for p in over])
+    span = union_all(
+        *(
+            select(
+                literal(p.key, String).label("key"),
+                literal(p.first, Date).label("first"),
+                literal(p.last, Date).label("last"),
+                literal(p.first_day, Integer).label("first_day"),
+                literal(p.last_day, Integer).label("last_day"),
+            )
+            for p in over
+        )
+    ).subquery("periods")
     start, end = day_number(records.c.start_date), day_number(records.c.end_date)
     inside = least(end, span.c.last_day) - greatest(start, span.c.first_day) + 1
     share = records.c.hours * inside * literal_column("1.0") / (end - start + 1)
     ended_here = and_(records.c.end_date >= span.c.first, records.c.end_date <= span.c.last)
     dim = dimension_column(dimension, domains).label("value")
+    grouped = [span.c.key] if dimension is None else [span.c.key, dim]
     query = (
         select(
             span.c.key,
@@ -178,7 +183,7 @@ def aggregate(
         .join(span, and_(records.c.start_date <= span.c.last, records.c.end_date >= span.c.first))
         .outerjoin(live_credential, LIVE_JOIN)
         .where(COUNTED, *scope.where())
-        .group_by(span.c.key, dim)
+        .group_by(*grouped)
     )
     if dimension == "organisation_type":
         query = query.join(organisations, organisations.c.id == records.c.organisation_id)

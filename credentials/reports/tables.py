@@ -92,7 +92,11 @@ def one_way(
     def row(label: str, figures: Aggregate, is_hidden: bool) -> list[Value]:
         if is_hidden:
             return [label, *([None] * (len(columns) - 1))]
-        measure = {"volunteers": figures.volunteers, "hours": rounded(figures.hours), "credentials": figures.credentials}
+        measure = {
+            "volunteers": figures.volunteers,
+            "hours": rounded(figures.hours),
+            "credentials": figures.credentials,
+        }
         measure["records"] = figures.records
         return [label, *(measure[k] for k, _ in columns[1:])]
 
