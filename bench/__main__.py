@@ -1,4 +1,4 @@
-"""python -m bench [--quick] [crypto|certificates|bulk|http|issue ...]: runs the benchmarks named (default: all)."""
+"""python -m bench [--quick] [crypto|certificates|bulk|http|issue|reports ...]: runs the benchmarks named (default: all)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 
 from bench.common import cores
 
-BENCHMARKS = ("crypto", "certificates", "bulk", "http", "issue")
+BENCHMARKS = ("crypto", "certificates", "bulk", "http", "issue", "reports")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +48,13 @@ def main(argv: list[str] | None = None) -> int:
         help="serve the http run from this "
         "PostgreSQL database, which is emptied first (default: a temporary SQLite database)",
     )
+    parser.add_argument(
+        "--reports-database",
+        metavar="URL",
+        default=None,
+        help="the PostgreSQL database the reports run loads its simulated year into (emptied first; default "
+        "$BENCH_DATABASE_URL)",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
     args = parser.parse_args(argv)
     chosen = args.benchmarks or list(BENCHMARKS)
@@ -80,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import issue
 
             results[name] = issue.run(args.quick, args.postgres or os.environ.get("BENCH_DATABASE_URL"))
+        elif name == "reports":
+            from bench import reports
+
+            results[name] = reports.run(args.quick, args.reports_database or os.environ.get("BENCH_DATABASE_URL"))
     print(f"\nbench done in {time.perf_counter() - started:.0f} s")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:

@@ -18,6 +18,7 @@ from base.web import STATIC_DIR, STATIC_URL
 from catalogue import load_catalogue
 from catalogue.api import router as catalogue_router
 from credentials.certificate import CertificateCache, use_certificate_cache
+from credentials.reports.service import FiguresCache
 from issuers.throttle import Throttle
 from volcred.logs import RequestIdMiddleware
 from volcred.problems import install_problem_handlers, problem
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.csrf_secret = hmac.new(settings.encryption_key, b"volcred csrf tokens", hashlib.sha256).digest()
     app.add_middleware(CsrfMiddleware, secure=settings.public_base_url.startswith("https://"))
     app.add_middleware(RequestGuardMiddleware)  # body size and NUL text, after the throttle
+    app.state.report_cache = FiguresCache()  # published statistics, kept a few minutes (credentials.reports)
     app.state.throttle = Throttle(throttle_rates(settings), enabled=settings.rate_limits)
     app.add_middleware(PublicLimitsMiddleware, throttle=app.state.throttle)  # before any body is read
     app.add_middleware(RequestIdMiddleware)  # added last, so outermost: refusals carry a request id too

@@ -7,7 +7,7 @@ import csv
 import io
 from decimal import Decimal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from base.http import LanguageDep, SessionDep
@@ -17,6 +17,11 @@ from issuers.http import PrincipalDep
 from issuers.service import get_organisation
 
 router = APIRouter(tags=["reports"])
+
+
+def figures_cache(request: Request) -> service.FiguresCache | None:
+    """The application's cache of published figures (volcred.app makes it)."""
+    return getattr(request.app.state, "report_cache", None)
 
 
 def _json_value(value: object) -> object:
@@ -52,9 +57,17 @@ def report_view(report: Report) -> dict:
     "/organisations/{slug}/reports/territory",
     summary="Volunteering in a municipality's territory across organisations (suppressed)",
 )
-def territory(slug: str, session: SessionDep, principal: PrincipalDep, lang: LanguageDep, year: int | None = None):
+def territory(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    lang: LanguageDep,
+    year: int | None = None,
+):
     org = get_organisation(session, slug)
-    return report_view(service.territory_report(session, principal, org, service.choice(year), lang))
+    chosen = service.choice(year)
+    return report_view(service.territory_report(session, principal, org, chosen, lang, figures_cache(request)))
 
 
 @router.get("/organisations/{slug}/reports/{report}", summary="One of an organisation's reports")
@@ -74,9 +87,9 @@ def organisation_report(
 
 
 @router.get("/statistics/data.json", summary="Open data: the national statistics of a year, a row per cell")
-def open_data_json(session: SessionDep, lang: LanguageDep, year: int | None = None):
+def open_data_json(request: Request, session: SessionDep, lang: LanguageDep, year: int | None = None):
     chosen = service.choice(year)
-    rows = service.open_data(session, chosen, lang)
+    rows = service.open_data(session, chosen, lang, figures_cache(request))
     return {
         "year": chosen.year,
         "fields": list(service.OPEN_DATA_FIELDS),
@@ -87,13 +100,17 @@ def open_data_json(session: SessionDep, lang: LanguageDep, year: int | None = No
 
 @router.get("/statistics/data.csv", summary="Open data as CSV (`sep` , or ;), a row per cell", response_class=Response)
 def open_data_csv(
-    session: SessionDep, lang: LanguageDep, year: int | None = None, sep: str = Query(",", pattern="^[,;]$")
+    request: Request,
+    session: SessionDep,
+    lang: LanguageDep,
+    year: int | None = None,
+    sep: str = Query(",", pattern="^[,;]$"),
 ):
     chosen = service.choice(year)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=service.OPEN_DATA_FIELDS, delimiter=sep, lineterminator="\r\n")
     writer.writeheader()
-    for row in service.open_data(session, chosen, lang):
+    for row in service.open_data(session, chosen, lang, figures_cache(request)):
         writer.writerow({k: "" if v is None else str(v).lower() if isinstance(v, bool) else v for k, v in row.items()})
     return Response(
         out.getvalue(),

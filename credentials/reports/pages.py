@@ -18,6 +18,7 @@ from base.http import LanguageDep, SessionDep
 from base.i18n import format_number, t
 from base.web import STATIC_DIR, language_links, page, template_environment
 from credentials.reports import service
+from credentials.reports.api import figures_cache
 from credentials.reports.charts import bar_chart
 from credentials.reports.exports import report_csv, report_xlsx
 from credentials.reports.periods import GRAINS
@@ -69,9 +70,9 @@ def _downloads(base: str, request: Request) -> list[tuple[str, str]]:
     ]
 
 
-def _build(session: Any, ws: Workspace, report: str, chosen: service.Choice) -> Report:
+def _build(request: Request, session: Any, ws: Workspace, report: str, chosen: service.Choice) -> Report:
     if report == "territory":
-        return service.territory_report(session, ws.principal, ws.org, chosen, ws.lang)
+        return service.territory_report(session, ws.principal, ws.org, chosen, ws.lang, figures_cache(request))
     return service.organisation_report(session, ws.principal, ws.org, report, chosen, ws.lang)
 
 
@@ -99,7 +100,7 @@ def report_page(
     dimension: str | None = None,
 ):
     chosen = service.choice(year, grain, dimension)
-    built = _build(session, ws, report, chosen)
+    built = _build(request, session, ws, report, chosen)
     return page(
         request,
         templates,
@@ -157,14 +158,14 @@ def report_export(
     sep: str = ",",
 ):
     chosen = service.choice(year, grain, dimension)
-    built = _build(session, ws, report, chosen)
+    built = _build(request, session, ws, report, chosen)
     return export(request, built, fmt, lang, sep, f"{ws.slug}-{report}-{chosen.year}")
 
 
 @router.get("/statistics", response_class=HTMLResponse)
 def statistics(request: Request, session: SessionDep, lang: LanguageDep, year: int | None = None):
     chosen = service.choice(year)
-    built = service.national_report(session, chosen, lang)
+    built = service.national_report(session, chosen, lang, figures_cache(request))
     return page(
         request,
         templates,
@@ -190,7 +191,14 @@ def statistics_export(
     request: Request, session: SessionDep, lang: LanguageDep, fmt: str, year: int | None = None, sep: str = ","
 ):
     chosen = service.choice(year)
-    return export(request, service.national_report(session, chosen, lang), fmt, lang, sep, f"statistics-{chosen.year}")
+    return export(
+        request,
+        service.national_report(session, chosen, lang, figures_cache(request)),
+        fmt,
+        lang,
+        sep,
+        f"statistics-{chosen.year}",
+    )
 
 
 @router.get("/statistics/dictionary", response_class=HTMLResponse)

@@ -7,11 +7,13 @@ organisation (the territory view, the national page and open data) is suppressed
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from cachetools import TTLCache
 from sqlalchemy.orm import Session
 
 from base.errors import UserError
@@ -33,6 +35,7 @@ TERRITORY_CUTS = ("month", "domain", "mission_type", "organisation_type")
 MUNICIPAL_FORM = "municipal-institution"
 FIRST_YEAR = 2000
 POPULAR_LIMIT = 10
+STATISTICS_CACHE_SECONDS = 600
 
 
 @lru_cache(maxsize=1)
@@ -110,19 +113,47 @@ def _cut_columns(lang: str) -> list[tuple[str, str]]:
     ]
 
 
-def cut_table(
-    session: Session, scope: Scope, year: int, cut: str, lang: str, *, protect: bool, top: int | None = None
-) -> Table:
+Figures = dict[str, list[Aggregate]]
+
+
+class FiguresCache:
+    """Published figures (a territory's, the nation's) kept for a while: they are statistics of whole months, read
+    by many and changed by few, and a national year is a scan of every record. An organisation's own reports are
+    never cached (its members see their last change at once). One per application (app.state.report_cache)."""
+
+    def __init__(self, seconds: float = STATISTICS_CACHE_SECONDS, size: int = 256):
+        self._cache: TTLCache[object, Figures] = TTLCache(size, seconds)
+        self._lock = threading.Lock()
+
+    def get(self, key: object, compute: Callable[[], Figures]) -> Figures:
+        with self._lock:
+            found = self._cache.get(key)
+        if found is None:
+            found = compute()
+            with self._lock:
+                self._cache[key] = found
+        return found
+
+
+def cut_figures(
+    session: Session, scope: Scope, year: int, by: Sequence[str], cache: FiguresCache | None = None
+) -> Figures:
+    """A year's figures by month, by each cut of `by` and in total (credentials.reports.store.cuts)."""
+
+    def compute() -> Figures:
+        return store.cuts(session, scope, year_periods(year, "month"), by, domains_of_mission_types())
+
+    return cache.get((scope, year, tuple(by)), compute) if cache is not None else compute()
+
+
+def cut_table(figures: Figures, year: int, cut: str, lang: str, *, protect: bool, top: int | None = None) -> Table:
     """Volunteers, hours and credentials of the year by month or by a cut, with the year's total."""
-    domains = domains_of_mission_types()
-    year_period = year_periods(year, "year")[0]
-    (total,) = store.aggregate(session, scope, [year_period], None, domains) or [EMPTY]
+    (total,) = figures["total"] or [EMPTY]
     if cut == "month":
-        months = year_periods(year, "month")
-        cells = {a.period: a for a in store.aggregate(session, scope, months, None, domains)}
-        labelled = [(p.key, period_label(p, lang)) for p in months]
+        cells = {a.period: a for a in figures["month"]}
+        labelled = [(p.key, period_label(p, lang)) for p in year_periods(year, "month")]
     else:
-        cells = {a.value: a for a in store.aggregate(session, scope, [year_period], cut, domains)}
+        cells = {a.value: a for a in figures[cut]}
         labelled = value_labels(cut, list(cells), lang)
         if top is not None:
             labelled = sorted(labelled, key=lambda item: (-cells.get(item[0], EMPTY).volunteers, item[1]))[:top]
@@ -199,7 +230,7 @@ def _activity(session: Session, scope: Scope, chosen: Choice, lang: str) -> Repo
             figures,
             lang,
         ),
-        cut_table(session, scope, chosen.year, "month", lang, protect=False),
+        cut_table(cut_figures(session, scope, chosen.year, ()), chosen.year, "month", lang, protect=False),
     ]
     return _report("activity", lang, chosen.year, tables, figures)
 
@@ -229,11 +260,9 @@ def _hours(session: Session, scope: Scope, chosen: Choice, lang: str) -> Report:
 
 
 def _popular(session: Session, scope: Scope, chosen: Choice, lang: str) -> Report:
-    tables = [
-        cut_table(session, scope, chosen.year, "mission", lang, protect=False, top=POPULAR_LIMIT),
-        cut_table(session, scope, chosen.year, "mission_type", lang, protect=False, top=POPULAR_LIMIT),
-        cut_table(session, scope, chosen.year, "domain", lang, protect=False, top=POPULAR_LIMIT),
-    ]
+    cuts = ("mission", "mission_type", "domain")
+    figures = cut_figures(session, scope, chosen.year, cuts)
+    tables = [cut_table(figures, chosen.year, cut, lang, protect=False, top=POPULAR_LIMIT) for cut in cuts]
     return _report("popular", lang, chosen.year, tables)
 
 
@@ -284,34 +313,44 @@ def is_municipality(org: OrganisationRow) -> bool:
     return org.legal_form == MUNICIPAL_FORM
 
 
-def territory_report(session: Session, principal: Principal, org: OrganisationRow, chosen: Choice, lang: str) -> Report:
+def territory_report(
+    session: Session,
+    principal: Principal,
+    org: OrganisationRow,
+    chosen: Choice,
+    lang: str,
+    cache: FiguresCache | None = None,
+) -> Report:
     """Volunteering in the municipality's territory (records whose municipality is the organisation's), across all
     organisations, suppressed like the national figures. Only for an organisation of type municipality."""
     _organisation_scope(principal, org)
     if not is_municipality(org):
         raise UserError("reports.not_found", kind="not_found")
     scope = Scope(municipality=org.municipality)
-    tables = [cut_table(session, scope, chosen.year, cut, lang, protect=True) for cut in TERRITORY_CUTS]
+    figures = cut_figures(session, scope, chosen.year, TERRITORY_CUTS[1:], cache)
+    tables = [cut_table(figures, chosen.year, cut, lang, protect=True) for cut in TERRITORY_CUTS]
     place = find_municipality(org.municipality)
     name = place.name(lang) if place else org.municipality
     return Report("territory", t("reports.territory.title", lang, name=name), str(chosen.year), tables)
 
 
-def national_report(session: Session, chosen: Choice, lang: str) -> Report:
+def national_report(session: Session, chosen: Choice, lang: str, cache: FiguresCache | None = None) -> Report:
     """The public statistics of a year: every cut suppressed; pseudonymous and named volunteers counted alike."""
-    scope = Scope()
-    tables = [cut_table(session, scope, chosen.year, cut, lang, protect=True) for cut in NATIONAL_CUTS]
+    figures = cut_figures(session, Scope(), chosen.year, NATIONAL_CUTS[1:], cache)
+    tables = [cut_table(figures, chosen.year, cut, lang, protect=True) for cut in NATIONAL_CUTS]
     return Report("national", t("reports.national.title", lang), str(chosen.year), tables)
 
 
 OPEN_DATA_FIELDS = ("year", "cut", "value", "label", "volunteers", "hours", "credentials", "suppressed")
 
 
-def open_data(session: Session, chosen: Choice, lang: str) -> list[dict[str, object]]:
+def open_data(
+    session: Session, chosen: Choice, lang: str, cache: FiguresCache | None = None
+) -> list[dict[str, object]]:
     """The national report in long form, a row per cell (totals included): no personal data, suppressed figures
     empty and flagged."""
     rows: list[dict[str, object]] = []
-    for table in national_report(session, chosen, lang).tables:
+    for table in national_report(session, chosen, lang, cache).tables:
         cut = table.key.removeprefix("by-")
         for value, row in zip([*table.row_keys, "total"], [*table.rows, table.total]):
             assert row is not None

@@ -33,6 +33,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    tuple_,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -140,19 +141,10 @@ def _hours(value: object) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
-def aggregate(
-    session: Session,
-    scope: Scope,
-    over: Sequence[Period],
-    dimension: str | None,
-    domains: dict[str, str],
-) -> list[Aggregate]:
-    """Hours (pro rata), distinct volunteers, counted records and active credentials per period and per value of
-    `dimension`. A volunteer counts in each period (and value) in which they volunteered; a credential in the period
-    in which its volunteering ended."""
-    if not over:
-        return []
-    span = union_all(
+def _periods(over: Sequence[Period]) -> Any:
+    """The periods as a derived table (key, first, last, first_day, last_day): a UNION ALL of one-row SELECTs,
+    which both databases accept."""
+    return union_all(
         *(
             select(
                 literal(p.key, String).label("key"),
@@ -164,10 +156,33 @@ def aggregate(
             for p in over
         )
     ).subquery("periods")
+
+
+def _share(span: Any) -> ColumnElement[Any]:
+    """The record's hours inside the period: hours × overlap days ÷ record days (see periods.py)."""
     start, end = day_number(records.c.start_date), day_number(records.c.end_date)
     inside = least(end, span.c.last_day) - greatest(start, span.c.first_day) + 1
-    share = records.c.hours * inside * literal_column("1.0") / (end - start + 1)
-    ended_here = and_(records.c.end_date >= span.c.first, records.c.end_date <= span.c.last)
+    return records.c.hours * inside * literal_column("1.0") / (end - start + 1)
+
+
+def _ended_here(span: Any) -> ColumnElement[bool]:
+    return and_(records.c.end_date >= span.c.first, records.c.end_date <= span.c.last)
+
+
+def aggregate(
+    session: Session,
+    scope: Scope,
+    over: Sequence[Period],
+    dimension: str | None,
+    domains: dict[str, str],
+) -> list[Aggregate]:
+    """Hours (pro rata), distinct volunteers and active credentials per period and per value of
+    `dimension`. A volunteer counts in each period (and value) in which they volunteered; a credential in the period
+    in which its volunteering ended."""
+    if not over:
+        return []
+    span = _periods(over)
+    share, ended_here = _share(span), _ended_here(span)
     dim = dimension_column(dimension, domains).label("value")
     grouped = [span.c.key] if dimension is None else [span.c.key, dim]
     query = (
@@ -176,7 +191,6 @@ def aggregate(
             dim,
             func.sum(share),
             func.count(distinct(records.c.volunteer_id)),
-            func.count(records.c.id),
             func.sum(case((and_(live_credential.c.status == "active", ended_here), 1), else_=0)),
         )
         .select_from(records)
@@ -188,16 +202,57 @@ def aggregate(
     if dimension == "organisation_type":
         query = query.join(organisations, organisations.c.id == records.c.organisation_id)
     return [
-        Aggregate(key, value or "", _hours(hours), int(vols), int(recs), int(creds or 0))
-        for key, value, hours, vols, recs, creds in session.execute(query)
+        Aggregate(key, value or "", _hours(hours), int(vols), int(creds or 0))
+        for key, value, hours, vols, creds in session.execute(query)
     ]
 
 
-def totals_by_value(
-    session: Session, scope: Scope, period: Period, dimension: str | None, domains: dict[str, str]
-) -> list[Aggregate]:
-    """`aggregate` over one period."""
-    return aggregate(session, scope, [period], dimension, domains)
+def cuts(
+    session: Session, scope: Scope, months: Sequence[Period], by: Sequence[str], domains: dict[str, str]
+) -> dict[str, list[Aggregate]]:
+    """The figures of a year (its `months`) by month (cut "month", value ""), by each cut of `by` (period "") and in
+    total (cut "total"). On PostgreSQL one scan answers them all (GROUP BY GROUPING SETS over the records joined to
+    the months: a year's hours are the sum of its months' shares, a volunteer is counted once per group, a credential
+    only in the month its volunteering ended); elsewhere one query per cut."""
+    if session.get_bind().dialect.name != "postgresql":
+        year = Period(months[0].key[:4], months[0].first, months[-1].last)
+        found = {"month": aggregate(session, scope, months, None, domains)}
+        found |= {cut: aggregate(session, scope, [year], cut, domains) for cut in by}
+        found["total"] = aggregate(session, scope, [year], None, domains)
+        return found
+    span = _periods(months)
+    share, ended_here = _share(span), _ended_here(span)
+    columns = {cut: dimension_column(cut, domains) for cut in by}
+    sets = [tuple_(span.c.key), *(tuple_(column) for column in columns.values()), literal_column("()")]
+    query = (
+        select(
+            span.c.key,
+            *columns.values(),
+            func.grouping(span.c.key),
+            *(func.grouping(column) for column in columns.values()),
+            func.sum(share),
+            func.count(distinct(records.c.volunteer_id)),
+            func.sum(case((and_(live_credential.c.status == "active", ended_here), 1), else_=0)),
+        )
+        .select_from(records)
+        .join(span, and_(records.c.start_date <= span.c.last, records.c.end_date >= span.c.first))
+        .outerjoin(live_credential, LIVE_JOIN)
+        .where(COUNTED, *scope.where())
+        .group_by(func.grouping_sets(*sets))
+    )
+    if "organisation_type" in columns:
+        query = query.join(organisations, organisations.c.id == records.c.organisation_id)
+    found = {name: [] for name in ("month", *by, "total")}
+    names = ["month", *by]
+    for row in session.execute(query):
+        values, flags = row[: len(names)], row[len(names) : 2 * len(names)]
+        hours, volunteers, credentials_count = row[2 * len(names) :]
+        grouped = [name for name, flag in zip(names, flags) if flag == 0]
+        name = grouped[0] if grouped else "total"
+        value = "" if name in ("month", "total") else values[names.index(name)] or ""
+        period = values[0] if name == "month" else ""
+        found[name].append(Aggregate(period, value, _hours(hours), int(volunteers), int(credentials_count or 0)))
+    return found
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,10 @@ class Aggregate:
     value: str
     hours: Decimal
     volunteers: int
-    records: int
     credentials: int
 
 
-EMPTY: Final = Aggregate("", "", Decimal(0), 0, 0, 0)
+EMPTY: Final = Aggregate("", "", Decimal(0), 0, 0)
 
 
 @dataclass
@@ -97,7 +96,6 @@ def one_way(
             "hours": rounded(figures.hours),
             "credentials": figures.credentials,
         }
-        measure["records"] = figures.records
         return [label, *(measure[k] for k, _ in columns[1:])]
 
     return Table(
