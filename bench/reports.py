@@ -372,13 +372,16 @@ def run(quick: bool, database_url: str | None) -> dict:
 
         process, url = start_server(runtime.directory, database_url, workers=1)
         latencies: dict[str, list[float]] = {}
+        first: dict[str, list[float]] = {}
         floors: dict[str, list[float]] = {}
         peak_rss = 0.0
         try:
             with httpx.Client(base_url=url, timeout=60) as client:
                 for name, path, slug, build in endpoints:
                     headers = {"Authorization": f"Bearer {tokens[slug]}"} if slug else {}
-                    response = client.get(path, headers=headers)  # warm-up
+                    started = time.perf_counter()
+                    response = client.get(path, headers=headers)  # the first: for published figures, computed
+                    first.setdefault(name, []).append((time.perf_counter() - started) * 1000)
                     assert response.status_code == 200, (path, response.status_code, response.text[:300])
                     for _ in range(runs):
                         started = time.perf_counter()
@@ -405,6 +408,7 @@ def run(quick: bool, database_url: str | None) -> dict:
             "p95_ms": percentile(times, 0.95),
             "floor_p50_ms": statistics.median(floor),
             "floor_p95_ms": percentile(floor, 0.95),
+            "first_max_ms": max(first[name]),
         }
         figures["ratio_p50"] = figures["p50_ms"] / figures["floor_p50_ms"]
         target = targets.get(name, 500.0)
@@ -412,7 +416,7 @@ def run(quick: bool, database_url: str | None) -> dict:
         figures["meets_target"] = figures["p95_ms"] < target
         result[name] = figures
         print(
-            f"{name:<26}{figures['n']:>5}{figures['p50_ms']:>10.1f}{figures['p95_ms']:>10.1f}"
+            f"{name:<26}{figures['n']:>5}{figures['p50_ms']:>10.1f}{figures['p95_ms']:>10.1f}{figures['first_max_ms']:>10.1f}"
             f"{figures['floor_p50_ms']:>11.1f}{figures['floor_p95_ms']:>11.1f}{figures['ratio_p50']:>8.2f}  "
             f"< {target:.0f} ms: {'yes' if figures['meets_target'] else 'NO'}"
         )

@@ -53,6 +53,8 @@ def bar_chart(table: Table, title: str) -> str | None:
         print_values=False,
         title=title,
     )
+    if horizontal:  # pygal draws the first bar at the bottom: reversed, the chart reads top-down like the table
+        drawn.reverse()
     chart.x_labels = [label for label, _ in drawn]
     chart.add(title, [value for _, value in drawn])
     svg: str = chart.render(is_unicode=True)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import pass_context
@@ -36,7 +37,9 @@ def _figure(context: Any, value: object) -> str:
     lang = context["lang"]
     if value is None:
         return t("reports.suppressed_mark", lang)
-    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+    if isinstance(value, Decimal):  # hours: always one decimal place, the language's way
+        return format_decimal(value, format="#,##0.0", locale=lang)
+    if isinstance(value, int) and not isinstance(value, bool):
         return format_number(value, lang)
     return str(value)
 

@@ -3,7 +3,7 @@ figures, with suppression applied where a table is published beyond the organisa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final
@@ -82,16 +82,16 @@ def one_way(
     """A table of one cut: a row per (value, label) with volunteers, hours and credentials, and the total. With
     `protect`, cells of fewer than 5 volunteers and their complements are suppressed (None)."""
     shown = [(value, label) for value, label in labelled if keep_empty or value in cells]
-    hidden: dict[object, str] = {}
+    hidden: dict[Hashable, str] = {}
     if protect:
-        cell_of = {value: Cell(cells.get(value, EMPTY).volunteers, cells.get(value, EMPTY).hours) for value, _ in shown}
+        cell_of: dict[Hashable, Cell] = {value: Cell(cells.get(value, EMPTY).volunteers, cells.get(value, EMPTY).hours) for value, _ in shown}
         cell_of[TOTAL] = Cell(total.volunteers, total.hours)
         hidden = suppress(cell_of, one_way_lines([value for value, _ in shown]))
 
     def row(label: str, figures: Aggregate, is_hidden: bool) -> list[Value]:
         if is_hidden:
             return [label, *([None] * (len(columns) - 1))]
-        measure = {
+        measure: dict[str, Value] = {
             "volunteers": figures.volunteers,
             "hours": rounded(figures.hours),
             "credentials": figures.credentials,
