@@ -84,7 +84,9 @@ def one_way(
     shown = [(value, label) for value, label in labelled if keep_empty or value in cells]
     hidden: dict[Hashable, str] = {}
     if protect:
-        cell_of: dict[Hashable, Cell] = {value: Cell(cells.get(value, EMPTY).volunteers, cells.get(value, EMPTY).hours) for value, _ in shown}
+        cell_of: dict[Hashable, Cell] = {
+            value: Cell(cells.get(value, EMPTY).volunteers, cells.get(value, EMPTY).hours) for value, _ in shown
+        }
         cell_of[TOTAL] = Cell(total.volunteers, total.hours)
         hidden = suppress(cell_of, one_way_lines([value for value, _ in shown]))
 
