@@ -1,14 +1,15 @@
 """credentials: indexes for the reports' aggregations (a period of one organisation's records, of a territory's)
 
-Revision ID: 0012_reports
-Revises: 0011_missions
+Revision ID: 0013_reports
+Revises: 0012_workspace_indexes
 Create Date: 2026-12-05 17:20:00
 """
 
 from alembic import op
 
-revision = "0012_reports"
-down_revision = "0009"  # re-chained to "0011_missions" at merge
+revision = "0013_reports"
+# On this branch it follows 0009 (0010-0012 are other branches'): re-chain to "0012_workspace_indexes" at merge.
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
