@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
@@ -64,7 +65,7 @@ def _form(chosen: service.Choice, lang: str, report: str) -> dict:
 
 
 def _downloads(base: str, request: Request) -> list[tuple[str, str]]:
-    query = "&".join(f"{k}={v}" for k, v in request.query_params.items() if k in ("year", "grain", "dimension", "lang"))
+    query = urlencode([(k, v) for k, v in request.query_params.items() if k in ("year", "grain", "dimension", "lang")])
     return [
         (f"{base}/export.csv?sep=,&{query}", "reports.download_csv_comma"),
         (f"{base}/export.csv?sep=;&{query}", "reports.download_csv_semicolon"),
@@ -133,7 +134,7 @@ def export(request: Request, report: Report, fmt: str, lang: str, sep: str, name
     hidden = t("reports.suppressed_mark", lang)
     if fmt == "csv":
         if sep not in (",", ";"):
-            raise UserError("reports.choice_invalid", errors=[{"field": "sep"}], first=service.FIRST_YEAR, last="")
+            raise UserError("reports.separator_invalid", errors=[{"field": "sep"}])
         body: bytes = report_csv(report, sep, hidden).encode("utf-8-sig")  # the BOM tells spreadsheets it is UTF-8
         media = "text/csv; charset=utf-8"
     elif fmt == "xlsx":
