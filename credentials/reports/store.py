@@ -169,6 +169,26 @@ def _ended_here(span: Any) -> ColumnElement[bool]:
     return and_(records.c.end_date >= span.c.first, records.c.end_date <= span.c.last)
 
 
+def _counted(span: Any, scope: Scope, columns: list[Any], with_organisations: bool) -> Any:
+    """SELECT `columns` and the measures (hours inside the period, distinct volunteers, active credentials whose
+    volunteering ended in the period) over the scope's counted records joined to the periods they overlap."""
+    query = (
+        select(
+            *columns,
+            func.sum(_share(span)),
+            func.count(distinct(records.c.volunteer_id)),
+            func.sum(case((and_(live_credential.c.status == "active", _ended_here(span)), 1), else_=0)),
+        )
+        .select_from(records)
+        .join(span, and_(records.c.start_date <= span.c.last, records.c.end_date >= span.c.first))
+        .outerjoin(live_credential, LIVE_JOIN)
+        .where(COUNTED, *scope.where())
+    )
+    if with_organisations:
+        query = query.join(organisations, organisations.c.id == records.c.organisation_id)
+    return query
+
+
 def aggregate(
     session: Session,
     scope: Scope,
@@ -182,25 +202,9 @@ def aggregate(
     if not over:
         return []
     span = _periods(over)
-    share, ended_here = _share(span), _ended_here(span)
     dim = dimension_column(dimension, domains).label("value")
     grouped = [span.c.key] if dimension is None else [span.c.key, dim]
-    query = (
-        select(
-            span.c.key,
-            dim,
-            func.sum(share),
-            func.count(distinct(records.c.volunteer_id)),
-            func.sum(case((and_(live_credential.c.status == "active", ended_here), 1), else_=0)),
-        )
-        .select_from(records)
-        .join(span, and_(records.c.start_date <= span.c.last, records.c.end_date >= span.c.first))
-        .outerjoin(live_credential, LIVE_JOIN)
-        .where(COUNTED, *scope.where())
-        .group_by(*grouped)
-    )
-    if dimension == "organisation_type":
-        query = query.join(organisations, organisations.c.id == records.c.organisation_id)
+    query = _counted(span, scope, [span.c.key, dim], dimension == "organisation_type").group_by(*grouped)
     return [
         Aggregate(key, value or "", _hours(hours), int(vols), int(creds or 0))
         for key, value, hours, vols, creds in session.execute(query)
@@ -221,27 +225,11 @@ def cuts(
         found["total"] = aggregate(session, scope, [year], None, domains)
         return found
     span = _periods(months)
-    share, ended_here = _share(span), _ended_here(span)
     columns = {cut: dimension_column(cut, domains) for cut in by}
     sets = [tuple_(span.c.key), *(tuple_(column) for column in columns.values()), literal_column("()")]
-    query = (
-        select(
-            span.c.key,
-            *columns.values(),
-            func.grouping(span.c.key),
-            *(func.grouping(column) for column in columns.values()),
-            func.sum(share),
-            func.count(distinct(records.c.volunteer_id)),
-            func.sum(case((and_(live_credential.c.status == "active", ended_here), 1), else_=0)),
-        )
-        .select_from(records)
-        .join(span, and_(records.c.start_date <= span.c.last, records.c.end_date >= span.c.first))
-        .outerjoin(live_credential, LIVE_JOIN)
-        .where(COUNTED, *scope.where())
-        .group_by(func.grouping_sets(*sets))
-    )
-    if "organisation_type" in columns:
-        query = query.join(organisations, organisations.c.id == records.c.organisation_id)
+    flags = [func.grouping(span.c.key), *(func.grouping(column) for column in columns.values())]
+    query = _counted(span, scope, [span.c.key, *columns.values(), *flags], "organisation_type" in columns)
+    query = query.group_by(func.grouping_sets(*sets))
     found = {name: [] for name in ("month", *by, "total")}
     names = ["month", *by]
     for row in session.execute(query):
