@@ -66,6 +66,10 @@ class RecordRow(Base):
         Index("ix_records_organisation_period", "organisation_id", "end_date", "start_date"),
         Index("ix_records_municipality_period", "municipality", "end_date", "start_date"),
         Index("ix_records_period", "end_date", "start_date"),
+        # The dashboard's year (credentials.missions.service.dashboard): the records of a period, read from the index
+        # alone (it holds every column the year's figures need).
+        Index("ix_records_org_end", "organisation_id", "end_date", "status", "revises_id", "volunteer_id", "hours"),
+        Index("ix_records_org_status", "organisation_id", "status"),  # statements waiting, records by status
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -165,6 +169,7 @@ class CredentialRow(Base):
             sqlite_where=text(LIVE_OF_RECORD),
             postgresql_where=text(LIVE_OF_RECORD),
         ),
+        Index("ix_credentials_org_issued", "organisation_id", "issued_at"),  # the dashboard's year
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

@@ -21,6 +21,15 @@ ACTIONS = (
     "credential.unsuspend",
     "key.rotate",
     "key.compromise",
+    "mission.create",
+    "mission.update",
+    "mission.close",
+    "mission.reopen",
+    "mission.issue",
+    "participation.add",
+    "participation.update",
+    "participation.status",
+    "participation.remove",
 )
 
 

@@ -1,6 +1,7 @@
 """The workspace's way in: signing in and out, and the way to one's organisation.
 
-Organisers work in /org/{slug}/... (the sections' pages live with their packages); these pages only let people in.
+Organisers work in /org/{slug}/... (the sections' pages, the dashboard at /org/{slug} too, live with the packages
+whose data they show: credentials.missions.pages); these pages only let people in.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from issuers import service
 from issuers.http import (
     OptionalSignedInDep,
     SignedInDep,
-    WorkspaceDep,
     clear_session_cookie,
     session_token,
     set_session_cookie,
@@ -93,9 +93,3 @@ def dashboard(request: Request, signed_in: SignedInDep, lang: LanguageDep):
     return page(
         request, templates, "issuers/choose.html", lang=lang, user=signed_in.user, memberships=signed_in.memberships
     )
-
-
-@router.get("/org/{slug}")
-def organisation_home(request: Request, ws: WorkspaceDep, lang: LanguageDep):
-    """The organisation's dashboard (the credentials package fills it with the year's figures)."""
-    return page(request, templates, "issuers/home.html", lang=lang, ws=ws.view("dashboard"))

@@ -115,6 +115,8 @@ def _routers():
     from catalogue.pages import router as catalogue_pages
     from credentials.api import router as credentials_router
     from credentials.batches.api import router as batches_router
+    from credentials.missions.api import router as missions_router
+    from credentials.missions.pages import router as missions_pages
     from credentials.pages import router as volunteer_pages
     from credentials.records.api import router as drafts_router
     from credentials.records.pages import router as drafts_pages
@@ -134,6 +136,8 @@ def _routers():
         issuers_pages,
         credentials_router,
         batches_router,
+        missions_router,
+        missions_pages,
         drafts_router,
         volunteer_pages,
         drafts_pages,

@@ -1,6 +1,7 @@
 """Imports every package's tables so that `Base.metadata` is complete (for Alembic and tests)."""
 
 import credentials.batches.store  # noqa: F401
+import credentials.missions.store  # noqa: F401
 import credentials.store  # noqa: F401
 import issuers.audit_store  # noqa: F401
 import issuers.store  # noqa: F401

@@ -79,7 +79,7 @@ def batch_view(session: Session, batch: BatchRow, base_url: str, lang: str) -> d
     }
 
 
-def _read_upload(file: UploadFile) -> bytes:
+def read_upload_file(file: UploadFile) -> bytes:
     content = file.file.read(MAX_BYTES + 1)
     if not content:
         raise UserError("batch.empty")
@@ -98,16 +98,21 @@ def upload(
     organisation: str | None = Form(None),
 ):
     org = caller_organisation(session, principal, organisation)
-    content = _read_upload(file)
+    content = read_upload_file(file)
     if dry_run:
         return checked_view(batch_service.dry_run(principal, org, content, file.filename), lang)
     batch = batch_service.create_batch(session, principal, ctx, org, content, file.filename)
     view = batch_view(session, batch, ctx.base_url, lang)
-    session.commit()  # before the runner looks for it
+    wake_runner(request, session)
+    return JSONResponse(view, status_code=202, headers={"Location": view["url"]})
+
+
+def wake_runner(request: Request, session: Session) -> None:
+    """A batch was queued: committed first (the runner reads it in its own transaction), then the runner told."""
+    session.commit()
     runner = getattr(request.app.state, "batch_runner", None)
     if runner is not None:
         runner.wake()
-    return JSONResponse(view, status_code=202, headers={"Location": view["url"]})
 
 
 @router.get("/batches/{batch_id}", summary="A batch's report and progress")
@@ -143,19 +148,16 @@ def batch_certificates(
     principal: PrincipalDep,
     language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
 ):
-    from credentials.certificate import zip_certificates
-    from credentials.certificates import certificate_data
-
     batch = batch_service.get_batch(session, principal, batch_id)
-    credentials = batch_service.issued_credentials(session, batch)
-    if not credentials:
-        raise UserError("batch.no_certificates", kind="not_found")
-    archive = zip_certificates([certificate_data(session, ctx, row, language) for row in credentials])
+    return certificates_response(batch_service.certificates_zip(session, ctx, batch, language), batch.id)
+
+
+def certificates_response(archive: bytes, batch_id: str) -> Response:
     return Response(
         archive,
         media_type="application/zip",
         headers={
-            "Content-Disposition": f'attachment; filename="certificates-{batch.id}.zip"',
+            "Content-Disposition": f'attachment; filename="certificates-{batch_id}.zip"',
             "Cache-Control": "private, no-store",
         },
     )

@@ -89,6 +89,38 @@ def create_batch(
     return batch
 
 
+def create_record_batch(
+    session: Session,
+    principal: Principal,
+    org: OrganisationRow,
+    records: list[tuple[int, str]],
+    errors: list[dict],
+    label: str | None = None,
+) -> BatchRow:
+    """A batch of records made before it (a mission's finished participants, `(line, record id)`), with the lines
+    that could not become records in its report: the same runner issues them, with the same progress, cancel and
+    idempotency (a record issued meanwhile is skipped) as an upload's rows."""
+    _require_issuer(principal, org.id)
+    batch = BatchRow(
+        organisation_id=org.id,
+        status="queued" if records else "done",
+        filename=(label or "")[:255] or None,
+        rows=len(records) + len({error["line"] for error in errors}),
+        valid=len(records),
+        errors=errors,
+        created_by=principal.user_id or principal.token_id,
+        finished_at=None if records else utcnow(),
+    )
+    session.add(batch)
+    session.flush()
+    session.add_all(
+        BatchItemRow(id=new_id(), batch_id=batch.id, line=line, status="pending", record_id=record_id)
+        for line, record_id in records
+    )
+    session.flush()
+    return batch
+
+
 # The row's cells may name a volunteer or carry the pseudonym they keep: sealed at rest, erased once the row is done.
 def _seal(kek: bytes, item_id: str, cells: dict) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
@@ -151,6 +183,17 @@ def issued_credentials(session: Session, batch: BatchRow) -> list[CredentialRow]
             .order_by(BatchItemRow.line)
         )
     )
+
+
+def certificates_zip(session: Session, ctx: IssuerContext, batch: BatchRow, language: str) -> bytes:
+    """The PDF certificates of the credentials the batch issued, as one ZIP."""
+    from credentials.certificate import zip_certificates
+    from credentials.certificates import certificate_data
+
+    credentials = issued_credentials(session, batch)
+    if not credentials:
+        raise UserError("batch.no_certificates", kind="not_found")
+    return zip_certificates([certificate_data(session, ctx, row, language) for row in credentials])
 
 
 def revoke_batch(session: Session, principal: Principal, batch_id: str, reason: str | None) -> BatchRow:
@@ -233,13 +276,7 @@ def prepare_row(
     )
     # Issued, a volunteer's draft, or a correction waiting to be issued: the row's record exists, nothing to do.
     if record is not None and (record.status != "approved" or record.revises_id is not None):
-        credential_id = session.scalar(
-            select(CredentialRow.id)
-            .where(CredentialRow.record_id == record.id)
-            .order_by(CredentialRow.issued_at.desc())
-            .limit(1)
-        )
-        return RowOutcome("skipped", record.id, credential_id)
+        return RowOutcome("skipped", record.id, _credential_of(session, record.id))
     if record is None:
         # `found` already looked the volunteer up: a new one is created without asking again.
         volunteer = (
@@ -261,10 +298,37 @@ def prepare_row(
     return record
 
 
-def issue_row(session: Session, ctx: IssuerContext, batch: BatchRow, cells: dict, line: int) -> RowOutcome:
-    """One row: its record and credential, unless a live record of the same natural key exists (then skipped, or
+def _credential_of(session: Session, record_id: str) -> str | None:
+    return session.scalar(
+        select(CredentialRow.id)
+        .where(CredentialRow.record_id == record_id)
+        .order_by(CredentialRow.issued_at.desc())
+        .limit(1)
+    )
+
+
+def prepare_record(session: Session, batch: BatchRow, record_id: str) -> RowOutcome | RecordRow:
+    """An item made from a record (`create_record_batch`): the record to issue, or skipped when it is not waiting
+    to be issued any more (issued meanwhile, one by one or by another batch)."""
+    record = session.get(RecordRow, record_id)
+    if record is None or record.organisation_id != batch.organisation_id:
+        raise UserError("record.not_found", kind="not_found")
+    if record.status != "approved":
+        return RowOutcome("skipped", record.id, _credential_of(session, record.id))
+    return record
+
+
+def prepare_item(session: Session, ctx: IssuerContext, batch: BatchRow, item: BatchItemRow) -> RowOutcome | RecordRow:
+    """An item up to its signature: an upload's row (its sealed cells) or a record made before the batch."""
+    if item.payload is None and item.record_id is not None:
+        return prepare_record(session, batch, item.record_id)
+    return prepare_row(session, ctx, batch, _unseal(ctx.kek, item.id, item.payload), item.line)
+
+
+def issue_item(session: Session, ctx: IssuerContext, batch: BatchRow, item: BatchItemRow) -> RowOutcome:
+    """One item: its record and credential, unless a live record of the same natural key exists (then skipped, or
     issued if it was approved and never issued)."""
-    prepared = prepare_row(session, ctx, batch, cells, line)
+    prepared = prepare_item(session, ctx, batch, item)
     if isinstance(prepared, RowOutcome):
         return prepared
     issued = service.issue_record(session, batch_principal(batch), ctx, prepared.id)
@@ -294,7 +358,7 @@ def run_item(session: Session, ctx: IssuerContext, batch_id: str, item_id: str) 
     if batch is None:
         return False
     if item.status == "pending":
-        outcome = issue_row(session, ctx, batch, _unseal(ctx.kek, item.id, item.payload), item.line)
+        outcome = issue_item(session, ctx, batch, item)
         item.record_id, item.credential_id = outcome.record_id, outcome.credential_id
         _finish_item(batch, item, outcome.status)
         session.flush()
@@ -328,7 +392,9 @@ def skip_known_rows(session: Session, ctx: IssuerContext, batch_id: str) -> int:
     catalogue, today = load_catalogue(), credentials_common.today_in_latvia()
     by_key: dict[str, BatchItemRow] = {}
     for item in session.scalars(
-        select(BatchItemRow).where(BatchItemRow.batch_id == batch_id, BatchItemRow.status == "pending")
+        select(BatchItemRow).where(
+            BatchItemRow.batch_id == batch_id, BatchItemRow.status == "pending", BatchItemRow.payload.is_not(None)
+        )
     ):
         try:
             valid = validate_record(
@@ -440,9 +506,7 @@ def _run_group_at_once(session: Session, ctx: IssuerContext, batch_id: str, item
     for item_id in item_ids:
         item = session.get(BatchItemRow, item_id)
         if item.status == "pending":
-            prepared.append(
-                (item, prepare_row(session, ctx, batch, _unseal(ctx.kek, item.id, item.payload), item.line))
-            )
+            prepared.append((item, prepare_item(session, ctx, batch, item)))
         done += 1
         if time.monotonic() - started >= GROUP_SECONDS:
             break

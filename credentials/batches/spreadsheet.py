@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -84,15 +84,19 @@ class CheckedUpload:
 # --- reading ------------------------------------------------------------------------------------------------------
 
 
-def read_upload(content: bytes, filename: str | None = None) -> list[SheetRow]:
+def read_upload(
+    content: bytes, filename: str | None = None, header: Callable[[list[str]], list[str]] | None = None
+) -> list[SheetRow]:
     """The data rows of a CSV (UTF-8 with or without BOM, `,` or `;`) or XLSX upload. Rows are read as a stream and
-    reading stops at the row limit, so a file of millions of tiny rows costs no more than one at the limit."""
+    reading stops at the row limit, so a file of millions of tiny rows costs no more than one at the limit.
+    `header` checks the header row and gives the column names (default: the records' columns)."""
+    header = header or records_header
     if len(content) > MAX_BYTES:
         raise UserError("batch.file_too_large", limit_mb=MAX_BYTES // (1024 * 1024))
     if content.startswith(XLSX_MAGIC) or (filename or "").lower().endswith(".xlsx"):
-        rows = _read_xlsx(content)
+        rows = _read_xlsx(content, header)
     else:
-        rows = _read_csv(content)
+        rows = _read_csv(content, header)
     if not rows:
         raise UserError("batch.empty")
     return rows
@@ -103,7 +107,7 @@ def _csv_text(content: bytes) -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BytesIO(content), encoding="utf-8-sig", newline="")
 
 
-def _read_csv(content: bytes) -> list[SheetRow]:
+def _read_csv(content: bytes, header: Callable[[list[str]], list[str]]) -> list[SheetRow]:
     try:
         delimiter = _sniff_delimiter(_csv_text(content))
     except UnicodeDecodeError:
@@ -123,10 +127,12 @@ def _read_csv(content: bytes) -> list[SheetRow]:
             # A cell beyond the csv module's field limit (128 KB), or an unbalanced quote that swallows the file.
             raise UserError("batch.csv_unreadable", line=next_line) from None
 
-    return _sheet_rows(numbered())
+    return _sheet_rows(numbered(), header)
 
 
-def _sheet_rows(lines: Iterable[tuple[int, list[str]]]) -> list[SheetRow]:
+def _sheet_rows(
+    lines: Iterable[tuple[int, list[str]]], check_header: Callable[[list[str]], list[str]]
+) -> list[SheetRow]:
     """The data rows below the header; blank lines, and comment lines (#) above the header, are skipped. Stops at
     the first row (or line) beyond the limit."""
     header: list[str] | None = None
@@ -137,7 +143,7 @@ def _sheet_rows(lines: Iterable[tuple[int, list[str]]]) -> list[SheetRow]:
         if _is_blank(cells) or (header is None and _is_comment(cells)):
             continue
         if header is None:
-            header = _header(cells)
+            header = check_header(cells)
             continue
         if len(rows) == MAX_ROWS:
             raise UserError("batch.too_many_rows", limit=MAX_ROWS)
@@ -175,7 +181,7 @@ def _check_xlsx_package(content: bytes) -> None:
             raise UserError("batch.xlsx_too_large", limit_mb=limit_mb)
 
 
-def _read_xlsx(content: bytes) -> list[SheetRow]:
+def _read_xlsx(content: bytes, header: Callable[[list[str]], list[str]]) -> list[SheetRow]:
     from zipfile import BadZipFile
 
     from openpyxl import load_workbook
@@ -189,7 +195,9 @@ def _read_xlsx(content: bytes) -> list[SheetRow]:
         # Bounded rows and columns: a sheet may declare (or place one cell at) row 1,048,576 or column XFD, and
         # read-only openpyxl fills the rows and columns up to there.
         values = workbook.worksheets[0].iter_rows(max_row=MAX_LINES + 1, max_col=MAX_XLSX_COLUMNS, values_only=True)
-        return _sheet_rows((line, [_xlsx_cell(value) for value in row]) for line, row in enumerate(values, start=1))
+        return _sheet_rows(
+            ((line, [_xlsx_cell(value) for value in row]) for line, row in enumerate(values, start=1)), header
+        )
     except (BadZipFile, KeyError, IndexError, ValueError, OSError, SyntaxError):  # SyntaxError: XML ParseError
         raise UserError("batch.xlsx_unreadable") from None
     finally:
@@ -216,7 +224,8 @@ def _is_comment(cells: list[str]) -> bool:
     return (cells[0] or "").lstrip().startswith("#")
 
 
-def _header(cells: list[str]) -> list[str]:
+def records_header(cells: list[str]) -> list[str]:
+    """The columns of a records upload: known names only, the required ones present."""
     names = [(cell or "").strip().lower() for cell in cells]
     known = set(COLUMNS) | set(OPTIONAL_COLUMNS)
     unknown = [name for name in names if name and name not in known]

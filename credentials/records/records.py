@@ -140,53 +140,76 @@ def format_hours(hours: Decimal) -> str:
     return text
 
 
-def validate_record(data: RecordInput, catalogue, today: date) -> ValidRecord:
-    """Checks a record against the catalogue and common sense; reports every problem at once."""
-    errors: list[dict] = []
-    volunteer = None if data.volunteer is None else _check_volunteer(data.volunteer, errors)
-
-    mission = catalogue.mission_types_by_code.get(data.mission_type or "")
-    if mission is None:
-        errors.append(field_error("mission_type", "record.mission_type_unknown", code=data.mission_type or ""))
-
-    start, end = parse_date(data.start_date), parse_date(data.end_date)
+def check_period(
+    start_value: Any,
+    end_value: Any,
+    errors: list[dict],
+    today: date | None,
+    fields: tuple[str, str] = ("start_date", "end_date"),
+) -> tuple[date | None, date | None]:
+    """A period's two dates: their form, not before EARLIEST_DATE, the end not before the start, and (given `today`)
+    neither in the future. Problems go to `errors` under `fields`; an unreadable date comes back as None."""
+    start_field, end_field = fields
+    start, end = parse_date(start_value), parse_date(end_value)
     if start is None:
-        errors.append(field_error("start_date", "record.date_format"))
+        errors.append(field_error(start_field, "record.date_format"))
     if end is None:
-        errors.append(field_error("end_date", "record.date_format"))
-    for name, value in (("start_date", start), ("end_date", end)):
+        errors.append(field_error(end_field, "record.date_format"))
+    for name, value in ((start_field, start), (end_field, end)):
         if value is not None and value < EARLIEST_DATE:
             errors.append(field_error(name, "record.date_too_early", earliest=EARLIEST_DATE.isoformat()))
     if start and end:
         if end < start:
-            errors.append(field_error("end_date", "record.end_before_start"))
-        if start > today:
-            errors.append(field_error("start_date", "record.date_in_future"))
-        if end > today:
-            errors.append(field_error("end_date", "record.date_in_future"))
+            errors.append(field_error(end_field, "record.end_before_start"))
+        if today is not None and start > today:
+            errors.append(field_error(start_field, "record.date_in_future"))
+        if today is not None and end > today:
+            errors.append(field_error(end_field, "record.date_in_future"))
+    return start, end
 
-    hours = parse_hours(data.hours)
+
+def check_hours(
+    value: Any, start: date | None, end: date | None, errors: list[dict], field_name: str = "hours"
+) -> Decimal | None:
+    """Hours of work in a period: a number, above zero, at most two decimals, at most 24 a day of the period."""
+    hours = parse_hours(value)
     if hours is None:
-        errors.append(field_error("hours", "record.hours_format"))
+        errors.append(field_error(field_name, "record.hours_format"))
     elif hours <= 0:
-        errors.append(field_error("hours", "record.hours_not_positive"))
+        errors.append(field_error(field_name, "record.hours_not_positive"))
     elif hours.as_tuple().exponent < -2:
-        errors.append(field_error("hours", "record.hours_precision"))
+        errors.append(field_error(field_name, "record.hours_precision"))
     elif start and end and end >= start and hours > 24 * ((end - start).days + 1):
         errors.append(
             field_error(
-                "hours",
+                field_name,
                 "record.hours_exceed_period",
                 days=(end - start).days + 1,
                 maximum=24 * ((end - start).days + 1),
             )
         )
+    else:
+        return hours
+    return None
+
+
+def validate_record(data: RecordInput, catalogue, today: date) -> ValidRecord:
+    """Checks a record against the catalogue and common sense; reports every problem at once."""
+    errors: list[dict] = []
+    volunteer = None if data.volunteer is None else check_volunteer(data.volunteer, errors)
+
+    mission = catalogue.mission_types_by_code.get(data.mission_type or "")
+    if mission is None:
+        errors.append(field_error("mission_type", "record.mission_type_unknown", code=data.mission_type or ""))
+
+    start, end = check_period(data.start_date, data.end_date, errors, today)
+    hours = check_hours(data.hours, start, end, errors)
 
     municipality = find_municipality(data.municipality)
     if municipality is None:
         errors.append(field_error("municipality", "record.municipality_unknown", value=data.municipality or ""))
 
-    claims = _check_competences(data.competences, mission, catalogue, errors)
+    claims = check_competences(data.competences, mission, catalogue, errors)
 
     title = (data.title or "").strip()
     if not title and mission is not None:
@@ -219,7 +242,8 @@ def validate_record(data: RecordInput, catalogue, today: date) -> ValidRecord:
     )
 
 
-def _check_volunteer(volunteer: VolunteerInput, errors: list[dict]) -> VolunteerInput:
+def check_volunteer(volunteer: VolunteerInput, errors: list[dict]) -> VolunteerInput:
+    """A named volunteer (name, optional e-mail) or a pseudonymous one (the identifier alone), tidied."""
     if volunteer.pseudonym is not None:
         if volunteer.name or volunteer.email:
             # A pseudonymous volunteer leaves no personal data anywhere: refuse rather than silently drop it.
@@ -240,7 +264,8 @@ def _check_volunteer(volunteer: VolunteerInput, errors: list[dict]) -> Volunteer
     return VolunteerInput(name=name, email=email)
 
 
-def _check_competences(given, mission, catalogue, errors: list[dict]) -> tuple[CompetenceClaim, ...]:
+def check_competences(given, mission, catalogue, errors: list[dict]) -> tuple[CompetenceClaim, ...]:
+    """The competences given (None: the mission type's core ones), each known to the catalogue, at least one."""
     if given is None:
         if mission is None:
             return ()

@@ -196,6 +196,7 @@ def store_record(
     status: str,
     source: str,
     created_by: str | None,
+    subject: tuple[str, str | None] | None = None,
 ) -> CreatedRecord:
     """Stores a validated record; a second record of the same volunteer, mission type and period in the organisation
     is a conflict (the unique natural key backs this check against concurrent writers)."""
@@ -203,12 +204,7 @@ def store_record(
     # A volunteer new to the organisation (they got an access token just now) has no records to collide with.
     if volunteer.access_token is None and live_record(session, org.id, key) is not None:
         raise UserError("record.duplicate", kind="conflict")
-    salt = new_salt()
-    subject_hash = (
-        SubjectIdentity.pseudonymous(valid.volunteer.pseudonym, salt).pseudonym_hash
-        if valid.volunteer.pseudonymous
-        else None
-    )
+    salt, subject_hash = subject or new_subject(valid.volunteer)
     row = RecordRow(
         organisation_id=org.id,
         volunteer_id=volunteer.row.id,
@@ -239,6 +235,16 @@ def store_record(
         # A concurrent writer made the same record first; the caller's transaction is rolled back.
         raise UserError("record.duplicate", kind="conflict") from None
     return CreatedRecord(row, volunteer)
+
+
+def new_subject(volunteer: VolunteerInput | None) -> tuple[str, str | None]:
+    """A record's subject salt, and for a pseudonymous volunteer the salted hash of the identifier they keep: made
+    while the identifier is at hand (it is never stored). `store_record` takes one made earlier as `subject`, for a
+    record made later from a stored volunteer (a mission's participant)."""
+    salt = new_salt()
+    if volunteer is not None and volunteer.pseudonymous:
+        return salt, SubjectIdentity.pseudonymous(volunteer.pseudonym, salt).pseudonym_hash
+    return salt, None
 
 
 def claim_json(claim: CompetenceClaim) -> dict:

@@ -8,8 +8,9 @@ Create Date: 2026-12-05 17:20:00
 from alembic import op
 
 revision = "0013_reports"
-# On this branch it follows 0009 (0010-0012 are other branches'): re-chain to "0012_workspace_indexes" at merge.
-down_revision = "0009"
+# On this branch (hmissions merged) it follows 0011_missions (0010 and 0012 are other branches'): re-chain to
+# "0012_workspace_indexes" at merge.
+down_revision = "0011_missions"
 branch_labels = None
 depends_on = None
 
