@@ -22,13 +22,13 @@ from catalogue import load_catalogue
 from credentials.reports import store
 from credentials.reports.periods import GRAINS, Period, rounded, year_periods
 from credentials.reports.store import Scope
-from credentials.reports.tables import EMPTY, Aggregate, Report, Table, one_way, period_grid
+from credentials.reports.tables import EMPTY, Aggregate, Report, Table, Value, one_way, period_grid
 from issuers.auth import Principal
 from issuers.municipalities import all_municipalities, find_municipality
 from issuers.organisations import LEGAL_FORMS
 from issuers.store import OrganisationRow
 
-ORGANISATION_REPORTS = ("activity", "hours", "popular", "statements", "annual")
+ORGANISATION_REPORTS = ("activity", "hours", "popular", "statements", "missions", "annual")
 DIMENSIONS = ("mission_type", "domain", "municipality")
 NATIONAL_CUTS = ("month", "municipality", "domain", "mission_type", "organisation_type")
 TERRITORY_CUTS = ("month", "domain", "mission_type", "organisation_type")
@@ -203,6 +203,7 @@ def organisation_report(
         "hours": lambda: _hours(session, scope, chosen, lang),
         "popular": lambda: _popular(session, scope, chosen, lang),
         "statements": lambda: _statements(session, org, chosen, lang),
+        "missions": lambda: _missions(session, org, chosen, lang),
         "annual": lambda: _annual(session, scope, chosen, lang),
     }
     built = build[report]()
@@ -280,6 +281,31 @@ def _statements(session: Session, org: OrganisationRow, chosen: Choice, lang: st
         lang,
     )
     return _report("statements", lang, chosen.year, [table], figures)
+
+
+def _missions(session: Session, org: OrganisationRow, chosen: Choice, lang: str) -> Report:
+    """Planned against actual, mission by mission: the volunteers planned and those taking part, and the hours
+    recorded on the mission (a mission plans no hours)."""
+    found = store.missions_planned_actual(session, org.id, year_periods(chosen.year, "year")[0])
+    columns = [
+        ("label", t("reports.cut.mission", lang)),
+        ("planned", t("reports.missions.planned", lang)),
+        ("taking_part", t("reports.missions.taking_part", lang)),
+        ("finished", t("reports.missions.finished", lang)),
+        ("hours", t("reports.missions.hours", lang)),
+    ]
+    rows: list[list[Value]] = [
+        [m.title, "" if m.planned is None else m.planned, m.taking_part, m.finished, rounded(m.hours)] for m in found
+    ]
+    table = Table(
+        "missions",
+        t("reports.missions.table", lang, year=str(chosen.year)),
+        t("reports.counts.missions", lang),
+        columns,
+        rows,
+        row_keys=[m.key for m in found],
+    )
+    return _report("missions", lang, chosen.year, [table])
 
 
 def annual_figures(session: Session, scope: Scope, year: int, lang: str) -> list[tuple[str, str, int | object]]:

@@ -40,6 +40,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
+from credentials.missions.store import MissionRow, ParticipationRow
 from credentials.reports.periods import Period
 from credentials.reports.tables import Aggregate
 from credentials.store import CredentialRow, RecordRow, VolunteerRow
@@ -330,3 +331,44 @@ def years_with_records(session: Session, scope: Scope) -> list[int]:
     if first is None or last is None:
         return []
     return list(range(first.year, last.year + 1))
+
+
+@dataclass(frozen=True)
+class MissionFigures:
+    key: str
+    title: str
+    planned: int | None
+    taking_part: int
+    finished: int
+    hours: Decimal
+
+
+def missions_planned_actual(session: Session, organisation_id: str, period: Period) -> list[MissionFigures]:
+    """The organisation's missions that run in the period: planned volunteers against volunteers taking part
+    (approved, active or finished), finished, and the hours recorded on the mission (its participants' hours)."""
+    missions = MissionRow.__table__
+    participations = ParticipationRow.__table__
+    taking_part = participations.c.status.in_(("approved", "active", "finished"))
+    query = (
+        select(
+            missions.c.id,
+            missions.c.title,
+            missions.c.planned_volunteers,
+            func.count(distinct(case((taking_part, participations.c.volunteer_id)))),
+            func.count(distinct(case((participations.c.status == "finished", participations.c.volunteer_id)))),
+            func.sum(case((taking_part, participations.c.hours), else_=0)),
+        )
+        .select_from(missions)
+        .outerjoin(participations, participations.c.mission_id == missions.c.id)
+        .where(
+            missions.c.organisation_id == organisation_id,
+            missions.c.start_date <= period.last,
+            or_(missions.c.end_date.is_(None), missions.c.end_date >= period.first),
+        )
+        .group_by(missions.c.id, missions.c.title, missions.c.planned_volunteers, missions.c.start_date)
+        .order_by(missions.c.start_date, missions.c.title)
+    )
+    return [
+        MissionFigures(key, title, planned, int(part), int(done), _hours(hours))
+        for key, title, planned, part, done, hours in session.execute(query)
+    ]

@@ -60,7 +60,7 @@ def test_report_pages(browser, live_server, app, make_org):
     browser.find_element(By.NAME, "email").send_keys("admin@browser-town.example.lv")
     browser.find_element(By.NAME, "password").send_keys("admin-password-1")
     browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    for report in ("activity", "hours", "popular", "statements", "annual", "territory"):
+    for report in ("activity", "hours", "popular", "statements", "missions", "annual", "territory"):
         open_page(browser, f"{live_server.url}/org/browser-town/reports/{report}?year=2026&lang=lv")
         assert browser.find_element(By.TAG_NAME, "h1").text
         inspect(browser, f"reports-{report}")

@@ -139,7 +139,7 @@ def test_pages_and_downloads_hold_the_same_numbers(year_2026, workspace):
     base = f"/org/{workspace.slug}/reports/activity"
     index = workspace.client.get(f"/org/{workspace.slug}/reports?lang=en")
     assert index.status_code == 200 and 'aria-current="page"' in index.text and "Reports" in index.text
-    for report in ("activity", "hours", "popular", "statements", "annual"):
+    for report in ("activity", "hours", "popular", "statements", "missions", "annual"):
         assert workspace.client.get(f"/org/{workspace.slug}/reports/{report}?year=2026").status_code == 200
     refused = workspace.client.get(f"{base}?year=1066&lang=en")
     assert refused.status_code == 422 and "Choose a year from 2000" in refused.text  # a readable page, not a 500
@@ -214,3 +214,53 @@ def test_national_statistics_and_open_data(app, make_org, add_record, client):
     assert page.status_code == 200 and "Volunteering statistics" in page.text and "<svg" in page.text
     assert client.get("/statistics/dictionary?lang=en").status_code == 200
     assert client.get("/statistics/export.xlsx?year=2026").status_code == 200
+
+
+def test_missions_planned_against_actual(workspace, add_record, app, client):
+    """Festival (2026, 5 planned): approved 4 h, finished 6 h, a new application: 2 taking part, 1 finished, 10 h.
+    A regular activity since 2025 (no end, nothing planned) runs in 2026 too; a 2025 event does not."""
+    from datetime import date
+    from decimal import Decimal
+
+    from base.db import transaction
+    from credentials.missions.store import MissionRow, ParticipationRow
+
+    org = workspace.org
+    people = [add_record(org.org_id, "2026-02-01", "2026-02-01", 1) for _ in range(3)]
+    with transaction(app.state.session_factory) as session:
+
+        def mission(title, start, end, planned):
+            row = MissionRow(
+                organisation_id=org.org_id,
+                mission_type="event-support",
+                catalogue_version="1.0.0",
+                title=title,
+                municipality="cesis",
+                start_date=date.fromisoformat(start),
+                end_date=date.fromisoformat(end) if end else None,
+                planned_volunteers=planned,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+        festival = mission("Festivāls", "2026-06-20", "2026-06-24", 5)
+        mission("Lasīšanas pulciņš", "2025-09-01", None, None)
+        mission("Rudens talka", "2025-10-01", "2025-10-01", 20)
+        for volunteer, status, hours in zip(people, ("approved", "finished", "new"), (4, 6, None)):
+            session.add(
+                ParticipationRow(
+                    mission_id=festival,
+                    organisation_id=org.org_id,
+                    volunteer_id=volunteer,
+                    status=status,
+                    hours=Decimal(hours) if hours else None,
+                )
+            )
+    report = _report(client, org, "missions", year=2026)
+    rows = report["tables"][0]["rows"]
+    assert [row["label"] for row in rows] == ["Lasīšanas pulciņš", "Festivāls"]
+    assert rows[1] | {} == {**rows[1], "planned": 5, "taking_part": 2, "finished": 1, "hours": 10.0}
+    assert rows[0]["planned"] == "" and rows[0]["taking_part"] == 0
+    page = workspace.client.get(f"/org/{workspace.slug}/reports/missions?year=2026&lang=en")
+    assert page.status_code == 200 and "Volunteers planned" in page.text
