@@ -1,4 +1,5 @@
-"""python -m bench [--quick] [crypto|certificates|bulk|http|issue|pages ...]: runs the benchmarks named (default: all)."""
+"""python -m bench [--quick] [crypto|certificates|bulk|http|issue|pages|reports ...]: runs the benchmarks named (default:
+all)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import time
 
 from bench.common import cores
 
-BENCHMARKS = ("crypto", "certificates", "bulk", "http", "issue", "pages")
+BENCHMARKS = ("crypto", "certificates", "bulk", "http", "issue", "pages", "reports")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         help="the organisation of the pages run (default 10000,50000; 500,2500 with --quick)",
     )
     parser.add_argument("--pages-requests", type=int, default=None, help="requests per page (default 200)")
+    parser.add_argument(
+        "--reports-database",
+        metavar="URL",
+        default=None,
+        help="the PostgreSQL database the reports run loads its simulated year into (emptied first; default "
+        "$BENCH_DATABASE_URL)",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
     args = parser.parse_args(argv)
     chosen = args.benchmarks or list(BENCHMARKS)
@@ -98,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
 
             volunteers, records = map(int, args.pages_size.split(",")) if args.pages_size else (None, None)
             results[name] = pages.run(args.quick, args.pages_database, volunteers, records, args.pages_requests)
+        elif name == "reports":
+            from bench import reports
+
+            results[name] = reports.run(args.quick, args.reports_database or os.environ.get("BENCH_DATABASE_URL"))
     print(f"\nbench done in {time.perf_counter() - started:.0f} s")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:

@@ -72,6 +72,10 @@ class RecordRow(Base):
         ),
         # The statements waiting for review, newest first (the workspace's inbox).
         Index("ix_records_org_status_submitted", "organisation_id", "status", "submitted_at"),
+        # The reports' periods (credentials.reports.store): one organisation's, one territory's, everyone's.
+        Index("ix_records_organisation_period", "organisation_id", "end_date", "start_date"),
+        Index("ix_records_municipality_period", "municipality", "end_date", "start_date"),
+        Index("ix_records_period", "end_date", "start_date"),
         # The dashboard's year (credentials.missions.service.dashboard): the records of a period, read from the index
         # alone (it holds every column the year's figures need).
         Index("ix_records_org_end", "organisation_id", "end_date", "status", "revises_id", "volunteer_id", "hours"),

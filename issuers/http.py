@@ -129,6 +129,7 @@ WORKSPACE_SECTIONS = (
     ("statements", "/statements"),
     ("credentials", "/credentials"),
     ("batches", "/batches"),
+    ("reports", "/reports"),
     ("settings", "/settings"),
 )
 

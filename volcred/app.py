@@ -18,6 +18,7 @@ from base.web import STATIC_DIR, STATIC_URL
 from catalogue import load_catalogue
 from catalogue.api import router as catalogue_router
 from credentials.certificate import CertificateCache, use_certificate_cache
+from credentials.reports.service import FiguresCache
 from issuers.throttle import Throttle
 from volcred.logs import RequestIdMiddleware
 from volcred.problems import install_problem_handlers, problem
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.csrf_secret = hmac.new(settings.encryption_key, b"volcred csrf tokens", hashlib.sha256).digest()
     app.add_middleware(CsrfMiddleware, secure=settings.public_base_url.startswith("https://"))
     app.add_middleware(RequestGuardMiddleware)  # body size and NUL text, after the throttle
+    app.state.report_cache = FiguresCache()  # published statistics, kept a few minutes (credentials.reports)
     app.state.throttle = Throttle(throttle_rates(settings), enabled=settings.rate_limits)
     app.add_middleware(PublicLimitsMiddleware, throttle=app.state.throttle)  # before any body is read
     app.add_middleware(RequestIdMiddleware)  # added last, so outermost: refusals carry a request id too
@@ -128,6 +130,8 @@ def _routers():
     from credentials.records.api import router as drafts_router
     from credentials.records.pages import router as drafts_pages
     from credentials.records.statement_pages import router as statements_pages
+    from credentials.reports.api import router as reports_router
+    from credentials.reports.pages import router as reports_pages
     from credentials.workspace.pages import router as credentials_pages
     from issuers.api import router as issuers_router
     from issuers.pages import router as issuers_pages
@@ -151,6 +155,8 @@ def _routers():
         statements_pages,
         credentials_pages,
         batches_pages,
+        reports_router,
+        reports_pages,
         verify_router,
         export_router,
         verify_pages,
