@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import bindparam, event, func, select
+from sqlalchemy import bindparam, case, event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from base.db import utcnow
 from base.errors import UserError
+from base.mail import queue_email
 from issuers import verification_version  # noqa: F401  (registers the listener that keeps verifiers' caches honest)
 from issuers.audit_store import append_audit
 from issuers.auth import (
@@ -34,9 +35,11 @@ from issuers.organisations import (
     EMAIL_RE,
     OrganisationInput,
     field_error,
+    normalise_registration_number,
     validate_organisation,
 )
 from issuers.store import (
+    AccountTokenRow,
     ApiTokenRow,
     MembershipRow,
     OrganisationRow,
@@ -729,3 +732,270 @@ def authenticate_with_organisation(
         kind="user", token_id=row.id, user_id=user.id, is_platform_admin=user.is_platform_admin, roles=roles
     )
     return principal, None
+
+
+def logout(session: Session, token: str | None) -> None:
+    """Ends a login session (its token stops working at once)."""
+    if not token:
+        return
+    row = session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == hash_token(token)))
+    if row is not None and row.kind == "session" and row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+@dataclass(frozen=True)
+class Membership:
+    """An organisation a person belongs to, with their role there."""
+
+    organisation_id: str
+    slug: str
+    name: str
+    status: str
+    role: str
+
+
+def user_memberships(session: Session, user_id: str) -> list[Membership]:
+    rows = session.execute(
+        select(
+            OrganisationRow.id,
+            OrganisationRow.slug,
+            OrganisationRow.legal_name,
+            OrganisationRow.status,
+            MembershipRow.role,
+        )
+        .join(MembershipRow, MembershipRow.organisation_id == OrganisationRow.id)
+        .where(MembershipRow.user_id == user_id)
+        .order_by(OrganisationRow.legal_name)
+    ).all()
+    return [Membership(*row) for row in rows]
+
+
+# --- one-time links by e-mail: password reset and invitations to join an organisation ----------------------------
+
+PASSWORD_RESET_VALIDITY = timedelta(hours=1)
+INVITATION_VALIDITY = timedelta(days=7)
+PASSWORD_RESET = "password_reset"
+MEMBER_INVITATION = "member_invitation"
+
+
+def _new_account_token(session: Session, purpose: str, email: str, validity: timedelta, **fields) -> tuple[str, str]:
+    """A one-time link's secret (returned once; only its hash is kept) and the row's id."""
+    secret = new_token("vca_")
+    row = AccountTokenRow(
+        id=new_id(),
+        purpose=purpose,
+        token_hash=hash_token(secret),
+        email=email,
+        expires_at=utcnow() + validity,
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    return secret, row.id
+
+
+def account_token(session: Session, purpose: str, secret: str) -> AccountTokenRow:
+    """The unused, unexpired link of `purpose` behind `secret`; otherwise one and the same error, whatever the
+    reason (unknown, used, expired), so a link cannot be probed."""
+    row = session.scalar(
+        select(AccountTokenRow).where(
+            AccountTokenRow.token_hash == hash_token(secret or ""), AccountTokenRow.purpose == purpose
+        )
+    )
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise UserError(f"account.{purpose}_link_invalid", kind="not_found")
+    return row
+
+
+def request_password_reset(session: Session, throttle: Throttle, email: str, language: str, base_url: str) -> None:
+    """Sends a reset link to `email` if it belongs to an account; says nothing either way (the page answers the
+    same), so nobody learns which addresses have accounts. Counted per address like failed sign-ins."""
+    account = (email or "").strip().lower()
+    throttle.hit("login_account", f"reset:{account}", "auth.too_many_attempts")
+    user = session.scalar(select(UserRow).where(UserRow.email == account))
+    if user is None or user.disabled_at is not None:
+        return
+    secret, token_id = _new_account_token(session, PASSWORD_RESET, user.email, PASSWORD_RESET_VALIDITY, user_id=user.id)
+    queue_email(
+        session,
+        to=user.email,
+        template="issuers/password_reset",
+        language=language,
+        context={"name": user.name, "link": f"{base_url}/password/reset/{secret}", "hours": 1},
+        kind=PASSWORD_RESET,
+        dedupe_key=f"{PASSWORD_RESET}:{token_id}",
+    )
+
+
+def reset_password(session: Session, secret: str, password: str) -> UserRow:
+    """Sets a new password through a reset link (used once) and ends every session of the account."""
+    row = account_token(session, PASSWORD_RESET, secret)
+    user = session.get(UserRow, row.user_id)
+    if user is None or user.disabled_at is not None:
+        raise UserError("account.password_reset_link_invalid", kind="not_found")
+    user.password_hash = hash_password(password)
+    row.used_at = utcnow()
+    end_sessions(session, user.id)
+    append_audit(session, "account.password_reset", subject_id=user.id)
+    return user
+
+
+def end_sessions(session: Session, user_id: str, keep: str | None = None) -> None:
+    """Ends every login session of the account except `keep` (the secret of the one in use, if any)."""
+    kept = hash_token(keep) if keep else None
+    now = utcnow()
+    for token in session.scalars(
+        select(ApiTokenRow).where(
+            ApiTokenRow.user_id == user_id, ApiTokenRow.kind == "session", ApiTokenRow.revoked_at.is_(None)
+        )
+    ):
+        if token.token_hash != kept:
+            token.revoked_at = now
+
+
+def invite_member(
+    session: Session, principal: Principal, slug: str, email: str, role: str, language: str, base_url: str
+) -> None:
+    """Sends `email` a link to join the organisation with `role` (valid for a week, used once)."""
+    org = get_organisation(session, slug)
+    principal.require("organisation.members", org.id)
+    role = normalise_role(role)
+    address = (email or "").strip().lower()
+    if not EMAIL_RE.match(address):
+        raise UserError("org.email_format", errors=[{"field": "email"}])
+    inviter = session.get(UserRow, principal.user_id) if principal.user_id else None
+    secret, token_id = _new_account_token(
+        session,
+        MEMBER_INVITATION,
+        address,
+        INVITATION_VALIDITY,
+        organisation_id=org.id,
+        role=role,
+        created_by=principal.user_id or principal.token_id,
+    )
+    queue_email(
+        session,
+        to=address,
+        template="issuers/member_invitation",
+        language=language,
+        context={
+            "organisation": org.legal_name,
+            "inviter": inviter.name if inviter else org.legal_name,
+            "role": role,
+            "link": f"{base_url}/invitations/member/{secret}",
+            "days": INVITATION_VALIDITY.days,
+        },
+        kind=MEMBER_INVITATION,
+        dedupe_key=f"{MEMBER_INVITATION}:{token_id}",
+    )
+    append_audit(
+        session,
+        "member.invite",
+        organisation_id=org.id,
+        subject_id=token_id,
+        principal=principal,
+        details={"role": role},
+    )
+
+
+@dataclass(frozen=True)
+class Invitation:
+    email: str
+    role: str
+    organisation: OrganisationRow
+    has_account: bool
+
+
+def open_invitation(session: Session, secret: str) -> Invitation:
+    row = account_token(session, MEMBER_INVITATION, secret)
+    org = session.get(OrganisationRow, row.organisation_id)
+    if org is None or row.role is None:
+        raise UserError("account.member_invitation_link_invalid", kind="not_found")
+    known = session.scalar(select(UserRow.id).where(UserRow.email == row.email)) is not None
+    return Invitation(row.email, row.role, org, known)
+
+
+def accept_invitation(session: Session, secret: str, user: UserRow) -> MembershipRow:
+    """The signed-in person joins with the invitation's role (the link is the proof: it went to the address the
+    owner chose). Someone already a member gets the invitation's role, unless that would leave no owner."""
+    row = account_token(session, MEMBER_INVITATION, secret)
+    row.used_at = utcnow()
+    membership = session.scalar(
+        select(MembershipRow).where(
+            MembershipRow.user_id == user.id, MembershipRow.organisation_id == row.organisation_id
+        )
+    )
+    if membership is None:
+        membership = MembershipRow(user_id=user.id, organisation_id=row.organisation_id, role=row.role)
+        session.add(membership)
+    else:
+        _keep_an_owner(session, membership.organisation_id, membership, row.role)
+        membership.role = row.role or membership.role
+    session.flush()
+    append_audit(
+        session, "member.join", organisation_id=row.organisation_id, subject_id=user.id, details={"role": row.role}
+    )
+    return membership
+
+
+def accept_invitation_with_new_account(session: Session, secret: str, name: str, password: str) -> UserRow:
+    """An invitee without an account creates one (with the invited address) and joins."""
+    row = account_token(session, MEMBER_INVITATION, secret)
+    if not (name or "").strip():
+        raise UserError("account.name_required", errors=[{"field": "name"}])
+    user = create_user(session, row.email, name, password)
+    accept_invitation(session, secret, user)
+    return user
+
+
+# --- the platform administrator's list of organisations ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationPage:
+    rows: list[OrganisationRow]
+    total: int
+    waiting: int
+
+
+def list_organisations(
+    session: Session, principal: Principal, query: str = "", page: int = 1, per_page: int = 25
+) -> OrganisationPage:
+    """Every organisation, those waiting for verification first, then by name; `query` finds a name or a
+    registration number."""
+    principal.require("platform.organisations")
+    condition = OrganisationRow.id.is_not(None)
+    words = (query or "").strip()
+    if words:
+        pattern = f"%{words.lower()}%"
+        condition = func.lower(OrganisationRow.legal_name).like(pattern)
+        number = normalise_registration_number(words)
+        if number.isdigit():
+            condition = condition | OrganisationRow.registration_number.like(f"%{number}%")
+    total = session.scalar(select(func.count()).select_from(OrganisationRow).where(condition)) or 0
+    waiting = (
+        session.scalar(select(func.count()).select_from(OrganisationRow).where(OrganisationRow.status == "pending"))
+        or 0
+    )
+    pending_first = case((OrganisationRow.status == "pending", 0), else_=1)
+    rows = list(
+        session.scalars(
+            select(OrganisationRow)
+            .where(condition)
+            .order_by(pending_first, OrganisationRow.legal_name, OrganisationRow.id)
+            .offset((max(page, 1) - 1) * per_page)
+            .limit(per_page)
+        )
+    )
+    return OrganisationPage(rows, total, waiting)
+
+
+def change_password(session: Session, user: UserRow, current: str, new: str, keep_session: str | None) -> None:
+    """A signed-in person's new password (the current one proves it is them); their other sessions end."""
+    if not password_matches(user.password_hash, current or ""):
+        raise UserError(
+            "account.current_password_wrong", errors=[field_error("current_password", "account.current_password_wrong")]
+        )
+    user.password_hash = hash_password(new)
+    end_sessions(session, user.id, keep=keep_session)
+    append_audit(session, "account.password_change", subject_id=user.id)

@@ -13,7 +13,7 @@ from issuers.audit_store import AuditEntryRow
 from issuers.store import ApiTokenRow, MembershipRow, OrganisationRow, SigningKeyRow, UserRow
 from tests.authz import database_snapshot
 from tests.issuers.test_organisations import png_bytes
-from tests.issuers.test_workspace_access import outbox_link
+from tests.issuers.test_workspace_access import mailed_link
 from tests.pages import csrf_of, submit
 
 HOME = "/org/ws-org"
@@ -155,13 +155,13 @@ def test_roles_change_members_leave_and_the_last_owner_stays(workspace, session_
     assert "member.role" in actions and "member.remove" in actions
 
 
-def test_an_invitation_is_sent_by_e_mail_and_audited_without_the_address(workspace, session_factory):
+def test_an_invitation_is_sent_by_e_mail_and_audited_without_the_address(workspace, session_factory, smtp_server):
     members = f"{SETTINGS}/members"
     bad = submit(workspace.client, members, f"{members}/invite", {"email": "nope", "role": "viewer"})
     assert bad.status_code == 422 and 'id="email-error"' in bad.text
     sent = submit(workspace.client, members, f"{members}/invite", {"email": "helper@example.lv", "role": "viewer"})
     assert sent.status_code == 303
-    assert outbox_link(session_factory, "helper@example.lv", "/invitations/member/")
+    assert mailed_link(smtp_server, "helper@example.lv", "/invitations/member/")
     with session_factory() as session:
         entry = session.scalar(select(AuditEntryRow).where(AuditEntryRow.action == "member.invite"))
         assert entry.details == {"role": "viewer"} and "helper" not in str(entry.details)
