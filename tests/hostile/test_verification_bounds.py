@@ -233,10 +233,12 @@ def test_work_on_a_bigger_document_is_stopped_at_its_budget(client, make_org):
     costly["credentialSubject"]["achievement"]["alignment"] = [dict(alignment, type=["Alignment"] * 16)] * 256
     limits.check_document(costly)  # within the shape bounds
     assert limits.expands_within(credential, 10)
+    # Processes other tests left on purpose (the certificates' shared pool) are not this check's business.
+    running_before = set(multiprocessing.active_children())
     started = time.monotonic()
     assert not limits.expands_within(costly, 0.05)
     assert time.monotonic() - started < 1.0
-    assert multiprocessing.active_children() == []  # killed and reaped, not left running
+    assert set(multiprocessing.active_children()) <= running_before  # killed and reaped, not left running
     # Under the service's budget (1.5 s) the same document is verified as usual: bounded, not refused.
     response = client.post("/credentials/verify", json={"verifiableCredential": costly})
     assert response.status_code == 422 and response.json()["verdict"] == "invalid"  # the proof no longer matches
