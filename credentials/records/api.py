@@ -22,10 +22,6 @@ router = APIRouter()
 PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
 
 
-def invitation_url(base_url: str, token: str) -> str:
-    return f"{base_url}/invite/{token}"
-
-
 class InvitationBody(drafts.InvitationInput):
     organisation: str | None = Field(None, description="The organisation's slug (for a person in several).")
 
@@ -41,7 +37,7 @@ def create_invitation(body: InvitationBody, session: SessionDep, ctx: IssuerCont
     row, token = drafts.create_invitation(session, principal, org, body)
     return {
         "id": row.id,
-        "url": invitation_url(ctx.base_url, token),
+        "url": drafts.invitation_url(ctx.base_url, token),
         "token": token,
         "api_url": f"{ctx.base_url}/invitations/{token}/statement",
         "mission_type": row.mission_type,
