@@ -876,7 +876,7 @@ class Invited:
 @dataclass
 class Invitations:
     made: list[Invited] = field(default_factory=list)
-    already: int = 0  # addresses this mission had invited before, or named twice
+    already: int = 0  # addresses this mission had invited before (not invited again)
 
 
 def read_addresses(text: str) -> list[str]:

@@ -130,6 +130,10 @@ def test_a_wrong_address_is_shown_by_its_line_and_nothing_is_written(workspace, 
         and "At most 500 addresses can be invited at once (501 were typed)." in too_many.text
     )
     assert _invite(workspace, mission_id, " ").status_code == 422
+    forged = workspace.client.post(
+        f"{workspace.home}/missions/{mission_id}/invite", data={"emails": "anna@example.lv"}, follow_redirects=False
+    )
+    assert forged.status_code == 403  # without the form's CSRF token
     assert database_snapshot(session_factory) == before
 
 
