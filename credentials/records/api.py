@@ -18,8 +18,9 @@ from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 
 router = APIRouter()
-# The invitation token is a secret: keep it out of referrers and shared caches.
-PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
+# The invitation token is a secret: keep it out of other sites' referrers and shared caches. "same-origin", not
+# "no-referrer": under that a browser sends `Origin: null` with the page's own form, which the CSRF check refuses.
+PRIVATE = {"Referrer-Policy": "same-origin", "Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
 
 
 class InvitationBody(drafts.InvitationInput):
