@@ -1,6 +1,7 @@
 """HTML adapter of missions, in the organiser's workspace (/org/{slug}/...): the dashboard, the missions list, the
 mission form (create, edit, copy, close), the mission page with its volunteers (add one, paste or upload a list,
-statuses, hours), a volunteer's hours, and issuing everyone finished with a progress bar that follows the batch.
+statuses, hours), invitations to draft a statement (by e-mail, or a link shown once), a volunteer's hours, and
+issuing everyone finished with a progress bar that follows the batch.
 
 Every page works without JavaScript (a finished form posts and is redirected; the progress page refreshes itself);
 htmx, where the browser runs it, only polls the progress. Pages call the same service functions as the JSON API,

@@ -1,6 +1,6 @@
 """Use cases of missions: create, edit, copy, close and reopen a mission; add volunteers (one, or a list), enter
-their hours, move them through their statuses; issue a finished volunteer's credential, or everyone's at once
-through the batch runner. Shared by the JSON API and the pages.
+their hours, move them through their statuses; invite volunteers (by e-mail or a link) to draft their own statement;
+issue a finished volunteer's credential, or everyone's at once through the batch runner. Shared by the JSON API and the pages.
 
 Reading a mission is for anyone of its organisation; every change needs `records.write` (issuing also
 `credentials.issue`) and leaves an audit entry. Another organisation's missions do not exist for the caller.
@@ -864,7 +864,7 @@ def batch_credentials(session: Session, batch: BatchRow, limit: int = PAGE_SIZE,
 
 MAX_INVITATIONS = 500
 STATEMENT_INVITATION = "statement_invitation"
-ADDRESS_SEPARATORS = re.compile(r"[,;\n]")
+ADDRESS_SEPARATORS = re.compile(r"[,;]")
 
 
 @dataclass
@@ -939,7 +939,7 @@ def invite_volunteers(
             )
         )
     )
-    result.already = len(addresses) - len(set(addresses) - invited)
+    result.already = len(invited)
     for address in addresses:
         if address in invited:
             continue
