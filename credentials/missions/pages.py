@@ -45,8 +45,8 @@ from issuers.municipalities import all_municipalities, find_municipality
 router = APIRouter(include_in_schema=False, dependencies=[CSRF_PROTECTED])
 templates = template_environment([Path(__file__).parent / "templates"])
 PAGE_SIZE = 50
-BLANK_SESSIONS = 3
-LATEST_INVITATIONS = 10  # on the mission page; all of them on its invite page  # empty session rows offered on the hours form (more after saving)
+BLANK_SESSIONS = 3  # empty session rows offered on the hours form (more after saving)
+LATEST_INVITATIONS = 10  # on the mission page; all of them on its invite page
 
 
 def _ws_page(request: Request, ws: Workspace, template: str, lang: str, active: str = "missions", **context):
