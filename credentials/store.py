@@ -127,6 +127,7 @@ class InvitationRow(Base):
     one invitation leads to one draft (`record_id`, set when the volunteer first saves)."""
 
     __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitations_mission_created", "mission_id", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -141,6 +142,9 @@ class InvitationRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(32))
     record_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"), unique=True)
+    # Made from a mission's page: the mission, and the address the link was e-mailed to (None: a link to copy).
+    mission_id: Mapped[str | None] = mapped_column(ForeignKey("missions.id"))
+    sent_to: Mapped[str | None] = mapped_column(String(320))
 
 
 class StatusListRow(Base):

@@ -26,6 +26,7 @@ ACTIONS = (
     "mission.close",
     "mission.reopen",
     "mission.issue",
+    "invitation.create",
     "participation.add",
     "participation.update",
     "participation.status",

@@ -1,6 +1,7 @@
 """HTML adapter of missions, in the organiser's workspace (/org/{slug}/...): the dashboard, the missions list, the
 mission form (create, edit, copy, close), the mission page with its volunteers (add one, paste or upload a list,
-statuses, hours), a volunteer's hours, and issuing everyone finished with a progress bar that follows the batch.
+statuses, hours), invitations to draft a statement (by e-mail, or a link shown once), a volunteer's hours, and
+issuing everyone finished with a progress bar that follows the batch.
 
 Every page works without JavaScript (a finished form posts and is redirected; the progress page refreshes itself);
 htmx, where the browser runs it, only polls the progress. Pages call the same service functions as the JSON API,
@@ -30,11 +31,13 @@ from catalogue.search import search_mission_types
 from credentials.batches import service as batches_service
 from credentials.batches.api import certificates_response, read_upload_file, wake_runner
 from credentials.batches.store import BatchRow
-from credentials.common import today_in_latvia
+from credentials.common import RIGA, today_in_latvia
 from credentials.missions import lifecycle
 from credentials.missions import service as missions
 from credentials.missions.missions import HoursInput, MissionInput, SessionInput
 from credentials.missions.store import MissionRow
+from credentials.records import drafts
+from credentials.records.api import PRIVATE
 from credentials.records.records import VolunteerInput
 from issuers.http import IssuerContextDep, Workspace, WorkspaceDep
 from issuers.municipalities import all_municipalities, find_municipality
@@ -43,6 +46,7 @@ router = APIRouter(include_in_schema=False, dependencies=[CSRF_PROTECTED])
 templates = template_environment([Path(__file__).parent / "templates"])
 PAGE_SIZE = 50
 BLANK_SESSIONS = 3  # empty session rows offered on the hours form (more after saving)
+LATEST_INVITATIONS = 10  # on the mission page; all of them on its invite page
 
 
 def _ws_page(request: Request, ws: Workspace, template: str, lang: str, active: str = "missions", **context):
@@ -390,6 +394,7 @@ def _mission_page(
         (page_number - 1) * PAGE_SIZE,
     )
     counts = missions.mission_counts(session, [row.id]).get(row.id, missions.MissionCounts())
+    invitations, invitations_total = missions.mission_invitations(session, ws.principal, mission_id, LATEST_INVITATIONS)
     extra.setdefault("errors", {})
     extra.setdefault("error", None)
     extra.setdefault("form", {})
@@ -408,6 +413,8 @@ def _mission_page(
         # after a form's post too, the pages are the mission page's
         pager=_pager(request, page_number, total, path=ws.href(f"/missions/{mission_id}")),
         latest_batch=missions.latest_batch(session, row.id),
+        invitations=invitations,
+        **_invitations_helpers(lang, invitations_total),
         can_write=ws.can("records.write"),
         can_issue=ws.can("credentials.issue"),
         **_helpers(lang),
@@ -788,3 +795,145 @@ def change_status(
     except UserError as error:
         return _refused(request, ws, session, lang, mission_id, error)
     return _back_to_mission(ws, mission_id, lang, "notice.status_changed")
+
+
+# --- invitations to draft a statement -----------------------------------------------------------------------------
+
+LINK_COOKIE = "vc_invitation_link"  # a link-only invitation's link, for the result page to show once
+
+
+def _invitations_helpers(lang: str, total: int) -> dict[str, Any]:
+    return {
+        "invitations_total": total,
+        "invitation_date": lambda value: format_date(value.astimezone(RIGA).date(), lang, "medium"),
+    }
+
+
+def _invite_page(
+    request: Request,
+    ws: Workspace,
+    session: Session,
+    lang: str,
+    mission_id: str,
+    template: str = "missions/invite.html",
+    status_code: int = 200,
+    page_number: int = 1,
+    **extra: Any,
+) -> HTMLResponse:
+    mission = missions.get_mission(session, ws.principal, mission_id)
+    ws.require("records.write")
+    invitations, total = missions.mission_invitations(
+        session, ws.principal, mission_id, PAGE_SIZE, (page_number - 1) * PAGE_SIZE
+    )
+    extra.setdefault("errors", {})
+    extra.setdefault("error", None)
+    response = _ws_page(
+        request,
+        ws,
+        template,
+        lang,
+        mission=mission,
+        invitations=invitations,
+        pager=_pager(request, page_number, total),
+        **_invitations_helpers(lang, total),
+        **extra,
+    )
+    response.status_code = status_code
+    return response
+
+
+@router.get("/org/{slug}/missions/{mission_id}/invite")
+def invite_page(
+    request: Request,
+    mission_id: str,
+    ws: WorkspaceDep,
+    session: SessionDep,
+    lang: LanguageDep,
+    page_number: int = Query(1, alias="page", ge=1, le=100_000),
+):
+    return _invite_page(request, ws, session, lang, mission_id, page_number=page_number, emails="")
+
+
+@router.post("/org/{slug}/missions/{mission_id}/invite")
+def invite(
+    request: Request,
+    mission_id: str,
+    ws: WorkspaceDep,
+    session: SessionDep,
+    ctx: IssuerContextDep,
+    lang: LanguageDep,
+    emails: Annotated[str, Form(max_length=200_000)] = "",
+):
+    try:
+        made = missions.invite_volunteers(
+            session, ws.principal, mission_id, base_url=ctx.base_url, language=lang, emails=emails
+        )
+    except UserError as error:
+        if error.kind not in ("invalid", "conflict"):
+            raise
+        session.rollback()
+        rows = [{**item, "message": item["message"].in_language(lang)} for item in error.errors if "line" in item]
+        return _invite_page(
+            request,
+            ws,
+            session,
+            lang,
+            mission_id,
+            status_code=422 if error.kind == "invalid" else 409,
+            emails=emails,
+            errors={"emails": error_message(error, lang)} if rows else field_errors(error, lang),
+            rows_errors=rows,
+        )
+    query = urlencode({"sent": len(made.made), "already": made.already, "lang": lang})
+    return see_other(f"{ws.href(f'/missions/{mission_id}/invite/done')}?{query}")
+
+
+@router.post("/org/{slug}/missions/{mission_id}/invite/link")
+def invite_by_link(
+    request: Request, mission_id: str, ws: WorkspaceDep, session: SessionDep, ctx: IssuerContextDep, lang: LanguageDep
+):
+    made = missions.invite_volunteers(session, ws.principal, mission_id, base_url=ctx.base_url, language=lang)
+    done = ws.href(f"/missions/{mission_id}/invite/done")
+    response = see_other(f"{done}?{urlencode({'link': 1, 'lang': lang})}")
+    # The link is the volunteer's only key: shown once, on the result page (which forgets it), never in a URL.
+    response.set_cookie(
+        LINK_COOKIE,
+        made.made[0].token or "",
+        max_age=600,
+        path=done,
+        httponly=True,
+        samesite="strict",
+        secure=ctx.base_url.startswith("https://"),
+    )
+    return response
+
+
+@router.get("/org/{slug}/missions/{mission_id}/invite/done")
+def invite_done(
+    request: Request,
+    mission_id: str,
+    ws: WorkspaceDep,
+    session: SessionDep,
+    ctx: IssuerContextDep,
+    lang: LanguageDep,
+    sent: int = Query(0, ge=0, le=missions.MAX_INVITATIONS),
+    already: int = Query(0, ge=0, le=missions.MAX_INVITATIONS),
+    link: int = Query(0, ge=0, le=1),
+):
+    token = request.cookies.get(LINK_COOKIE) if link else None
+    response = _invite_page(
+        request,
+        ws,
+        session,
+        lang,
+        mission_id,
+        template="missions/invite_done.html",
+        sent=sent,
+        already=already,
+        link_only=bool(link),
+        link=drafts.invitation_url(ctx.base_url, token) if token else None,
+    )
+    response.headers.update(PRIVATE)
+    if token:
+        response.delete_cookie(LINK_COOKIE, path=request.url.path, httponly=True, samesite="strict")
+    return response

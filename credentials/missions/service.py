@@ -1,6 +1,6 @@
 """Use cases of missions: create, edit, copy, close and reopen a mission; add volunteers (one, or a list), enter
-their hours, move them through their statuses; issue a finished volunteer's credential, or everyone's at once
-through the batch runner. Shared by the JSON API and the pages.
+their hours, move them through their statuses; invite volunteers (by e-mail or a link) to draft their own statement;
+issue a finished volunteer's credential, or everyone's at once through the batch runner. Shared by the JSON API and the pages.
 
 Reading a mission is for anyone of its organisation; every change needs `records.write` (issuing also
 `credentials.issue`) and leaves an audit entry. Another organisation's missions do not exist for the caller.
@@ -9,6 +9,7 @@ A closed mission takes no new volunteers; hours, statuses and issuing go on (a f
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session
 from base.db import utcnow
 from base.errors import UserError
 from base.i18n import messages
+from base.mail import queue_email
+from base.mail.outbox import checked_address
 from catalogue import load_catalogue
 from credentials import service as credentials_service
 from credentials.batches import service as batches_service
@@ -45,9 +48,18 @@ from credentials.missions.missions import (
     validate_mission,
 )
 from credentials.missions.store import HoursSessionRow, MissionBatchRow, MissionRow, ParticipationRow
+from credentials.records import drafts
 from credentials.records import service as records_service
-from credentials.records.records import RecordChanges, RecordInput, VolunteerInput, check_volunteer, validate_record
-from credentials.store import CredentialRow, RecordRow, VolunteerRow
+from credentials.records.drafts import InvitationInput
+from credentials.records.records import (
+    RecordChanges,
+    RecordInput,
+    VolunteerInput,
+    check_volunteer,
+    field_error,
+    validate_record,
+)
+from credentials.store import CredentialRow, InvitationRow, RecordRow, VolunteerRow
 from issuers.audit_store import append_audit
 from issuers.auth import Principal
 from issuers.service import IssuerContext
@@ -846,3 +858,143 @@ def batch_credentials(session: Session, batch: BatchRow, limit: int = PAGE_SIZE,
         .offset(offset)
     )
     return [IssuedItem(*row) for row in session.execute(query)]
+
+
+# --- invitations to draft a statement ------------------------------------------------------------------------------
+
+MAX_INVITATIONS = 500
+STATEMENT_INVITATION = "statement_invitation"
+ADDRESS_SEPARATORS = re.compile(r"[,;]")
+
+
+@dataclass
+class Invited:
+    invitation: InvitationRow
+    token: str | None  # a link to copy: its token, shown once (None: e-mailed)
+
+
+@dataclass
+class Invitations:
+    made: list[Invited] = field(default_factory=list)
+    already: int = 0  # addresses this mission had invited before (not invited again)
+
+
+def read_addresses(text: str) -> list[str]:
+    """The addresses in `text` (one a line, or separated by commas or semicolons), each checked; all or nothing:
+    `mission.addresses_invalid` with each wrong one's line, or `mission.addresses_too_many`."""
+    found: list[tuple[int, str]] = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        found += [(number, part.strip()) for part in ADDRESS_SEPARATORS.split(line) if part.strip()]
+    if not found:
+        raise UserError("mission.addresses_none", errors=[field_error("emails", "mission.addresses_none")])
+    if len(found) > MAX_INVITATIONS:
+        raise UserError(
+            "mission.addresses_too_many",
+            errors=[field_error("emails", "mission.addresses_too_many", limit=MAX_INVITATIONS, count=len(found))],
+        )
+    addresses, errors = [], []
+    for number, value in found:
+        try:
+            addresses.append(checked_address(value).lower())
+        except UserError:
+            message = messages().text("mission.address_invalid", value=value)
+            errors.append({"line": number, "column": "e-mail", "field": "emails", "message": message})
+    if errors:
+        raise UserError("mission.addresses_invalid", errors=errors)
+    return list(dict.fromkeys(addresses))
+
+
+def invite_volunteers(
+    session: Session,
+    principal: Principal,
+    mission_id: str,
+    *,
+    base_url: str,
+    language: str,
+    emails: str | None = None,
+) -> Invitations:
+    """Invitations to draft a statement for the mission (its type, title, municipality and period): one e-mailed to
+    each address in `emails` (see read_addresses), in `language`, in this transaction; or, `emails` None, one link
+    to copy. An address this mission invited before is not invited again (nor e-mailed twice)."""
+    mission = _writable_mission(session, principal, mission_id, adding=True)
+    org = session.get_one(OrganisationRow, mission.organisation_id)
+    suggestion = InvitationInput(
+        mission_type=mission.mission_type,
+        title=mission.title,
+        municipality=mission.municipality,
+        start_date=mission.start_date.isoformat(),
+        end_date=mission.end_date.isoformat() if mission.end_date else None,
+        language=mission.language,
+    )
+    result = Invitations()
+    if emails is None:
+        row, token = drafts.create_invitation(session, principal, org, suggestion, mission_id=mission.id)
+        result.made.append(Invited(row, token))
+        return result
+    addresses = read_addresses(emails)
+    invited = set(
+        session.scalars(
+            select(InvitationRow.sent_to).where(
+                InvitationRow.mission_id == mission.id, InvitationRow.sent_to.in_(addresses)
+            )
+        )
+    )
+    result.already = len(invited)
+    for address in addresses:
+        if address in invited:
+            continue
+        row, token = drafts.create_invitation(
+            session, principal, org, suggestion, mission_id=mission.id, sent_to=address
+        )
+        queue_email(
+            session,
+            to=address,
+            template=f"credentials.missions/{STATEMENT_INVITATION}",
+            language=language,
+            context={
+                "organisation": org.legal_name,
+                "mission": mission.title,
+                "link": drafts.invitation_url(base_url, token),
+                "expires": row.expires_at.astimezone(RIGA).date(),
+            },
+            kind=STATEMENT_INVITATION,
+            dedupe_key=f"{STATEMENT_INVITATION}:{mission.id}:{address}",
+        )
+        result.made.append(Invited(row, None))
+    return result
+
+
+@dataclass
+class InvitationView:
+    invitation: InvitationRow
+    status: str  # sent (or link, not e-mailed), draft, submitted, returned, approved, issued..., expired
+    volunteer: str | None  # the name the volunteer gave, once they saved a draft
+
+
+def mission_invitations(
+    session: Session, principal: Principal, mission_id: str, limit: int = PAGE_SIZE, offset: int = 0
+) -> tuple[list[InvitationView], int]:
+    """The mission's invitations, newest first, with how far each got: who answered."""
+    mission = get_mission(session, principal, mission_id)
+    where = InvitationRow.mission_id == mission.id
+    total = session.scalar(select(func.count()).select_from(InvitationRow).where(where)) or 0
+    rows = session.execute(
+        select(InvitationRow, RecordRow.status, VolunteerRow.name)
+        .outerjoin(RecordRow, RecordRow.id == InvitationRow.record_id)
+        .outerjoin(VolunteerRow, VolunteerRow.id == RecordRow.volunteer_id)
+        .where(where)
+        .order_by(InvitationRow.created_at.desc(), InvitationRow.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    now = utcnow()
+    views = []
+    for invitation, record_status, name in rows:
+        if record_status is not None:
+            status = record_status
+        elif drafts.invitation_expired(invitation, now):
+            status = "expired"
+        else:
+            status = "sent" if invitation.sent_to else "link"
+        views.append(InvitationView(invitation, status, name))
+    return views, total

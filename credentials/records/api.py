@@ -18,12 +18,9 @@ from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 
 router = APIRouter()
-# The invitation token is a secret: keep it out of referrers and shared caches.
-PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
-
-
-def invitation_url(base_url: str, token: str) -> str:
-    return f"{base_url}/invite/{token}"
+# The invitation token is a secret: keep it out of other sites' referrers and shared caches. "same-origin", not
+# "no-referrer": under that a browser sends `Origin: null` with the page's own form, which the CSRF check refuses.
+PRIVATE = {"Referrer-Policy": "same-origin", "Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
 
 
 class InvitationBody(drafts.InvitationInput):
@@ -41,7 +38,7 @@ def create_invitation(body: InvitationBody, session: SessionDep, ctx: IssuerCont
     row, token = drafts.create_invitation(session, principal, org, body)
     return {
         "id": row.id,
-        "url": invitation_url(ctx.base_url, token),
+        "url": drafts.invitation_url(ctx.base_url, token),
         "token": token,
         "api_url": f"{ctx.base_url}/invitations/{token}/statement",
         "mission_type": row.mission_type,

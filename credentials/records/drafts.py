@@ -32,6 +32,7 @@ from credentials.records.records import (
 )
 from credentials.records.service import CreatedRecord, apply_changes, new_record
 from credentials.store import InvitationRow, RecordRow
+from issuers.audit_store import append_audit
 from issuers.auth import Principal, hash_token
 from issuers.municipalities import find_municipality
 from issuers.service import IssuerContext
@@ -59,9 +60,16 @@ class InvitationInput(BaseModel):
 
 
 def create_invitation(
-    session: Session, principal: Principal, org: OrganisationRow, data: InvitationInput
+    session: Session,
+    principal: Principal,
+    org: OrganisationRow,
+    data: InvitationInput,
+    *,
+    mission_id: str | None = None,
+    sent_to: str | None = None,
 ) -> tuple[InvitationRow, str]:
-    """A new invitation and its link token (returned once; only its hash is stored)."""
+    """A new invitation and its link token (returned once; only its hash is stored). `mission_id` and `sent_to`:
+    made from a mission's page, and the address its link is e-mailed to (the caller queues that e-mail)."""
     principal.require("records.write", org.id)
     catalogue = load_catalogue()
     errors = []
@@ -110,10 +118,20 @@ def create_invitation(
         language=data.language,
         expires_at=utcnow() + timedelta(days=data.valid_days),
         created_by=principal.user_id or principal.token_id,
+        mission_id=mission_id,
+        sent_to=sent_to,
     )
     session.add(row)
     session.flush()
+    details = {"mission_type": row.mission_type, **({"mission_id": mission_id} if mission_id else {})}
+    append_audit(
+        session, "invitation.create", organisation_id=org.id, subject_id=row.id, principal=principal, details=details
+    )
     return row, token
+
+
+def invitation_url(base_url: str, token: str) -> str:
+    return f"{base_url}/invite/{token}"
 
 
 def invitation_by_token(session: Session, token: str, lock: bool = False) -> InvitationRow:

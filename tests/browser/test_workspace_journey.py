@@ -7,8 +7,7 @@ Run with the mouse at 390 px and 1280 px, every page judged by the harness (axe:
 nothing sideways, touch targets on the phone) and screenshotted; and the same journey with the keyboard only (TAB,
 typing, Enter, Space: every TAB stop shows the focus).
 
-A step without a page yet is done by the same person through the JSON API, with their own session (the browser's
-`vc_session` cookie as the bearer token), marked `NO PAGE YET` below: inviting a volunteer to draft a statement.
+The invited volunteer's e-mail arrives at a real SMTP server on loopback (tests/smtp.py); they open its link.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import json
 import zipfile
 from datetime import timedelta
 
-import httpx
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -30,7 +28,6 @@ from tests.browser.harness import (
     choose_with_keys,
     chromium,
     click_and_wait,
-    cookie,
     date_keys,
     downloaded,
     fill,
@@ -43,8 +40,10 @@ from tests.browser.harness import (
     text_of,
     wait_until,
 )
+from tests.issuers.test_workspace_access import mailed_link
 
 ORGANISATION = "Biedrība „Ceļš uz mājām”"
+VOLUNTEER_EMAIL = "janis.berzins@example.lv"
 OWNER_EMAIL, OWNER_PASSWORD = "ilze@celsmajam.example.lv", "ilzes-parole-2026"
 ADMIN_EMAIL, ADMIN_PASSWORD = "root@platform.example.lv", "platform-password-1"
 
@@ -141,22 +140,7 @@ def sign_out(person: Mouse) -> None:
     assert path_of(person.driver).endswith("/login")
 
 
-class Api:
-    """The JSON API as the signed-in person (their session cookie as the bearer): for the steps without a page."""
-
-    def __init__(self, server, driver):
-        self.url = server.url
-        self.headers = {"Authorization": f"Bearer {cookie(driver, 'vc_session')}"}
-
-    def __call__(self, method: str, path: str, expected: int, **body) -> dict:
-        answer = httpx.request(
-            method, self.url + path, json=body if method != "GET" else None, headers=self.headers, timeout=60
-        )
-        assert answer.status_code == expected, (path, answer.status_code, answer.text)
-        return answer.json()
-
-
-def journey(person: Mouse, server, tmp_path) -> None:
+def journey(person: Mouse, server, mail, tmp_path) -> None:
     driver = person.driver
 
     # --- Register the organisation (its owner's account with it): it waits for verification -----------------
@@ -227,11 +211,18 @@ def journey(person: Mouse, server, tmp_path) -> None:
     person.press(button(driver, "Pievienot", within=add_one))
     assert "Brīvprātīgā pseidonīms:" in text_of(driver, "main")  # made here, shown once: the volunteer keeps it
     person.look("journey-mission-volunteers")
-    api = Api(server, driver)
-    invitation = api("POST", "/invitations", 201, **work)  # NO PAGE YET: inviting to draft a statement
+    # The third is invited by e-mail from the mission's page to draft their own statement.
+    person.press(link(driver, "Uzaicināt brīvprātīgos aprakstīt savu darbu"))
+    person.look("journey-invite")
+    invite_form = "form.invite-form"
+    person.fill({"emails": VOLUNTEER_EMAIL}, invite_form)
+    person.press(button(driver, "Sūtīt uzaicinājumus", within=invite_form))
+    assert "Nosūtīts 1 uzaicinājums" in text_of(driver, "main"), text_of(driver, "main")[:500]
+    assert f"nosūtīts uz {VOLUNTEER_EMAIL}" in text_of(driver, "table")
+    person.look("journey-invited")
 
-    # The invited volunteer drafts their statement on its page and submits it to the organiser.
-    open_page(driver, f"{server.url}/invite/{invitation['token']}")
+    # The invited volunteer opens the e-mailed link, drafts their statement and submits it to the organiser.
+    open_page(driver, f"{server.url}{mailed_link(mail, VOLUNTEER_EMAIL, '/invite/')}")
     person.look("journey-statement-form")
     person.fill({"volunteer_name": "Jānis Bērziņš", "hours": "9", "municipality": "Cēsu novads"}, "form.statement-form")
     person.tick(driver.find_element(By.CSS_SELECTOR, "form.statement-form input[name=competence]"))
@@ -317,10 +308,10 @@ def platform_account(platform_admin):
     return platform_admin
 
 
-def test_the_organisers_journey(browser, live_server, platform_account, tmp_path):
-    journey(Mouse(browser), live_server, tmp_path)
+def test_the_organisers_journey(browser, smtp_server, live_server, platform_account, tmp_path):
+    journey(Mouse(browser), live_server, smtp_server, tmp_path)
 
 
-def test_the_organisers_journey_with_the_keyboard_only(live_server, platform_account, tmp_path):
+def test_the_organisers_journey_with_the_keyboard_only(smtp_server, live_server, platform_account, tmp_path):
     with chromium(DESKTOP) as driver:
-        journey(Keyboard(driver, inspect_pages=False), live_server, tmp_path)
+        journey(Keyboard(driver, inspect_pages=False), live_server, smtp_server, tmp_path)

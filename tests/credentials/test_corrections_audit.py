@@ -136,6 +136,7 @@ def test_audit_log_records_actions_and_detects_tampering(client, make_org, sessi
 
     rows = audit_rows(session_factory)[setup:]
     assert [row.action for row in rows] == [
+        "invitation.create",
         "record.return",
         "record.approve",
         "credential.issue",
@@ -145,7 +146,7 @@ def test_audit_log_records_actions_and_detects_tampering(client, make_org, sessi
         "key.rotate",
         "key.compromise",
     ]
-    assert [row.seq for row in rows] == list(range(setup + 1, setup + 9))
+    assert [row.seq for row in rows] == list(range(setup + 1, setup + 10))
     assert all(row.prev_hash == before.hash for before, row in zip(rows, rows[1:]))
     assert {row.organisation_id for row in rows} == {org.org_id}
     dump = json.dumps([list(map(str, row)) for row in rows], ensure_ascii=False)
@@ -154,7 +155,7 @@ def test_audit_log_records_actions_and_detects_tampering(client, make_org, sessi
 
     intact = volcred(["audit", "verify", "--json"], database_url, tmp_path)
     assert intact.returncode == 0, intact.stderr
-    assert json.loads(intact.stdout) == {"ok": True, "entries": setup + 8, "broken_entry": None, "reason": None}
+    assert json.loads(intact.stdout) == {"ok": True, "entries": setup + 9, "broken_entry": None, "reason": None}
 
     # Someone edits one entry directly in the database: the chain names it.
     with session_factory() as session, session.begin():

@@ -44,7 +44,7 @@ def test_invitation_form_in_latvian_and_english_saves_and_submits(client, make_o
     assert '<html lang="lv">' in html and "Jūsu brīvprātīgā darba apliecinājums" in html
     assert f'action="/invite/{token}?lang=lv"' in html and "<script" not in html
     assert f'href="/invite/{token}?lang=en"' in html
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "same-origin"
     labels_cover_inputs(html)
     for core in mission.core_competences:
         assert f'value="{core}"' in html
