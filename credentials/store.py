@@ -40,7 +40,8 @@ class VolunteerRow(Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "email"),
         UniqueConstraint("organisation_id", "pseudonym_lookup"),
-        Index("ix_volunteers_org_name", "organisation_id", "name"),
+        # The credentials' search by volunteer reads this index alone (a part of a name, an e-mail, a pseudonym).
+        Index("ix_volunteers_org_search", "organisation_id", "name", "email", "pseudonym_lookup", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -189,8 +190,10 @@ class CredentialRow(Base):
             postgresql_where=text(LIVE_OF_RECORD),
         ),
         # The workspace's credential list: newest first, by status or not (and the dashboard's year).
-        Index("ix_credentials_org_issued", "organisation_id", "issued_at"),
+        Index("ix_credentials_org_issued", "organisation_id", "issued_at", "id"),
         Index("ix_credentials_org_status_issued", "organisation_id", "status", "issued_at", "id"),
+        # A volunteer's credentials (the search by volunteer): counted and paged from this index alone.
+        Index("ix_credentials_volunteer_issued", "volunteer_id", "organisation_id", "issued_at", "id", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

@@ -812,14 +812,20 @@ def dashboard(session: Session, principal: Principal, org: OrganisationRow, toda
         .select_from(ParticipationRow)
         .where(ParticipationRow.organisation_id == org.id, ParticipationRow.status == lifecycle.NEW)
     )
+    # Finished without a record yet, or with a record approved but not issued: counted from the approved records
+    # (few) rather than by looking up every finished volunteer's record (most of them, issued long ago).
+    finished = (ParticipationRow.organisation_id == org.id, ParticipationRow.status == lifecycle.FINISHED)
     finished_not_issued = session.scalar(
-        select(func.count())
-        .select_from(ParticipationRow)
-        .outerjoin(RecordRow, RecordRow.id == ParticipationRow.record_id)
-        .where(
-            ParticipationRow.organisation_id == org.id,
-            ParticipationRow.status == lifecycle.FINISHED,
-            ParticipationRow.record_id.is_(None) | (RecordRow.status == "approved"),
+        select(
+            select(func.count())
+            .select_from(ParticipationRow)
+            .where(*finished, ParticipationRow.record_id.is_(None))
+            .scalar_subquery()
+            + select(func.count())
+            .select_from(RecordRow)
+            .join(ParticipationRow, ParticipationRow.record_id == RecordRow.id)
+            .where(RecordRow.organisation_id == org.id, RecordRow.status == "approved", *finished)
+            .scalar_subquery()
         )
     )
     return Dashboard(

@@ -47,7 +47,8 @@ class ParticipationRow(Base):
         # The mission page's list, in the order people were added, all of them or by status.
         Index("ix_participations_mission_added", "mission_id", "created_at", "id"),
         Index("ix_participations_mission_status", "mission_id", "status", "created_at", "id"),
-        Index("ix_participations_org_status", "organisation_id", "status"),
+        # The dashboard's counts by status; finished volunteers whose record is not made yet.
+        Index("ix_participations_org_status_record", "organisation_id", "status", "record_id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
