@@ -9,7 +9,7 @@ Create Date: 2026-12-05 18:20:00
 from alembic import op
 
 revision = "0015_page_indexes"
-down_revision = "0013_reports"  # "0014_invitation_mission" once that branch is in
+down_revision = "0014_invitation_mission"
 branch_labels = None
 depends_on = None
 
