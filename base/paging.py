@@ -31,11 +31,14 @@ def page_number(value: str | int | None) -> int:
 
 
 def pager(url: str, page: int, total: int, per_page: int) -> Pager:
-    """The pager of `total` rows at `page` (past the last page: the last), its links keeping the URL's query."""
+    """The pager of `total` rows at `page` (past the last page: the last), its links keeping the URL's query but
+    for a redirect's one-time `notice` (base.web), which the next page must not show again."""
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
     parts = urlsplit(url)
-    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != "page"]
+    query = [
+        (key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key not in ("page", "notice")
+    ]
 
     def href(number: int) -> str:
         return f"{parts.path}?{urlencode([*query, ('page', str(number))])}"

@@ -10,7 +10,6 @@ which authorise and audit every write; another organisation's missions answer 40
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -25,6 +24,7 @@ from base.errors import UserError
 from base.http import LanguageDep, SessionDep
 from base.http import base_url as public_base_url
 from base.i18n import format_date, format_number, messages
+from base.paging import Pager, pager
 from base.web import error_message, field_errors, page, see_other, template_environment
 from catalogue import load_catalogue
 from catalogue.search import search_mission_types
@@ -53,20 +53,9 @@ def _ws_page(request: Request, ws: Workspace, template: str, lang: str, active: 
     return page(request, templates, template, lang=lang, ws=ws.view(active), **context)
 
 
-def _pager(request: Request, page_number: int, total: int, size: int = PAGE_SIZE, path: str | None = None) -> dict:
-    pages = max(1, math.ceil(total / size))
-
-    def href(number: int) -> str:
-        query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "notice")]
-        return f"{path or request.url.path}?{urlencode([*query, ('page', number)])}"
-
-    return {
-        "page": page_number,
-        "pages": pages,
-        "total": total,
-        "previous_href": href(page_number - 1) if page_number > 1 else None,
-        "next_href": href(page_number + 1) if page_number < pages else None,
-    }
+def _pager(request: Request, page_number: int, total: int, size: int = PAGE_SIZE, path: str | None = None) -> Pager:
+    """This request's pager; `path` when the page is shown at another address than the request's (after a form)."""
+    return pager(f"{path or request.url.path}?{request.url.query}", page_number, total, size)
 
 
 def _hours(value, lang: str) -> str:

@@ -11,6 +11,7 @@ from fastapi import Depends, Form, Query, Request
 
 from base.errors import UserError
 from base.http import LanguageDep, SessionDep
+from base.paging import pager
 from base.web import page, see_other
 from issuers import service
 from issuers.http import SignedIn, SignedInDep
@@ -64,11 +65,6 @@ def organisations(
     page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
 ):
     found = service.list_organisations(session, admin.principal, q, page_number, PER_PAGE)
-    pages = max(1, -(-found.total // PER_PAGE))
-
-    def href(number: int) -> str:
-        return "/admin/organisations?" + urlencode({"q": q, "page": number, "lang": lang})
-
     return page(
         request,
         templates,
@@ -79,13 +75,7 @@ def organisations(
         waiting=found.waiting,
         total=found.total,
         organisations=[organisation_item(org, lang) for org in found.rows],
-        pager={
-            "page": page_number,
-            "pages": pages,
-            "total": found.total,
-            "previous_href": href(page_number - 1) if page_number > 1 else None,
-            "next_href": href(page_number + 1) if page_number < pages else None,
-        },
+        pager=pager(f"/admin/organisations?{urlencode({'q': q, 'lang': lang})}", page_number, found.total, PER_PAGE),
     )
 
 
