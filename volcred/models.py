@@ -2,6 +2,7 @@
 
 import base.mail.store  # noqa: F401
 import credentials.batches.store  # noqa: F401
+import credentials.holders.store  # noqa: F401
 import credentials.missions.store  # noqa: F401
 import credentials.store  # noqa: F401
 import issuers.audit_store  # noqa: F401
