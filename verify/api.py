@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from base.http import LanguageDep, run_cpu_bound
 from issuers.http import IssuerContextDep
+from verify.core import refused_by_shape
 from verify.limits import MAX_PRESENTATION_BYTES, admit
 from verify.store import verify_presentation_with_service, verify_with_service
 
@@ -57,6 +58,10 @@ class VerifyPresentationRequest(BaseModel):
 async def verify_presentation(
     body: VerifyPresentationRequest, request: Request, ctx: IssuerContextDep, lang: LanguageDep
 ):
+    # The shape (how many credentials, say) costs nothing to check: before the bounds that cost work.
+    refused = refused_by_shape(body.verifiablePresentation)
+    if refused is not None:
+        return JSONResponse(refused.as_vc_api(lang), status_code=422)
     await anyio.to_thread.run_sync(admit, body.verifiablePresentation, MAX_PRESENTATION_BYTES)
     result = await run_cpu_bound(
         request,

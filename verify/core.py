@@ -791,6 +791,13 @@ def check_presentation_proof(
     return results
 
 
+def refused_by_shape(presentation: Any) -> PresentationVerification | None:
+    """The verdict on a presentation of the wrong shape (too many credentials, say), which needs no other work; None
+    when its shape is right. Cheap: callers ask it before any bound that costs work."""
+    shape = check_presentation_shape(presentation)
+    return PresentationVerification("invalid", [shape], []) if shape.status == FAILED else None
+
+
 def verify_presentation(
     presentation: Any, ports: VerificationPorts, *, challenge: str | None = None, domain: str | None = None
 ) -> PresentationVerification:
