@@ -4,6 +4,7 @@ the engine, and the one unit-of-work helper that requests, the CLI and batch wor
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -54,6 +55,11 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def new_id() -> str:
+    """A row id: 128 random bits as 32 hex digits."""
+    return uuid.uuid4().hex
 
 
 def utcnow() -> datetime:

@@ -86,8 +86,8 @@ def _pick(rng: random.Random, weights: dict[str, int]) -> str:
 
 def generate(organisations: int, records: int, hours: int, seed: int = 2026) -> dict[str, list[dict]]:
     """The rows of every table, as dictionaries for bulk inserts."""
+    from base.db import new_id
     from catalogue import load_catalogue
-    from issuers.store import new_id
 
     rng = random.Random(seed)
     places = municipality_weights()

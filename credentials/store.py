@@ -27,8 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from base.db import Base, UTCDateTime, utcnow
-from issuers.store import new_id
+from base.db import Base, UTCDateTime, new_id, utcnow
 from issuers.verification_version import track
 
 

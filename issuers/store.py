@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from base.db import Base, UTCDateTime, utcnow
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
+from base.db import Base, UTCDateTime, new_id, utcnow
 
 
 class OrganisationRow(Base):

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, defer
 
-from base.db import utcnow
+from base.db import new_id, utcnow
 from base.errors import UserError
 from base.i18n import messages, per_language
 from catalogue import load_catalogue
@@ -36,7 +36,7 @@ from credentials.store import CredentialRow, RecordRow, VolunteerRow
 from issuers.audit_store import append_audit
 from issuers.auth import Principal
 from issuers.service import IssuerContext
-from issuers.store import OrganisationRow, new_id
+from issuers.store import OrganisationRow
 
 log = logging.getLogger(__name__)
 

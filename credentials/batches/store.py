@@ -7,8 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from base.db import Base, UTCDateTime, utcnow
-from issuers.store import new_id
+from base.db import Base, UTCDateTime, new_id, utcnow
 
 # "checked": uploaded from the workspace and waiting for the organiser to start it after reading the check.
 BATCH_STATUSES = ("checked", "queued", "running", "done", "cancelled")

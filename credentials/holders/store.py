@@ -7,8 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from base.db import Base, UTCDateTime, utcnow
-from issuers.store import new_id
+from base.db import Base, UTCDateTime, new_id, utcnow
 
 
 class HolderRow(Base):

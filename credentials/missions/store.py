@@ -9,8 +9,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from base.db import Base, UTCDateTime, utcnow
-from issuers.store import new_id
+from base.db import Base, UTCDateTime, new_id, utcnow
 
 
 class MissionRow(Base):
