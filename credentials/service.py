@@ -48,7 +48,7 @@ from credentials.status_lists import (
 from credentials.store import CredentialRow, RecordRow, VolunteerRow
 from issuers import service as issuers
 from issuers.audit_store import append_audit
-from issuers.auth import Principal
+from issuers.auth import Principal, hash_token
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 
@@ -505,3 +505,81 @@ def latest_credential_of_record(session: Session, record_id: str | None) -> Cred
         .order_by(CredentialRow.issued_at.desc())
         .limit(1)
     )
+
+
+# --- issued credentials as the packages above read them (verification, exports) ------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    """A credential as issued, for readers outside this package: no table leaves it."""
+
+    id: str
+    organisation_id: str
+    volunteer_id: str | None
+    status: str
+    issued_at: datetime
+    superseded_by: str | None
+    text: str  # the signed JSON exactly as issued
+
+    def document(self) -> dict:
+        return json.loads(self.text)
+
+
+def _issued(row: CredentialRow) -> IssuedCredential:
+    return IssuedCredential(
+        row.id, row.organisation_id, row.volunteer_id, row.status, row.issued_at, row.superseded_by, row.document
+    )
+
+
+def issued_credential(session: Session, credential_id: str) -> IssuedCredential | None:
+    if "\x00" in credential_id:  # PostgreSQL refuses a NUL in a query; no id has one
+        return None
+    row = session.get(CredentialRow, credential_id)
+    return _issued(row) if row is not None else None
+
+
+def issued_credentials_of_organisation(
+    session: Session, organisation_id: str, since: datetime | None = None, before: datetime | None = None
+) -> list[IssuedCredential]:
+    """Every credential the organisation issued, optionally from `since` and before `before`, oldest first."""
+    query = select(CredentialRow).where(CredentialRow.organisation_id == organisation_id)
+    if since is not None:
+        query = query.where(CredentialRow.issued_at >= since)
+    if before is not None:
+        query = query.where(CredentialRow.issued_at < before)
+    return [_issued(row) for row in session.scalars(query.order_by(CredentialRow.issued_at, CredentialRow.id))]
+
+
+def credentials_in_force_of_volunteer(session: Session, volunteer_id: str) -> list[IssuedCredential]:
+    """The volunteer row's credentials in force, oldest first. Revoked and superseded ones are left out (their
+    issuer withdrew or replaced them); a suspended one stays, and its status list says so."""
+    rows = session.scalars(
+        select(CredentialRow)
+        .where(
+            CredentialRow.volunteer_id == volunteer_id,
+            CredentialRow.status != "revoked",
+            CredentialRow.superseded_by.is_(None),
+        )
+        .order_by(CredentialRow.issued_at, CredentialRow.id)
+    )
+    return [_issued(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class VolunteerReference:
+    """Which volunteer row, of which organisation: all a reader above needs to authorise and bundle."""
+
+    id: str
+    organisation_id: str
+
+
+def volunteer_reference(session: Session, volunteer_id: str) -> VolunteerReference | None:
+    row = session.get(VolunteerRow, volunteer_id)
+    return VolunteerReference(row.id, row.organisation_id) if row is not None else None
+
+
+def volunteer_of_link(session: Session, token: str) -> VolunteerReference | None:
+    """The volunteer row a personal link (`/me/{token}`) opens, if any."""
+    row = session.scalar(select(VolunteerRow).where(VolunteerRow.access_token_hash == hash_token(token)))
+    return VolunteerReference(row.id, row.organisation_id) if row is not None else None

@@ -213,3 +213,25 @@ def _key_status(session: Session, ctx: IssuerContext) -> Callable[[str], str | N
         return found.key.status if found is not None else None
 
     return status
+
+
+def signed_list_text_if_current(session: Session, slug: str, purpose: str, number: int) -> str | None:
+    """The list's signed credential (JSON text) when it is signed and current: one query, no status bits loaded.
+    None when there is no such list or it must be signed again (then `signed_status_list_text`)."""
+    return session.execute(
+        select(StatusListRow.signed_credential)
+        .join(OrganisationRow, OrganisationRow.id == StatusListRow.organisation_id)
+        .where(
+            OrganisationRow.slug == slug,
+            StatusListRow.purpose == purpose,
+            StatusListRow.number == number,
+            StatusListRow.signed_version >= StatusListRow.version,
+        )
+    ).scalar()
+
+
+def signed_status_list_text(session: Session, ctx: IssuerContext, slug: str, purpose: str, number: int) -> str:
+    """The list's up-to-date signed credential as JSON text, signed again first if a bit changed since."""
+    signed = signed_status_list(session, ctx, slug, purpose, number).signed_credential
+    assert signed is not None  # signed_status_list always leaves it signed
+    return signed

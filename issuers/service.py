@@ -405,6 +405,74 @@ def resolve_did(session: Session, base_url: str, did: str) -> dict | None:
     return organisation_did_document(session, org, base_url)
 
 
+@dataclass(frozen=True)
+class KeyFacts:
+    """One of an organisation's keys as a verifier sees it."""
+
+    fragment: str
+    multikey: str
+    status: str  # active, retired or compromised
+    compromised_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IssuerMaterial:
+    """What verification reads about one organisation: its DID, DID document, registry entry (None while it is
+    pending: not in the registry) and keys."""
+
+    organisation_id: str
+    slug: str
+    did: str
+    did_document: dict
+    registry_entry: dict | None
+    keys: tuple[KeyFacts, ...]
+
+
+def issuer_material(session: Session, base_url: str, organisation_id: str) -> IssuerMaterial | None:
+    org = session.get(OrganisationRow, organisation_id)
+    if org is None:
+        return None
+    keys = organisation_keys(session, org)
+    return IssuerMaterial(
+        organisation_id=org.id,
+        slug=org.slug,
+        did=organisation_did(org, base_url),
+        did_document=organisation_did_document(session, org, base_url),
+        registry_entry=None if org.status == "pending" else registry_entry(session, org, base_url),
+        keys=tuple(KeyFacts(k.fragment, k.public_multikey, k.status, k.compromised_at) for k in keys),
+    )
+
+
+def slug_of_signing_key(session: Session, multikey: str) -> str | None:
+    """The slug of the organisation a key (its multibase public key) belongs to, if it is one of ours."""
+    return session.execute(
+        select(OrganisationRow.slug)
+        .join(SigningKeyRow, SigningKeyRow.organisation_id == OrganisationRow.id)
+        .where(SigningKeyRow.public_multikey == multikey)
+    ).scalar()
+
+
+@dataclass(frozen=True)
+class OrganisationProfile:
+    """An organisation as the registry names it now (exports' awarding body)."""
+
+    id: str
+    did: str
+    legal_name: str
+    registration_number: str
+    address: str | None
+    website: str | None
+
+
+def organisation_profile(session: Session, base_url: str, organisation_id: str) -> OrganisationProfile:
+    org = session.get(OrganisationRow, organisation_id)
+    if org is None:
+        raise UserError("org.not_found", kind="not_found", slug=organisation_id)
+    return OrganisationProfile(
+        org.id, organisation_did(org, base_url), org.legal_name, org.registration_number, org.address, org.website
+    )
+
+
 # --- trust registry -------------------------------------------------------------------------------------------
 
 

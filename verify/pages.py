@@ -25,8 +25,7 @@ from base.http import LanguageDep, ReadSessionDep, read_transaction, run_cpu_bou
 from base.i18n import Text, messages
 from base.web import render_page, template_environment
 from credentials.common import verify_page_url
-from credentials.service import credential_status_summary
-from credentials.store import CredentialRow
+from credentials.service import credential_status_summary, issued_credential
 from issuers.http import IssuerContextDep
 from issuers.service import IssuerContext
 from verify import bulk
@@ -78,18 +77,20 @@ def _stored_id(ctx: IssuerContext, session: Session, credential) -> str | None:
     claimed = credential.get("id") if isinstance(credential, dict) else None
     if not isinstance(claimed, str) or not claimed.startswith(prefix):
         return None
-    row = session.get(CredentialRow, claimed[len(prefix) :])
-    if row is None or not is_stored_document(credential, json.loads(row.document)):
+    issued = issued_credential(session, claimed[len(prefix) :])
+    if issued is None or not is_stored_document(credential, issued.document()):
         return None
-    return row.id
+    return issued.id
 
 
 def _result_page(
     request: Request, session: Session, ctx: IssuerContext, lang: str, credential, uploaded: bool
 ) -> HTMLResponse:
-    result = verify_in_session(session, ctx, credential)
+    # Read before verifying: the verification commits (keeping a status list it signed), and a read after that would
+    # start a transaction of its own, a writing one on SQLite, which waits behind any long issuing transaction.
     stored_id = _stored_id(ctx, session, credential)
     status = credential_status_summary(session, stored_id) if stored_id else None
+    result = verify_in_session(session, ctx, credential)
     view = verification_view(result, lang, stored_id=stored_id, status=status)
     # A corrected credential replaces this one: the holder of the old QR code must find the new one.
     successor = status.superseded_by if status else None
@@ -111,8 +112,8 @@ async def verification_page(credential_id: str, request: Request, ctx: IssuerCon
 
 def _verification_page(request: Request, credential_id: str, lang: str, ctx: IssuerContext) -> HTMLResponse:
     with read_transaction(request) as session:
-        row = session.get(CredentialRow, credential_id)
-        if row is None:
+        issued = issued_credential(session, credential_id)
+        if issued is None:
             return _error_page(
                 request,
                 lang,
@@ -121,7 +122,7 @@ def _verification_page(request: Request, credential_id: str, lang: str, ctx: Iss
                 messages().get("verify.page.not_found", lang, id=credential_id),
                 "/verify",
             )
-        return _result_page(request, session, ctx, lang, json.loads(row.document), uploaded=False)
+        return _result_page(request, session, ctx, lang, issued.document(), uploaded=False)
 
 
 @router.get("/verify", response_class=HTMLResponse)
@@ -147,7 +148,7 @@ def verify_upload(
         elif not pasted:
             raise _Unreadable("verify.input.nothing_given")
         elif (credential_id := credential_id_in(pasted, ctx.base_url)) is not None:
-            if session.get(CredentialRow, credential_id) is None:
+            if issued_credential(session, credential_id) is None:
                 raise _Unreadable("verify.input.not_found", id=credential_id)
             return RedirectResponse(f"{verify_page_url('', credential_id)}?lang={lang}", status_code=303)
         elif (host := link_host(pasted)) is not None:
@@ -222,8 +223,8 @@ def bulk_check(
     data = file.file.read(bulk.MAX_UPLOAD_BYTES + 1)
 
     def lookup(credential_id: str):
-        row = session.get(CredentialRow, credential_id)
-        return None if row is None else json.loads(row.document)
+        issued = issued_credential(session, credential_id)
+        return None if issued is None else issued.document()
 
     try:
         deadline = time.monotonic() + bulk.MAX_WORK_SECONDS

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cachetools import LRUCache
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from base.db import READ_MOSTLY
@@ -17,13 +16,12 @@ from base.errors import UserError
 from credentials import status_lists as credentials_status_lists
 from credentials.proofs.jsonld import DocumentLoader
 from credentials.proofs.statuslist import signed_by_untrusted_key
-from credentials.store import CredentialRow, StatusListRow
+from credentials.service import issued_credential
 from issuers import service as issuers
 from issuers.did import slug_from_did_web
 from issuers.multikey import did_key_for, did_key_multikey, did_key_verification_method_id
 from issuers.organisations import SLUG_RE
-from issuers.service import IssuerContext
-from issuers.store import OrganisationRow, SigningKeyRow
+from issuers.service import IssuerContext, IssuerMaterial
 from issuers.verification_version import current_version
 from verify.core import (
     KeyHistory,
@@ -88,19 +86,17 @@ class IssuerSnapshots:
 issuer_snapshots = IssuerSnapshots()
 
 
-def build_snapshot(session: Session, base_url: str, org: OrganisationRow, version: int) -> IssuerSnapshot:
-    keys = issuers.organisation_keys(session, org)
-    did_web = issuers.organisation_did(org, base_url)
+def build_snapshot(material: IssuerMaterial, version: int) -> IssuerSnapshot:
     histories = {}
-    for key in keys:
+    for key in material.keys:
         history = KeyHistory(key.status, key.compromised_at)
-        histories[f"{did_web}#{key.fragment}"] = history
-        histories[did_key_verification_method_id(did_key_for(key.public_multikey))] = history
+        histories[f"{material.did}#{key.fragment}"] = history
+        histories[did_key_verification_method_id(did_key_for(key.multikey))] = history
     return IssuerSnapshot(
-        organisation_id=org.id,
+        organisation_id=material.organisation_id,
         version=version,
-        did_document=issuers.organisation_did_document(session, org, base_url),
-        registry_entry=None if org.status == "pending" else issuers.registry_entry(session, org, base_url),
+        did_document=material.did_document,
+        registry_entry=material.registry_entry,
         key_histories=histories,
     )
 
@@ -150,9 +146,10 @@ class ServicePorts:
             snapshot = self.snapshots.get(self.ctx.base_url, slug, organisation_id, version)
             if snapshot is None:
                 # Read after the version, so the snapshot is at least as new as the version it is filed under.
-                org = self.session.get(OrganisationRow, organisation_id)
-                snapshot = build_snapshot(self.session, self.ctx.base_url, org, version)
-                self.snapshots.put(self.ctx.base_url, slug, snapshot)
+                material = issuers.issuer_material(self.session, self.ctx.base_url, organisation_id)
+                if material is not None:
+                    snapshot = build_snapshot(material, version)
+                    self.snapshots.put(self.ctx.base_url, slug, snapshot)
         self._checked[slug] = snapshot
         return snapshot
 
@@ -163,11 +160,7 @@ class ServicePorts:
             return None
         slug = self.snapshots.slug_for_multikey(multikey)
         if slug is None:
-            slug = self.session.execute(
-                select(OrganisationRow.slug)
-                .join(SigningKeyRow, SigningKeyRow.organisation_id == OrganisationRow.id)
-                .where(SigningKeyRow.public_multikey == multikey)
-            ).scalar()
+            slug = issuers.slug_of_signing_key(self.session, multikey)
             if slug is not None:  # unknown keys are not remembered: anyone can make up any number of them
                 self.snapshots.remember_multikey(multikey, slug)
         return slug
@@ -198,10 +191,10 @@ class ServicePorts:
 
     def issued_here(self, credential_id: str) -> StoredCredential | None:
         prefix = f"{self.ctx.base_url}/credentials/"
-        if not credential_id.startswith(prefix) or "\x00" in credential_id:
+        if not credential_id.startswith(prefix):
             return None
-        row = self.session.get(CredentialRow, credential_id[len(prefix) :])
-        return StoredCredential(row.issued_at, json.loads(row.document)) if row else None
+        issued = issued_credential(self.session, credential_id[len(prefix) :])
+        return StoredCredential(issued.issued_at, issued.document()) if issued else None
 
     def status_list(self, url: str) -> dict:
         match = re.fullmatch(
@@ -220,16 +213,7 @@ class ServicePorts:
         return signed
 
     def _current_list(self, match: re.Match, snapshot: IssuerSnapshot) -> dict:
-        current = self.session.execute(
-            select(StatusListRow.signed_credential)
-            .join(OrganisationRow, OrganisationRow.id == StatusListRow.organisation_id)
-            .where(
-                OrganisationRow.slug == match[1],
-                StatusListRow.purpose == match[2],
-                StatusListRow.number == int(match[3]),
-                StatusListRow.signed_version >= StatusListRow.version,
-            )
-        ).scalar()
+        current = credentials_status_lists.signed_list_text_if_current(self.session, match[1], match[2], int(match[3]))
         if current is not None:  # signed and current: one query, no status bits loaded
             signed = json.loads(current)
             if not signed_by_untrusted_key(
@@ -248,10 +232,12 @@ class ServicePorts:
 
     def _signed_list(self, session: Session, match: re.Match) -> dict:
         try:
-            row = credentials_status_lists.signed_status_list(session, self.ctx, match[1], match[2], int(match[3]))
+            signed = credentials_status_lists.signed_status_list_text(
+                session, self.ctx, match[1], match[2], int(match[3])
+            )
         except UserError:
             raise StatusListUnavailable("no such status list") from None
-        return json.loads(row.signed_credential)
+        return json.loads(signed)
 
     def now(self) -> datetime:
         return self.clock()

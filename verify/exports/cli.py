@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from base.errors import UserError
-from credentials.store import VolunteerRow
+from credentials.service import volunteer_reference
 from verify.exports import edc, service, table
 
 
@@ -49,9 +49,9 @@ def export_command(
         elif export_format == "csv":
             data = table.to_csv([service.csv_row(session, context, stored)], separator=service.check_separator(sep))
         else:  # the console operator may bundle any volunteer's record
-            if stored.row.volunteer_id is None:
+            if stored.credential.volunteer_id is None:
                 raise UserError("export.not_volunteer_credential", detail="credentialSubject")
-            volunteer = session.get(VolunteerRow, stored.row.volunteer_id)
+            volunteer = volunteer_reference(session, stored.credential.volunteer_id)
             document = service.clr_for_volunteer(session, context, volunteer, runtime.lang)
             data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
     if out is None:

@@ -11,7 +11,6 @@ Who may export what (the HTTP adapter and the CLI pass the caller in):
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -22,20 +21,28 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from base.db import new_id
 from base.errors import UserError
 from base.i18n import messages
 from catalogue import Catalogue, catalogue_version, load_catalogue
 from credentials.common import credential_url, verify_page_url
 from credentials.proofs.dataintegrity import format_created
 from credentials.reading import CredentialClaims, read_credential
-from credentials.service import sign_document
-from credentials.store import CredentialRow, VolunteerRow
+from credentials.service import (
+    IssuedCredential,
+    VolunteerReference,
+    credentials_in_force_of_volunteer,
+    issued_credential,
+    issued_credentials_of_organisation,
+    sign_document,
+    volunteer_of_link,
+    volunteer_reference,
+)
 from issuers import service as issuers
-from issuers.auth import Principal, hash_token
+from issuers.auth import Principal
 from issuers.did import PublicKeyEntry
 from issuers.keys import decrypt_private_key, encrypt_private_key, generate_key
 from issuers.service import IssuerContext, SigningIdentity
-from issuers.store import OrganisationRow, new_id
 from verify.exports import clr, edc, table
 from verify.exports.platform import platform_did, platform_did_document, platform_host, platform_profile
 from verify.exports.store import PlatformKeyRow
@@ -98,7 +105,7 @@ def platform_signing_identity(session: Session, ctx: IssuerContext) -> SigningId
 
 @dataclass
 class StoredCredential:
-    row: CredentialRow
+    credential: IssuedCredential
     document: dict
 
     @cached_property
@@ -107,15 +114,15 @@ class StoredCredential:
         return read_credential(self.document)
 
 
-def _load(row: CredentialRow) -> StoredCredential:
-    return StoredCredential(row, json.loads(row.document))
+def _load(issued: IssuedCredential) -> StoredCredential:
+    return StoredCredential(issued, issued.document())
 
 
 def stored_credential(session: Session, credential_id: str) -> StoredCredential:
-    row = session.get(CredentialRow, credential_id)
-    if row is None:
+    issued = issued_credential(session, credential_id)
+    if issued is None:
         raise UserError("credential.not_found", kind="not_found")
-    return _load(row)
+    return _load(issued)
 
 
 def stored_credential_for_document(session: Session, ctx: IssuerContext, document: dict) -> StoredCredential:
@@ -141,11 +148,11 @@ def credential_catalogue(claims: CredentialClaims) -> Catalogue:
     return load_catalogue()
 
 
-def awarding_body(session: Session, ctx: IssuerContext, row: CredentialRow) -> edc.AwardingBody:
+def awarding_body(session: Session, ctx: IssuerContext, issued: IssuedCredential) -> edc.AwardingBody:
     """The issuing organisation as the registry has it now."""
-    org = session.get(OrganisationRow, row.organisation_id)
+    org = issuers.organisation_profile(session, ctx.base_url, issued.organisation_id)
     return edc.AwardingBody(
-        did=issuers.organisation_did(org, ctx.base_url),
+        did=org.did,
         legal_name=org.legal_name,
         registration_number=org.registration_number,
         address=org.address,
@@ -159,15 +166,15 @@ def awarding_body(session: Session, ctx: IssuerContext, row: CredentialRow) -> e
 def edc_document(session: Session, ctx: IssuerContext, stored: StoredCredential) -> dict:
     """The EDC of a credential in force: a revoked or suspended one is not handed on to Europass, where sealing
     would give it a second life without its status list."""
-    if stored.row.status == "revoked":
+    if stored.credential.status == "revoked":
         raise UserError("export.revoked", kind="gone")
-    if stored.row.status == "suspended":
+    if stored.credential.status == "suspended":
         raise UserError("export.suspended", kind="conflict")
     return edc.build_edc(
         stored.document,
         catalogue=credential_catalogue(stored.claims),
-        awarding_body=awarding_body(session, ctx, stored.row),
-        verify_url=verify_page_url(ctx.base_url, stored.row.id),
+        awarding_body=awarding_body(session, ctx, stored.credential),
+        verify_url=verify_page_url(ctx.base_url, stored.credential.id),
         claims=stored.claims,
     )
 
@@ -179,12 +186,12 @@ def csv_row(session: Session, ctx: IssuerContext, stored: StoredCredential) -> d
     row = table.credential_row(
         stored.document,
         catalogue=credential_catalogue(stored.claims),
-        awarding_body=awarding_body(session, ctx, stored.row),
-        status=stored.row.status,
-        verify_url=verify_page_url(ctx.base_url, stored.row.id),
+        awarding_body=awarding_body(session, ctx, stored.credential),
+        status=stored.credential.status,
+        verify_url=verify_page_url(ctx.base_url, stored.credential.id),
         claims=stored.claims,
     )
-    row["volunteer_id"] = stored.row.volunteer_id or ""
+    row["volunteer_id"] = stored.credential.volunteer_id or ""
     return row
 
 
@@ -211,14 +218,14 @@ def organisation_csv(
     principal.require("organisation.read", org.id)
     if start and end and start > end:
         raise UserError("export.period_invalid")
-    query = select(CredentialRow).where(CredentialRow.organisation_id == org.id)
-    if start:
-        query = query.where(CredentialRow.issued_at >= _riga_midnight(start))
-    if end:
-        query = query.where(CredentialRow.issued_at < _riga_midnight(end + timedelta(days=1)))
-    rows = session.scalars(query.order_by(CredentialRow.issued_at, CredentialRow.id))
+    issued = issued_credentials_of_organisation(
+        session,
+        org.id,
+        since=_riga_midnight(start) if start else None,
+        before=_riga_midnight(end + timedelta(days=1)) if end else None,
+    )
     return table.to_csv(
-        [csv_row(session, ctx, _load(row)) for row in rows], columns=table.ORGANISATION_COLUMNS, separator=separator
+        [csv_row(session, ctx, _load(each)) for each in issued], columns=table.ORGANISATION_COLUMNS, separator=separator
     )
 
 
@@ -229,24 +236,10 @@ def _riga_midnight(day: date) -> datetime:
 # --- CLR ------------------------------------------------------------------------------------------------------------
 
 
-def volunteer_credentials(session: Session, volunteer: VolunteerRow) -> list[dict]:
-    """The volunteer's credentials in force, oldest first, each as issued. Revoked and superseded ones are left
-    out (their issuer withdrew or replaced them); a suspended one stays, and its status list says so."""
-    rows = session.scalars(
-        select(CredentialRow)
-        .where(
-            CredentialRow.volunteer_id == volunteer.id,
-            CredentialRow.status != "revoked",
-            CredentialRow.superseded_by.is_(None),
-        )
-        .order_by(CredentialRow.issued_at, CredentialRow.id)
-    )
-    return [_load(row).document for row in rows]
-
-
-def clr_for_volunteer(session: Session, ctx: IssuerContext, volunteer: VolunteerRow, lang: str) -> dict:
-    """The signed CLR of the volunteer row's credentials. Authorisation is the caller's."""
-    documents = volunteer_credentials(session, volunteer)
+def clr_for_volunteer(session: Session, ctx: IssuerContext, volunteer: VolunteerReference, lang: str) -> dict:
+    """The signed CLR of the volunteer row's credentials in force (see credentials_in_force_of_volunteer).
+    Authorisation is the caller's."""
+    documents = [issued.document() for issued in credentials_in_force_of_volunteer(session, volunteer.id)]
     if not documents:
         raise UserError("export.nothing_to_bundle", kind="conflict")
     identity = platform_signing_identity(session, ctx)
@@ -266,7 +259,7 @@ def clr_for_volunteer(session: Session, ctx: IssuerContext, volunteer: Volunteer
 def organisation_volunteer_clr(
     session: Session, ctx: IssuerContext, principal: Principal, volunteer_id: str, lang: str
 ) -> dict:
-    volunteer = session.get(VolunteerRow, volunteer_id)
+    volunteer = volunteer_reference(session, volunteer_id)
     if volunteer is None or not principal.acts_for(volunteer.organisation_id):
         raise UserError("export.volunteer_not_found", kind="not_found")
     principal.require("organisation.read", volunteer.organisation_id)
@@ -277,17 +270,17 @@ def credential_volunteer_clr(
     session: Session, ctx: IssuerContext, principal: Principal, credential_id: str, lang: str
 ) -> dict:
     """`/credentials/{id}/export/clr`: the CLR of that credential's volunteer, for the issuing organisation."""
-    row = session.get(CredentialRow, credential_id)
-    if row is None or not principal.acts_for(row.organisation_id):
+    issued = issued_credential(session, credential_id)
+    if issued is None or not principal.acts_for(issued.organisation_id):
         raise UserError("credential.not_found", kind="not_found")
-    if row.volunteer_id is None:
+    if issued.volunteer_id is None:
         raise UserError("export.not_volunteer_credential", detail="credentialSubject")
-    return organisation_volunteer_clr(session, ctx, principal, row.volunteer_id, lang)
+    return organisation_volunteer_clr(session, ctx, principal, issued.volunteer_id, lang)
 
 
 def personal_clr(session: Session, ctx: IssuerContext, token: str, lang: str) -> dict:
     """The CLR the volunteer's personal link (`/me/{token}`) sees: its own volunteer row's credentials."""
-    volunteer = session.scalar(select(VolunteerRow).where(VolunteerRow.access_token_hash == hash_token(token)))
+    volunteer = volunteer_of_link(session, token)
     if volunteer is None:
         raise UserError("export.link_not_found", kind="not_found")
     return clr_for_volunteer(session, ctx, volunteer, lang)
