@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalogue import load_catalogue
+from credentials.common import RIGA
 from credentials.reading import read_claims
 from verify.core import COULD_NOT_CHECK, FAILED, PASSED, WARNING, Verification
 
@@ -103,4 +104,6 @@ def _status_change(verdict: str, status) -> dict | None:
         category = "on_hold"
     else:
         category = "superseded" if status.superseded_by or status.reason == "superseded" else "withdrawn"
-    return {"date": status.changed_at.date().isoformat() if status.changed_at else None, "category": category}
+    # The day in Latvia, as every date the service shows (between 22:00 and 24:00 UTC the UTC day is the day before).
+    day = status.changed_at.astimezone(RIGA).date().isoformat() if status.changed_at else None
+    return {"date": day, "category": category}
