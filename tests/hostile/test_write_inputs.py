@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
+from credentials.common import today_in_latvia
 from tests.conftest import REPO
 from tests.credentials.batch_helpers import csv_bytes, good_row, upload, wait_for
 from tests.credentials.helpers import issue, record_body
@@ -208,7 +208,7 @@ def test_export_period_with_extreme_dates_is_refused(client, make_org, query):
 def test_export_period_with_ordinary_dates_still_works(client, make_org):
     org = make_org("export-ordinary")
     issue(client, org)
-    today = date.today().isoformat()
+    today = today_in_latvia().isoformat()  # the period is in Latvian days (from 22:00 UTC, the UTC day is behind)
     response = client.get(
         f"/organisations/{org.slug}/export/credentials.csv?from=2020-01-01&to={today}", headers=org.headers()
     )
