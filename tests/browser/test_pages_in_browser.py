@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from credentials.common import credential_loader
+from credentials.common import credential_loader, today_in_latvia
 from credentials.proofs.dataintegrity import Ed25519Signature, format_created, sign
 from issuers.multikey import did_key_for, did_key_verification_method_id
 from tests.browser.harness import (
@@ -107,7 +107,7 @@ def test_verification_pages(browser, live_server, make_org):
     inspect(browser, "v-valid-checks-open")
 
     open_page(browser, f"{live_server.url}/v/{revoked['credential_id']}")
-    today = datetime.now(UTC).date().isoformat()
+    today = today_in_latvia().isoformat()  # the day in Latvia, as the page shows it
     assert browser.find_element(By.CSS_SELECTOR, ".verdict__text").text == "Atsaukts"
     assert browser.find_element(By.ID, "status-change").text.startswith(f"Atsaukts {today}. Iemesls:")
     assert browser.find_element(By.ID, "issued").text == revoked["credential"]["validFrom"][:10]

@@ -7,11 +7,11 @@ import copy
 import html as html_lib
 import json
 import re
-from datetime import UTC, datetime
 
 import pytest
 
 from catalogue import load_catalogue
+from credentials.common import today_in_latvia
 from tests.credentials.helpers import issue
 from tests.pages import post_form
 
@@ -79,7 +79,7 @@ def test_revoked_credential_page(client, make_org):
     assert verdict_of(html) == "revoked" and "The issuer has revoked the credential." in html
     assert 'class="verdict verdict--bad"' in html
     # When, in which category (never the organiser's own words, which may name a person), and when it was issued.
-    today = datetime.now(UTC).date().isoformat()
+    today = today_in_latvia().isoformat()  # the day in Latvia, as the page shows it
     assert re.search(
         rf'<strong>Revoked on {today}\.</strong>\s*<span id="status-reason">Reason: withdrawn by the issuer', html
     )
