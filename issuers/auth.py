@@ -32,7 +32,7 @@ ORGANISATION_ACTIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "credentials.issue": (("owner", "coordinator"), "credentials:issue"),
     "credentials.status": (("owner", "coordinator"), "credentials:status"),
 }
-PLATFORM_ACTIONS = ("platform.organisations", "platform.admins")
+PLATFORM_ACTIONS = ("platform.organisations", "platform.admins", "platform.levels")
 
 # The test suite sets VOLCRED_PASSWORD_HASH=fast: still real Argon2id, with the cheapest parameters, because
 # hundreds of test logins at production cost would dominate the suite's run time.
@@ -97,7 +97,10 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def password_matches(password_hash: str, password: str) -> bool:
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """False for an account without a password (signed in by e-mailed links only), whatever is typed."""
+    if not password_hash or not password:
+        return False
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):

@@ -70,7 +70,8 @@ class UserRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(200))
+    # None: no password (a volunteer who signs in by e-mailed links); a password sign-in then always fails.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -85,6 +86,18 @@ class MembershipRow(Base):
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     role: Mapped[str] = mapped_column(String(20))  # issuers.auth.ROLES: "owner", "coordinator" or "viewer"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StewardRow(Base):
+    """A user a platform administrator made steward of a municipality: they see the volunteering in its territory
+    across organisations (the view a municipality's own organisation has)."""
+
+    __tablename__ = "stewards"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(40), primary_key=True)
+    granted_by: Mapped[str | None] = mapped_column(String(32))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ApiTokenRow(Base):
@@ -118,7 +131,7 @@ class AccountTokenRow(Base):
     __table_args__ = (Index("ix_account_tokens_token_hash", "token_hash", unique=True),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    purpose: Mapped[str] = mapped_column(String(30))  # "password_reset" or "member_invitation"
+    purpose: Mapped[str] = mapped_column(String(30))  # "password_reset", "member_invitation" or "sign_in"
     token_hash: Mapped[str] = mapped_column(String(64))
     email: Mapped[str] = mapped_column(String(254))
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from base.errors import UserError
 from base.i18n import normalise_language
 from credentials.holders.store import HeldCredentialRow, HolderRow
+from credentials.issued import IssuedCredential, as_issued
 from credentials.store import CredentialRow
 from issuers.auth import hash_token, new_token
 
@@ -85,3 +86,19 @@ def held_credentials(session: Session, holder: HolderRow) -> list[CredentialRow]
         .order_by(CredentialRow.issued_at.desc(), CredentialRow.id)
     )
     return list(session.scalars(statement))
+
+
+def held_credentials_in_force(session: Session, holder_id: str) -> list[IssuedCredential]:
+    """What the holder holds and its issuers have neither revoked nor replaced, oldest first (a suspended one stays:
+    its status list says so), as the packages above read credentials."""
+    statement = (
+        select(CredentialRow)
+        .join(HeldCredentialRow, HeldCredentialRow.credential_id == CredentialRow.id)
+        .where(
+            HeldCredentialRow.holder_id == holder_id,
+            CredentialRow.status != "revoked",
+            CredentialRow.superseded_by.is_(None),
+        )
+        .order_by(CredentialRow.issued_at, CredentialRow.id)
+    )
+    return [as_issued(row) for row in session.scalars(statement)]

@@ -10,7 +10,8 @@ from issuers.pages.access import router as access_router
 from issuers.pages.account import router as account_router
 from issuers.pages.admin import router as admin_router
 from issuers.pages.settings import router as settings_router
+from issuers.pages.sign_in_link import router as sign_in_link_router
 
 router = APIRouter(include_in_schema=False)
-for _part in (access_router, account_router, admin_router, settings_router):
+for _part in (access_router, account_router, admin_router, settings_router, sign_in_link_router):
     router.include_router(_part)

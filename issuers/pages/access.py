@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 from base.errors import UserError
 from base.http import LanguageDep, SessionDep
 from base.i18n import messages
-from base.web import error_message, page, see_other
+from base.web import PRIVATE_PAGE, error_message, page, see_other
 from issuers import service
 from issuers.http import (
     IssuerContextDep,
@@ -45,12 +45,8 @@ def safe_next(value: str | None) -> str:
     return value if not parts.scheme and not parts.netloc else "/dashboard"
 
 
-SECRET_LINK = {"Referrer-Policy": "no-referrer", "Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
-"""A page opened by a secret link keeps the link out of referrers and caches."""
-
-
 def private(response):
-    response.headers.update(SECRET_LINK)
+    response.headers.update(PRIVATE_PAGE)
     return response
 
 
@@ -116,6 +112,8 @@ def dashboard(request: Request, signed_in: SignedInDep, lang: LanguageDep):
         return see_other(f"/org/{signed_in.memberships[0].slug}?lang={lang}")
     if not signed_in.memberships and signed_in.principal.is_platform_admin:
         return see_other(f"/admin/organisations?lang={lang}")
+    if not signed_in.memberships:  # a volunteer: their credentials (credentials.holders.pages)
+        return see_other(f"/my?lang={lang}")
     return page(
         request, templates, "issuers/choose.html", lang=lang, user=signed_in.user, memberships=signed_in.memberships
     )

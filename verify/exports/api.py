@@ -10,7 +10,9 @@ from fastapi import APIRouter, Query, Response
 
 from base.errors import UserError
 from base.http import LanguageDep, SessionDep
-from issuers.http import IssuerContextDep, OptionalPrincipalDep, PrincipalDep
+from credentials.holders.service import holder_of_user, pocket_by_token
+from issuers.http import IssuerContextDep, OptionalPrincipalDep, PrincipalDep, SignedInDep
+from issuers.platform_keys import platform_document
 from verify.exports import edc, service, table
 
 router = APIRouter()
@@ -94,6 +96,21 @@ def export_personal_clr(token: str, session: SessionDep, ctx: IssuerContextDep, 
     return _clr_response(service.personal_clr(session, ctx, token, lang))
 
 
+@router.get("/my/export/clr", include_in_schema=False)
+def export_my_clr(session: SessionDep, ctx: IssuerContextDep, signed_in: SignedInDep, lang: LanguageDep):
+    """CLR 2.0 of the signed-in volunteer's credentials, from every organisation (their account's page, /my)."""
+    holder = holder_of_user(session, signed_in.user.id)
+    if holder is None:
+        raise UserError("export.nothing_to_bundle", kind="conflict")
+    return _clr_response(service.holder_clr(session, ctx, holder.id, lang))
+
+
+@router.get("/pocket/{token}/export/clr", include_in_schema=False)
+def export_pocket_clr(token: str, session: SessionDep, ctx: IssuerContextDep, lang: LanguageDep):
+    """CLR 2.0 of a pseudonymous pocket's credentials, through its secret link."""
+    return _clr_response(service.holder_clr(session, ctx, pocket_by_token(session, token).id, lang))
+
+
 # Credentials were first issued in the 2020s; the bounds keep time-zone arithmetic inside the calendar (0001-01-01
 # in Latvian time is before the first instant a UTC datetime can hold).
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
@@ -130,7 +147,7 @@ def export_organisation_csv(
 
 
 def _platform_did_document(session: SessionDep, ctx: IssuerContextDep):
-    document = service.platform_document(session, ctx, create=True)
+    document = platform_document(session, ctx, create=True)
     return Response(
         json.dumps(document, indent=2).encode(),
         media_type="application/did+json",

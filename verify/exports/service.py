@@ -17,19 +17,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from base.db import new_id
 from base.errors import UserError
 from base.i18n import messages
 from catalogue import Catalogue, catalogue_version, load_catalogue
 from credentials.common import credential_url, verify_page_url
+from credentials.holders.service import held_credentials_in_force
+from credentials.issued import IssuedCredential
 from credentials.proofs.dataintegrity import format_created
 from credentials.reading import CredentialClaims, read_credential
 from credentials.service import (
-    IssuedCredential,
     VolunteerReference,
     credentials_in_force_of_volunteer,
     issued_credential,
@@ -40,64 +38,13 @@ from credentials.service import (
 )
 from issuers import service as issuers
 from issuers.auth import Principal
-from issuers.did import PublicKeyEntry
-from issuers.keys import decrypt_private_key, encrypt_private_key, generate_key
-from issuers.service import IssuerContext, SigningIdentity
+from issuers.platform import platform_host, platform_profile
+from issuers.platform_keys import platform_signing_identity
+from issuers.service import IssuerContext
 from verify.exports import clr, edc, table
-from verify.exports.platform import platform_did, platform_did_document, platform_host, platform_profile
-from verify.exports.store import PlatformKeyRow
 
 RIGA = ZoneInfo("Europe/Riga")
 FORMATS = ("edc", "clr", "csv")
-
-
-# --- the platform's signing identity -------------------------------------------------------------------------------
-
-
-def platform_keys(session: Session) -> list[PlatformKeyRow]:
-    return list(session.scalars(select(PlatformKeyRow).order_by(PlatformKeyRow.created_at, PlatformKeyRow.fragment)))
-
-
-def ensure_platform_key(session: Session, ctx: IssuerContext) -> PlatformKeyRow:
-    """The platform's active key, made on first use. Two first uses at once: one insert wins, the other reads it."""
-    for _ in range(3):
-        key = session.scalar(select(PlatformKeyRow).where(PlatformKeyRow.status == "active"))
-        if key is not None:
-            return key
-        new = generate_key()
-        key_id = new_id()
-        row = PlatformKeyRow(
-            id=key_id,
-            fragment=f"key-{len(platform_keys(session)) + 1}",
-            public_multikey=new.public_multikey,
-            encrypted_private_key=encrypt_private_key(new.private_key, ctx.kek, key_id),
-        )
-        try:
-            with session.begin_nested():
-                session.add(row)
-                session.flush()
-            return row
-        except IntegrityError:
-            continue
-    raise UserError("key.no_active", kind="conflict")
-
-
-def platform_document(session: Session, ctx: IssuerContext, *, create: bool) -> dict | None:
-    """The platform's DID document; None when it has no key yet and `create` is false (the verifier never writes)."""
-    if create:
-        ensure_platform_key(session, ctx)
-    keys = platform_keys(session)
-    if not keys:
-        return None
-    return platform_did_document(ctx.base_url, [PublicKeyEntry(k.fragment, k.public_multikey, k.status) for k in keys])
-
-
-def platform_signing_identity(session: Session, ctx: IssuerContext) -> SigningIdentity:
-    key = ensure_platform_key(session, ctx)
-    did = platform_did(ctx.base_url)
-    return SigningIdentity(
-        did, f"{did}#{key.fragment}", decrypt_private_key(key.encrypted_private_key, ctx.kek, key.id), key.id
-    )
 
 
 # --- reading stored credentials --------------------------------------------------------------------------------------
@@ -240,6 +187,18 @@ def clr_for_volunteer(session: Session, ctx: IssuerContext, volunteer: Volunteer
     """The signed CLR of the volunteer row's credentials in force (see credentials_in_force_of_volunteer).
     Authorisation is the caller's."""
     documents = [issued.document() for issued in credentials_in_force_of_volunteer(session, volunteer.id)]
+    return clr_of(session, ctx, documents, lang)
+
+
+def holder_clr(session: Session, ctx: IssuerContext, holder_id: str, lang: str) -> dict:
+    """The signed CLR of what a holder (a volunteer's account or pocket) holds, from every organisation; like a
+    volunteer row's, without revoked or superseded credentials. Authorisation is the caller's."""
+    documents = [issued.document() for issued in held_credentials_in_force(session, holder_id)]
+    return clr_of(session, ctx, documents, lang)
+
+
+def clr_of(session: Session, ctx: IssuerContext, documents: list[dict], lang: str) -> dict:
+    """The platform's signed CLR bundling `documents` (signed credentials, embedded unchanged)."""
     if not documents:
         raise UserError("export.nothing_to_bundle", kind="conflict")
     identity = platform_signing_identity(session, ctx)
