@@ -1,4 +1,5 @@
-"""PDF certificates of volunteer work: one A4 document per credential, in Latvian, English or both.
+"""PDF certificates of volunteer work: one A4 document per credential, in Latvian, English, Russian, Ukrainian, or
+Latvian and English together (bilingual).
 
 The domain core of the certificate: plain data in (`CertificateData`), PDF bytes out. It knows nothing of the
 database or HTTP; the caller gathers the record, the organisation and the signed credential and hands them over.
@@ -40,8 +41,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from PIL import Image as PILImage
 
-from base.i18n import Messages, messages
+from base.i18n import Messages, Text, messages
 from catalogue import load_catalogue
+from catalogue.model import Bilingual
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
-LANGUAGE_MODES: tuple[str, ...] = ("lv", "en", "bilingual")
+LANGUAGE_MODES: tuple[str, ...] = ("lv", "en", "ru", "uk", "bilingual")
 
 
 def key_competence_codes() -> tuple[str, ...]:
@@ -97,6 +99,8 @@ class CertificateCompetence:
     core: bool = True
     attested_by: str = "organiser"
     key_competences: tuple[str, ...] = ()
+    label_ru: str = ""  # "": none in that language yet, the English stands in
+    label_uk: str = ""
 
     def __post_init__(self):
         if self.attested_by not in ATTESTERS:
@@ -111,7 +115,9 @@ class CertificateCompetence:
 class CertificateData:
     """Everything one certificate shows, plus the signed credential it embeds.
 
-    `language`: `lv`, `en` or `bilingual` (Latvian first).
+    `language`: `lv`, `en`, `ru`, `uk` or `bilingual` (Latvian first, then English).
+    `mission_type_ru`, `mission_type_uk` (and competences' `label_ru`, `label_uk`): "" where the catalogue has no
+    such text; the English stands in, marked as English.
     Volunteer: a named volunteer has `volunteer_name`. A pseudonymous one (`pseudonymous=True`) shows only what the
     volunteer chose: `volunteer_name` may then be a chosen display name or None, and `volunteer_reference` the
     pseudonymous reference printed under it (when no name is shown the certificate says "Volunteer").
@@ -144,6 +150,12 @@ class CertificateData:
     organisation_logo: Image | None = None
     signature_image: Image | None = None
     status: str = "active"  # a suspended or revoked credential's certificate says so across every page
+    mission_type_ru: str = ""
+    mission_type_uk: str = ""
+    # The volunteer's own copy (and the organiser's, to hand over) carries the claim code and where to claim
+    # (credentials.holders.claims); the public copy never does.
+    claim_code: str | None = None
+    claim_url: str | None = None
 
     def __post_init__(self):
         if self.status not in STATUSES:
@@ -188,18 +200,25 @@ class _Languages:
     def primary(self) -> str:
         return self.shown[0]
 
-    def pair(self, lv: str, en: str, block: bool = False) -> Markup:
+    def pair(self, lv: str, en: str, block: bool = False, ru: str = "", uk: str = "") -> Markup:
         """One text, or in bilingual mode the Latvian followed by the English in a `.en` span: after a slash, or on
-        a line of its own (`block`). Plain text otherwise: every extra element costs layout time."""
+        a line of its own (`block`). Plain text otherwise: every extra element costs layout time. In Russian or
+        Ukrainian, `ru` or `uk`; where that is missing the English stands in, marked as English."""
         if self.mode == "bilingual":
             if block:
                 return Markup('{}<span class="en block" lang="en">{}</span>').format(lv, en)
             return Markup('{}<span class="en" lang="en"> / {}</span>').format(lv, en)
+        if self.mode in ("ru", "uk"):
+            local = ru if self.mode == "ru" else uk
+            return escape(local) if local else Markup('<span lang="en">{}</span>').format(en)
         return escape(lv if self.mode == "lv" else en)
 
+    def text(self, value: Text | Bilingual, block: bool = False) -> Markup:
+        """A message or a catalogue text (the English standing in for a missing translation) as `pair` shows it."""
+        return self.pair(value.lv, value.en, block, ru=value.ru or "", uk=value.uk or "")
+
     def t(self, key: str, block: bool = False, **params: object) -> Markup:
-        text = self.catalogue.text(key, **params)
-        return self.pair(text.lv, text.en, block)
+        return self.text(self.catalogue.text(key, **params), block)
 
     def plain(self, key: str, **params: object) -> str:
         """A message as plain text (PDF metadata): `lv / en` in bilingual mode."""
@@ -215,7 +234,7 @@ class _Languages:
 
     def number(self, value: int | Decimal) -> str:
         text = format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
-        return text.replace(".", ",") if self.primary == "lv" else text
+        return text.replace(".", ",") if self.primary in ("lv", "ru", "uk") else text
 
 
 @dataclass
@@ -242,7 +261,7 @@ def _group_competences(competences: Sequence[CertificateCompetence], languages: 
             name = catalogue.key_competence(codes[index]).name
         else:
             name = languages.catalogue.text("certificate.key_competence.other")
-        groups.append(_CompetenceGroup(languages.pair(name.lv, name.en, block=True), list(members), name.lv, name.en))
+        groups.append(_CompetenceGroup(languages.text(name, block=True), list(members), name.lv, name.en))
     return groups
 
 
@@ -555,7 +574,8 @@ def certificate_cache_key(data: CertificateData) -> str:
             value = hashlib.sha256(value).hexdigest()
         digest.update(f"{field.name}={value!r}\n".encode())
     stem = certificate_filename(data).removesuffix(".pdf")
-    return f"{stem}.{data.language}.{data.status}.{digest.hexdigest()[:32]}"
+    copy = ".claim" if data.claim_code else ""  # the copy with the code is another file than the public one
+    return f"{stem}.{data.language}.{data.status}{copy}.{digest.hexdigest()[:32]}"
 
 
 class CertificateCache:
@@ -599,6 +619,22 @@ class CertificateCache:
             check = self._writes % max(1, self.limit // 10) == 0
         if check:
             self.prune()
+
+    def evict(self, credential_id: str) -> int:
+        """Removes every cached certificate of a credential (each language and status), e.g. when the volunteer
+        removed their account; how many files went."""
+        prefix = certificate_stem(credential_id) + "."
+        removed = 0
+        try:
+            entries = list(os.scandir(self.directory))
+        except FileNotFoundError:
+            return 0
+        for entry in entries:
+            if entry.name.startswith(prefix) and entry.name.endswith(".pdf"):
+                with suppress(FileNotFoundError):
+                    os.remove(entry.path)
+                    removed += 1
+        return removed
 
     def prune(self) -> None:
         """Removes the oldest files beyond `limit` (checked every tenth of `limit` writes)."""
@@ -776,9 +812,14 @@ def _available_cores() -> int:
 
 def certificate_filename(data: CertificateData) -> str:
     """A file name safe on every system, derived from the credential id."""
-    tail = data.credential_id.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+    return f"{certificate_stem(data.credential_id)}.pdf"
+
+
+def certificate_stem(credential_id: str) -> str:
+    """The file name of a credential's certificate without `.pdf`: `certificate-<the id's last part>`."""
+    tail = credential_id.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in tail).strip("-.") or "certificate"
-    return f"certificate-{safe}.pdf"
+    return f"certificate-{safe}"
 
 
 def zip_certificates(items: Iterable[CertificateData], processes: int | None = None) -> bytes:

@@ -13,6 +13,7 @@ from base.i18n import messages
 from catalogue import catalogue_version, load_catalogue
 from credentials.certificate import LANGUAGE_MODES, PREVIEW_STATUS, CertificateCompetence, CertificateData, Image
 from credentials.common import RIGA, verify_page_url
+from credentials.holders import claims
 from credentials.store import CredentialRow, RecordRow, VolunteerRow
 from issuers.auth import hash_token
 from issuers.municipalities import find_municipality
@@ -20,8 +21,12 @@ from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 
 
-def certificate_data(session: Session, ctx: IssuerContext, row: CredentialRow, language: str) -> CertificateData:
-    """What the certificate of `row` shows, in `language` (`lv`, `en` or `bilingual`)."""
+def certificate_data(
+    session: Session, ctx: IssuerContext, row: CredentialRow, language: str, claim_code: bool = False
+) -> CertificateData:
+    """What the certificate of `row` shows, in `language` (`lv`, `en`, `ru`, `uk` or `bilingual`). `claim_code`: the copy for
+    the volunteer (their own place, or the organiser's to hand over) prints the credential's claim code; the public
+    copy, which anyone with the verification link may get, never does (else whoever saw it could claim it)."""
     if language not in LANGUAGE_MODES:
         raise UserError("certificate.language_unknown", allowed=", ".join(LANGUAGE_MODES))
     record = session.get(RecordRow, row.record_id) if row.record_id else None
@@ -49,6 +54,9 @@ def certificate_data(session: Session, ctx: IssuerContext, row: CredentialRow, l
         mission_title=record.title,
         mission_type_lv=mission.name.lv,
         mission_type_en=mission.name.en,
+        mission_type_ru=mission.name.ru or "",
+        mission_type_uk=mission.name.uk or "",
+        # a place keeps its official (Latvian) name, but in English
         municipality=municipality.name("en" if language == "en" else "lv") if municipality else record.municipality,
         start_date=record.start_date,
         end_date=record.end_date,
@@ -65,6 +73,8 @@ def certificate_data(session: Session, ctx: IssuerContext, row: CredentialRow, l
         role=record.role or None,
         **organisation_images(organisation),
         status=row.status,  # a suspended or revoked credential's certificate says so
+        claim_code=claims.claim_code(ctx.kek, row.id) if claim_code else None,
+        claim_url=f"{ctx.base_url}/claim" if claim_code else None,
     )
 
 
@@ -76,6 +86,8 @@ def certificate_competence(
         uri=uri,
         label_lv=competence.label.lv,
         label_en=competence.label.en,
+        label_ru=competence.label.ru or "",
+        label_uk=competence.label.uk or "",
         core=core,
         attested_by=attested_by,
         key_competences=tuple(competence.key_competences),
@@ -144,7 +156,9 @@ def preview_certificate_data(org: OrganisationRow, base_url: str, language: str)
         mission_title=messages().get("certificate.preview.mission_title", text_language),
         mission_type_lv=mission.name.lv,
         mission_type_en=mission.name.en,
-        municipality=municipality.name(text_language) if municipality else org.municipality,
+        mission_type_ru=mission.name.ru or "",
+        mission_type_uk=mission.name.uk or "",
+        municipality=municipality.name("en" if language == "en" else "lv") if municipality else org.municipality,
         start_date=today.replace(day=1),
         end_date=today,
         hours=24,

@@ -50,7 +50,7 @@ def test_volunteer_page_lists_credentials_with_downloads(client, make_org):
     ).json()
     client.post(f"/records/{second['id']}/issue", headers=org.headers())
     page = client.get(link)
-    assert page.status_code == 200 and page.headers["referrer-policy"] == "no-referrer"
+    assert page.status_code == 200 and page.headers["referrer-policy"] == "same-origin"
     assert "Mani apliecinājumi" in page.text and "Kopā derīgajos apliecinājumos: 52 stundas" in page.text
     assert client.get(link + "?lang=en").text.count("Bilingual PDF") == 2
     pdf = client.get(f"{link}/credentials/{issued['credential_id']}.pdf?language=bilingual")
@@ -144,3 +144,30 @@ def test_a_suspended_or_revoked_credentials_certificate_says_so(client, make_org
             assert "APTURĒTS" not in text() and "ATSAUKTS" not in text()
         else:
             assert latvian in text() and english in text("en") and f"{latvian}\n{english}" in text("bilingual")
+
+
+def test_certificates_in_russian_and_ukrainian_with_the_catalogues_names_and_cyrillic_that_renders(client, make_org):
+    from catalogue import load_catalogue
+
+    mission = load_catalogue().mission_types[0]
+    org = make_org("cyrillic")
+    record, issued = issue(client, org, record_body(mission, hours="12.5"))
+    texts = {}
+    for language in ("ru", "uk"):
+        response = client.get(f"/credentials/{issued['credential_id']}.pdf?language={language}", headers=org.headers())
+        assert response.status_code == 200, response.text
+        assert extract_embedded_credential(response.content) == issued["credential"]
+        texts[language] = " ".join(pdf_text(response.content).split())
+    ru, uk = texts["ru"], texts["uk"]
+    assert "СЕРТИФИКАТ" in ru.upper() and "Развитые компетенции" in ru and "Часы".upper() in ru.upper()
+    assert mission.name.ru in ru and "12,5" in ru and "Kārlis Ozoliņš" in ru
+    assert "СЕРТИФІКАТ" in uk.upper() and "Розвинені компетентності" in uk and "ГОДИНИ" in uk.upper()
+    assert mission.name.uk in uk and "Развитые" not in uk
+    # the volunteer's own page offers both, and bilingual stays Latvian and English
+    link = record["volunteer_link"].removeprefix("http://127.0.0.1:8000")
+    page = client.get(link + "?lang=uk").text
+    assert "PDF українською" in page and "PDF російською" in page
+    mine = client.get(f"{link}/credentials/{issued['credential_id']}.pdf?language=uk")
+    assert mine.status_code == 200 and "Розвинені компетентності" in pdf_text(mine.content)
+    bilingual = pdf_text(client.get(f"{link}/credentials/{issued['credential_id']}.pdf?language=bilingual").content)
+    assert "Competences developed" in bilingual and "Развитые" not in bilingual and "Розвинені" not in bilingual
