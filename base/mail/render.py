@@ -74,6 +74,7 @@ def email_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates are part of the release: no file system check on every message queued
     )
     env.globals.update(t=_t, format_date=_format_date, format_number=_format_number)
     return env
