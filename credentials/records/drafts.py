@@ -220,7 +220,7 @@ def _first_save(
         volunteer = VolunteerInput(pseudonym=pseudonym)
     else:
         volunteer = VolunteerInput(name=data.volunteer_name, email=data.volunteer_email)
-    created: CreatedRecord = new_record(
+    created = volunteer_statement(
         session,
         ctx,
         org,
@@ -237,13 +237,25 @@ def _first_save(
             narrative=data.narrative,
             language=invitation.language,
         ),
-        status=lifecycle.DRAFT,
-        source="volunteer",
-        created_by=None,
-        rename_volunteer=False,
     )
     invitation.record_id = created.record.id
     return SavedDraft(invitation, created.record, created.volunteer.access_token, pseudonym)
+
+
+def volunteer_statement(
+    session: Session, ctx: IssuerContext, org: OrganisationRow, data: RecordInput, *, submit: bool = False
+) -> CreatedRecord:
+    """A statement the volunteer drafted, as a record of the organisation in draft (or, with `submit`, handed to
+    the organiser at once): validated like any record, the organisation's volunteer found by e-mail or pseudonym or
+    made, and named as the organisation already has them. Both an invitation's first save and a volunteer's own
+    hours log (credentials.hourslog) make their statements here."""
+    created = new_record(
+        session, ctx, org, data, status=lifecycle.DRAFT, source="volunteer", created_by=None, rename_volunteer=False
+    )
+    if submit:
+        _submit(created.record)
+        session.flush()
+    return created
 
 
 def submit_draft(session: Session, token: str) -> RecordRow:
