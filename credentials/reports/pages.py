@@ -25,7 +25,9 @@ from credentials.reports.charts import bar_chart
 from credentials.reports.exports import report_csv, report_xlsx
 from credentials.reports.periods import GRAINS
 from credentials.reports.tables import Report
-from issuers.http import Workspace, WorkspaceDep
+from issuers.http import SignedInDep, Workspace, WorkspaceDep
+from issuers.municipalities import find_municipality
+from issuers.service import steward_municipalities
 
 router = APIRouter(include_in_schema=False, dependencies=[CSRF_PROTECTED])
 templates = template_environment([Path(__file__).parent / "templates"])
@@ -202,6 +204,42 @@ def statistics_export(
         lang,
         sep,
         f"statistics-{chosen.year}",
+    )
+
+
+@router.get("/steward", response_class=HTMLResponse)
+def steward_index(request: Request, session: SessionDep, lang: LanguageDep, signed_in: SignedInDep):
+    """The territories the signed-in person is steward of (none: told so)."""
+    items = [
+        (f"/steward/{code}?lang={lang}", place.name(lang) if (place := find_municipality(code)) else code)
+        for code in steward_municipalities(session, signed_in.user.id)
+    ]
+    return page(request, templates, "reports/steward.html", lang=lang, items=items)
+
+
+@router.get("/steward/{municipality}", response_class=HTMLResponse)
+def steward_territory(
+    request: Request,
+    session: SessionDep,
+    lang: LanguageDep,
+    signed_in: SignedInDep,
+    municipality: str,
+    year: int | None = None,
+):
+    """A steward's view of the municipality's territory: the one its municipal organisation sees."""
+    chosen = service.choice(year)
+    built = service.steward_report(session, signed_in.user.id, municipality, chosen, lang, figures_cache(request))
+    return page(
+        request,
+        templates,
+        "reports/statistics.html",
+        lang=lang,
+        report=built,
+        charts=_charts(built),
+        form=_form(chosen, lang, "territory"),
+        action=f"/steward/{municipality}",
+        downloads=[],
+        intro="reports.territory.intro",
     )
 
 

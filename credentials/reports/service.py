@@ -11,7 +11,6 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 from cachetools import TTLCache
 from sqlalchemy.orm import Session
@@ -19,13 +18,14 @@ from sqlalchemy.orm import Session
 from base.errors import UserError
 from base.i18n import format_date, t
 from catalogue import load_catalogue
-from credentials.reports import store
+from credentials.reports import store, summary
 from credentials.reports.periods import GRAINS, Period, rounded, year_periods
-from credentials.reports.store import Scope
+from credentials.reports.store import Scope, domains_of_mission_types
 from credentials.reports.tables import EMPTY, Aggregate, Report, Table, Value, one_way, period_grid
 from issuers.auth import Principal
 from issuers.municipalities import all_municipalities, find_municipality
 from issuers.organisations import LEGAL_FORMS
+from issuers.service import steward_municipalities
 from issuers.store import OrganisationRow
 
 ORGANISATION_REPORTS = ("activity", "hours", "popular", "statements", "missions", "annual")
@@ -36,11 +36,6 @@ MUNICIPAL_FORM = "municipal-institution"
 FIRST_YEAR = 2000
 POPULAR_LIMIT = 10
 STATISTICS_CACHE_SECONDS = 600
-
-
-@lru_cache(maxsize=1)
-def domains_of_mission_types() -> dict[str, str]:
-    return {m.code: m.domain for m in load_catalogue().content.mission_types}
 
 
 @dataclass(frozen=True)
@@ -141,6 +136,8 @@ def cut_figures(
     """A year's figures by month, by each cut of `by` and in total (credentials.reports.store.cuts)."""
 
     def compute() -> Figures:
+        if scope.organisation_id is None:  # published figures: from the maintained summary
+            return summary.cuts(session, scope, year, by)
         return store.cuts(session, scope, year_periods(year, "month"), by, domains_of_mission_types())
 
     return cache.get((scope, year, tuple(by)), compute) if cache is not None else compute()
@@ -352,11 +349,29 @@ def territory_report(
     _organisation_scope(principal, org)
     if not is_municipality(org):
         raise UserError("reports.not_found", kind="not_found")
-    scope = Scope(municipality=org.municipality)
+    return municipality_report(session, org.municipality, chosen, lang, cache)
+
+
+def steward_report(
+    session: Session, user_id: str, municipality: str, chosen: Choice, lang: str, cache: FiguresCache | None = None
+) -> Report:
+    """The territory view for a steward of the municipality (issuers.service.grant_steward); anyone else is told
+    there is no such report."""
+    if municipality not in steward_municipalities(session, user_id):
+        raise UserError("reports.not_found", kind="not_found")
+    return municipality_report(session, municipality, chosen, lang, cache)
+
+
+def municipality_report(
+    session: Session, municipality: str, chosen: Choice, lang: str, cache: FiguresCache | None = None
+) -> Report:
+    """Volunteering in a municipality's territory across all organisations, suppressed like the national figures
+    (callers check who may see it)."""
+    scope = Scope(municipality=municipality)
     figures = cut_figures(session, scope, chosen.year, TERRITORY_CUTS[1:], cache)
     tables = [cut_table(figures, chosen.year, cut, lang, protect=True) for cut in TERRITORY_CUTS]
-    place = find_municipality(org.municipality)
-    name = place.name(lang) if place else org.municipality
+    place = find_municipality(municipality)
+    name = place.name(lang) if place else municipality
     return Report("territory", t("reports.territory.title", lang, name=name), str(chosen.year), tables)
 
 

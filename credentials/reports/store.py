@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -40,6 +41,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
+from catalogue import load_catalogue
+from credentials.holders.store import HeldCredentialRow
 from credentials.missions.store import MissionRow, ParticipationRow
 from credentials.reports.periods import Period
 from credentials.reports.tables import Aggregate
@@ -100,6 +103,11 @@ volunteers = VolunteerRow.__table__
 # The record's live credential (at most one: ux_credentials_live_record).
 live_credential = credentials.alias("live_credential")
 LIVE_JOIN = and_(live_credential.c.record_id == records.c.id, live_credential.c.status != "revoked")
+held = HeldCredentialRow.__table__
+HELD_JOIN = held.c.credential_id == live_credential.c.id
+# The person a counted record counts for: the holder of its live credential (the same person across organisations),
+# else the organisation's volunteer row (credentials.reports.summary.person_key writes the same keys).
+PERSON = func.coalesce(literal("h:", String) + held.c.holder_id, literal("v:", String) + records.c.volunteer_id)
 COUNTED = or_(
     and_(records.c.status == "issued", live_credential.c.id.is_not(None)),
     and_(records.c.status == "approved", records.c.revises_id.is_(None)),
@@ -122,6 +130,12 @@ class Scope:
         return found
 
 
+@lru_cache(maxsize=1)
+def domains_of_mission_types() -> dict[str, str]:
+    """The catalogue's domain of each mission type."""
+    return {m.code: m.domain for m in load_catalogue().content.mission_types}
+
+
 def dimension_column(name: str | None, domains: dict[str, str]) -> ColumnElement[Any]:
     """The column a table is cut by: mission_type, domain (from the catalogue's mission types), municipality,
     organisation_type (the organisation's legal form), mission (the record's title); None: no cut."""
@@ -138,7 +152,7 @@ def dimension_column(name: str | None, domains: dict[str, str]) -> ColumnElement
     raise ValueError(f"unknown dimension {name!r}")
 
 
-def _hours(value: object) -> Decimal:
+def hours_value(value: object) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
@@ -177,12 +191,13 @@ def _counted(span: Any, scope: Scope, columns: list[Any], with_organisations: bo
         select(
             *columns,
             func.sum(_share(span)),
-            func.count(distinct(records.c.volunteer_id)),
+            func.count(distinct(PERSON)),
             func.sum(case((and_(live_credential.c.status == "active", _ended_here(span)), 1), else_=0)),
         )
         .select_from(records)
         .join(span, and_(records.c.start_date <= span.c.last, records.c.end_date >= span.c.first))
         .outerjoin(live_credential, LIVE_JOIN)
+        .outerjoin(held, HELD_JOIN)
         .where(COUNTED, *scope.where())
     )
     if with_organisations:
@@ -207,7 +222,7 @@ def aggregate(
     grouped = [span.c.key] if dimension is None else [span.c.key, dim]
     query = _counted(span, scope, [span.c.key, dim], dimension == "organisation_type").group_by(*grouped)
     return [
-        Aggregate(key, value or "", _hours(hours), int(vols), int(creds or 0))
+        Aggregate(key, value or "", hours_value(hours), int(vols), int(creds or 0))
         for key, value, hours, vols, creds in session.execute(query)
     ]
 
@@ -240,7 +255,7 @@ def cuts(
         name = grouped[0] if grouped else "total"
         value = "" if name in ("month", "total") else values[names.index(name)] or ""
         period = values[0] if name == "month" else ""
-        found[name].append(Aggregate(period, value, _hours(hours), int(volunteers), int(credentials_count or 0)))
+        found[name].append(Aggregate(period, value, hours_value(hours), int(volunteers), int(credentials_count or 0)))
     return found
 
 
@@ -369,6 +384,6 @@ def missions_planned_actual(session: Session, organisation_id: str, period: Peri
         .order_by(missions.c.start_date, missions.c.title)
     )
     return [
-        MissionFigures(key, title, planned, int(part), int(done), _hours(hours))
+        MissionFigures(key, title, planned, int(part), int(done), hours_value(hours))
         for key, title, planned, part, done, hours in session.execute(query)
     ]

@@ -15,8 +15,9 @@ from base.paging import pager
 from base.web import page, see_other
 from issuers import service
 from issuers.http import SignedIn, SignedInDep
+from issuers.municipalities import all_municipalities, find_municipality
 from issuers.organisations import ENTERPRISE_REGISTER_SEARCH, registration_number_problem
-from issuers.pages.common import page_router, templates
+from issuers.pages.common import form_problem, page_router, templates
 
 router = page_router()
 PER_PAGE = 25
@@ -111,3 +112,56 @@ def change_status(
         return see_other(f"/admin/organisations/{slug}/{action}?lang={lang}")
     service.change_status(session, admin.principal, slug, ACTIONS[action][0])
     return see_other(f"/admin/organisations?lang={lang}", notice=f"notice.organisation_{action}")
+
+
+# --- stewards of municipalities: they see the volunteering in a territory across organisations ----------------------
+
+
+def _stewards_page(request: Request, session, lang: str, admin: SignedIn, status_code: int = 200, **context):
+    return page(
+        request,
+        templates,
+        "issuers/admin_stewards.html",
+        lang=lang,
+        status_code=status_code,
+        admin=admin,
+        stewards=[
+            {**vars(s), "place": place.name(lang) if (place := find_municipality(s.municipality)) else s.municipality}
+            for s in service.list_stewards(session, admin.principal)
+        ],
+        municipalities=[(m.code, m.name(lang)) for m in all_municipalities()],
+        values=context.pop("values", {"email": "", "municipality": ""}),
+        **({"error": None, "errors": {}} | context),
+    )
+
+
+@router.get("/admin/stewards")
+def stewards(request: Request, session: SessionDep, lang: LanguageDep, admin: PlatformAdminDep):
+    return _stewards_page(request, session, lang, admin)
+
+
+@router.post("/admin/stewards")
+def grant_steward(
+    request: Request,
+    session: SessionDep,
+    lang: LanguageDep,
+    admin: PlatformAdminDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    municipality: Annotated[str, Form(max_length=80)] = "",
+):
+    try:
+        service.grant_steward(session, admin.principal, email, municipality)
+    except UserError as error:
+        if error.kind not in ("invalid", "conflict"):
+            raise
+        session.rollback()
+        message, errors = form_problem(error, lang)
+        values = {"email": email, "municipality": municipality}
+        return _stewards_page(request, session, lang, admin, 422, error=message, errors=errors, values=values)
+    return see_other(f"/admin/stewards?lang={lang}", notice="notice.steward_granted")
+
+
+@router.post("/admin/stewards/{user_id}/{municipality}/revoke")
+def revoke_steward(user_id: str, municipality: str, session: SessionDep, lang: LanguageDep, admin: PlatformAdminDep):
+    service.revoke_steward(session, admin.principal, user_id, municipality)
+    return see_other(f"/admin/stewards?lang={lang}", notice="notice.steward_revoked")

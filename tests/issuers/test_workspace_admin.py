@@ -14,11 +14,14 @@ from tests.authz import database_snapshot
 from tests.pages import csrf_of, sign_in, submit
 
 
-def admin_client(app):
+def admin_client(request, app):
+    """The platform administrator signed in; closed with the test, so that its app's background workers stop and never
+    take a later test's work (an e-mail, say) from the shared PostgreSQL database."""
     with transaction(app.state.session_factory) as session:
         service.create_user(session, "root@platform.example.lv", "Platform", "platform-password-1", platform_admin=True)
     client = TestClient(app)
     client.__enter__()
+    request.addfinalizer(lambda: client.__exit__(None, None, None))
     assert sign_in(client, "root@platform.example.lv", "platform-password-1").status_code == 303
     return client
 
@@ -28,10 +31,10 @@ def status_of(session_factory, slug: str) -> str:
         return session.scalar(select(OrganisationRow.status).where(OrganisationRow.slug == slug))
 
 
-def test_the_list_shows_waiting_organisations_first_with_the_number_check_and_register_link(app, make_org):
+def test_the_list_shows_waiting_organisations_first_with_the_number_check_and_register_link(request, app, make_org):
     make_org("aaa-verified", legal_name="AAA biedrība")
     make_org("zzz-pending", status="pending", legal_name="ZZZ biedrība")
-    admin = admin_client(app)
+    admin = admin_client(request, app)
     page = admin.get("/admin/organisations?lang=en")
     assert page.status_code == 200
     assert page.text.index("ZZZ biedrība") < page.text.index("AAA biedrība")
@@ -43,9 +46,9 @@ def test_the_list_shows_waiting_organisations_first_with_the_number_check_and_re
     admin.__exit__(None, None, None)
 
 
-def test_verify_asks_for_confirmation_then_verifies_and_audits(app, make_org, session_factory):
+def test_verify_asks_for_confirmation_then_verifies_and_audits(request, app, make_org, session_factory):
     make_org("waiting", status="pending")
-    admin = admin_client(app)
+    admin = admin_client(request, app)
     confirm = admin.get("/admin/organisations/waiting/verify?lang=en")
     assert confirm.status_code == 200 and "trusted issuer" in confirm.text
     unconfirmed = submit(admin, "/admin/organisations/waiting/verify", "/admin/organisations/waiting/verify", {})
@@ -84,9 +87,11 @@ def test_only_platform_administrators_reach_the_pages_and_nothing_else_is_writte
     assert status_of(session_factory, "waiting") == "pending"
 
 
-def test_the_administrators_form_without_the_token_or_from_another_site_is_refused(app, make_org, session_factory):
+def test_the_administrators_form_without_the_token_or_from_another_site_is_refused(
+    request, app, make_org, session_factory
+):
     make_org("waiting", status="pending")
-    admin = admin_client(app)
+    admin = admin_client(request, app)
     token = csrf_of(admin.get("/admin/organisations/waiting/verify").text)
     before = database_snapshot(session_factory)
     assert admin.post("/admin/organisations/waiting/verify", data={"confirmed": "yes"}).status_code == 403
