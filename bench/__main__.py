@@ -69,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the PostgreSQL database the reports run loads its simulated year into (emptied first; default "
         "$BENCH_DATABASE_URL)",
     )
+    parser.add_argument(
+        "--reports-cache",
+        action="store_true",
+        help="serve the published figures of the reports run through the service's statistics cache (default: none, "
+        "every request fresh)",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
     args = parser.parse_args(argv)
     chosen = args.benchmarks or list(BENCHMARKS)
@@ -109,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "reports":
             from bench import reports
 
-            results[name] = reports.run(args.quick, args.reports_database or os.environ.get("BENCH_DATABASE_URL"))
+            results[name] = reports.run(
+                args.quick, args.reports_database or os.environ.get("BENCH_DATABASE_URL"), args.reports_cache
+            )
     print(f"\nbench done in {time.perf_counter() - started:.0f} s")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:

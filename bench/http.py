@@ -29,7 +29,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(directory: Path, database_url: str | None, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(
+    directory: Path, database_url: str | None, workers: int, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {
         **os.environ,
@@ -38,6 +40,7 @@ def start_server(directory: Path, database_url: str | None, workers: int) -> tup
         "BASE_URL": BASE_URL,
         "LOG_LEVEL": "WARNING",
         "VOLCRED_RATE_LIMITS": "off",
+        **(extra_env or {}),
     }  # one load generator offers hundreds a second
     if database_url:
         env["DATABASE_URL"] = database_url
