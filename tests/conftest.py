@@ -28,6 +28,33 @@ REFERENCE = Path(os.environ.get("VOLCRED_REFERENCE") or REPO.parent / "shared" /
 TEST_KEK = base64.urlsafe_b64encode(b"k" * 32).decode()
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--browser-share",
+        default="",
+        metavar="K/N",
+        help="run only every N-th browser test, starting at the K-th (0-based), in collection order; CI gives "
+        "1/2 to its SQLite suite and 0/2 to its PostgreSQL suite, so that each browser test runs once per CI run",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests drive pages, whose behaviour does not depend on the database (the same pages are tested over
+    HTTP on both); half of CI's time went into running each of them twice. `--browser-share` splits them."""
+    share = config.getoption("--browser-share")
+    if not share:
+        return
+    k, n = (int(part) for part in share.split("/"))
+    if not 0 <= k < n:
+        raise pytest.UsageError(f"--browser-share {share}: K must be at least 0 and less than N")
+    browser = [item for item in items if item.nodeid.startswith("tests/browser/")]
+    left_out = [item for index, item in enumerate(browser) if index % n != k]
+    if left_out:
+        dropped = set(map(id, left_out))
+        items[:] = [item for item in items if id(item) not in dropped]
+        config.hook.pytest_deselected(items=left_out)
+
+
 def _is_postgres(url: str | None) -> bool:
     return bool(url) and url.startswith("postgresql")
 
