@@ -194,15 +194,20 @@ class Messages:
                 merged[key] = _text(path, key, entry)
         return cls(merged)
 
-    def text(self, key: str, **params: object) -> Text:
+    def _template(self, key: str) -> Text:
         try:
-            template = self.texts[key]
+            return self.texts[key]
         except KeyError:
             raise KeyError(f"no message '{key}' in the message catalogues") from None
+
+    def text(self, key: str, **params: object) -> Text:
+        template = self._template(key)
         return template.format(**params) if params else template
 
     def get(self, key: str, lang: str, **params: object) -> str:
-        return self.text(key, **params).in_language(lang)
+        """The message in `lang` (formatted in that language only: pages and e-mails call this for every text)."""
+        template = self._template(key)
+        return template._format_in(lang, params) if params else template.in_language(lang)
 
 
 def _text(path: Path, key: str, entry: Mapping[str, Any]) -> Text:

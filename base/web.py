@@ -33,6 +33,11 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_URL = "/static"
 
+PRIVATE_PAGE = {"Referrer-Policy": "same-origin", "Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
+"""Headers of a page that is one person's own or is opened by a secret link: out of shared caches and search engines,
+and its address out of other sites' referrers. Not `no-referrer`: a browser then sends `Origin: null` with the
+page's own forms, which the CSRF check (base.csrf) refuses."""
+
 
 @pass_context
 def _translate(context: Any, key: str, **params: object) -> str:

@@ -19,6 +19,7 @@ from credentials import service
 from credentials import status_lists as credentials_status_lists
 from credentials import vc_api as credentials_vc_api
 from credentials.document import volunteer_context_document
+from credentials.holders.claims import claim_code
 from credentials.records import service as records_service
 from credentials.records.records import CompetenceClaim, RecordChanges, RecordInput, VolunteerInput, format_hours
 from issuers import service as issuers
@@ -223,15 +224,21 @@ def list_records(
     tags=["records"],
     summary="Approve a record (optionally with edits first); only approved records are issued",
 )
-def approve_record(record_id: str, session: SessionDep, principal: PrincipalDep, body: RecordEdit | None = None):
-    return record_view(records_service.approve_record(session, principal, record_id, body.changes() if body else None))
+def approve_record(
+    record_id: str, session: SessionDep, principal: PrincipalDep, ctx: IssuerContextDep, body: RecordEdit | None = None
+):
+    changes = body.changes() if body else None
+    return record_view(records_service.approve_record(session, principal, record_id, changes, base_url=ctx.base_url))
 
 
 @router.post(
     "/records/{record_id}/return", tags=["records"], summary="Return a volunteer's submitted statement with a comment"
 )
-def return_record(record_id: str, body: ReturnBody, session: SessionDep, principal: PrincipalDep):
-    return record_view(records_service.return_record(session, principal, record_id, body.review_comment))
+def return_record(
+    record_id: str, body: ReturnBody, session: SessionDep, principal: PrincipalDep, ctx: IssuerContextDep
+):
+    comment = body.review_comment
+    return record_view(records_service.return_record(session, principal, record_id, comment, base_url=ctx.base_url))
 
 
 @router.post(
@@ -244,11 +251,16 @@ def revise_record(record_id: str, session: SessionDep, principal: PrincipalDep, 
     return record_view(records_service.revise_record(session, principal, record_id, body.changes() if body else None))
 
 
-def issued_view(issued: service.Issued, base_url: str) -> dict:
+def issued_view(issued: service.Issued, ctx: IssuerContext) -> dict:
+    """What issuing answers; `claim_code` is shown to the organiser here, once, to hand to the volunteer (it is also
+    printed on the volunteer's own copy of the certificate)."""
     credential_id = issued.credential.id
+    base_url = ctx.base_url
     return {
         "credential_id": credential_id,
         "credential": issued.document,
+        "claim_code": claim_code(ctx.kek, credential_id),
+        "claim_url": f"{base_url}/claim",
         "pdf_url": f"{base_url}/credentials/{credential_id}.pdf",
         "verify_url": credentials_common.verify_page_url(base_url, credential_id),
     }
@@ -261,14 +273,15 @@ def issued_view(issued: service.Issued, base_url: str) -> dict:
     summary="Issue the signed credential of an approved record",
 )
 def issue_record(record_id: str, session: SessionDep, ctx: IssuerContextDep, principal: PrincipalDep):
-    return issued_view(service.issue_record(session, principal, ctx, record_id), ctx.base_url)
+    return issued_view(service.issue_record(session, principal, ctx, record_id), ctx)
 
 
-def pdf_response(session: Session, ctx: IssuerContext, row, language: str) -> Response:
+def pdf_response(session: Session, ctx: IssuerContext, row, language: str, claim_code: bool = False) -> Response:
+    """The certificate as a download; `claim_code` for the volunteer's own copy (see `certificate_data`)."""
     from credentials.certificate import certificate_filename, render_certificate
     from credentials.certificates import certificate_data
 
-    data = certificate_data(session, ctx, row, language)
+    data = certificate_data(session, ctx, row, language, claim_code=claim_code)
     return Response(
         render_certificate(data),
         media_type="application/pdf",
@@ -290,7 +303,11 @@ def read_certificate(
     session: SessionDep,
     ctx: IssuerContextDep,
     principal: PrincipalDep,
-    language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
+    language: str = Query(
+        "lv",
+        pattern="^(lv|en|ru|uk|bilingual)$",
+        description="The certificate's language: lv, en, ru, uk, or bilingual (Latvian and English).",
+    ),
 ):
     row = service.get_credential(session, credential_id)
     if not principal.acts_for(row.organisation_id):

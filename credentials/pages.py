@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from base.errors import UserError
 from base.http import LanguageDep, SessionDep, run_cpu_bound
 from base.i18n import format_number
-from base.web import render_page, template_environment
+from base.web import PRIVATE_PAGE, render_page, template_environment
 from catalogue import catalogue_version
 from credentials.api import pdf_response
 from credentials.certificates import credentials_of, volunteers_by_link
@@ -24,8 +24,6 @@ from issuers.store import OrganisationRow
 
 router = APIRouter(include_in_schema=False)
 _templates = template_environment([Path(__file__).parent / "templates"])
-# A personal link is a secret: keep it out of referrers and shared caches.
-PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
 
 
 @router.get("/me/{token}", response_class=HTMLResponse)
@@ -63,10 +61,10 @@ def my_credentials(token: str, request: Request, lang: LanguageDep, session: Ses
         token=token,
         total_hours=total.normalize() if items else 0,
     )
-    return HTMLResponse(body, headers=PRIVATE)
+    return HTMLResponse(body, headers=PRIVATE_PAGE)
 
 
-def _own_credential(session: Session, token: str, credential_id: str):
+def own_credential(session: Session, token: str, credential_id: str):
     for row in credentials_of(session, volunteers_by_link(session, token)):
         if row.id == credential_id:
             return row
@@ -79,20 +77,21 @@ def my_certificate(
     credential_id: str,
     session: SessionDep,
     ctx: IssuerContextDep,
-    language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
+    language: str = Query("lv", pattern="^(lv|en|ru|uk|bilingual)$"),
 ):
-    response = pdf_response(session, ctx, _own_credential(session, token, credential_id), language)
-    response.headers.update(PRIVATE)
+    row = own_credential(session, token, credential_id)
+    response = pdf_response(session, ctx, row, language, claim_code=True)  # the volunteer's own copy
+    response.headers.update(PRIVATE_PAGE)
     return response
 
 
 @router.get("/me/{token}/credentials/{credential_id}.json")
 def my_credential_json(token: str, credential_id: str, session: SessionDep):
-    row = _own_credential(session, token, credential_id)
+    row = own_credential(session, token, credential_id)
     return Response(
         row.document.encode(),
         media_type="application/json",
-        headers={**PRIVATE, "Content-Disposition": f'attachment; filename="credential-{row.id}.json"'},
+        headers={**PRIVATE_PAGE, "Content-Disposition": f'attachment; filename="credential-{row.id}.json"'},
     )
 
 
@@ -103,7 +102,7 @@ def my_credential_json(token: str, credential_id: str, session: SessionDep):
 async def certificate_preview(
     request: Request,
     ws: WorkspaceDep,
-    language: Annotated[str, Query(pattern="^(lv|en|bilingual)$")] = "lv",
+    language: Annotated[str, Query(pattern="^(lv|en|ru|uk|bilingual)$")] = "lv",
 ):
     """The organisation's name, logo, signature and signatory on a sample certificate, marked as a sample."""
     from credentials.certificate import render_certificate

@@ -15,7 +15,7 @@ from base.db import utcnow
 from base.errors import UserError
 from catalogue import catalogue_version, load_catalogue
 from catalogue.model import key_competence_uri, mission_type_uri
-from credentials import store
+from credentials import notices, store
 from credentials.common import credential_loader, credential_url, status_list_url
 from credentials.document import (
     CatalogueCitation,
@@ -25,6 +25,8 @@ from credentials.document import (
     SubjectIdentity,
     build_credential,
 )
+from credentials.issued import IssuedCredential, as_issued
+from credentials.levels import service as levels
 from credentials.proofs.dataintegrity import Ed25519Signature, format_created, sign
 from credentials.proofs.jsonld import DocumentLoaderError, StrictExpansionError
 from credentials.proofs.rdfc import CanonicalizationError
@@ -175,6 +177,11 @@ def issue_records(session: Session, principal: Principal, ctx: IssuerContext, re
         issued.append(item)
         rows.append(row)
     store.insert_credentials(session, rows)  # once for all: one multi-row INSERT (a round trip each on PostgreSQL)
+    if any(record.revises_id for record in records):
+        # Corrections: the levels that counted a superseded credential count it through its correction from now on.
+        new_ids = [item.credential.id for item in issued]
+        superseded = session.scalars(select(CredentialRow.id).where(CredentialRow.superseded_by.in_(new_ids)))
+        levels.credentials_changed(session, principal, list(superseded))
     return issued
 
 
@@ -273,6 +280,7 @@ def _issue(
     )
     if record.revises_id:
         _supersede(session, principal, record.revises_id, credential_id)
+    notices.credential_issued(session, ctx.base_url, org, record, volunteer, credential_id)
     return Issued(stored, signed), row
 
 
@@ -323,7 +331,9 @@ def change_credential_status(
         raise UserError("credential.already_revoked", kind="conflict")
     if action == "unsuspend" and row.status != "suspended":
         raise UserError("credential.not_suspended", kind="conflict")
-    return _apply_status(session, principal, row, action, reason or None)
+    changed = _apply_status(session, principal, row, action, reason or None)
+    levels.credentials_changed(session, principal, [changed.id])  # a level it counted may fall under its threshold
+    return changed
 
 
 def _apply_status(
@@ -510,33 +520,11 @@ def latest_credential_of_record(session: Session, record_id: str | None) -> Cred
 # --- issued credentials as the packages above read them (verification, exports) ------------------------------------
 
 
-@dataclass(frozen=True)
-class IssuedCredential:
-    """A credential as issued, for readers outside this package: no table leaves it."""
-
-    id: str
-    organisation_id: str
-    volunteer_id: str | None
-    status: str
-    issued_at: datetime
-    superseded_by: str | None
-    text: str  # the signed JSON exactly as issued
-
-    def document(self) -> dict:
-        return json.loads(self.text)
-
-
-def _issued(row: CredentialRow) -> IssuedCredential:
-    return IssuedCredential(
-        row.id, row.organisation_id, row.volunteer_id, row.status, row.issued_at, row.superseded_by, row.document
-    )
-
-
 def issued_credential(session: Session, credential_id: str) -> IssuedCredential | None:
     if "\x00" in credential_id:  # PostgreSQL refuses a NUL in a query; no id has one
         return None
     row = session.get(CredentialRow, credential_id)
-    return _issued(row) if row is not None else None
+    return as_issued(row) if row is not None else None
 
 
 def issued_credentials_of_organisation(
@@ -548,7 +536,7 @@ def issued_credentials_of_organisation(
         query = query.where(CredentialRow.issued_at >= since)
     if before is not None:
         query = query.where(CredentialRow.issued_at < before)
-    return [_issued(row) for row in session.scalars(query.order_by(CredentialRow.issued_at, CredentialRow.id))]
+    return [as_issued(row) for row in session.scalars(query.order_by(CredentialRow.issued_at, CredentialRow.id))]
 
 
 def credentials_in_force_of_volunteer(session: Session, volunteer_id: str) -> list[IssuedCredential]:
@@ -563,7 +551,7 @@ def credentials_in_force_of_volunteer(session: Session, volunteer_id: str) -> li
         )
         .order_by(CredentialRow.issued_at, CredentialRow.id)
     )
-    return [_issued(row) for row in rows]
+    return [as_issued(row) for row in rows]
 
 
 @dataclass(frozen=True)

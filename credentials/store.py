@@ -79,7 +79,8 @@ class RecordRow(Base):
         # The dashboard's year (credentials.missions.service.dashboard): the records of a period, read from the index
         # alone (it holds every column the year's figures need).
         Index("ix_records_org_end", "organisation_id", "end_date", "status", "revises_id", "volunteer_id", "hours"),
-        Index("ix_records_org_status", "organisation_id", "status"),  # statements waiting, records by status
+        # Statements waiting, records by status; the dashboard's approved records not issued yet, from the index alone.
+        Index("ix_records_org_status", "organisation_id", "status", "id"),
         # The credentials' filter by period.
         Index("ix_records_org_period", "organisation_id", "start_date", "end_date"),
     )
@@ -268,3 +269,7 @@ def insert_credentials(session: Session, rows: Sequence[dict[str, Any]]) -> None
     """Stores issued credentials, in one statement (each row: columns of `CredentialRow`; those left out take their
     defaults; all rows must name the same columns)."""
     session.execute(_INSERT_CREDENTIAL, list(rows))
+
+
+# The year's volunteers, kept in line with the records on every flush (its module imports this one's tables).
+import credentials.year_volunteers  # noqa: E402, F401

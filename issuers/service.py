@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import bindparam, case, event, func, select
+from sqlalchemy import bindparam, case, delete, event, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from base.db import utcnow
 from base.errors import UserError
-from base.mail import queue_email
+from base.i18n import normalise_language
+from base.mail import forget_address, queue_email
 from issuers import verification_version  # noqa: F401  (registers the listener that keeps verifiers' caches honest)
 from issuers.audit_store import append_audit
 from issuers.auth import (
@@ -30,6 +31,7 @@ from issuers.did import PublicKeyEntry, did_document, did_web_for, slug_from_did
 from issuers.images import validate_image
 from issuers.keys import decrypt_private_key, encrypt_private_key, generate_key
 from issuers.multikey import did_key_document, did_key_for, did_key_verification_method_id
+from issuers.municipalities import find_municipality
 from issuers.organisations import (
     DID_METHODS,
     EMAIL_RE,
@@ -44,6 +46,7 @@ from issuers.store import (
     MembershipRow,
     OrganisationRow,
     SigningKeyRow,
+    StewardRow,
     UserRow,
     new_id,
 )
@@ -908,6 +911,69 @@ def reset_password(session: Session, secret: str, password: str) -> UserRow:
     return user
 
 
+SIGN_IN = "sign_in"
+SIGN_IN_VALIDITY = timedelta(minutes=30)
+
+
+def request_sign_in_link(session: Session, throttle: Throttle, email: str, language: str, base_url: str) -> None:
+    """E-mails a one-time sign-in link (30 minutes, used once) to `email`, whether or not it has an account yet:
+    following the link proves the address, and makes the account on first use. The page answers the same either
+    way. Counted per address like failed sign-ins; an earlier link keeps working until it expires or is used."""
+    account = (email or "").strip().lower()
+    if "@" not in account or len(account) > 254:
+        raise UserError("org.email_format", errors=[{"field": "email"}])
+    throttle.hit("login_account", f"link:{account}", "auth.too_many_attempts")
+    user = session.scalar(select(UserRow).where(UserRow.email == account))
+    if user is not None and user.disabled_at is not None:
+        return
+    secret, token_id = _new_account_token(
+        session, SIGN_IN, account, SIGN_IN_VALIDITY, user_id=user.id if user is not None else None
+    )
+    queue_email(
+        session,
+        to=account,
+        template="issuers/sign_in_link",
+        language=language,
+        context={"link": f"{base_url}/login/link/{secret}?lang={normalise_language(language)}", "minutes": 30},
+        kind=SIGN_IN,
+        dedupe_key=f"{SIGN_IN}:{token_id}",
+    )
+
+
+def sign_in_by_link(session: Session, secret: str) -> UserRow:
+    """Uses a sign-in link once: the account of its address (made now, without a name or password, when the
+    address has none yet). The link itself is the proof of the address."""
+    row = account_token(session, SIGN_IN, secret)
+    row.used_at = utcnow()
+    user = session.scalar(select(UserRow).where(UserRow.email == row.email))
+    if user is None:
+        user = UserRow(id=new_id(), email=row.email, name="", password_hash=None)
+        session.add(user)
+        session.flush()
+        append_audit(session, "account.create", subject_id=user.id)
+    elif user.disabled_at is not None:
+        raise UserError("account.sign_in_link_invalid", kind="not_found")
+    append_audit(session, "account.sign_in_link", subject_id=user.id)
+    return user
+
+
+def remove_user(session: Session, user: UserRow) -> None:
+    """Erases a person's account: their sessions, one-time links, outgoing e-mail and the user row itself (e-mail,
+    name, password). Someone still in an organisation leaves it first (an organisation keeps an owner). What else
+    refers to the account (a volunteer's holder) is the caller's to remove first, in the same transaction."""
+    if user_memberships(session, user.id):
+        raise UserError("account.remove_memberships", kind="conflict")
+    email = user.email
+    session.execute(delete(ApiTokenRow).where(ApiTokenRow.user_id == user.id))
+    session.execute(
+        delete(AccountTokenRow).where(or_(AccountTokenRow.user_id == user.id, AccountTokenRow.email == email))
+    )
+    forget_address(session, email)
+    append_audit(session, "account.remove", subject_id=user.id)
+    session.delete(user)
+    session.flush()
+
+
 def end_sessions(session: Session, user_id: str, keep: str | None = None) -> None:
     """Ends every login session of the account except `keep` (the secret of the one in use, if any)."""
     kept = hash_token(keep) if keep else None
@@ -1067,3 +1133,70 @@ def change_password(session: Session, user: UserRow, current: str, new: str, kee
     user.password_hash = hash_password(new)
     end_sessions(session, user.id, keep=keep_session)
     append_audit(session, "account.password_change", subject_id=user.id)
+
+
+# --- stewards of municipalities -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Steward:
+    user_id: str
+    email: str
+    name: str
+    municipality: str
+    granted_at: datetime
+
+
+def list_stewards(session: Session, principal: Principal) -> list[Steward]:
+    """Every steward, by municipality then e-mail (platform administrators only)."""
+    principal.require("platform.admins")
+    rows = session.execute(
+        select(StewardRow.user_id, UserRow.email, UserRow.name, StewardRow.municipality, StewardRow.granted_at)
+        .join(UserRow, UserRow.id == StewardRow.user_id)
+        .order_by(StewardRow.municipality, UserRow.email)
+    )
+    return [Steward(*row) for row in rows]
+
+
+def grant_steward(session: Session, principal: Principal, email: str, municipality: str) -> StewardRow:
+    """Makes the user with this e-mail a steward of the municipality: they see the volunteering in its territory
+    across organisations. Audited; granting what is granted already is refused."""
+    principal.require("platform.admins")
+    errors = []
+    user = session.scalar(select(UserRow).where(UserRow.email == (email or "").strip().lower()))
+    if user is None:
+        errors.append(field_error("email", "steward.user_unknown"))
+    place = find_municipality(municipality)
+    if place is None:
+        errors.append(field_error("municipality", "org.municipality_unknown", value=municipality))
+    if errors:
+        raise UserError("steward.invalid", errors=errors)
+    assert user is not None and place is not None
+    if session.get(StewardRow, (user.id, place.code)) is not None:
+        raise UserError("steward.already", kind="conflict", errors=[field_error("email", "steward.already")])
+    row = StewardRow(user_id=user.id, municipality=place.code, granted_by=principal.user_id)
+    session.add(row)
+    append_audit(
+        session, "steward.grant", subject_id=user.id, principal=principal, details={"municipality": place.code}
+    )
+    return row
+
+
+def revoke_steward(session: Session, principal: Principal, user_id: str, municipality: str) -> None:
+    principal.require("platform.admins")
+    row = session.get(StewardRow, (user_id, municipality))
+    if row is None:
+        raise UserError("steward.not_found", kind="not_found")
+    session.delete(row)
+    append_audit(
+        session, "steward.revoke", subject_id=user_id, principal=principal, details={"municipality": municipality}
+    )
+
+
+def steward_municipalities(session: Session, user_id: str) -> list[str]:
+    """The municipalities the user is steward of (codes)."""
+    return list(
+        session.scalars(
+            select(StewardRow.municipality).where(StewardRow.user_id == user_id).order_by(StewardRow.municipality)
+        )
+    )

@@ -25,6 +25,7 @@ from base.http import LanguageDep, ReadSessionDep, read_transaction, run_cpu_bou
 from base.i18n import Text, messages
 from base.web import render_page, template_environment
 from credentials.common import verify_page_url
+from credentials.levels import service as levels
 from credentials.service import credential_status_summary, issued_credential
 from issuers.http import IssuerContextDep
 from issuers.service import IssuerContext
@@ -113,6 +114,9 @@ async def verification_page(credential_id: str, request: Request, ctx: IssuerCon
 def _verification_page(request: Request, credential_id: str, lang: str, ctx: IssuerContext) -> HTMLResponse:
     with read_transaction(request) as session:
         issued = issued_credential(session, credential_id)
+        award = levels.level_award(session, credential_id) if issued is None else None
+        if award is not None:  # a recognition level the platform signed: verified like any credential
+            return _result_page(request, session, ctx, lang, json.loads(award.document), uploaded=False)
         if issued is None:
             return _error_page(
                 request,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from base.db import READ_MOSTLY
 from base.errors import UserError
 from credentials import status_lists as credentials_status_lists
+from credentials.levels import service as levels
 from credentials.proofs.jsonld import DocumentLoader
 from credentials.proofs.statuslist import signed_by_untrusted_key
 from credentials.service import issued_credential
@@ -21,6 +22,8 @@ from issuers import service as issuers
 from issuers.did import slug_from_did_web
 from issuers.multikey import did_key_for, did_key_multikey, did_key_verification_method_id
 from issuers.organisations import SLUG_RE
+from issuers.platform import platform_did, platform_registry_entry
+from issuers.platform_keys import platform_document
 from issuers.service import IssuerContext, IssuerMaterial
 from issuers.verification_version import current_version
 from verify.core import (
@@ -33,8 +36,6 @@ from verify.core import (
     verify_credential,
     verify_presentation,
 )
-from verify.exports.platform import platform_did, platform_registry_entry
-from verify.exports.service import platform_document
 
 
 @dataclass
@@ -197,6 +198,9 @@ class ServicePorts:
         return StoredCredential(issued.issued_at, issued.document()) if issued else None
 
     def status_list(self, url: str) -> dict:
+        platform = re.fullmatch(re.escape(self.ctx.base_url) + r"/levels/status/(suspension)/(\d+)", url or "")
+        if platform is not None:  # the platform's own list (level credentials, credentials.levels)
+            return self._platform_list(platform[1], int(platform[2]))
         match = re.fullmatch(
             re.escape(self.ctx.base_url) + r"/status/([a-z0-9-]+)/(revocation|suspension)/(\d+)", url or ""
         )
@@ -229,6 +233,16 @@ class ServicePorts:
                 writer.commit()
             return signed
         return self._signed_list(self.session, match)
+
+    def _platform_list(self, purpose: str, number: int) -> dict:
+        signed = levels.current_platform_status_list(self.session, purpose, number)
+        if signed is None:  # changed since it was signed: signed again in a short transaction of its own
+            with Session(bind=self.session.get_bind()) as writer:
+                signed = levels.signed_platform_status_list(writer, self.ctx, purpose, number)
+                writer.commit()
+        if signed is None:
+            raise StatusListUnavailable("no such status list")
+        return signed
 
     def _signed_list(self, session: Session, match: re.Match) -> dict:
         try:

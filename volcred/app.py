@@ -48,7 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.csrf_secret = hmac.new(settings.encryption_key, b"volcred csrf tokens", hashlib.sha256).digest()
     app.add_middleware(CsrfMiddleware, secure=settings.public_base_url.startswith("https://"))
     app.add_middleware(RequestGuardMiddleware)  # body size and NUL text, after the throttle
-    app.state.report_cache = FiguresCache()  # published statistics, kept a few minutes (credentials.reports)
+    # Published statistics, kept a few minutes (credentials.reports); VOLCRED_STATISTICS_CACHE_SECONDS=0: none.
+    seconds = settings.statistics_cache_seconds
+    app.state.report_cache = FiguresCache(seconds) if seconds > 0 else None
     app.state.throttle = Throttle(throttle_rates(settings), enabled=settings.rate_limits)
     app.add_middleware(PublicLimitsMiddleware, throttle=app.state.throttle)  # before any body is read
     app.add_middleware(RequestIdMiddleware)  # added last, so outermost: refusals carry a request id too
@@ -93,10 +95,11 @@ def _install_docs(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
-    """Starts the bulk-issuance runner (it also resumes batches a killed process left half done) and the e-mail
-    outbox's sender."""
+    """Starts the bulk-issuance runner (it also resumes batches a killed process left half done), the e-mail
+    outbox's sender and the coordinators' daily digest."""
     from base.mail.sender import OutboxSender
     from credentials.batches.runner import BatchRunner
+    from credentials.notices import ReviewDigestWorker
     from issuers.service import IssuerContext
 
     settings = app.state.settings
@@ -113,7 +116,16 @@ async def _lifespan(app: FastAPI):
     )
     app.state.mail_sender = mail_sender
     mail_sender.start()
+    digest = None
+    if settings.digest_hour >= 0:
+        digest = ReviewDigestWorker(
+            lambda: transaction(app.state.session_factory), settings.public_base_url, hour=settings.digest_hour
+        )
+        digest.start()
+    app.state.review_digest = digest
     yield
+    if digest is not None:
+        digest.stop()
     mail_sender.stop()
     runner.stop()
 
@@ -124,6 +136,11 @@ def _routers():
     from credentials.api import router as credentials_router
     from credentials.batches.api import router as batches_router
     from credentials.batches.pages import router as batches_pages
+    from credentials.holders.claim_pages import router as claim_pages
+    from credentials.holders.pages import router as holders_pages
+    from credentials.hourslog.pages import router as hourslog_pages
+    from credentials.levels.api import router as levels_router
+    from credentials.levels.pages import router as levels_pages
     from credentials.missions.api import router as missions_router
     from credentials.missions.pages import router as missions_pages
     from credentials.pages import router as volunteer_pages
@@ -132,6 +149,8 @@ def _routers():
     from credentials.records.statement_pages import router as statements_pages
     from credentials.reports.api import router as reports_router
     from credentials.reports.pages import router as reports_pages
+    from credentials.wallet.api import router as wallet_router
+    from credentials.wallet.pages import router as wallet_pages
     from credentials.workspace.pages import router as credentials_pages
     from issuers.api import router as issuers_router
     from issuers.pages import router as issuers_pages
@@ -151,12 +170,19 @@ def _routers():
         missions_pages,
         drafts_router,
         volunteer_pages,
+        wallet_router,
+        wallet_pages,
+        holders_pages,
+        claim_pages,
         drafts_pages,
         statements_pages,
+        hourslog_pages,
         credentials_pages,
         batches_pages,
         reports_router,
         reports_pages,
+        levels_router,
+        levels_pages,
         verify_router,
         export_router,
         verify_pages,

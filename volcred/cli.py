@@ -14,6 +14,8 @@ from base.i18n import environment_language, messages, t
 from base.mail.cli import mail_app
 from catalogue.cli import app as catalogue_app
 from credentials.batches.cli import batches_app
+from credentials.mail_cli import digest_command
+from credentials.reports.cli import reports_app
 from issuers.auth import Principal
 from issuers.cli import admin_app, audit_app, org_app
 from issuers.service import IssuerContext
@@ -35,7 +37,9 @@ app.add_typer(org_app, name="org")
 app.add_typer(admin_app, name="admin")
 app.add_typer(batches_app, name="batches")
 app.add_typer(audit_app, name="audit")
+mail_app.command("digest")(digest_command)
 app.add_typer(mail_app, name="mail")
+app.add_typer(reports_app, name="reports")
 app.command("verify")(verify_command)
 app.command("export")(export_command)
 

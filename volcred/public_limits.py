@@ -21,6 +21,7 @@ THROTTLED_ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/auth/login"): "login_client",
     ("POST", "/login"): "login_client",
     ("POST", "/password/forgot"): "login_client",
+    ("POST", "/login/link"): "login_client",
     ("POST", "/register"): "login_client",
 }
 
@@ -31,6 +32,7 @@ def throttle_rates(settings) -> dict[str, str]:
         "bulk": settings.bulk_rate_limit,
         "login_client": settings.login_client_rate_limit,
         "login_account": settings.login_account_rate_limit,
+        "claim": settings.claim_rate_limit,
     }
 
 

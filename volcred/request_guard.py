@@ -34,6 +34,8 @@ ROUTE_BODY_LIMITS: dict[tuple[str, str], int] = {
     ("POST", "/verify"): 5 * 1024 * KB + 64 * KB,
     ("POST", "/verify/bulk"): 20 * 1024 * KB + 64 * KB,
     ("POST", "/auth/login"): 16 * KB,
+    ("POST", "/oid4vci/token"): 16 * KB,  # wallets: each bounded again (credentials.wallet.offers)
+    ("POST", "/oid4vci/credential"): 64 * KB,
 }
 # Bodies read whole and checked for NUL; no content type at all is read as JSON by FastAPI, so it is checked too.
 CHECKED_TYPES = ("application/json", "application/x-www-form-urlencoded", "")

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
         default="5 per 15 minutes",
         validation_alias=AliasChoices("VOLCRED_LOGIN_ACCOUNT_RATE_LIMIT", "login_account_rate_limit"),
     )
+    # Unknown claim codes per client address (credentials.holders.claims): the next attempt waits.
+    claim_rate_limit: str = Field(
+        default="10/minute;50/hour", validation_alias=AliasChoices("VOLCRED_CLAIM_RATE_LIMIT", "claim_rate_limit")
+    )
 
     # E-mail (base.mail): the outbox is sent over SMTP to this server; without a host, messages go to the log.
     smtp_host: str | None = Field(default=None, validation_alias=AliasChoices("VOLCRED_SMTP_HOST", "smtp_host"))
@@ -81,8 +85,18 @@ class Settings(BaseSettings):
     mail_poll_seconds: float = Field(
         default=5, validation_alias=AliasChoices("VOLCRED_MAIL_POLL_SECONDS", "mail_poll_seconds")
     )
+    # The daily digest of statements waiting for review goes out once the day in Latvia reaches this hour (0-23);
+    # -1: not from the service (run `volcred mail digest` from cron instead).
+    digest_hour: int = Field(
+        default=8, ge=-1, le=23, validation_alias=AliasChoices("VOLCRED_DIGEST_HOUR", "digest_hour")
+    )
     # The From address; by default noreply@ the host of BASE_URL.
     mail_from: str | None = Field(default=None, validation_alias=AliasChoices("VOLCRED_MAIL_FROM", "mail_from"))
+    # Published statistics (a territory's, the nation's) kept this many seconds per application; 0: none, every
+    # request reads the maintained summary (credentials.reports.summary), fresh at every commit.
+    statistics_cache_seconds: float = Field(
+        default=600, ge=0, validation_alias=AliasChoices("VOLCRED_STATISTICS_CACHE_SECONDS", "statistics_cache_seconds")
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -147,7 +147,11 @@ def batch_certificates(
     session: SessionDep,
     ctx: IssuerContextDep,
     principal: PrincipalDep,
-    language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
+    language: str = Query(
+        "lv",
+        pattern="^(lv|en|ru|uk|bilingual)$",
+        description="The certificate's language: lv, en, ru, uk, or bilingual (Latvian and English).",
+    ),
 ):
     batch = batch_service.get_batch(session, principal, batch_id)
     return certificates_response(batch_service.certificates_zip(session, ctx, batch, language), batch.id)

@@ -213,7 +213,7 @@ def certificates(
     ws: WorkspaceDep,
     session: SessionDep,
     ctx: IssuerContextDep,
-    language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
+    language: str = Query("lv", pattern="^(lv|en|ru|uk|bilingual)$"),
 ):
     batch = _batch_of(session, ws, batch_id)
     return certificates_response(batch_service.certificates_zip(session, ctx, batch, language), batch.id)

@@ -219,7 +219,8 @@ def certificates_zip(session: Session, ctx: IssuerContext, batch: BatchRow, lang
     credentials = issued_credentials(session, batch)
     if not credentials:
         raise UserError("batch.no_certificates", kind="not_found")
-    return zip_certificates([certificate_data(session, ctx, row, language) for row in credentials])
+    # The organiser hands these to the volunteers: each carries its claim code, as the volunteer's own copy does.
+    return zip_certificates([certificate_data(session, ctx, row, language, claim_code=True) for row in credentials])
 
 
 def _erase_pending_payloads(session: Session, batch_id: str) -> None:

@@ -25,7 +25,7 @@ from base.http import LanguageDep, SessionDep
 from base.http import base_url as public_base_url
 from base.i18n import format_date, format_number, messages
 from base.paging import Pager, pager
-from base.web import error_message, field_errors, page, see_other, template_environment
+from base.web import PRIVATE_PAGE, error_message, field_errors, page, see_other, template_environment
 from catalogue import load_catalogue
 from catalogue.search import search_mission_types
 from credentials.batches import service as batches_service
@@ -37,7 +37,6 @@ from credentials.missions import service as missions
 from credentials.missions.missions import HoursInput, MissionInput, SessionInput
 from credentials.missions.store import MissionRow
 from credentials.records import drafts
-from credentials.records.api import PRIVATE
 from credentials.records.records import VolunteerInput
 from issuers.http import IssuerContextDep, Workspace, WorkspaceDep
 from issuers.municipalities import all_municipalities, find_municipality
@@ -752,7 +751,7 @@ def issue_certificates(
     ws: WorkspaceDep,
     session: SessionDep,
     ctx: IssuerContextDep,
-    language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
+    language: str = Query("lv", pattern="^(lv|en|ru|uk|bilingual)$"),
 ):
     batch = missions.mission_batch(session, ws.principal, mission_id, batch_id)
     return certificates_response(batches_service.certificates_zip(session, ctx, batch, language), batch.id)
@@ -922,7 +921,7 @@ def invite_done(
         link_only=bool(link),
         link=drafts.invitation_url(ctx.base_url, token) if token else None,
     )
-    response.headers.update(PRIVATE)
+    response.headers.update(PRIVATE_PAGE)
     if token:
         response.delete_cookie(LINK_COOKIE, path=request.url.path, httponly=True, samesite="strict")
     return response

@@ -60,6 +60,7 @@ from credentials.records.records import (
     validate_record,
 )
 from credentials.store import CredentialRow, InvitationRow, RecordRow, VolunteerRow
+from credentials.year_volunteers import year_figures
 from issuers.audit_store import append_audit
 from issuers.auth import Principal
 from issuers.service import IssuerContext
@@ -763,33 +764,11 @@ class Dashboard:
 
 
 def dashboard(session: Session, principal: Principal, org: OrganisationRow, today: date) -> Dashboard:
-    """A handful of grouped, indexed queries, whatever the organisation's size."""
+    """A handful of small, indexed queries, whatever the organisation's size."""
     if not principal.acts_for(org.id):
         raise UserError("auth.forbidden", kind="forbidden")
-    first, last = date(today.year, 1, 1), date(today.year, 12, 31)
-    counted = (RecordRow.status == "issued") | ((RecordRow.status == "approved") & RecordRow.revises_id.is_(None))
-    year_records = select(RecordRow.volunteer_id, RecordRow.hours).where(
-        RecordRow.organisation_id == org.id, counted, RecordRow.end_date.between(first, last)
-    )
-    in_year = (MissionRow.start_date <= last) & (MissionRow.end_date.is_(None) | (MissionRow.end_date >= first))
-    year_participants = (
-        select(ParticipationRow.volunteer_id, ParticipationRow.hours, ParticipationRow.record_id)
-        .join(MissionRow, MissionRow.id == ParticipationRow.mission_id)
-        .where(ParticipationRow.organisation_id == org.id, in_year)
-    )
-    volunteers = session.scalar(
-        select(func.count()).select_from(
-            year_records.with_only_columns(RecordRow.volunteer_id)
-            .union(year_participants.with_only_columns(ParticipationRow.volunteer_id))
-            .subquery()
-        )
-    )
-    record_hours = session.scalar(year_records.with_only_columns(func.coalesce(func.sum(RecordRow.hours), 0)))
-    mission_hours = session.scalar(
-        year_participants.with_only_columns(func.coalesce(func.sum(ParticipationRow.hours), 0)).where(
-            ParticipationRow.record_id.is_(None)
-        )
-    )
+    # The year's volunteers and hours are kept, exact at every commit, by credentials.year_volunteers.
+    year = year_figures(session, org.id, today.year)
     credentials = session.scalar(
         select(func.count())
         .select_from(CredentialRow)
@@ -830,8 +809,8 @@ def dashboard(session: Session, principal: Principal, org: OrganisationRow, toda
     )
     return Dashboard(
         year=today.year,
-        volunteers=volunteers or 0,
-        hours=Decimal(record_hours or 0) + Decimal(mission_hours or 0),
+        volunteers=year.volunteers,
+        hours=year.hours,
         credentials=credentials or 0,
         statements_waiting=statements or 0,
         missions_running=missions_running or 0,

@@ -9,6 +9,7 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from base.http import LanguageDep, SessionDep
+from base.web import PRIVATE_PAGE
 from catalogue import load_catalogue
 from credentials.api import StrictInput, caller_organisation, record_view
 from credentials.records import drafts
@@ -18,9 +19,6 @@ from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
 
 router = APIRouter()
-# The invitation token is a secret: keep it out of other sites' referrers and shared caches. "same-origin", not
-# "no-referrer": under that a browser sends `Origin: null` with the page's own form, which the CSRF check refuses.
-PRIVATE = {"Referrer-Policy": "same-origin", "Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
 
 
 class InvitationBody(drafts.InvitationInput):
@@ -87,7 +85,7 @@ def statement_view(session: Session, invitation, lang: str) -> dict:
     summary="The volunteer's view: the invitation, their statement and its status",
 )
 def read_statement(token: str, response: Response, lang: LanguageDep, session: SessionDep):
-    response.headers.update(PRIVATE)
+    response.headers.update(PRIVATE_PAGE)
     return statement_view(session, drafts.invitation_by_token(session, token), lang)
 
 
@@ -154,7 +152,7 @@ def saved_view(session: Session, ctx: IssuerContext, saved: drafts.SavedDraft, l
 def save_statement(
     token: str, body: DraftBody, response: Response, lang: LanguageDep, session: SessionDep, ctx: IssuerContextDep
 ):
-    response.headers.update(PRIVATE)
+    response.headers.update(PRIVATE_PAGE)
     saved = drafts.save_draft(session, ctx, token, draft_input(body), submit=body.submit)
     return saved_view(session, ctx, saved, lang)
 
@@ -163,6 +161,6 @@ def save_statement(
     "/invitations/{token}/submit", tags=["statements"], summary="Submit the saved statement for the organiser's review"
 )
 def submit_statement(token: str, response: Response, lang: LanguageDep, session: SessionDep):
-    response.headers.update(PRIVATE)
+    response.headers.update(PRIVATE_PAGE)
     drafts.submit_draft(session, token)
     return statement_view(session, drafts.invitation_by_token(session, token), lang)

@@ -14,10 +14,10 @@ from base.csrf import CSRF_PROTECTED, csrf_token
 from base.errors import UserError
 from base.http import LanguageDep, SessionDep
 from base.i18n import messages
-from base.web import render_page, template_environment
+from base.web import PRIVATE_PAGE, render_page, template_environment
 from catalogue import load_catalogue
 from credentials.records import drafts
-from credentials.records.api import PRIVATE, statement_view
+from credentials.records.api import statement_view
 from credentials.records.records import CompetenceClaim
 from issuers.http import IssuerContextDep
 from issuers.municipalities import find_municipality
@@ -112,7 +112,7 @@ def _page(
         personal_link=f"{base_url}/me/{saved.access_token}" if saved and saved.access_token else None,
         pseudonym=saved.pseudonym if saved else None,
     )
-    return HTMLResponse(body, status_code=status_code, headers=PRIVATE)
+    return HTMLResponse(body, status_code=status_code, headers=PRIVATE_PAGE)
 
 
 def _error_page(request: Request, error: UserError, lang: str) -> HTMLResponse:
@@ -126,7 +126,7 @@ def _error_page(request: Request, error: UserError, lang: str) -> HTMLResponse:
         detail=messages().get(error.key, lang, **error.params),
         back_href=None,
     )
-    return HTMLResponse(body, status_code=PAGE_ERROR_STATUS.get(error.kind, 400), headers=PRIVATE)
+    return HTMLResponse(body, status_code=PAGE_ERROR_STATUS.get(error.kind, 400), headers=PRIVATE_PAGE)
 
 
 @router.get("/invite/{token}", response_class=HTMLResponse)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, object_session
 from base.db import utcnow
 from base.errors import UserError
 from catalogue import catalogue_version, load_catalogue
+from credentials import notices
 from credentials.common import today_in_latvia
 from credentials.document import SubjectIdentity, new_salt
 from credentials.records import lifecycle
@@ -337,9 +338,10 @@ def list_records(session: Session, principal: Principal, org: OrganisationRow, s
 
 
 def approve_record(
-    session: Session, principal: Principal, record_id: str, changes: RecordChanges | None = None
+    session: Session, principal: Principal, record_id: str, changes: RecordChanges | None = None, *, base_url: str
 ) -> RecordRow:
-    """Approves a record, optionally with the organiser's edits first; only an approved record can be issued."""
+    """Approves a record, optionally with the organiser's edits first; only an approved record can be issued. A
+    volunteer's statement: the volunteer is told by e-mail (credentials.notices)."""
     row = get_record(session, principal, record_id, lock=True)
     principal.require("records.write", row.organisation_id)
     edited = bool(changes and changes.given())
@@ -363,6 +365,7 @@ def approve_record(
         principal=principal,
         details={"edited": edited},
     )
+    notices.statement_reviewed(session, base_url, row, notices.STATEMENT_APPROVED)
     return row
 
 
@@ -420,8 +423,8 @@ def records_to_review(
     return [(record, volunteer) for record, volunteer in rows]
 
 
-def return_record(session: Session, principal: Principal, record_id: str, comment: str) -> RecordRow:
-    """Sends a submitted statement back to the volunteer with the organiser's comment."""
+def return_record(session: Session, principal: Principal, record_id: str, comment: str, *, base_url: str) -> RecordRow:
+    """Sends a submitted statement back to the volunteer with the organiser's comment (by e-mail, too)."""
     row = get_record(session, principal, record_id, lock=True)
     principal.require("records.write", row.organisation_id)
     comment = (comment or "").strip()
@@ -433,6 +436,7 @@ def return_record(session: Session, principal: Principal, record_id: str, commen
         raise UserError("record.cannot_return", kind="conflict", status=row.status)
     row.status, row.review_comment = lifecycle.next_status(row.status, "return"), comment
     append_audit(session, "record.return", organisation_id=row.organisation_id, subject_id=row.id, principal=principal)
+    notices.statement_reviewed(session, base_url, row, notices.STATEMENT_RETURNED)
     return row
 
 

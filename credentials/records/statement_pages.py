@@ -229,7 +229,7 @@ def approve(
     values, changes = _edits(record, form)
     try:
         with session.begin_nested():
-            records_service.approve_record(session, ws.principal, record.id, changes)
+            records_service.approve_record(session, ws.principal, record.id, changes, base_url=ctx.base_url)
     except UserError as error:
         if error.kind != "invalid":
             raise
@@ -262,7 +262,7 @@ def return_statement(
     record = record_of(session, ws, record_id)
     try:
         with session.begin_nested():
-            records_service.return_record(session, ws.principal, record.id, comment)
+            records_service.return_record(session, ws.principal, record.id, comment, base_url=ctx.base_url)
     except UserError as error:
         if error.kind != "invalid":
             raise

@@ -5,7 +5,7 @@ unsuspend and /records/{id}/revise."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Query, Request
 from sqlalchemy.orm import Session
 
 from base.csrf import CSRF_PROTECTED
+from base.db import utcnow
 from base.errors import UserError
 from base.http import LanguageDep, SessionDep
 from base.paging import page_number, pager
@@ -20,11 +21,13 @@ from base.web import error_message, field_errors, page, see_other, template_envi
 from credentials import service, views
 from credentials.api import pdf_response
 from credentials.common import verify_page_url
+from credentials.holders import claims
 from credentials.records import service as records_service
 from credentials.records.records import RecordChanges
 from credentials.records.statement_pages import EDITABLE_FIELDS, FormDep, record_form_values
 from issuers.http import IssuerContextDep, Workspace, WorkspaceDep
 from issuers.municipalities import all_municipalities
+from issuers.service import IssuerContext
 
 router = APIRouter(include_in_schema=False, dependencies=[CSRF_PROTECTED])
 # The record's facts and edit fields are the statements' macros (credentials/records/templates).
@@ -113,6 +116,7 @@ def _credential_page(
     message: str | None = None,
     reason: str = "",
     status_code: int = 200,
+    claim: str | None = None,
 ):
     line = service.credential_of_organisation(session, ws.principal, ws.org, credential_id)
     row, record = line.credential, line.record
@@ -140,6 +144,8 @@ def _credential_page(
         message=message,
         reason=reason,
         base=ws.href(f"/credentials/{row.id}"),
+        claim_code=claim,
+        claim_url=f"{base_url}/claim",
     )
 
 
@@ -152,7 +158,31 @@ def credential_detail(
     session: SessionDep,
     ctx: IssuerContextDep,
 ):
-    return _credential_page(request, session, ws, ctx.base_url, credential_id, lang)
+    return _credential_page(
+        request,
+        session,
+        ws,
+        ctx.base_url,
+        credential_id,
+        lang,
+        claim=_claim_code_once(request, session, ws, ctx, credential_id),
+    )
+
+
+CLAIM_CODE_SHOWN_FOR = timedelta(minutes=15)
+
+
+def _claim_code_once(
+    request: Request, session: Session, ws: Workspace, ctx: IssuerContext, credential_id: str
+) -> str | None:
+    """The claim code, on the page issuing leads to (its notice) while the credential is new and nobody holds it
+    yet: shown to the organiser right after issuing, not whenever the page is opened later."""
+    if request.query_params.get("notice") != "notice.credential_issued":
+        return None
+    row = service.credential_of_organisation(session, ws.principal, ws.org, credential_id).credential
+    if utcnow() - row.issued_at > CLAIM_CODE_SHOWN_FOR or claims.holder_elsewhere(session, row):
+        return None
+    return claims.claim_code(ctx.kek, row.id)
 
 
 @router.get("/org/{slug}/credentials/{credential_id}/certificate.pdf")
@@ -161,10 +191,11 @@ def certificate(
     ws: WorkspaceDep,
     session: SessionDep,
     ctx: IssuerContextDep,
-    language: str = Query("lv", pattern="^(lv|en|bilingual)$"),
+    language: str = Query("lv", pattern="^(lv|en|ru|uk|bilingual)$"),
 ):
     line = service.credential_of_organisation(session, ws.principal, ws.org, credential_id)
-    return pdf_response(session, ctx, line.credential, language)
+    # The organiser's copy is the one handed to the volunteer: it carries the claim code (as the batches' ZIPs do).
+    return pdf_response(session, ctx, line.credential, language, claim_code=True)
 
 
 def _status_change(action: str):

@@ -12,6 +12,7 @@ import time
 import httpx
 from sqlalchemy import distinct, func, select
 
+from base.mail import OutboxRow
 from credentials.batches.store import BatchItemRow, BatchRow
 from credentials.store import CredentialRow, RecordRow
 from tests.conftest import TEST_KEK, free_port
@@ -73,11 +74,17 @@ def assert_every_row_issued_once(session_factory) -> None:
         assert (batch.status, batch.issued, batch.skipped, batch.failed) == ("done", ROWS, 0, 0)
         statuses = session.scalars(select(BatchItemRow.status)).all()
         assert statuses == ["issued"] * ROWS
+        # one e-mail per credential to its volunteer, none queued twice by the resumed run
+        keys = session.scalars(select(OutboxRow.dedupe_key).where(OutboxRow.kind == "credential_issued")).all()
+        credential_ids = session.scalars(select(CredentialRow.id)).all()
+        assert sorted(keys) == sorted(f"credential-issued:{id}" for id in credential_ids)
 
 
-def test_killed_service_resumes_the_batch_when_started_again(make_org, session_factory, database_url, tmp_path):
+def test_killed_service_resumes_the_batch_when_started_again(
+    make_org, session_factory, database_url, tmp_path, smtp_server
+):
     org = make_org("killed-service")
-    url, first = start_service(database_url, tmp_path, "first")
+    url, first = start_service(database_url, tmp_path, "first", **smtp_server.environment())
     try:
         content = csv_bytes([good_row(i) for i in range(ROWS)])
         response = httpx.post(url + "/batches", files={"file": ("b.csv", content)}, headers=org.headers(), timeout=30)
@@ -93,17 +100,24 @@ def test_killed_service_resumes_the_batch_when_started_again(make_org, session_f
     interrupted = credentials_issued(session_factory)
     assert 20 <= interrupted < ROWS, "the kill must land mid-run"
 
-    url, second = start_service(database_url, tmp_path, "second", VOLCRED_BATCH_PAUSE_SECONDS="0.005")
+    url, second = start_service(
+        database_url, tmp_path, "second", VOLCRED_BATCH_PAUSE_SECONDS="0.005", **smtp_server.environment()
+    )
     try:
         deadline = time.monotonic() + 180
         while (report := httpx.get(f"{url}/batches/{batch_id}", headers=org.headers()).json())["status"] != "done":
             assert time.monotonic() < deadline, report
             time.sleep(0.2)
+        received = smtp_server.wait_for(ROWS, timeout=60)
     finally:
         second.terminate()
         second.wait(10)
     assert (report["issued"], report["pending"]) == (ROWS, 0)
     assert_every_row_issued_once(session_factory)
+    # Each volunteer got their credential's e-mail; the kill may only have resent one the server had just taken
+    # (the outbox's one duplicate window, with the same Message-ID a mail client drops).
+    assert {r.rcpt_tos[0] for r in received} == {f"vol{i}@example.lv" for i in range(ROWS)}
+    assert len({r.message["Message-ID"] for r in smtp_server.messages()}) == ROWS
 
 
 def test_killed_cli_upload_is_finished_by_volcred_batches_resume(make_org, session_factory, database_url, tmp_path):

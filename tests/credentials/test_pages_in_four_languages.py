@@ -1,6 +1,6 @@
 """The volunteer's pages in Russian and Ukrainian: the statement form and the credentials page speak the browser's
 language (or ?lang=), catalogue names in them (competence labels without ESCO's Ukrainian yet: English, marked lang="en"), and the
-certificate downloads offered there (Latvian, English, bilingual; no Russian or Ukrainian certificate yet) work."""
+certificate downloads offered there (Latvian, English, Russian, Ukrainian and bilingual) work."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_a_ukrainian_volunteer_drafts_a_statement_and_a_russian_one_reads_the_cr
     label = load_catalogue().competence(mission.core_competences[0]).label
     assert label.language_shown("uk") == "en" and f'lang="en">{label.en}</label>' in form.text
     downloads = re.findall(r'href="([^"]+\.pdf\?language=(\w+))"', page.text)
-    assert [language for _, language in downloads] == ["lv", "en", "bilingual"]
-    pdf = client.get(downloads[1][0])
+    assert [language for _, language in downloads] == ["lv", "en", "ru", "uk", "bilingual"]
+    pdf = client.get(downloads[3][0])
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    assert client.get(downloads[1][0].replace("language=en", "language=uk")).status_code == 422  # not offered yet
+    assert client.get(downloads[3][0].replace("language=uk", "language=de")).status_code == 422
