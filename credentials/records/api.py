@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from base.http import LanguageDep, SessionDep
 from base.web import PRIVATE_PAGE
 from catalogue import load_catalogue
+from credentials import service as credentials_service
 from credentials.api import StrictInput, caller_organisation, record_view
-from credentials.records import drafts
+from credentials.records import drafts, lifecycle
 from credentials.records.records import CompetenceClaim
 from issuers.http import IssuerContextDep, PrincipalDep
 from issuers.service import IssuerContext
@@ -47,7 +48,8 @@ def create_invitation(body: InvitationBody, session: SessionDep, ctx: IssuerCont
 
 def statement_view(session: Session, invitation, lang: str) -> dict:
     """The invitation and its statement as the volunteer sees them; the status is draft, submitted, returned (with
-    the organiser's comment), approved, issued or superseded ("new" before the first save)."""
+    the organiser's comment), approved, issued or superseded ("new" before the first save); once issued, the
+    credential's id."""
     mission = load_catalogue().mission_type(invitation.mission_type)
     org = session.get(OrganisationRow, invitation.organisation_id)
     record = drafts.draft_of(session, invitation)
@@ -68,6 +70,7 @@ def statement_view(session: Session, invitation, lang: str) -> dict:
         "status": record.status if record else "new",
         "statement": None,
         "review_comment": None,
+        "credential_id": None,
     }
     if record is not None:
         statement = record_view(record)
@@ -76,6 +79,9 @@ def statement_view(session: Session, invitation, lang: str) -> dict:
         view["statement"] = statement
         if record.status in drafts.EDITABLE and record.review_comment:
             view["review_comment"] = record.review_comment
+        if record.status in (lifecycle.ISSUED, lifecycle.SUPERSEDED):  # the way on, to what the statement became
+            credential = credentials_service.latest_credential_of_record(session, record.id)
+            view["credential_id"] = credential.id if credential else None
     return view
 
 

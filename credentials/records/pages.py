@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,8 @@ from base.http import LanguageDep, SessionDep
 from base.i18n import messages
 from base.web import PRIVATE_PAGE, render_page, template_environment
 from catalogue import load_catalogue
+from credentials import service as credentials_service
+from credentials.api import pdf_response
 from credentials.records import drafts
 from credentials.records.api import statement_view
 from credentials.records.records import CompetenceClaim
@@ -135,6 +137,30 @@ def statement_page(token: str, request: Request, lang: LanguageDep, session: Ses
         return _page(request, session, token, lang)
     except UserError as error:
         return _error_page(request, error, lang)
+
+
+@router.get("/invite/{token}/certificate.pdf")
+def statement_certificate(
+    token: str,
+    request: Request,
+    lang: LanguageDep,
+    session: SessionDep,
+    ctx: IssuerContextDep,
+    language: str = Query("lv", pattern="^(lv|en|ru|uk|bilingual)$"),
+):
+    """The volunteer's own copy (with its claim code) of the credential their statement became; the invitation
+    link is theirs, as the personal link is."""
+    try:
+        invitation = drafts.invitation_by_token(session, token)
+        credential_id = statement_view(session, invitation, lang)["credential_id"]
+        if credential_id is None:
+            raise UserError("credential.not_found", kind="not_found")
+    except UserError as error:
+        return _error_page(request, error, lang)
+    credential = credentials_service.get_credential(session, credential_id)
+    response = pdf_response(session, ctx, credential, language, claim_code=True)
+    response.headers.update(PRIVATE_PAGE)
+    return response
 
 
 def _form_values(form) -> dict:

@@ -225,6 +225,30 @@ def test_statement_form_has_touch_sized_fields(browser, live_server, make_org):
     assert min(fonts) >= 16, fonts
     inspect(browser, "statement-form")
 
+    # Submitted, approved and issued: the page leads on to the credential.
+    body = {
+        "volunteer": {"name": "Līga Bērziņa"},
+        "start_date": "2026-10-01",
+        "end_date": "2026-10-05",
+        "hours": "12",
+        "municipality": "Cēsu novads",
+        "competences": [next(iter(mission.core_competences))],
+        "submit": True,
+    }
+    saved = httpx.put(f"{live_server.url}/invitations/{token}/statement", json=body, timeout=30)
+    assert saved.status_code == 200, saved.text
+    record_url = f"{live_server.url}/records/{saved.json()['statement']['id']}"
+    committed(lambda: httpx.get(record_url, headers=org.headers(), timeout=30).json()["status"] == "submitted")
+    assert httpx.post(f"{record_url}/approve", headers=org.headers(), timeout=30).status_code == 200
+    committed(lambda: httpx.get(record_url, headers=org.headers(), timeout=30).json()["status"] == "approved")
+    assert httpx.post(f"{record_url}/issue", headers=org.headers(), timeout=60).status_code == 201
+    committed(lambda: httpx.get(f"{live_server.url}/invitations/{token}/statement", timeout=30).json()["credential_id"])
+    open_page(browser, f"{live_server.url}/invite/{token}")
+    click_and_wait(browser, browser.find_element(By.ID, "credential-link"))
+    assert "Līga Bērziņa" in browser.find_element(By.TAG_NAME, "main").text
+    open_page(browser, f"{live_server.url}/invite/{token}")
+    inspect(browser, "statement-issued")
+
 
 def test_docs_work_offline(browser, live_server):
     open_page(browser, f"{live_server.url}/docs")

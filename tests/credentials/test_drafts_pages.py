@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from tests.credentials.holders.test_claims import _pdf_text
 from tests.credentials.test_drafts import invite, mission  # noqa: F401  (the fixture)
 from tests.pages import post_form
 
@@ -100,3 +101,33 @@ def test_unknown_invitation_page_is_not_found(client):
     page = client.get("/invite/nope?lang=en")
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     assert "There is no such invitation." in page.text
+
+
+def test_an_issued_statements_page_leads_on_to_the_credential_and_the_volunteers_own_copy(client, make_org, mission):  # noqa: F811
+    """Before, the page only said "izsniegts": nothing led from the statement to what it became."""
+    org = make_org("forms-issued")
+    token = invite(client, org, mission)["token"]
+    pseudonymous = form_of(mission, volunteer_kind="pseudonymous", volunteer_name="", action="submit")
+    assert post_form(client, f"/invite/{token}?lang=en", data=pseudonymous).status_code == 200
+    record_id = client.get(f"/invitations/{token}/statement").json()["statement"]["id"]
+    assert client.get(f"/invitations/{token}/statement").json()["credential_id"] is None
+    assert client.get(f"/invite/{token}/certificate.pdf").status_code == 404  # nothing issued yet
+
+    assert client.post(f"/records/{record_id}/approve", headers=org.headers()).status_code == 200
+    issued = client.post(f"/records/{record_id}/issue", headers=org.headers()).json()
+    credential_id = issued["credential_id"]
+
+    assert client.get(f"/invitations/{token}/statement").json()["credential_id"] == credential_id
+    page = client.get(f"/invite/{token}?lang=en").text
+    assert "Your credential is issued" in page
+    assert f'href="/v/{credential_id}?lang=en"' in page
+    assert f'href="/invite/{token}/certificate.pdf?language=en"' in page
+    assert 'href="/login/link?lang=en"' in page and 'href="/claim?lang=en"' in page
+    assert client.get(f"/v/{credential_id}?lang=en").status_code == 200
+
+    # The volunteer's own copy carries the claim code, through which a pseudonymous volunteer keeps it.
+    own = client.get(f"/invite/{token}/certificate.pdf?language=en")
+    assert own.status_code == 200 and own.headers["content-type"] == "application/pdf"
+    assert own.headers["cache-control"] == "private, no-store"
+    assert issued["claim_code"] in _pdf_text(own.content)
+    assert "Apliecinājums ir izsniegts" in client.get(f"/invite/{token}").text
