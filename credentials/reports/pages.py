@@ -238,9 +238,34 @@ def steward_territory(
         charts=_charts(built),
         form=_form(chosen, lang, "territory"),
         action=f"/steward/{municipality}",
-        downloads=[],
+        downloads=[
+            (f"/steward/{municipality}/export.csv?year={chosen.year}&lang={lang}", "reports.download_csv_comma"),
+            (
+                f"/steward/{municipality}/export.csv?year={chosen.year}&sep=;&lang={lang}",
+                "reports.download_csv_semicolon",
+            ),
+            (f"/steward/{municipality}/export.xlsx?year={chosen.year}&lang={lang}", "reports.download_xlsx"),
+            (f"/steward/{municipality}/export.pdf?year={chosen.year}&lang={lang}", "reports.download_pdf"),
+        ],
         intro="reports.territory.intro",
     )
+
+
+@router.get("/steward/{municipality}/export.{fmt}")
+def steward_export(
+    request: Request,
+    session: SessionDep,
+    lang: LanguageDep,
+    signed_in: SignedInDep,
+    municipality: str,
+    fmt: str,
+    year: int | None = None,
+    sep: str = ",",
+):
+    """The territory view as CSV, XLSX or PDF, as the organisations' reports are downloaded."""
+    chosen = service.choice(year)
+    built = service.steward_report(session, signed_in.user.id, municipality, chosen, lang, figures_cache(request))
+    return export(request, built, fmt, lang, sep, f"{municipality}-{chosen.year}")
 
 
 @router.get("/statistics/dictionary", response_class=HTMLResponse)

@@ -64,3 +64,22 @@ def test_report_pages(browser, live_server, app, make_org):
         open_page(browser, f"{live_server.url}/org/browser-town/reports/{report}?year=2026&lang=lv")
         assert browser.find_element(By.TAG_NAME, "h1").text
         inspect(browser, f"reports-{report}")
+
+    # A steward of Cēsis (no organisation of their own): the list of their territories, then the territory.
+    from issuers import service
+    from tests.conftest import _operator
+
+    with transaction(app.state.session_factory) as session:
+        service.create_user(session, "steward@example.lv", "Steward", "steward-password-1")
+        service.grant_steward(session, _operator(), "steward@example.lv", "cesis")
+    browser.delete_all_cookies()
+    open_page(browser, f"{live_server.url}/login")
+    browser.find_element(By.NAME, "email").send_keys("steward@example.lv")
+    browser.find_element(By.NAME, "password").send_keys("steward-password-1")
+    shared.click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+    open_page(browser, f"{live_server.url}/steward?lang=lv")
+    inspect(browser, "steward-index")
+    shared.click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "main a[href^='/steward/cesis']"))
+    assert "Cēsu novads" in browser.find_element(By.TAG_NAME, "h1").text
+    assert browser.find_elements(By.CSS_SELECTOR, "main a[href^='/steward/cesis/export.pdf']")
+    inspect(browser, "steward-territory")

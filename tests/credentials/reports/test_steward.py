@@ -3,7 +3,12 @@ steward sees the territory view of their municipality only; nobody else sees it.
 
 from __future__ import annotations
 
+import csv
+import io
+
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from base.db import transaction
@@ -72,6 +77,24 @@ def test_a_steward_sees_their_territory_and_no_other(request, app, make_org, add
     assert "33.0" in page.text  # 3 + 4 + ... + 8 hours in Cēsis; Rīga's 100 hours are not there
     assert "100.0" not in page.text
     assert steward.get("/steward/riga?year=2026&lang=en").status_code == 404  # a steward of Cēsis, not of Rīga
+
+    # The same figures as downloads, linked from the page.
+    assert 'href="/steward/cesis/export.csv?year=2026&amp;sep=;&amp;lang=en"' in page.text
+    semicolon = steward.get("/steward/cesis/export.csv?year=2026&sep=;&lang=en")
+    assert semicolon.status_code == 200 and semicolon.headers["content-type"].startswith("text/csv")
+    cells = [
+        cell for row in csv.reader(io.StringIO(semicolon.content.decode("utf-8-sig")), delimiter=";") for cell in row
+    ]
+    assert "33,0" in cells and "100,0" not in cells
+    book = load_workbook(io.BytesIO(steward.get("/steward/cesis/export.xlsx?year=2026&lang=en").content))
+    numbers = {cell for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row}
+    assert 33.0 in numbers and 100.0 not in numbers
+    pdf = steward.get("/steward/cesis/export.pdf?year=2026&lang=en")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "Cēsis" in "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert steward.get("/steward/riga/export.csv?year=2026").status_code == 404
+    assert other.get("/steward/cesis/export.csv?year=2026").status_code == 404
+    assert steward.get("/steward/cesis/export.docx?year=2026").status_code == 404
     assert other.get("/steward/cesis?year=2026&lang=en").status_code == 404  # signed in, not a steward
     anonymous = TestClient(app).get("/steward/cesis?lang=en", follow_redirects=False)
     assert anonymous.status_code in (303, 307) and "/login" in anonymous.headers["location"]
