@@ -127,7 +127,7 @@ class CertificateData:
 
     language: str
     organisation_name: str
-    organisation_reg_no: str
+    organisation_reg_no: str | None  # None for the platform, which has no registration number
     signatory_name: str
     signatory_position: str
     mission_title: str

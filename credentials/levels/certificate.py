@@ -72,7 +72,7 @@ def level_certificate_data(
     return CertificateData(
         language=language,
         organisation_name=platform_name(ctx.base_url),
-        organisation_reg_no="—",
+        organisation_reg_no=None,
         signatory_name="",
         signatory_position="",
         mission_title=title,

@@ -118,6 +118,7 @@ def test_a_volunteer_sees_progress_requests_a_level_and_it_verifies(app, client,
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert extract_embedded_credential(pdf.content) == document  # the signed level credential, as issued
     assert "Recognition level" in pdf_text(pdf.content) and "55" in pdf_text(pdf.content)
+    assert "Reg. No." not in pdf_text(pdf.content)  # the platform has no registration number to print
     client.cookies.clear()
     volunteer(app, "ilze@example.lv", "ilze-password-1")
     sign_in(client, "ilze@example.lv", "ilze-password-1")
