@@ -31,7 +31,7 @@ def _joined(values: list[str]) -> str:
 def level_certificate_data(
     session: Session, ctx: IssuerContext, award: LevelAwardRow, language: str
 ) -> CertificateData:
-    """What the level's certificate shows, in `language` (`lv`, `en` or `bilingual`)."""
+    """What the level's certificate shows, in `language` (`lv`, `en`, `ru`, `uk` or `bilingual`)."""
     document = json.loads(award.document)
     level = session.get(SchemeLevelRow, award.level_id)
     scheme = session.get(LevelSchemeRow, award.scheme_id)
@@ -44,17 +44,19 @@ def level_certificate_data(
         )
     )
     catalogue = load_catalogue()
-    names_lv, names_en, places = [], [], []
+    names_lv, names_en, names_ru, names_uk, places = [], [], [], [], []
     for record in records:
         try:
             mission = catalogue.mission_type(record.mission_type)
             names_lv.append(mission.name.lv)
             names_en.append(mission.name.en)
+            names_ru.append(mission.name.ru or "")
+            names_uk.append(mission.name.uk or "")
         except UserError:  # a mission type the catalogue no longer has: left out rather than guessed
             pass
         municipality = find_municipality(record.municipality)
         places.append(municipality.name("en" if language == "en" else "lv") if municipality else record.municipality)
-    text_lang = "en" if language == "en" else "lv"
+    text_lang = language if language in ("en", "ru", "uk") else "lv"  # bilingual: Latvian first
     title = messages().get(
         "levels.certificate.title",
         text_lang,
@@ -78,6 +80,8 @@ def level_certificate_data(
         mission_title=title,
         mission_type_lv=_joined(names_lv),
         mission_type_en=_joined(names_en),
+        mission_type_ru=_joined(names_ru),
+        mission_type_uk=_joined(names_uk),
         municipality=_joined(places),
         start_date=min(record.start_date for record in records),
         end_date=max(record.end_date for record in records),

@@ -212,7 +212,7 @@ def request_level(
 def level_pdf(award_id: str, session: SessionDep, ctx: IssuerContextDep, lang: LanguageDep, signed_in: SignedInDep):
     """The level's certificate, for the volunteer it was awarded to only (anyone else: not found)."""
     award = service.award_of_user(session, signed_in.user.id, award_id)
-    pdf = level_certificate(session, ctx, award, "en" if lang == "en" else "lv")
+    pdf = level_certificate(session, ctx, award, lang)
     return Response(
         pdf,
         media_type="application/pdf",

@@ -119,6 +119,8 @@ def test_a_volunteer_sees_progress_requests_a_level_and_it_verifies(app, client,
     assert extract_embedded_credential(pdf.content) == document  # the signed level credential, as issued
     assert "Recognition level" in pdf_text(pdf.content) and "55" in pdf_text(pdf.content)
     assert "Reg. No." not in pdf_text(pdf.content)  # the platform has no registration number to print
+    ukrainian = pdf_text(client.get(f"/my/levels/{award_id}.pdf?lang=uk").content)
+    assert "Рівень визнання" in ukrainian and "Recognition level" not in ukrainian
     client.cookies.clear()
     volunteer(app, "ilze@example.lv", "ilze-password-1")
     sign_in(client, "ilze@example.lv", "ilze-password-1")
