@@ -82,11 +82,13 @@ def _install_docs(app: FastAPI) -> None:
 
     app.mount(DOCS_ASSETS_URL, StaticFiles(directory=swagger_ui_path), name="docs-assets")
 
+    # The app comes from the request, not from this closure: FastAPI keeps endpoints in a process-wide cache, and a
+    # closure over the app would keep every app made (one per test) alive with its engine and workers' state.
     @app.get("/docs", include_in_schema=False)
-    def docs():
+    def docs(request: Request):
         return get_swagger_ui_html(
-            openapi_url=app.openapi_url,
-            title=f"{app.title} · API",
+            openapi_url=request.app.openapi_url,
+            title=f"{request.app.title} · API",
             swagger_js_url=f"{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
             swagger_css_url=f"{DOCS_ASSETS_URL}/swagger-ui.css",
             swagger_favicon_url=f"{DOCS_ASSETS_URL}/favicon-32x32.png",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
 import uuid
+import weakref
 
 import httpx
 import pytest
@@ -115,3 +117,24 @@ def test_live_server_answers_over_http(live_server):
     # The access log names the route, never the full path with its identifiers.
     httpx.get(live_server.url + "/no/such/secret-token-value")
     assert "secret-token-value" not in live_server.log()
+
+
+def test_a_closed_app_leaves_nothing_alive(settings):
+    """An app served and closed is freed whole (its engine, caches, workers' state): a process that makes apps,
+    as the test suite does one per test, must not grow with each. FastAPI keeps endpoints in a process-wide cache,
+    so an endpoint that closed over its app kept every app ever made."""
+    from fastapi.testclient import TestClient
+
+    from volcred.app import create_app
+
+    def serve_and_close() -> weakref.ref:
+        app = create_app(settings)
+        with TestClient(app) as client:
+            for path in ("/docs", "/health", "/catalogue/browse", "/login", "/openapi.json"):
+                assert client.get(path).status_code == 200
+        app.state.engine.dispose()
+        return weakref.ref(app)
+
+    made = [serve_and_close() for _ in range(2)]
+    gc.collect()
+    assert [ref() for ref in made] == [None, None]
