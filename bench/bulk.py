@@ -55,7 +55,7 @@ def upload_file(count: int) -> bytes:
 
 def issue_all(runtime, organisation_id: str, count: int, pdfs: bool, directory: Path) -> dict:
     from credentials.batches import service as batch_service
-    from credentials.certificate import certificate_filename, certificate_pool
+    from credentials.certificates.render import certificate_filename, certificate_pool
     from issuers.store import OrganisationRow
 
     content = upload_file(count)
@@ -120,7 +120,7 @@ def _issued_since(runtime, batch_id: str, last_line: int) -> tuple[list, int]:
 
     from base.db import READ_MOSTLY
     from credentials.batches.store import BatchItemRow
-    from credentials.certificates import certificate_data
+    from credentials.certificates.service import certificate_data
     from credentials.store import CredentialRow
 
     with runtime.session_factory() as session:
@@ -139,7 +139,7 @@ def _issued_since(runtime, batch_id: str, last_line: int) -> tuple[list, int]:
 
 
 def _render_chunk(items: list) -> list[bytes]:
-    from credentials.certificate import render_certificate
+    from credentials.certificates.render import render_certificate
 
     return [render_certificate(item) for item in items]
 

@@ -27,7 +27,7 @@ if __name__ == "__main__":  # run as a script: the repository, not bench/ (whose
 
 from pypdf import PdfReader  # noqa: E402
 
-from credentials.certificate import (  # noqa: E402
+from credentials.certificates.render import (  # noqa: E402
     CertificateCache,
     CertificateRenderer,
     render_certificate,
@@ -153,7 +153,7 @@ PHASES = (
     ("text shaping (Pango)", ("weasyprint/text",)),
     ("drawing", ("weasyprint/draw",)),
     ("PDF write, fonts, images", ("weasyprint/pdf", "pydyf", "fontTools", "weasyprint/images", "PIL")),
-    ("template, QR", ("jinja2", "qrcode", "segno", "credentials/certificate")),
+    ("template, QR", ("jinja2", "qrcode", "segno", "credentials/certificates/render")),
 )
 
 

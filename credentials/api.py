@@ -278,8 +278,8 @@ def issue_record(record_id: str, session: SessionDep, ctx: IssuerContextDep, pri
 
 def pdf_response(session: Session, ctx: IssuerContext, row, language: str, claim_code: bool = False) -> Response:
     """The certificate as a download; `claim_code` for the volunteer's own copy (see `certificate_data`)."""
-    from credentials.certificate import certificate_filename, render_certificate
-    from credentials.certificates import certificate_data
+    from credentials.certificates.render import certificate_filename, render_certificate
+    from credentials.certificates.service import certificate_data
 
     data = certificate_data(session, ctx, row, language, claim_code=claim_code)
     return Response(

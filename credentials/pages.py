@@ -16,7 +16,7 @@ from base.i18n import format_number
 from base.web import PRIVATE_PAGE, render_page, template_environment
 from catalogue import catalogue_version
 from credentials.api import pdf_response
-from credentials.certificates import credentials_of, volunteers_by_link
+from credentials.certificates.service import credentials_of, volunteers_by_link
 from credentials.common import RIGA, verify_page_url
 from credentials.store import RecordRow
 from issuers.http import IssuerContextDep, WorkspaceDep
@@ -105,8 +105,8 @@ async def certificate_preview(
     language: Annotated[str, Query(pattern="^(lv|en|ru|uk|bilingual)$")] = "lv",
 ):
     """The organisation's name, logo, signature and signatory on a sample certificate, marked as a sample."""
-    from credentials.certificate import render_certificate
-    from credentials.certificates import preview_certificate_data
+    from credentials.certificates.render import render_certificate
+    from credentials.certificates.service import preview_certificate_data
 
     data = preview_certificate_data(ws.org, request.app.state.settings.public_base_url, language)
     pdf = await run_cpu_bound(request, render_certificate, data)

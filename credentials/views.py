@@ -10,7 +10,7 @@ from babel.dates import format_interval
 
 from base.i18n import format_date, format_number, messages
 from catalogue import catalogue_version
-from credentials.certificates import pseudonymous_reference
+from credentials.certificates.service import pseudonymous_reference
 from credentials.common import RIGA
 from credentials.store import RecordRow, VolunteerRow
 from issuers.municipalities import find_municipality

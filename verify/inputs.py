@@ -46,7 +46,7 @@ def credential_from_bytes(data: bytes) -> Any:
 def credential_from_pdf(data: bytes) -> Any:
     from pypdf.errors import PyPdfError
 
-    from credentials.certificate import EmbeddedCredentialError, extract_embedded_credential
+    from credentials.certificates.render import EmbeddedCredentialError, extract_embedded_credential
 
     try:
         return extract_embedded_credential(data)

@@ -17,7 +17,7 @@ from base.i18n import messages
 from base.web import STATIC_DIR, STATIC_URL
 from catalogue import load_catalogue
 from catalogue.api import router as catalogue_router
-from credentials.certificate import CertificateCache, use_certificate_cache
+from credentials.certificates.render import CertificateCache, use_certificate_cache
 from credentials.reports.service import FiguresCache
 from issuers.throttle import Throttle
 from volcred.logs import RequestIdMiddleware

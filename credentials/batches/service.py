@@ -213,8 +213,8 @@ def list_batches(
 
 def certificates_zip(session: Session, ctx: IssuerContext, batch: BatchRow, language: str) -> bytes:
     """The PDF certificates of the credentials the batch issued, in one ZIP."""
-    from credentials.certificate import zip_certificates  # WeasyPrint: loaded by the first download only
-    from credentials.certificates import certificate_data
+    from credentials.certificates.render import zip_certificates  # WeasyPrint: loaded by the first download only
+    from credentials.certificates.service import certificate_data
 
     credentials = issued_credentials(session, batch)
     if not credentials:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from base.errors import UserError
 from catalogue import catalogue_version, load_catalogue
 from catalogue.model import Bilingual
-from credentials.certificate import certificate_cache
+from credentials.certificates.render import certificate_cache
 from credentials.common import RIGA, verify_page_url
 from credentials.holders.service import hold, holder_of_user
 from credentials.holders.store import HeldCredentialRow, HolderRow

@@ -17,7 +17,7 @@ from base.http import LanguageDep, SessionDep
 from base.i18n import format_date, format_number
 from base.web import PRIVATE_PAGE, page, see_other, template_environment
 from credentials.api import pdf_response
-from credentials.certificate import LANGUAGE_MODES
+from credentials.certificates.render import LANGUAGE_MODES
 from credentials.holders import account
 from credentials.holders.service import held_credentials, holder_for_user, holder_of_user, pocket_by_token
 from credentials.holders.store import HolderRow

@@ -1,8 +1,8 @@
-"""A level credential's PDF certificate: the certificate renderer of every credential (`credentials.certificate`),
-given only what is true of the level. The issuer is the platform; the work is the counted credentials' work: their
-mission types and municipalities, the period from the first to the last of them, the hours the level counted. The
-title names the level and its scheme; no competences are claimed, no signatory printed. The signed level
-credential is embedded and the QR code opens its `/v/{id}` page."""
+"""A level credential's PDF certificate: the certificate renderer of every credential
+(`credentials.certificates.render`), given only what is true of the level. The issuer is the platform; the work is the
+counted credentials' work: their mission types and municipalities, the period from the first to the last of them, the
+hours the level counted. The title names the level and its scheme; no competences are claimed, no signatory printed.
+The signed level credential is embedded and the QR code opens its `/v/{id}` page."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from base.errors import UserError
 from base.i18n import messages
 from catalogue import load_catalogue
-from credentials.certificate import CertificateData, render_certificate
+from credentials.certificates.render import CertificateData, render_certificate
 from credentials.common import RIGA, verify_page_url
 from credentials.levels.service import in_language
 from credentials.levels.store import LevelAwardRow, LevelSchemeRow, SchemeLevelRow

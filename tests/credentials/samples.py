@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from credentials.certificate import CertificateCompetence, CertificateData, Image
+from credentials.certificates.render import CertificateCompetence, CertificateData, Image
 
 ESCO = "http://data.europa.eu/esco/skill/"
 

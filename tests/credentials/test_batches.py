@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from credentials.batches.spreadsheet import COLUMNS
 from credentials.batches.store import BatchItemRow, BatchRow
-from credentials.certificate import extract_embedded_credential
+from credentials.certificates.render import extract_embedded_credential
 from credentials.store import CredentialRow, RecordRow
 from tests.authz import database_snapshot
 from tests.credentials.batch_helpers import csv_bytes, good_row, upload, wait_for, xlsx_bytes

@@ -18,8 +18,8 @@ import zxingcpp
 from PIL import Image as PILImage
 from pypdf import PdfReader
 
-from credentials import certificate
-from credentials.certificate import (
+from credentials.certificates import render as certificate
+from credentials.certificates.render import (
     CertificateCache,
     CertificateCompetence,
     CertificateRenderer,
@@ -577,7 +577,7 @@ def test_a_cache_that_cannot_be_written_still_gives_the_certificate(renderer, tm
     use_certificate_cache(CertificateCache(blocked))
     try:
         data = samples.named("lv")
-        with caplog.at_level("WARNING", logger="credentials.certificate"):
+        with caplog.at_level("WARNING", logger="credentials.certificates.render"):
             assert render_certificate(data) == renderer.render(data)
             assert render_many([data, samples.named("en")], processes=1)[0] == renderer.render(data)
     finally:

@@ -10,7 +10,7 @@ import sys
 
 from pypdf import PdfReader
 
-from credentials.certificate import extract_embedded_credential
+from credentials.certificates.render import extract_embedded_credential
 from tests.conftest import TEST_KEK
 from tests.credentials.helpers import issue, record_body
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from base.db import transaction
-from credentials.certificate import extract_embedded_credential
+from credentials.certificates.render import extract_embedded_credential
 from credentials.levels.store import LevelSchemeRow
 from issuers import service as issuers
 from issuers.audit_store import AuditEntryRow

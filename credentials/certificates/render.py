@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
+MESSAGES = HERE.parent / "messages.toml"  # the certificate's texts are in the credentials package's catalogue
 
 LANGUAGE_MODES: tuple[str, ...] = ("lv", "en", "ru", "uk", "bilingual")
 
@@ -549,7 +550,7 @@ def _renderer_fingerprint() -> bytes:
     import weasyprint
 
     digest = hashlib.sha256(weasyprint.__version__.encode())
-    for path in (TEMPLATES / "certificate.html", STATIC / "certificate.css", HERE / "messages.toml"):
+    for path in (TEMPLATES / "certificate.html", STATIC / "certificate.css", MESSAGES):
         if path.exists():
             digest.update(path.read_bytes())
     return digest.digest()
@@ -717,7 +718,7 @@ def _pool_context():
     of the second a fresh interpreter (spawn) needs."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["credentials.certificate", "weasyprint"])
+        context.set_forkserver_preload(["credentials.certificates.render", "weasyprint"])
         return context
     return multiprocessing.get_context("spawn")
 

@@ -1,4 +1,5 @@
-"""From a stored credential to the certificate that shows it: gathers what `credentials.certificate` renders."""
+"""From a stored credential to the certificate that shows it: gathers what `credentials.certificates.render`
+renders."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from sqlalchemy.orm import Session
 from base.errors import UserError
 from base.i18n import messages
 from catalogue import catalogue_version, load_catalogue
-from credentials.certificate import LANGUAGE_MODES, PREVIEW_STATUS, CertificateCompetence, CertificateData, Image
+from credentials.certificates.render import (
+    LANGUAGE_MODES,
+    PREVIEW_STATUS,
+    CertificateCompetence,
+    CertificateData,
+    Image,
+)
 from credentials.common import RIGA, verify_page_url
 from credentials.holders import claims
 from credentials.store import CredentialRow, RecordRow, VolunteerRow
