@@ -15,9 +15,9 @@ from base.http import LanguageDep, SessionDep, run_cpu_bound
 from base.i18n import format_number
 from base.web import PRIVATE_PAGE, render_page, template_environment
 from catalogue import catalogue_version
-from credentials.api import pdf_response
 from credentials.certificates.service import credentials_of, volunteers_by_link
 from credentials.common import RIGA, verify_page_url
+from credentials.http import pdf_response
 from credentials.store import RecordRow
 from issuers.http import IssuerContextDep, WorkspaceDep
 from issuers.store import OrganisationRow

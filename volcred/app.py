@@ -146,7 +146,7 @@ def _routers():
     from credentials.missions.api import router as missions_router
     from credentials.missions.pages import router as missions_pages
     from credentials.pages import router as volunteer_pages
-    from credentials.records.api import router as drafts_router
+    from credentials.records.api import router as records_router
     from credentials.records.pages import router as drafts_pages
     from credentials.records.statement_pages import router as statements_pages
     from credentials.reports.api import router as reports_router
@@ -166,11 +166,11 @@ def _routers():
         catalogue_pages,
         issuers_router,
         issuers_pages,
+        records_router,  # ahead of credentials_router, so that /docs still lists the records before credentials
         credentials_router,
         batches_router,
         missions_router,
         missions_pages,
-        drafts_router,
         volunteer_pages,
         wallet_router,
         wallet_pages,

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from base.errors import UserError
 from base.http import LanguageDep, SessionDep
 from base.i18n import stored_in_language
-from credentials.api import caller_organisation
 from credentials.batches import service as batch_service
 from credentials.batches.spreadsheet import MAX_BYTES, CheckedUpload, template_csv, template_xlsx
 from credentials.batches.store import BatchRow
+from credentials.http import caller_organisation
 from issuers.http import IssuerContextDep, PrincipalDep
 
 router = APIRouter(tags=["batches"])

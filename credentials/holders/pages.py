@@ -16,11 +16,11 @@ from base.errors import UserError
 from base.http import LanguageDep, SessionDep
 from base.i18n import format_date, format_number
 from base.web import PRIVATE_PAGE, page, see_other, template_environment
-from credentials.api import pdf_response
 from credentials.certificates.render import LANGUAGE_MODES
 from credentials.holders import account
 from credentials.holders.service import held_credentials, holder_for_user, holder_of_user, pocket_by_token
 from credentials.holders.store import HolderRow
+from credentials.http import pdf_response
 from credentials.store import CredentialRow
 from issuers.http import IssuerContextDep, SignedIn, SignedInDep, clear_session_cookie
 

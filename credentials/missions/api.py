@@ -12,12 +12,13 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from base.http import LanguageDep, SessionDep
-from credentials.api import StrictInput, VolunteerBody, caller_organisation
 from credentials.batches.api import batch_view, read_upload_file, wake_runner
+from credentials.http import StrictInput, caller_organisation
 from credentials.missions import lifecycle
 from credentials.missions import service as missions
 from credentials.missions.missions import HoursInput, MissionInput, SessionInput
 from credentials.missions.store import MissionRow
+from credentials.records.api import VolunteerBody
 from credentials.records.records import format_hours
 from issuers.http import IssuerContextDep, PrincipalDep
 

@@ -17,7 +17,7 @@ from base.i18n import messages
 from base.web import PRIVATE_PAGE, render_page, template_environment
 from catalogue import load_catalogue
 from credentials import service as credentials_service
-from credentials.api import pdf_response
+from credentials.http import pdf_response
 from credentials.records import drafts
 from credentials.records.api import statement_view
 from credentials.records.records import CompetenceClaim

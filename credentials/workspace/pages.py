@@ -19,9 +19,9 @@ from base.http import LanguageDep, SessionDep
 from base.paging import page_number, pager
 from base.web import error_message, field_errors, page, see_other, template_environment
 from credentials import service, views
-from credentials.api import pdf_response
 from credentials.common import verify_page_url
 from credentials.holders import claims
+from credentials.http import pdf_response
 from credentials.records import service as records_service
 from credentials.records.records import RecordChanges
 from credentials.records.statement_pages import EDITABLE_FIELDS, FormDep, record_form_values
