@@ -49,10 +49,9 @@ from credentials.status_lists import (
 )
 from credentials.store import CredentialRow, RecordRow, VolunteerRow
 from issuers import service as issuers
-from issuers.audit_store import append_audit
 from issuers.auth import Principal, hash_token
 from issuers.service import IssuerContext
-from issuers.store import OrganisationRow
+from issuers.store import OrganisationRow, append_audit
 
 
 @dataclass

@@ -20,10 +20,9 @@ from credentials.service import (
     sign_document,
 )
 from issuers import service as issuers
-from issuers.audit_store import append_audit
 from issuers.auth import Principal
 from issuers.service import IssuerContext
-from issuers.store import OrganisationRow
+from issuers.store import OrganisationRow, append_audit
 
 
 def issue_document(

@@ -116,7 +116,7 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 @audit_app.command("verify")
 def verify_audit(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print the result as JSON.")):
     """Check the audit log's hash chain; names the first broken entry and exits 1 if there is one."""
-    from issuers.audit_store import verify_audit_log
+    from issuers.store import verify_audit_log
 
     runtime = ctx.obj
     with runtime.transaction() as session:

@@ -15,7 +15,6 @@ from base.errors import UserError
 from base.i18n import normalise_language
 from base.mail import forget_address, queue_email
 from issuers import verification_version  # noqa: F401  (registers the listener that keeps verifiers' caches honest)
-from issuers.audit_store import append_audit
 from issuers.auth import (
     ORGANISATION_TOKEN_PREFIX,
     SESSION_TOKEN_PREFIX,
@@ -48,6 +47,7 @@ from issuers.store import (
     SigningKeyRow,
     StewardRow,
     UserRow,
+    append_audit,
     new_id,
 )
 from issuers.throttle import Throttle

@@ -9,7 +9,6 @@ import credentials.missions.store  # noqa: F401
 import credentials.reports.summary  # noqa: F401
 import credentials.store  # noqa: F401
 import credentials.wallet.store  # noqa: F401
-import issuers.audit_store  # noqa: F401
 import issuers.platform_keys  # noqa: F401
 import issuers.store  # noqa: F401
 from base.db import Base

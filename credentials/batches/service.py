@@ -33,10 +33,9 @@ from credentials.batches.store import BatchItemRow, BatchRow
 from credentials.records import service as records_service
 from credentials.records.records import validate_record
 from credentials.store import CredentialRow, RecordRow, VolunteerRow
-from issuers.audit_store import append_audit
 from issuers.auth import Principal
 from issuers.service import IssuerContext
-from issuers.store import OrganisationRow
+from issuers.store import OrganisationRow, append_audit
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,7 @@ from credentials.holders.service import hold, holder_of_user
 from credentials.holders.store import HeldCredentialRow, HolderRow
 from credentials.store import CredentialRow, RecordRow, VolunteerRow
 from issuers import service as issuers
-from issuers.audit_store import append_audit
-from issuers.store import OrganisationRow, UserRow
+from issuers.store import OrganisationRow, UserRow, append_audit
 
 LINKEDIN_ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
 

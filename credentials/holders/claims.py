@@ -24,8 +24,8 @@ from base.errors import UserError
 from credentials.holders.service import hold
 from credentials.holders.store import HeldCredentialRow, HolderRow
 from credentials.store import CredentialRow
-from issuers.audit_store import append_audit
 from issuers.auth import Principal
+from issuers.store import append_audit
 from issuers.throttle import Throttle
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U

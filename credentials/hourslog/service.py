@@ -32,10 +32,9 @@ from credentials.records import drafts, lifecycle
 from credentials.records.records import CompetenceClaim, RecordInput, VolunteerInput, field_error, parse_date
 from credentials.service import latest_credential_of_record
 from credentials.store import CredentialRow, RecordRow
-from issuers.audit_store import append_audit
 from issuers.auth import Principal
 from issuers.service import IssuerContext
-from issuers.store import OrganisationRow, UserRow
+from issuers.store import OrganisationRow, UserRow, append_audit
 
 VERIFIED = "verified"
 ORGANISATION_MATCHES = 10

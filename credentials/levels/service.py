@@ -50,12 +50,11 @@ from credentials.proofs.statuslist import (
     status_list_credential,
 )
 from credentials.store import CredentialRow, RecordRow
-from issuers.audit_store import append_audit
 from issuers.auth import Principal
 from issuers.platform import platform_did, platform_profile
 from issuers.platform_keys import platform_signing_identity
 from issuers.service import IssuerContext
-from issuers.store import UserRow
+from issuers.store import UserRow, append_audit
 
 LANGUAGES = ("lv", "en", "ru", "uk")
 REQUIRED_LANGUAGES = ("lv", "en")

@@ -61,10 +61,9 @@ from credentials.records.records import (
 )
 from credentials.store import CredentialRow, InvitationRow, RecordRow, VolunteerRow
 from credentials.year_volunteers import year_figures
-from issuers.audit_store import append_audit
 from issuers.auth import Principal
 from issuers.service import IssuerContext
-from issuers.store import OrganisationRow
+from issuers.store import OrganisationRow, append_audit
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500

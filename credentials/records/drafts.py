@@ -32,11 +32,10 @@ from credentials.records.records import (
 )
 from credentials.records.service import CreatedRecord, apply_changes, new_record
 from credentials.store import InvitationRow, RecordRow
-from issuers.audit_store import append_audit
 from issuers.auth import Principal, hash_token
 from issuers.municipalities import find_municipality
 from issuers.service import IssuerContext
-from issuers.store import OrganisationRow
+from issuers.store import OrganisationRow, append_audit
 
 DEFAULT_VALID_DAYS = 30
 MAX_VALID_DAYS = 365

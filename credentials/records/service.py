@@ -30,10 +30,9 @@ from credentials.records.records import (
     validate_record,
 )
 from credentials.store import RecordRow, VolunteerRow
-from issuers.audit_store import append_audit
 from issuers.auth import Principal, hash_token
 from issuers.service import IssuerContext
-from issuers.store import OrganisationRow
+from issuers.store import OrganisationRow, append_audit
 
 
 def pseudonym_lookup(kek: bytes, organisation_id: str, pseudonym: str) -> str:

@@ -378,7 +378,7 @@ def _note(session: Session, flush_context: Any) -> None:  # noqa: ARG001 - the e
             session.info.setdefault(PENDING_ORGANISATIONS, set()).add(item.id)
 
 
-# Before the audit log's writer (issuers.audit_store), whose head lock must stay the last lock a transaction takes.
+# Before the audit log's writer (issuers.store), whose head lock must stay the last lock a transaction takes.
 # Records noted in a transaction that then rolls back stay noted: writing their slices again later reads what is
 # there, so it is only work, never a wrong figure.
 @event.listens_for(Session, "before_commit", insert=True)

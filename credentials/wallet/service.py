@@ -30,8 +30,8 @@ from credentials.wallet.offers import (
     offer_link,
 )
 from credentials.wallet.store import WalletOfferRow
-from issuers.audit_store import append_audit
 from issuers.auth import hash_token, new_token
+from issuers.store import append_audit
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,7 @@ def test_audit_log_records_actions_and_detects_tampering(client, make_org, sessi
     )
 
     # Re-hashing the edited entry does not help: the next entry still points at the original hash.
-    from issuers.audit_store import AuditEntryRow
+    from issuers.store import AuditEntryRow
 
     with session_factory() as session, session.begin():
         row = session.get(AuditEntryRow, setup + 4)
@@ -222,7 +222,7 @@ def test_concurrent_issuance_keeps_one_chain(client, make_org, session_factory):
     for thread in threads:
         thread.join()
     assert errors == []
-    from issuers.audit_store import verify_audit_log
+    from issuers.store import verify_audit_log
 
     with session_factory() as session:
         result = verify_audit_log(session)
@@ -230,7 +230,7 @@ def test_concurrent_issuance_keeps_one_chain(client, make_org, session_factory):
 
 
 def test_audit_entries_commit_and_roll_back_with_their_transaction(client, session_factory):
-    from issuers.audit_store import append_audit, verify_audit_log
+    from issuers.store import append_audit, verify_audit_log
 
     with session_factory() as session:
         with session.begin():

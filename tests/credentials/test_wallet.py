@@ -17,7 +17,7 @@ from credentials.document import CREDENTIAL_CONTEXTS
 from credentials.wallet import offers
 from credentials.wallet.service import create_offer
 from credentials.wallet.store import WalletOfferRow
-from issuers.audit_store import audit_entries
+from issuers.store import audit_entries
 from tests.credentials.helpers import issue, record_body
 from tests.pages import csrf_of, post_form
 

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import select
 
 from credentials.batches.store import BatchRow
-from issuers.audit_store import AuditEntryRow
+from issuers.store import AuditEntryRow
 from tests.credentials.batch_helpers import csv_bytes, good_row, wait_for
 from tests.credentials.workspace_helpers import check_form_refusals
 from tests.pages import submit

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from credentials.store import RecordRow
-from issuers.audit_store import AuditEntryRow
+from issuers.store import AuditEntryRow
 from tests.credentials.workspace_helpers import (
     check_form_refusals,
     mission_with_options,

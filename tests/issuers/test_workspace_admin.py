@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from base.db import transaction
 from issuers import service
-from issuers.audit_store import AuditEntryRow
-from issuers.store import OrganisationRow
+from issuers.store import AuditEntryRow, OrganisationRow
 from tests.authz import database_snapshot
 from tests.pages import csrf_of, sign_in, submit
 

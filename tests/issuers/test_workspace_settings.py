@@ -9,8 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from issuers.audit_store import AuditEntryRow
-from issuers.store import ApiTokenRow, MembershipRow, OrganisationRow, SigningKeyRow, UserRow
+from issuers.store import ApiTokenRow, AuditEntryRow, MembershipRow, OrganisationRow, SigningKeyRow, UserRow
 from tests.authz import database_snapshot
 from tests.issuers.test_organisations import png_bytes
 from tests.issuers.test_workspace_access import mailed_link

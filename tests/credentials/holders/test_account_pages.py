@@ -228,7 +228,7 @@ def test_removing_the_account_erases_personal_data_and_the_credentials_stay_veri
         assert verdict.status_code == 200 and "valid" in verdict.text.lower()
     assert client.get("/my", follow_redirects=False).status_code == 303  # signed out
     with session_factory() as session:
-        from issuers.audit_store import AuditEntryRow
+        from issuers.store import AuditEntryRow
 
         entry = session.scalars(select(AuditEntryRow).where(AuditEntryRow.action == "account.remove")).one()
         assert ANNA not in json.dumps(entry.details) and entry.subject_id == user_id

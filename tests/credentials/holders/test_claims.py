@@ -17,7 +17,7 @@ from credentials.holders import claims, service
 from credentials.holders.store import HeldCredentialRow, HolderRow
 from credentials.store import CredentialRow
 from issuers import service as issuers
-from issuers.audit_store import AuditEntryRow
+from issuers.store import AuditEntryRow
 from issuers.throttle import Throttle
 from tests.credentials.helpers import issue, record_body
 from tests.pages import csrf_of, sign_in, submit

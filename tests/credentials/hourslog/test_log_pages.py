@@ -20,8 +20,7 @@ from credentials.hourslog.store import LogSessionRow
 from credentials.records.statement_pages import record_form_values
 from credentials.store import CredentialRow, RecordRow, VolunteerRow
 from issuers import service as issuers
-from issuers.audit_store import AuditEntryRow
-from issuers.store import UserRow
+from issuers.store import AuditEntryRow, UserRow
 from tests.pages import csrf_of, sign_in, submit
 
 MISSION = "event-support"

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from base.mail import OutboxRow
 from catalogue import load_catalogue
 from credentials.store import InvitationRow
-from issuers.audit_store import AuditEntryRow
+from issuers.store import AuditEntryRow
 from tests.authz import database_snapshot
 from tests.credentials.missions.helpers import FESTIVAL_TYPE
 from tests.credentials.missions.test_missions_pages import _create

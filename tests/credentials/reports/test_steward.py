@@ -13,8 +13,7 @@ from sqlalchemy import select
 
 from base.db import transaction
 from issuers import service
-from issuers.audit_store import AuditEntryRow
-from issuers.store import StewardRow
+from issuers.store import AuditEntryRow, StewardRow
 from tests.pages import sign_in, submit
 
 
