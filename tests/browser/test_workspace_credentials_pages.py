@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from tests.browser.harness import click_and_wait, inspect, open_page, signed_in, submit, text_of, wait_until
 from tests.credentials.batch_helpers import csv_bytes, good_row
 from tests.credentials.helpers import record_body
-from tests.credentials.test_drafts import statement
+from tests.credentials.records.test_drafts import statement
 from tests.credentials.workspace_helpers import mission_with_options
 
 

@@ -17,7 +17,7 @@ from catalogue import load_catalogue
 from credentials.notices import queue_review_digests
 from tests.conftest import TEST_KEK, _operator
 from tests.credentials.helpers import issue, record_body
-from tests.credentials.test_drafts import invite, statement
+from tests.credentials.records.test_drafts import invite, statement
 
 TITLES = {
     "lv": ("Jūsu brīvprātīgā darba apliecinājums", "izsniedza jums apliecinājumu", "42 stundas"),

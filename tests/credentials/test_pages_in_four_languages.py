@@ -8,7 +8,7 @@ import re
 from urllib.parse import urlsplit
 
 from catalogue import load_catalogue
-from tests.credentials.test_drafts import invite, statement
+from tests.credentials.records.test_drafts import invite, statement
 
 
 def test_a_ukrainian_volunteer_drafts_a_statement_and_a_russian_one_reads_the_credentials(client, make_org):

@@ -9,7 +9,7 @@ import pytest
 
 from tests.credentials.batch_helpers import csv_bytes, good_row
 from tests.credentials.helpers import issue, record_body
-from tests.credentials.test_drafts_pages import labels_cover_inputs
+from tests.credentials.records.test_drafts_pages import labels_cover_inputs
 from tests.credentials.workspace_helpers import submitted_statement
 from tests.pages import submit
 

@@ -7,7 +7,7 @@ import re
 
 from catalogue import load_catalogue
 from tests.authz import database_snapshot
-from tests.credentials.test_drafts import invite, statement
+from tests.credentials.records.test_drafts import invite, statement
 from tests.pages import csrf_of
 
 

@@ -10,8 +10,8 @@ from credentials.certificates.render import extract_embedded_credential
 from credentials.levels.store import LevelSchemeRow
 from issuers import service as issuers
 from issuers.store import AuditEntryRow
+from tests.credentials.certificates.test_certificates_api import pdf_text
 from tests.credentials.levels.helpers import issue_held, make_scheme, two_domains, volunteer
-from tests.credentials.test_certificates_api import pdf_text
 from tests.pages import csrf_of, sign_in, submit
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.credentials.holders.test_claims import _pdf_text
-from tests.credentials.test_drafts import invite, mission  # noqa: F401  (the fixture)
+from tests.credentials.records.test_drafts import invite, mission  # noqa: F401  (the fixture)
 from tests.pages import post_form
 
 
