@@ -15,9 +15,9 @@ from base.http import LanguageDep, SessionDep, run_cpu_bound
 from base.i18n import format_number
 from base.web import PRIVATE_PAGE, render_page, template_environment
 from catalogue import catalogue_version
-from credentials.certificates.service import credentials_of, volunteers_by_link
 from credentials.common import RIGA, verify_page_url
 from credentials.http import pdf_response
+from credentials.service import credentials_of_link
 from credentials.store import RecordRow
 from issuers.http import IssuerContextDep, WorkspaceDep
 from issuers.store import OrganisationRow
@@ -28,9 +28,8 @@ _templates = template_environment([Path(__file__).parent / "templates"])
 
 @router.get("/me/{token}", response_class=HTMLResponse)
 def my_credentials(token: str, request: Request, lang: LanguageDep, session: SessionDep, ctx: IssuerContextDep):
-    volunteers = volunteers_by_link(session, token)
     items, total = [], Decimal(0)
-    for row in credentials_of(session, volunteers):
+    for row in credentials_of_link(session, token):
         record = session.get(RecordRow, row.record_id) if row.record_id else None
         organisation = session.get(OrganisationRow, row.organisation_id)
         if record is None:
@@ -65,7 +64,7 @@ def my_credentials(token: str, request: Request, lang: LanguageDep, session: Ses
 
 
 def own_credential(session: Session, token: str, credential_id: str):
-    for row in credentials_of(session, volunteers_by_link(session, token)):
+    for row in credentials_of_link(session, token):
         if row.id == credential_id:
             return row
     raise UserError("credential.not_found", kind="not_found")

@@ -570,3 +570,18 @@ def volunteer_of_link(session: Session, token: str) -> VolunteerReference | None
     """The volunteer row a personal link (`/me/{token}`) opens, if any."""
     row = session.scalar(select(VolunteerRow).where(VolunteerRow.access_token_hash == hash_token(token)))
     return VolunteerReference(row.id, row.organisation_id) if row is not None else None
+
+
+def credentials_of_link(session: Session, token: str) -> list[CredentialRow]:
+    """Every credential of the volunteer row a personal link opens, newest first; `volunteer.link_unknown` when the
+    link opens none."""
+    volunteer = volunteer_of_link(session, token)
+    if volunteer is None:
+        raise UserError("volunteer.link_unknown", kind="not_found")
+    return list(
+        session.scalars(
+            select(CredentialRow)
+            .where(CredentialRow.volunteer_id == volunteer.id)
+            .order_by(CredentialRow.issued_at.desc())
+        )
+    )

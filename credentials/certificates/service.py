@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from base.errors import UserError
@@ -22,7 +21,6 @@ from credentials.certificates.render import (
 from credentials.common import RIGA, verify_page_url
 from credentials.holders import claims
 from credentials.store import CredentialRow, RecordRow, VolunteerRow
-from issuers.auth import hash_token
 from issuers.municipalities import find_municipality
 from issuers.service import IssuerContext
 from issuers.store import OrganisationRow
@@ -121,23 +119,6 @@ def pseudonymous_reference(record: RecordRow) -> str:
     """A short reference the volunteer can match against their own identifier's hash; not personal data."""
     digest = (record.subject_hash or "").removeprefix("sha256$")
     return f"VK-{digest[:4].upper()}-{digest[4:8].upper()}"
-
-
-def volunteers_by_link(session: Session, token: str) -> list[VolunteerRow]:
-    """The volunteer rows a personal link opens (one per organisation that recorded the volunteer's work)."""
-    rows = list(session.scalars(select(VolunteerRow).where(VolunteerRow.access_token_hash == hash_token(token))))
-    if not rows:
-        raise UserError("volunteer.link_unknown", kind="not_found")
-    return rows
-
-
-def credentials_of(session: Session, volunteers: list[VolunteerRow]) -> list[CredentialRow]:
-    ids = [v.id for v in volunteers]
-    return list(
-        session.scalars(
-            select(CredentialRow).where(CredentialRow.volunteer_id.in_(ids)).order_by(CredentialRow.issued_at.desc())
-        )
-    )
 
 
 PREVIEW_MISSION_TYPE = "event-support"
