@@ -222,27 +222,23 @@ class CredentialRow(Base):
 # of these rows back as objects in its transaction, so the ORM's unit of work (about a third of the request's
 # database time) is not needed. The allocation bits are read and written as values.
 
+_LISTS = StatusListRow.__table__.c  # the table's columns: selecting the mapped attributes would go through the ORM
 _STATUS_LIST_PLACES = select(
-    StatusListRow.id,
-    StatusListRow.purpose,
-    StatusListRow.number,
-    StatusListRow.size,
-    StatusListRow.allocated,
-    StatusListRow.allocated_count,
+    _LISTS.id, _LISTS.purpose, _LISTS.number, _LISTS.size, _LISTS.allocated, _LISTS.allocated_count
 )
 _CURRENT_STATUS_LISTS = (
     _STATUS_LIST_PLACES.where(
-        StatusListRow.organisation_id == bindparam("organisation_id"),
-        StatusListRow.purpose.in_(bindparam("purposes", expanding=True)),
-        StatusListRow.is_full.is_(False),
+        _LISTS.organisation_id == bindparam("organisation_id"),
+        _LISTS.purpose.in_(bindparam("purposes", expanding=True)),
+        _LISTS.is_full.is_(False),
     )
-    .order_by(StatusListRow.purpose, StatusListRow.number)
+    .order_by(_LISTS.purpose, _LISTS.number)
     .with_for_update()
 )
-_STATUS_LIST_BY_ID = _STATUS_LIST_PLACES.where(StatusListRow.id == bindparam("list_id")).with_for_update()
+_STATUS_LIST_BY_ID = _STATUS_LIST_PLACES.where(_LISTS.id == bindparam("list_id")).with_for_update()
 _SAVE_ALLOCATION = (
     update(StatusListRow.__table__)
-    .where(StatusListRow.__table__.c.id == bindparam("list_id"))
+    .where(_LISTS.id == bindparam("list_id"))
     .values(allocated=bindparam("allocation"), allocated_count=bindparam("taken"), is_full=bindparam("full"))
 )
 _INSERT_CREDENTIAL = insert(CredentialRow.__table__)
