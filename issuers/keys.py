@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -38,6 +39,10 @@ def encrypt_private_key(private: Ed25519PrivateKey, kek: bytes, key_id: str) -> 
     return nonce + AESGCM(kek).encrypt(nonce, raw, key_id.encode())
 
 
+# Kept by what was decrypted, never by organisation: a rotated key is another row with another blob, and a retired
+# or compromised one is no longer what the active-key query returns, so a kept key signs only while its row is the
+# active one. Every issuance opens the same key (some 50 µs each time); failures raise and are not kept.
+@lru_cache(maxsize=256)
 def decrypt_private_key(blob: bytes, kek: bytes, key_id: str) -> Ed25519PrivateKey:
     try:
         raw = AESGCM(kek).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], key_id.encode())
