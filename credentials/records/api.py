@@ -1,6 +1,6 @@
 """HTTP adapter of records: organisers record volunteer work, list, approve, return, revise and issue records; and
 of volunteer-drafted statements: organisers create invitations; the volunteer, holding only the invitation link's
-token, reads, drafts and submits their statement (JSON; the pages in drafts_pages.py do the same in HTML)."""
+token, reads, drafts and submits their statement (JSON; the pages in pages.py do the same in HTML)."""
 
 from __future__ import annotations
 
