@@ -33,7 +33,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class CsrfMiddleware:
-    """Gives a browser without one its `vc_csrf` cookie, on whatever response it gets first."""
+    """Gives a browser without one its `vc_csrf` cookie, on the first page (HTML) it gets: forms come only in pages,
+    and the API's clients (bearer tokens, no cookies) get none."""
 
     def __init__(self, app: ASGIApp, secure: bool = False) -> None:
         self.app = app
@@ -43,20 +44,22 @@ class CsrfMiddleware:
         if scope["type"] != "http" or _cookie_in(scope):
             await self.app(scope, receive, send)
             return
-        value = secrets.token_urlsafe(32)
+        value = secrets.token_urlsafe(32)  # a page's forms are signed for it (csrf_token) before it is sent
         scope.setdefault("state", {})["csrf_cookie"] = value
-        cookie = SimpleCookie()
-        cookie[COOKIE] = value
-        cookie[COOKIE].update({"path": "/", "httponly": True, "samesite": "Lax", "secure": self.secure})
-        header = cookie[COOKIE].OutputString().encode("latin-1")
 
         async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"set-cookie", header)]
+            if message["type"] == "http.response.start" and _is_page(message):
+                cookie = SimpleCookie()
+                cookie[COOKIE] = value
+                cookie[COOKIE].update({"path": "/", "httponly": True, "samesite": "Lax", "secure": self.secure})
+                message["headers"] = [*message["headers"], (b"set-cookie", cookie[COOKIE].OutputString().encode())]
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+
+def _is_page(start: Message) -> bool:
+    return any(name == b"content-type" and value.startswith(b"text/html") for name, value in start.get("headers", ()))
 
 
 def _cookie_in(scope: Scope) -> str | None:

@@ -55,3 +55,17 @@ def test_a_volunteers_statement_is_not_saved_from_a_forged_form(client, make_org
     assert forged.status_code == 403
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(RecordRow)) == 0
+
+
+def test_a_browser_gets_its_csrf_cookie_with_a_page_and_an_api_client_gets_none(client, make_org):
+    """The API authenticates by bearer token alone: a cookie in its answers would only be sent back for nothing."""
+    org = make_org("csrf-cookie")
+    api = client.post("/records", json=record_body(), headers=org.headers())
+    assert api.status_code == 201 and "set-cookie" not in api.headers
+    assert "set-cookie" not in client.get("/health").headers
+    page = client.get("/verify")
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["set-cookie"].startswith("vc_csrf=") and "HttpOnly" in page.headers["set-cookie"]
+    # The page's form is signed for the cookie it came with: posting it back works.
+    genuine = client.post("/verify", data={"credential": "{}", "csrf_token": csrf_of(page.text)})
+    assert genuine.status_code != 403
