@@ -37,6 +37,7 @@ def test_issue_bench_issues_over_http_and_compares_with_javascript_signing():
     result = issue.measure_database(None, count=3, rounds=1)
     assert result["http_issue_per_s"] > 0 and result["js_sign_per_s"] > 0 and result["server_cpu_ms"] > 0
     assert math.isfinite(result["ratio_wall"]) and math.isfinite(result["ratio_cpu"])
+    assert result["floor_issue_per_s"] > 0 and math.isfinite(result["floor_ratio_wall"])
 
 
 def test_pages_bench_times_every_page_served_for_a_generated_organisation():
