@@ -23,7 +23,7 @@ from bench.common import BENCH_KEK, REPO, bench_organisation, bench_runtime, cor
 BASE_URL = "https://apliecinajumi.example.lv"  # what the credentials carry; the server answers on loopback
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -32,7 +32,7 @@ def _free_port() -> int:
 def start_server(
     directory: Path, database_url: str | None, workers: int, extra_env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "VOLCRED_DATA_DIR": str(directory),
@@ -54,17 +54,23 @@ def start_server(
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
+    wait_until_serving(process, url + "/health", "the server")
+    return process, url
+
+
+def wait_until_serving(process: subprocess.Popen, probe: str, name: str) -> None:
+    """Waits (up to 30 s) until `probe` answers 200; `process` (its stderr piped) exiting first is an error."""
     for _ in range(300):
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited: {process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"{name} exited: {process.stderr.read().decode()[-2000:]}")
         try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                return process, url
+            if httpx.get(probe, timeout=1).status_code == 200:
+                return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
     process.terminate()
-    raise RuntimeError("the server did not start in 30 s")
+    raise RuntimeError(f"{name} did not start in 30 s")
 
 
 def load(

@@ -24,7 +24,6 @@ import sys
 import time
 from urllib.parse import urlsplit
 
-import httpx
 from cryptography.hazmat.primitives import serialization
 
 from bench.common import REPO, bench_organisation, bench_runtime, issue_records, section
@@ -63,9 +62,9 @@ def _post_all(url: str, token: str, documents: list[dict]) -> tuple[float, float
 
 def _start_floor(database_url: str, token: str, identity) -> tuple[subprocess.Popen, str]:
     """`bench/issue_floor.py` under uvicorn on a free port, on `database_url`, signing with `identity`'s key."""
-    from bench.http import _free_port
+    from bench.http import free_port, wait_until_serving
 
-    port = _free_port()
+    port = free_port()
     key = identity.private_key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
@@ -81,17 +80,8 @@ def _start_floor(database_url: str, token: str, identity) -> tuple[subprocess.Po
         [*command, "--log-level", "warning", "--no-access-log"], cwd=REPO, env=env, stderr=subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        if process.poll() is not None:
-            raise RuntimeError(f"the floor app exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(url + "/openapi.json", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    process.terminate()
-    raise RuntimeError("the floor app did not start in 30 s")
+    wait_until_serving(process, url + "/openapi.json", "the floor app")
+    return process, url
 
 
 def measure_database(database_url: str | None, count: int, rounds: int) -> dict:
