@@ -26,6 +26,31 @@ from volcred.public_limits import PublicLimitsMiddleware, throttle_rates
 from volcred.request_guard import RequestGuardMiddleware
 from volcred.settings import Settings, get_settings
 
+# The order /docs lists the API in: the catalogue, who issues, what they issue, and who reads it.
+API_TAGS = (
+    "service",
+    "catalogue",
+    "organisations",
+    "platform",
+    "keys",
+    "tokens",
+    "members",
+    "auth",
+    "registry",
+    "records",
+    "statements",
+    "credentials",
+    "status lists",
+    "VC-API",
+    "batches",
+    "missions",
+    "wallets",
+    "reports",
+    "levels",
+    "exports",
+    "verification",
+)
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
@@ -36,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Verifiable credentials for volunteer work. Brīvprātīgā darba apliecinājumi, ko var pārbaudīt.",
         docs_url=None,  # served below from the installed Swagger UI package, never from a CDN
         redoc_url=None,
+        openapi_tags=[{"name": name} for name in API_TAGS],
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.effective_database_url)
@@ -133,7 +159,10 @@ async def _lifespan(app: FastAPI):
 
 
 def _routers():
-    """Every package's API router, in dependency order."""
+    """Every package's routers. FastAPI tries a request's path against the routes one by one, a few microseconds
+    each, so the routers most requested come first: a request for the last of some 240 routes spent about 0.6 ms of
+    CPU finding it. No two routers answer the same method and path (tests/volcred/test_routes.py), so their order
+    changes nothing else; /docs lists the tags in `API_TAGS` order whatever it is."""
     from catalogue.pages import router as catalogue_pages
     from credentials.api import router as credentials_router
     from credentials.batches.api import router as batches_router
@@ -162,12 +191,15 @@ def _routers():
     from verify.pages import router as verify_pages
 
     return [
+        # The most frequent first: verifiers' API, credentials (VC-API, status lists), the verification page.
+        verify_router,
+        credentials_router,
+        verify_pages,
         catalogue_router,
         catalogue_pages,
         issuers_router,
         issuers_pages,
-        records_router,  # ahead of credentials_router, so that /docs still lists the records before credentials
-        credentials_router,
+        records_router,
         batches_router,
         missions_router,
         missions_pages,
@@ -185,8 +217,6 @@ def _routers():
         reports_pages,
         levels_router,
         levels_pages,
-        verify_router,
         export_router,
-        verify_pages,
         bulk_router,
     ]
