@@ -145,7 +145,7 @@ def generate(organisations: int, records: int, hours: int, seed: int = 2026) -> 
                     "number": 1,
                     "size": 131_072,
                     "bits": b"",
-                    "allocated": b"",
+                    "order_key": bytes(16),
                 }
             )
         orgs.append((org_id, home, key_id, revocation_id, suspension_id))

@@ -22,8 +22,9 @@ from credentials.proofs.statuslist import (
     PURPOSES,
     empty_bits,
     get_bit,
-    random_free_index,
+    new_order_key,
     set_bit,
+    shuffled_index,
     signed_by_untrusted_key,
     status_list_credential,
 )
@@ -35,19 +36,19 @@ from issuers.store import OrganisationRow
 
 @dataclass
 class StatusListPlaces:
-    """A status list as allocation sees it: which of its indices are taken, as this transaction leaves them."""
+    """A status list as allocation sees it: how many of its indices are given, as this transaction leaves them."""
 
     id: str
     purpose: str
     number: int
     size: int
-    allocated: bytes
+    order_key: bytes
     allocated_count: int
     is_full: bool = False
 
     @classmethod
     def of(cls, row: Row[Any]) -> StatusListPlaces:
-        return cls(row.id, row.purpose, row.number, row.size, row.allocated, row.allocated_count)
+        return cls(row.id, row.purpose, row.number, row.size, row.order_key, row.allocated_count)
 
 
 def allocate_status_index(session: Session, org: OrganisationRow, purpose: str) -> tuple[StatusListPlaces, int]:
@@ -64,8 +65,8 @@ def allocate_status_indices(
     unsaved: list[StatusListPlaces] | None = None,
 ) -> list[tuple[StatusListPlaces, int]]:
     """`count` random, never reused indices in the organisation's current lists for `purpose` (new lists as they
-    fill). Each list touched is read and written once however many indices it gives out (16 KiB of allocation bits:
-    on PostgreSQL a rewrite per index was most of the cost of bulk issuance).
+    fill): the list's next places in its secret order (`shuffled_index`). Each list touched is read and written once
+    however many indices it gives out.
 
     The list row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers) so concurrent issuance
     never hands out the same index twice. `current`: the purpose's current list, already read so and locked by the
@@ -83,17 +84,11 @@ def allocate_status_indices(
             if current is None:
                 failures += 1
                 continue  # another transaction created it first: read it again
-        allocated = bytearray(current.allocated)
-        given = 0
-        while len(taken) < count:
-            index = random_free_index(allocated)
-            if index is None:
-                break
-            set_bit(allocated, index, True)
-            taken.append((current, index))
-            given += 1
-        current.allocated, current.allocated_count = bytes(allocated), current.allocated_count + given
-        current.is_full = current.allocated_count >= current.size or len(taken) < count
+        first = current.allocated_count
+        given = min(count - len(taken), current.size - first)
+        taken += [(current, shuffled_index(current.order_key, first + n, current.size)) for n in range(given)]
+        current.allocated_count = first + given
+        current.is_full = current.allocated_count >= current.size
         if unsaved is None or len(taken) < count:  # the next list is read with this one written
             save_allocations(session, [current])
         else:
@@ -105,7 +100,7 @@ def allocate_status_indices(
 
 
 def save_allocations(session: Session, lists: list[StatusListPlaces]) -> None:
-    """Writes the lists' allocation bits as allocation left them, in one statement."""
+    """Writes the lists' allocation as it was left, in one statement."""
     if not lists:
         return
     store.save_allocations(
@@ -113,7 +108,6 @@ def save_allocations(session: Session, lists: list[StatusListPlaces]) -> None:
         [
             {
                 "list_id": places.id,
-                "allocation": places.allocated,
                 "taken": places.allocated_count,
                 "full": places.is_full,
             }
@@ -146,7 +140,7 @@ def _new_status_list(session: Session, org: OrganisationRow, purpose: str) -> St
         number=number,
         size=MIN_LIST_SIZE,
         bits=bytes(empty_bits()),
-        allocated=bytes(empty_bits()),
+        order_key=new_order_key(),
         allocated_count=0,
         is_full=False,
         version=1,

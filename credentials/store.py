@@ -157,9 +157,10 @@ class StatusListRow(Base):
     purpose: Mapped[str] = mapped_column(String(20))
     number: Mapped[int] = mapped_column(Integer)
     size: Mapped[int] = mapped_column(Integer)
-    # 16 KiB each, so loaded only where used (reading a list's signed form or allocating needs one or neither)
+    # 16 KiB, so loaded only where used (reading a list's signed form needs it, allocating does not)
     bits: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # the published status bits
-    allocated: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # which indices are taken
+    # The n-th credential of the list gets index shuffled_index(order_key, n, size); n counts on in allocated_count.
+    order_key: Mapped[bytes] = mapped_column(LargeBinary(16))
     allocated_count: Mapped[int] = mapped_column(Integer, default=0)
     is_full: Mapped[bool] = mapped_column(default=False)
     # Bumped on every bit change; the signed credential is re-signed lazily when it lags behind.
@@ -220,11 +221,11 @@ class CredentialRow(Base):
 # --- the issuing path's statements ----------------------------------------------------------------------------------
 # Core statements, built once: issuing writes a credential and advances two status lists' allocation, and reads none
 # of these rows back as objects in its transaction, so the ORM's unit of work (about a third of the request's
-# database time) is not needed. The allocation bits are read and written as values.
+# database time) is not needed.
 
 _LISTS = StatusListRow.__table__.c  # the table's columns: selecting the mapped attributes would go through the ORM
 _STATUS_LIST_PLACES = select(
-    _LISTS.id, _LISTS.purpose, _LISTS.number, _LISTS.size, _LISTS.allocated, _LISTS.allocated_count
+    _LISTS.id, _LISTS.purpose, _LISTS.number, _LISTS.size, _LISTS.order_key, _LISTS.allocated_count
 )
 _CURRENT_STATUS_LISTS = (
     _STATUS_LIST_PLACES.where(
@@ -239,14 +240,14 @@ _STATUS_LIST_BY_ID = _STATUS_LIST_PLACES.where(_LISTS.id == bindparam("list_id")
 _SAVE_ALLOCATION = (
     update(StatusListRow.__table__)
     .where(_LISTS.id == bindparam("list_id"))
-    .values(allocated=bindparam("allocation"), allocated_count=bindparam("taken"), is_full=bindparam("full"))
+    .values(allocated_count=bindparam("taken"), is_full=bindparam("full"))
 )
 _INSERT_CREDENTIAL = insert(CredentialRow.__table__)
 
 
 def lock_current_status_lists(session: Session, organisation_id: str, purposes: Sequence[str]) -> Sequence[Row[Any]]:
     """The organisation's lists not yet full for these purposes (by purpose, then number), locked for allocation:
-    rows of id, purpose, number, size, allocated and allocated_count."""
+    rows of id, purpose, number, size, order_key and allocated_count."""
     return session.execute(_CURRENT_STATUS_LISTS, {"organisation_id": organisation_id, "purposes": purposes}).all()
 
 
@@ -256,8 +257,7 @@ def lock_status_list(session: Session, list_id: str) -> Row[Any]:
 
 
 def save_allocations(session: Session, changes: Sequence[dict[str, Any]]) -> None:
-    """Writes lists' allocation bits: each change has list_id, allocation (the bits), taken (their count) and
-    full (is_full)."""
+    """Writes lists' allocation: each change has list_id, taken (allocated_count) and full (is_full)."""
     session.execute(_SAVE_ALLOCATION, list(changes))
 
 

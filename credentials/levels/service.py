@@ -45,8 +45,9 @@ from credentials.proofs.statuslist import (
     MIN_LIST_SIZE,
     StatusEntry,
     empty_bits,
-    random_free_index,
+    new_order_key,
     set_bit,
+    shuffled_index,
     status_list_credential,
 )
 from credentials.store import CredentialRow, RecordRow
@@ -531,17 +532,13 @@ def _allocate_suspension_index(session: Session) -> tuple[PlatformStatusListRow,
             .where(PlatformStatusListRow.purpose == SUSPENSION)
             .order_by(PlatformStatusListRow.number.desc())
             .limit(1)
-            .options(undefer(PlatformStatusListRow.allocated))
             .with_for_update()
         )
-        if current is not None:
-            allocated = bytearray(current.allocated)
-            index = random_free_index(bytes(allocated))
-            if index is not None:
-                set_bit(allocated, index, True)
-                current.allocated, current.allocated_count = bytes(allocated), current.allocated_count + 1
-                session.flush()
-                return current, index
+        if current is not None and current.allocated_count < current.size:
+            index = shuffled_index(current.order_key, current.allocated_count, current.size)
+            current.allocated_count += 1
+            session.flush()
+            return current, index
         number = (current.number + 1) if current is not None else 1
         try:
             with session.begin_nested():
@@ -551,7 +548,7 @@ def _allocate_suspension_index(session: Session) -> tuple[PlatformStatusListRow,
                         number=number,
                         size=MIN_LIST_SIZE,
                         bits=bytes(empty_bits()),
-                        allocated=bytes(empty_bits()),
+                        order_key=new_order_key(),
                         allocated_count=0,
                         version=1,
                         signed_version=0,

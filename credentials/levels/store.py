@@ -47,7 +47,7 @@ class PlatformStatusListRow(Base):
     number: Mapped[int] = mapped_column(Integer)
     size: Mapped[int] = mapped_column(Integer)
     bits: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    allocated: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    order_key: Mapped[bytes] = mapped_column(LargeBinary(16))  # the order indices are given in (shuffled_index)
     allocated_count: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped on every bit change; the signed credential is signed again when it lags behind (when next served).
     version: Mapped[int] = mapped_column(Integer, default=1)

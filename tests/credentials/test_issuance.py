@@ -283,7 +283,7 @@ def test_a_new_status_list_begins_when_one_fills(make_org, session_factory):
     from sqlalchemy import select
 
     from base.db import transaction
-    from credentials.proofs.statuslist import MIN_LIST_SIZE, get_bit
+    from credentials.proofs.statuslist import MIN_LIST_SIZE, shuffled_index
     from credentials.status_lists import allocate_status_index, save_allocations
     from credentials.store import StatusListRow
     from issuers.store import OrganisationRow
@@ -291,20 +291,21 @@ def test_a_new_status_list_begins_when_one_fills(make_org, session_factory):
     org = make_org("filling")
     with transaction(session_factory) as session:
         first, _ = allocate_status_index(session, session.get(OrganisationRow, org.org_id), "suspension")
-        # Every index but one taken: the next allocation must find exactly that one.
-        allocated = bytearray(b"\xff" * (MIN_LIST_SIZE // 8))
-        allocated[1000] = 0b11101111
-        first.allocated, first.allocated_count = bytes(allocated), MIN_LIST_SIZE - 1
+        # Every place but the last given: the next allocation must get the last one in the list's order.
+        first.allocated_count = MIN_LIST_SIZE - 1
         save_allocations(session, [first])
+    last = shuffled_index(first.order_key, MIN_LIST_SIZE - 1, MIN_LIST_SIZE)
     with transaction(session_factory) as session:
         row, index = allocate_status_index(session, session.get(OrganisationRow, org.org_id), "suspension")
-        assert (row.number, index) == (1, 8003) and row.is_full
+        assert (row.number, index, row.is_full) == (1, last, True)
     with transaction(session_factory) as session:
         row, index = allocate_status_index(session, session.get(OrganisationRow, org.org_id), "suspension")
-        assert row.number == 2 and row.size >= MIN_LIST_SIZE and get_bit(row.allocated, index)
+        assert (row.number, row.allocated_count) == (2, 1) and row.size >= MIN_LIST_SIZE
+        assert row.order_key != first.order_key and index == shuffled_index(row.order_key, 0, row.size)
     with session_factory() as session:
         lists = session.scalars(select(StatusListRow).where(StatusListRow.purpose == "suspension")).all()
         assert sorted(item.number for item in lists) == [1, 2]
+        assert [item.is_full for item in sorted(lists, key=lambda item: item.number)] == [True, False]
 
 
 def test_many_records_issue_together_with_distinct_status_places(client, make_org, mission, session_factory, settings):

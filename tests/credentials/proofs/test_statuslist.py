@@ -7,13 +7,15 @@ import json
 import pytest
 
 from credentials.proofs.statuslist import (
+    MIN_LIST_SIZE,
     StatusListError,
     decode_list,
     empty_bits,
     encode_list,
     get_bit,
-    random_free_index,
+    new_order_key,
     set_bit,
+    shuffled_index,
     status_list_credential,
 )
 from tests.conftest import REFERENCE
@@ -53,12 +55,31 @@ def test_clearing_a_bit_and_bounds():
         decode_list("zNotBase64url")
 
 
-def test_random_free_index_finds_the_last_free_slot_and_reports_full():
-    allocated = bytearray(b"\xff" * 4)
-    set_bit(allocated, 17, False)
-    assert random_free_index(allocated) == 17
-    set_bit(allocated, 17, True)
-    assert random_free_index(allocated) is None
+def test_a_lists_order_gives_every_index_once_and_differs_by_key():
+    for size in (8, 1_000, 4_096):
+        key = bytes(range(16))
+        order = [shuffled_index(key, position, size) for position in range(size)]
+        assert sorted(order) == list(range(size))  # every place, none twice
+    first, second = bytes(range(16)), bytes(range(1, 17))
+    ahead = [shuffled_index(first, position, MIN_LIST_SIZE) for position in range(100)]
+    assert ahead != [shuffled_index(second, position, MIN_LIST_SIZE) for position in range(100)]
+    assert ahead == [shuffled_index(first, position, MIN_LIST_SIZE) for position in range(100)]  # kept by its key
+    with pytest.raises(StatusListError):
+        shuffled_index(first, MIN_LIST_SIZE, MIN_LIST_SIZE)
+
+
+def test_a_lists_order_says_nothing_about_when_a_credential_was_issued():
+    """Consecutive credentials land all over the list: in each eighth of it about as many of the first 4,000, and
+    neighbours in time are not neighbours in the list."""
+    key = bytes(range(16))  # fixed, so the figures below are the same on every run
+    indices = [shuffled_index(key, position, MIN_LIST_SIZE) for position in range(4_000)]
+    eighths = [0] * 8
+    for index in indices:
+        eighths[index * 8 // MIN_LIST_SIZE] += 1
+    assert all(400 < count < 600 for count in eighths), eighths
+    assert sum(abs(a - b) < 1_000 for a, b in zip(indices, indices[1:])) < 100
+    assert indices != sorted(indices)
+    assert len(new_order_key()) == 16 and new_order_key() != new_order_key()  # each list its own secret order
 
 
 def test_status_list_credential_shape():
