@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from base.errors import UserError
-from base.http import LanguageDep, SessionDep, run_cpu_bound
+from base.http import LanguageDep, SessionDep, read_transaction, run_cpu_bound
 from base.i18n import format_number
 from base.web import PRIVATE_PAGE, render_page, template_environment
 from catalogue import catalogue_version
@@ -104,11 +104,7 @@ async def certificate_preview(
     language: Annotated[str, Query(pattern="^(lv|en|ru|uk|bilingual)$")] = "lv",
 ):
     """The organisation's name, logo, signature and signatory on a sample certificate, marked as a sample."""
-    from credentials.certificates.render import render_certificate
-    from credentials.certificates.service import preview_certificate_data
-
-    data = preview_certificate_data(ws.org, request.app.state.settings.public_base_url, language)
-    pdf = await run_cpu_bound(request, render_certificate, data)
+    pdf = await run_cpu_bound(request, _render_preview, request, ws.org.id, language)
     return Response(
         pdf,
         media_type="application/pdf",
@@ -117,3 +113,14 @@ async def certificate_preview(
             "Cache-Control": "private, no-store",
         },
     )
+
+
+def _render_preview(request: Request, organisation_id: str, language: str) -> bytes:
+    from credentials.certificates.render import render_certificate
+    from credentials.certificates.service import preview_certificate_data
+
+    # Read here, in this thread's transaction: the workspace's organisation comes without its images.
+    with read_transaction(request) as session:
+        org = session.get(OrganisationRow, organisation_id)
+        data = preview_certificate_data(org, request.app.state.settings.public_base_url, language)
+    return render_certificate(data)

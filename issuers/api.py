@@ -122,10 +122,10 @@ def organisation_view(session: Session, org: OrganisationRow, ctx: IssuerContext
         "website": org.website,
         "status": org.status,
         "issuer_did_method": org.issuer_did_method,
-        "has_logo": org.logo is not None,
+        "has_logo": org.logo_media_type is not None,  # set and cleared with the image, which stays unread
         "signatory_name": org.signatory_name,
         "signatory_position": org.signatory_position,
-        "has_signature_image": org.signature_image is not None,
+        "has_signature_image": org.signature_media_type is not None,
         "verified_since": org.verified_at.isoformat() if org.verified_at else None,
     }
     if private:

@@ -43,11 +43,12 @@ class OrganisationRow(Base):
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     website: Mapped[str | None] = mapped_column(String(300))
     address: Mapped[str | None] = mapped_column(String(300))
-    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Up to 512 KiB each: loaded where used (certificates, the image's own URL), not with every request's organisation.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     logo_media_type: Mapped[str | None] = mapped_column(String(40))
     signatory_name: Mapped[str | None] = mapped_column(String(200))
     signatory_position: Mapped[str | None] = mapped_column(String(200))
-    signature_image: Mapped[bytes | None] = mapped_column(LargeBinary)
+    signature_image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     signature_media_type: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     # "web" issues under did:web (resolved from our registry), "key" under the active key's did:key.

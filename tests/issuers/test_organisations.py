@@ -119,6 +119,33 @@ def test_png_logo_is_stored_and_served(client, make_org):
     assert served.headers["content-type"] == "image/png" and served.content == png_bytes()
 
 
+def test_api_requests_leave_the_organisations_images_unread(client, make_org, app):
+    """Logo and signature image (up to 512 KiB each) are read where they are shown, not by every request that
+    authenticates as the organisation; the organisation's view still says whether it has them."""
+    from sqlalchemy import event
+
+    from tests.credentials.helpers import record_body
+
+    org = make_org("images-unread")
+    for which in ("logo", "signature"):
+        uploaded = client.put(
+            f"/organisations/{org.slug}/{which}",
+            files={"file": (f"{which}.png", png_bytes((400, 200)), "image/png")},
+            headers=org.headers("admin"),
+        )
+        assert uploaded.status_code == 200, uploaded.text
+    statements: list[str] = []
+    event.listen(app.state.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert client.post("/records", json=record_body(), headers=org.headers()).status_code == 201
+    view = client.get(f"/organisations/{org.slug}", headers=org.headers()).json()
+    assert view["has_logo"] and view["has_signature_image"]
+    read = " ".join(statements)
+    assert "organisations.logo," not in read and "organisations.signature_image" not in read
+    statements.clear()
+    assert client.get(f"/organisations/{org.slug}/logo").content.startswith(b"\x89PNG")  # where it is shown
+    assert "organisations.logo" in " ".join(statements)
+
+
 def test_oversized_logo_is_refused(client, make_org):
     org = make_org("big-logo")
     huge = b"\x89PNG\r\n\x1a\n" + b"0" * (600 * 1024)

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from issuers.store import ApiTokenRow, AuditEntryRow, MembershipRow, OrganisationRow, SigningKeyRow, UserRow
 from tests.authz import database_snapshot
@@ -20,8 +21,12 @@ SETTINGS = f"{HOME}/settings"
 
 
 def org_row(session_factory) -> OrganisationRow:
-    with session_factory() as session:
-        return session.scalar(select(OrganisationRow).where(OrganisationRow.slug == "ws-org"))
+    with session_factory() as session:  # images too: the row is read after its session has closed
+        return session.scalar(
+            select(OrganisationRow)
+            .where(OrganisationRow.slug == "ws-org")
+            .options(undefer(OrganisationRow.logo), undefer(OrganisationRow.signature_image))
+        )
 
 
 def audit_actions(session_factory) -> list[str]:
