@@ -308,6 +308,30 @@ def test_a_new_status_list_begins_when_one_fills(make_org, session_factory):
         assert [item.is_full for item in sorted(lists, key=lambda item: item.number)] == [True, False]
 
 
+def test_a_batch_that_outgrows_a_list_continues_in_the_next(make_org, session_factory):
+    """A batch's places run to the end of the list's order, and the rest come from a new list, in one go."""
+    from base.db import transaction
+    from credentials.proofs.statuslist import MIN_LIST_SIZE, shuffled_index
+    from credentials.status_lists import allocate_status_index, allocate_status_indices, save_allocations
+    from issuers.store import OrganisationRow
+
+    org = make_org("outgrowing")
+    with transaction(session_factory) as session:
+        first, _ = allocate_status_index(session, session.get(OrganisationRow, org.org_id), "revocation")
+        first.allocated_count = MIN_LIST_SIZE - 3
+        save_allocations(session, [first])
+    with transaction(session_factory) as session:
+        places = allocate_status_indices(session, session.get(OrganisationRow, org.org_id), "revocation", 5)
+    assert [places_list.number for places_list, _ in places] == [1, 1, 1, 2, 2]
+    ends = [
+        shuffled_index(first.order_key, position, MIN_LIST_SIZE) for position in range(MIN_LIST_SIZE - 3, MIN_LIST_SIZE)
+    ]
+    assert [index for _, index in places[:3]] == ends
+    second = places[3][0]
+    assert [index for _, index in places[3:]] == [shuffled_index(second.order_key, n, second.size) for n in (0, 1)]
+    assert places[0][0].is_full and (second.allocated_count, second.is_full) == (2, False)
+
+
 def test_many_records_issue_together_with_distinct_status_places(client, make_org, mission, session_factory, settings):
     from base.db import transaction
     from base.errors import UserError
