@@ -279,21 +279,32 @@ def test_concurrent_allocation_never_repeats_an_index(make_org, session_factory)
     assert len(results) == 1000 and len(set(results)) == 1000
 
 
+def _list_with_places_left(session_factory, organisation_id: str, purpose: str, left: int):
+    """The organisation's first list for `purpose`, with all but `left` of its places given."""
+    from base.db import transaction
+    from credentials.proofs.statuslist import MIN_LIST_SIZE
+    from credentials.status_lists import allocate_status_index, save_allocations
+    from issuers.store import OrganisationRow
+
+    with transaction(session_factory) as session:
+        first, _ = allocate_status_index(session, session.get(OrganisationRow, organisation_id), purpose)
+        first.allocated_count = MIN_LIST_SIZE - left
+        save_allocations(session, [first])
+    return first
+
+
 def test_a_new_status_list_begins_when_one_fills(make_org, session_factory):
     from sqlalchemy import select
 
     from base.db import transaction
     from credentials.proofs.statuslist import MIN_LIST_SIZE, shuffled_index
-    from credentials.status_lists import allocate_status_index, save_allocations
+    from credentials.status_lists import allocate_status_index
     from credentials.store import StatusListRow
     from issuers.store import OrganisationRow
 
     org = make_org("filling")
-    with transaction(session_factory) as session:
-        first, _ = allocate_status_index(session, session.get(OrganisationRow, org.org_id), "suspension")
-        # Every place but the last given: the next allocation must get the last one in the list's order.
-        first.allocated_count = MIN_LIST_SIZE - 1
-        save_allocations(session, [first])
+    # Every place but the last given: the next allocation must get the last one in the list's order.
+    first = _list_with_places_left(session_factory, org.org_id, "suspension", 1)
     last = shuffled_index(first.order_key, MIN_LIST_SIZE - 1, MIN_LIST_SIZE)
     with transaction(session_factory) as session:
         row, index = allocate_status_index(session, session.get(OrganisationRow, org.org_id), "suspension")
@@ -312,21 +323,16 @@ def test_a_batch_that_outgrows_a_list_continues_in_the_next(make_org, session_fa
     """A batch's places run to the end of the list's order, and the rest come from a new list, in one go."""
     from base.db import transaction
     from credentials.proofs.statuslist import MIN_LIST_SIZE, shuffled_index
-    from credentials.status_lists import allocate_status_index, allocate_status_indices, save_allocations
+    from credentials.status_lists import allocate_status_indices
     from issuers.store import OrganisationRow
 
     org = make_org("outgrowing")
-    with transaction(session_factory) as session:
-        first, _ = allocate_status_index(session, session.get(OrganisationRow, org.org_id), "revocation")
-        first.allocated_count = MIN_LIST_SIZE - 3
-        save_allocations(session, [first])
+    first = _list_with_places_left(session_factory, org.org_id, "revocation", 3)
     with transaction(session_factory) as session:
         places = allocate_status_indices(session, session.get(OrganisationRow, org.org_id), "revocation", 5)
     assert [places_list.number for places_list, _ in places] == [1, 1, 1, 2, 2]
-    ends = [
-        shuffled_index(first.order_key, position, MIN_LIST_SIZE) for position in range(MIN_LIST_SIZE - 3, MIN_LIST_SIZE)
-    ]
-    assert [index for _, index in places[:3]] == ends
+    ends = range(MIN_LIST_SIZE - 3, MIN_LIST_SIZE)
+    assert [index for _, index in places[:3]] == [shuffled_index(first.order_key, n, MIN_LIST_SIZE) for n in ends]
     second = places[3][0]
     assert [index for _, index in places[3:]] == [shuffled_index(second.order_key, n, second.size) for n in (0, 1)]
     assert places[0][0].is_full and (second.allocated_count, second.is_full) == (2, False)
