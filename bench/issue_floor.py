@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from base.db import make_engine
+from credentials.common import credential_url
 from credentials.proofs.dataintegrity import format_created
 from credentials.service import sign_document
 from issuers.auth import hash_token
@@ -63,7 +64,7 @@ def _issue(token: str, credential: dict) -> str:
             raise PermissionError("unknown token")
         credential_id = secrets.token_hex(16)
         now = format_created(datetime.now(UTC))
-        document = {**credential, "id": f"{BASE_URL}/credentials/{credential_id}", "validFrom": now}
+        document = {**credential, "id": credential_url(BASE_URL, credential_id), "validFrom": now}
         signed = json.dumps(sign_document(document, identity, now), ensure_ascii=False, separators=(",", ":"))
         connection.execute(
             text("INSERT INTO floor_credentials VALUES (:id, :organisation, :document, :at)"),
